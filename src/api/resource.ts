@@ -1,0 +1,115 @@
+/**
+ * How a resource is described. Each kind is declared once, as a
+ * `ResourceType`: its names, scope, schema, defaulting, validation, status
+ * strategy, table columns and selectable fields. The apiserver's handlers are
+ * generic over this description, and CustomResourceDefinitions will produce
+ * the same shape at run time. Pure data and functions: no I/O here.
+ */
+import type { FieldErrorLike } from '../machinery/status.js';
+import type { KubeObject } from '../machinery/object.js';
+import type { Schema } from '../machinery/schema/types.js';
+
+export type Verb = 'create' | 'delete' | 'deletecollection' | 'get' | 'list' | 'patch' | 'update' | 'watch';
+
+export const ALL_VERBS: Verb[] = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
+
+/** A column of a server-side `Table` (`kubectl get`). Priority 1 columns show only with `-o wide`. */
+export interface TableColumn {
+  name: string;
+  type: 'string' | 'integer' | 'number' | 'boolean' | 'date';
+  format?: string;
+  description: string;
+  priority?: number;
+}
+
+export interface TableConvertor<T extends KubeObject = KubeObject> {
+  columns: TableColumn[];
+  /** One cell per column, in order. `now` is passed so ages are testable. */
+  cells(obj: T, now: Date): unknown[];
+}
+
+/** The `scale` subresource: where the replica count and selector live in the object. */
+export interface ScaleSubresource {
+  /** JSON path inside the object, e.g. `.spec.replicas`. */
+  specReplicasPath: string;
+  statusReplicasPath: string;
+  /** Where `status.selector` of the Scale comes from: the object's label selector. */
+  labelSelectorPath?: string;
+}
+
+/** The storage identity of a kind whose objects are stored as another version (HPA v1/v2, events). */
+export interface StorageConversion<T extends KubeObject = KubeObject> {
+  /** The version objects are stored in, e.g. `v2` for autoscaling HPAs. */
+  storageVersion: string;
+  /** From this version to the storage version. */
+  toStorage(obj: T): KubeObject;
+  /** From the storage version to this version. */
+  fromStorage(obj: KubeObject): T;
+}
+
+export interface ValidationContext {
+  /** The operation being validated. */
+  operation: 'create' | 'update';
+}
+
+export interface ResourceType<T extends KubeObject = KubeObject> {
+  /** `''` for the core group. */
+  group: string;
+  version: string;
+  kind: string;
+  /** The plural resource name used in URLs: `deployments`. */
+  resource: string;
+  singular: string;
+  shortNames?: string[];
+  /** e.g. `['all']` for the kinds `kubectl get all` shows. */
+  categories?: string[];
+  namespaced: boolean;
+  /** Defaults to ALL_VERBS. */
+  verbs?: Verb[];
+  /** The whole object's schema (named, with x-kubernetes-group-version-kind). */
+  schema: Schema;
+  /**
+   * Where objects are stored: `/registry/<storageResource>/<ns>/<name>`. Defaults to `resource`
+   * for the core group and `<group>/<resource>` otherwise. Two versions of one kind (autoscaling
+   * v1 and v2) name the same storage and declare a `conversion`.
+   */
+  storageResource?: string;
+  conversion?: StorageConversion<T>;
+  subresources?: {
+    /** A `/status` subresource: the main resource ignores status changes; `/status` changes only status. */
+    status?: boolean;
+    scale?: ScaleSubresource;
+    /** Other subresources the apiserver implements specially, e.g. `binding`, `eviction` for pods. */
+    others?: string[];
+  };
+  /** Whether metadata.generation is maintained (starts at 1, bumped on every non-metadata, non-status change). */
+  hasGeneration?: boolean;
+
+  /** Upstream's defaulting (SetDefaults_*), applied on create and update, in place. */
+  defaults?(obj: T): void;
+  /**
+   * Reset what a client may not set on create (e.g. `status` for kinds with a status subresource
+   * is usually cleared), in place. Runs before validation.
+   */
+  prepareForCreate?(obj: T): void;
+  /** Carry over what an update may not change (e.g. status from `old`), in place. */
+  prepareForUpdate?(obj: T, old: T): void;
+  /** Validation of the whole object (metadata included) on create and on update. */
+  validate?(obj: T, context: ValidationContext): FieldErrorLike[];
+  /** Extra checks on update: immutable fields and allowed transitions. */
+  validateUpdate?(obj: T, old: T): FieldErrorLike[];
+  /** Validation of a write to the `/status` subresource. */
+  validateStatusUpdate?(obj: T, old: T): FieldErrorLike[];
+
+  /** Server-side table columns for `kubectl get`. Without it: Name and Created At. */
+  table?: TableConvertor<T>;
+  /**
+   * Field values for field selectors beyond metadata.name and metadata.namespace,
+   * e.g. `{ 'spec.nodeName': …, 'status.phase': … }` for pods. Only these fields are selectable.
+   */
+  selectableFields?(obj: T): Record<string, string>;
+}
+
+export function storageResourceOf(type: ResourceType): string {
+  return type.storageResource ?? (type.group ? `${type.group}/${type.resource}` : type.resource);
+}
