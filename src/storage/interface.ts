@@ -38,7 +38,13 @@ export interface ListResult {
 
 export type WatchEvent =
   | { type: 'put'; kv: KeyValue; prev?: KeyValue }
-  | { type: 'delete'; key: string; modRevision: number; prev: KeyValue };
+  | { type: 'delete'; key: string; modRevision: number; prev: KeyValue }
+  /**
+   * The store has reached `revision` (writes elsewhere moved the global counter).
+   * Lets a watcher know it is up to date without an event of its own, like etcd's
+   * progress notifications. Sent after every commit to in-process watchers.
+   */
+  | { type: 'progress'; revision: number };
 
 export interface WatchOptions {
   /** Deliver every event with revision > `afterRevision`. Older than the compacted revision: ExpiredError. */

@@ -1,0 +1,100 @@
+/**
+ * apiserver benchmark: create / get / list latency (p50, p99) and create
+ * throughput through HTTPS, against a real `skiff up`; plus cold start time
+ * (spawn to ready, median of 5 on a warm disk) and idle RSS.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startBenchCluster } from './cluster.js';
+import { conditions, median, ms, percentile } from './stats.js';
+
+function rssMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const match = /VmRSS:\s+(\d+) kB/.exec(status);
+  return match ? Number(match[1]) / 1024 : NaN;
+}
+
+function configMap(name: string) {
+  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, labels: { bench: 'true' } }, data: { key: 'value'.repeat(20) } };
+}
+
+export async function run(): Promise<void> {
+  console.log(`\n## apiserver (${conditions()})`);
+
+  // Cold start: a fresh data dir once (PKI generation), then restarts on a warm disk.
+  const dataDir = mkdtempSync(join(tmpdir(), 'skiff-bench-start-'));
+  const first = await startBenchCluster(dataDir, true);
+  console.log(`first start (new data dir, generates PKI): ${ms(first.startupMs)}`);
+  await first.stop();
+  const starts: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const cluster = await startBenchCluster(dataDir, true);
+    starts.push(cluster.startupMs);
+    await cluster.stop();
+  }
+  rmSync(dataDir, { recursive: true, force: true });
+  console.log(`cold start to ready (warm disk, spawn → ready line, median of 5): ${ms(median(starts))} (min ${ms(Math.min(...starts))}, max ${ms(Math.max(...starts))})`);
+
+  const cluster = await startBenchCluster();
+  try {
+    console.log(`idle RSS after start: ${rssMiB(cluster.child.pid!).toFixed(1)} MiB`);
+    const base = '/api/v1/namespaces/default/configmaps';
+    const sequential = 500;
+    const createTimes: number[] = [];
+    for (let i = 0; i < sequential; i++) {
+      const t = performance.now();
+      const res = await cluster.request('POST', base, configMap(`seq-${i}`));
+      if (res.status !== 201) throw new Error(`create failed: ${res.status} ${res.body}`);
+      createTimes.push(performance.now() - t);
+    }
+    console.log(`create, sequential (${sequential}): p50 ${ms(percentile(createTimes, 50))}, p99 ${ms(percentile(createTimes, 99))}, ${(1000 / (createTimes.reduce((a, b) => a + b, 0) / sequential)).toFixed(0)} creates/s`);
+
+    const concurrent = 2000;
+    const workers = 32;
+    let next = 0;
+    const t0 = performance.now();
+    await Promise.all(
+      Array.from({ length: workers }, async () => {
+        while (next < concurrent) {
+          const i = next++;
+          const res = await cluster.request('POST', base, configMap(`par-${i}`));
+          if (res.status !== 201) throw new Error(`create failed: ${res.status} ${res.body}`);
+        }
+      }),
+    );
+    const seconds = (performance.now() - t0) / 1000;
+    console.log(`create, ${workers} concurrent clients (${concurrent}): ${(concurrent / seconds).toFixed(0)} creates/s`);
+
+    const getTimes: number[] = [];
+    for (let i = 0; i < 1000; i++) {
+      const t = performance.now();
+      const res = await cluster.request('GET', `${base}/seq-${i % sequential}`);
+      if (res.status !== 200) throw new Error(`get failed: ${res.status}`);
+      getTimes.push(performance.now() - t);
+    }
+    console.log(`get (1000): p50 ${ms(percentile(getTimes, 50))}, p99 ${ms(percentile(getTimes, 99))}`);
+
+    const listTimes: number[] = [];
+    for (let i = 0; i < 30; i++) {
+      const t = performance.now();
+      const res = await cluster.request('GET', base);
+      if (res.status !== 200) throw new Error(`list failed: ${res.status}`);
+      listTimes.push(performance.now() - t);
+    }
+    console.log(`list of ${sequential + concurrent} configmaps (30): p50 ${ms(percentile(listTimes, 50))}, p99 ${ms(percentile(listTimes, 99))}`);
+
+    const selectorTimes: number[] = [];
+    for (let i = 0; i < 30; i++) {
+      const t = performance.now();
+      await cluster.request('GET', `${base}?labelSelector=bench%3Dtrue&limit=500`);
+      selectorTimes.push(performance.now() - t);
+    }
+    console.log(`list with labelSelector and limit=500 (30): p50 ${ms(percentile(selectorTimes, 50))}, p99 ${ms(percentile(selectorTimes, 99))}`);
+    console.log(`RSS after ${sequential + concurrent} objects: ${rssMiB(cluster.child.pid!).toFixed(1)} MiB`);
+  } finally {
+    await cluster.stop();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await run();

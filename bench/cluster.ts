@@ -1,0 +1,92 @@
+/**
+ * Starts `skiff up` as a child process for benchmarks and gives an HTTPS
+ * client with the admin credentials from its kubeconfig.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import https from 'node:https';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+
+const cliPath = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+export interface BenchCluster {
+  child: ChildProcess;
+  dataDir: string;
+  port: number;
+  startupMs: number;
+  request(method: string, path: string, body?: unknown): Promise<{ status: number; body: string }>;
+  stop(): Promise<void>;
+}
+
+/** Spawns the CLI and resolves when it prints its ready line. */
+export async function startBenchCluster(dataDir = mkdtempSync(join(tmpdir(), 'skiff-bench-')), keepDir = false): Promise<BenchCluster> {
+  const port = await freePort();
+  const started = performance.now();
+  const child = spawn(process.execPath, [cliPath, 'up', '--data-dir', dataDir, '--port', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`skiff up did not become ready:\n${output}`)), 30_000);
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('API server ready at')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('exit', (code) => reject(new Error(`skiff up exited with ${code}:\n${output}`)));
+  });
+  const startupMs = performance.now() - started;
+  const kubeconfig = parse(readFileSync(join(dataDir, 'kubeconfig.yaml'), 'utf8'));
+  const decode = (value: string) => Buffer.from(value, 'base64');
+  const agent = new https.Agent({
+    keepAlive: true,
+    maxSockets: 64,
+    ca: decode(kubeconfig.clusters[0].cluster['certificate-authority-data']),
+    cert: decode(kubeconfig.users[0].user['client-certificate-data']),
+    key: decode(kubeconfig.users[0].user['client-key-data']),
+  });
+  const request = (method: string, path: string, body?: unknown) =>
+    new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const payload = body === undefined ? undefined : JSON.stringify(body);
+      const req = https.request(
+        { host: '127.0.0.1', port, method, path, agent, headers: payload ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) } : {} },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+        },
+      );
+      req.on('error', reject);
+      req.end(payload);
+    });
+  return {
+    child,
+    dataDir,
+    port,
+    startupMs,
+    request,
+    async stop() {
+      agent.destroy();
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+      if (!keepDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,12 @@
+/** `npm run bench`: runs every benchmark in turn and prints its figures. */
+const suites: { name: string; load: () => Promise<{ run(): Promise<void> }> }[] = [
+  { name: 'storage', load: () => import('./storage.js') },
+  { name: 'apiserver', load: () => import('./apiserver.js') },
+];
+
+const only = process.argv[2];
+for (const suite of suites) {
+  if (only && suite.name !== only) continue;
+  const module = await suite.load();
+  await module.run();
+}

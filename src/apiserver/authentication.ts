@@ -1,0 +1,42 @@
+/**
+ * Authentication: who is making a request. Client certificates signed by the
+ * cluster CA carry the user in CN and the groups in O (as upstream). Bearer
+ * tokens (service accounts, join tokens) plug in as further authenticators.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+
+export interface UserInfo {
+  username: string;
+  groups: string[];
+  uid?: string;
+}
+
+export type Authenticator = (req: IncomingMessage) => UserInfo | undefined | Promise<UserInfo | undefined>;
+
+/** The user of a TLS client certificate the server verified against the cluster CA. */
+export const clientCertificateAuthenticator: Authenticator = (req) => {
+  const socket = req.socket as TLSSocket;
+  if (!socket.authorized) return undefined;
+  const cert = socket.getPeerCertificate?.();
+  if (!cert || !cert.subject) return undefined;
+  const cn = cert.subject.CN;
+  if (!cn) return undefined;
+  const o = cert.subject.O;
+  const groups = o === undefined ? [] : Array.isArray(o) ? o : [o];
+  return { username: Array.isArray(cn) ? cn[0] : cn, groups: [...groups, 'system:authenticated'] };
+};
+
+/** Tries each authenticator in turn; undefined when none recognises the request. */
+export async function authenticate(req: IncomingMessage, authenticators: Authenticator[]): Promise<UserInfo | undefined> {
+  for (const authenticator of authenticators) {
+    const user = await authenticator(req);
+    if (user) return user;
+  }
+  return undefined;
+}
+
+/** Paths anyone may read without credentials, as upstream's system:public-info-viewer role allows. */
+export const publicPaths = new Set(['/healthz', '/livez', '/readyz', '/version', '/version/']);
+
+export const anonymousUser: UserInfo = { username: 'system:anonymous', groups: ['system:unauthenticated'] };

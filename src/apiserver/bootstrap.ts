@@ -1,0 +1,78 @@
+/**
+ * What every cluster has from its first second: the default namespaces, the
+ * system priority classes, and the `kubernetes` Service in `default` pointing
+ * at the apiserver. Idempotent: runs at every start, creates only what is missing.
+ */
+import type { KubeObject } from '../machinery/object.js';
+import type { ResourceType } from '../api/resource.js';
+import { isStatusError } from '../machinery/status.js';
+import type { ApiServer } from './server.js';
+import { defaultAndPrepareCreate, prepareCreateMetadata, validateCreate } from './strategy.js';
+
+export const systemNamespaces = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+
+/** Creates `object` unless an object of that name exists. */
+export async function ensureObject(server: ApiServer, type: ResourceType, object: KubeObject): Promise<void> {
+  const storage = server.storageFor(type);
+  const namespace = object.metadata.namespace;
+  try {
+    await storage.get(namespace, object.metadata.name!);
+    return;
+  } catch (err) {
+    if (!isStatusError(err, 'NotFound')) throw err;
+  }
+  const copy = structuredClone(object);
+  prepareCreateMetadata(type, copy, namespace, server.context.clock.now());
+  defaultAndPrepareCreate(type, copy);
+  const undo = await server.context.hooksFor(type)?.beforeCreate?.(copy, false);
+  try {
+    validateCreate(type, copy);
+    await storage.create(copy);
+  } catch (err) {
+    undo?.();
+    if (!isStatusError(err, 'AlreadyExists')) throw err;
+  }
+}
+
+export interface BootstrapOptions {
+  /** Address and port clients inside the cluster reach the apiserver at. */
+  advertiseAddress: string;
+  port: number;
+  extraObjects?: { type: ResourceType; object: KubeObject }[];
+}
+
+export async function bootstrapCluster(server: ApiServer, options: BootstrapOptions): Promise<void> {
+  const registry = server.context.registry;
+  const find = (group: string, version: string, resource: string) => {
+    const type = registry.find(group, version, resource);
+    if (!type) throw new Error(`bootstrap needs ${resource} in ${group || 'core'}/${version}`);
+    return type;
+  };
+  const namespaces = find('', 'v1', 'namespaces');
+  for (const name of systemNamespaces) {
+    await ensureObject(server, namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { 'kubernetes.io/metadata.name': name } } });
+  }
+  for (const { type, object } of options.extraObjects ?? []) await ensureObject(server, type, object);
+
+  const services = find('', 'v1', 'services');
+  await ensureObject(server, services, {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: 'kubernetes', namespace: 'default', labels: { component: 'apiserver', provider: 'kubernetes' } },
+    spec: {
+      type: 'ClusterIP',
+      clusterIP: '10.43.0.1',
+      ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: options.port }],
+      sessionAffinity: 'None',
+    },
+  });
+  const endpoints = registry.find('', 'v1', 'endpoints');
+  if (endpoints) {
+    await ensureObject(server, endpoints, {
+      apiVersion: 'v1',
+      kind: 'Endpoints',
+      metadata: { name: 'kubernetes', namespace: 'default', labels: { 'endpointslice.kubernetes.io/skip-mirror': 'true' } },
+      subsets: [{ addresses: [{ ip: options.advertiseAddress }], ports: [{ name: 'https', port: options.port, protocol: 'TCP' }] }],
+    });
+  }
+}

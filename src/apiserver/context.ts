@@ -1,0 +1,66 @@
+/**
+ * What a handler needs to serve one resource request: the parsed request, the
+ * resource's type and storage, who is asking, and the server-wide services.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Registry } from '../api/registry.js';
+import type { ResourceType } from '../api/resource.js';
+import type { KubeObject } from '../machinery/object.js';
+import type { RequestInfo } from './request-info.js';
+import type { ResourceStorage } from './resource-storage.js';
+import type { AdmissionChain } from './admission/chain.js';
+import type { UserInfo } from './authentication.js';
+
+export interface Clock {
+  now(): Date;
+}
+
+/** Per-resource hooks for stateful behaviour that lives in the apiserver (IP and port allocation). */
+export interface StorageHooks {
+  /** Before validation of a create; may fill fields (e.g. spec.clusterIP). Returns an undo for failed creates. */
+  beforeCreate?(object: KubeObject, dryRun: boolean): Promise<(() => void) | void> | (() => void) | void;
+  beforeUpdate?(object: KubeObject, old: KubeObject, dryRun: boolean): Promise<(() => void) | void> | (() => void) | void;
+  afterDelete?(object: KubeObject): void;
+}
+
+export interface ServerContext {
+  registry: Registry;
+  storageFor(type: ResourceType): ResourceStorage;
+  admission: AdmissionChain;
+  hooksFor(type: ResourceType): StorageHooks | undefined;
+  clock: Clock;
+  /** How often watches without events get a BOOKMARK, when asked for (upstream: about a minute). */
+  bookmarkIntervalMs: number;
+  /** Registers a callback run when the server shuts down (ends open watches). */
+  onShutdown?(callback: () => void): () => void;
+}
+
+export interface RequestContext {
+  req: IncomingMessage;
+  res: ServerResponse;
+  url: URL;
+  info: RequestInfo;
+  type: ResourceType;
+  storage: ResourceStorage;
+  user: UserInfo;
+  server: ServerContext;
+}
+
+/** RFC 3339 with second precision, as metav1.Time serialises. */
+export function timestamp(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+export function query(ctx: RequestContext, name: string): string | undefined {
+  const value = ctx.url.searchParams.get(name);
+  return value === null ? undefined : value;
+}
+
+export function queryBool(ctx: RequestContext, name: string): boolean {
+  const value = query(ctx, name);
+  return value === 'true' || value === '1';
+}
+
+export function isDryRun(ctx: RequestContext): boolean {
+  return ctx.url.searchParams.getAll('dryRun').includes('All');
+}

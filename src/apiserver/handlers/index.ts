@@ -1,0 +1,51 @@
+/**
+ * Dispatches a resource request to the handler for its verb, after checking
+ * that the resource supports that verb.
+ */
+import { errors } from '../../machinery/status.js';
+import { ALL_VERBS } from '../../api/resource.js';
+import type { RequestContext } from '../context.js';
+import { handleGet, handleList } from './read.js';
+import { handleCreate, handlePatch, handleUpdate } from './write.js';
+import { handleDelete, handleDeleteCollection } from './delete.js';
+import { handleWatch } from './watch.js';
+import { handleSubresource } from './subresources.js';
+
+export async function handleResource(ctx: RequestContext): Promise<void> {
+  const { info, type } = ctx;
+  if (info.subresource) {
+    if (!info.name) throw errors.methodNotSupported(type.group, type.resource, info.verb);
+    return handleSubresource(ctx);
+  }
+  const verbs = type.verbs ?? ALL_VERBS;
+  if (!(verbs as string[]).includes(info.verb) || (info.verb === 'create' && info.name)) {
+    throw errors.methodNotSupported(type.group, type.resource, info.verb);
+  }
+  // Creating through a namespaced URL of a cluster-scoped kind, or the reverse, is not found upstream.
+  if (info.verb !== 'list' && info.verb !== 'watch' && info.verb !== 'deletecollection' && info.verb !== 'create') {
+    if (type.namespaced && !info.namespace) throw errors.notFound(type.group, type.resource, info.name ?? '');
+  }
+  if (type.namespaced && (info.verb === 'create' ) && !info.namespace) {
+    throw errors.badRequest('the server could not find the requested resource: namespace is required');
+  }
+  switch (info.verb) {
+    case 'get':
+      return handleGet(ctx);
+    case 'list':
+      return handleList(ctx);
+    case 'watch':
+      return handleWatch(ctx);
+    case 'create':
+      return handleCreate(ctx);
+    case 'update':
+      return handleUpdate(ctx);
+    case 'patch':
+      return handlePatch(ctx);
+    case 'delete':
+      return handleDelete(ctx);
+    case 'deletecollection':
+      return handleDeleteCollection(ctx);
+    default:
+      throw errors.methodNotSupported(type.group, type.resource, info.verb);
+  }
+}

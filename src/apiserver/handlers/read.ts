@@ -1,0 +1,112 @@
+/**
+ * get and list. Reads come from the watch cache (synced with storage first,
+ * so a client always reads its own writes); paginated lists read storage at
+ * one revision so every page shows the same snapshot, as upstream does.
+ */
+import { errors } from '../../machinery/status.js';
+import type { KubeObject } from '../../machinery/object.js';
+import type { RequestContext } from '../context.js';
+import { query } from '../context.js';
+import { filterFor } from './filter.js';
+import { sendList, sendObject } from './respond.js';
+
+export async function handleGet(ctx: RequestContext): Promise<void> {
+  const { object } = await ctx.storage.get(ctx.info.namespace, ctx.info.name!);
+  sendObject(ctx, 200, object);
+}
+
+interface ContinueToken {
+  v: 'meta.k8s.io/v1';
+  rv: number;
+  start: string;
+}
+
+function encodeContinue(revision: number, lastKey: string): string {
+  return Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', rv: revision, start: lastKey })).toString('base64url');
+}
+
+function decodeContinue(token: string): ContinueToken {
+  try {
+    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as ContinueToken;
+    if (parsed.v !== 'meta.k8s.io/v1' || typeof parsed.rv !== 'number' || typeof parsed.start !== 'string') throw new Error();
+    return parsed;
+  } catch {
+    throw errors.badRequest('continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)');
+  }
+}
+
+function parseRevision(text: string | undefined, what = 'resourceVersion'): number | undefined {
+  if (text === undefined || text === '') return undefined;
+  if (!/^\d+$/.test(text)) throw errors.badRequest(`invalid ${what}: ${text}`);
+  return Number(text);
+}
+
+export async function handleList(ctx: RequestContext): Promise<void> {
+  const filter = filterFor(ctx);
+  const limit = Number(query(ctx, 'limit') ?? 0) || 0;
+  const continueText = query(ctx, 'continue');
+  const resourceVersion = query(ctx, 'resourceVersion');
+  const match = query(ctx, 'resourceVersionMatch');
+  const namespace = ctx.info.namespace;
+
+  if (continueText && resourceVersion) {
+    throw errors.badRequest('specifying resource version is not allowed when using continue');
+  }
+  if (match && match !== 'Exact' && match !== 'NotOlderThan') {
+    throw errors.badRequest(`unsupported resourceVersionMatch "${match}"`);
+  }
+
+  // Paginated or exact-revision reads go to storage: one snapshot across pages.
+  const exact = match === 'Exact' ? parseRevision(resourceVersion) : undefined;
+  if (continueText || exact !== undefined || (limit > 0 && resourceVersion !== '0')) {
+    let revision = exact;
+    let startAfter: string | undefined;
+    if (continueText) {
+      const token = decodeContinue(continueText);
+      revision = token.rv;
+      startAfter = ctx.storage.keyPrefixFor(namespace) + token.start;
+    }
+    const items: KubeObject[] = [];
+    let lastKey = '';
+    let more = false;
+    let remaining = 0;
+    let listRevision = revision ?? 0;
+    // Keep reading until the page is full of matching objects, as upstream's etcd3 store does.
+    for (;;) {
+      const page = await ctx.storage.listPage(namespace, { revision, startAfter, limit: limit > 0 ? limit - items.length : 0 });
+      listRevision = page.revision;
+      revision = page.revision;
+      for (const entry of page.items) {
+        lastKey = entry.key;
+        const object = ctx.storage.fromStorage(entry.object);
+        if (filter(object)) items.push(object);
+      }
+      more = page.more;
+      remaining = page.remaining;
+      if (!more || limit === 0 || items.length >= limit || page.items.length === 0) break;
+      startAfter = lastKey;
+    }
+    const meta = { resourceVersion: String(listRevision) } as { resourceVersion: string; continue?: string; remainingItemCount?: number };
+    if (more) {
+      meta.continue = encodeContinue(listRevision, lastKey.slice(ctx.storage.keyPrefixFor(namespace).length));
+      if (filter.matchesEverything) meta.remainingItemCount = remaining;
+    }
+    sendList(ctx, items, undefined, meta);
+    return;
+  }
+
+  const cache = await ctx.storage.cache();
+  const minimum = parseRevision(resourceVersion);
+  if (resourceVersion === undefined || resourceVersion === '') await cache.sync();
+  else if (minimum !== undefined && minimum > 0) await cache.waitForRevision(minimum);
+  const entries = cache.list(ctx.storage.keyPrefixFor(namespace));
+  const items: KubeObject[] = [];
+  const jsons: string[] = [];
+  for (const entry of entries) {
+    const object = ctx.storage.view(entry);
+    if (!filter(object)) continue;
+    items.push(object);
+    jsons.push(ctx.storage.viewJson(entry));
+  }
+  sendList(ctx, items, jsons, { resourceVersion: String(cache.revision) });
+}

@@ -1,0 +1,162 @@
+/**
+ * create, update (PUT), patch: the write path. Every write runs the same
+ * pipeline — decode, server metadata, defaults, stateful hooks (IP
+ * allocation), admission, validation — then one compare-and-swap in storage.
+ */
+import type { KubeObject } from '../../machinery/object.js';
+import { errors, isStatusError } from '../../machinery/status.js';
+import { readBody } from '../http.js';
+import type { RequestContext } from '../context.js';
+import { isDryRun } from '../context.js';
+import {
+  defaultAndPrepareCreate,
+  prepareCreateMetadata,
+  prepareUpdate,
+  shouldDeleteAfterUpdate,
+  validateCreate,
+  validateUpdate,
+} from '../strategy.js';
+import { decodeObject } from './decode.js';
+import { sendObject } from './respond.js';
+import { applyPatchBody } from './patch.js';
+
+export async function handleCreate(ctx: RequestContext): Promise<void> {
+  const object = decodeObject(ctx, await readBody(ctx.req));
+  const created = await createObject(ctx, object);
+  sendObject(ctx, 201, created);
+}
+
+/** The create pipeline, shared with subresources that create (none yet) and bootstrap. */
+export async function createObject(ctx: RequestContext, object: KubeObject): Promise<KubeObject> {
+  const { type, server } = ctx;
+  const dryRun = isDryRun(ctx);
+  prepareCreateMetadata(type, object, ctx.info.namespace, server.clock.now());
+  if (!object.metadata.name) {
+    throw errors.invalid(type.group, type.kind, '', [
+      { type: 'FieldValueRequired', field: 'metadata.name', detail: 'name or generateName is required' },
+    ]);
+  }
+  defaultAndPrepareCreate(type, object);
+  const attributes = {
+    operation: 'CREATE' as const,
+    type,
+    namespace: object.metadata.namespace,
+    name: object.metadata.name,
+    object,
+    user: ctx.user,
+    dryRun,
+  };
+  await server.admission.admit(attributes);
+  const undo = await server.hooksFor(type)?.beforeCreate?.(object, dryRun);
+  try {
+    validateCreate(type, object);
+    await server.admission.validate(attributes);
+    if (dryRun) {
+      // A dry run answers as the real create would, without a resourceVersion.
+      const existing = await ctx.storage.get(object.metadata.namespace, object.metadata.name).catch(() => undefined);
+      if (existing) throw errors.alreadyExists(type.group, type.resource, object.metadata.name);
+      undo?.();
+      return object;
+    }
+    const { object: stored } = await ctx.storage.create(object);
+    return stored;
+  } catch (err) {
+    undo?.();
+    throw err;
+  }
+}
+
+export interface UpdateOutcome {
+  object: KubeObject;
+  /** True when the update removed the last finalizer of an object being deleted. */
+  deleted: boolean;
+}
+
+/**
+ * Read-modify-write with retries on storage conflicts (upstream's GuaranteedUpdate).
+ * `mutate` gets a private copy of the current object and returns the desired one;
+ * a resourceVersion in it that is not the current one is the client's conflict.
+ */
+export async function guaranteedUpdate(
+  ctx: RequestContext,
+  mutate: (current: KubeObject) => Promise<KubeObject> | KubeObject,
+  options: { subresourceStatus?: (next: KubeObject, old: KubeObject) => KubeObject } = {},
+): Promise<UpdateOutcome> {
+  const { type, server, storage } = ctx;
+  const dryRun = isDryRun(ctx);
+  const name = ctx.info.name!;
+  for (let attempt = 0; ; attempt++) {
+    const { object: current, revision } = await storage.get(ctx.info.namespace, name);
+    const old = structuredClone(current);
+    let next = await mutate(structuredClone(current));
+    const requestedVersion = next.metadata?.resourceVersion;
+    if (requestedVersion && requestedVersion !== String(revision)) {
+      throw errors.staleResourceVersion(type.group, type.resource, name);
+    }
+    if (next.metadata?.name && next.metadata.name !== name) {
+      throw errors.badRequest(`the name of the object (${next.metadata.name}) does not match the name on the URL (${name})`);
+    }
+    if (type.namespaced && next.metadata?.namespace && next.metadata.namespace !== ctx.info.namespace) {
+      throw errors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
+    }
+    next.metadata ??= {};
+    next.metadata.name = name;
+    if (type.namespaced) next.metadata.namespace = ctx.info.namespace;
+    if (options.subresourceStatus) {
+      next = options.subresourceStatus(next, old);
+    } else {
+      prepareUpdate(type, next, old);
+    }
+    const attributes = {
+      operation: 'UPDATE' as const,
+      type,
+      subresource: ctx.info.subresource,
+      namespace: ctx.info.namespace,
+      name,
+      object: next,
+      oldObject: old,
+      user: ctx.user,
+      dryRun,
+    };
+    await server.admission.admit(attributes);
+    const undo = options.subresourceStatus ? undefined : await server.hooksFor(type)?.beforeUpdate?.(next, old, dryRun);
+    try {
+      if (!options.subresourceStatus) validateUpdate(type, next, old);
+      await server.admission.validate(attributes);
+      if (dryRun) {
+        undo?.();
+        return { object: next, deleted: false };
+      }
+      if (shouldDeleteAfterUpdate(next)) {
+        const { object: gone } = await storage.remove(ctx.info.namespace, name, revision);
+        server.hooksFor(type)?.afterDelete?.(gone);
+        return { object: gone, deleted: true };
+      }
+      // Writing an unchanged object is a no-op upstream: same resourceVersion, no event.
+      if (JSON.stringify({ ...next, metadata: { ...next.metadata, resourceVersion: undefined } }) ===
+          JSON.stringify({ ...old, metadata: { ...old.metadata, resourceVersion: undefined } })) {
+        undo?.();
+        return { object: current, deleted: false };
+      }
+      const { object: stored } = await storage.update(next, revision);
+      return { object: stored, deleted: false };
+    } catch (err) {
+      undo?.();
+      // A storage conflict without a client precondition: someone else wrote first; try again.
+      if (isStatusError(err, 'Conflict') && !requestedVersion && attempt < 10) continue;
+      throw err;
+    }
+  }
+}
+
+export async function handleUpdate(ctx: RequestContext): Promise<void> {
+  const body = decodeObject(ctx, await readBody(ctx.req));
+  const { object } = await guaranteedUpdate(ctx, () => body);
+  sendObject(ctx, 200, object);
+}
+
+export async function handlePatch(ctx: RequestContext): Promise<void> {
+  const body = await readBody(ctx.req);
+  const { object } = await guaranteedUpdate(ctx, (current) => applyPatchBody(ctx, current, body));
+  sendObject(ctx, 200, object);
+}

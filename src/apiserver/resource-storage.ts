@@ -1,0 +1,176 @@
+/**
+ * Generic storage of one resource type: the place where an object becomes
+ * a key and a value, where resourceVersion meets the store's mod revision, and
+ * where reads are served from the watch cache. Upstream calls this the generic
+ * registry Store. It knows nothing of HTTP; handlers call it.
+ */
+import type { KubeObject } from '../machinery/object.js';
+import { errors } from '../machinery/status.js';
+import { storageResourceOf, type ResourceType } from '../api/resource.js';
+import {
+  ExpiredError,
+  KeyExistsError,
+  KeyNotFoundError,
+  RevisionConflictError,
+  type Store,
+} from '../storage/interface.js';
+import { WatchCache, decodeStored, type CachedObject } from './watch-cache.js';
+
+const encoder = new TextEncoder();
+
+/** The watch caches of a server, one per storage resource, shared by the versions of a kind. */
+export class WatchCachePool {
+  private readonly caches = new Map<string, Promise<WatchCache>>();
+  constructor(private readonly store: Store) {}
+
+  cacheFor(prefix: string): Promise<WatchCache> {
+    let cache = this.caches.get(prefix);
+    if (!cache) {
+      const created = new WatchCache(this.store, prefix);
+      cache = created.start().then(() => created);
+      this.caches.set(prefix, cache);
+    }
+    return cache;
+  }
+
+  async stop(): Promise<void> {
+    for (const cache of this.caches.values()) (await cache).stop();
+  }
+}
+
+export interface StoredObject {
+  object: KubeObject;
+  revision: number;
+}
+
+export class ResourceStorage {
+  readonly prefix: string;
+  private cachePromise: Promise<WatchCache>;
+
+  constructor(
+    readonly type: ResourceType,
+    private readonly store: Store,
+    pool: WatchCachePool,
+  ) {
+    this.prefix = `/registry/${storageResourceOf(type)}/`;
+    this.cachePromise = pool.cacheFor(this.prefix);
+  }
+
+  cache(): Promise<WatchCache> {
+    return this.cachePromise;
+  }
+
+  keyFor(namespace: string | undefined, name: string): string {
+    return this.type.namespaced ? `${this.prefix}${namespace}/${name}` : `${this.prefix}${name}`;
+  }
+
+  /** The key prefix of one namespace, or of everything. */
+  keyPrefixFor(namespace: string | undefined): string {
+    return this.type.namespaced && namespace ? `${this.prefix}${namespace}/` : this.prefix;
+  }
+
+  /** From the stored (storage-version) form to this type's version. */
+  fromStorage(object: KubeObject): KubeObject {
+    const converted = this.type.conversion ? this.type.conversion.fromStorage(structuredClone(object)) : object;
+    converted.apiVersion = this.type.group ? `${this.type.group}/${this.type.version}` : this.type.version;
+    converted.kind = this.type.kind;
+    return converted;
+  }
+
+  /** A cached entry as this type's version: the shared cached object when no conversion is needed. */
+  view(entry: CachedObject): KubeObject {
+    return this.type.conversion ? this.fromStorage(entry.object) : entry.object;
+  }
+
+  /** JSON text of a cached entry in this type's version (no re-serialisation in the common case). */
+  viewJson(entry: CachedObject): string {
+    return this.type.conversion ? JSON.stringify(this.fromStorage(entry.object)) : entry.json;
+  }
+
+  private encode(object: KubeObject): Uint8Array {
+    const stored = this.type.conversion ? this.type.conversion.toStorage(structuredClone(object)) : { ...object };
+    if (this.type.conversion) {
+      stored.apiVersion = this.type.group ? `${this.type.group}/${this.type.conversion.storageVersion}` : this.type.conversion.storageVersion;
+    }
+    // resourceVersion is the key's mod revision: never stored in the value.
+    stored.metadata = { ...stored.metadata };
+    delete stored.metadata.resourceVersion;
+    return encoder.encode(JSON.stringify(stored));
+  }
+
+  private notFound(name: string) {
+    return errors.notFound(this.type.group, this.type.resource, name);
+  }
+
+  /** The current object (a consistent read: the cache is synced with storage first). */
+  async get(namespace: string | undefined, name: string): Promise<StoredObject> {
+    const cache = await this.cachePromise;
+    await cache.sync();
+    const entry = cache.get(this.keyFor(namespace, name));
+    if (!entry) throw this.notFound(name);
+    return { object: structuredClone(this.view(entry)), revision: entry.revision };
+  }
+
+  async create(object: KubeObject): Promise<StoredObject> {
+    const name = object.metadata.name!;
+    try {
+      const kv = await this.store.create(this.keyFor(object.metadata.namespace, name), this.encode(object));
+      return { object: this.fromStorage(decodeStored(kv.key, kv.value, kv.modRevision).object), revision: kv.modRevision };
+    } catch (err) {
+      if (err instanceof KeyExistsError) throw errors.alreadyExists(this.type.group, this.type.resource, name);
+      throw err;
+    }
+  }
+
+  /** Writes `object` over the version with mod revision `expectedRevision`. */
+  async update(object: KubeObject, expectedRevision: number): Promise<StoredObject> {
+    const name = object.metadata.name!;
+    try {
+      const kv = await this.store.update(this.keyFor(object.metadata.namespace, name), this.encode(object), expectedRevision);
+      return { object: this.fromStorage(decodeStored(kv.key, kv.value, kv.modRevision).object), revision: kv.modRevision };
+    } catch (err) {
+      if (err instanceof KeyNotFoundError) throw this.notFound(name);
+      if (err instanceof RevisionConflictError) throw errors.staleResourceVersion(this.type.group, this.type.resource, name);
+      throw err;
+    }
+  }
+
+  /** Removes the object if it is still at `expectedRevision`; resolves with its last state. */
+  async remove(namespace: string | undefined, name: string, expectedRevision?: number): Promise<StoredObject> {
+    try {
+      const { prev, revision } = await this.store.delete(this.keyFor(namespace, name), expectedRevision);
+      return { object: this.fromStorage(decodeStored(prev.key, prev.value, revision).object), revision };
+    } catch (err) {
+      if (err instanceof KeyNotFoundError) throw this.notFound(name);
+      if (err instanceof RevisionConflictError) throw errors.staleResourceVersion(this.type.group, this.type.resource, name);
+      throw err;
+    }
+  }
+
+  /**
+   * A page straight from storage as of `revision` (for limit/continue, whose pages
+   * must all show one snapshot). Compacted revisions answer 410 like upstream.
+   */
+  async listPage(namespace: string | undefined, options: { revision?: number; startAfter?: string; limit: number }) {
+    try {
+      const page = await this.store.list(this.keyPrefixFor(namespace), options);
+      return {
+        revision: page.revision,
+        more: page.more,
+        remaining: page.remaining,
+        items: page.items.map((kv) => decodeStored(kv.key, kv.value, kv.modRevision)),
+      };
+    } catch (err) {
+      if (err instanceof ExpiredError) {
+        throw errors.expired(
+          'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.',
+        );
+      }
+      throw err;
+    }
+  }
+
+  async currentRevision(): Promise<number> {
+    return this.store.currentRevision();
+  }
+}

@@ -1,0 +1,184 @@
+/**
+ * The apiserver: HTTPS, authentication, routing of non-resource paths
+ * (health, version, discovery, OpenAPI) and resource paths to the generic
+ * handlers. It stores and serves objects; it runs no controller logic.
+ */
+import https from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Registry } from '../api/registry.js';
+import type { ResourceType } from '../api/resource.js';
+import type { Store } from '../storage/interface.js';
+import { errors, StatusError } from '../machinery/status.js';
+import { anonymousUser, authenticate, clientCertificateAuthenticator, publicPaths, type Authenticator } from './authentication.js';
+import { AdmissionChain, type AdmissionPlugin } from './admission/chain.js';
+import { namespaceLifecycle } from './admission/namespace-lifecycle.js';
+import type { Clock, RequestContext, ServerContext, StorageHooks } from './context.js';
+import { sendJson, sendStatus, toStatus } from './http.js';
+import { parseResourcePath } from './request-info.js';
+import { ResourceStorage, WatchCachePool } from './resource-storage.js';
+import { handleResource } from './handlers/index.js';
+import { versionInfo } from './version.js';
+
+/** A route for a non-resource document (discovery, OpenAPI): answers or passes. */
+export type DocumentRoute = (
+  path: string,
+  search: URLSearchParams,
+  accept: string | undefined,
+) => { status: number; contentType: string; body: string | Uint8Array; headers?: Record<string, string> } | undefined;
+
+export interface ApiServerOptions {
+  store: Store;
+  registry: Registry;
+  host: string;
+  port: number;
+  tls: { certPem: string; keyPem: string; caPem: string };
+  clock?: Clock;
+  authenticators?: Authenticator[];
+  admissionPlugins?: AdmissionPlugin[];
+  hooks?: Map<ResourceType, StorageHooks> | ((type: ResourceType) => StorageHooks | undefined);
+  documentRoutes?: DocumentRoute[];
+  bookmarkIntervalMs?: number;
+  log?: (event: Record<string, unknown>) => void;
+}
+
+export class ApiServer {
+  private server: https.Server | undefined;
+  private readonly pool: WatchCachePool;
+  private readonly storages = new Map<ResourceType, ResourceStorage>();
+  private readonly shutdownCallbacks = new Set<() => void>();
+  readonly context: ServerContext;
+  private ready = false;
+  port = 0;
+
+  constructor(private readonly options: ApiServerOptions) {
+    this.pool = new WatchCachePool(options.store);
+    const hooks = options.hooks;
+    const namespaces = () => options.registry.find('', 'v1', 'namespaces');
+    const lookupNamespace = async (name: string) => {
+      const type = namespaces();
+      if (!type) return undefined;
+      return this.storageFor(type).get(undefined, name).then((r) => r.object, () => undefined);
+    };
+    this.context = {
+      registry: options.registry,
+      storageFor: (type) => this.storageFor(type),
+      admission: new AdmissionChain([namespaceLifecycle(lookupNamespace), ...(options.admissionPlugins ?? [])]),
+      hooksFor: (type) => (typeof hooks === 'function' ? hooks(type) : hooks?.get(type)),
+      clock: options.clock ?? { now: () => new Date() },
+      bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000,
+      onShutdown: (callback) => {
+        this.shutdownCallbacks.add(callback);
+        return () => this.shutdownCallbacks.delete(callback);
+      },
+    };
+  }
+
+  storageFor(type: ResourceType): ResourceStorage {
+    let storage = this.storages.get(type);
+    if (!storage) {
+      storage = new ResourceStorage(type, this.options.store, this.pool);
+      this.storages.set(type, storage);
+    }
+    return storage;
+  }
+
+  /** Primes every watch cache, then listens. */
+  async start(): Promise<number> {
+    await this.prime();
+    return this.listen();
+  }
+
+  /** Loads every resource's watch cache from storage. */
+  async prime(): Promise<void> {
+    await Promise.all(this.options.registry.all().map((type) => this.storageFor(type).cache()));
+  }
+
+  async listen(): Promise<number> {
+    const { tls } = this.options;
+    this.server = https.createServer(
+      { cert: tls.certPem, key: tls.keyPem, ca: tls.caPem, requestCert: true, rejectUnauthorized: false },
+      (req, res) => void this.handle(req, res),
+    );
+    this.server.keepAliveTimeout = 65_000;
+    this.server.headersTimeout = 70_000;
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(this.options.port, this.options.host, () => resolve());
+    });
+    this.port = (this.server.address() as AddressInfo).port;
+    return this.port;
+  }
+
+  /** Marks the server ready (after bootstrap objects exist): /readyz answers ok. */
+  setReady(): void {
+    this.ready = true;
+  }
+
+  async stop(): Promise<void> {
+    this.ready = false;
+    for (const callback of [...this.shutdownCallbacks]) callback();
+    if (this.server) {
+      await new Promise<void>((resolve) => {
+        this.server!.close(() => resolve());
+        this.server!.closeIdleConnections();
+      });
+    }
+    await this.pool.stop();
+  }
+
+  private log(event: Record<string, unknown>): void {
+    this.options.log?.({ component: 'apiserver', ...event });
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = Date.now();
+    try {
+      const url = new URL(req.url ?? '/', 'https://skiff');
+      const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
+      let user = await authenticate(req, [clientCertificateAuthenticator, ...(this.options.authenticators ?? [])]);
+      if (!user) {
+        if (!publicPaths.has(path)) throw errors.unauthorized();
+        user = anonymousUser;
+      }
+      if (await this.handleNonResource(req, res, path, url)) return;
+      const info = parseResourcePath(req.method ?? 'GET', path, url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1');
+      const type = info && this.options.registry.find(info.group, info.version, info.resource);
+      if (!info || !type) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource', {});
+      const ctx: RequestContext = { req, res, url, info, type, storage: this.storageFor(type), user, server: this.context };
+      await handleResource(ctx);
+    } catch (err) {
+      const status = toStatus(err);
+      if (status.code >= 500) this.log({ msg: 'request failed', method: req.method, url: req.url, error: err instanceof Error ? err.stack : String(err) });
+      sendStatus(res, status);
+    } finally {
+      this.log({ msg: 'request', v: 4, method: req.method, url: req.url, code: res.statusCode, ms: Date.now() - started });
+    }
+  }
+
+  private async handleNonResource(req: IncomingMessage, res: ServerResponse, path: string, url: URL): Promise<boolean> {
+    switch (path) {
+      case '/healthz':
+      case '/livez':
+        res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' }).end('ok');
+        return true;
+      case '/readyz':
+        if (this.ready) res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' }).end('ok');
+        else res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' }).end('[-]skiff-bootstrap failed: not finished\nreadyz check failed');
+        return true;
+      case '/version':
+        sendJson(res, 200, versionInfo());
+        return true;
+    }
+    for (const route of this.options.documentRoutes ?? []) {
+      const answer = route(path, url.searchParams, req.headers.accept);
+      if (answer) {
+        const body = typeof answer.body === 'string' ? answer.body : Buffer.from(answer.body);
+        res.writeHead(answer.status, { 'Content-Type': answer.contentType, 'Content-Length': Buffer.byteLength(body), ...answer.headers });
+        res.end(body);
+        return true;
+      }
+    }
+    return false;
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * Starts the control plane: PKI, storage, the API registry, the apiserver,
+ * bootstrap objects and the admin kubeconfig; stops it all on SIGTERM/SIGINT.
+ * `skiff up` will add controllers, scheduler and a node agent here (later issues).
+ */
+import { mkdirSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { ApiServer, ServiceAllocator, bootstrapCluster } from '../apiserver/index.js';
+import { ensureClusterPki } from '../apiserver/pki/index.js';
+import { documentRoutes } from '../apiserver/documents.js';
+import { builtinRegistry } from '../api/index.js';
+import { systemPriorityClasses } from '../api/scheduling/index.js';
+import { openSqliteStore } from '../storage/index.js';
+import { writeKubeconfig } from '../client/kubeconfig.js';
+import { createLogger } from '../util/log.js';
+
+export interface ControlPlaneOptions {
+  mode: 'up' | 'server';
+  dataDir?: string;
+  port: number;
+  bind: string;
+  verbosity: number;
+}
+
+export function resolveDataDir(flag: string | undefined): string {
+  return resolve(flag ?? process.env.SKIFF_DATA_DIR ?? join(homedir(), '.skiff'));
+}
+
+export async function runControlPlane(options: ControlPlaneOptions): Promise<void> {
+  const started = performance.now();
+  const log = createLogger(options.verbosity);
+  const dataDir = resolveDataDir(options.dataDir);
+  mkdirSync(join(dataDir, 'db'), { recursive: true, mode: 0o700 });
+
+  const [pki, store] = await Promise.all([
+    ensureClusterPki(dataDir, { hosts: [options.bind] }),
+    openSqliteStore(join(dataDir, 'db', 'state.db')),
+  ]);
+  const registry = builtinRegistry();
+  const allocator = new ServiceAllocator();
+  const services = registry.find('', 'v1', 'services')!;
+  const serviceHooks = allocator.hooks();
+  const server: ApiServer = new ApiServer({
+    store,
+    registry,
+    host: options.bind,
+    port: options.port,
+    tls: { certPem: pki.serverCertPem, keyPem: pki.serverKeyPem, caPem: pki.caCertPem },
+    hooks: (type) => (type === services ? serviceHooks : undefined),
+    documentRoutes: documentRoutes(registry, (): string => `${options.bind}:${server.port}`),
+    log: (event) => log({ msg: String(event.msg ?? ''), ...event }),
+  });
+
+  await server.prime();
+  // Allocations survive restarts because they are rebuilt from the stored Services.
+  const serviceCache = await server.storageFor(services).cache();
+  allocator.restore(serviceCache.list().map((entry) => entry.object));
+  const port = await server.listen();
+
+  const advertiseAddress = options.bind === '0.0.0.0' || options.bind === '::' ? '127.0.0.1' : options.bind;
+  const priorityClasses = registry.find('scheduling.k8s.io', 'v1', 'priorityclasses');
+  await bootstrapCluster(server, {
+    advertiseAddress,
+    port,
+    extraObjects: priorityClasses ? systemPriorityClasses.map((object) => ({ type: priorityClasses, object })) : [],
+  });
+
+  const url = `https://${advertiseAddress.includes(':') ? `[${advertiseAddress}]` : advertiseAddress}:${port}`;
+  const kubeconfigPath = join(dataDir, 'kubeconfig.yaml');
+  writeKubeconfig(kubeconfigPath, { server: url, caPem: pki.caCertPem, certPem: pki.adminCertPem, keyPem: pki.adminKeyPem });
+  server.setReady();
+
+  const elapsed = Math.round(performance.now() - started);
+  log({ component: 'cli', msg: 'ready', url, dataDir, startupMs: elapsed });
+  process.stdout.write(`API server ready at ${url} (${elapsed} ms)\n`);
+  process.stdout.write(`  export KUBECONFIG=${kubeconfigPath}\n  kubectl get namespaces\n`);
+
+  await new Promise<void>((resolvePromise) => {
+    let stopping = false;
+    const stop = async (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      log({ component: 'cli', msg: 'stopping', signal });
+      await server.stop();
+      await store.close();
+      resolvePromise();
+    };
+    process.once('SIGTERM', () => void stop('SIGTERM'));
+    process.once('SIGINT', () => void stop('SIGINT'));
+  });
+}

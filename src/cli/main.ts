@@ -1,0 +1,76 @@
+#!/usr/bin/env node
+/**
+ * The `skiff` command. Parses arguments and wires components together; the
+ * components themselves live in their own folders.
+ */
+import { parseArgs } from 'node:util';
+import { skiffVersion, versionInfo } from '../apiserver/version.js';
+import { runControlPlane } from './control-plane.js';
+
+const usage = `skiff — Kubernetes, written in TypeScript
+
+Usage:
+  skiff up      [--data-dir DIR] [--port N] [--bind ADDR] [-v N]   all-in-one cluster
+  skiff server  [--data-dir DIR] [--port N] [--bind ADDR] [-v N]   control plane only
+  skiff version
+
+Options:
+  --data-dir DIR   where the cluster keeps its state (default: $SKIFF_DATA_DIR or ~/.skiff)
+  --port N         HTTPS port of the API server (default: 6443)
+  --bind ADDR      address to listen on (default: 127.0.0.1)
+  -v N             log verbosity (default: 0)
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'up':
+    case 'server': {
+      const { values } = parseArgs({
+        args: rest,
+        options: {
+          'data-dir': { type: 'string' },
+          port: { type: 'string' },
+          bind: { type: 'string' },
+          v: { type: 'string', short: 'v' },
+        },
+        strict: true,
+      });
+      const port = values.port === undefined ? 6443 : Number(values.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid --port ${values.port}`);
+      await runControlPlane({
+        mode: command,
+        dataDir: values['data-dir'],
+        port,
+        bind: values.bind ?? '127.0.0.1',
+        verbosity: Number(values.v ?? 0),
+      });
+      return 0;
+    }
+    case 'version':
+    case '--version': {
+      const info = versionInfo();
+      process.stdout.write(`skiff ${skiffVersion()} (Kubernetes ${info.gitVersion.split('+')[0]})\n`);
+      return 0;
+    }
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(usage);
+      return command === undefined ? 1 : 0;
+    default:
+      process.stderr.write(`skiff: unknown command "${command}"\n\n${usage}`);
+      return 1;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code !== 0) process.exit(code);
+  },
+  (err: unknown) => {
+    process.stderr.write(`skiff: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  },
+);
