@@ -1,0 +1,10 @@
+/** rbac.authorization.k8s.io/v1. */
+import type { ResourceType } from '../resource.js';
+import { clusterrolebindings, clusterroles, rolebindings, roles } from './rbac.js';
+
+export * from './rbac.js';
+export * from './schema.js';
+export * from './validation.js';
+
+// Upstream's discovery order for the group.
+export const resources: ResourceType[] = [clusterrolebindings, clusterroles, rolebindings, roles] as ResourceType[];

@@ -1,0 +1,284 @@
+/**
+ * Starts a real `skiff up` as a child process on a temporary data dir and a
+ * free loopback port, and drives it with the pinned kubectl. Used by every
+ * end-to-end test: one cluster per test file, started in `before`, stopped in
+ * `after`.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { kubectlPath, repositoryRoot } from './tools.js';
+import { LineCollector } from './wait.js';
+
+export { waitFor, LineCollector } from './wait.js';
+
+export interface ClusterOptions {
+  /** Reuse this data dir instead of a fresh temporary one (never removed by the harness). */
+  dataDir?: string;
+  /** How long `skiff up` may take to print its ready line. */
+  readyTimeoutMs?: number;
+  /** Extra CLI flags, after `up --data-dir --port --bind`. */
+  args?: string[];
+}
+
+export interface KubectlOptions {
+  /** Written to kubectl's stdin (for `-f -`). */
+  input?: string;
+  /** Resolve with the result instead of throwing when kubectl exits non-zero. */
+  allowFailure?: boolean;
+  /** Extra environment, e.g. KUBE_EDITOR. */
+  env?: Record<string, string>;
+  /** Kill kubectl after this long; default 60 s. */
+  timeoutMs?: number;
+}
+
+export interface KubectlResult {
+  stdout: string;
+  stderr: string;
+  code: number;
+}
+
+/** A long-running kubectl (`get -w`, `logs -f`) read line by line as it prints. */
+export interface KubectlStream {
+  stdout: LineCollector;
+  stderr: LineCollector;
+  /** Ends the process (SIGTERM) and waits for it. */
+  stop(): Promise<void>;
+}
+
+export interface Cluster {
+  dataDir: string;
+  port: number;
+  kubeconfig: string;
+  /** Everything the server printed so far (stdout and stderr), for failure messages. */
+  output(): string;
+  kubectl(args: string[], options?: KubectlOptions): Promise<KubectlResult>;
+  kubectlStream(args: string[], options?: { env?: Record<string, string> }): KubectlStream;
+  /** Graceful stop (SIGTERM); removes the temporary data dir. Returns the exit code. */
+  stop(): Promise<number | null>;
+  /** SIGKILL, keeping the data dir for `restart()`. */
+  kill9(): Promise<void>;
+  /** Stops the server if it runs (gracefully) and starts it again on the same data dir and port. */
+  restart(): Promise<void>;
+}
+
+const defaultReadyTimeoutMs = 30_000;
+const stopTimeoutMs = 15_000;
+const outputLimit = 256 * 1024;
+const readyLine = 'API server ready at https://';
+
+/** Children still running when the test process exits are killed, so no server outlives its test. */
+const running = new Set<ChildProcess>();
+/** Temporary directories of clusters not yet stopped, removed when the test process exits. */
+const temporaryRoots = new Set<string>();
+process.on('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+  if (!process.env.SKIFF_E2E_KEEP) for (const root of temporaryRoots) rmSync(root, { recursive: true, force: true });
+});
+
+/** A port nothing listens on right now: bind port 0, read what the kernel chose, release it. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export function cliPath(): string {
+  const path = process.env.SKIFF_CLI ?? join(repositoryRoot(), 'dist', 'src', 'cli', 'main.js');
+  if (!existsSync(path)) throw new Error(`${path} does not exist; run \`npm run build\` first`);
+  return path;
+}
+
+function exited(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+}
+
+export async function startCluster(options: ClusterOptions = {}): Promise<Cluster> {
+  const root = mkdtempSync(join(tmpdir(), 'skiff-e2e-'));
+  temporaryRoots.add(root);
+  const dataDir = options.dataDir ?? join(root, 'data');
+  // kubectl's discovery cache and HOME are per cluster: a cache left by an
+  // older server on the same port would otherwise answer discovery for 6 hours.
+  const home = join(root, 'home');
+  mkdirSync(home, { recursive: true });
+  const kubeconfig = join(dataDir, 'kubeconfig.yaml');
+  let output = '';
+  let child: ChildProcess | undefined;
+  let port = 0;
+
+  const record = (text: string) => {
+    output += text;
+    if (output.length > outputLimit) output = output.slice(-outputLimit);
+  };
+
+  async function launch(wantedPort: number): Promise<void> {
+    const args = [cliPath(), 'up', '--data-dir', dataDir, '--port', String(wantedPort), '--bind', '127.0.0.1', ...(options.args ?? [])];
+    record(`\n--- harness: node ${args.join(' ')}\n`);
+    const started = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    running.add(started);
+    started.once('exit', (code, signal) => {
+      running.delete(started);
+      record(`--- harness: skiff exited code=${code} signal=${signal}\n`);
+    });
+    started.stdout!.setEncoding('utf8');
+    started.stderr!.setEncoding('utf8');
+    started.stderr!.on('data', record);
+    const timeoutMs = options.readyTimeoutMs ?? defaultReadyTimeoutMs;
+    await new Promise<void>((resolve, reject) => {
+      let seen = '';
+      const timer = setTimeout(() => fail(new Error(`skiff up did not print its ready line within ${timeoutMs} ms`)), timeoutMs);
+      const onData = (chunk: string) => {
+        record(chunk);
+        seen += chunk;
+        if (seen.split('\n').some((line) => line.startsWith(readyLine))) done();
+      };
+      const onExit = (code: number | null, signal: string | null) => fail(new Error(`skiff up exited (code ${code}, signal ${signal}) before it was ready`));
+      const done = () => {
+        clearTimeout(timer);
+        started.off('exit', onExit);
+        started.stdout!.off('data', onData);
+        started.stdout!.on('data', record);
+        resolve();
+      };
+      const fail = (err: Error) => {
+        clearTimeout(timer);
+        started.off('exit', onExit);
+        started.kill('SIGKILL');
+        reject(err);
+      };
+      started.stdout!.on('data', onData);
+      started.once('exit', onExit);
+    });
+    child = started;
+    port = wantedPort;
+  }
+
+  async function start(wantedPort?: number): Promise<void> {
+    // The port was free when chosen but another process may take it before skiff binds; choose again then.
+    for (let attempt = 1; ; attempt++) {
+      const from = output.length;
+      try {
+        await launch(wantedPort ?? (await freePort()));
+        return;
+      } catch (err) {
+        const addressInUse = output.slice(from).includes('EADDRINUSE');
+        if (!addressInUse || attempt >= 3) throw new Error(`${(err as Error).message}\n--- server output:\n${output}`);
+        wantedPort = undefined;
+      }
+    }
+  }
+
+  async function terminate(signal: NodeJS.Signals): Promise<number | null> {
+    const current = child;
+    child = undefined;
+    if (!current) return null;
+    const exit = exited(current);
+    current.kill(signal);
+    const timer = setTimeout(() => current.kill('SIGKILL'), stopTimeoutMs);
+    const code = await exit;
+    clearTimeout(timer);
+    if (signal === 'SIGTERM' && current.signalCode === 'SIGKILL') {
+      throw new Error(`skiff did not stop within ${stopTimeoutMs} ms of SIGTERM\n--- server output:\n${output}`);
+    }
+    return code;
+  }
+
+  function kubectl(args: string[], kubectlOptions: KubectlOptions = {}): Promise<KubectlResult> {
+    const fullArgs = ['--request-timeout=30s', ...args];
+    const proc = spawn(kubectlPath(), fullArgs, { env: kubectlEnv(kubectlOptions.env), stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    proc.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    proc.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    proc.stdin.on('error', () => {}); // kubectl may exit before reading all input
+    proc.stdin.end(kubectlOptions.input ?? '');
+    const timeoutMs = kubectlOptions.timeoutMs ?? 60_000;
+    return new Promise((resolve, reject) => {
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        proc.kill('SIGKILL');
+      }, timeoutMs);
+      proc.on('error', reject);
+      proc.on('close', (code) => {
+        clearTimeout(timer);
+        const result = { stdout, stderr, code: code ?? -1 };
+        if (timedOut || (result.code !== 0 && !kubectlOptions.allowFailure)) {
+          reject(
+            new Error(
+              `kubectl ${args.join(' ')} ${timedOut ? `timed out after ${timeoutMs} ms` : `exited ${result.code}`}\n` +
+                `--- stdout:\n${stdout}\n--- stderr:\n${stderr}\n--- server output (tail):\n${output.slice(-8000)}`,
+            ),
+          );
+        } else resolve(result);
+      });
+    });
+  }
+
+  function kubectlEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+    return { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, KUBECONFIG: kubeconfig, KUBECACHEDIR: join(root, 'kube-cache'), ...extra };
+  }
+
+  function kubectlStream(args: string[], streamOptions: { env?: Record<string, string> } = {}): KubectlStream {
+    const proc = spawn(kubectlPath(), args, { env: kubectlEnv(streamOptions.env), stdio: ['ignore', 'pipe', 'pipe'] });
+    running.add(proc);
+    const stdout = new LineCollector();
+    const stderr = new LineCollector();
+    proc.stdout.setEncoding('utf8').on('data', (chunk: string) => stdout.push(chunk));
+    proc.stderr.setEncoding('utf8').on('data', (chunk: string) => stderr.push(chunk));
+    proc.on('close', () => {
+      running.delete(proc);
+      stdout.end();
+      stderr.end();
+    });
+    return {
+      stdout,
+      stderr,
+      async stop() {
+        const exit = exited(proc);
+        proc.kill('SIGTERM');
+        await exit;
+      },
+    };
+  }
+
+  await start();
+
+  return {
+    dataDir,
+    get port() {
+      return port;
+    },
+    kubeconfig,
+    output: () => output,
+    kubectl,
+    kubectlStream,
+    async stop() {
+      const code = await terminate('SIGTERM');
+      if (!process.env.SKIFF_E2E_KEEP) {
+        rmSync(root, { recursive: true, force: true });
+        temporaryRoots.delete(root);
+      }
+      return code;
+    },
+    async kill9() {
+      await terminate('SIGKILL');
+    },
+    async restart() {
+      if (child) {
+        const code = await terminate('SIGTERM');
+        if (code !== 0) throw new Error(`skiff exited with ${code} on SIGTERM\n--- server output:\n${output}`);
+      }
+      await start(port);
+    },
+  };
+}
