@@ -41,6 +41,11 @@ export interface ScaleSubresource {
 export interface StorageConversion<T extends KubeObject = KubeObject> {
   /** The version objects are stored in, e.g. `v2` for autoscaling HPAs. */
   storageVersion: string;
+  /**
+   * The group of the stored version when it differs from this type's group:
+   * events.k8s.io/v1 Events are stored as core v1 Events (`''`).
+   */
+  storageGroup?: string;
   /** From this version to the storage version. */
   toStorage(obj: T): KubeObject;
   /** From the storage version to this version. */

@@ -90,7 +90,8 @@ export class ResourceStorage {
   private encode(object: KubeObject): Uint8Array {
     const stored = this.type.conversion ? this.type.conversion.toStorage(structuredClone(object)) : { ...object };
     if (this.type.conversion) {
-      stored.apiVersion = this.type.group ? `${this.type.group}/${this.type.conversion.storageVersion}` : this.type.conversion.storageVersion;
+      const group = this.type.conversion.storageGroup ?? this.type.group;
+      stored.apiVersion = group ? `${group}/${this.type.conversion.storageVersion}` : this.type.conversion.storageVersion;
     }
     // resourceVersion is the key's mod revision: never stored in the value.
     stored.metadata = { ...stored.metadata };

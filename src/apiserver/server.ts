@@ -25,6 +25,7 @@ export type DocumentRoute = (
   path: string,
   search: URLSearchParams,
   accept: string | undefined,
+  ifNoneMatch?: string,
 ) => { status: number; contentType: string; body: string | Uint8Array; headers?: Record<string, string> } | undefined;
 
 export interface ApiServerOptions {
@@ -171,7 +172,7 @@ export class ApiServer {
         return true;
     }
     for (const route of this.options.documentRoutes ?? []) {
-      const answer = route(path, url.searchParams, req.headers.accept);
+      const answer = route(path, url.searchParams, req.headers.accept, req.headers['if-none-match']);
       if (answer) {
         const body = typeof answer.body === 'string' ? answer.body : Buffer.from(answer.body);
         res.writeHead(answer.status, { 'Content-Type': answer.contentType, 'Content-Length': Buffer.byteLength(body), ...answer.headers });

@@ -43,6 +43,7 @@ export function fromCoreEvent(event: KubeObject): EventsV1Event {
 
 export const eventConversion: StorageConversion<EventsV1Event> = {
   storageVersion: 'v1',
+  storageGroup: '',
   toStorage: toCoreEvent,
   fromStorage: fromCoreEvent,
 };

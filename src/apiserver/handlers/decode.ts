@@ -15,6 +15,7 @@ import {
   parseJsonStrict,
   parseYamlStrict,
   pruneUnknownFields,
+  canonicalizeQuantities,
 } from '../../machinery/schema/validate.js';
 import { addWarning } from '../http.js';
 import type { RequestContext } from '../context.js';
@@ -68,6 +69,7 @@ export function validateFields(
     if (mode === 'Warn') for (const problem of problems) addWarning(ctx.res, problem);
   }
   pruneUnknownFields(value, schema);
+  canonicalizeQuantities(value, schema);
 }
 
 /** Decodes a create/update body into an object of the request's kind. */

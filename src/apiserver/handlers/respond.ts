@@ -9,13 +9,10 @@ import { negotiateOutput, sendJson, sendYaml, type OutputKind } from '../http.js
 import type { RequestContext } from '../context.js';
 import { query } from '../context.js';
 import { tableFor } from './table.js';
+import { partialMetadata } from './partial-metadata.js';
 
 export function outputOf(ctx: RequestContext): OutputKind {
   return negotiateOutput(ctx.req.headers.accept);
-}
-
-export function partialMetadata(object: KubeObject, version: string): KubeObject {
-  return { kind: 'PartialObjectMetadata', apiVersion: `meta.k8s.io/${version}`, metadata: object.metadata };
 }
 
 export function sendObject(ctx: RequestContext, code: number, object: KubeObject, output = outputOf(ctx)): void {

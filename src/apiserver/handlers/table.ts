@@ -5,7 +5,7 @@
  */
 import type { KubeObject } from '../../machinery/object.js';
 import type { ResourceType, TableColumn } from '../../api/resource.js';
-import { partialMetadata } from './respond.js';
+import { partialMetadata } from './partial-metadata.js';
 
 const defaultColumns: TableColumn[] = [
   { name: 'Name', type: 'string', format: 'name', description: 'Name must be unique within a namespace.', priority: 0 },

@@ -10,7 +10,8 @@ import type { RequestContext } from '../context.js';
 import { query, queryBool } from '../context.js';
 import type { CacheEvent } from '../watch-cache.js';
 import { filterFor } from './filter.js';
-import { includeObjectOf, outputOf, partialMetadata } from './respond.js';
+import { includeObjectOf, outputOf } from './respond.js';
+import { partialMetadata } from './partial-metadata.js';
 import { tableFor } from './table.js';
 
 /** Upstream's --min-request-timeout: watches end after 30–60 minutes unless asked otherwise. */
