@@ -19,6 +19,7 @@ import { parseResourcePath } from './request-info.js';
 import { ResourceStorage, WatchCachePool } from './resource-storage.js';
 import { handleResource } from './handlers/index.js';
 import { versionInfo } from './version.js';
+import { Compactor } from './compactor.js';
 
 /** A route for a non-resource document (discovery, OpenAPI): answers or passes. */
 export type DocumentRoute = (
@@ -40,6 +41,8 @@ export interface ApiServerOptions {
   hooks?: Map<ResourceType, StorageHooks> | ((type: ResourceType) => StorageHooks | undefined);
   documentRoutes?: DocumentRoute[];
   bookmarkIntervalMs?: number;
+  /** How often storage history is compacted (default five minutes, as upstream). */
+  compactionIntervalMs?: number;
   log?: (event: Record<string, unknown>) => void;
 }
 
@@ -48,12 +51,14 @@ export class ApiServer {
   private readonly pool: WatchCachePool;
   private readonly storages = new Map<ResourceType, ResourceStorage>();
   private readonly shutdownCallbacks = new Set<() => void>();
+  private readonly compactor: Compactor;
   readonly context: ServerContext;
   private ready = false;
   port = 0;
 
   constructor(private readonly options: ApiServerOptions) {
     this.pool = new WatchCachePool(options.store);
+    this.compactor = new Compactor(options.store, options.compactionIntervalMs, (err) => this.log({ msg: 'compaction failed', error: err.message }));
     const hooks = options.hooks;
     const namespaces = () => options.registry.find('', 'v1', 'namespaces');
     const lookupNamespace = async (name: string) => {
@@ -96,6 +101,7 @@ export class ApiServer {
   }
 
   async listen(): Promise<number> {
+    this.compactor.start();
     const { tls } = this.options;
     this.server = https.createServer(
       { cert: tls.certPem, key: tls.keyPem, ca: tls.caPem, requestCert: true, rejectUnauthorized: false },
@@ -118,6 +124,7 @@ export class ApiServer {
 
   async stop(): Promise<void> {
     this.ready = false;
+    this.compactor.stop();
     for (const callback of [...this.shutdownCallbacks]) callback();
     if (this.server) {
       await new Promise<void>((resolve) => {

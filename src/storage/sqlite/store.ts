@@ -1,0 +1,334 @@
+/**
+ * The SQLite backend of the revisioned store, in the shape of etcd's MVCC
+ * (and of k3s's kine): the table is a log. Every write — create, update or
+ * delete — appends one row whose id *is* the new global revision. A key's
+ * current value is its newest row, unless that row is a deletion marker; its
+ * value as of an older revision R is its newest row with id ≤ R. Watching is
+ * reading the log from a revision on, then following new rows as they commit.
+ * Compaction deletes rows no read at or after the compacted revision can need.
+ *
+ * Writes are group-committed: writes issued in the same turn of the event
+ * loop share one transaction and therefore one fsync, and each is answered
+ * only after that transaction is durable (WAL with synchronous=FULL).
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import {
+  ExpiredError,
+  KeyExistsError,
+  KeyNotFoundError,
+  RevisionConflictError,
+  type KeyValue,
+  type ListOptions,
+  type ListResult,
+  type Store,
+  type WatchEvent,
+  type WatchOptions,
+} from '../interface.js';
+import { Watcher, WatcherSet } from './watchers.js';
+
+interface Row {
+  id: number;
+  key: string;
+  value: Buffer;
+  create_revision: number;
+  prev_revision: number;
+  deleted: number;
+}
+
+interface HistoryRow extends Row {
+  prev_value: Buffer | null;
+  prev_create_revision: number | null;
+}
+
+/** A write waiting for the next group commit. */
+interface PendingWrite {
+  apply(): { result: unknown; event: WatchEvent };
+  resolve(result: unknown): void;
+  reject(err: unknown): void;
+}
+
+/** Greater than any key in UTF-8 byte order: the range end of the empty prefix. */
+const afterEverything = '\u{10FFFF}';
+
+/** The smallest string greater than every string starting with `prefix`. */
+function prefixEnd(prefix: string): string {
+  if (prefix === '') return afterEverything;
+  const last = prefix.charCodeAt(prefix.length - 1);
+  return prefix.slice(0, -1) + String.fromCharCode(last + 1);
+}
+
+function toKeyValue(row: { key: string; value: Buffer; create_revision: number; id: number }): KeyValue {
+  return { key: row.key, value: row.value, createRevision: row.create_revision, modRevision: row.id };
+}
+
+const schema = `
+  CREATE TABLE IF NOT EXISTS kv (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,      -- the revision of this write
+    key TEXT NOT NULL COLLATE BINARY,
+    value BLOB NOT NULL,
+    create_revision INTEGER NOT NULL,          -- revision that created the key
+    prev_revision INTEGER NOT NULL,            -- the key's previous row (0: none)
+    deleted INTEGER NOT NULL DEFAULT 0         -- 1: a deletion marker
+  );
+  CREATE INDEX IF NOT EXISTS kv_key_id ON kv (key, id);
+  CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+`;
+
+export class SqliteStore implements Store {
+  private readonly db: Database.Database;
+  private revision: number;
+  private compacted: number;
+  private readonly watchers = new WatcherSet();
+  private pending: PendingWrite[] = [];
+  private flushScheduled = false;
+  private closed = false;
+
+  private readonly statements;
+
+  constructor(path: string) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    // FULL: the WAL is fsynced at every commit, so an answered write survives a crash.
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(schema);
+
+    const range = 'key >= @start AND key < @end';
+    const latestAt = `SELECT MAX(id) AS id FROM kv WHERE ${range} AND key > @after AND id <= @revision GROUP BY key`;
+    this.statements = {
+      latest: this.db.prepare<[string], Row>('SELECT * FROM kv WHERE key = ? ORDER BY id DESC LIMIT 1'),
+      insert: this.db.prepare(
+        'INSERT INTO kv (id, key, value, create_revision, prev_revision, deleted) VALUES (@id, @key, @value, @createRevision, @prevRevision, @deleted)',
+      ),
+      list: this.db.prepare<Record<string, unknown>, Row>(
+        `SELECT kv.* FROM kv JOIN (${latestAt}) latest ON kv.id = latest.id WHERE kv.deleted = 0 ORDER BY kv.key LIMIT @limit`,
+      ),
+      count: this.db.prepare<Record<string, unknown>, { n: number }>(
+        `SELECT COUNT(*) AS n FROM kv JOIN (${latestAt}) latest ON kv.id = latest.id WHERE kv.deleted = 0`,
+      ),
+      history: this.db.prepare<Record<string, unknown>, HistoryRow>(
+        `SELECT kv.*, prev.value AS prev_value, prev.create_revision AS prev_create_revision
+           FROM kv LEFT JOIN kv AS prev ON prev.id = kv.prev_revision
+          WHERE kv.key >= @start AND kv.key < @end AND kv.id > @after ORDER BY kv.id`,
+      ),
+      sequence: this.db.prepare<[], { seq: number }>("SELECT seq FROM sqlite_sequence WHERE name = 'kv'"),
+      getMeta: this.db.prepare<[string], { value: number }>('SELECT value FROM meta WHERE name = ?'),
+      setMeta: this.db.prepare('INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value'),
+      compact: this.db.prepare(
+        // Keep, for every key, its newest row at or below the compacted revision
+        // (reads at that revision need it) unless that row is a deletion marker.
+        `DELETE FROM kv WHERE id <= @revision AND (deleted = 1 OR id < (SELECT MAX(k2.id) FROM kv AS k2 WHERE k2.key = kv.key AND k2.id <= @revision))`,
+      ),
+    };
+    this.revision = this.statements.sequence.get()?.seq ?? 0;
+    this.compacted = this.statements.getMeta.get('compacted')?.value ?? 0;
+  }
+
+  async currentRevision(): Promise<number> {
+    return this.revision;
+  }
+
+  async compactedRevision(): Promise<number> {
+    return this.compacted;
+  }
+
+  async get(key: string): Promise<KeyValue | undefined> {
+    this.checkOpen();
+    const row = this.statements.latest.get(key);
+    return row && !row.deleted ? toKeyValue(row) : undefined;
+  }
+
+  async list(prefix: string, options: ListOptions = {}): Promise<ListResult> {
+    this.checkOpen();
+    const revision = options.revision || this.revision;
+    if (revision < this.compacted) throw new ExpiredError(revision, this.compacted);
+    const limit = options.limit && options.limit > 0 ? options.limit : -1;
+    const params = { start: prefix, end: prefixEnd(prefix), after: options.startAfter ?? '', revision };
+    // One extra row tells whether more follow without counting them all.
+    const rows = this.statements.list.all({ ...params, limit: limit < 0 ? -1 : limit + 1 });
+    let more = false;
+    let remaining = 0;
+    if (limit > 0 && rows.length > limit) {
+      rows.length = limit;
+      more = true;
+      remaining = this.statements.count.get({ ...params, after: rows[rows.length - 1].key })!.n;
+    }
+    return { items: rows.map(toKeyValue), revision, more, remaining };
+  }
+
+  async count(prefix: string): Promise<number> {
+    this.checkOpen();
+    return this.statements.count.get({ start: prefix, end: prefixEnd(prefix), after: '', revision: this.revision })!.n;
+  }
+
+  create(key: string, value: Uint8Array): Promise<KeyValue> {
+    return this.write(() => {
+      const current = this.statements.latest.get(key);
+      if (current && !current.deleted) throw new KeyExistsError(key);
+      const id = this.append(key, value, 0, 0, false);
+      const kv: KeyValue = { key, value: Buffer.from(value), createRevision: id, modRevision: id };
+      return { result: kv, event: { type: 'put', kv } };
+    });
+  }
+
+  update(key: string, value: Uint8Array, expectedModRevision: number): Promise<KeyValue> {
+    return this.write(() => {
+      const current = this.statements.latest.get(key);
+      if (!current || current.deleted) throw new KeyNotFoundError(key);
+      if (current.id !== expectedModRevision) throw new RevisionConflictError(key, expectedModRevision, current.id);
+      const id = this.append(key, value, current.create_revision, current.id, false);
+      const kv: KeyValue = { key, value: Buffer.from(value), createRevision: current.create_revision, modRevision: id };
+      return { result: kv, event: { type: 'put', kv, prev: toKeyValue(current) } };
+    });
+  }
+
+  delete(key: string, expectedModRevision?: number): Promise<{ prev: KeyValue; revision: number }> {
+    return this.write(() => {
+      const current = this.statements.latest.get(key);
+      if (!current || current.deleted) throw new KeyNotFoundError(key);
+      if (expectedModRevision !== undefined && current.id !== expectedModRevision) {
+        throw new RevisionConflictError(key, expectedModRevision, current.id);
+      }
+      const id = this.append(key, new Uint8Array(0), current.create_revision, current.id, true);
+      const prev = toKeyValue(current);
+      return { result: { prev, revision: id }, event: { type: 'delete', key, modRevision: id, prev } };
+    });
+  }
+
+  watch(prefix: string, options: WatchOptions, onEvent: (event: WatchEvent) => void, onError?: (err: Error) => void): void {
+    if (options.signal.aborted) return;
+    if (this.closed || options.afterRevision < this.compacted) {
+      const err = this.closed ? new Error('store is closed') : new ExpiredError(options.afterRevision, this.compacted);
+      queueMicrotask(() => onError?.(err));
+      return;
+    }
+    const watcher = new Watcher(prefix, onEvent);
+    // Replaying the log and registering for new commits happen in the same
+    // synchronous step, and commits publish synchronously too, so no event can
+    // fall between the replay and the live stream, nor arrive twice.
+    if (options.afterRevision < this.revision) {
+      const rows = this.statements.history.all({ start: prefix, end: prefixEnd(prefix), after: options.afterRevision });
+      for (const row of rows) watcher.push(this.historyEvent(row));
+    }
+    watcher.push({ type: 'progress', revision: this.revision });
+    this.watchers.add(watcher, options.signal);
+  }
+
+  async compact(revision: number): Promise<void> {
+    this.checkOpen();
+    if (revision <= this.compacted) return;
+    if (revision > this.revision) throw new Error(`cannot compact to revision ${revision}: newer than the current revision ${this.revision}`);
+    this.db.transaction(() => {
+      this.statements.compact.run({ revision });
+      this.statements.setMeta.run('compacted', revision);
+    })();
+    this.compacted = revision;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    // Answer the writes already accepted before closing the database.
+    if (this.pending.length > 0) this.flush();
+    this.closed = true;
+    this.watchers.closeAll();
+    this.db.close();
+  }
+
+  // ---- writing -------------------------------------------------------------
+
+  private checkOpen(): void {
+    if (this.closed) throw new Error('store is closed');
+  }
+
+  /** Appends one row at the next revision, inside the current transaction. */
+  private append(key: string, value: Uint8Array, createRevision: number, prevRevision: number, deleted: boolean): number {
+    const id = this.revision + 1;
+    this.statements.insert.run({
+      id,
+      key,
+      value: Buffer.from(value.buffer, value.byteOffset, value.byteLength),
+      createRevision: createRevision || id,
+      prevRevision,
+      deleted: deleted ? 1 : 0,
+    });
+    this.revision = id;
+    return id;
+  }
+
+  private write<T>(apply: () => { result: T; event: WatchEvent }): Promise<T> {
+    if (this.closed) return Promise.reject(new Error('store is closed'));
+    return new Promise<T>((resolve, reject) => {
+      this.pending.push({ apply, resolve: resolve as (result: unknown) => void, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        // setImmediate: every write issued in this turn of the event loop joins the batch.
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  /** Commits every pending write in one transaction, then answers them and tells watchers. */
+  private flush(): void {
+    this.flushScheduled = false;
+    const batch = this.pending;
+    this.pending = [];
+    if (batch.length === 0 || this.closed) {
+      for (const write of batch) write.reject(new Error('store is closed'));
+      return;
+    }
+    const outcomes: ({ ok: true; result: unknown; event: WatchEvent } | { ok: false; error: unknown })[] = [];
+    const revisionBefore = this.revision;
+    try {
+      this.db.transaction(() => {
+        for (const write of batch) {
+          // A write that fails its precondition is answered with its error; the
+          // others in the batch still commit (it wrote nothing).
+          try {
+            const { result, event } = write.apply();
+            outcomes.push({ ok: true, result, event });
+          } catch (error) {
+            if (!isPreconditionError(error)) throw error;
+            outcomes.push({ ok: false, error });
+          }
+        }
+      })();
+    } catch (error) {
+      // The transaction rolled back: nothing of this batch is durable.
+      this.revision = revisionBefore;
+      for (const write of batch) write.reject(error);
+      return;
+    }
+    const events: WatchEvent[] = [];
+    batch.forEach((write, i) => {
+      const outcome = outcomes[i];
+      if (outcome.ok) {
+        events.push(outcome.event);
+        write.resolve(outcome.result);
+      } else {
+        write.reject(outcome.error);
+      }
+    });
+    if (events.length > 0) this.watchers.publish(events, this.revision);
+  }
+
+  private historyEvent(row: HistoryRow): WatchEvent {
+    const prev: KeyValue | undefined =
+      row.prev_value !== null ? { key: row.key, value: row.prev_value, createRevision: row.prev_create_revision ?? 0, modRevision: row.prev_revision } : undefined;
+    if (row.deleted) {
+      return { type: 'delete', key: row.key, modRevision: row.id, prev: prev ?? { key: row.key, value: Buffer.alloc(0), createRevision: row.create_revision, modRevision: row.prev_revision } };
+    }
+    return prev ? { type: 'put', kv: toKeyValue(row), prev } : { type: 'put', kv: toKeyValue(row) };
+  }
+}
+
+function isPreconditionError(error: unknown): boolean {
+  return error instanceof KeyExistsError || error instanceof KeyNotFoundError || error instanceof RevisionConflictError;
+}
+
+/** Opens (creating if needed) a store at `path`, or an in-memory one for `:memory:`. */
+export async function openSqliteStore(path: string): Promise<Store> {
+  return new SqliteStore(path);
+}
