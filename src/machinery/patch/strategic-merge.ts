@@ -143,9 +143,10 @@ function mergeMap(original: Json, patch: Json, schema: Schema | undefined): Json
 function stripDirectives<T>(value: T): T {
   if (Array.isArray(value)) return value.filter((item) => !(isPlainObject(item) && item.$patch !== undefined && Object.keys(item).length === 1)).map(stripDirectives) as T;
   if (isPlainObject(value)) {
-    for (const key of Object.keys(value)) {
-      if (key.startsWith('$')) delete value[key];
-      else value[key] = stripDirectives(value[key]);
+    const object: Json = value;
+    for (const key of Object.keys(object)) {
+      if (key.startsWith('$')) delete object[key];
+      else object[key] = stripDirectives(object[key]);
     }
   }
   return value;
@@ -198,11 +199,11 @@ function mergeList(original: unknown[], patch: unknown[], schema: Schema | undef
 function reorder(list: unknown[], order: unknown[], mergeKey: string | undefined): unknown[] {
   const identity = (item: unknown) => (mergeKey && isPlainObject(item) ? JSON.stringify(item[mergeKey]) : JSON.stringify(item));
   const wanted = order.map((entry) => (mergeKey && isPlainObject(entry) ? JSON.stringify(entry[mergeKey]) : JSON.stringify(entry)));
-  const byIdentity = new Map(list.map((item) => [identity(item), item] as const));
-  const ordered = wanted.filter((id) => byIdentity.has(id)).map((id) => byIdentity.get(id)!);
+  const byIdentity = new Map<string, unknown>(list.map((item) => [identity(item), item]));
+  const ordered: unknown[] = wanted.filter((id) => byIdentity.has(id)).map((id) => byIdentity.get(id));
   const mentioned = new Set(wanted);
   // Re-insert unmentioned elements after the element that preceded them.
-  let result = ordered;
+  let result: unknown[] = ordered;
   list.forEach((item, i) => {
     if (mentioned.has(identity(item))) return;
     const before = i > 0 ? list[i - 1] : undefined;
