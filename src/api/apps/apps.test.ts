@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { controllerrevisions, daemonsets, deployments, replicasets, statefulsets, type Deployment, type StatefulSet } from './index.js';
+import { controllerrevisions, daemonsets, deployments, replicasets, statefulsets, type DaemonSet, type Deployment, type StatefulSet } from './index.js';
 
 const template = { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx' }] } };
 function deployment(spec: Record<string, unknown> = {}): Deployment {
@@ -26,9 +26,9 @@ describe('apps/v1 defaults', () => {
     assert.equal(sts.spec!.podManagementPolicy, 'OrderedReady');
     assert.deepEqual(sts.spec!.updateStrategy, { type: 'RollingUpdate', rollingUpdate: { partition: 0 } });
     assert.deepEqual(sts.spec!.persistentVolumeClaimRetentionPolicy, { whenDeleted: 'Retain', whenScaled: 'Retain' });
-    const ds = { metadata: { name: 'agent' }, spec: { template: structuredClone(template) } };
+    const ds: DaemonSet = { metadata: { name: 'agent' }, spec: { template: structuredClone(template) } };
     daemonsets.defaults!(ds);
-    assert.deepEqual(ds.spec.updateStrategy, { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } });
+    assert.deepEqual(ds.spec!.updateStrategy, { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } });
   });
 });
 
