@@ -140,7 +140,7 @@ export const errors = {
     return new StatusError(
       415,
       'UnsupportedMediaType',
-      `the body of the request was in an unknown format (${contentType}) - accepted media types include: application/json, application/yaml, application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json, application/apply-patch+yaml`,
+      `the body of the request was in an unknown format (${contentType}) - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf, application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json, application/apply-patch+yaml`,
     );
   },
   tooManyRequests(message: string, retryAfterSeconds: number): StatusError {

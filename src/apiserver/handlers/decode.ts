@@ -18,6 +18,7 @@ import {
   canonicalizeQuantities,
 } from '../../machinery/schema/validate.js';
 import { addWarning } from '../http.js';
+import { decodeKubernetesProtobuf } from '../protobuf/decode.js';
 import type { RequestContext } from '../context.js';
 import { query } from '../context.js';
 
@@ -37,12 +38,13 @@ function mediaType(contentType: string | undefined): string {
 /** Parses JSON or YAML text; returns the value and any duplicate field paths. */
 export function parseBody(body: Buffer, contentType: string | undefined): { value: unknown; duplicates: string[] } {
   const type = mediaType(contentType);
+  if (body.length === 0) throw errors.badRequest('the request body is empty');
+  if (type === 'application/vnd.kubernetes.protobuf') return { value: decodeKubernetesProtobuf(body).object, duplicates: [] };
   const text = body.toString('utf8');
   if (text.trim() === '') throw errors.badRequest('the request body is empty');
   if (type === 'application/yaml' || type === 'application/apply-patch+yaml' || type === 'text/yaml') {
     return parseYamlStrict(text);
   }
-  if (type.startsWith('application/vnd.kubernetes.protobuf')) throw errors.unsupportedMediaType(type);
   if (type === 'application/json' || type.endsWith('+json') || type === '*/*' || type === '') return parseJsonStrict(text);
   throw errors.unsupportedMediaType(type);
 }
