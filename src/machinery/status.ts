@@ -195,10 +195,25 @@ const typeText: Record<FieldErrorType, string> = {
 /** Types whose message omits the offending value, as upstream does. */
 const omitsValue = new Set<FieldErrorType>(['FieldValueRequired', 'FieldValueForbidden', 'FieldValueTooLong', 'FieldValueInternal']);
 
+/**
+ * A value as upstream prints it in a field error: strings quoted, numbers
+ * and booleans bare, string maps and lists in Go's `%#v` form
+ * (`map[string]string{"app":"web"}`, `[]string{"a", "b"}`), anything else as JSON.
+ */
 function renderValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
-  if (value === undefined) return 'null';
-  if (typeof value === 'object' && value !== null) return JSON.stringify(value);
+  if (value === undefined || value === null) return 'null';
+  if (Array.isArray(value) && value.every((item) => typeof item === 'string')) {
+    return `[]string{${value.map((item) => JSON.stringify(item)).join(', ')}}`;
+  }
+  if (typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>);
+    if (entries.every(([, v]) => typeof v === 'string')) {
+      const sorted = entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      return `map[string]string{${sorted.map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`).join(', ')}}`;
+    }
+    return JSON.stringify(value);
+  }
   return String(value);
 }
 

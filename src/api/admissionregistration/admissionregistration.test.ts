@@ -60,7 +60,7 @@ test('policies need match constraints and something to check; bindings need acti
   const binding = { metadata: { name: 'replicas-binding' }, spec: { policyName: 'replicas', validationActions: ['Deny', 'Warn'], paramRef: { name: 'limits' } } };
   assert.deepEqual(validatingadmissionpolicybindings.validate!(binding, { operation: 'create' }).map(renderFieldError), [
     'spec.paramRef.parameterNotFoundAction: Required value',
-    'spec.validationActions: Invalid value: ["Deny","Warn"]: must not contain both Deny and Warn (repeating the same validation failure information in the API response and headers serves no purpose)',
+    'spec.validationActions: Invalid value: []string{"Deny", "Warn"}: must not contain both Deny and Warn (repeating the same validation failure information in the API response and headers serves no purpose)',
   ]);
   assert.deepEqual(validatingadmissionpolicybindings.table!.cells(binding, new Date()).slice(0, 3), ['replicas-binding', 'replicas', '*/limits']);
 });

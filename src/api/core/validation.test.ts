@@ -137,6 +137,6 @@ test('pvc, namespace, event and rc validation', () => {
   const rc: any = { metadata: { name: 'r', namespace: 'default' }, spec: { selector: { app: 'a' }, template: { metadata: { labels: { app: 'b' } }, spec: { containers: [{ name: 'c', image: 'x' }] } } } };
   type('replicationcontrollers').defaults!(rc);
   assert.deepEqual(render(type('replicationcontrollers').validate!(rc, { operation: 'create' })), [
-    'spec.template.metadata.labels: Invalid value: {"app":"b"}: `selector` does not match template `labels`',
+    'spec.template.metadata.labels: Invalid value: map[string]string{"app":"b"}: `selector` does not match template `labels`',
   ]);
 });

@@ -22,6 +22,6 @@ test('overhead must be non-negative; tolerations must be unique', () => {
   const t = { key: 'a', operator: 'Equal', value: 'b', effect: 'NoSchedule' };
   assert.deepEqual(check(rc({ overhead: { podFixed: { cpu: '-1' } }, scheduling: { tolerations: [t, { ...t }] } })), [
     'overhead.podFixed[cpu]: Invalid value: "-1": must be greater than or equal to 0',
-    'scheduling.tolerations[1]: Duplicate value: {"key":"a","operator":"Equal","value":"b","effect":"NoSchedule"}',
+    'scheduling.tolerations[1]: Duplicate value: map[string]string{"effect":"NoSchedule", "key":"a", "operator":"Equal", "value":"b"}',
   ]);
 });

@@ -16,7 +16,7 @@ test('role names are path segments; rules need verbs, groups and resources', () 
     'rules[0].verbs: Required value: verbs must contain at least one value',
     'rules[0].apiGroups: Required value: resource rules must supply at least one api group',
     'rules[0].resources: Required value: resource rules must supply at least one resource',
-    'rules[1].nonResourceURLs: Invalid value: ["/healthz"]: namespaced rules cannot apply to non-resource URLs',
+    'rules[1].nonResourceURLs: Invalid value: []string{"/healthz"}: namespaced rules cannot apply to non-resource URLs',
   ]);
 });
 

@@ -67,7 +67,10 @@ export function validateFields(
     ...findUnknownFields(value, schema).map((path) => `unknown field "${path}"`),
   ];
   if (problems.length > 0) {
-    if (mode === 'Strict') throw errors.badRequest(`strict decoding error: ${problems.join(', ')}`);
+    if (mode === 'Strict') {
+      const { kind, version } = ctx.type;
+      throw errors.badRequest(`${kind} in version "${version}" cannot be handled as a ${kind}: strict decoding error: ${problems.join(', ')}`);
+    }
     if (mode === 'Warn') for (const problem of problems) addWarning(ctx.res, problem);
   }
   pruneUnknownFields(value, schema);

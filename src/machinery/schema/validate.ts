@@ -191,7 +191,18 @@ function zeroValue(schema: Schema): unknown {
   }
 }
 
-/** Removes unknown fields and null-valued struct fields, in place. */
+/**
+ * Go drops empty maps and lists of `omitempty` fields when it writes JSON, so
+ * upstream never stores `labels: {}` or `finalizers: []`. Optional fields are
+ * (nearly always) `omitempty`; required ones keep their empty value.
+ */
+function isEmptyOptionalCollection(value: unknown, schema: Schema, required: boolean): boolean {
+  if (required || isOpen(schema)) return false;
+  if (Array.isArray(value)) return value.length === 0;
+  return schema.additionalProperties !== undefined && typeof value === 'object' && value !== null && Object.keys(value).length === 0;
+}
+
+/** Removes unknown fields, null-valued struct fields and empty optional maps and lists, in place. */
 export function pruneUnknownFields(value: unknown, schema: Schema): void {
   if (value === null || typeof value !== 'object' || isOpen(schema)) return;
   if (Array.isArray(value)) {
@@ -207,7 +218,10 @@ export function pruneUnknownFields(value: unknown, schema: Schema): void {
     for (const key of Object.keys(object)) {
       const childSchema = schema.properties[key];
       if (!childSchema || object[key] === null || object[key] === undefined) delete object[key];
-      else pruneUnknownFields(object[key], childSchema);
+      else {
+        pruneUnknownFields(object[key], childSchema);
+        if (isEmptyOptionalCollection(object[key], childSchema, schema.required?.includes(key) ?? false)) delete object[key];
+      }
     }
   } else if (schema.additionalProperties) {
     for (const key of Object.keys(object)) {
