@@ -61,13 +61,30 @@ describe('kubectl get -w', () => {
   });
 
   test('-o json streams whole objects, one per event', async () => {
-    const watch = cluster.kubectlStream(['-n', namespace, 'get', 'deployments', '--watch-only', '-o', 'json']);
+    await cluster.kubectl(['-n', namespace, 'create', 'deployment', 'existing', '--image=nginx:1.27']);
+    const watch = cluster.kubectlStream(['-n', namespace, 'get', 'deployments', '--watch', '-o', 'json']);
     try {
+      // The first object printed is the current state: once it is out, the watch is running.
+      await watch.stdout.waitForLine(/^}$/, { message: 'the existing deployment' });
+      const mark = watch.stdout.lines.length;
       await cluster.kubectl(['-n', namespace, 'create', 'deployment', 'streamed', '--image=nginx:1.27']);
-      await watch.stdout.waitForLine(/^}$/, { message: 'first object' });
-      const first = JSON.parse(watch.stdout.lines.slice(0, watch.stdout.lines.indexOf('}') + 1).join('\n'));
-      assert.equal(first.kind, 'Deployment');
-      assert.equal(first.metadata.name, 'streamed');
+      await watch.stdout.waitForLine(/^}$/, { from: mark, message: 'the created deployment' });
+      const lines = watch.stdout.lines;
+      const objects = [];
+      let start = 0;
+      for (let i = 0; i < lines.length; i++) {
+        if (lines[i] === '}') {
+          objects.push(JSON.parse(lines.slice(start, i + 1).join('\n')));
+          start = i + 1;
+        }
+      }
+      assert.deepEqual(
+        objects.map((o) => [o.kind, o.metadata.name]),
+        [
+          ['Deployment', 'existing'],
+          ['Deployment', 'streamed'],
+        ],
+      );
     } finally {
       await watch.stop();
     }
