@@ -32,6 +32,8 @@ export interface KubectlOptions {
   env?: Record<string, string>;
   /** Kill kubectl after this long; default 60 s. */
   timeoutMs?: number;
+  /** Another kubectl binary (version-skew tests); default the pinned v1.32. */
+  binary?: string;
 }
 
 export interface KubectlResult {
@@ -194,7 +196,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
 
   function kubectl(args: string[], kubectlOptions: KubectlOptions = {}): Promise<KubectlResult> {
     const fullArgs = ['--request-timeout=30s', ...args];
-    const proc = spawn(kubectlPath(), fullArgs, { env: kubectlEnv(kubectlOptions.env), stdio: ['pipe', 'pipe', 'pipe'] });
+    const proc = spawn(kubectlOptions.binary ?? kubectlPath(), fullArgs, { env: kubectlEnv(kubectlOptions.env), stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     proc.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
