@@ -1,5 +1,6 @@
 /** Small helpers for benchmarks: percentiles and the conditions figures were taken under. */
 import os from 'node:os';
+import { statfsSync } from 'node:fs';
 
 export function percentile(samples: number[], p: number): number {
   if (samples.length === 0) return NaN;
@@ -19,4 +20,15 @@ export function conditions(): string {
 
 export function ms(value: number): string {
   return `${value.toFixed(2)} ms`;
+}
+
+/** The file system type a directory lives on (fsync cost depends on it). */
+export function filesystemOf(dir: string): string {
+  const known: Record<number, string> = { 0xef53: 'ext4', 0x58465342: 'xfs', 0x9123683e: 'btrfs', 0x01021994: 'tmpfs', 0x794c7630: 'overlayfs' };
+  try {
+    const type = statfsSync(dir).type;
+    return known[type] ?? `fs type 0x${type.toString(16)}`;
+  } catch {
+    return 'unknown file system';
+  }
 }

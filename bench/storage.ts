@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqliteStore } from '../src/storage/index.js';
-import { conditions, ms, percentile } from './stats.js';
+import { conditions, filesystemOf, ms, percentile } from './stats.js';
 
 const value = new TextEncoder().encode(JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', data: { key: 'value'.repeat(40) } }));
 
@@ -16,8 +16,8 @@ function elapsedMs(start: bigint): number {
 }
 
 export async function run(): Promise<void> {
-  console.log(`\n## storage: SQLite, WAL, synchronous=FULL, temp file (${conditions()})`);
   const dir = mkdtempSync(join(tmpdir(), 'skiff-bench-storage-'));
+  console.log(`\n## storage: SQLite, WAL, synchronous=FULL, temp file on ${filesystemOf(dir)} (${conditions()})`);
   const store = await openSqliteStore(join(dir, 'state.db'));
   try {
     // Sequential creates: each waits for its own commit (one fsync each).
