@@ -128,6 +128,20 @@ describe('CRUD', () => {
     assert.equal(smp.json().spec.template.spec.containers[0].imagePullPolicy, 'IfNotPresent');
   });
 
+  test('server-side apply creates a missing object, then merges into it', async () => {
+    const path = '/api/v1/namespaces/default/configmaps/applied?fieldManager=test';
+    const apply = (data: Record<string, string>) =>
+      api.request('PATCH', path, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'applied' }, data }, { 'Content-Type': 'application/apply-patch+yaml' });
+    const created = await apply({ a: '1' });
+    assert.equal(created.status, 201, created.body);
+    const merged = await apply({ b: '2' });
+    assert.equal(merged.status, 200, merged.body);
+    assert.deepEqual(merged.json().data, { a: '1', b: '2' });
+    const anonymous = await api.request('PATCH', '/api/v1/namespaces/default/configmaps/applied', { data: {} }, { 'Content-Type': 'application/apply-patch+yaml' });
+    assert.equal(anonymous.status, 400);
+    assert.match(anonymous.json().message, /must have a fieldManager/);
+  });
+
   test('scale subresource', async () => {
     const scale = (await api.request('GET', '/apis/apps/v1/namespaces/default/deployments/web/scale')).json();
     assert.equal(scale.kind, 'Scale');

@@ -9,6 +9,7 @@ import { errors } from '../../machinery/status.js';
 import type { Schema } from '../../machinery/schema/types.js';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from '../../machinery/patch/index.js';
 import type { RequestContext } from '../context.js';
+import { query } from '../context.js';
 import { checkKind, fieldValidationOf, parseBody, validateFields } from './decode.js';
 
 export const patchTypes = [
@@ -36,6 +37,7 @@ export function applyPatchBody(ctx: RequestContext, current: KubeObject, body: B
       result = applyStrategicMergePatch(current, patch, schema);
       break;
     case 'application/apply-patch+yaml':
+      if (!query(ctx, 'fieldManager')) throw errors.badRequest('PATCH, application/apply-patch+yaml requests must have a fieldManager');
       // Server-side apply comes with its field-ownership model in a later change;
       // until then an apply merges the applied configuration like a merge patch.
       if (!isPlainObject(patch)) throw errors.badRequest('apply patch must be an object');

@@ -157,6 +157,29 @@ export async function handleUpdate(ctx: RequestContext): Promise<void> {
 
 export async function handlePatch(ctx: RequestContext): Promise<void> {
   const body = await readBody(ctx.req);
-  const { object } = await guaranteedUpdate(ctx, (current) => applyPatchBody(ctx, current, body));
-  sendObject(ctx, 200, object);
+  try {
+    const { object } = await guaranteedUpdate(ctx, (current) => applyPatchBody(ctx, current, body));
+    sendObject(ctx, 200, object);
+  } catch (err) {
+    // Server-side apply of an object that does not exist yet creates it.
+    if (!isStatusError(err, 'NotFound') || !isApplyPatch(ctx)) throw err;
+    const applied = decodeApplyConfiguration(ctx, body);
+    sendObject(ctx, 201, await createObject(ctx, applied));
+  }
+}
+
+function isApplyPatch(ctx: RequestContext): boolean {
+  return (ctx.req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase() === 'application/apply-patch+yaml';
+}
+
+/** An apply configuration as a whole object, named by the URL. */
+function decodeApplyConfiguration(ctx: RequestContext, body: Buffer): KubeObject {
+  const object = decodeObject(ctx, body);
+  const name = ctx.info.name!;
+  if (object.metadata.name && object.metadata.name !== name) {
+    throw errors.badRequest(`the name of the object (${object.metadata.name}) does not match the name on the URL (${name})`);
+  }
+  object.metadata.name = name;
+  if (ctx.type.namespaced) object.metadata.namespace = ctx.info.namespace;
+  return object;
 }
