@@ -1,0 +1,41 @@
+/**
+ * Where a client finds its cluster: a kubeconfig (the `KUBECONFIG` variable,
+ * else `~/.kube/config`) or, inside a pod, the service account files the
+ * node agent mounts at /var/run/secrets/kubernetes.io/serviceaccount.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { loadKubeconfig, type KubeconfigCredentials } from './kubeconfig.js';
+
+export type ClientConfig = KubeconfigCredentials & {
+  /** Sent as User-Agent, e.g. `skiff-controller-manager`. */
+  userAgent?: string;
+};
+
+const serviceAccountDir = '/var/run/secrets/kubernetes.io/serviceaccount';
+
+/** The config of a kubeconfig file (default: $KUBECONFIG's first entry, else ~/.kube/config). */
+export function configFromKubeconfig(path?: string, context?: string): ClientConfig {
+  const file = path ?? process.env.KUBECONFIG?.split(':')[0] ?? join(homedir(), '.kube', 'config');
+  return loadKubeconfig(file, context);
+}
+
+/** The config of a pod's service account; undefined when not running in a pod. */
+export function inClusterConfig(dir = serviceAccountDir, env: NodeJS.ProcessEnv = process.env): ClientConfig | undefined {
+  const host = env.KUBERNETES_SERVICE_HOST;
+  const port = env.KUBERNETES_SERVICE_PORT;
+  if (!host || !port || !existsSync(join(dir, 'token'))) return undefined;
+  const config: ClientConfig = {
+    server: `https://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    token: readFileSync(join(dir, 'token'), 'utf8').trim(),
+  };
+  if (existsSync(join(dir, 'ca.crt'))) config.caPem = readFileSync(join(dir, 'ca.crt'), 'utf8');
+  if (existsSync(join(dir, 'namespace'))) config.namespace = readFileSync(join(dir, 'namespace'), 'utf8').trim();
+  return config;
+}
+
+/** In a pod, its service account; elsewhere the kubeconfig. */
+export function defaultConfig(): ClientConfig {
+  return inClusterConfig() ?? configFromKubeconfig();
+}

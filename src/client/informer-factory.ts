@@ -1,0 +1,41 @@
+/**
+ * One informer per resource per process: every controller asking for pods
+ * gets the same informer, so the process lists and watches pods once.
+ */
+import type { KubeObject } from '../machinery/object.js';
+import type { Client } from './client.js';
+import { SharedInformer, type InformerOptions } from './informer.js';
+import type { ResourceRef } from './resource-client.js';
+
+export class InformerFactory {
+  private readonly informers = new Map<string, SharedInformer>();
+  private signal: AbortSignal | undefined;
+
+  constructor(
+    readonly client: Client,
+    private readonly defaults: Pick<InformerOptions<KubeObject>, 'resyncMs' | 'onError'> = {},
+  ) {}
+
+  /** The shared informer of a resource (created on first use; started if the factory runs). */
+  informerFor<T extends KubeObject = KubeObject>(ref: ResourceRef): SharedInformer<T> {
+    const id = `${ref.group}/${ref.version}/${ref.resource}`;
+    let informer = this.informers.get(id);
+    if (!informer) {
+      informer = new SharedInformer(this.client.resource(ref), { ...this.defaults });
+      this.informers.set(id, informer);
+      if (this.signal) informer.start(this.signal);
+    }
+    return informer as unknown as SharedInformer<T>;
+  }
+
+  /** Starts every informer, and those asked for later, until the signal aborts. */
+  start(signal: AbortSignal): void {
+    this.signal = signal;
+    for (const informer of this.informers.values()) informer.start(signal);
+  }
+
+  /** Resolves when every informer created so far has its first list. */
+  async waitForSync(): Promise<void> {
+    await Promise.all([...this.informers.values()].map((informer) => informer.waitForSync()));
+  }
+}

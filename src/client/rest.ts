@@ -1,0 +1,181 @@
+/**
+ * The REST client: one HTTPS connection pool to the apiserver, requests that
+ * answer parsed JSON, `Status` errors turned into StatusError (with the
+ * apiserver's reason and code), and retries with exponential backoff where a
+ * retry is safe: 429 Too Many Requests (honouring Retry-After), 5xx answers
+ * to reads, and connections refused or reset before an answer.
+ */
+import https from 'node:https';
+import http from 'node:http';
+import { StatusError, type Status } from '../machinery/status.js';
+import type { ClientConfig } from './config.js';
+
+export interface RequestOptions {
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  contentType?: string;
+  signal?: AbortSignal;
+  /** Retries after the first attempt (default 5; 0 for none). */
+  retries?: number;
+}
+
+export interface RetryPolicy {
+  retries: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+const defaultRetry: RetryPolicy = { retries: 5, baseDelayMs: 100, maxDelayMs: 5_000 };
+
+/** Network errors that mean the request never reached a handler. */
+const transientCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'ENOTFOUND', 'EHOSTUNREACH']);
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    }, { once: true });
+  });
+}
+
+export function queryString(query: RequestOptions['query']): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query ?? {})) if (value !== undefined && value !== '') params.set(key, String(value));
+  const text = params.toString();
+  return text ? `?${text}` : '';
+}
+
+/** A Status answer (or anything else that failed) as a StatusError. */
+function statusErrorOf(code: number, body: string): StatusError {
+  try {
+    const status = JSON.parse(body) as Status;
+    if (status?.kind === 'Status') {
+      const error = new StatusError(status.code ?? code, status.reason ?? '', status.message ?? '', status.details);
+      return error;
+    }
+  } catch {
+    // not JSON: fall through
+  }
+  return new StatusError(code, code === 404 ? 'NotFound' : 'InternalError', body.slice(0, 500) || `HTTP ${code}`);
+}
+
+export interface RawResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+export class RestClient {
+  readonly server: URL;
+  private readonly agent: https.Agent | http.Agent;
+  private readonly headers: Record<string, string>;
+
+  constructor(
+    readonly config: ClientConfig,
+    private readonly retry: RetryPolicy = defaultRetry,
+  ) {
+    this.server = new URL(config.server);
+    const tls = this.server.protocol === 'https:';
+    this.agent = tls
+      ? new https.Agent({
+          keepAlive: true,
+          maxSockets: 64,
+          ca: config.caPem,
+          cert: config.certPem,
+          key: config.keyPem,
+          rejectUnauthorized: !config.insecureSkipTlsVerify,
+        })
+      : new http.Agent({ keepAlive: true, maxSockets: 64 });
+    this.headers = { Accept: 'application/json', 'User-Agent': config.userAgent ?? 'skiff-client' };
+    if (config.token) this.headers.Authorization = `Bearer ${config.token}`;
+  }
+
+  /** Sends a request and returns the parsed JSON answer; throws StatusError on failure. */
+  async request<T = unknown>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    const response = await this.requestRaw(method, path, options);
+    return (response.body ? JSON.parse(response.body) : undefined) as T;
+  }
+
+  /** Like request, with the answer's status and headers, for callers that need them. */
+  async requestRaw(method: string, path: string, options: RequestOptions = {}): Promise<RawResponse> {
+    const retries = options.retries ?? this.retry.retries;
+    const idempotent = method === 'GET' || method === 'HEAD';
+    for (let attempt = 0; ; attempt++) {
+      let response: RawResponse;
+      try {
+        response = await this.once(method, path, options);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (attempt < retries && code && transientCodes.has(code) && !options.signal?.aborted) {
+          await sleep(this.backoff(attempt), options.signal);
+          continue;
+        }
+        throw err;
+      }
+      if (response.status < 400) return response;
+      const retryable = response.status === 429 || (idempotent && response.status >= 500 && response.status !== 501);
+      if (retryable && attempt < retries) {
+        const retryAfter = Number(response.headers['retry-after']);
+        await sleep(Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : this.backoff(attempt), options.signal);
+        continue;
+      }
+      throw statusErrorOf(response.status, response.body);
+    }
+  }
+
+  /** Exponential backoff with jitter, so retrying clients do not move in step. */
+  private backoff(attempt: number): number {
+    const delay = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** attempt);
+    return delay / 2 + Math.random() * (delay / 2);
+  }
+
+  private once(method: string, path: string, options: RequestOptions): Promise<RawResponse> {
+    return new Promise((resolve, reject) => {
+      const req = this.open(method, path, options, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (body += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      this.writeBody(req, options);
+    });
+  }
+
+  /**
+   * Opens a request whose answer is read by the caller, for streams (watch,
+   * logs). The request is aborted with `options.signal`.
+   */
+  open(method: string, path: string, options: RequestOptions, onResponse: (res: http.IncomingMessage) => void): http.ClientRequest {
+    const url = new URL(path + queryString(options.query), this.server);
+    const headers: Record<string, string> = { ...this.headers };
+    if (options.body !== undefined) headers['Content-Type'] = options.contentType ?? 'application/json';
+    const requestOptions: https.RequestOptions = {
+      method,
+      host: url.hostname.replace(/^\[|\]$/g, ''),
+      port: url.port || (url.protocol === 'https:' ? 443 : 80),
+      path: url.pathname + url.search,
+      headers,
+      agent: this.agent,
+      signal: options.signal,
+    };
+    return url.protocol === 'https:' ? https.request(requestOptions, onResponse) : http.request(requestOptions, onResponse);
+  }
+
+  private writeBody(req: http.ClientRequest, options: RequestOptions): void {
+    if (options.body === undefined) {
+      req.end();
+      return;
+    }
+    req.end(typeof options.body === 'string' ? options.body : JSON.stringify(options.body));
+  }
+
+  /** Closes idle connections (call when done with the client). */
+  close(): void {
+    this.agent.destroy();
+  }
+}

@@ -1,0 +1,135 @@
+/**
+ * The work queue between informers and a controller's workers.
+ *
+ * - A key waits in the queue once, however many events name it; a key being
+ *   processed is not handed to a second worker — if it changes meanwhile it
+ *   is queued again for when the first is done.
+ * - `addRateLimited` delays a failing key exponentially (5 ms, 10 ms, … up to
+ *   1000 s); `forget` resets it after a success.
+ * - An overall token bucket (10 per second, bursts of 100 by default) keeps a
+ *   storm of retries from flooding the apiserver.
+ * - `shutDown` wakes every waiting worker with `undefined`.
+ */
+
+export interface WorkQueueOptions {
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  /** Overall retry rate: tokens per second and bucket size. */
+  qps?: number;
+  burst?: number;
+}
+
+export class WorkQueue<K = string> {
+  private readonly queue: K[] = [];
+  /** Keys waiting to be processed (in `queue` or to be re-queued when done). */
+  private readonly dirty = new Set<K>();
+  private readonly processing = new Set<K>();
+  private readonly failures = new Map<K, number>();
+  private readonly timers = new Map<K, NodeJS.Timeout>();
+  private readonly waiters: ((key: K | undefined) => void)[] = [];
+  private shuttingDown = false;
+  private tokens: number;
+  private lastRefill = Date.now();
+  private readonly baseDelayMs: number;
+  private readonly maxDelayMs: number;
+  private readonly qps: number;
+  private readonly burst: number;
+
+  constructor(options: WorkQueueOptions = {}) {
+    this.baseDelayMs = options.baseDelayMs ?? 5;
+    this.maxDelayMs = options.maxDelayMs ?? 1_000_000;
+    this.qps = options.qps ?? 10;
+    this.burst = options.burst ?? 100;
+    this.tokens = this.burst;
+  }
+
+  get length(): number {
+    return this.queue.length;
+  }
+
+  get isShuttingDown(): boolean {
+    return this.shuttingDown;
+  }
+
+  add(key: K): void {
+    if (this.shuttingDown || this.dirty.has(key)) return;
+    this.dirty.add(key);
+    if (this.processing.has(key)) return; // re-queued by done()
+    const waiter = this.waiters.shift();
+    if (waiter) {
+      this.dirty.delete(key);
+      this.processing.add(key);
+      waiter(key);
+    } else {
+      this.queue.push(key);
+    }
+  }
+
+  /** Adds the key after a delay (an earlier pending delay for it wins). */
+  addAfter(key: K, delayMs: number): void {
+    if (this.shuttingDown) return;
+    if (delayMs <= 0) return this.add(key);
+    if (this.timers.has(key)) return;
+    const timer = setTimeout(() => {
+      this.timers.delete(key);
+      this.add(key);
+    }, delayMs);
+    timer.unref();
+    this.timers.set(key, timer);
+  }
+
+  /** Adds the key after its backoff, which doubles with every consecutive failure. */
+  addRateLimited(key: K): void {
+    const failures = this.failures.get(key) ?? 0;
+    this.failures.set(key, failures + 1);
+    const itemDelay = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** failures);
+    this.addAfter(key, Math.max(itemDelay, this.bucketDelay()));
+  }
+
+  /** How often the key has failed in a row. */
+  retries(key: K): number {
+    return this.failures.get(key) ?? 0;
+  }
+
+  /** Clears the key's failure count (after a success). */
+  forget(key: K): void {
+    this.failures.delete(key);
+  }
+
+  /** The next key, waiting if none; undefined once shut down. */
+  get(): Promise<K | undefined> {
+    const key = this.queue.shift();
+    if (key !== undefined) {
+      this.dirty.delete(key);
+      this.processing.add(key);
+      return Promise.resolve(key);
+    }
+    if (this.shuttingDown) return Promise.resolve(undefined);
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /** Marks a key processed; if it was added meanwhile, it goes back into the queue. */
+  done(key: K): void {
+    this.processing.delete(key);
+    if (this.dirty.has(key)) {
+      this.dirty.delete(key);
+      this.add(key);
+    }
+  }
+
+  shutDown(): void {
+    this.shuttingDown = true;
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+    for (const waiter of this.waiters.splice(0)) waiter(undefined);
+  }
+
+  /** Token bucket: the delay before the next retry token is available. */
+  private bucketDelay(): number {
+    const now = Date.now();
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.lastRefill) / 1000) * this.qps);
+    this.lastRefill = now;
+    this.tokens -= 1;
+    return this.tokens >= 0 ? 0 : (-this.tokens / this.qps) * 1000;
+  }
+}
