@@ -285,6 +285,15 @@ describe('watch', () => {
     watch.close();
   });
 
+  test('a watch from an older resourceVersion replays what happened since', async () => {
+    const list = (await api.request('GET', '/api/v1/namespaces/kube-public/configmaps')).json();
+    await api.request('POST', '/api/v1/namespaces/kube-public/configmaps', { metadata: { name: 'replayed' }, data: {} });
+    await api.request('DELETE', '/api/v1/namespaces/kube-public/configmaps/replayed');
+    const watch = await api.watch(`/api/v1/namespaces/kube-public/configmaps?watch=1&resourceVersion=${list.metadata.resourceVersion}`);
+    assert.deepEqual([(await watch.next()).type, (await watch.next()).type], ['ADDED', 'DELETED']);
+    watch.close();
+  });
+
   test('watch without resourceVersion starts with the current state; sendInitialEvents ends with a bookmark', async () => {
     const watch = await api.watch(
       '/api/v1/namespaces/kube-system/configmaps?watch=1&allowWatchBookmarks=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&fieldSelector=metadata.name%3Dnothing',

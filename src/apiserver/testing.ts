@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { builtinRegistry } from '../api/index.js';
-import { openSqliteStore } from '../storage/index.js';
+import { openSqliteStore, type Store } from '../storage/index.js';
 import { ensureClusterPki } from './pki/index.js';
 import { ApiServer } from './server.js';
 import { ServiceAllocator } from './service-allocation.js';
@@ -26,6 +26,10 @@ export interface TestResponse {
 
 export interface TestServer {
   server: ApiServer;
+  /** The store under the server (tests compact it, count keys, …). */
+  store: Store;
+  /** Admin credentials in the shape clients take (src/client's ClientConfig). */
+  credentials: { server: string; caPem: string; certPem: string; keyPem: string };
   port: number;
   url: string;
   pki: { caCertPem: string; adminCertPem: string; adminKeyPem: string };
@@ -132,6 +136,8 @@ export async function startTestServer(options: { clock?: Clock; bookmarkInterval
 
   return {
     server,
+    store,
+    credentials: { server: `https://127.0.0.1:${port}`, caPem: pki.caCertPem, certPem: pki.adminCertPem, keyPem: pki.adminKeyPem },
     port,
     url: `https://127.0.0.1:${port}`,
     pki,

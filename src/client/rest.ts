@@ -62,6 +62,10 @@ function statusErrorOf(code: number, body: string): StatusError {
   return new StatusError(code, code === 404 ? 'NotFound' : 'InternalError', body.slice(0, 500) || `HTTP ${code}`);
 }
 
+function bodyText(body: unknown): string {
+  return typeof body === 'string' ? body : JSON.stringify(body);
+}
+
 export interface RawResponse {
   status: number;
   headers: http.IncomingHttpHeaders;
@@ -153,7 +157,10 @@ export class RestClient {
   open(method: string, path: string, options: RequestOptions, onResponse: (res: http.IncomingMessage) => void): http.ClientRequest {
     const url = new URL(path + queryString(options.query), this.server);
     const headers: Record<string, string> = { ...this.headers };
-    if (options.body !== undefined) headers['Content-Type'] = options.contentType ?? 'application/json';
+    if (options.body !== undefined) {
+      headers['Content-Type'] = options.contentType ?? 'application/json';
+      headers['Content-Length'] = String(Buffer.byteLength(bodyText(options.body)));
+    }
     const requestOptions: https.RequestOptions = {
       method,
       host: url.hostname.replace(/^\[|\]$/g, ''),
@@ -171,7 +178,7 @@ export class RestClient {
       req.end();
       return;
     }
-    req.end(typeof options.body === 'string' ? options.body : JSON.stringify(options.body));
+    req.end(bodyText(options.body));
   }
 
   /** Closes idle connections (call when done with the client). */

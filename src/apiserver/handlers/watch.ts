@@ -59,6 +59,8 @@ export async function handleWatch(ctx: RequestContext): Promise<void> {
 
   let pending: string[] = [];
   let closed = false;
+  // Declared before subscribing: subscribe replays history synchronously into schedule().
+  let scheduled = false;
   const queue: CacheEvent[] = [];
   let unsubscribe: (() => void) | undefined;
   try {
@@ -109,7 +111,6 @@ export async function handleWatch(ctx: RequestContext): Promise<void> {
     }
   }
 
-  let scheduled = false;
   function schedule(): void {
     if (scheduled) return;
     scheduled = true;
