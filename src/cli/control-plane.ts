@@ -13,6 +13,7 @@ import { builtinRegistry } from '../api/index.js';
 import { systemPriorityClasses } from '../api/scheduling/index.js';
 import { openSqliteStore } from '../storage/index.js';
 import { writeKubeconfig } from '../client/kubeconfig.js';
+import { runControllerManager } from '../controllers/index.js';
 import { createLogger } from '../util/log.js';
 
 export interface ControlPlaneOptions {
@@ -21,6 +22,8 @@ export interface ControlPlaneOptions {
   port: number;
   bind: string;
   verbosity: number;
+  /** Run the built-in controllers (default true). */
+  controllers?: boolean;
 }
 
 export function resolveDataDir(flag: string | undefined): string {
@@ -76,12 +79,22 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<voi
   process.stdout.write(`API server ready at ${url} (${elapsed} ms)\n`);
   process.stdout.write(`  export KUBECONFIG=${kubeconfigPath}\n  kubectl get namespaces\n`);
 
+  // The controller manager is a client of the apiserver like any other, over HTTPS.
+  const controllers = new AbortController();
+  const controllersDone = options.controllers
+    ? runControllerManager({ server: url, caPem: pki.caCertPem, certPem: pki.adminCertPem, keyPem: pki.adminKeyPem }, controllers.signal, {
+        log: (event) => log({ component: 'controller-manager', msg: String(event.msg ?? ''), ...event }),
+      }).catch((err) => log({ component: 'controller-manager', msg: 'stopped with an error', error: (err as Error).message }))
+    : Promise.resolve();
+
   await new Promise<void>((resolvePromise) => {
     let stopping = false;
     const stop = async (signal: string) => {
       if (stopping) return;
       stopping = true;
       log({ component: 'cli', msg: 'stopping', signal });
+      controllers.abort();
+      await controllersDone;
       await server.stop();
       await store.close();
       resolvePromise();

@@ -18,6 +18,7 @@ Options:
   --data-dir DIR   where the cluster keeps its state (default: $SKIFF_DATA_DIR or ~/.skiff)
   --port N         HTTPS port of the API server (default: 6443)
   --bind ADDR      address to listen on (default: 127.0.0.1)
+  --no-controllers do not run the built-in controllers (API server only)
   -v N             log verbosity (default: 0)
 `;
 
@@ -33,6 +34,7 @@ async function main(argv: string[]): Promise<number> {
           port: { type: 'string' },
           bind: { type: 'string' },
           v: { type: 'string', short: 'v' },
+          'no-controllers': { type: 'boolean' },
         },
         strict: true,
       });
@@ -44,6 +46,7 @@ async function main(argv: string[]): Promise<number> {
         port,
         bind: values.bind ?? '127.0.0.1',
         verbosity: Number(values.v ?? 0),
+        controllers: !values['no-controllers'],
       });
       return 0;
     }

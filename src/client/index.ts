@@ -23,4 +23,4 @@ export { WorkQueue, type WorkQueueOptions } from './workqueue.js';
 export { LeaderElector, type LeaderElectionOptions, type Lease } from './leader-election.js';
 export { EventRecorder, type EventType } from './events.js';
 export { Controller, ownerKeys, type ControllerContext, type ControllerSpec, type ReconcileResult, type Watch } from './controller.js';
-export { Manager, type ManagerOptions } from './manager.js';
+export { Manager, type ManagerOptions, type Runnable } from './manager.js';

@@ -10,6 +10,11 @@ import { EventRecorder } from './events.js';
 import { InformerFactory } from './informer-factory.js';
 import { LeaderElector } from './leader-election.js';
 
+/** Something the manager runs until its signal aborts. */
+export interface Runnable {
+  run(signal: AbortSignal): Promise<void>;
+}
+
 export interface ManagerOptions {
   /** Re-announce every cached object this often, so nothing is missed forever (default 10 min; 0: never). */
   resyncMs?: number;
@@ -23,6 +28,7 @@ export class Manager {
   readonly informers: InformerFactory;
   readonly context: ControllerContext;
   private readonly builders: ((context: ControllerContext) => ControllerSpec)[] = [];
+  private readonly runnableBuilders: ((context: ControllerContext) => Runnable)[] = [];
   readonly controllers: Controller[] = [];
   private readonly recorders = new Map<string, EventRecorder>();
 
@@ -55,6 +61,16 @@ export class Manager {
     return this;
   }
 
+  /**
+   * Adds a component that does not fit the one-kind controller shape (the
+   * garbage collector watches every kind): it gets the same context and runs
+   * with the controllers.
+   */
+  addRunnable(build: (context: ControllerContext) => Runnable): this {
+    this.runnableBuilders.push(build);
+    return this;
+  }
+
   /** Runs until the signal aborts: with leader election, only while leading. */
   async run(signal: AbortSignal): Promise<void> {
     const election = this.options.leaderElection;
@@ -73,8 +89,9 @@ export class Manager {
   private async runControllers(signal: AbortSignal): Promise<void> {
     const controllers = this.builders.map((build) => new Controller(build(this.context), this.context));
     this.controllers.splice(0, this.controllers.length, ...controllers);
+    const runnables = this.runnableBuilders.map((build) => build(this.context));
     this.informers.start(signal);
-    await Promise.all(controllers.map((controller) => controller.run(signal)));
+    await Promise.all([...controllers.map((controller) => controller.run(signal)), ...runnables.map((runnable) => runnable.run(signal))]);
   }
 
   /** Waits until every informer has its first list (for tests and benchmarks). */
