@@ -1,15 +1,15 @@
 /** The client library against a real in-process apiserver. */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestServer, type TestServer } from '../apiserver/testing.js';
-import { StatusError, isStatusError } from '../machinery/status.js';
-import type { ResourceClient } from './resource-client.js';
-import type { KubeObject } from '../machinery/object.js';
-import { Client } from './client.js';
-import { SharedInformer } from './informer.js';
-import { LeaderElector } from './leader-election.js';
-import { EventRecorder } from './events.js';
-import { Manager } from './manager.js';
+import { startTestServer, type TestServer } from '../../src/apiserver/testing.js';
+import { StatusError, isStatusError } from '../../src/machinery/status.js';
+import type { ResourceClient } from '../../src/client/resource-client.js';
+import type { KubeObject } from '../../src/machinery/object.js';
+import { Client } from '../../src/client/client.js';
+import { SharedInformer } from '../../src/client/informer.js';
+import { LeaderElector } from '../../src/client/leader-election.js';
+import { EventRecorder } from '../../src/client/events.js';
+import { Manager } from '../../src/client/manager.js';
 
 const configmaps = { group: '', version: 'v1', resource: 'configmaps', kind: 'ConfigMap', namespaced: true };
 const secrets = { group: '', version: 'v1', resource: 'secrets', kind: 'Secret', namespaced: true };
