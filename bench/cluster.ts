@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 
-const cliPath = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+export const cliPath = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -34,10 +34,10 @@ export interface BenchCluster {
 }
 
 /** Spawns the CLI and resolves when it prints its ready line. */
-export async function startBenchCluster(dataDir = mkdtempSync(join(tmpdir(), 'skiff-bench-')), keepDir = false): Promise<BenchCluster> {
+export async function startBenchCluster(dataDir = mkdtempSync(join(tmpdir(), 'skiff-bench-')), keepDir = false, extraArgs: string[] = []): Promise<BenchCluster> {
   const port = await freePort();
   const started = performance.now();
-  const child = spawn(process.execPath, [cliPath, 'up', '--data-dir', dataDir, '--port', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [cliPath, 'up', '--data-dir', dataDir, '--port', String(port), ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`skiff up did not become ready:\n${output}`)), 30_000);

@@ -13,6 +13,7 @@ import { builtinRegistry } from '../api/index.js';
 import { systemPriorityClasses } from '../api/scheduling/index.js';
 import { openSqliteStore } from '../storage/index.js';
 import { writeKubeconfig } from '../client/kubeconfig.js';
+import { configFromKubeconfig } from '../client/config.js';
 import { runControllerManager } from '../controllers/index.js';
 import { createLogger } from '../util/log.js';
 
@@ -101,5 +102,22 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<voi
     };
     process.once('SIGTERM', () => void stop('SIGTERM'));
     process.once('SIGINT', () => void stop('SIGINT'));
+  });
+}
+
+/**
+ * `skiff controller-manager`: the built-in controllers against any apiserver
+ * the kubeconfig names, under leader election (so it can run beside the
+ * controllers of `skiff up`, or several times).
+ */
+export async function runStandaloneControllerManager(options: { kubeconfig?: string; verbosity: number }): Promise<void> {
+  const log = createLogger(options.verbosity);
+  const config = configFromKubeconfig(options.kubeconfig);
+  const stop = new AbortController();
+  process.once('SIGTERM', () => stop.abort());
+  process.once('SIGINT', () => stop.abort());
+  process.stdout.write(`controller manager running against ${config.server}\n`);
+  await runControllerManager(config, stop.signal, {
+    log: (event) => log({ component: 'controller-manager', msg: String(event.msg ?? ''), ...event }),
   });
 }

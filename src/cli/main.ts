@@ -5,13 +5,15 @@
  */
 import { parseArgs } from 'node:util';
 import { skiffVersion, versionInfo } from '../apiserver/version.js';
-import { runControlPlane } from './control-plane.js';
+import { runControlPlane, runStandaloneControllerManager } from './control-plane.js';
 
 const usage = `skiff — Kubernetes, written in TypeScript
 
 Usage:
   skiff up      [--data-dir DIR] [--port N] [--bind ADDR] [-v N]   all-in-one cluster
   skiff server  [--data-dir DIR] [--port N] [--bind ADDR] [-v N]   control plane only
+  skiff controller-manager [--kubeconfig FILE] [-v N]             the built-in controllers alone,
+                                                                   against any apiserver
   skiff version
 
 Options:
@@ -48,6 +50,15 @@ async function main(argv: string[]): Promise<number> {
         verbosity: Number(values.v ?? 0),
         controllers: !values['no-controllers'],
       });
+      return 0;
+    }
+    case 'controller-manager': {
+      const { values } = parseArgs({
+        args: rest,
+        options: { kubeconfig: { type: 'string' }, v: { type: 'string', short: 'v' } },
+        strict: true,
+      });
+      await runStandaloneControllerManager({ kubeconfig: values.kubeconfig, verbosity: Number(values.v ?? 0) });
       return 0;
     }
     case 'version':
