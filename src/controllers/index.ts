@@ -1,28 +1,74 @@
 /**
  * The built-in controllers, and the controller manager that runs them: what
  * `skiff up` and `skiff server` start next to the apiserver.
+ *
+ * Each controller has the name kube-controller-manager gives it, so
+ * `--controllers` selects them the upstream way: `*` for all, `-name` to
+ * leave one out, or a list of names.
  */
-import { Client, Manager, type ClientConfig, type ManagerOptions } from '../client/index.js';
+import { Client, Manager, type ClientConfig, type ControllerContext, type ControllerSpec, type ManagerOptions, type Runnable } from '../client/index.js';
+import { cronJobController } from './cronjob/controller.js';
 import { deploymentController } from './deployment/controller.js';
 import { garbageCollector } from './gc/collector.js';
+import { jobController } from './job/controller.js';
 import { namespaceController } from './namespace/controller.js';
 import { replicaSetController } from './replicaset/controller.js';
 import { serviceAccountController } from './serviceaccount/controller.js';
+import { ttlAfterFinishedController } from './ttl/controller.js';
 
-export { deploymentController, garbageCollector, namespaceController, replicaSetController, serviceAccountController };
+export {
+  cronJobController,
+  deploymentController,
+  garbageCollector,
+  jobController,
+  namespaceController,
+  replicaSetController,
+  serviceAccountController,
+  ttlAfterFinishedController,
+};
 
-/** A manager with every built-in controller. */
-export function controllerManager(client: Client, options: ManagerOptions = {}): Manager {
-  return new Manager(client, options)
-    .add(replicaSetController)
-    .add(deploymentController)
-    .add(namespaceController)
-    .add(serviceAccountController)
-    .addRunnable(garbageCollector);
+type Builtin = { controller: (context: ControllerContext) => ControllerSpec } | { runnable: (context: ControllerContext) => Runnable };
+
+/** Every built-in controller, by its upstream name. */
+export const builtinControllers: Record<string, Builtin> = {
+  replicaset: { controller: replicaSetController },
+  deployment: { controller: deploymentController },
+  namespace: { controller: namespaceController },
+  serviceaccount: { controller: serviceAccountController },
+  job: { controller: (context) => jobController(context) },
+  cronjob: { controller: cronJobController },
+  'ttl-after-finished': { controller: ttlAfterFinishedController },
+  garbagecollector: { runnable: garbageCollector },
+};
+
+/** Resolves an upstream-style `--controllers` list (`*`, `name`, `-name`) to controller names. */
+export function selectControllers(selection: string[] = ['*']): string[] {
+  const all = Object.keys(builtinControllers);
+  const unknown = selection.map((s) => s.replace(/^-/, '')).filter((name) => name !== '*' && !all.includes(name));
+  if (unknown.length) throw new Error(`unknown controllers: ${unknown.join(', ')} (known: ${all.join(', ')})`);
+  const excluded = new Set(selection.filter((s) => s.startsWith('-')).map((s) => s.slice(1)));
+  const wantAll = selection.includes('*');
+  return all.filter((name) => !excluded.has(name) && (wantAll || selection.includes(name)));
+}
+
+export interface ControllerManagerOptions extends ManagerOptions {
+  /** Which controllers to run, as kube-controller-manager's `--controllers` (default `*`). */
+  controllers?: string[];
+}
+
+/** A manager with the selected built-in controllers. */
+export function controllerManager(client: Client, options: ControllerManagerOptions = {}): Manager {
+  const manager = new Manager(client, options);
+  for (const name of selectControllers(options.controllers)) {
+    const builtin = builtinControllers[name];
+    if ('controller' in builtin) manager.add(builtin.controller);
+    else manager.addRunnable(builtin.runnable);
+  }
+  return manager;
 }
 
 /** Runs the controller manager against an apiserver until the signal aborts, under leader election. */
-export async function runControllerManager(config: ClientConfig, signal: AbortSignal, options: ManagerOptions = {}): Promise<void> {
+export async function runControllerManager(config: ClientConfig, signal: AbortSignal, options: ControllerManagerOptions = {}): Promise<void> {
   const client = new Client({ ...config, userAgent: 'skiff-controller-manager' });
   const manager = controllerManager(client, { leaderElection: { name: 'kube-controller-manager' }, ...options });
   try {

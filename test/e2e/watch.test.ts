@@ -61,14 +61,17 @@ describe('kubectl get -w', () => {
   });
 
   test('-o json streams whole objects, one per event', async () => {
-    await cluster.kubectl(['-n', namespace, 'create', 'deployment', 'existing', '--image=nginx:1.27']);
-    const watch = cluster.kubectlStream(['-n', namespace, 'get', 'deployments', '--watch', '-o', 'json']);
+    // ConfigMaps, not Deployments: no controller touches them, so the only events are the test's own.
+    await cluster.kubectl(['-n', namespace, 'create', 'configmap', 'existing', '--from-literal=a=1']);
+    await cluster.kubectl(['-n', namespace, 'label', 'configmap', 'existing', 'json-watch=yes']);
+    const watch = cluster.kubectlStream(['-n', namespace, 'get', 'configmaps', '--watch', '-o', 'json', '-l', 'json-watch']);
     try {
       // The first object printed is the current state: once it is out, the watch is running.
-      await watch.stdout.waitForLine(/^}$/, { message: 'the existing deployment' });
+      await watch.stdout.waitForLine(/^}$/, { message: 'the existing configmap' });
       const mark = watch.stdout.lines.length;
-      await cluster.kubectl(['-n', namespace, 'create', 'deployment', 'streamed', '--image=nginx:1.27']);
-      await watch.stdout.waitForLine(/^}$/, { from: mark, message: 'the created deployment' });
+      await cluster.kubectl(['-n', namespace, 'create', 'configmap', 'streamed', '--from-literal=a=1']);
+      await cluster.kubectl(['-n', namespace, 'label', 'configmap', 'streamed', 'json-watch=yes']);
+      await watch.stdout.waitForLine(/^}$/, { from: mark, message: 'the created configmap' });
       const lines = watch.stdout.lines;
       const objects = [];
       let start = 0;
@@ -81,8 +84,8 @@ describe('kubectl get -w', () => {
       assert.deepEqual(
         objects.map((o) => [o.kind, o.metadata.name]),
         [
-          ['Deployment', 'existing'],
-          ['Deployment', 'streamed'],
+          ['ConfigMap', 'existing'],
+          ['ConfigMap', 'streamed'],
         ],
       );
     } finally {
