@@ -115,4 +115,36 @@ describe('controllers through kubectl', () => {
       message: 'the default ServiceAccount',
     });
   });
+
+  /** Ends a pod as a kubelet would report it. */
+  const finishPod = async (name: string, phase: 'Succeeded' | 'Failed'): Promise<void> => {
+    await k(['patch', 'pod', name, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { phase } })]);
+  };
+
+  test('a Job completes once its pod succeeds; kubectl wait sees it', async () => {
+    await k(['create', 'job', 'hello', '--image=busybox', '--', 'echo', 'hi']);
+    const [pod] = await waitFor(async () => {
+      const pods = await items('pods', 'batch.kubernetes.io/job-name=hello');
+      return pods.length === 1 ? pods : undefined;
+    }, { message: 'the job pod' });
+    await finishPod(pod.metadata.name, 'Succeeded');
+    await k(['wait', '--for=condition=complete', 'job/hello', '--timeout=20s']);
+    const described = await k(['get', 'job', 'hello', '-o', 'jsonpath={.status.succeeded} {.status.completionTime}']);
+    assert.match(described.stdout, /^1 \d{4}-\d\d-\d\dT/);
+    const table = await k(['get', 'job', 'hello']);
+    assert.match(table.stdout, /^NAME\s+STATUS\s+COMPLETIONS\s+DURATION\s+AGE\nhello\s+Complete\s+1\/1\s+/);
+  });
+
+  test('a CronJob creates Jobs on its schedule', async () => {
+    await k(['create', 'cronjob', 'tick', '--image=busybox', '--schedule=@every 2s', '--', 'date']);
+    const created = await waitFor(async () => {
+      const jobs = await items('jobs');
+      const owned = jobs.filter((job) => job.metadata.ownerReferences?.[0]?.name === 'tick');
+      return owned.length > 0 ? owned : undefined;
+    }, { message: 'a Job from the CronJob', timeoutMs: 20_000 });
+    assert.match(created[0].metadata.name, /^tick-\d+$/);
+    const cron = await k(['get', 'cronjob', 'tick', '-o', 'jsonpath={.status.lastScheduleTime}']);
+    assert.match(cron.stdout, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    await k(['patch', 'cronjob', 'tick', '--type=merge', '-p', '{"spec":{"suspend":true}}']);
+  });
 });
