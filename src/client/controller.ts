@@ -105,7 +105,15 @@ export class Controller {
       const enqueueMapped = (object: KubeObject) => {
         for (const key of watch.map(object)) this.queue.add(key);
       };
-      informer.addEventHandler({ add: enqueueMapped, update: (_p, object) => enqueueMapped(object), delete: enqueueMapped });
+      informer.addEventHandler({
+        add: enqueueMapped,
+        // Both sides: a pod whose labels changed concerns the services it left and the ones it joined.
+        update: (previous, object) => {
+          enqueueMapped(previous);
+          enqueueMapped(object);
+        },
+        delete: enqueueMapped,
+      });
     }
   }
 

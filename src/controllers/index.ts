@@ -9,6 +9,8 @@
 import { Client, Manager, type ClientConfig, type ControllerContext, type ControllerSpec, type ManagerOptions, type Runnable } from '../client/index.js';
 import { cronJobController } from './cronjob/controller.js';
 import { deploymentController } from './deployment/controller.js';
+import { endpointsController } from './endpoints/endpoints.js';
+import { endpointSliceController } from './endpoints/endpointslice.js';
 import { garbageCollector } from './gc/collector.js';
 import { jobController } from './job/controller.js';
 import { namespaceController } from './namespace/controller.js';
@@ -19,6 +21,8 @@ import { ttlAfterFinishedController } from './ttl/controller.js';
 export {
   cronJobController,
   deploymentController,
+  endpointsController,
+  endpointSliceController,
   garbageCollector,
   jobController,
   namespaceController,
@@ -38,6 +42,8 @@ export const builtinControllers: Record<string, Builtin> = {
   job: { controller: (context) => jobController(context) },
   cronjob: { controller: cronJobController },
   'ttl-after-finished': { controller: ttlAfterFinishedController },
+  endpoints: { controller: endpointsController },
+  endpointslice: { controller: endpointSliceController },
   garbagecollector: { runnable: garbageCollector },
 };
 
