@@ -8,6 +8,7 @@
  */
 import { Client, Manager, type ClientConfig, type ControllerContext, type ControllerSpec, type ManagerOptions, type Runnable } from '../client/index.js';
 import { cronJobController } from './cronjob/controller.js';
+import { daemonSetController } from './daemonset/controller.js';
 import { deploymentController } from './deployment/controller.js';
 import { endpointsController } from './endpoints/endpoints.js';
 import { endpointSliceController } from './endpoints/endpointslice.js';
@@ -15,11 +16,13 @@ import { garbageCollector } from './gc/collector.js';
 import { jobController } from './job/controller.js';
 import { namespaceController } from './namespace/controller.js';
 import { replicaSetController } from './replicaset/controller.js';
+import { statefulSetController } from './statefulset/controller.js';
 import { serviceAccountController } from './serviceaccount/controller.js';
 import { ttlAfterFinishedController } from './ttl/controller.js';
 
 export {
   cronJobController,
+  daemonSetController,
   deploymentController,
   endpointsController,
   endpointSliceController,
@@ -28,6 +31,7 @@ export {
   namespaceController,
   replicaSetController,
   serviceAccountController,
+  statefulSetController,
   ttlAfterFinishedController,
 };
 
@@ -37,6 +41,8 @@ type Builtin = { controller: (context: ControllerContext) => ControllerSpec } | 
 export const builtinControllers: Record<string, Builtin> = {
   replicaset: { controller: replicaSetController },
   deployment: { controller: deploymentController },
+  statefulset: { controller: statefulSetController },
+  daemonset: { controller: daemonSetController },
   namespace: { controller: namespaceController },
   serviceaccount: { controller: serviceAccountController },
   job: { controller: (context) => jobController(context) },

@@ -84,10 +84,17 @@ export async function startControllerTestCluster(options: ControllerTestOptions 
   if (options.playNode !== false) {
     const informer = new SharedInformer<Pod>(pods);
     const markReady = async (pod: Pod) => {
-      if (holdNotReady.has(pod.metadata.namespace!) || pod.status?.phase || pod.metadata.deletionTimestamp) return;
+      if (holdNotReady.has(pod.metadata.namespace!) || (pod.status?.phase && pod.status.phase !== 'Pending') || pod.metadata.deletionTimestamp) return;
       const now = rfc3339(new Date());
       await pods
-        .patch(pod.metadata.namespace, pod.metadata.name!, { status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: now }] } }, 'merge', { subresource: 'status' })
+        // The resourceVersion makes this a compare-and-swap: it never overwrites what a test wrote meanwhile.
+        .patch(
+          pod.metadata.namespace,
+          pod.metadata.name!,
+          { metadata: { resourceVersion: pod.metadata.resourceVersion }, status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: now }] } },
+          'merge',
+          { subresource: 'status' },
+        )
         .catch(() => {});
     };
     informer.addEventHandler({ add: (pod) => void markReady(pod), update: (_old, pod) => void markReady(pod) });

@@ -43,6 +43,7 @@ export { validateLabelSelector } from './validate-common.js';
 export type { FieldErrorLike } from '../../machinery/status.js';
 
 export { podQOSClass } from './qos.js';
+export * from './node-fit.js';
 export { podStatusCells } from './table-pod.js';
 export { serviceNeedsNodePorts, portsNeedingNodePort, NODE_PORT_RANGE } from './service.js';
 export { foldStringData } from './config.js';
