@@ -13,6 +13,7 @@ import { errors, StatusError } from '../machinery/status.js';
 import { anonymousUser, authenticate, clientCertificateAuthenticator, publicPaths, type Authenticator } from './authentication.js';
 import { AdmissionChain, type AdmissionPlugin } from './admission/chain.js';
 import { namespaceLifecycle } from './admission/namespace-lifecycle.js';
+import { defaultTolerationSecondsPlugin } from './admission/default-toleration-seconds.js';
 import type { Clock, RequestContext, ServerContext, StorageHooks } from './context.js';
 import { sendJson, sendStatus, toStatus } from './http.js';
 import { parseResourcePath } from './request-info.js';
@@ -69,7 +70,7 @@ export class ApiServer {
     this.context = {
       registry: options.registry,
       storageFor: (type) => this.storageFor(type),
-      admission: new AdmissionChain([namespaceLifecycle(lookupNamespace), ...(options.admissionPlugins ?? [])]),
+      admission: new AdmissionChain([namespaceLifecycle(lookupNamespace), defaultTolerationSecondsPlugin(), ...(options.admissionPlugins ?? [])]),
       hooksFor: (type) => (typeof hooks === 'function' ? hooks(type) : hooks?.get(type)),
       clock: options.clock ?? { now: () => new Date() },
       bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000,

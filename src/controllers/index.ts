@@ -10,13 +10,16 @@ import { Client, Manager, type ClientConfig, type ControllerContext, type Contro
 import { cronJobController } from './cronjob/controller.js';
 import { daemonSetController } from './daemonset/controller.js';
 import { deploymentController } from './deployment/controller.js';
+import { disruptionController } from './disruption/controller.js';
 import { endpointsController } from './endpoints/endpoints.js';
 import { endpointSliceController } from './endpoints/endpointslice.js';
 import { garbageCollector } from './gc/collector.js';
 import { jobController } from './job/controller.js';
+import { nodeLifecycleController } from './nodelifecycle/controller.js';
 import { namespaceController } from './namespace/controller.js';
 import { replicaSetController } from './replicaset/controller.js';
 import { statefulSetController } from './statefulset/controller.js';
+import { resourceQuotaController } from './resourcequota/controller.js';
 import { serviceAccountController } from './serviceaccount/controller.js';
 import { ttlAfterFinishedController } from './ttl/controller.js';
 
@@ -24,12 +27,15 @@ export {
   cronJobController,
   daemonSetController,
   deploymentController,
+  disruptionController,
   endpointsController,
   endpointSliceController,
   garbageCollector,
   jobController,
   namespaceController,
+  nodeLifecycleController,
   replicaSetController,
+  resourceQuotaController,
   serviceAccountController,
   statefulSetController,
   ttlAfterFinishedController,
@@ -48,8 +54,11 @@ export const builtinControllers: Record<string, Builtin> = {
   job: { controller: (context) => jobController(context) },
   cronjob: { controller: cronJobController },
   'ttl-after-finished': { controller: ttlAfterFinishedController },
+  'node-lifecycle': { controller: (context) => nodeLifecycleController(context) },
   endpoints: { controller: endpointsController },
   endpointslice: { controller: endpointSliceController },
+  disruption: { controller: disruptionController },
+  resourcequota: { controller: resourceQuotaController },
   garbagecollector: { runnable: garbageCollector },
 };
 
