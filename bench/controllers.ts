@@ -55,13 +55,16 @@ async function deploymentScaleOut(): Promise<void> {
 async function idleOverManyObjects(): Promise<void> {
   const cluster = await startBenchCluster(undefined, false, ['--no-controllers']);
   try {
-    // 10,000 objects: ConfigMaps, created by 32 concurrent clients.
+    // 10,000 objects — two thirds ConfigMaps, one third Pods (which many controllers watch) — created by 32 concurrent clients.
     let next = 0;
     await Promise.all(
       Array.from({ length: 32 }, async () => {
         while (next < 10_000) {
           const i = next++;
-          const res = await cluster.request('POST', '/api/v1/namespaces/default/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `cm-${i}` }, data: { i: String(i) } });
+          const res =
+            i % 3 === 0
+              ? await cluster.request('POST', '/api/v1/namespaces/default/pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: `pod-${i}`, labels: { app: `a${i % 10}` } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } })
+              : await cluster.request('POST', '/api/v1/namespaces/default/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `cm-${i}` }, data: { i: String(i) } });
           if (res.status !== 201) throw new Error(res.body);
         }
       }),

@@ -128,9 +128,18 @@ export class ApiServer {
     this.compactor.stop();
     for (const callback of [...this.shutdownCallbacks]) callback();
     if (this.server) {
+      const server = this.server;
       await new Promise<void>((resolve) => {
-        this.server!.close(() => resolve());
-        this.server!.closeIdleConnections();
+        server.close(() => resolve());
+        // Requests in flight may finish and leave keep-alive connections open:
+        // keep closing the idle ones, and after a grace period cut the rest.
+        const sweep = setInterval(() => server.closeIdleConnections(), 50);
+        const deadline = setTimeout(() => server.closeAllConnections(), 5000);
+        server.once('close', () => {
+          clearInterval(sweep);
+          clearTimeout(deadline);
+        });
+        server.closeIdleConnections();
       });
     }
     await this.pool.stop();

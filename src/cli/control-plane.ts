@@ -23,8 +23,8 @@ export interface ControlPlaneOptions {
   port: number;
   bind: string;
   verbosity: number;
-  /** Run the built-in controllers (default true). */
-  controllers?: boolean;
+  /** Which built-in controllers run (`--controllers`), or false for none (default: all). */
+  controllers?: string[] | false;
 }
 
 export function resolveDataDir(flag: string | undefined): string {
@@ -82,8 +82,9 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<voi
 
   // The controller manager is a client of the apiserver like any other, over HTTPS.
   const controllers = new AbortController();
-  const controllersDone = options.controllers
+  const controllersDone = options.controllers !== false
     ? runControllerManager({ server: url, caPem: pki.caCertPem, certPem: pki.adminCertPem, keyPem: pki.adminKeyPem }, controllers.signal, {
+        controllers: options.controllers,
         log: (event) => log({ component: 'controller-manager', msg: String(event.msg ?? ''), ...event }),
       }).catch((err) => log({ component: 'controller-manager', msg: 'stopped with an error', error: (err as Error).message }))
     : Promise.resolve();
@@ -110,7 +111,7 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<voi
  * the kubeconfig names, under leader election (so it can run beside the
  * controllers of `skiff up`, or several times).
  */
-export async function runStandaloneControllerManager(options: { kubeconfig?: string; verbosity: number }): Promise<void> {
+export async function runStandaloneControllerManager(options: { kubeconfig?: string; controllers?: string[]; verbosity: number }): Promise<void> {
   const log = createLogger(options.verbosity);
   const config = configFromKubeconfig(options.kubeconfig);
   const stop = new AbortController();
@@ -118,6 +119,7 @@ export async function runStandaloneControllerManager(options: { kubeconfig?: str
   process.once('SIGINT', () => stop.abort());
   process.stdout.write(`controller manager running against ${config.server}\n`);
   await runControllerManager(config, stop.signal, {
+    controllers: options.controllers,
     log: (event) => log({ component: 'controller-manager', msg: String(event.msg ?? ''), ...event }),
   });
 }

@@ -5,14 +5,23 @@
  */
 import { parseArgs } from 'node:util';
 import { skiffVersion, versionInfo } from '../apiserver/version.js';
+import { selectControllers } from '../controllers/index.js';
 import { runControlPlane, runStandaloneControllerManager } from './control-plane.js';
+
+/** `--controllers a,-b,*` as a list, checked now so a typo fails at once. */
+function controllerList(flag: string | undefined): string[] {
+  const list = (flag ?? '*').split(',').map((s) => s.trim()).filter(Boolean);
+  selectControllers(list);
+  return list;
+}
 
 const usage = `skiff — Kubernetes, written in TypeScript
 
 Usage:
   skiff up      [--data-dir DIR] [--port N] [--bind ADDR] [-v N]   all-in-one cluster
   skiff server  [--data-dir DIR] [--port N] [--bind ADDR] [-v N]   control plane only
-  skiff controller-manager [--kubeconfig FILE] [-v N]             the built-in controllers alone,
+  skiff controller-manager [--kubeconfig FILE] [--controllers LIST] [-v N]
+                                                                   the built-in controllers alone,
                                                                    against any apiserver
   skiff version
 
@@ -21,6 +30,11 @@ Options:
   --port N         HTTPS port of the API server (default: 6443)
   --bind ADDR      address to listen on (default: 127.0.0.1)
   --no-controllers do not run the built-in controllers (API server only)
+  --controllers LIST
+                   which controllers run, as kube-controller-manager's flag: '*' for all,
+                   'name' to add one, '-name' to leave one out (default: '*'); e.g. '*,-cronjob'
+  --kubeconfig FILE
+                   the cluster to control (default: $KUBECONFIG or ~/.kube/config)
   -v N             log verbosity (default: 0)
 `;
 
@@ -37,6 +51,7 @@ async function main(argv: string[]): Promise<number> {
           bind: { type: 'string' },
           v: { type: 'string', short: 'v' },
           'no-controllers': { type: 'boolean' },
+          controllers: { type: 'string' },
         },
         strict: true,
       });
@@ -48,17 +63,17 @@ async function main(argv: string[]): Promise<number> {
         port,
         bind: values.bind ?? '127.0.0.1',
         verbosity: Number(values.v ?? 0),
-        controllers: !values['no-controllers'],
+        controllers: values['no-controllers'] ? false : controllerList(values.controllers),
       });
       return 0;
     }
     case 'controller-manager': {
       const { values } = parseArgs({
         args: rest,
-        options: { kubeconfig: { type: 'string' }, v: { type: 'string', short: 'v' } },
+        options: { kubeconfig: { type: 'string' }, controllers: { type: 'string' }, v: { type: 'string', short: 'v' } },
         strict: true,
       });
-      await runStandaloneControllerManager({ kubeconfig: values.kubeconfig, verbosity: Number(values.v ?? 0) });
+      await runStandaloneControllerManager({ kubeconfig: values.kubeconfig, controllers: controllerList(values.controllers), verbosity: Number(values.v ?? 0) });
       return 0;
     }
     case 'version':

@@ -120,7 +120,8 @@ export class Controller {
   /** Waits for the caches, then runs the workers until the signal aborts. */
   async run(signal: AbortSignal): Promise<void> {
     signal.addEventListener('abort', () => this.queue.shutDown(), { once: true });
-    await Promise.all(this.informers.map((informer) => informer.waitForSync()));
+    await Promise.all(this.informers.map((informer) => informer.waitForSync(signal)));
+    if (signal.aborted) return;
     const workers = Array.from({ length: this.spec.workers ?? 1 }, () => this.worker());
     await Promise.all(workers);
   }

@@ -85,10 +85,17 @@ export class SharedInformer<T extends KubeObject = KubeObject> {
     this.store.addIndex(name, fn);
   }
 
-  /** Resolves once the first list is in the cache. */
-  waitForSync(): Promise<void> {
-    if (this.synced) return Promise.resolve();
-    return new Promise((resolve) => this.syncWaiters.push(resolve));
+  /** Resolves once the first list is in the cache — or, given a signal, when it aborts (so shutdown never waits on a list). */
+  waitForSync(signal?: AbortSignal): Promise<void> {
+    if (this.synced || signal?.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const onAbort = () => resolve();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.syncWaiters.push(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      });
+    });
   }
 
   /** Runs the reflector until the signal aborts. Starting twice is harmless. */

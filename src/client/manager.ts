@@ -4,6 +4,7 @@
  * and the controllers together, and — when asked — only while it holds a
  * leader-election Lease, so that of several managers exactly one acts.
  */
+import { setMaxListeners } from 'node:events';
 import type { Client } from './client.js';
 import { Controller, type ControllerContext, type ControllerSpec } from './controller.js';
 import { EventRecorder } from './events.js';
@@ -75,23 +76,32 @@ export class Manager {
   async run(signal: AbortSignal): Promise<void> {
     const election = this.options.leaderElection;
     if (!election) return this.runControllers(signal);
+    // The controllers of each term as leader; run() returns only once they have stopped.
+    const terms: Promise<void>[] = [];
     const elector = new LeaderElector(this.client, {
       ...election,
       onStartedLeading: (leading) => {
         this.options.log?.({ msg: 'became leader', identity: elector.identity, lease: election.name });
-        void this.runControllers(leading);
+        terms.push(
+          this.runControllers(leading).catch((err) => this.options.log?.({ msg: 'controllers stopped with an error', error: (err as Error).message })),
+        );
       },
       onStoppedLeading: () => this.options.log?.({ msg: 'stopped leading', identity: elector.identity }),
     });
     await elector.run(signal);
+    await Promise.all(terms);
   }
 
   private async runControllers(signal: AbortSignal): Promise<void> {
+    // Every controller and informer listens for the stop: more than Node's default warning threshold of 10.
+    setMaxListeners(0, signal);
     const controllers = this.builders.map((build) => new Controller(build(this.context), this.context));
     this.controllers.splice(0, this.controllers.length, ...controllers);
     const runnables = this.runnableBuilders.map((build) => build(this.context));
     this.informers.start(signal);
     await Promise.all([...controllers.map((controller) => controller.run(signal)), ...runnables.map((runnable) => runnable.run(signal))]);
+    // Events recorded by the last reconciles still go out before the client closes (for two seconds at most).
+    await Promise.race([this.flush().catch(() => {}), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
   }
 
   /** Waits until every informer has its first list (for tests and benchmarks). */

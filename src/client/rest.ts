@@ -75,6 +75,7 @@ export interface RawResponse {
 export class RestClient {
   readonly server: URL;
   private readonly agent: https.Agent | http.Agent;
+  private readonly lifetime = new AbortController();
   private readonly headers: Record<string, string>;
 
   constructor(
@@ -104,7 +105,9 @@ export class RestClient {
   }
 
   /** Like request, with the answer's status and headers, for callers that need them. */
-  async requestRaw(method: string, path: string, options: RequestOptions = {}): Promise<RawResponse> {
+  async requestRaw(method: string, path: string, callerOptions: RequestOptions = {}): Promise<RawResponse> {
+    // Closing the client ends every request and retry, whatever the caller's signal.
+    const options = { ...callerOptions, signal: this.signalFor(callerOptions.signal) };
     const retries = options.retries ?? this.retry.retries;
     const idempotent = method === 'GET' || method === 'HEAD';
     for (let attempt = 0; ; attempt++) {
@@ -168,7 +171,7 @@ export class RestClient {
       path: url.pathname + url.search,
       headers,
       agent: this.agent,
-      signal: options.signal,
+      signal: this.signalFor(options.signal),
     };
     return url.protocol === 'https:' ? https.request(requestOptions, onResponse) : http.request(requestOptions, onResponse);
   }
@@ -181,8 +184,18 @@ export class RestClient {
     req.end(bodyText(options.body));
   }
 
-  /** Closes idle connections (call when done with the client). */
+  /** The caller's signal combined with the client's own lifetime. */
+  private signalFor(signal: AbortSignal | undefined): AbortSignal {
+    return signal ? AbortSignal.any([signal, this.lifetime.signal]) : this.lifetime.signal;
+  }
+
+  /**
+   * Ends the client: requests in flight and retries waiting to happen fail
+   * with an abort error, and the connections are closed — nothing of it
+   * keeps the process alive.
+   */
   close(): void {
+    this.lifetime.abort(new Error('client closed'));
     this.agent.destroy();
   }
 }

@@ -34,6 +34,14 @@ describe('WorkQueue', () => {
     assert.equal(await idle, undefined);
   });
 
+  it('hands out nothing after shutdown, even with keys still queued (stopping is prompt)', async () => {
+    const queue = new WorkQueue();
+    queue.add('a');
+    queue.add('b');
+    queue.shutDown();
+    assert.equal(await queue.get(), undefined);
+  });
+
   it('backs off a failing key exponentially and forgets after success', async () => {
     const queue = new WorkQueue({ baseDelayMs: 1 });
     queue.addRateLimited('k');

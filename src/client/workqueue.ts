@@ -8,7 +8,8 @@
  *   1000 s); `forget` resets it after a success.
  * - An overall token bucket (10 per second, bursts of 100 by default) keeps a
  *   storm of retries from flooding the apiserver.
- * - `shutDown` wakes every waiting worker with `undefined`.
+ * - `shutDown` wakes every waiting worker with `undefined`, and drops what
+ *   is still queued.
  */
 
 export interface WorkQueueOptions {
@@ -96,15 +97,19 @@ export class WorkQueue<K = string> {
     this.failures.delete(key);
   }
 
-  /** The next key, waiting if none; undefined once shut down. */
+  /**
+   * The next key, waiting if none; undefined once shut down — at once, even
+   * with keys still queued: stopping must be prompt, and whoever runs next
+   * rebuilds the queue from its informers anyway (level-triggered).
+   */
   get(): Promise<K | undefined> {
+    if (this.shuttingDown) return Promise.resolve(undefined);
     const key = this.queue.shift();
     if (key !== undefined) {
       this.dirty.delete(key);
       this.processing.add(key);
       return Promise.resolve(key);
     }
-    if (this.shuttingDown) return Promise.resolve(undefined);
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 

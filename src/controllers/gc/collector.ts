@@ -202,7 +202,7 @@ export function garbageCollector(context: ControllerContext, types: readonly Res
   return {
     async run(signal) {
       signal.addEventListener('abort', () => queue.shutDown(), { once: true });
-      await Promise.all([...tracked.values()].map(({ informer }) => informer.waitForSync()));
+      await Promise.all([...tracked.values()].map(({ informer }) => informer.waitForSync(signal)));
       const worker = async () => {
         for (;;) {
           const text = await queue.get();
