@@ -147,4 +147,41 @@ describe('controllers through kubectl', () => {
     assert.match(cron.stdout, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     await k(['patch', 'cronjob', 'tick', '--type=merge', '-p', '{"spec":{"suspend":true}}']);
   });
+
+  test('StatefulSet: ordered names, rollout status, history and undo through ControllerRevisions', async () => {
+    const manifest = `apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db}
+spec:
+  replicas: 2
+  podManagementPolicy: Parallel
+  serviceName: db
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec: {containers: [{name: main, image: "postgres:16"}]}
+`;
+    await k(['apply', '-f', '-'], { input: manifest });
+    await waitFor(async () => {
+      await playNode();
+      return (await items('pods', 'app=db')).length === 2;
+    }, { message: 'db-0 and db-1' });
+    assert.deepEqual((await items('pods', 'app=db')).map((p) => p.metadata.name).sort(), ['db-0', 'db-1']);
+    await waitFor(async () => {
+      await playNode();
+      return (await k(['rollout', 'status', 'statefulset/db', '--timeout=1s'], { allowFailure: true })).code === 0;
+    }, { message: 'the first rollout' });
+    await k(['set', 'image', 'statefulset/db', 'main=postgres:17']);
+    await waitFor(async () => {
+      await playNode();
+      const pods = await items('pods', 'app=db');
+      return pods.length === 2 && pods.every((p) => (p as { spec?: { containers?: { image: string }[] } }).spec?.containers?.[0].image === 'postgres:17');
+    }, { message: 'both pods on postgres:17' });
+    const history = await k(['rollout', 'history', 'statefulset/db']);
+    assert.match(history.stdout, /REVISION\s+CHANGE-CAUSE\n1\s+<none>\n2\s+<none>/);
+    await k(['rollout', 'undo', 'statefulset/db']);
+    const image = await k(['get', 'statefulset', 'db', '-o', 'jsonpath={.spec.template.spec.containers[0].image}']);
+    assert.equal(image.stdout, 'postgres:16');
+    await waitFor(async () => /\n2\s+<none>\n3\s+<none>/.test((await k(['rollout', 'history', 'statefulset/db'])).stdout), { message: 'revision 1 renumbered as 3' });
+  });
 });

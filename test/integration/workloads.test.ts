@@ -6,7 +6,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ControllerRevision, DaemonSet, StatefulSet } from '../../src/api/apps/index.js';
-import type { ResourceClient } from '../../src/client/index.js';
+import { SharedInformer, type ResourceClient } from '../../src/client/index.js';
 import type { KubeObject } from '../../src/machinery/object.js';
 import type { Pod } from '../../src/controllers/util/pods.js';
 import { nodeOfDaemonPod } from '../../src/controllers/daemonset/controller.js';
@@ -80,6 +80,18 @@ describe('StatefulSet controller', () => {
     await cluster.createNamespace('sts-roll');
     await statefulSets.create(statefulSet('web', 'sts-roll', 3, { podManagementPolicy: 'Parallel', updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 1 } } }));
     await eventually(() => statefulSets.get('sts-roll', 'web'), (s) => s.status?.readyReplicas === 3, 'three ready pods');
+    // Watch how many pods are healthy through the update: maxUnavailable 1 means never fewer than 2.
+    const watcher = new SharedInformer<Pod>(cluster.client.resource<Pod>(resources.pods), { namespace: 'sts-roll' });
+    let fewestHealthy = 3;
+    const countHealthy = () => {
+      const healthy = watcher.store.list().filter((p) => p.status?.phase === 'Running' && !p.metadata.deletionTimestamp && p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+      fewestHealthy = Math.min(fewestHealthy, healthy.length);
+    };
+    watcher.addEventHandler({ add: countHealthy, update: countHealthy, delete: countHealthy });
+    const watching = new AbortController();
+    watcher.start(watching.signal);
+    await watcher.waitForSync();
+    fewestHealthy = 3; // (the initial list arrives one pod at a time)
     await statefulSets.patch('sts-roll', 'web', { spec: { template: { spec: { containers: [{ name: 'main', image: 'db:2' }] } } } }, 'strategic');
     const pods = await eventually(
       () => livePods('sts-roll'),
@@ -99,6 +111,8 @@ describe('StatefulSet controller', () => {
       },
       'the update complete',
     );
+    watching.abort();
+    assert.equal(fewestHealthy, 2, 'one pod at a time was replaced');
     const revisions = (await cluster.client.resource<ControllerRevision>(resources.controllerRevisions).list('sts-roll')).items;
     assert.deepEqual(revisions.map((r) => r.revision).sort(), [1, 2]);
   });

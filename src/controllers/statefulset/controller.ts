@@ -248,7 +248,8 @@ export function statefulSetController(context: ControllerContext): ControllerSpe
       if (!blocked && rollingUpdate) {
         const maxUnavailable = Math.max(1, scaledValue(spec.updateStrategy?.rollingUpdate?.maxUnavailable ?? 1, replicas, false));
         const inRangePods = [...byOrdinal.entries()].filter(([o]) => inRange(o));
-        const unavailable = inRangePods.filter(([, pod]) => !isHealthy(pod, minReadySeconds, now)).length;
+        // Missing pods (just deleted, or created and not yet in the cache) are unavailable too.
+        const unavailable = replicas - inRangePods.filter(([, pod]) => isHealthy(pod, minReadySeconds, now)).length;
         const outdated = inRangePods
           .filter(([ordinal, pod]) => ordinal - start >= partition && pod.metadata.labels?.[controllerRevisionHashLabel] !== update.metadata.name && !pod.metadata.deletionTimestamp)
           .sort(([a], [b]) => b - a);
