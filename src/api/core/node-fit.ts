@@ -4,6 +4,9 @@
  * tolerations. Pure functions on API data, shared by the DaemonSet
  * controller, the node lifecycle controller and the scheduler.
  */
+import type { Toleration } from '../common/tolerations.js';
+
+export type { Toleration };
 
 export interface Taint {
   key: string;
@@ -12,13 +15,6 @@ export interface Taint {
   timeAdded?: string;
 }
 
-export interface Toleration {
-  key?: string;
-  operator?: string;
-  value?: string;
-  effect?: string;
-  tolerationSeconds?: number;
-}
 
 export interface NodeSelectorRequirement {
   key: string;

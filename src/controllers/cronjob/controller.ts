@@ -24,6 +24,7 @@ import { canonicalJson } from '../util/hash.js';
 import { controllerRefOf, controllerRefTo } from '../util/owners.js';
 import { cronJobsResource, jobsResource } from '../resources.js';
 import { conditionTrue, isJobFinished } from '../job/controller.js';
+import { timestamp } from '../util/time.js';
 
 export const scheduledTimestampAnnotation = 'batch.kubernetes.io/cronjob-scheduled-timestamp';
 
@@ -41,9 +42,6 @@ interface ObjectReference {
 
 type CronJobStatus = { active?: ObjectReference[]; lastScheduleTime?: string; lastSuccessfulTime?: string };
 
-function timestamp(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
 
 /** RFC 3339 in the CronJob's time zone, as the scheduled-timestamp annotation spells it. */
 export function rfc3339In(date: Date, timeZone: string | undefined): string {

@@ -24,6 +24,7 @@ import { scaledValue } from '../../machinery/intorstring.js';
 import { labelSelectorMatches } from '../../machinery/labels.js';
 import { isStatusError } from '../../machinery/status.js';
 import { Expectations } from '../util/expectations.js';
+import { deletePods } from '../util/pod-control.js';
 import { canonicalJson } from '../util/hash.js';
 import { controllerRefOf, controllerRefTo } from '../util/owners.js';
 import { isPodAvailable, isPodReady, podsResource, type Pod } from '../util/pods.js';
@@ -248,17 +249,7 @@ export function daemonSetController(context: ControllerContext): ControllerSpec 
           recorder.event(ds, 'Warning', 'FailedCreate', `Error creating: ${(result.reason as Error).message}`);
         }
       }
-      await Promise.all(
-        uniqueDeletes.map(async (pod) => {
-          try {
-            await pods.delete(pod.metadata.namespace, pod.metadata.name!, { preconditions: { uid: pod.metadata.uid } });
-            recorder.event(ds, 'Normal', 'SuccessfulDelete', `Deleted pod: ${pod.metadata.name}`);
-          } catch (err) {
-            expectations.lowerDeletes(key);
-            if (!isStatusError(err, 'NotFound') && !isStatusError(err, 'Conflict')) throw err;
-          }
-        }),
-      );
+      await deletePods({ pods, recorder, expectations }, ds, key, uniqueDeletes);
 
       const status = {
         currentNumberScheduled: current,

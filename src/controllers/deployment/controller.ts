@@ -37,6 +37,7 @@ import {
   rollingBounds,
   splitReplicaSets,
 } from './replicasets.js';
+import { timestamp } from '../util/time.js';
 
 interface Condition {
   type: string;
@@ -49,9 +50,6 @@ interface Condition {
 
 type DeploymentStatus = NonNullable<Deployment['status']> & { conditions?: Condition[]; observedGeneration?: number; collisionCount?: number; unavailableReplicas?: number };
 
-function timestamp(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
 
 /** Sets a condition, keeping lastTransitionTime when the status does not change. */
 function setCondition(conditions: Condition[], next: Condition, now: Date): Condition[] {

@@ -23,15 +23,13 @@ import { canonicalJson } from '../util/hash.js';
 import { controllerRefOf } from '../util/owners.js';
 import { isPodReady, podsResource, type Pod } from '../util/pods.js';
 import { deploymentsResource, podDisruptionBudgetsResource, replicaSetsResource, statefulSetsResource } from '../resources.js';
+import { timestamp } from '../util/time.js';
 
 interface PodDisruptionBudget extends KubeObject {
   spec?: { minAvailable?: IntOrString; maxUnavailable?: IntOrString; selector?: LabelSelector };
   status?: Record<string, unknown> & { conditions?: { type: string; status: string; reason?: string; message?: string; lastTransitionTime?: string; observedGeneration?: number }[] };
 }
 
-function timestamp(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
 
 export function disruptionController(context: ControllerContext): ControllerSpec {
   const { client, informers } = context;

@@ -23,12 +23,14 @@ import { splitKey } from '../../client/index.js';
 import { labelSelectorMatches } from '../../machinery/labels.js';
 import { isStatusError } from '../../machinery/status.js';
 import { Expectations } from '../util/expectations.js';
+import { deletePods } from '../util/pod-control.js';
 import { canonicalJson } from '../util/hash.js';
 import { controllerRefOf, controllerRefTo } from '../util/owners.js';
 import { compareForDeletion, isPodReady, podsResource, type Pod } from '../util/pods.js';
 import { jobsResource } from '../resources.js';
 import { matchPodFailurePolicy, type PodFailurePolicyRule } from './failure-policy.js';
 import { formatIndexes, parseIndexes } from './indexes.js';
+import { timestamp } from '../util/time.js';
 
 export const jobTrackingFinalizer = 'batch.kubernetes.io/job-tracking';
 export const completionIndexKey = 'batch.kubernetes.io/job-completion-index';
@@ -45,9 +47,6 @@ type JobStatus = NonNullable<Job['status']> & {
   uncountedTerminatedPods?: { succeeded?: string[]; failed?: string[] };
 };
 
-function timestamp(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
 
 export function conditionTrue(job: Job, type: string): boolean {
   return (job.status?.conditions ?? []).some((c) => c.type === type && c.status === 'True');
@@ -181,21 +180,10 @@ export function jobController(context: ControllerContext, options: JobController
     return jobs.updateStatus({ ...job, status });
   }
 
-  async function deletePods(job: Job, key: string, victims: Pod[]): Promise<number> {
+  async function deleteVictims(job: Job, key: string, victims: Pod[]): Promise<number> {
     if (!victims.length) return 0;
     expectations.expect(key, 0, victims.length);
-    await Promise.all(
-      victims.map(async (pod) => {
-        try {
-          await pods.delete(pod.metadata.namespace, pod.metadata.name!, { preconditions: { uid: pod.metadata.uid } });
-          recorder.event(job, 'Normal', 'SuccessfulDelete', `Deleted pod: ${pod.metadata.name}`);
-        } catch (err) {
-          expectations.lowerDeletes(key);
-          if (!isStatusError(err, 'NotFound')) throw err;
-        }
-      }),
-    );
-    return victims.length;
+    return deletePods({ pods, recorder, expectations }, job, key, victims);
   }
 
   /** Creates pods in slow-start batches (1, 2, 4, …); returns how many were created. */
@@ -335,7 +323,7 @@ export function jobController(context: ControllerContext, options: JobController
         // 4. Finishing: the interim condition first, then no pods, then the final condition.
         if (failure) setCondition(status, { type: 'FailureTarget', status: 'True', ...failure }, now);
         else setCondition(status, { type: 'SuccessCriteriaMet', status: 'True', reason: 'CompletionsReached', message: 'Reached expected number of succeeded pods' }, now);
-        await deletePods(job, key, alive);
+        await deleteVictims(job, key, alive);
         const remaining = owned.filter((pod) => !isFinished(pod) || pod.metadata.finalizers?.includes(jobTrackingFinalizer));
         const settled = alive.length === 0 && terminating.length === 0 && uncounted.succeeded.length === 0 && uncounted.failed.length === 0;
         if (settled || remaining.length === 0) {
@@ -365,7 +353,7 @@ export function jobController(context: ControllerContext, options: JobController
         if (!wasSuspended) recorder.event(job, 'Normal', 'Suspended', 'Job suspended');
         setCondition(status, { type: 'Suspended', status: 'True', reason: 'JobSuspended', message: 'Job suspended' }, now);
         delete status.startTime;
-        activeNow -= await deletePods(job, key, alive);
+        activeNow -= await deleteVictims(job, key, alive);
       } else {
         if (wasSuspended) {
           recorder.event(job, 'Normal', 'Resumed', 'Job resumed');
@@ -393,7 +381,7 @@ export function jobController(context: ControllerContext, options: JobController
           const keep = alive.length - invalid.length - duplicates.length;
           const surplus = Math.max(0, keep - parallelism);
           const kept = [...byIndex.values()].map((group) => [...group].sort(compareForDeletion).at(-1)!).sort(compareForDeletion);
-          activeNow -= await deletePods(job, key, [...invalid, ...duplicates, ...kept.slice(0, surplus)]);
+          activeNow -= await deleteVictims(job, key, [...invalid, ...duplicates, ...kept.slice(0, surplus)]);
           const missing: number[] = [];
           for (let i = 0; i < completions && missing.length < parallelism - (keep - surplus); i++) {
             if (!completed.has(i) && !byIndex.has(i)) missing.push(i);
@@ -405,7 +393,7 @@ export function jobController(context: ControllerContext, options: JobController
           if (spec.completions !== undefined) want = Math.min(want, spec.completions - succeeded);
           else if (succeeded > 0) want = alive.length; // one success: let the others finish, start no more
           want = Math.max(want, 0);
-          if (alive.length > want) activeNow -= await deletePods(job, key, [...alive].sort(compareForDeletion).slice(0, alive.length - want));
+          if (alive.length > want) activeNow -= await deleteVictims(job, key, [...alive].sort(compareForDeletion).slice(0, alive.length - want));
           else if (alive.length < want) {
             if (backoffLeft > 0) requeueAfterMs = Math.min(requeueAfterMs ?? Infinity, backoffLeft);
             else activeNow += await createPods(job, key, Array.from({ length: want - alive.length }, () => undefined));

@@ -13,6 +13,7 @@ import type { ControllerContext, ControllerSpec } from '../../client/index.js';
 import { namespacesResource } from '../resources.js';
 import { collectedTypes } from '../gc/collector.js';
 import { canonicalJson } from '../util/hash.js';
+import { timestamp } from '../util/time.js';
 
 interface Namespace extends KubeObject {
   spec?: { finalizers?: string[] };
@@ -22,9 +23,6 @@ interface Namespace extends KubeObject {
 /** How soon to look again while content is still going away. */
 const recheckMs = 1000;
 
-function timestamp(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
 
 export function namespaceController(context: ControllerContext, types: readonly ResourceType[] = builtinRegistry().all()): ControllerSpec {
   const { client, informers } = context;

@@ -24,6 +24,7 @@ import { isStatusError } from '../../machinery/status.js';
 import { canonicalJson } from '../util/hash.js';
 import { podsResource, type Pod } from '../util/pods.js';
 import { leasesResource, nodesResource } from '../resources.js';
+import { timestamp } from '../util/time.js';
 
 export const nodeLeaseNamespace = 'kube-node-lease';
 export const notReadyTaintKey = 'node.kubernetes.io/not-ready';
@@ -53,9 +54,6 @@ interface Lease extends KubeObject {
   spec?: { renewTime?: string; holderIdentity?: string };
 }
 
-function timestamp(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
 
 /** The taints the node's state calls for (keys this controller manages). */
 function wantedTaints(node: Node): { key: string; effect: string }[] {

@@ -20,10 +20,12 @@ import type { PodTemplateSpec, ReplicaSet } from '../../api/apps/index.js';
 import type { ControllerContext, ControllerSpec } from '../../client/index.js';
 import { splitKey } from '../../client/index.js';
 import { Expectations } from '../util/expectations.js';
+import { deletePods } from '../util/pod-control.js';
 import { canonicalJson } from '../util/hash.js';
 import { controllerRefOf, controllerRefTo } from '../util/owners.js';
 import { compareForDeletion, isPodActive, isPodAvailable, isPodReady, podsResource, untilAvailable, type Pod } from '../util/pods.js';
 import { replicaSetsResource } from '../resources.js';
+import { timestamp } from '../util/time.js';
 
 /** Most pods created or deleted in one reconcile (upstream's burstReplicas). */
 const burstReplicas = 500;
@@ -36,9 +38,6 @@ interface ReplicaSetCondition {
   lastTransitionTime?: string;
 }
 
-function timestamp(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
 
 /** The pod a ReplicaSet creates: its template, named after it, owned by it. */
 export function podFromTemplate(owner: KubeObject, template: PodTemplateSpec | undefined, ownerRef: OwnerReference): Pod {
@@ -135,19 +134,9 @@ export function replicaSetController(context: ControllerContext): ControllerSpec
     return undefined;
   }
 
-  async function deletePods(rs: ReplicaSet, key: string, victims: Pod[]): Promise<void> {
+  async function deleteVictims(rs: ReplicaSet, key: string, victims: Pod[]): Promise<void> {
     expectations.expect(key, 0, victims.length);
-    await Promise.all(
-      victims.map(async (pod) => {
-        try {
-          await pods.delete(pod.metadata.namespace, pod.metadata.name!, { preconditions: { uid: pod.metadata.uid } });
-          recorder.event(rs, 'Normal', 'SuccessfulDelete', `Deleted pod: ${pod.metadata.name}`);
-        } catch (err) {
-          expectations.lowerDeletes(key);
-          if (!isStatusError(err, 'NotFound')) throw err;
-        }
-      }),
-    );
+    await deletePods({ pods, recorder, expectations }, rs, key, victims);
   }
 
   function computeStatus(rs: ReplicaSet, owned: Pod[], createError: Error | undefined, now: Date): NonNullable<ReplicaSet['status']> {
@@ -195,7 +184,7 @@ export function replicaSetController(context: ControllerContext): ControllerSpec
       if (expectations.satisfied(key) && !rs.metadata.deletionTimestamp) {
         const diff = active.length - (rs.spec?.replicas ?? 1);
         if (diff < 0) createError = await createPods(rs, key, Math.min(-diff, burstReplicas));
-        else if (diff > 0) await deletePods(rs, key, [...active].sort(compareForDeletion).slice(0, Math.min(diff, burstReplicas)));
+        else if (diff > 0) await deleteVictims(rs, key, [...active].sort(compareForDeletion).slice(0, Math.min(diff, burstReplicas)));
       }
       const now = context.now();
       const status = computeStatus(rs, owned, createError, now);
