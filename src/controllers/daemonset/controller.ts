@@ -24,7 +24,7 @@ import { scaledValue } from '../../machinery/intorstring.js';
 import { labelSelectorMatches } from '../../machinery/labels.js';
 import { isStatusError } from '../../machinery/status.js';
 import { Expectations } from '../util/expectations.js';
-import { deletePods } from '../util/pod-control.js';
+import { deletePods, observeOwnedPods } from '../util/pod-control.js';
 import { canonicalJson } from '../util/hash.js';
 import { controllerRefOf, controllerRefTo } from '../util/owners.js';
 import { isPodAvailable, isPodReady, podsResource, type Pod } from '../util/pods.js';
@@ -101,16 +101,7 @@ export function daemonSetController(context: ControllerContext): ControllerSpec 
   const recorder = context.recorder('daemonset-controller');
   const expectations = new Expectations();
 
-  podInformer.addEventHandler({
-    add: (pod) => {
-      const ref = controllerRefOf(pod);
-      if (ref?.kind === 'DaemonSet') expectations.observedAdd(`${pod.metadata.namespace}/${ref.name}`);
-    },
-    delete: (pod) => {
-      const ref = controllerRefOf(pod);
-      if (ref?.kind === 'DaemonSet') expectations.observedDelete(`${pod.metadata.namespace}/${ref.name}`);
-    },
-  });
+  observeOwnedPods(podInformer, expectations, 'DaemonSet');
 
   function newPod(ds: DaemonSet, nodeName: string, revision: ControllerRevision): Pod {
     const spec = daemonPodSpec(ds);

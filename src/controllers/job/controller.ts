@@ -23,7 +23,7 @@ import { splitKey } from '../../client/index.js';
 import { labelSelectorMatches } from '../../machinery/labels.js';
 import { isStatusError } from '../../machinery/status.js';
 import { Expectations } from '../util/expectations.js';
-import { deletePods } from '../util/pod-control.js';
+import { createPodsSlowStart, deletePods, observeOwnedPods } from '../util/pod-control.js';
 import { canonicalJson } from '../util/hash.js';
 import { controllerRefOf, controllerRefTo } from '../util/owners.js';
 import { compareForDeletion, isPodReady, podsResource, type Pod } from '../util/pods.js';
@@ -133,26 +133,8 @@ export function jobController(context: ControllerContext, options: JobController
   const recorder = context.recorder('job-controller');
   const expectations = new Expectations();
 
-  // Job pods hold a finalizer, so a deleted pod first shows up as an update
-  // with a deletionTimestamp: that is when its deletion counts as observed.
-  const jobKeyOf = (pod: Pod) => {
-    const ref = controllerRefOf(pod);
-    return ref?.kind === 'Job' ? `${pod.metadata.namespace}/${ref.name}` : undefined;
-  };
-  podInformer.addEventHandler({
-    add: (pod) => {
-      const key = jobKeyOf(pod);
-      if (key) expectations.observedAdd(key);
-    },
-    update: (previous, pod) => {
-      const key = jobKeyOf(pod);
-      if (key && pod.metadata.deletionTimestamp && !previous.metadata.deletionTimestamp) expectations.observedDelete(key);
-    },
-    delete: (pod) => {
-      const key = jobKeyOf(pod);
-      if (key && !pod.metadata.deletionTimestamp) expectations.observedDelete(key);
-    },
-  });
+  // Job pods hold a finalizer: a deletion shows first as a deletionTimestamp.
+  observeOwnedPods(podInformer, expectations, 'Job', true);
 
   /** The pods this Job controls (by controller reference and selector). */
   function podsOf(job: Job): Pod[] {
@@ -186,26 +168,11 @@ export function jobController(context: ControllerContext, options: JobController
     return deletePods({ pods, recorder, expectations }, job, key, victims);
   }
 
-  /** Creates pods in slow-start batches (1, 2, 4, …); returns how many were created. */
+  /** Creates the pods (one per index given; undefined for NonIndexed), slow start; returns how many. */
   async function createPods(job: Job, key: string, indexes: (number | undefined)[]): Promise<number> {
     if (!indexes.length) return 0;
-    expectations.expect(key, indexes.length, 0);
-    let next = 0;
-    for (let batch = 1; next < indexes.length; batch *= 2) {
-      const slice = indexes.slice(next, next + batch);
-      next += slice.length;
-      const results = await Promise.allSettled(slice.map((index) => pods.create(jobPod(job, index))));
-      const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
-      for (const result of results) {
-        if (result.status === 'fulfilled') recorder.event(job, 'Normal', 'SuccessfulCreate', `Created pod: ${result.value.metadata.name}`);
-      }
-      if (failures.length) {
-        expectations.lowerAdds(key, failures.length + indexes.length - next);
-        const error = failures[0].reason as Error;
-        recorder.event(job, 'Warning', 'FailedCreate', `Error creating: ${error.message}`);
-        throw error;
-      }
-    }
+    const error = await createPodsSlowStart({ pods, recorder, expectations }, job, key, indexes.map((index) => jobPod(job, index)));
+    if (error) throw error;
     return indexes.length;
   }
 

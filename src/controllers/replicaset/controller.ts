@@ -20,7 +20,7 @@ import type { PodTemplateSpec, ReplicaSet } from '../../api/apps/index.js';
 import type { ControllerContext, ControllerSpec } from '../../client/index.js';
 import { splitKey } from '../../client/index.js';
 import { Expectations } from '../util/expectations.js';
-import { deletePods } from '../util/pod-control.js';
+import { createPodsSlowStart, deletePods, observeOwnedPods } from '../util/pod-control.js';
 import { canonicalJson } from '../util/hash.js';
 import { controllerRefOf, controllerRefTo } from '../util/owners.js';
 import { compareForDeletion, isPodActive, isPodAvailable, isPodReady, podsResource, untilAvailable, type Pod } from '../util/pods.js';
@@ -64,17 +64,7 @@ export function replicaSetController(context: ControllerContext): ControllerSpec
   const recorder = context.recorder('replicaset-controller');
   const expectations = new Expectations();
 
-  // Count down expectations as the pods this controller created or deleted reach the cache.
-  podInformer.addEventHandler({
-    add: (pod) => {
-      const ref = controllerRefOf(pod);
-      if (ref?.kind === 'ReplicaSet') expectations.observedAdd(`${pod.metadata.namespace}/${ref.name}`);
-    },
-    delete: (pod) => {
-      const ref = controllerRefOf(pod);
-      if (ref?.kind === 'ReplicaSet') expectations.observedDelete(`${pod.metadata.namespace}/${ref.name}`);
-    },
-  });
+  observeOwnedPods(podInformer, expectations, 'ReplicaSet');
 
   /** Adopts matching orphans and releases owned pods that stopped matching; returns the pods it controls. */
   async function claimPods(rs: ReplicaSet): Promise<Pod[]> {
@@ -109,29 +99,10 @@ export function replicaSetController(context: ControllerContext): ControllerSpec
     return owned;
   }
 
-  async function createPods(rs: ReplicaSet, key: string, count: number): Promise<Error | undefined> {
-    expectations.expect(key, count, 0);
+  function createPods(rs: ReplicaSet, key: string, count: number): Promise<Error | undefined> {
     const ownerRef = controllerRefTo(rs, 'apps/v1', 'ReplicaSet');
-    let remaining = count;
-    // Slow start: batches of 1, 2, 4, …; a failing batch stops the rest.
-    for (let batch = 1; remaining > 0; batch *= 2) {
-      const size = Math.min(batch, remaining);
-      const results = await Promise.allSettled(
-        Array.from({ length: size }, () => pods.create(podFromTemplate(rs, rs.spec?.template, ownerRef))),
-      );
-      remaining -= size;
-      const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
-      for (const result of results) {
-        if (result.status === 'fulfilled') recorder.event(rs, 'Normal', 'SuccessfulCreate', `Created pod: ${result.value.metadata.name}`);
-      }
-      if (failures.length > 0) {
-        expectations.lowerAdds(key, failures.length + remaining);
-        const error = failures[0].reason as Error;
-        recorder.event(rs, 'Warning', 'FailedCreate', `Error creating: ${error.message}`);
-        return error;
-      }
-    }
-    return undefined;
+    const newPods = Array.from({ length: count }, () => podFromTemplate(rs, rs.spec?.template, ownerRef));
+    return createPodsSlowStart({ pods, recorder, expectations }, rs, key, newPods);
   }
 
   async function deleteVictims(rs: ReplicaSet, key: string, victims: Pod[]): Promise<void> {
