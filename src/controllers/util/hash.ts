@@ -30,15 +30,13 @@ function fnv1a32(text: string): number {
   return hash >>> 0;
 }
 
-/** Spells a number with the safe alphabet. */
+/**
+ * Spells a number as upstream does: its decimal digits, each mapped through
+ * the safe alphabet by character code — which is why real hashes such as
+ * `7d4b9c8f5d` only ever use the characters 4–9, b, c, d and f.
+ */
 export function safeEncode(value: number): string {
-  let out = '';
-  let rest = value >>> 0;
-  do {
-    out += alphabet[rest % alphabet.length];
-    rest = Math.floor(rest / alphabet.length);
-  } while (rest > 0);
-  return out;
+  return [...String(value >>> 0)].map((digit) => alphabet[digit.charCodeAt(0) % alphabet.length]).join('');
 }
 
 export function templateHash(template: unknown, collisionCount = 0): string {
