@@ -176,4 +176,50 @@ describe('DaemonSet controller', () => {
     const revisions = (await cluster.client.resource<ControllerRevision>(resources.controllerRevisions).list('ds-roll')).items;
     assert.equal(revisions.length, 2);
   });
+
+  it('maxSurge starts the new pod before the old one goes', async () => {
+    await cluster.createNamespace('ds-surge');
+    await daemonSets.create({
+      metadata: { name: 'proxy', namespace: 'ds-surge' },
+      spec: {
+        selector: { matchLabels: { app: 'proxy' } },
+        updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
+        template: { metadata: { labels: { app: 'proxy' } }, spec: { containers: [{ name: 'main', image: 'proxy:1' }] } },
+      },
+    });
+    await eventually(() => daemonSets.get('ds-surge', 'proxy'), (d) => d.status?.numberAvailable === 2, 'both eligible nodes run the proxy');
+    const watcher = new SharedInformer<Pod>(cluster.client.resource<Pod>(resources.pods), { namespace: 'ds-surge' });
+    let fewestHealthy = 2;
+    let most = 2;
+    const observe = () => {
+      const live = watcher.store.list().filter((p) => !p.metadata.deletionTimestamp);
+      most = Math.max(most, live.length);
+      fewestHealthy = Math.min(fewestHealthy, live.filter((p) => p.status?.phase === 'Running').length);
+    };
+    watcher.addEventHandler({ add: observe, update: observe, delete: observe });
+    const watching = new AbortController();
+    watcher.start(watching.signal);
+    await watcher.waitForSync();
+    fewestHealthy = 2;
+    await daemonSets.patch('ds-surge', 'proxy', { spec: { template: { spec: { containers: [{ name: 'main', image: 'proxy:2' }] } } } }, 'strategic');
+    await eventually(() => livePods('ds-surge'), (p) => p.length === 2 && p.every((pod) => image(pod) === 'proxy:2' && pod.status?.phase === 'Running'), 'both pods on proxy:2');
+    watching.abort();
+    assert.equal(fewestHealthy, 2, 'no node was ever without a running proxy');
+    assert.equal(most, 3, 'one surge pod at a time');
+  });
+});
+
+describe('StatefulSet OnDelete', () => {
+  it('leaves old pods alone until they are deleted, then recreates them at the new revision', async () => {
+    await cluster.createNamespace('sts-ondelete');
+    await statefulSets.create(statefulSet('cache', 'sts-ondelete', 2, { podManagementPolicy: 'Parallel', updateStrategy: { type: 'OnDelete' } }));
+    await eventually(() => statefulSets.get('sts-ondelete', 'cache'), (s) => s.status?.readyReplicas === 2, 'two ready pods');
+    await statefulSets.patch('sts-ondelete', 'cache', { spec: { template: { spec: { containers: [{ name: 'main', image: 'db:2' }] } } } }, 'strategic');
+    await eventually(() => statefulSets.get('sts-ondelete', 'cache'), (s) => s.status?.observedGeneration === 2, 'the new generation observed');
+    assert.deepEqual((await livePods('sts-ondelete')).map(image), ['db:1', 'db:1'], 'nothing replaced on its own');
+    await cluster.client.resource<Pod>(resources.pods).delete('sts-ondelete', 'cache-1');
+    const pods = await eventually(() => livePods('sts-ondelete'), (p) => p.length === 2 && p.some((pod) => pod.metadata.name === 'cache-1' && image(pod) === 'db:2'), 'cache-1 recreated on db:2');
+    assert.equal(image(pods.find((p) => p.metadata.name === 'cache-0')!), 'db:1');
+    await eventually(() => statefulSets.get('sts-ondelete', 'cache'), (s) => (s.status as { updatedReplicas?: number }).updatedReplicas === 1, 'updatedReplicas 1');
+  });
 });

@@ -173,6 +173,8 @@ export function daemonSetController(context: ControllerContext): ControllerSpec 
       const maxUnavailable = strategy === 'RollingUpdate' ? scaledValue(spec.updateStrategy?.rollingUpdate?.maxUnavailable ?? (maxSurge ? 0 : 1), eligible.size, true) : 0;
       const outdatedOnNodes: { node: string; old: Pod; fresh?: Pod }[] = [];
       let unavailableNodes = 0;
+      // Nodes running an old and a new pod side by side (a surge in progress).
+      let surgingNodes = 0;
 
       for (const node of nodes) {
         const nodeName = node.metadata.name!;
@@ -197,6 +199,7 @@ export function daemonSetController(context: ControllerContext): ControllerSpec 
         const fresh = sorted.filter(isUpdated);
         const old = sorted.filter((pod) => !isUpdated(pod));
         if (fresh.length && old.length) {
+          surgingNodes++;
           // A surge in progress: the old pod goes once the new one is available.
           if (isPodAvailable(fresh[0], minReadySeconds, now)) toDelete.push(...old);
           toDelete.push(...fresh.slice(1));
@@ -218,8 +221,7 @@ export function daemonSetController(context: ControllerContext): ControllerSpec 
       // Rolling update within the budgets.
       if (strategy === 'RollingUpdate' && outdatedOnNodes.length) {
         if (maxSurge > 0) {
-          const surging = owned.filter((pod) => isUpdated(pod) && !pod.metadata.deletionTimestamp).length - updated;
-          const room = Math.max(0, maxSurge - Math.max(0, surging));
+          const room = Math.max(0, maxSurge - surgingNodes);
           // Surge: start the new pod next to the old one.
           for (const { node } of outdatedOnNodes.slice(0, room)) toCreate.push(node);
         } else {
