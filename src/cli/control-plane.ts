@@ -15,6 +15,7 @@ import { openSqliteStore } from '../storage/index.js';
 import { writeKubeconfig } from '../client/kubeconfig.js';
 import { configFromKubeconfig } from '../client/config.js';
 import { runControllerManager } from '../controllers/index.js';
+import { loadSchedulerConfiguration, runScheduler } from '../scheduler/index.js';
 import { createLogger } from '../util/log.js';
 
 export interface ControlPlaneOptions {
@@ -25,6 +26,9 @@ export interface ControlPlaneOptions {
   verbosity: number;
   /** Which built-in controllers run (`--controllers`), or false for none (default: all). */
   controllers?: string[] | false;
+  /** Run the scheduler (default true), with this KubeSchedulerConfiguration file if given. */
+  scheduler?: boolean;
+  schedulerConfig?: string;
 }
 
 export function resolveDataDir(flag: string | undefined): string {
@@ -80,14 +84,27 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<voi
   process.stdout.write(`API server ready at ${url} (${elapsed} ms)\n`);
   process.stdout.write(`  export KUBECONFIG=${kubeconfigPath}\n  kubectl get namespaces\n`);
 
-  // The controller manager is a client of the apiserver like any other, over HTTPS.
-  const controllers = new AbortController();
-  const controllersDone = options.controllers !== false
-    ? runControllerManager({ server: url, caPem: pki.caCertPem, certPem: pki.adminCertPem, keyPem: pki.adminKeyPem }, controllers.signal, {
+  // The controller manager and the scheduler are clients of the apiserver like any other, over HTTPS.
+  const credentials = { server: url, caPem: pki.caCertPem, certPem: pki.adminCertPem, keyPem: pki.adminKeyPem };
+  const components = new AbortController();
+  const running: Promise<void>[] = [];
+  if (options.controllers !== false) {
+    running.push(
+      runControllerManager(credentials, components.signal, {
         controllers: options.controllers,
         log: (event) => log({ component: 'controller-manager', msg: String(event.msg ?? ''), ...event }),
-      }).catch((err) => log({ component: 'controller-manager', msg: 'stopped with an error', error: (err as Error).message }))
-    : Promise.resolve();
+      }).catch((err) => log({ component: 'controller-manager', msg: 'stopped with an error', error: (err as Error).message })),
+    );
+  }
+  if (options.scheduler !== false) {
+    const config = options.schedulerConfig ? loadSchedulerConfiguration(options.schedulerConfig) : undefined;
+    running.push(
+      runScheduler(credentials, components.signal, {
+        config,
+        log: (event) => log({ component: 'scheduler', msg: String(event.msg ?? ''), ...event }),
+      }).catch((err) => log({ component: 'scheduler', msg: 'stopped with an error', error: (err as Error).message })),
+    );
+  }
 
   await new Promise<void>((resolvePromise) => {
     let stopping = false;
@@ -95,8 +112,8 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<voi
       if (stopping) return;
       stopping = true;
       log({ component: 'cli', msg: 'stopping', signal });
-      controllers.abort();
-      await controllersDone;
+      components.abort();
+      await Promise.all(running);
       await server.stop();
       await store.close();
       resolvePromise();
@@ -121,5 +138,23 @@ export async function runStandaloneControllerManager(options: { kubeconfig?: str
   await runControllerManager(config, stop.signal, {
     controllers: options.controllers,
     log: (event) => log({ component: 'controller-manager', msg: String(event.msg ?? ''), ...event }),
+  });
+}
+
+/**
+ * `skiff scheduler`: the scheduler alone against any apiserver the
+ * kubeconfig names, under the `kube-scheduler` Lease.
+ */
+export async function runStandaloneScheduler(options: { kubeconfig?: string; config?: string; verbosity: number }): Promise<void> {
+  const log = createLogger(options.verbosity);
+  const clientConfig = configFromKubeconfig(options.kubeconfig);
+  const config = options.config ? loadSchedulerConfiguration(options.config) : undefined;
+  const stop = new AbortController();
+  process.once('SIGTERM', () => stop.abort());
+  process.once('SIGINT', () => stop.abort());
+  process.stdout.write(`scheduler running against ${clientConfig.server}\n`);
+  await runScheduler(clientConfig, stop.signal, {
+    config,
+    log: (event) => log({ component: 'scheduler', msg: String(event.msg ?? ''), ...event }),
   });
 }

@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import { skiffVersion, versionInfo } from '../apiserver/version.js';
 import { selectControllers } from '../controllers/index.js';
-import { runControlPlane, runStandaloneControllerManager } from './control-plane.js';
+import { runControlPlane, runStandaloneControllerManager, runStandaloneScheduler } from './control-plane.js';
 
 /** `--controllers a,-b,*` as a list, checked now so a typo fails at once. */
 function controllerList(flag: string | undefined): string[] {
@@ -23,13 +23,17 @@ Usage:
   skiff controller-manager [--kubeconfig FILE] [--controllers LIST] [-v N]
                                                                    the built-in controllers alone,
                                                                    against any apiserver
+  skiff scheduler [--kubeconfig FILE] [--config FILE] [-v N]       the scheduler alone, against any apiserver
   skiff version
 
 Options:
   --data-dir DIR   where the cluster keeps its state (default: $SKIFF_DATA_DIR or ~/.skiff)
   --port N         HTTPS port of the API server (default: 6443)
   --bind ADDR      address to listen on (default: 127.0.0.1)
-  --no-controllers do not run the built-in controllers (API server only)
+  --no-controllers do not run the built-in controllers
+  --no-scheduler   do not run the scheduler
+  --scheduler-config FILE
+                   a KubeSchedulerConfiguration (kubescheduler.config.k8s.io/v1) for the scheduler
   --controllers LIST
                    which controllers run, as kube-controller-manager's flag: '*' for all,
                    'name' to add one, '-name' to leave one out (default: '*'); e.g. '*,-cronjob'
@@ -52,6 +56,8 @@ async function main(argv: string[]): Promise<number> {
           v: { type: 'string', short: 'v' },
           'no-controllers': { type: 'boolean' },
           controllers: { type: 'string' },
+          'no-scheduler': { type: 'boolean' },
+          'scheduler-config': { type: 'string' },
         },
         strict: true,
       });
@@ -64,6 +70,8 @@ async function main(argv: string[]): Promise<number> {
         bind: values.bind ?? '127.0.0.1',
         verbosity: Number(values.v ?? 0),
         controllers: values['no-controllers'] ? false : controllerList(values.controllers),
+        scheduler: !values['no-scheduler'],
+        schedulerConfig: values['scheduler-config'],
       });
       return 0;
     }
@@ -74,6 +82,15 @@ async function main(argv: string[]): Promise<number> {
         strict: true,
       });
       await runStandaloneControllerManager({ kubeconfig: values.kubeconfig, controllers: controllerList(values.controllers), verbosity: Number(values.v ?? 0) });
+      return 0;
+    }
+    case 'scheduler': {
+      const { values } = parseArgs({
+        args: rest,
+        options: { kubeconfig: { type: 'string' }, config: { type: 'string' }, v: { type: 'string', short: 'v' } },
+        strict: true,
+      });
+      await runStandaloneScheduler({ kubeconfig: values.kubeconfig, config: values.config, verbosity: Number(values.v ?? 0) });
       return 0;
     }
     case 'version':

@@ -68,6 +68,20 @@ export function validatePodUpdate(pod: any, old: any): FieldErrorLike[] {
   if (oldSpec.terminationGracePeriodSeconds < 0 && spec.terminationGracePeriodSeconds === 1) {
     munged.terminationGracePeriodSeconds = oldSpec.terminationGracePeriodSeconds;
   }
+  // Scheduling gates may only be removed (the scheduler waits for the last one to go).
+  const oldGates = new Set(arr(oldSpec.schedulingGates).map((g) => g?.name));
+  const added = arr(spec.schedulingGates).find((g) => !oldGates.has(g?.name));
+  if (added) errs.push(field.forbidden('spec.schedulingGates', `only deletion is allowed, but found new scheduling gate '${added.name}'`));
+  else if (oldSpec.schedulingGates === undefined) delete munged.schedulingGates;
+  else munged.schedulingGates = oldSpec.schedulingGates;
+  // While a pod is gated its node selector may gain entries (never lose or change one).
+  if (oldGates.size > 0 && spec.nodeSelector !== undefined) {
+    const kept = Object.entries(oldSpec.nodeSelector ?? {}).every(([k, v]) => spec.nodeSelector[k] === v);
+    if (kept) {
+      if (oldSpec.nodeSelector === undefined) delete munged.nodeSelector;
+      else munged.nodeSelector = oldSpec.nodeSelector;
+    }
+  }
   // Ephemeral containers change only through their own subresource.
   if (oldSpec.ephemeralContainers === undefined) delete munged.ephemeralContainers;
   else munged.ephemeralContainers = oldSpec.ephemeralContainers;

@@ -1,0 +1,151 @@
+/**
+ * The scheduler against a real in-process apiserver, with plain Node
+ * objects (no node agent needed): pods are bound through `pods/binding`,
+ * or marked unschedulable with upstream's words and retried when a cluster
+ * event could help.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestServer, type TestServer } from '../../src/apiserver/testing.js';
+import { Client, type ResourceClient } from '../../src/client/index.js';
+import type { KubeObject } from '../../src/machinery/object.js';
+import { schedulerManager, type SchedulerConfiguration } from '../../src/scheduler/index.js';
+import type { Node, Pod } from '../../src/scheduler/types.js';
+import { eventually, resources } from './harness.js';
+
+let api: TestServer;
+let client: Client;
+let pods: ResourceClient<Pod>;
+let nodes: ResourceClient<Node>;
+const stop = new AbortController();
+
+const config: SchedulerConfiguration = {
+  kind: 'KubeSchedulerConfiguration',
+  apiVersion: 'kubescheduler.config.k8s.io/v1',
+  profiles: [
+    { schedulerName: 'default-scheduler' },
+    {
+      schedulerName: 'bin-packer',
+      pluginConfig: [{ name: 'NodeResourcesFit', args: { scoringStrategy: { type: 'MostAllocated' } } }],
+    },
+  ],
+};
+
+before(async () => {
+  api = await startTestServer();
+  client = new Client(api.credentials);
+  pods = client.resource<Pod>(resources.pods);
+  nodes = client.resource<Node>(resources.nodes);
+  const manager = schedulerManager(client, { config, random: () => 0.5 });
+  void manager.run(stop.signal);
+  await manager.waitForSync();
+});
+
+after(async () => {
+  stop.abort();
+  client.close();
+  await api.close();
+});
+
+async function node(name: string, cpu: string, extra: { labels?: Record<string, string>; taints?: object[]; unschedulable?: boolean } = {}): Promise<void> {
+  await nodes.create({
+    metadata: { name, labels: { 'kubernetes.io/hostname': name, ...extra.labels } },
+    spec: { taints: extra.taints as never, unschedulable: extra.unschedulable },
+  });
+  await nodes.patch(undefined, name, { status: { allocatable: { cpu, memory: '8Gi', pods: '110' }, capacity: { cpu, memory: '8Gi', pods: '110' } } }, 'merge', { subresource: 'status' });
+}
+
+async function namespace(name: string): Promise<void> {
+  await client.resource(resources.namespaces).create({ metadata: { name } } as KubeObject);
+}
+
+function pod(name: string, ns: string, spec: Partial<NonNullable<Pod['spec']>> = {}, cpu?: string): Pod {
+  return {
+    metadata: { name, namespace: ns },
+    spec: { containers: [{ name: 'main', image: 'nginx', resources: cpu ? { requests: { cpu } } : undefined }], ...spec },
+  };
+}
+
+const boundNode = (ns: string, name: string) => eventually(() => pods.get(ns, name), (p) => Boolean(p.spec?.nodeName), `${name} bound`).then((p) => p.spec!.nodeName!);
+
+const scheduledCondition = (p: Pod) => p.status?.conditions?.find((c) => c.type === 'PodScheduled');
+
+describe('scheduler', () => {
+  it('binds pods where their requests fit, and says why when none fits, retrying when a node arrives', async () => {
+    await namespace('fit');
+    await node('small', '1');
+    await node('big', '4');
+    await pods.create(pod('needs-two', 'fit', {}, '2'));
+    assert.equal(await boundNode('fit', 'needs-two'), 'big');
+    const bound = await pods.get('fit', 'needs-two');
+    assert.equal(scheduledCondition(bound)?.status, 'True');
+    const events = await client.resource(resources.events).list('fit');
+    assert.ok(
+      (events.items as (KubeObject & { reason?: string; message?: string })[]).some((e) => e.reason === 'Scheduled' && e.message === 'Successfully assigned fit/needs-two to big'),
+      'a Scheduled event',
+    );
+
+    await pods.create(pod('too-big', 'fit', {}, '8'));
+    const pending = await eventually(() => pods.get('fit', 'too-big'), (p) => scheduledCondition(p)?.status === 'False', 'PodScheduled=False');
+    assert.equal(scheduledCondition(pending)?.reason, 'Unschedulable');
+    assert.equal(scheduledCondition(pending)?.message, '0/2 nodes are available: 2 Insufficient cpu.');
+
+    await node('huge', '16');
+    assert.equal(await boundNode('fit', 'too-big'), 'huge');
+  });
+
+  it('honours taints, node selectors, required and preferred node affinity, cordons and host ports', async () => {
+    await namespace('placement');
+    await node('gpu-1', '8', { labels: { accelerator: 'gpu', zone: 'a' }, taints: [{ key: 'dedicated', value: 'gpu', effect: 'NoSchedule' }] });
+    await node('zone-b', '8', { labels: { zone: 'b' } });
+    await node('cordoned', '8', { labels: { zone: 'c' }, unschedulable: true });
+
+    await pods.create(pod('gpu-job', 'placement', { nodeSelector: { accelerator: 'gpu' }, tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'gpu', effect: 'NoSchedule' }] }));
+    assert.equal(await boundNode('placement', 'gpu-job'), 'gpu-1');
+
+    await pods.create(pod('gpu-no-toleration', 'placement', { nodeSelector: { accelerator: 'gpu' } }));
+    const refused = await eventually(() => pods.get('placement', 'gpu-no-toleration'), (p) => scheduledCondition(p)?.status === 'False', 'refused');
+    const message = scheduledCondition(refused)!.message!;
+    assert.match(message, /^0\/\d+ nodes are available: /);
+    assert.match(message, /1 node\(s\) had untolerated taint \{dedicated: gpu\}/);
+    assert.match(message, /1 node\(s\) were unschedulable/);
+    assert.match(message, /node\(s\) didn't match Pod's node affinity\/selector/);
+
+    const affinity = {
+      nodeAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'zone', operator: 'In', values: ['b', 'c'] }] }] },
+      },
+    };
+    await pods.create(pod('zone-bc', 'placement', { affinity }));
+    assert.equal(await boundNode('placement', 'zone-bc'), 'zone-b', 'the cordoned zone-c node is out');
+
+    const preferred = { nodeAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 50, preference: { matchExpressions: [{ key: 'zone', operator: 'In', values: ['b'] }] } }] } };
+    await pods.create(pod('likes-b', 'placement', { affinity: preferred }));
+    assert.equal(await boundNode('placement', 'likes-b'), 'zone-b');
+
+    const withPort = (name: string) => pod(name, 'placement', { nodeSelector: { zone: 'b' }, containers: [{ name: 'main', image: 'nginx', ports: [{ containerPort: 80, hostPort: 8080 }] }] });
+    await pods.create(withPort('port-1'));
+    assert.equal(await boundNode('placement', 'port-1'), 'zone-b');
+    await pods.create(withPort('port-2'));
+    const clash = await eventually(() => pods.get('placement', 'port-2'), (p) => scheduledCondition(p)?.status === 'False', 'port clash');
+    assert.match(scheduledCondition(clash)!.message!, /node\(s\) didn't have free ports for the requested pod ports/);
+    // Freeing the port lets the second pod in.
+    await pods.delete('placement', 'port-1', { gracePeriodSeconds: 0 });
+    assert.equal(await boundNode('placement', 'port-2'), 'zone-b');
+  });
+
+  it('leaves gated pods and other schedulers\' pods alone; profiles choose their own scoring', async () => {
+    await namespace('profiles');
+    await pods.create(pod('gated', 'profiles', { schedulingGates: [{ name: 'example.com/wait' }] }));
+    await pods.create(pod('not-mine', 'profiles', { schedulerName: 'someone-else' }));
+    // Two pods for the bin-packer land on the same node; spread pods would not.
+    for (const name of ['pack-1', 'pack-2']) await pods.create(pod(name, 'profiles', { schedulerName: 'bin-packer', nodeSelector: { zone: 'b' } }, '100m'));
+    const [a, b] = [await boundNode('profiles', 'pack-1'), await boundNode('profiles', 'pack-2')];
+    assert.equal(a, b);
+    assert.equal((await pods.get('profiles', 'gated')).spec?.nodeName, undefined);
+    assert.equal((await pods.get('profiles', 'not-mine')).spec?.nodeName, undefined);
+    await pods.patch('profiles', 'gated', { spec: { schedulingGates: null } }, 'merge');
+    await boundNode('profiles', 'gated');
+    assert.equal((await pods.get('profiles', 'not-mine')).spec?.nodeName, undefined, 'still waiting for its own scheduler');
+  });
+});
