@@ -3,6 +3,7 @@ const suites: { name: string; load: () => Promise<{ run(): Promise<void> }> }[] 
   { name: 'storage', load: () => import('./storage.js') },
   { name: 'apiserver', load: () => import('./apiserver.js') },
   { name: 'controllers', load: () => import('./controllers.js') },
+  { name: 'scheduler', load: () => import('./scheduler.js') },
 ];
 
 const only = process.argv[2];

@@ -65,6 +65,8 @@ export interface SchedulerOptions {
   log?: (event: Record<string, unknown>) => void;
   /** Random numbers for breaking score ties (tests make it deterministic). */
   random?: () => number;
+  /** Bindings in flight at most (default 64). */
+  maxBindingsInFlight?: number;
 }
 
 export interface SchedulerStats {
@@ -73,6 +75,8 @@ export interface SchedulerStats {
   errors: number;
   /** Milliseconds from popping a pod to its binding's answer, for every bound pod (benchmarks read it). */
   latenciesMs: number[];
+  /** Milliseconds of each successful scheduling cycle (pop → node chosen and assumed). */
+  cycleMs: number[];
 }
 
 interface ScheduleResult {
@@ -91,7 +95,7 @@ export class Scheduler {
   readonly cache = new SchedulerCache();
   readonly queue: SchedulingQueue;
   readonly profiles = new Map<string, Framework>();
-  readonly stats: SchedulerStats = { scheduled: 0, unschedulable: 0, errors: 0, latenciesMs: [] };
+  readonly stats: SchedulerStats = { scheduled: 0, unschedulable: 0, errors: 0, latenciesMs: [], cycleMs: [] };
   private readonly podInformer: SharedInformer<Pod>;
   private readonly nodeInformer: SharedInformer<Node>;
   private nextStartNodeIndex = 0;
@@ -100,6 +104,12 @@ export class Scheduler {
   private readonly log: (event: Record<string, unknown>) => void;
   /** Bindings in flight, so stopping can wait for them. */
   private readonly bindings = new Set<Promise<void>>();
+  /**
+   * At most this many bindings in flight: beyond it the scheduling loop
+   * waits, so a burst of pods does not turn into thousands of queued
+   * requests (and seconds of latency) at the apiserver.
+   */
+  private readonly maxBindingsInFlight: number;
 
   constructor(
     private readonly client: Client,
@@ -109,6 +119,7 @@ export class Scheduler {
   ) {
     this.now = options.now ?? (() => new Date());
     this.random = options.random ?? Math.random;
+    this.maxBindingsInFlight = options.maxBindingsInFlight ?? 64;
     this.log = options.log ?? (() => {});
     const config = options.config ?? {};
     const handle: Handle = {
@@ -252,8 +263,10 @@ export class Scheduler {
       await this.failBinding(framework, state, info, assumed, result.host, permit.status);
       return;
     }
+    this.stats.cycleMs.push(performance.now() - started);
     const binding = this.bindingCycle(framework, state, info, assumed, result.host, started).finally(() => this.bindings.delete(binding));
     this.bindings.add(binding);
+    while (this.bindings.size >= this.maxBindingsInFlight) await Promise.race(this.bindings);
   }
 
   /** Finds the node for a pod, or throws a FitError saying why there is none. */
