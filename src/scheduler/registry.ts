@@ -7,6 +7,8 @@ import type { PluginFactory } from './framework/interface.js';
 import { balancedAllocation, name as balancedAllocationName } from './plugins/balanced-allocation.js';
 import { defaultBinder, name as defaultBinderName } from './plugins/default-binder.js';
 import { imageLocality, name as imageLocalityName } from './plugins/image-locality.js';
+import { interPodAffinity, name as interPodAffinityName, type InterPodAffinityArgs } from './plugins/inter-pod-affinity.js';
+import { podTopologySpread, name as podTopologySpreadName } from './plugins/pod-topology-spread.js';
 import { nodeAffinity, name as nodeAffinityName } from './plugins/node-affinity.js';
 import { nodeName, name as nodeNameName } from './plugins/node-name.js';
 import { nodePorts, name as nodePortsName } from './plugins/node-ports.js';
@@ -27,6 +29,8 @@ export const inTreeRegistry: Record<string, PluginFactory> = {
   [nodeResourcesFitName]: (args) => nodeResourcesFit(args as NodeResourcesFitArgs),
   [balancedAllocationName]: (args) => balancedAllocation(args as { resources?: { name: string; weight?: number }[] }),
   [imageLocalityName]: (args, handle) => imageLocality(args, handle),
+  [interPodAffinityName]: (args, handle) => interPodAffinity(args as InterPodAffinityArgs, handle),
+  [podTopologySpreadName]: (args, handle) => podTopologySpread(args, handle),
   [defaultBinderName]: (args, handle) => defaultBinder(args, handle),
 };
 
@@ -40,6 +44,8 @@ export const defaultPlugins: { name: string; weight: number }[] = [
   { name: nodeAffinityName, weight: 2 },
   { name: nodePortsName, weight: 0 },
   { name: nodeResourcesFitName, weight: 1 },
+  { name: podTopologySpreadName, weight: 2 },
+  { name: interPodAffinityName, weight: 2 },
   { name: balancedAllocationName, weight: 1 },
   { name: imageLocalityName, weight: 1 },
   { name: defaultBinderName, weight: 0 },

@@ -17,6 +17,7 @@
  */
 import type { Client, EventRecorder, SharedInformer } from '../client/index.js';
 import type { InformerFactory } from '../client/index.js';
+import type { KubeObject } from '../machinery/object.js';
 import { isStatusError } from '../machinery/status.js';
 import { SchedulerCache } from './cache.js';
 import { buildFramework, defaultSchedulerName, type SchedulerConfiguration } from './config.js';
@@ -98,6 +99,7 @@ export class Scheduler {
   readonly stats: SchedulerStats = { scheduled: 0, unschedulable: 0, errors: 0, latenciesMs: [], cycleMs: [] };
   private readonly podInformer: SharedInformer<Pod>;
   private readonly nodeInformer: SharedInformer<Node>;
+  private readonly namespaceInformer: SharedInformer<KubeObject>;
   private nextStartNodeIndex = 0;
   private readonly now: () => Date;
   private readonly random: () => number;
@@ -131,6 +133,10 @@ export class Scheduler {
       runPreFilterExtensionAddPod: (state, pod, added, nodeInfo) => this.frameworkFor(pod)!.runPreFilterExtensionAddPod(state, pod, added, nodeInfo),
       runPreFilterExtensionRemovePod: (state, pod, removed, nodeInfo) => this.frameworkFor(pod)!.runPreFilterExtensionRemovePod(state, pod, removed, nodeInfo),
       nominatedPodsFor: () => [],
+      namespaceLabels: (name) => {
+        const namespace = this.namespaceInformer.lister.get(undefined, name);
+        return namespace ? (namespace.metadata.labels ?? {}) : undefined;
+      },
       parallelism: 1,
     };
     for (const profile of config.profiles?.length ? config.profiles : [{}]) {
@@ -155,6 +161,7 @@ export class Scheduler {
     });
     this.podInformer = informers.informerFor<Pod>(podsResource);
     this.nodeInformer = informers.informerFor<Node>(nodesResource);
+    this.namespaceInformer = informers.informerFor<KubeObject>({ group: '', version: 'v1', resource: 'namespaces', kind: 'Namespace', namespaced: false });
     this.wireInformers();
   }
 
@@ -210,7 +217,7 @@ export class Scheduler {
   /** Schedules pods until the signal aborts; waits for bindings in flight before returning. */
   async run(signal: AbortSignal): Promise<void> {
     signal.addEventListener('abort', () => this.queue.close(), { once: true });
-    await Promise.all([this.podInformer.waitForSync(signal), this.nodeInformer.waitForSync(signal)]);
+    await Promise.all([this.podInformer.waitForSync(signal), this.nodeInformer.waitForSync(signal), this.namespaceInformer.waitForSync(signal)]);
     for (;;) {
       const info = await this.queue.pop();
       if (!info) break;

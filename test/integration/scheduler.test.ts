@@ -148,4 +148,34 @@ describe('scheduler', () => {
     await boundNode('profiles', 'gated');
     assert.equal((await pods.get('profiles', 'not-mine')).spec?.nodeName, undefined, 'still waiting for its own scheduler');
   });
+
+  it('pod affinity, anti-affinity and topology spread place pods relative to others', async () => {
+    await namespace('topology');
+    for (const [name, zone] of [['t-1', 'east'], ['t-2', 'east'], ['t-3', 'west'], ['t-4', 'west']]) {
+      await node(name, '8', { labels: { group: 'topology', 'topology.kubernetes.io/zone': zone } });
+    }
+    const onGroup = { nodeSelector: { group: 'topology' } };
+    const labelled = (name: string, labels: Record<string, string>, spec: Partial<NonNullable<Pod['spec']>>) => ({ ...pod(name, 'topology', { ...onGroup, ...spec }), metadata: { name, namespace: 'topology', labels } });
+
+    // Anti-affinity on the hostname: one per node, the fifth finds no room.
+    const antiAffinity = { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: 'solo' } }, topologyKey: 'kubernetes.io/hostname' }] } };
+    for (let i = 1; i <= 5; i++) await pods.create(labelled(`solo-${i}`, { app: 'solo' }, { affinity: antiAffinity }));
+    const hosts = await Promise.all([1, 2, 3, 4].map((i) => boundNode('topology', `solo-${i}`)));
+    assert.equal(new Set(hosts).size, 4, 'four pods on four nodes');
+    const fifth = await eventually(() => pods.get('topology', 'solo-5'), (p) => scheduledCondition(p)?.status === 'False', 'the fifth refused');
+    assert.match(scheduledCondition(fifth)!.message!, /4 node\(s\) didn't match pod anti-affinity rules/);
+
+    // Affinity to a zone: follows the cache pod into its zone.
+    await pods.create(labelled('cache', { app: 'cache' }, { nodeSelector: { group: 'topology', 'topology.kubernetes.io/zone': 'west' } }));
+    await boundNode('topology', 'cache');
+    const affinity = { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: 'cache' } }, topologyKey: 'topology.kubernetes.io/zone' }] } };
+    await pods.create(labelled('near-cache', { app: 'client' }, { affinity }));
+    assert.match(await boundNode('topology', 'near-cache'), /^t-[34]$/);
+
+    // Spread over zones with maxSkew 1: four pods, two per zone.
+    const spread = [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { app: 'spread' } } }];
+    for (let i = 1; i <= 4; i++) await pods.create(labelled(`spread-${i}`, { app: 'spread' }, { topologySpreadConstraints: spread }));
+    const zones = await Promise.all([1, 2, 3, 4].map(async (i) => ((await boundNode('topology', `spread-${i}`)) <= 't-2' ? 'east' : 'west')));
+    assert.deepEqual(zones.sort(), ['east', 'east', 'west', 'west']);
+  });
 });

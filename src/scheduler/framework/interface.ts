@@ -38,6 +38,8 @@ export interface Handle {
   runPreFilterExtensionAddPod(state: CycleState, podToSchedule: Pod, podToAdd: Pod, nodeInfo: NodeInfo): Status;
   /** Pods nominated to run on a node by an earlier preemption. */
   nominatedPodsFor(nodeName: string): Pod[];
+  /** A namespace's labels (for affinity terms with a namespaceSelector); undefined if unknown. */
+  namespaceLabels(name: string): Record<string, string> | undefined;
   parallelism: number;
 }
 
