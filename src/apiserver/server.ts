@@ -14,6 +14,7 @@ import { anonymousUser, authenticate, clientCertificateAuthenticator, publicPath
 import { AdmissionChain, type AdmissionPlugin } from './admission/chain.js';
 import { namespaceLifecycle } from './admission/namespace-lifecycle.js';
 import { defaultTolerationSecondsPlugin } from './admission/default-toleration-seconds.js';
+import { priorityPlugin } from './admission/priority.js';
 import type { Clock, RequestContext, ServerContext, StorageHooks } from './context.js';
 import { sendJson, sendStatus, toStatus } from './http.js';
 import { parseResourcePath } from './request-info.js';
@@ -67,10 +68,23 @@ export class ApiServer {
       if (!type) return undefined;
       return this.storageFor(type).get(undefined, name).then((r) => r.object, () => undefined);
     };
+    const priorityClasses = () => options.registry.find('scheduling.k8s.io', 'v1', 'priorityclasses');
+    const classLookup = {
+      get: async (name: string) => {
+        const type = priorityClasses();
+        return type ? this.storageFor(type).get(undefined, name).then((r) => r.object, () => undefined) : undefined;
+      },
+      list: async () => {
+        const type = priorityClasses();
+        if (!type) return [];
+        const page = await this.storageFor(type).listPage(undefined, { limit: 10_000 });
+        return page.items.map((item) => item.object);
+      },
+    };
     this.context = {
       registry: options.registry,
       storageFor: (type) => this.storageFor(type),
-      admission: new AdmissionChain([namespaceLifecycle(lookupNamespace), defaultTolerationSecondsPlugin(), ...(options.admissionPlugins ?? [])]),
+      admission: new AdmissionChain([namespaceLifecycle(lookupNamespace), priorityPlugin(classLookup), defaultTolerationSecondsPlugin(), ...(options.admissionPlugins ?? [])]),
       hooksFor: (type) => (typeof hooks === 'function' ? hooks(type) : hooks?.get(type)),
       clock: options.clock ?? { now: () => new Date() },
       bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000,

@@ -6,6 +6,7 @@
 import type { PluginFactory } from './framework/interface.js';
 import { balancedAllocation, name as balancedAllocationName } from './plugins/balanced-allocation.js';
 import { defaultBinder, name as defaultBinderName } from './plugins/default-binder.js';
+import { defaultPreemption, name as defaultPreemptionName, type DefaultPreemptionArgs } from './plugins/default-preemption.js';
 import { imageLocality, name as imageLocalityName } from './plugins/image-locality.js';
 import { interPodAffinity, name as interPodAffinityName, type InterPodAffinityArgs } from './plugins/inter-pod-affinity.js';
 import { podTopologySpread, name as podTopologySpreadName } from './plugins/pod-topology-spread.js';
@@ -32,6 +33,7 @@ export const inTreeRegistry: Record<string, PluginFactory> = {
   [interPodAffinityName]: (args, handle) => interPodAffinity(args as InterPodAffinityArgs, handle),
   [podTopologySpreadName]: (args, handle) => podTopologySpread(args, handle),
   [defaultBinderName]: (args, handle) => defaultBinder(args, handle),
+  [defaultPreemptionName]: (args, handle) => defaultPreemption(args as DefaultPreemptionArgs, handle),
 };
 
 /** The default plugins in order, with their score weights (0: not a scorer). */
@@ -46,6 +48,7 @@ export const defaultPlugins: { name: string; weight: number }[] = [
   { name: nodeResourcesFitName, weight: 1 },
   { name: podTopologySpreadName, weight: 2 },
   { name: interPodAffinityName, weight: 2 },
+  { name: defaultPreemptionName, weight: 0 },
   { name: balancedAllocationName, weight: 1 },
   { name: imageLocalityName, weight: 1 },
   { name: defaultBinderName, weight: 0 },

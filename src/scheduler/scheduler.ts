@@ -24,7 +24,7 @@ import { buildFramework, defaultSchedulerName, type SchedulerConfiguration } fro
 import { CycleState } from './framework/cycle-state.js';
 import type { Framework } from './framework/framework.js';
 import type { ClusterEvent, Handle, NodeStatusMap, QueuedPodInfo } from './framework/interface.js';
-import type { NodeInfo } from './framework/node-info.js';
+import { PodInfo, type NodeInfo } from './framework/node-info.js';
 import { Status, unresolvable } from './framework/status.js';
 import { fitErrorMessage, noNodesAvailable, type FitFailure } from './messages.js';
 import { SchedulingQueue, podKey } from './queue/scheduling-queue.js';
@@ -112,6 +112,9 @@ export class Scheduler {
    * requests (and seconds of latency) at the apiserver.
    */
   private readonly maxBindingsInFlight: number;
+  /** Pods nominated to nodes by preemption: node → pod key → pod. Others must leave them room. */
+  private readonly nominated = new Map<string, Map<string, Pod>>();
+  private readonly nominatedNodeOf = new Map<string, string>();
 
   constructor(
     private readonly client: Client,
@@ -132,7 +135,7 @@ export class Scheduler {
       runFilterPlugins: (state, pod, nodeInfo) => this.frameworkFor(pod)!.runFilterPlugins(state, pod, nodeInfo),
       runPreFilterExtensionAddPod: (state, pod, added, nodeInfo) => this.frameworkFor(pod)!.runPreFilterExtensionAddPod(state, pod, added, nodeInfo),
       runPreFilterExtensionRemovePod: (state, pod, removed, nodeInfo) => this.frameworkFor(pod)!.runPreFilterExtensionRemovePod(state, pod, removed, nodeInfo),
-      nominatedPodsFor: () => [],
+      nominatedPodsFor: (nodeName) => [...(this.nominated.get(nodeName)?.values() ?? [])],
       namespaceLabels: (name) => {
         const namespace = this.namespaceInformer.lister.get(undefined, name);
         return namespace ? (namespace.metadata.labels ?? {}) : undefined;
@@ -175,12 +178,14 @@ export class Scheduler {
     const pending = (pod: Pod) => !pod.spec?.nodeName && !pod.metadata.deletionTimestamp && pod.status?.phase !== 'Succeeded' && pod.status?.phase !== 'Failed';
     this.podInformer.addEventHandler({
       add: (pod) => {
+        this.trackNomination(pod);
         if (pod.spec?.nodeName) {
           this.cache.addPod(pod);
           this.queue.moveOnEvent('AssignedPodAdd');
         } else if (pending(pod) && responsible(pod)) this.queue.add(pod);
       },
       update: (previous, pod) => {
+        this.trackNomination(pod);
         if (pod.spec?.nodeName) {
           if (!previous.spec?.nodeName) this.queue.delete(pod);
           this.cache.updatePod(pod);
@@ -191,6 +196,7 @@ export class Scheduler {
         } else this.queue.delete(pod);
       },
       delete: (pod) => {
+        this.setNomination(pod, undefined);
         if (pod.spec?.nodeName || this.cache.isAssumed(pod)) {
           this.cache.removePod(pod);
           this.queue.moveOnEvent('AssignedPodDelete');
@@ -212,6 +218,50 @@ export class Scheduler {
         this.queue.moveOnEvent('NodeDelete');
       },
     });
+  }
+
+  /** A pending pod's status.nominatedNodeName, as the API shows it; bound or finished pods are nominated nowhere. */
+  private trackNomination(pod: Pod): void {
+    const pending = !pod.spec?.nodeName && !pod.metadata.deletionTimestamp;
+    this.setNomination(pod, pending ? pod.status?.nominatedNodeName || undefined : undefined);
+  }
+
+  private setNomination(pod: Pod, nodeName: string | undefined): void {
+    const key = podKey(pod);
+    const previous = this.nominatedNodeOf.get(key);
+    if (previous !== undefined) {
+      this.nominated.get(previous)?.delete(key);
+      if (this.nominated.get(previous)?.size === 0) this.nominated.delete(previous);
+      this.nominatedNodeOf.delete(key);
+    }
+    if (nodeName === undefined) return;
+    let pods = this.nominated.get(nodeName);
+    if (!pods) this.nominated.set(nodeName, (pods = new Map()));
+    pods.set(key, pod);
+    this.nominatedNodeOf.set(key, nodeName);
+  }
+
+  /**
+   * Filter on a node, leaving room for the pods nominated to it with at
+   * least this pod's priority: the node must fit the pod with them added,
+   * and without them (in case they were what made it fit).
+   */
+  private filterWithNominatedPods(framework: Framework, state: CycleState, pod: Pod, node: NodeInfo): Status {
+    const nominated = [...(this.nominated.get(node.name)?.values() ?? [])].filter(
+      (other) => podKey(other) !== podKey(pod) && (other.spec?.priority ?? 0) >= (pod.spec?.priority ?? 0),
+    );
+    if (nominated.length) {
+      const withState = state.clone();
+      const withNode = node.clone();
+      for (const other of nominated) {
+        withNode.addPod(new PodInfo({ ...other, spec: { ...other.spec, nodeName: node.name } }));
+        const status = framework.runPreFilterExtensionAddPod(withState, pod, other, withNode);
+        if (!status.isSuccess()) return status;
+      }
+      const status = framework.runFilterPlugins(withState, pod, withNode);
+      if (!status.isSuccess()) return status;
+    }
+    return framework.runFilterPlugins(state, pod, node);
   }
 
   /** Schedules pods until the signal aborts; waits for bindings in flight before returning. */
@@ -315,9 +365,14 @@ export class Scheduler {
     const feasible: NodeInfo[] = [];
     const start = candidates.length ? this.nextStartNodeIndex % candidates.length : 0;
     let processed = 0;
+    // A pod nominated by an earlier preemption tries its node first.
+    const nominatedNode = pod.status?.nominatedNodeName ? this.cache.get(pod.status.nominatedNodeName) : undefined;
+    if (nominatedNode && (!nodeNames || nodeNames.has(nominatedNode.name))) {
+      if (this.filterWithNominatedPods(framework, state, pod, nominatedNode).isSuccess()) return { feasible: [nominatedNode], statuses: { map }, evaluated: 1 };
+    }
     for (; processed < candidates.length && feasible.length < wanted; processed++) {
       const node = candidates[(start + processed) % candidates.length];
-      const status = framework.runFilterPlugins(state, pod, node);
+      const status = this.filterWithNominatedPods(framework, state, pod, node);
       if (status.isSuccess()) feasible.push(node);
       else if (status.code === 'Error') throw new Error(`running Filter plugin ${status.plugin}: ${status.message()}`);
       else map.set(node.name, status);
@@ -350,7 +405,10 @@ export class Scheduler {
     let nominatedNodeName: string | undefined;
     if (failure.numAllNodes > 0 && framework.plugins.postFilter.length) {
       const post = await framework.runPostFilterPlugins(state, info.pod, failure.nodeStatuses);
-      if (post.status.isSuccess()) nominatedNodeName = post.nominatedNodeName;
+      if (post.status.isSuccess()) {
+        nominatedNodeName = post.nominatedNodeName;
+        if (nominatedNodeName) this.setNomination(info.pod, nominatedNodeName);
+      }
       else if (post.status.reasons.length) failure.postFilterMsg = post.status.message();
     }
     const message = fitErrorMessage(failure);
@@ -380,6 +438,7 @@ export class Scheduler {
       if (!preBind.isSuccess()) return await this.failBinding(framework, state, info, assumed, host, preBind);
       const bind = await framework.runBindPlugins(state, assumed, host);
       if (!bind.isSuccess()) return await this.failBinding(framework, state, info, assumed, host, bind);
+      this.setNomination(assumed, undefined);
       this.stats.scheduled++;
       this.stats.latenciesMs.push(performance.now() - started);
       this.recorder.event(assumed, 'Normal', 'Scheduled', `Successfully assigned ${assumed.metadata.namespace}/${assumed.metadata.name} to ${host}`);

@@ -88,7 +88,11 @@ describe('scheduler', () => {
     await pods.create(pod('too-big', 'fit', {}, '8'));
     const pending = await eventually(() => pods.get('fit', 'too-big'), (p) => scheduledCondition(p)?.status === 'False', 'PodScheduled=False');
     assert.equal(scheduledCondition(pending)?.reason, 'Unschedulable');
-    assert.equal(scheduledCondition(pending)?.message, '0/2 nodes are available: 2 Insufficient cpu.');
+    // Every pod has priority 0: preemption finds nothing to evict either.
+    assert.equal(
+      scheduledCondition(pending)?.message,
+      '0/2 nodes are available: 2 Insufficient cpu. preemption: 0/2 nodes are available: 2 No preemption victims found for incoming pod.',
+    );
 
     await node('huge', '16');
     assert.equal(await boundNode('fit', 'too-big'), 'huge');
@@ -177,5 +181,34 @@ describe('scheduler', () => {
     for (let i = 1; i <= 4; i++) await pods.create(labelled(`spread-${i}`, { app: 'spread' }, { topologySpreadConstraints: spread }));
     const zones = await Promise.all([1, 2, 3, 4].map(async (i) => ((await boundNode('topology', `spread-${i}`)) <= 't-2' ? 'east' : 'west')));
     assert.deepEqual(zones.sort(), ['east', 'east', 'west', 'west']);
+  });
+
+  it('preempts lower-priority pods for a higher-priority one, and says so when it cannot', async () => {
+    await namespace('preempt');
+    const classes = client.resource({ group: 'scheduling.k8s.io', version: 'v1', resource: 'priorityclasses', kind: 'PriorityClass', namespaced: false });
+    await classes.create({ metadata: { name: 'high' }, value: 1000 } as KubeObject);
+    await classes.create({ metadata: { name: 'polite' }, value: 1000, preemptionPolicy: 'Never' } as KubeObject);
+    await node('pre-1', '2', { labels: { group: 'preempt' } });
+    const onNode = { nodeSelector: { group: 'preempt' } };
+    for (const name of ['low-1', 'low-2']) await pods.create(pod(name, 'preempt', onNode, '1'));
+    await Promise.all(['low-1', 'low-2'].map((name) => boundNode('preempt', name)));
+    assert.equal((await pods.get('preempt', 'low-1')).spec?.priority, 0, 'Priority admission: no class, priority 0');
+
+    await pods.create(pod('polite', 'preempt', { ...onNode, priorityClassName: 'polite' }, '1'));
+    const polite = await eventually(() => pods.get('preempt', 'polite'), (p) => scheduledCondition(p)?.status === 'False', 'polite refused');
+    assert.equal(polite.spec?.priority, 1000);
+    assert.match(scheduledCondition(polite)!.message!, /Insufficient cpu.*\. preemption: not eligible due to preemptionPolicy=Never\.$/);
+
+    await pods.create(pod('urgent', 'preempt', { ...onNode, priorityClassName: 'high' }, '1'));
+    const nominated = await eventually(() => pods.get('preempt', 'urgent'), (p) => p.status?.nominatedNodeName === 'pre-1', 'urgent nominated to pre-1');
+    assert.equal(scheduledCondition(nominated)?.status, 'False');
+    // One victim, marked and deleted; the node agent (played here) finishes the deletion.
+    const victims = await eventually(() => pods.list('preempt').then((l) => l.items.filter((p) => p.metadata.deletionTimestamp)), (v) => v.length === 1, 'one victim');
+    assert.match(victims[0].metadata.name!, /^low-/);
+    assert.equal(victims[0].status?.conditions?.find((c) => c.type === 'DisruptionTarget')?.reason, 'PreemptionByScheduler');
+    await pods.delete('preempt', victims[0].metadata.name!, { gracePeriodSeconds: 0 });
+    assert.equal(await boundNode('preempt', 'urgent'), 'pre-1');
+    const events = (await client.resource(resources.events).list('preempt')).items as (KubeObject & { reason?: string; message?: string })[];
+    assert.ok(events.some((e) => e.reason === 'Preempted' && /^Preempted by pod .* on node pre-1$/.test(e.message ?? '')));
   });
 });
