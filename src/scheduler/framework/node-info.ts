@@ -21,6 +21,9 @@ export class PodInfo {
 
   constructor(readonly pod: Pod) {
     this.requests = podRequests(pod);
+    const affinity = pod.spec?.affinity;
+    this.hasAffinity = Boolean(affinity?.podAffinity || affinity?.podAntiAffinity);
+    this.hasRequiredAntiAffinity = Boolean(affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.length);
     this.scoringRequests = podRequestsForScoring(pod);
     this.hostPorts = [];
     for (const container of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]) {
@@ -34,14 +37,9 @@ export class PodInfo {
     return `${this.pod.metadata.namespace}/${this.pod.metadata.name}`;
   }
 
-  get hasAffinity(): boolean {
-    const affinity = this.pod.spec?.affinity;
-    return Boolean(affinity?.podAffinity || affinity?.podAntiAffinity);
-  }
-
-  get hasRequiredAntiAffinity(): boolean {
-    return Boolean(this.pod.spec?.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.length);
-  }
+  /** Whether the pod has any pod (anti-)affinity terms (InterPodAffinity looks only at such pods). */
+  readonly hasAffinity: boolean;
+  readonly hasRequiredAntiAffinity: boolean;
 }
 
 export class NodeInfo {

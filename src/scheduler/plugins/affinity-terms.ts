@@ -8,6 +8,8 @@ import type { Handle } from '../framework/interface.js';
 import type { Pod, PodAffinityTerm, WeightedPodAffinityTerm } from '../types.js';
 
 export interface AffinityTerm {
+  /** Equal terms (same selector, namespaces and topology) share it: a match is computed once per cycle. */
+  signature: string;
   selector: Selector;
   /** Namespaces listed (or the pod's own when none are listed and there is no namespace selector). */
   namespaces: Set<string>;
@@ -29,7 +31,9 @@ function parseTerm(pod: Pod, term: PodAffinityTerm, weight: number): AffinityTer
   const namespaces = new Set(term.namespaces ?? []);
   const namespaceSelector = term.namespaceSelector ? selectorFromLabelSelector(term.namespaceSelector) : undefined;
   if (namespaces.size === 0 && !namespaceSelector) namespaces.add(pod.metadata.namespace ?? 'default');
-  return { selector: selectorFromLabelSelector(term.labelSelector), namespaces, namespaceSelector, topologyKey: term.topologyKey, weight };
+  const selector = selectorFromLabelSelector(term.labelSelector);
+  const signature = [selector.empty ? '*' : selector.toString(), [...namespaces].sort().join(','), namespaceSelector?.toString() ?? '', term.topologyKey].join('\u0000');
+  return { signature, selector, namespaces, namespaceSelector, topologyKey: term.topologyKey, weight };
 }
 
 export function affinityOf(pod: Pod): ParsedAffinity {
@@ -61,4 +65,14 @@ export function termMatches(term: AffinityTerm, pod: Pod, handle: Pick<Handle, '
 /** The key of a topology domain: a label key and the node's value for it. */
 export function topologyPair(key: string, value: string): string {
   return `${key}\u0000${value}`;
+}
+
+/** termMatches with the answers remembered by term signature, for one pod in one cycle. */
+export function cachedMatcher(pod: Pod, handle: Pick<Handle, 'namespaceLabels'>): (term: AffinityTerm) => boolean {
+  const answers = new Map<string, boolean>();
+  return (term) => {
+    let answer = answers.get(term.signature);
+    if (answer === undefined) answers.set(term.signature, (answer = termMatches(term, pod, handle)));
+    return answer;
+  };
 }

@@ -18,7 +18,7 @@ import { maxNodeScore } from '../framework/interface.js';
 import type { NodeInfo } from '../framework/node-info.js';
 import { skip, unresolvable, unschedulable } from '../framework/status.js';
 import type { Node, Pod } from '../types.js';
-import { affinityOf, termMatches, topologyPair, type AffinityTerm } from './affinity-terms.js';
+import { affinityOf, cachedMatcher, termMatches, topologyPair, type AffinityTerm } from './affinity-terms.js';
 
 export const name = 'InterPodAffinity';
 export const reasonExistingAntiAffinity = "node(s) didn't satisfy existing pods anti-affinity rules";
@@ -32,10 +32,12 @@ class PreFilterState {
     readonly existingAntiAffinity: Counts,
     readonly affinity: Counts,
     readonly antiAffinity: Counts,
+    /** The topology keys existing pods' anti-affinity uses (what Filter must look up on a node). */
+    readonly existingKeys: Set<string> = new Set(),
   ) {}
 
   clone(): PreFilterState {
-    return new PreFilterState(new Map(this.existingAntiAffinity), new Map(this.affinity), new Map(this.antiAffinity));
+    return new PreFilterState(new Map(this.existingAntiAffinity), new Map(this.affinity), new Map(this.antiAffinity), new Set(this.existingKeys));
   }
 }
 
@@ -61,7 +63,10 @@ export function interPodAffinity(args: InterPodAffinityArgs | undefined, handle:
     const labels = node?.metadata.labels ?? {};
     for (const term of affinityOf(existing).requiredAntiAffinity) {
       const value = labels[term.topologyKey];
-      if (value !== undefined && termMatches(term, pod, handle)) bump(state.existingAntiAffinity, topologyPair(term.topologyKey, value), sign);
+      if (value !== undefined && termMatches(term, pod, handle)) {
+        bump(state.existingAntiAffinity, topologyPair(term.topologyKey, value), sign);
+        state.existingKeys.add(term.topologyKey);
+      }
     }
     const wanted = affinityOf(pod);
     if (wanted.requiredAffinity.length && wanted.requiredAffinity.every((term) => termMatches(term, existing, handle))) {
@@ -88,15 +93,22 @@ export function interPodAffinity(args: InterPodAffinityArgs | undefined, handle:
       const withAntiAffinity = handle.snapshot.havePodsWithRequiredAntiAffinity();
       if (!terms.requiredAffinity.length && !terms.requiredAntiAffinity.length && !withAntiAffinity.length) return skip();
       const state = new PreFilterState(new Map(), new Map(), new Map());
-      // Existing pods' anti-affinity: only nodes holding such pods matter.
+      // Existing pods' anti-affinity: only nodes holding such pods matter; equal terms are matched once.
+      const selectsNewPod = cachedMatcher(pod, handle);
+      const perKey = new Map<string, number>();
       for (const nodeInfo of withAntiAffinity) {
+        const labels = nodeInfo.node?.metadata.labels ?? {};
+        // Count per topology key on this node first, then add each key's count once.
+        perKey.clear();
         for (const info of nodeInfo.pods.values()) {
           if (!info.hasRequiredAntiAffinity) continue;
-          const labels = nodeInfo.node?.metadata.labels ?? {};
           for (const term of affinityOf(info.pod).requiredAntiAffinity) {
-            const value = labels[term.topologyKey];
-            if (value !== undefined && termMatches(term, pod, handle)) bump(state.existingAntiAffinity, topologyPair(term.topologyKey, value), 1);
+            if (labels[term.topologyKey] !== undefined && selectsNewPod(term)) perKey.set(term.topologyKey, (perKey.get(term.topologyKey) ?? 0) + 1);
           }
+        }
+        for (const [key, count] of perKey) {
+          bump(state.existingAntiAffinity, topologyPair(key, labels[key]), count);
+          state.existingKeys.add(key);
         }
       }
       if (terms.requiredAffinity.length || terms.requiredAntiAffinity.length) {
@@ -150,10 +162,9 @@ export function interPodAffinity(args: InterPodAffinityArgs | undefined, handle:
         const value = labels[term.topologyKey];
         if (value !== undefined && (state.antiAffinity.get(topologyPair(term.topologyKey, value)) ?? 0) > 0) return unschedulable(reasonAntiAffinity);
       }
-      if (state.existingAntiAffinity.size) {
-        for (const [key, value] of Object.entries(labels)) {
-          if ((state.existingAntiAffinity.get(topologyPair(key, value)) ?? 0) > 0) return unschedulable(reasonExistingAntiAffinity);
-        }
+      for (const key of state.existingKeys) {
+        const value = labels[key];
+        if (value !== undefined && (state.existingAntiAffinity.get(topologyPair(key, value)) ?? 0) > 0) return unschedulable(reasonExistingAntiAffinity);
       }
       return undefined;
     },

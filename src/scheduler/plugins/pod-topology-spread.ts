@@ -118,6 +118,25 @@ const filterKey = new StateKey<FilterState>(`PreFilter${name}`);
 const scoreKey = new StateKey<ScoreState>(`PreScore${name}`);
 
 export function podTopologySpread(_args: unknown, handle: Handle): PreFilterPlugin & FilterPlugin & PreScorePlugin & ScorePlugin & EnqueueExtensions {
+  /**
+   * Matching-pod counts per node, remembered with the node's generation: a
+   * node whose pods did not change since the last cycle is not recounted.
+   * Keyed by selector and namespace; dropped when it grows past a bound.
+   */
+  const remembered = new Map<string, Map<string, { generation: number; count: number }>>();
+  const countOn = (nodeInfo: NodeInfo, selector: Selector, namespace: string | undefined): number => {
+    const key = `${namespace}\u0000${selector.toString()}`;
+    let perNode = remembered.get(key);
+    if (!perNode) {
+      if (remembered.size > 1000) remembered.clear();
+      remembered.set(key, (perNode = new Map()));
+    }
+    const known = perNode.get(nodeInfo.name);
+    if (known && known.generation === nodeInfo.generation) return known.count;
+    const count = countMatching(nodeInfo, selector, namespace);
+    perNode.set(nodeInfo.name, { generation: nodeInfo.generation, count });
+    return count;
+  };
   const update = (cycle: CycleState, pod: Pod, other: Pod, nodeInfo: NodeInfo, sign: number) => {
     const state = cycle.read(filterKey);
     if (!state || other.metadata.namespace !== pod.metadata.namespace || !hasAllKeys(nodeInfo, state.constraints)) return;
@@ -143,7 +162,7 @@ export function podTopologySpread(_args: unknown, handle: Handle): PreFilterPlug
           if (!domains) state.domains.set(c.topologyKey, (domains = new Set()));
           domains.add(value);
           const key = topologyPair(c.topologyKey, value);
-          state.counts.set(key, (state.counts.get(key) ?? 0) + countMatching(nodeInfo, c.selector, pod.metadata.namespace));
+          state.counts.set(key, (state.counts.get(key) ?? 0) + countOn(nodeInfo, c.selector, pod.metadata.namespace));
         }
       }
       cycle.write(filterKey, state);
@@ -190,7 +209,7 @@ export function podTopologySpread(_args: unknown, handle: Handle): PreFilterPlug
         constraints.forEach((c, i) => {
           if (c.topologyKey === hostnameKey || !domains[i].has(labels[c.topologyKey]) || !eligible(c, pod, nodeInfo)) return;
           const key = topologyPair(c.topologyKey, labels[c.topologyKey]);
-          state.counts.set(key, (state.counts.get(key) ?? 0) + countMatching(nodeInfo, c.selector, pod.metadata.namespace));
+          state.counts.set(key, (state.counts.get(key) ?? 0) + countOn(nodeInfo, c.selector, pod.metadata.namespace));
         });
       }
       state.weights = constraints.map((c, i) => Math.log((c.topologyKey === hostnameKey ? nodes.length - state.ignored.size : domains[i].size) + 2));
@@ -205,7 +224,7 @@ export function podTopologySpread(_args: unknown, handle: Handle): PreFilterPlug
       state.constraints.forEach((c, i) => {
         const value = labels[c.topologyKey];
         if (value === undefined) return;
-        const count = c.topologyKey === hostnameKey ? countMatching(nodeInfo, c.selector, pod.metadata.namespace) : (state.counts.get(topologyPair(c.topologyKey, value)) ?? 0);
+        const count = c.topologyKey === hostnameKey ? countOn(nodeInfo, c.selector, pod.metadata.namespace) : (state.counts.get(topologyPair(c.topologyKey, value)) ?? 0);
         score += count * state.weights[i] + (c.maxSkew - 1);
       });
       return Math.round(score);
