@@ -9,7 +9,7 @@ import { defaultBinder, name as defaultBinderName } from './plugins/default-bind
 import { defaultPreemption, name as defaultPreemptionName, type DefaultPreemptionArgs } from './plugins/default-preemption.js';
 import { imageLocality, name as imageLocalityName } from './plugins/image-locality.js';
 import { interPodAffinity, name as interPodAffinityName, type InterPodAffinityArgs } from './plugins/inter-pod-affinity.js';
-import { podTopologySpread, name as podTopologySpreadName } from './plugins/pod-topology-spread.js';
+import { podTopologySpread, name as podTopologySpreadName, type PodTopologySpreadArgs } from './plugins/pod-topology-spread.js';
 import { nodeAffinity, name as nodeAffinityName } from './plugins/node-affinity.js';
 import { nodeName, name as nodeNameName } from './plugins/node-name.js';
 import { nodePorts, name as nodePortsName } from './plugins/node-ports.js';
@@ -18,6 +18,7 @@ import { nodeUnschedulable, name as nodeUnschedulableName } from './plugins/node
 import { prioritySort, name as prioritySortName } from './plugins/priority-sort.js';
 import { schedulingGates, name as schedulingGatesName } from './plugins/scheduling-gates.js';
 import { taintToleration, name as taintTolerationName } from './plugins/taint-toleration.js';
+import { volumeBinding, name as volumeBindingName } from './plugins/volume-binding.js';
 
 export const inTreeRegistry: Record<string, PluginFactory> = {
   [prioritySortName]: () => prioritySort(),
@@ -31,8 +32,9 @@ export const inTreeRegistry: Record<string, PluginFactory> = {
   [balancedAllocationName]: (args) => balancedAllocation(args as { resources?: { name: string; weight?: number }[] }),
   [imageLocalityName]: (args, handle) => imageLocality(args, handle),
   [interPodAffinityName]: (args, handle) => interPodAffinity(args as InterPodAffinityArgs, handle),
-  [podTopologySpreadName]: (args, handle) => podTopologySpread(args, handle),
+  [podTopologySpreadName]: (args, handle) => podTopologySpread(args as PodTopologySpreadArgs, handle),
   [defaultBinderName]: (args, handle) => defaultBinder(args, handle),
+  [volumeBindingName]: (args, handle) => volumeBinding(args, handle),
   [defaultPreemptionName]: (args, handle) => defaultPreemption(args as DefaultPreemptionArgs, handle),
 };
 
@@ -46,6 +48,7 @@ export const defaultPlugins: { name: string; weight: number }[] = [
   { name: nodeAffinityName, weight: 2 },
   { name: nodePortsName, weight: 0 },
   { name: nodeResourcesFitName, weight: 1 },
+  { name: volumeBindingName, weight: 0 },
   { name: podTopologySpreadName, weight: 2 },
   { name: interPodAffinityName, weight: 2 },
   { name: defaultPreemptionName, weight: 0 },

@@ -100,6 +100,10 @@ export class Scheduler {
   private readonly podInformer: SharedInformer<Pod>;
   private readonly nodeInformer: SharedInformer<Node>;
   private readonly namespaceInformer: SharedInformer<KubeObject>;
+  private readonly claimInformer: SharedInformer<KubeObject>;
+  private readonly volumeInformer: SharedInformer<KubeObject>;
+  private readonly classInformer: SharedInformer<KubeObject>;
+  private readonly workloadInformers: Record<'services' | 'replicaSets' | 'statefulSets', SharedInformer<KubeObject>>;
   private nextStartNodeIndex = 0;
   private readonly now: () => Date;
   private readonly random: () => number;
@@ -135,6 +139,16 @@ export class Scheduler {
       runFilterPlugins: (state, pod, nodeInfo) => this.frameworkFor(pod)!.runFilterPlugins(state, pod, nodeInfo),
       runPreFilterExtensionAddPod: (state, pod, added, nodeInfo) => this.frameworkFor(pod)!.runPreFilterExtensionAddPod(state, pod, added, nodeInfo),
       runPreFilterExtensionRemovePod: (state, pod, removed, nodeInfo) => this.frameworkFor(pod)!.runPreFilterExtensionRemovePod(state, pod, removed, nodeInfo),
+      storage: {
+        claims: { get: (ns, name) => this.claimInformer.lister.get(ns, name), list: () => this.claimInformer.lister.list() },
+        volumes: { get: (_ns, name) => this.volumeInformer.lister.get(undefined, name), list: () => this.volumeInformer.lister.list() },
+        classes: { get: (_ns, name) => this.classInformer.lister.get(undefined, name), list: () => this.classInformer.lister.list() },
+      },
+      workloads: {
+        services: { get: (ns, name) => this.workloadInformers.services.lister.get(ns, name), list: () => this.workloadInformers.services.lister.list() },
+        replicaSets: { get: (ns, name) => this.workloadInformers.replicaSets.lister.get(ns, name), list: () => this.workloadInformers.replicaSets.lister.list() },
+        statefulSets: { get: (ns, name) => this.workloadInformers.statefulSets.lister.get(ns, name), list: () => this.workloadInformers.statefulSets.lister.list() },
+      },
       nominatedPodsFor: (nodeName) => [...(this.nominated.get(nodeName)?.values() ?? [])],
       namespaceLabels: (name) => {
         const namespace = this.namespaceInformer.lister.get(undefined, name);
@@ -165,6 +179,14 @@ export class Scheduler {
     this.podInformer = informers.informerFor<Pod>(podsResource);
     this.nodeInformer = informers.informerFor<Node>(nodesResource);
     this.namespaceInformer = informers.informerFor<KubeObject>({ group: '', version: 'v1', resource: 'namespaces', kind: 'Namespace', namespaced: false });
+    this.claimInformer = informers.informerFor<KubeObject>({ group: '', version: 'v1', resource: 'persistentvolumeclaims', kind: 'PersistentVolumeClaim', namespaced: true });
+    this.volumeInformer = informers.informerFor<KubeObject>({ group: '', version: 'v1', resource: 'persistentvolumes', kind: 'PersistentVolume', namespaced: false });
+    this.classInformer = informers.informerFor<KubeObject>({ group: 'storage.k8s.io', version: 'v1', resource: 'storageclasses', kind: 'StorageClass', namespaced: false });
+    this.workloadInformers = {
+      services: informers.informerFor<KubeObject>({ group: '', version: 'v1', resource: 'services', kind: 'Service', namespaced: true }),
+      replicaSets: informers.informerFor<KubeObject>({ group: 'apps', version: 'v1', resource: 'replicasets', kind: 'ReplicaSet', namespaced: true }),
+      statefulSets: informers.informerFor<KubeObject>({ group: 'apps', version: 'v1', resource: 'statefulsets', kind: 'StatefulSet', namespaced: true }),
+    };
     this.wireInformers();
   }
 
@@ -204,6 +226,10 @@ export class Scheduler {
         this.queue.delete(pod);
       },
     });
+    // Storage changes can make a pod waiting for a volume schedulable.
+    this.claimInformer.addEventHandler({ add: () => this.queue.moveOnEvent('PvcAdd'), update: () => this.queue.moveOnEvent('PvcUpdate'), delete: () => this.queue.moveOnEvent('PvcDelete') });
+    this.volumeInformer.addEventHandler({ add: () => this.queue.moveOnEvent('PvAdd'), update: () => this.queue.moveOnEvent('PvUpdate') });
+    this.classInformer.addEventHandler({ add: () => this.queue.moveOnEvent('StorageClassAdd') });
     this.nodeInformer.addEventHandler({
       add: (node) => {
         this.cache.addNode(node);
@@ -267,7 +293,11 @@ export class Scheduler {
   /** Schedules pods until the signal aborts; waits for bindings in flight before returning. */
   async run(signal: AbortSignal): Promise<void> {
     signal.addEventListener('abort', () => this.queue.close(), { once: true });
-    await Promise.all([this.podInformer.waitForSync(signal), this.nodeInformer.waitForSync(signal), this.namespaceInformer.waitForSync(signal)]);
+    await Promise.all(
+      [this.podInformer, this.nodeInformer, this.namespaceInformer, this.claimInformer, this.volumeInformer, this.classInformer, ...Object.values(this.workloadInformers)].map((informer) =>
+        informer.waitForSync(signal),
+      ),
+    );
     for (;;) {
       const info = await this.queue.pop();
       if (!info) break;

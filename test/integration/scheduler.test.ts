@@ -211,4 +211,50 @@ describe('scheduler', () => {
     const events = (await client.resource(resources.events).list('preempt')).items as (KubeObject & { reason?: string; message?: string })[];
     assert.ok(events.some((e) => e.reason === 'Preempted' && /^Preempted by pod .* on node pre-1$/.test(e.message ?? '')));
   });
+
+  it('binds WaitForFirstConsumer claims to a volume the node can reach, or marks them for provisioning', async () => {
+    await namespace('volumes');
+    const classes = client.resource({ group: 'storage.k8s.io', version: 'v1', resource: 'storageclasses', kind: 'StorageClass', namespaced: false });
+    await classes.create({ metadata: { name: 'local-static' }, provisioner: 'kubernetes.io/no-provisioner', volumeBindingMode: 'WaitForFirstConsumer' } as KubeObject);
+    await classes.create({ metadata: { name: 'local-path' }, provisioner: 'rancher.io/local-path', volumeBindingMode: 'WaitForFirstConsumer' } as KubeObject);
+    await classes.create({ metadata: { name: 'eager' }, provisioner: 'example.com/eager', volumeBindingMode: 'Immediate' } as KubeObject);
+    await node('vol-1', '4', { labels: { group: 'volumes' } });
+    await node('vol-2', '4', { labels: { group: 'volumes' } });
+    await client.resource(resources.persistentVolumes).create({
+      metadata: { name: 'pv-on-vol-1' },
+      spec: {
+        capacity: { storage: '1Gi' },
+        accessModes: ['ReadWriteOnce'],
+        storageClassName: 'local-static',
+        local: { path: '/mnt/disk1' },
+        nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: ['vol-1'] }] }] } },
+      },
+    } as KubeObject);
+    const claims = client.resource<KubeObject & { spec?: { volumeName?: string }; status?: { phase?: string } }>(resources.persistentVolumeClaims);
+    const claim = (name: string, storageClassName: string) =>
+      claims.create({ metadata: { name, namespace: 'volumes' }, spec: { accessModes: ['ReadWriteOnce'], storageClassName, resources: { requests: { storage: '500Mi' } } } } as KubeObject);
+    const withClaim = (podName: string, claimName: string) => pod(podName, 'volumes', { nodeSelector: { group: 'volumes' }, volumes: [{ name: 'data', persistentVolumeClaim: { claimName } }] });
+
+    await claim('static', 'local-static');
+    await pods.create(withClaim('uses-static', 'static'));
+    assert.equal(await boundNode('volumes', 'uses-static'), 'vol-1', 'where the volume is');
+    const bound = await claims.get('volumes', 'static');
+    assert.equal(bound.spec?.volumeName, 'pv-on-vol-1');
+    assert.equal(bound.status?.phase, 'Bound');
+
+    await claim('static-2', 'local-static');
+    await pods.create(withClaim('no-volume-left', 'static-2'));
+    const waiting = await eventually(() => pods.get('volumes', 'no-volume-left'), (p) => scheduledCondition(p)?.status === 'False', 'no volume left');
+    assert.match(scheduledCondition(waiting)!.message!, /2 node\(s\) didn't find available persistent volumes to bind/);
+
+    await claim('dynamic', 'local-path');
+    await pods.create(withClaim('uses-dynamic', 'dynamic'));
+    const node2 = await boundNode('volumes', 'uses-dynamic');
+    assert.equal((await claims.get('volumes', 'dynamic')).metadata.annotations?.['volume.kubernetes.io/selected-node'], node2);
+
+    await claim('eager', 'eager');
+    await pods.create(withClaim('uses-eager', 'eager'));
+    const eager = await eventually(() => pods.get('volumes', 'uses-eager'), (p) => scheduledCondition(p)?.status === 'False', 'immediate claim refused');
+    assert.match(scheduledCondition(eager)!.message!, /pod has unbound immediate PersistentVolumeClaims/);
+  });
 });

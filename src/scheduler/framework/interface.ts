@@ -11,6 +11,7 @@
  *     PreBind → Bind → PostBind
  */
 import type { Client, EventRecorder } from '../../client/index.js';
+import type { KubeObject } from '../../machinery/object.js';
 import type { CycleState } from './cycle-state.js';
 import type { NodeInfo } from './node-info.js';
 import type { MaybeStatus, Status } from './status.js';
@@ -23,6 +24,24 @@ export interface Snapshot {
   /** Nodes with at least one pod that has (anti-)affinity terms. */
   havePodsWithAffinity(): NodeInfo[];
   havePodsWithRequiredAntiAffinity(): NodeInfo[];
+}
+
+export interface ObjectLister<T extends KubeObject = KubeObject> {
+  get(namespace: string | undefined, name: string): T | undefined;
+  list(): T[];
+}
+
+export interface StorageListers {
+  claims: ObjectLister;
+  volumes: ObjectLister;
+  classes: ObjectLister;
+}
+
+/** The objects whose selectors say which pods belong together (default topology spreading). */
+export interface WorkloadListers {
+  services: ObjectLister;
+  replicaSets: ObjectLister;
+  statefulSets: ObjectLister;
 }
 
 /** What plugins may use besides the pod: the snapshot, the API, events, the clock. */
@@ -40,6 +59,9 @@ export interface Handle {
   nominatedPodsFor(nodeName: string): Pod[];
   /** A namespace's labels (for affinity terms with a namespaceSelector); undefined if unknown. */
   namespaceLabels(name: string): Record<string, string> | undefined;
+  /** Cached storage objects (claims, volumes, classes) from the scheduler's informers. */
+  storage: StorageListers;
+  workloads: WorkloadListers;
   parallelism: number;
 }
 
@@ -148,7 +170,8 @@ export type ClusterEvent =
   | 'PvcUpdate'
   | 'PvAdd'
   | 'PvUpdate'
-  | 'StorageClassAdd';
+  | 'StorageClassAdd'
+  | 'PvcDelete';
 
 export interface EnqueueExtensions extends Plugin {
   eventsToRegister(): ClusterEvent[];

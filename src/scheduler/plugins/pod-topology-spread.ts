@@ -15,7 +15,8 @@
  *     the emptiest domain scores highest.
  */
 import { nodeMatchesPod, untoleratedTaints } from '../../api/core/index.js';
-import { selectorFromLabelSelector, type Selector } from '../../machinery/labels.js';
+import { selectorFromLabelSelector, type LabelSelector, type Selector } from '../../machinery/labels.js';
+import type { KubeObject } from '../../machinery/object.js';
 import { StateKey, type CycleState } from '../framework/cycle-state.js';
 import type { EnqueueExtensions, FilterPlugin, Handle, PreFilterPlugin, PreScorePlugin, ScorePlugin } from '../framework/interface.js';
 import { maxNodeScore } from '../framework/interface.js';
@@ -38,9 +39,41 @@ interface Constraint {
   honorTaints: boolean;
 }
 
+/** Upstream's cluster-level defaults (`defaultingType: System`), for pods that state no constraints. */
+export const systemDefaultConstraints: TopologySpreadConstraint[] = [
+  { maxSkew: 3, topologyKey: hostnameKey, whenUnsatisfiable: 'ScheduleAnyway' },
+  { maxSkew: 5, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway' },
+];
+
+/**
+ * The selector that says which pods belong with this one, for the default
+ * constraints: the union of the selectors of the Services that select it
+ * and of its owning ReplicaSet or StatefulSet (upstream's DefaultSelector).
+ */
+export function defaultSelector(pod: Pod, handle: Pick<Handle, 'workloads'>): LabelSelector | undefined {
+  const matchLabels: Record<string, string> = {};
+  const matchExpressions: NonNullable<LabelSelector['matchExpressions']> = [];
+  const labels = pod.metadata.labels ?? {};
+  for (const service of handle.workloads.services.list() as (KubeObject & { spec?: { selector?: Record<string, string> } })[]) {
+    const selector = service.spec?.selector;
+    if (service.metadata.namespace !== pod.metadata.namespace || !selector || !Object.keys(selector).length) continue;
+    if (Object.entries(selector).every(([k, v]) => labels[k] === v)) Object.assign(matchLabels, selector);
+  }
+  const owner = pod.metadata.ownerReferences?.find((r) => r.controller);
+  const ownerObject =
+    owner?.kind === 'ReplicaSet' ? handle.workloads.replicaSets.get(pod.metadata.namespace, owner.name) : owner?.kind === 'StatefulSet' ? handle.workloads.statefulSets.get(pod.metadata.namespace, owner.name) : undefined;
+  const ownerSelector = (ownerObject as { spec?: { selector?: LabelSelector } } | undefined)?.spec?.selector;
+  if (ownerSelector) {
+    Object.assign(matchLabels, ownerSelector.matchLabels);
+    matchExpressions.push(...(ownerSelector.matchExpressions ?? []));
+  }
+  if (!Object.keys(matchLabels).length && !matchExpressions.length) return undefined;
+  return { matchLabels, matchExpressions };
+}
+
 /** The pod's constraints of one kind, with their selectors (and matchLabelKeys) resolved. */
-function constraintsOf(pod: Pod, action: string): Constraint[] {
-  return (pod.spec?.topologySpreadConstraints ?? [])
+function constraintsOf(pod: Pod, action: string, declared = pod.spec?.topologySpreadConstraints ?? []): Constraint[] {
+  return declared
     .filter((c: TopologySpreadConstraint) => c.whenUnsatisfiable === action)
     .map((c) => {
       const matchLabels = { ...c.labelSelector?.matchLabels };
@@ -117,7 +150,14 @@ interface ScoreState {
 const filterKey = new StateKey<FilterState>(`PreFilter${name}`);
 const scoreKey = new StateKey<ScoreState>(`PreScore${name}`);
 
-export function podTopologySpread(_args: unknown, handle: Handle): PreFilterPlugin & FilterPlugin & PreScorePlugin & ScorePlugin & EnqueueExtensions {
+export interface PodTopologySpreadArgs {
+  /** System (default): the built-in defaults; List: `defaultConstraints`. */
+  defaultingType?: 'System' | 'List';
+  defaultConstraints?: TopologySpreadConstraint[];
+}
+
+export function podTopologySpread(args: PodTopologySpreadArgs | undefined, handle: Handle): PreFilterPlugin & FilterPlugin & PreScorePlugin & ScorePlugin & EnqueueExtensions {
+  const defaultConstraints = (args?.defaultingType ?? 'System') === 'System' ? systemDefaultConstraints : args?.defaultConstraints?.length ? args.defaultConstraints : undefined;
   /**
    * Matching-pod counts per node, remembered with the node's generation: a
    * node whose pods did not change since the last cycle is not recounted.
@@ -190,24 +230,34 @@ export function podTopologySpread(_args: unknown, handle: Handle): PreFilterPlug
       return undefined;
     },
     preScore(cycle, pod, nodes) {
-      const constraints = constraintsOf(pod, 'ScheduleAnyway');
+      let constraints = constraintsOf(pod, 'ScheduleAnyway');
+      if (!pod.spec?.topologySpreadConstraints?.length && defaultConstraints) {
+        // No constraints of its own: spread it with the pods of its Services and owner, if it has any.
+        const selector = defaultSelector(pod, handle);
+        if (selector) constraints = constraintsOf(pod, 'ScheduleAnyway', defaultConstraints.map((c) => ({ ...c, labelSelector: selector })));
+      }
       if (!constraints.length) return skip();
       const state: ScoreState = { constraints, counts: new Map(), weights: [], ignored: new Set() };
       const domains = constraints.map(() => new Set<string>());
+      // The system defaults are lenient: a node without a zone label still counts by hostname.
+      const requireAllKeys = Boolean(pod.spec?.topologySpreadConstraints?.length) || defaultConstraints !== systemDefaultConstraints;
       for (const nodeInfo of nodes) {
-        if (!hasAllKeys(nodeInfo, constraints)) {
+        if (requireAllKeys && !hasAllKeys(nodeInfo, constraints)) {
           state.ignored.add(nodeInfo.name);
           continue;
         }
-        constraints.forEach((c, i) => domains[i].add(nodeInfo.node!.metadata.labels![c.topologyKey]));
+        const labels = nodeInfo.node?.metadata.labels ?? {};
+        constraints.forEach((c, i) => {
+          if (labels[c.topologyKey] !== undefined) domains[i].add(labels[c.topologyKey]);
+        });
       }
       // Counts cover every eligible node in the cluster (not only the feasible ones), in the domains the feasible nodes are in.
       const all = handle.snapshot.list();
       for (const nodeInfo of all) {
-        if (!hasAllKeys(nodeInfo, constraints)) continue;
-        const labels = nodeInfo.node!.metadata.labels!;
+        if (requireAllKeys && !hasAllKeys(nodeInfo, constraints)) continue;
+        const labels = nodeInfo.node?.metadata.labels ?? {};
         constraints.forEach((c, i) => {
-          if (c.topologyKey === hostnameKey || !domains[i].has(labels[c.topologyKey]) || !eligible(c, pod, nodeInfo)) return;
+          if (c.topologyKey === hostnameKey || labels[c.topologyKey] === undefined || !domains[i].has(labels[c.topologyKey]) || !eligible(c, pod, nodeInfo)) return;
           const key = topologyPair(c.topologyKey, labels[c.topologyKey]);
           state.counts.set(key, (state.counts.get(key) ?? 0) + countOn(nodeInfo, c.selector, pod.metadata.namespace));
         });
