@@ -18,6 +18,15 @@ export type Authenticator = (req: IncomingMessage) => UserInfo | undefined | Pro
 export const clientCertificateAuthenticator: Authenticator = (req) => {
   const socket = req.socket as TLSSocket;
   if (!socket.authorized) return undefined;
+  // A keep-alive connection carries many requests over one TLS session: read its certificate once.
+  let user = usersBySocket.get(socket);
+  if (user === undefined) usersBySocket.set(socket, (user = userOfCertificate(socket) ?? null));
+  return user ? { username: user.username, groups: [...user.groups] } : undefined;
+};
+
+const usersBySocket = new WeakMap<TLSSocket, UserInfo | null>();
+
+function userOfCertificate(socket: TLSSocket): UserInfo | undefined {
   const cert = socket.getPeerCertificate?.();
   if (!cert || !cert.subject) return undefined;
   const cn = cert.subject.CN;
@@ -25,7 +34,7 @@ export const clientCertificateAuthenticator: Authenticator = (req) => {
   const o = cert.subject.O;
   const groups = o === undefined ? [] : Array.isArray(o) ? o : [o];
   return { username: Array.isArray(cn) ? cn[0] : cn, groups: [...groups, 'system:authenticated'] };
-};
+}
 
 /** Tries each authenticator in turn; undefined when none recognises the request. */
 export async function authenticate(req: IncomingMessage, authenticators: Authenticator[]): Promise<UserInfo | undefined> {

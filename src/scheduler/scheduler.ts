@@ -26,7 +26,7 @@ import type { Framework } from './framework/framework.js';
 import type { ClusterEvent, Handle, NodeStatusMap, QueuedPodInfo } from './framework/interface.js';
 import { PodInfo, type NodeInfo } from './framework/node-info.js';
 import { Status, unresolvable } from './framework/status.js';
-import { fitErrorMessage, noNodesAvailable, type FitFailure } from './messages.js';
+import { fitErrorMessage, type FitFailure } from './messages.js';
 import { SchedulingQueue, podKey } from './queue/scheduling-queue.js';
 import type { Node, Pod } from './types.js';
 
@@ -209,9 +209,14 @@ export class Scheduler {
       update: (previous, pod) => {
         this.trackNomination(pod);
         if (pod.spec?.nodeName) {
-          if (!previous.spec?.nodeName) this.queue.delete(pod);
+          const newlyBound = !previous.spec?.nodeName;
+          if (newlyBound) this.queue.delete(pod);
           this.cache.updatePod(pod);
-          this.queue.moveOnEvent('AssignedPodUpdate');
+          // Status heartbeats change nothing a plugin looks at; a finished pod frees its resources.
+          const finished = (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') && previous.status?.phase !== pod.status?.phase;
+          if (newlyBound) this.queue.moveOnEvent('AssignedPodAdd');
+          else if (finished) this.queue.moveOnEvent('AssignedPodDelete');
+          else if (podChanged(previous, pod)) this.queue.moveOnEvent('AssignedPodUpdate');
         } else if (pending(pod) && responsible(pod)) {
           // Status-only changes (our own PodScheduled=False among them) give no new reason to retry.
           if (podChanged(previous, pod)) this.queue.update(pod);
@@ -492,5 +497,3 @@ export class Scheduler {
     this.queue.moveOnEvent('AssignedPodDelete');
   }
 }
-
-export { noNodesAvailable };

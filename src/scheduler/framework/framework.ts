@@ -123,7 +123,6 @@ export class Framework {
       const status = plugin.filter(state, pod, nodeInfo);
       if (status && !status.isSuccess()) {
         status.plugin ??= plugin.name;
-        if (status.code === 'Error') return status;
         return status;
       }
     }
