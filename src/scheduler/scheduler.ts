@@ -103,7 +103,7 @@ export class Scheduler {
   private readonly claimInformer: SharedInformer<KubeObject>;
   private readonly volumeInformer: SharedInformer<KubeObject>;
   private readonly classInformer: SharedInformer<KubeObject>;
-  private readonly workloadInformers: Record<'services' | 'replicaSets' | 'statefulSets', SharedInformer<KubeObject>>;
+  private readonly workloadInformers: Record<'services' | 'replicaSets' | 'statefulSets' | 'disruptionBudgets', SharedInformer<KubeObject>>;
   private nextStartNodeIndex = 0;
   private readonly now: () => Date;
   private readonly random: () => number;
@@ -148,6 +148,7 @@ export class Scheduler {
         services: { get: (ns, name) => this.workloadInformers.services.lister.get(ns, name), list: () => this.workloadInformers.services.lister.list() },
         replicaSets: { get: (ns, name) => this.workloadInformers.replicaSets.lister.get(ns, name), list: () => this.workloadInformers.replicaSets.lister.list() },
         statefulSets: { get: (ns, name) => this.workloadInformers.statefulSets.lister.get(ns, name), list: () => this.workloadInformers.statefulSets.lister.list() },
+        disruptionBudgets: { get: (ns, name) => this.workloadInformers.disruptionBudgets.lister.get(ns, name), list: () => this.workloadInformers.disruptionBudgets.lister.list() },
       },
       nominatedPodsFor: (nodeName) => [...(this.nominated.get(nodeName)?.values() ?? [])],
       namespaceLabels: (name) => {
@@ -186,6 +187,7 @@ export class Scheduler {
       services: informers.informerFor<KubeObject>({ group: '', version: 'v1', resource: 'services', kind: 'Service', namespaced: true }),
       replicaSets: informers.informerFor<KubeObject>({ group: 'apps', version: 'v1', resource: 'replicasets', kind: 'ReplicaSet', namespaced: true }),
       statefulSets: informers.informerFor<KubeObject>({ group: 'apps', version: 'v1', resource: 'statefulsets', kind: 'StatefulSet', namespaced: true }),
+      disruptionBudgets: informers.informerFor<KubeObject>({ group: 'policy', version: 'v1', resource: 'poddisruptionbudgets', kind: 'PodDisruptionBudget', namespaced: true }),
     };
     this.wireInformers();
   }

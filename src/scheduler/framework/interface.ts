@@ -37,11 +37,12 @@ export interface StorageListers {
   classes: ObjectLister;
 }
 
-/** The objects whose selectors say which pods belong together (default topology spreading). */
+/** The objects whose selectors say which pods belong together (default topology spreading), and disruption budgets (preemption). */
 export interface WorkloadListers {
   services: ObjectLister;
   replicaSets: ObjectLister;
   statefulSets: ObjectLister;
+  disruptionBudgets: ObjectLister;
 }
 
 /** What plugins may use besides the pod: the snapshot, the API, events, the clock. */

@@ -14,13 +14,16 @@
  *      node whose most important victim started last.
  *   5. Delete the victims (each marked with a DisruptionTarget condition and
  *      a Preempted event) and nominate the node.
- * PodDisruptionBudgets are not consulted yet.
+ * PodDisruptionBudgets weigh in: pods a budget protects are given back
+ * first, and nodes needing fewer budget violations are preferred.
  */
 import type { Handle, NodeStatusMap, PostFilterPlugin } from '../framework/interface.js';
 import { NodeInfo, PodInfo } from '../framework/node-info.js';
 import { Status, error } from '../framework/status.js';
 import type { Pod } from '../types.js';
 import { reasonsHistogram } from '../messages.js';
+import { selectorFromLabelSelector, type LabelSelector, type Selector } from '../../machinery/labels.js';
+import type { KubeObject } from '../../machinery/object.js';
 import { priorityOf } from './helpers.js';
 
 export const name = 'DefaultPreemption';
@@ -35,6 +38,14 @@ export interface DefaultPreemptionArgs {
 interface Candidate {
   node: string;
   victims: Pod[];
+  /** Victims whose eviction a PodDisruptionBudget does not allow. */
+  pdbViolations: number;
+}
+
+interface Budget {
+  namespace?: string;
+  selector: Selector;
+  allowed: number;
 }
 
 const podsResource = { group: '', version: 'v1', resource: 'pods', kind: 'Pod', namespaced: true };
@@ -61,7 +72,37 @@ export function defaultPreemption(args: DefaultPreemptionArgs | undefined, handl
    * The victims on one node — or, when there are none to take or taking
    * them all would not help, the reason (which the message reports).
    */
-  function selectVictims(state: Parameters<PostFilterPlugin['postFilter']>[0], pod: Pod, original: NodeInfo): Pod[] | Status {
+  /** The disruption budgets, with how many more evictions each allows. */
+  function budgets(): Budget[] {
+    return (handle.workloads.disruptionBudgets.list() as (KubeObject & { spec?: { selector?: LabelSelector }; status?: { disruptionsAllowed?: number } })[]).map((pdb) => ({
+      namespace: pdb.metadata.namespace,
+      selector: selectorFromLabelSelector(pdb.spec?.selector),
+      allowed: pdb.status?.disruptionsAllowed ?? 0,
+    }));
+  }
+
+  /** Splits victims into those whose eviction some budget forbids and the others (upstream's filterPodsWithPDBViolation). */
+  function splitByBudget(victims: Pod[]): { violating: Pod[]; fine: Pod[] } {
+    const left = budgets();
+    const violating: Pod[] = [];
+    const fine: Pod[] = [];
+    for (const victim of victims) {
+      let violates = false;
+      for (const budget of left) {
+        if (budget.namespace !== victim.metadata.namespace || !budget.selector.matches(victim.metadata.labels ?? {})) continue;
+        budget.allowed--;
+        if (budget.allowed < 0) violates = true;
+      }
+      (violates ? violating : fine).push(victim);
+    }
+    return { violating, fine };
+  }
+
+  /**
+   * The victims on one node — or, when there are none to take or taking
+   * them all would not help, the reason (which the message reports).
+   */
+  function selectVictims(state: Parameters<PostFilterPlugin['postFilter']>[0], pod: Pod, original: NodeInfo): Candidate | Status {
     const nodeInfo = original.clone();
     const cycle = state.clone();
     const priority = priorityOf(pod);
@@ -78,19 +119,24 @@ export function defaultPreemption(args: DefaultPreemptionArgs | undefined, handl
     for (const victim of lower) remove(victim);
     const fits = handle.runFilterPlugins(cycle, pod, nodeInfo);
     if (!fits.isSuccess()) return fits;
-    // Give back what can be given back, most important first.
+    // Give back what can be given back: pods a budget protects first, then the others, most important first.
+    const { violating, fine } = splitByBudget(lower.sort(moreImportant));
     const victims: Pod[] = [];
-    for (const candidate of lower.sort(moreImportant)) {
-      add(candidate);
-      if (!handle.runFilterPlugins(cycle, pod, nodeInfo).isSuccess()) {
-        remove(candidate);
-        victims.push(candidate);
+    let pdbViolations = 0;
+    for (const [group, protectedByBudget] of [[violating, true], [fine, false]] as const) {
+      for (const candidate of group) {
+        add(candidate);
+        if (!handle.runFilterPlugins(cycle, pod, nodeInfo).isSuccess()) {
+          remove(candidate);
+          victims.push(candidate);
+          if (protectedByBudget) pdbViolations++;
+        }
       }
     }
-    return victims.length ? victims : new Status('UnschedulableAndUnresolvable', [reasonNoVictims]);
+    return victims.length ? { node: original.name, victims, pdbViolations } : new Status('UnschedulableAndUnresolvable', [reasonNoVictims]);
   }
 
-  /** Upstream's pickOneNodeForPreemption, without the PDB criterion. */
+  /** Upstream's pickOneNodeForPreemption: fewest budget violations, then the least important victims. */
   function pick(candidates: Candidate[]): Candidate {
     const highest = (c: Candidate) => Math.max(...c.victims.map(priorityOf));
     const sum = (c: Candidate) => c.victims.reduce((total, v) => total + priorityOf(v) + 2 ** 31, 0);
@@ -98,7 +144,7 @@ export function defaultPreemption(args: DefaultPreemptionArgs | undefined, handl
       const top = highest(c);
       return Math.max(...c.victims.filter((v) => priorityOf(v) === top).map(startTime));
     };
-    const criteria: ((c: Candidate) => number)[] = [highest, sum, (c) => c.victims.length, (c) => -latestStartOfHighest(c)];
+    const criteria: ((c: Candidate) => number)[] = [(c) => c.pdbViolations, highest, sum, (c) => c.victims.length, (c) => -latestStartOfHighest(c)];
     let remaining = candidates;
     for (const criterion of criteria) {
       const best = Math.min(...remaining.map(criterion));
@@ -148,9 +194,9 @@ export function defaultPreemption(args: DefaultPreemptionArgs | undefined, handl
       const wanted = Math.max(Math.trunc((potential.length * minPercentage) / 100), Math.min(minAbsolute, potential.length));
       const candidates: Candidate[] = [];
       for (const nodeInfo of potential) {
-        const victims = selectVictims(state, pod, nodeInfo);
-        if (victims instanceof Status) verdicts.set(nodeInfo.name, victims);
-        else candidates.push({ node: nodeInfo.name, victims });
+        const candidate = selectVictims(state, pod, nodeInfo);
+        if (candidate instanceof Status) verdicts.set(nodeInfo.name, candidate);
+        else candidates.push(candidate);
         if (candidates.length >= wanted) break;
       }
       if (!candidates.length) {
