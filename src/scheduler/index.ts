@@ -10,10 +10,14 @@ import { Scheduler, type SchedulerOptions } from './scheduler.js';
 export { Scheduler, numFeasibleNodesToFind, type SchedulerOptions, type SchedulerStats } from './scheduler.js';
 export { loadSchedulerConfiguration, buildFramework, defaultSchedulerName, type SchedulerConfiguration, type ProfileConfig } from './config.js';
 export { fitErrorMessage } from './messages.js';
+export type * from './framework/interface.js';
+export { Status } from './framework/status.js';
+export { CycleState, StateKey } from './framework/cycle-state.js';
 
 export interface RunSchedulerOptions extends ManagerOptions {
   config?: SchedulerConfiguration;
   random?: SchedulerOptions['random'];
+  registry?: SchedulerOptions['registry'];
   /** Called with the scheduler once it is built (tests and benchmarks read its stats). */
   onStart?: (scheduler: Scheduler) => void;
 }
@@ -26,6 +30,7 @@ export function schedulerManager(client: Client, options: RunSchedulerOptions = 
       now: context.now,
       log: context.log,
       random: options.random,
+      registry: options.registry,
     });
     options.onStart?.(scheduler);
     return scheduler;

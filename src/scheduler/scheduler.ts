@@ -23,7 +23,8 @@ import { SchedulerCache } from './cache.js';
 import { buildFramework, defaultSchedulerName, type SchedulerConfiguration } from './config.js';
 import { CycleState } from './framework/cycle-state.js';
 import type { Framework } from './framework/framework.js';
-import type { ClusterEvent, Handle, NodeStatusMap, QueuedPodInfo } from './framework/interface.js';
+import type { ClusterEvent, Handle, NodeStatusMap, PluginFactory, QueuedPodInfo, WaitingPod } from './framework/interface.js';
+import { inTreeRegistry } from './registry.js';
 import { PodInfo, type NodeInfo } from './framework/node-info.js';
 import { Status, unresolvable } from './framework/status.js';
 import { fitErrorMessage, type FitFailure } from './messages.js';
@@ -68,6 +69,8 @@ export interface SchedulerOptions {
   random?: () => number;
   /** Bindings in flight at most (default 64). */
   maxBindingsInFlight?: number;
+  /** Out-of-tree plugins, by name, next to the in-tree ones (profiles enable them as any other). */
+  registry?: Record<string, PluginFactory>;
 }
 
 export interface SchedulerStats {
@@ -119,6 +122,8 @@ export class Scheduler {
   /** Pods nominated to nodes by preemption: node → pod key → pod. Others must leave them room. */
   private readonly nominated = new Map<string, Map<string, Pod>>();
   private readonly nominatedNodeOf = new Map<string, string>();
+  /** Pods held by Permit plugins (by uid), with the promise their binding waits on. */
+  private readonly waitingPods = new Map<string, { handle: WaitingPod; decided: Promise<Status> }>();
 
   constructor(
     private readonly client: Client,
@@ -150,6 +155,7 @@ export class Scheduler {
         statefulSets: { get: (ns, name) => this.workloadInformers.statefulSets.lister.get(ns, name), list: () => this.workloadInformers.statefulSets.lister.list() },
         disruptionBudgets: { get: (ns, name) => this.workloadInformers.disruptionBudgets.lister.get(ns, name), list: () => this.workloadInformers.disruptionBudgets.lister.list() },
       },
+      waitingPod: (uid) => this.waitingPods.get(uid)?.handle,
       nominatedPodsFor: (nodeName) => [...(this.nominated.get(nodeName)?.values() ?? [])],
       namespaceLabels: (name) => {
         const namespace = this.namespaceInformer.lister.get(undefined, name);
@@ -158,7 +164,7 @@ export class Scheduler {
       parallelism: 1,
     };
     for (const profile of config.profiles?.length ? config.profiles : [{}]) {
-      const framework = buildFramework(profile, config, handle);
+      const framework = buildFramework(profile, config, handle, { ...inTreeRegistry, ...options.registry });
       if (this.profiles.has(framework.schedulerName)) throw new Error(`duplicate profile for scheduler name "${framework.schedulerName}"`);
       framework.handle = handle;
       this.profiles.set(framework.schedulerName, framework);
@@ -316,6 +322,8 @@ export class Scheduler {
         this.queue.requeueAfterError(info);
       }
     }
+    // Stopping: pods still held at Permit are turned away rather than waited for.
+    for (const { handle } of this.waitingPods.values()) handle.reject('scheduler', 'the scheduler is stopping');
     await Promise.all([...this.bindings]);
   }
 
@@ -357,6 +365,7 @@ export class Scheduler {
       await this.failBinding(framework, state, info, assumed, result.host, permit.status);
       return;
     }
+    if (permit.status.code === 'Wait') this.holdForPermit(assumed, permit.waitingOn, permit.timeoutMs);
     this.stats.cycleMs.push(performance.now() - started);
     const binding = this.bindingCycle(framework, state, info, assumed, result.host, started).finally(() => this.bindings.delete(binding));
     this.bindings.add(binding);
@@ -469,8 +478,40 @@ export class Scheduler {
     }
   }
 
+  /**
+   * Holds a pod Permit plugins told to wait: each of them must allow it
+   * (through Handle.waitingPod), and one rejection or the timeout turns it
+   * away.
+   */
+  private holdForPermit(pod: Pod, plugins: string[], timeoutMs: number): void {
+    const waitingFor = new Set(plugins);
+    let settle!: (status: Status) => void;
+    const decided = new Promise<Status>((resolve) => (settle = resolve));
+    const timer = setTimeout(() => settle(new Status('Unschedulable', [`rejected due to timeout after waiting ${timeoutMs}ms at permit`])), timeoutMs);
+    const handle: WaitingPod = {
+      pod,
+      allow: (plugin) => {
+        waitingFor.delete(plugin);
+        if (waitingFor.size === 0) settle(new Status('Success'));
+      },
+      reject: (plugin, message) => settle(new Status('Unschedulable', [message]).withPlugin(plugin)),
+    };
+    this.waitingPods.set(pod.metadata.uid!, {
+      handle,
+      decided: decided.finally(() => {
+        clearTimeout(timer);
+        this.waitingPods.delete(pod.metadata.uid!);
+      }),
+    });
+  }
+
   private async bindingCycle(framework: Framework, state: CycleState, info: QueuedPodInfo, assumed: Pod, host: string, started: number): Promise<void> {
     try {
+      const waiting = this.waitingPods.get(assumed.metadata.uid!);
+      if (waiting) {
+        const permit = await waiting.decided;
+        if (!permit.isSuccess()) return await this.failBinding(framework, state, info, assumed, host, permit);
+      }
       const preBind = await framework.runPreBindPlugins(state, assumed, host);
       if (!preBind.isSuccess()) return await this.failBinding(framework, state, info, assumed, host, preBind);
       const bind = await framework.runBindPlugins(state, assumed, host);

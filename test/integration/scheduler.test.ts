@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { startTestServer, type TestServer } from '../../src/apiserver/testing.js';
 import { Client, type ResourceClient } from '../../src/client/index.js';
 import type { KubeObject } from '../../src/machinery/object.js';
-import { schedulerManager, type SchedulerConfiguration } from '../../src/scheduler/index.js';
+import { schedulerManager, Status, type Handle, type SchedulerConfiguration } from '../../src/scheduler/index.js';
 import type { Node, Pod } from '../../src/scheduler/types.js';
 import { eventually, resources } from './harness.js';
 
@@ -28,7 +28,17 @@ const config: SchedulerConfiguration = {
       schedulerName: 'bin-packer',
       pluginConfig: [{ name: 'NodeResourcesFit', args: { scoringStrategy: { type: 'MostAllocated' } } }],
     },
+    { schedulerName: 'with-permit', plugins: { permit: { enabled: [{ name: 'Gatekeeper' }] } } },
   ],
+};
+
+/** An out-of-tree Permit plugin: pods labelled gate=closed wait until the test lets them go. */
+let gatekeeperHandle: Handle | undefined;
+const registry = {
+  Gatekeeper: (_args: unknown, handle: Handle) => {
+    gatekeeperHandle = handle;
+    return { name: 'Gatekeeper', permit: (_state: unknown, pod: Pod) => (pod.metadata.labels?.gate === 'closed' ? { status: new Status('Wait'), timeoutMs: 30_000 } : undefined) };
+  },
 };
 
 before(async () => {
@@ -36,7 +46,7 @@ before(async () => {
   client = new Client(api.credentials);
   pods = client.resource<Pod>(resources.pods);
   nodes = client.resource<Node>(resources.nodes);
-  const manager = schedulerManager(client, { config, random: () => 0.5 });
+  const manager = schedulerManager(client, { config, random: () => 0.5, registry });
   void manager.run(stop.signal);
   await manager.waitForSync();
 });
@@ -256,5 +266,17 @@ describe('scheduler', () => {
     await pods.create(withClaim('uses-eager', 'eager'));
     const eager = await eventually(() => pods.get('volumes', 'uses-eager'), (p) => scheduledCondition(p)?.status === 'False', 'immediate claim refused');
     assert.match(scheduledCondition(eager)!.message!, /pod has unbound immediate PersistentVolumeClaims/);
+  });
+
+  it('a Permit plugin can hold a pod until it allows it', async () => {
+    await namespace('permit');
+    await pods.create({ ...pod('held', 'permit', { schedulerName: 'with-permit' }), metadata: { name: 'held', namespace: 'permit', labels: { gate: 'closed' } } });
+    await pods.create(pod('free', 'permit', { schedulerName: 'with-permit' }));
+    await boundNode('permit', 'free');
+    const held = await pods.get('permit', 'held');
+    await eventually(() => gatekeeperHandle?.waitingPod(held.metadata.uid!), (w) => w !== undefined, 'held at Permit');
+    assert.equal((await pods.get('permit', 'held')).spec?.nodeName, undefined, 'not bound while waiting');
+    gatekeeperHandle!.waitingPod(held.metadata.uid!)!.allow('Gatekeeper');
+    await boundNode('permit', 'held');
   });
 });

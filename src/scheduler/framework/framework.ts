@@ -190,16 +190,19 @@ export class Framework {
   }
 
   /** Permit: a rejection wins; otherwise the longest Wait, if any plugin waits. */
-  runPermitPlugins(state: CycleState, pod: Pod, nodeName: string): { status: Status; timeoutMs: number } {
+  runPermitPlugins(state: CycleState, pod: Pod, nodeName: string): { status: Status; timeoutMs: number; waitingOn: string[] } {
     let waitMs = 0;
+    const waitingOn: string[] = [];
     for (const plugin of this.plugins.permit) {
       const answer = plugin.permit(state, pod, nodeName);
       const { status, timeoutMs } = answer instanceof Status || !answer ? { status: answer ?? undefined, timeoutMs: 0 } : answer;
       const checked = asStatus(status, plugin.name);
-      if (checked.code === 'Wait') waitMs = Math.max(waitMs, Math.min(timeoutMs ?? 0, 15 * 60_000));
-      else if (!checked.isSuccess()) return { status: checked, timeoutMs: 0 };
+      if (checked.code === 'Wait') {
+        waitMs = Math.max(waitMs, Math.min(timeoutMs ?? 0, 15 * 60_000));
+        waitingOn.push(plugin.name);
+      } else if (!checked.isSuccess()) return { status: checked, timeoutMs: 0, waitingOn: [] };
     }
-    return { status: waitMs > 0 ? new Status('Wait') : success(), timeoutMs: waitMs };
+    return { status: waitingOn.length ? new Status('Wait') : success(), timeoutMs: waitMs, waitingOn };
   }
 
   async runPreBindPlugins(state: CycleState, pod: Pod, nodeName: string): Promise<Status> {

@@ -56,6 +56,8 @@ export interface Handle {
   /** Runs the PreFilter extensions' AddPod/RemovePod (preemption simulates removing victims). */
   runPreFilterExtensionRemovePod(state: CycleState, podToSchedule: Pod, podToRemove: Pod, nodeInfo: NodeInfo): Status;
   runPreFilterExtensionAddPod(state: CycleState, podToSchedule: Pod, podToAdd: Pod, nodeInfo: NodeInfo): Status;
+  /** A pod held by a Permit plugin's Wait, for plugins to let go or turn away (undefined: not waiting). */
+  waitingPod(uid: string): WaitingPod | undefined;
   /** Pods nominated to run on a node by an earlier preemption. */
   nominatedPodsFor(nodeName: string): Pod[];
   /** A namespace's labels (for affinity terms with a namespaceSelector); undefined if unknown. */
@@ -64,6 +66,13 @@ export interface Handle {
   storage: StorageListers;
   workloads: WorkloadListers;
   parallelism: number;
+}
+
+/** A pod a Permit plugin told to wait: it binds once every waiting plugin allows it, or fails on a rejection or the timeout. */
+export interface WaitingPod {
+  pod: Pod;
+  allow(plugin: string): void;
+  reject(plugin: string, message: string): void;
 }
 
 export interface Plugin {
