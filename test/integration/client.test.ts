@@ -48,6 +48,17 @@ describe('ResourceClient', () => {
     assert.equal(await cms.find('default', 'c1'), undefined);
   });
 
+  it('concurrent patches without a resourceVersion all apply; one naming a stale resourceVersion conflicts', async () => {
+    const cms = client.resource<KubeObject & { data?: Record<string, string> }>(configmaps);
+    const created = await cms.create({ metadata: { name: 'contended', namespace: 'default' }, data: {} });
+    await Promise.all(Array.from({ length: 20 }, (_, i) => cms.patch('default', 'contended', { data: { [`k${i}`]: String(i) } }, 'merge')));
+    assert.equal(Object.keys((await cms.get('default', 'contended')).data ?? {}).length, 20, 'no patch lost, none refused');
+    await assert.rejects(
+      cms.patch('default', 'contended', { metadata: { resourceVersion: created.metadata.resourceVersion }, data: { late: 'x' } }, 'merge'),
+      (err: Error & { code?: number }) => err.code === 409,
+    );
+  });
+
   it('turns Status answers into StatusErrors', async () => {
     await assert.rejects(client.resource(configmaps).get('default', 'missing'), (err) => isStatusError(err, 'NotFound') && err.code === 404);
   });

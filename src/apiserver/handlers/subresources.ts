@@ -16,7 +16,7 @@ import type { RequestContext } from '../context.js';
 import { timestamp } from '../context.js';
 import { prepareStatusUpdate } from '../strategy.js';
 import { decodeObject, fieldValidationOf, parseBody, validateFields } from './decode.js';
-import { guaranteedUpdate } from './write.js';
+import { guaranteedUpdate, patchNamesResourceVersion } from './write.js';
 import { applyPatchBody } from './patch.js';
 import { sendObject } from './respond.js';
 import { deleteObject } from './delete.js';
@@ -50,7 +50,7 @@ async function handleStatus(ctx: RequestContext): Promise<void> {
   }
   if (verb === 'patch') {
     const body = await readBody(ctx.req);
-    const { object } = await guaranteedUpdate(ctx, (current) => applyPatchBody(ctx, current, body), statusOnly);
+    const { object } = await guaranteedUpdate(ctx, (current) => applyPatchBody(ctx, current, body), { ...statusOnly, preconditioned: patchNamesResourceVersion(body) });
     return sendObject(ctx, 200, object);
   }
   throw errors.methodNotSupported(ctx.type.group, `${ctx.type.resource}/status`, verb);

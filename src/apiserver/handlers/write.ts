@@ -80,7 +80,15 @@ export interface UpdateOutcome {
 export async function guaranteedUpdate(
   ctx: RequestContext,
   mutate: (current: KubeObject) => Promise<KubeObject> | KubeObject,
-  options: { subresourceStatus?: (next: KubeObject, old: KubeObject) => KubeObject } = {},
+  options: {
+    subresourceStatus?: (next: KubeObject, old: KubeObject) => KubeObject;
+    /**
+     * Whether the client asked for a resourceVersion precondition. By default
+     * a resourceVersion in the result counts as one (an update's body); a
+     * patch says so only when the patch itself names the resourceVersion.
+     */
+    preconditioned?: boolean;
+  } = {},
 ): Promise<UpdateOutcome> {
   const { type, server, storage } = ctx;
   const dryRun = isDryRun(ctx);
@@ -143,7 +151,8 @@ export async function guaranteedUpdate(
     } catch (err) {
       undo?.();
       // A storage conflict without a client precondition: someone else wrote first; try again.
-      if (isStatusError(err, 'Conflict') && !requestedVersion && attempt < 10) continue;
+      const preconditioned = options.preconditioned ?? Boolean(requestedVersion);
+      if (isStatusError(err, 'Conflict') && !preconditioned && attempt < 10) continue;
       throw err;
     }
   }
@@ -158,13 +167,32 @@ export async function handleUpdate(ctx: RequestContext): Promise<void> {
 export async function handlePatch(ctx: RequestContext): Promise<void> {
   const body = await readBody(ctx.req);
   try {
-    const { object } = await guaranteedUpdate(ctx, (current) => applyPatchBody(ctx, current, body));
+    const { object } = await guaranteedUpdate(ctx, (current) => applyPatchBody(ctx, current, body), { preconditioned: patchNamesResourceVersion(body) });
     sendObject(ctx, 200, object);
   } catch (err) {
     // Server-side apply of an object that does not exist yet creates it.
     if (!isStatusError(err, 'NotFound') || !isApplyPatch(ctx)) throw err;
     const applied = decodeApplyConfiguration(ctx, body);
     sendObject(ctx, 201, await createObject(ctx, applied));
+  }
+}
+
+/**
+ * Whether a patch pins the resourceVersion (a merge or apply patch setting
+ * metadata.resourceVersion, a JSON patch testing or replacing it). Only then
+ * does a concurrent write make the patch fail with a conflict; otherwise it
+ * is applied again to the newer object, as upstream does.
+ */
+export function patchNamesResourceVersion(body: Buffer): boolean {
+  const text = body.toString('utf8');
+  if (!text.includes('resourceVersion')) return false;
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    if (Array.isArray(parsed)) return parsed.some((op) => (op as { path?: string })?.path === '/metadata/resourceVersion');
+    return (parsed as { metadata?: { resourceVersion?: unknown } })?.metadata?.resourceVersion !== undefined;
+  } catch {
+    // YAML (apply patches): be conservative and treat a mention as a precondition.
+    return /(^|\n)\s*resourceVersion\s*:/.test(text);
   }
 }
 
