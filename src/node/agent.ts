@@ -1,0 +1,164 @@
+/**
+ * The node agent (skiff's kubelet): registers its Node, proves it is alive
+ * through a Lease in `kube-node-lease`, watches the pods bound to it, and
+ * gives each a worker that runs it on the runtime and reports its status.
+ *
+ *   register Node (labels, capacity, conditions) ─► renew Lease every 10 s
+ *                                                  (and refresh conditions every minute)
+ *   informer: pods with spec.nodeName=<node> ─► PodWorker per pod uid
+ *   runtime container events ─────────────────► that pod's worker syncs again
+ */
+import type { Client, ResourceClient } from '../client/index.js';
+import { SharedInformer } from '../client/index.js';
+import type { KubeObject } from '../machinery/object.js';
+import { isStatusError } from '../machinery/status.js';
+import { machineAddress, nodeObject, nodeStatus, type NodeIdentity } from './node-status.js';
+import { PodWorker } from './pod-worker.js';
+import type { Runtime } from './runtime/runtime.js';
+import type { AgentPod } from './types.js';
+
+export const nodeLeaseNamespace = 'kube-node-lease';
+
+const podsResource = { group: '', version: 'v1', resource: 'pods', kind: 'Pod', namespaced: true };
+const nodesResource = { group: '', version: 'v1', resource: 'nodes', kind: 'Node', namespaced: false };
+const leasesResource = { group: 'coordination.k8s.io', version: 'v1', resource: 'leases', kind: 'Lease', namespaced: true };
+
+export interface AgentOptions {
+  identity: NodeIdentity;
+  runtime: Runtime;
+  now?: () => Date;
+  log?: (event: Record<string, unknown>) => void;
+  /** How often the Lease is renewed (upstream: 10 s, for a 40 s lease). */
+  leaseRenewMs?: number;
+  /** How often the node's conditions are re-posted even when nothing changed (upstream: 5 min; here 1 min). */
+  statusRefreshMs?: number;
+}
+
+function microTime(date: Date): string {
+  return date.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    }, { once: true });
+  });
+}
+
+export class NodeAgent {
+  private readonly workers = new Map<string, PodWorker>();
+  private readonly pods: ResourceClient<AgentPod>;
+  private readonly nodes: ResourceClient;
+  private readonly leases: ResourceClient;
+  private readonly now: () => Date;
+  private readonly log: (event: Record<string, unknown>) => void;
+  private readonly hostIP: string;
+  private node: KubeObject | undefined;
+
+  constructor(
+    private readonly client: Client,
+    private readonly options: AgentOptions,
+  ) {
+    this.pods = client.resource<AgentPod>(podsResource);
+    this.nodes = client.resource(nodesResource);
+    this.leases = client.resource(leasesResource);
+    this.now = options.now ?? (() => new Date());
+    this.log = options.log ?? (() => {});
+    this.hostIP = options.identity.address ?? machineAddress();
+  }
+
+  get name(): string {
+    return this.options.identity.name;
+  }
+
+  /** Creates the Node, or takes over an existing one (a restart), then reports its status. */
+  async register(): Promise<void> {
+    const wanted = nodeObject({ ...this.options.identity, address: this.hostIP });
+    let node = await this.nodes.find(undefined, this.name);
+    if (!node) {
+      try {
+        node = await this.nodes.create(wanted);
+        this.log({ msg: 'node registered', node: this.name });
+      } catch (err) {
+        if (!isStatusError(err, 'AlreadyExists')) throw err;
+        node = await this.nodes.get(undefined, this.name);
+      }
+    } else {
+      node = await this.nodes.patch(undefined, this.name, { metadata: { labels: wanted.metadata.labels } }, 'merge');
+    }
+    this.node = node;
+    await this.postStatus();
+  }
+
+  private async postStatus(): Promise<void> {
+    const previous = (this.node?.status as { conditions?: { type: string; status: string; lastTransitionTime?: string }[] } | undefined) ?? undefined;
+    const status = nodeStatus({ ...this.options.identity, address: this.hostIP }, this.now(), previous);
+    this.node = await this.nodes.patch(undefined, this.name, { status }, 'merge', { subresource: 'status' });
+  }
+
+  /** Renews (or creates) the node's Lease: the heartbeat the node lifecycle controller watches. */
+  async renewLease(): Promise<void> {
+    const spec = { holderIdentity: this.name, leaseDurationSeconds: 40, renewTime: microTime(this.now()) };
+    try {
+      await this.leases.patch(nodeLeaseNamespace, this.name, { spec }, 'merge');
+    } catch (err) {
+      if (!isStatusError(err, 'NotFound')) throw err;
+      const owner = this.node ? [{ apiVersion: 'v1', kind: 'Node', name: this.name, uid: this.node.metadata.uid! }] : undefined;
+      await this.leases.create({ metadata: { name: this.name, namespace: nodeLeaseNamespace, ownerReferences: owner }, spec } as KubeObject).catch((e) => {
+        if (!isStatusError(e, 'AlreadyExists')) throw e;
+      });
+    }
+  }
+
+  private workerFor(pod: AgentPod): PodWorker {
+    const uid = pod.metadata.uid!;
+    let worker = this.workers.get(uid);
+    if (!worker) {
+      worker = new PodWorker(pod, { runtime: this.options.runtime, pods: this.pods, hostIP: this.hostIP, now: this.now, log: this.log });
+      this.workers.set(uid, worker);
+    }
+    return worker;
+  }
+
+  /** Registers, then runs until the signal aborts (the pods keep their state in the runtime). */
+  async run(signal: AbortSignal): Promise<void> {
+    await this.register();
+    await this.renewLease();
+    const informer = new SharedInformer<AgentPod>(this.pods, { fieldSelector: `spec.nodeName=${this.name}` });
+    informer.addEventHandler({
+      add: (pod) => this.workerFor(pod).update(pod),
+      update: (_previous, pod) => this.workerFor(pod).update(pod),
+      delete: (pod) => {
+        const worker = this.workers.get(pod.metadata.uid!);
+        if (!worker) return;
+        this.workers.delete(pod.metadata.uid!);
+        void worker.remove();
+      },
+    });
+    this.options.runtime.onContainerEvent((sandboxId) => {
+      for (const worker of this.workers.values()) if (worker.sandboxId === sandboxId) worker.update();
+    });
+    informer.start(signal);
+
+    const leaseEvery = this.options.leaseRenewMs ?? 10_000;
+    const statusEvery = this.options.statusRefreshMs ?? 60_000;
+    let lastStatus = this.now().getTime();
+    while (!signal.aborted) {
+      await sleep(leaseEvery, signal);
+      if (signal.aborted) break;
+      try {
+        await this.renewLease();
+        if (this.now().getTime() - lastStatus >= statusEvery) {
+          await this.postStatus();
+          lastStatus = this.now().getTime();
+        }
+      } catch (err) {
+        this.log({ msg: 'heartbeat failed', node: this.name, error: (err as Error).message });
+      }
+    }
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * What the agent says about its node: capacity and allocatable from the
+ * machine, addresses, system info, labels, and the four conditions
+ * upstream's kubelet keeps (Ready, MemoryPressure, DiskPressure,
+ * PIDPressure).
+ */
+import os from 'node:os';
+import type { KubeObject } from '../machinery/object.js';
+
+export interface NodeIdentity {
+  name: string;
+  runtime: string;
+  /** Resources to announce instead of the machine's (simulated nodes). */
+  capacity?: Record<string, string>;
+  labels?: Record<string, string>;
+  address?: string;
+}
+
+export const kubeletVersion = 'v1.32.0-skiff';
+
+function architecture(): string {
+  return ({ x64: 'amd64', arm64: 'arm64', arm: 'arm', ppc64: 'ppc64le', s390x: 's390x' } as Record<string, string>)[process.arch] ?? process.arch;
+}
+
+/** The first non-internal IPv4 address of the machine, else loopback. */
+export function machineAddress(): string {
+  for (const addresses of Object.values(os.networkInterfaces())) {
+    for (const address of addresses ?? []) if (address.family === 'IPv4' && !address.internal) return address.address;
+  }
+  return '127.0.0.1';
+}
+
+export function machineCapacity(): Record<string, string> {
+  return {
+    cpu: String(os.cpus().length),
+    memory: `${Math.floor(os.totalmem() / 1024)}Ki`,
+    'ephemeral-storage': '100Gi',
+    pods: '110',
+  };
+}
+
+function timestamp(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+export function nodeObject(identity: NodeIdentity): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: {
+      name: identity.name,
+      labels: {
+        'kubernetes.io/hostname': identity.name,
+        'kubernetes.io/os': 'linux',
+        'kubernetes.io/arch': architecture(),
+        'beta.kubernetes.io/os': 'linux',
+        'beta.kubernetes.io/arch': architecture(),
+        ...identity.labels,
+      },
+    },
+  };
+}
+
+/** The node's status as the agent reports it now. */
+export function nodeStatus(identity: NodeIdentity, now: Date, previous?: { conditions?: { type: string; status: string; lastTransitionTime?: string }[] }): Record<string, unknown> {
+  const capacity = identity.capacity ?? machineCapacity();
+  const stamp = timestamp(now);
+  const condition = (type: string, status: string, reason: string, message: string) => {
+    const before = previous?.conditions?.find((c) => c.type === type);
+    return { type, status, reason, message, lastHeartbeatTime: stamp, lastTransitionTime: before?.status === status ? before.lastTransitionTime : stamp };
+  };
+  return {
+    capacity,
+    allocatable: capacity,
+    conditions: [
+      condition('MemoryPressure', 'False', 'KubeletHasSufficientMemory', 'kubelet has sufficient memory available'),
+      condition('DiskPressure', 'False', 'KubeletHasNoDiskPressure', 'kubelet has no disk pressure'),
+      condition('PIDPressure', 'False', 'KubeletHasSufficientPID', 'kubelet has sufficient PID available'),
+      condition('Ready', 'True', 'KubeletReady', 'kubelet is posting ready status'),
+    ],
+    addresses: [
+      { type: 'InternalIP', address: identity.address ?? machineAddress() },
+      { type: 'Hostname', address: identity.name },
+    ],
+    nodeInfo: {
+      machineID: '',
+      systemUUID: '',
+      bootID: '',
+      kernelVersion: os.release(),
+      osImage: `${os.type()} ${os.release()}`,
+      containerRuntimeVersion: `skiff-${identity.runtime}://0.1.0`,
+      kubeletVersion,
+      kubeProxyVersion: '',
+      operatingSystem: 'linux',
+      architecture: architecture(),
+    },
+    daemonEndpoints: { kubeletEndpoint: { Port: 0 } },
+  };
+}

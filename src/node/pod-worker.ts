@@ -1,0 +1,288 @@
+/**
+ * One pod's worker: brings what runs on the node in line with the pod, one
+ * sync at a time (a change while syncing queues one more sync).
+ *
+ * sync:
+ *   - being deleted → stop the containers (grace period), report them
+ *     terminated, then finish the deletion (grace 0) — the kubelet's part
+ *     of a graceful delete;
+ *   - otherwise: a sandbox; init containers one after another, each to
+ *     success; then every app container, restarted by the pod's
+ *     restartPolicy with CrashLoopBackOff (10 s doubling to 5 min, reset
+ *     after 10 min of running);
+ *   - write the status if it changed.
+ */
+import type { ResourceClient } from '../client/index.js';
+import { isStatusError } from '../machinery/status.js';
+import { podStatus, type ContainerRecord, type PodRuntimeView } from './pod-status.js';
+import type { ContainerStatus, PodSandbox, Runtime } from './runtime/runtime.js';
+import type { AgentContainer, AgentPod } from './types.js';
+
+const initialBackoffMs = 10_000;
+const maxBackoffMs = 300_000;
+const backoffResetMs = 600_000;
+
+export interface PodWorkerContext {
+  runtime: Runtime;
+  pods: ResourceClient<AgentPod>;
+  hostIP: string;
+  now(): Date;
+  log(event: Record<string, unknown>): void;
+}
+
+interface Slot {
+  spec: AgentContainer;
+  record: ContainerRecord;
+  backoffMs: number;
+  /** Not before this time may the container be started again. */
+  restartAt: number;
+}
+
+function envOf(container: AgentContainer): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const entry of container.env ?? []) if (entry.value !== undefined) env[entry.name] = entry.value;
+  return env;
+}
+
+export class PodWorker {
+  private pod: AgentPod;
+  private sandbox: PodSandbox | undefined;
+  private readonly init: Slot[];
+  private readonly app: Slot[];
+  private readonly startTime: Date;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private timer: NodeJS.Timeout | undefined;
+  private lastStatusJson = '';
+  /** The pod is gone from the API: nothing more to report. */
+  private removed = false;
+  finished = false;
+
+  constructor(
+    pod: AgentPod,
+    private readonly context: PodWorkerContext,
+  ) {
+    this.pod = pod;
+    this.startTime = context.now();
+    const slot = (spec: AgentContainer): Slot => ({ spec, record: { name: spec.name, image: spec.image ?? '', restartCount: 0 }, backoffMs: 0, restartAt: 0 });
+    this.init = (pod.spec?.initContainers ?? []).map(slot);
+    this.app = (pod.spec?.containers ?? []).map(slot);
+  }
+
+  get sandboxId(): string | undefined {
+    return this.sandbox?.id;
+  }
+
+  /** A newer pod object (or a runtime event): sync again. */
+  update(pod?: AgentPod): void {
+    if (pod) this.pod = pod;
+    this.schedule();
+  }
+
+  /** The pod was deleted from the API (by us or forcibly): stop and clean up. */
+  async remove(): Promise<void> {
+    this.removed = true;
+    clearTimeout(this.timer);
+    await this.running;
+    await this.teardown(0);
+  }
+
+  /** Runs syncs one at a time; asking during a sync queues exactly one more. */
+  schedule(): void {
+    if (this.removed) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = (async () => {
+      do {
+        this.again = false;
+        try {
+          await this.sync();
+        } catch (err) {
+          this.context.log({ msg: 'pod sync failed', pod: `${this.pod.metadata.namespace}/${this.pod.metadata.name}`, error: (err as Error).message });
+        }
+      } while (this.again && !this.removed);
+      this.running = undefined;
+    })();
+  }
+
+  private view(): PodRuntimeView {
+    return {
+      sandboxReady: this.sandbox?.state === 'ready',
+      podIP: this.pod.spec?.hostNetwork ? this.context.hostIP : this.sandbox?.ip,
+      hostIP: this.context.hostIP,
+      startTime: this.startTime,
+      init: this.init.map((s) => s.record),
+      containers: this.app.map((s) => s.record),
+      initDone: this.init.every((s) => s.record.current?.state === 'exited' && s.record.current.exitCode === 0),
+    };
+  }
+
+  /** Refreshes each container's record from the runtime. */
+  private async refresh(): Promise<void> {
+    for (const slot of [...this.init, ...this.app]) {
+      const id = slot.record.current?.id;
+      if (!id) continue;
+      const status = await this.context.runtime.containerStatus(id);
+      if (status) slot.record.current = status;
+    }
+  }
+
+  private async start(slot: Slot): Promise<void> {
+    const { runtime } = this.context;
+    const spec = slot.spec;
+    if (slot.record.current) {
+      // A restart: the old attempt becomes lastState.
+      slot.record.previous = slot.record.current;
+      slot.record.restartCount++;
+      await runtime.removeContainer(slot.record.current.id).catch(() => {});
+    }
+    const id = await runtime.createContainer(this.sandbox!.id, {
+      name: spec.name,
+      image: spec.image ?? '',
+      command: spec.command,
+      args: spec.args,
+      env: envOf(spec),
+      workingDir: spec.workingDir,
+      restartPolicy: this.pod.spec?.restartPolicy ?? 'Always',
+    });
+    await runtime.startContainer(id);
+    slot.record.current = await runtime.containerStatus(id);
+    slot.record.waitingReason = undefined;
+    slot.record.waitingMessage = undefined;
+  }
+
+  /** Whether an exited container should run again, by the pod's restart policy. */
+  private shouldRestart(status: ContainerStatus, isInit: boolean): boolean {
+    const policy = this.pod.spec?.restartPolicy ?? 'Always';
+    if (isInit) return status.exitCode !== 0 && policy !== 'Never';
+    return policy === 'Always' || (policy === 'OnFailure' && status.exitCode !== 0);
+  }
+
+  /** Starts it now, or marks it CrashLoopBackOff and comes back when the backoff ends. */
+  private async restartWithBackoff(slot: Slot): Promise<void> {
+    const now = this.context.now().getTime();
+    const current = slot.record.current!;
+    // Ran long enough: the backoff starts over.
+    if (current.startedAt && current.finishedAt && current.finishedAt.getTime() - current.startedAt.getTime() > backoffResetMs) slot.backoffMs = 0;
+    if (slot.restartAt === 0) {
+      slot.backoffMs = slot.backoffMs ? Math.min(slot.backoffMs * 2, maxBackoffMs) : initialBackoffMs;
+      slot.restartAt = now + slot.backoffMs;
+    }
+    if (now < slot.restartAt) {
+      slot.record.waitingReason = 'CrashLoopBackOff';
+      slot.record.waitingMessage = `back-off ${Math.round(slot.backoffMs / 1000)}s restarting failed container=${slot.spec.name} pod=${this.pod.metadata.name}_${this.pod.metadata.namespace}(${this.pod.metadata.uid})`;
+      this.wakeAt(slot.restartAt);
+      return;
+    }
+    slot.restartAt = 0;
+    await this.start(slot);
+  }
+
+  private wakeAt(time: number): void {
+    const delay = Math.max(0, time - this.context.now().getTime());
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.schedule(), delay + 5);
+    this.timer.unref();
+  }
+
+  private async sync(): Promise<void> {
+    const pod = this.pod;
+    if (pod.metadata.deletionTimestamp) {
+      await this.terminate();
+      return;
+    }
+    if (this.finished) return;
+    const { runtime } = this.context;
+    if (!this.sandbox) {
+      this.sandbox = await runtime.runPodSandbox({
+        uid: pod.metadata.uid!,
+        namespace: pod.metadata.namespace!,
+        name: pod.metadata.name!,
+        hostname: pod.spec?.hostname ?? pod.metadata.name,
+        hostNetwork: pod.spec?.hostNetwork,
+      });
+    }
+    await this.refresh();
+
+    // Init containers, in order, each to success.
+    let initFailed = false;
+    let initDone = true;
+    for (const slot of this.init) {
+      const current = slot.record.current;
+      if (current?.state === 'exited' && current.exitCode === 0) continue;
+      initDone = false;
+      if (!current) {
+        await this.start(slot);
+      } else if (current.state === 'exited') {
+        if (this.shouldRestart(current, true)) await this.restartWithBackoff(slot);
+        else initFailed = true;
+      }
+      break;
+    }
+    if (initDone) {
+      for (const slot of this.app) {
+        const current = slot.record.current;
+        if (!current) await this.start(slot);
+        else if (current.state === 'exited' && this.shouldRestart(current, false)) await this.restartWithBackoff(slot);
+      }
+      // Init containers still waiting show why the app containers do not run.
+    } else {
+      for (const slot of this.app) if (!slot.record.current) slot.record.waitingReason = 'PodInitializing';
+    }
+
+    const status = podStatus(pod, this.view(), runtime.name, this.context.now());
+    if (status.phase === 'Succeeded' || status.phase === 'Failed' || initFailed) {
+      this.finished = true;
+      if (this.sandbox) await runtime.stopPodSandbox(this.sandbox.id);
+    }
+    await this.writeStatus(status);
+  }
+
+  private async writeStatus(status: Record<string, unknown>): Promise<void> {
+    if (this.removed) return;
+    // Compare without timestamps that move on their own.
+    const json = JSON.stringify(status);
+    if (json === this.lastStatusJson) return;
+    try {
+      await this.context.pods.patch(this.pod.metadata.namespace, this.pod.metadata.name!, { status }, 'merge', { subresource: 'status' });
+      this.lastStatusJson = json;
+    } catch (err) {
+      if (!isStatusError(err, 'NotFound')) throw err;
+    }
+  }
+
+  /** Stops every container within the grace period and removes the sandbox. */
+  private async teardown(graceSeconds: number): Promise<void> {
+    const { runtime } = this.context;
+    for (const slot of [...this.app, ...this.init]) {
+      const id = slot.record.current?.id;
+      if (id && slot.record.current?.state === 'running') await runtime.stopContainer(id, graceSeconds);
+    }
+    if (this.sandbox) {
+      await runtime.stopPodSandbox(this.sandbox.id);
+      await runtime.removePodSandbox(this.sandbox.id);
+    }
+  }
+
+  /** The node's part of a graceful deletion: stop, report, then let the API object go. */
+  private async terminate(): Promise<void> {
+    const pod = this.pod;
+    const grace = pod.metadata.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30;
+    const { runtime } = this.context;
+    for (const slot of [...this.app, ...this.init]) {
+      const id = slot.record.current?.id;
+      if (id && slot.record.current?.state === 'running') {
+        await runtime.stopContainer(id, grace);
+        slot.record.current = (await runtime.containerStatus(id)) ?? slot.record.current;
+      }
+    }
+    if (this.sandbox) await runtime.stopPodSandbox(this.sandbox.id);
+    try {
+      await this.context.pods.delete(pod.metadata.namespace, pod.metadata.name!, { gracePeriodSeconds: 0, preconditions: { uid: pod.metadata.uid } });
+    } catch (err) {
+      if (!isStatusError(err, 'NotFound') && !isStatusError(err, 'Conflict')) throw err;
+    }
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * The container runtime interface, shaped after Kubernetes' CRI: a pod
+ * sandbox (the pod's shared environment — network, hostname, IP) holding
+ * containers that are created, started, stopped and removed one by one.
+ * The agent drives a runtime only through this interface, so `process`,
+ * `simulated` and (later) a CRI client are interchangeable.
+ */
+
+export interface PodSandboxConfig {
+  /** The pod's uid: a sandbox belongs to one pod. */
+  uid: string;
+  namespace: string;
+  name: string;
+  hostname?: string;
+  hostNetwork?: boolean;
+}
+
+export interface PodSandbox {
+  id: string;
+  podUid: string;
+  /** The pod's IP (the node's when on the host network). */
+  ip: string;
+  createdAt: Date;
+  state: 'ready' | 'notready';
+}
+
+export interface ContainerConfig {
+  name: string;
+  image: string;
+  command?: string[];
+  args?: string[];
+  env?: Record<string, string>;
+  workingDir?: string;
+  /** Where the runtime writes the container's stdout/stderr (CRI log format). */
+  logPath?: string;
+  /** For simulated runtimes: how the container ends (for pods that are meant to finish). */
+  restartPolicy?: string;
+  /** Memory and CPU limits, in bytes and millicores. */
+  memoryLimit?: number;
+  milliCPULimit?: number;
+}
+
+export type ContainerState = 'created' | 'running' | 'exited' | 'unknown';
+
+export interface ContainerStatus {
+  id: string;
+  name: string;
+  image: string;
+  state: ContainerState;
+  createdAt: Date;
+  startedAt?: Date;
+  finishedAt?: Date;
+  exitCode?: number;
+  /** Why it exited: Completed, Error, OOMKilled, ContainerCannotRun … */
+  reason?: string;
+  message?: string;
+}
+
+export interface Runtime {
+  /** A short name for logs and the node's status (`process`, `simulated`). */
+  readonly name: string;
+  runPodSandbox(config: PodSandboxConfig): Promise<PodSandbox>;
+  stopPodSandbox(id: string): Promise<void>;
+  removePodSandbox(id: string): Promise<void>;
+  listPodSandboxes(): Promise<PodSandbox[]>;
+  createContainer(sandboxId: string, config: ContainerConfig): Promise<string>;
+  startContainer(id: string): Promise<void>;
+  /** SIGTERM, then SIGKILL after the timeout. */
+  stopContainer(id: string, timeoutSeconds: number): Promise<void>;
+  removeContainer(id: string): Promise<void>;
+  containerStatus(id: string): Promise<ContainerStatus | undefined>;
+  /** The containers of a sandbox (all of them, exited included). */
+  listContainers(sandboxId: string): Promise<ContainerStatus[]>;
+  /** Called when a container changes state, so the agent need not poll. */
+  onContainerEvent(listener: (sandboxId: string, status: ContainerStatus) => void): void;
+}

@@ -1,0 +1,28 @@
+/** The parts of a Pod the node agent reads. */
+import type { KubeObject } from '../machinery/object.js';
+
+export interface AgentContainer {
+  name: string;
+  image?: string;
+  command?: string[];
+  args?: string[];
+  env?: { name: string; value?: string }[];
+  workingDir?: string;
+  restartPolicy?: string;
+}
+
+export interface AgentPod extends KubeObject {
+  spec?: {
+    nodeName?: string;
+    restartPolicy?: string;
+    containers?: AgentContainer[];
+    initContainers?: AgentContainer[];
+    hostNetwork?: boolean;
+    hostname?: string;
+    terminationGracePeriodSeconds?: number;
+  };
+  status?: {
+    phase?: string;
+    conditions?: { type: string; status: string; lastTransitionTime?: string; reason?: string; message?: string }[];
+  } & Record<string, unknown>;
+}
