@@ -4,7 +4,7 @@
  * `skiff up` will add controllers, scheduler and a node agent here (later issues).
  */
 import { mkdirSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { hostname, homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ApiServer, ServiceAllocator, bootstrapCluster } from '../apiserver/index.js';
 import { ensureClusterPki } from '../apiserver/pki/index.js';
@@ -16,6 +16,7 @@ import { writeKubeconfig } from '../client/kubeconfig.js';
 import { configFromKubeconfig } from '../client/config.js';
 import { runControllerManager } from '../controllers/index.js';
 import { loadSchedulerConfiguration, runScheduler } from '../scheduler/index.js';
+import { runNodeAgent, SimulatedRuntime } from '../node/index.js';
 import { createLogger } from '../util/log.js';
 
 export interface ControlPlaneOptions {
@@ -29,6 +30,8 @@ export interface ControlPlaneOptions {
   /** Run the scheduler (default true), with this KubeSchedulerConfiguration file if given. */
   scheduler?: boolean;
   schedulerConfig?: string;
+  /** The local node agent's runtime (`skiff up` only); none: no agent. */
+  runtime?: 'simulated' | 'none';
 }
 
 export function resolveDataDir(flag: string | undefined): string {
@@ -96,6 +99,16 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<voi
       }).catch((err) => log({ component: 'controller-manager', msg: 'stopped with an error', error: (err as Error).message })),
     );
   }
+  if (options.mode === 'up' && options.runtime === 'simulated') {
+    const name = hostname().toLowerCase().replace(/[^a-z0-9.-]/g, '-');
+    running.push(
+      runNodeAgent(credentials, components.signal, {
+        identity: { name, runtime: 'simulated' },
+        runtime: new SimulatedRuntime(),
+        log: (event) => log({ component: 'agent', msg: String(event.msg ?? ''), ...event }),
+      }).catch((err) => log({ component: 'agent', msg: 'stopped with an error', error: (err as Error).message })),
+    );
+  }
   if (options.scheduler !== false) {
     const config = options.schedulerConfig ? loadSchedulerConfiguration(options.schedulerConfig) : undefined;
     running.push(
@@ -157,4 +170,27 @@ export async function runStandaloneScheduler(options: { kubeconfig?: string; con
     config,
     log: (event) => log({ component: 'scheduler', msg: String(event.msg ?? ''), ...event }),
   });
+}
+
+/**
+ * `skiff agent --simulate N`: N simulated nodes (no processes run) joined to
+ * any apiserver — for scale tests, like KWOK.
+ */
+export async function runSimulatedNodes(options: { kubeconfig?: string; name: string; count: number; verbosity: number }): Promise<void> {
+  const log = createLogger(options.verbosity);
+  const clientConfig = configFromKubeconfig(options.kubeconfig);
+  const stop = new AbortController();
+  process.once('SIGTERM', () => stop.abort());
+  process.once('SIGINT', () => stop.abort());
+  const names = options.count === 1 ? [options.name] : Array.from({ length: options.count }, (_, i) => `${options.name}-${i}`);
+  process.stdout.write(`${names.length} simulated node(s) joining ${clientConfig.server}\n`);
+  await Promise.all(
+    names.map((name, i) =>
+      runNodeAgent(clientConfig, stop.signal, {
+        identity: { name, runtime: 'simulated', capacity: { cpu: '4', memory: '16Gi', 'ephemeral-storage': '100Gi', pods: '110' }, address: `10.200.${Math.floor(i / 250)}.${(i % 250) + 1}` },
+        runtime: new SimulatedRuntime({ podSubnet: `10.42.${i % 256}` }),
+        log: (event) => log({ component: 'agent', msg: String(event.msg ?? ''), ...event }),
+      }),
+    ),
+  );
 }

@@ -6,7 +6,13 @@
 import { parseArgs } from 'node:util';
 import { skiffVersion, versionInfo } from '../apiserver/version.js';
 import { selectControllers } from '../controllers/index.js';
-import { runControlPlane, runStandaloneControllerManager, runStandaloneScheduler } from './control-plane.js';
+import { runControlPlane, runSimulatedNodes, runStandaloneControllerManager, runStandaloneScheduler } from './control-plane.js';
+
+function runtimeFlag(flag: string | undefined): 'simulated' | 'none' {
+  if (flag === undefined || flag === 'none') return 'none';
+  if (flag === 'simulated') return 'simulated';
+  throw new Error(`--runtime ${flag}: supported runtimes are simulated and none (process is on its way)`);
+}
 
 /** `--controllers a,-b,*` as a list, checked now so a typo fails at once. */
 function controllerList(flag: string | undefined): string[] {
@@ -24,6 +30,7 @@ Usage:
                                                                    the built-in controllers alone,
                                                                    against any apiserver
   skiff scheduler [--kubeconfig FILE] [--config FILE] [-v N]       the scheduler alone, against any apiserver
+  skiff agent --simulate N [--name NAME] [--kubeconfig FILE]       N simulated nodes (no processes run)
   skiff version
 
 Options:
@@ -34,6 +41,10 @@ Options:
   --no-scheduler   do not run the scheduler
   --scheduler-config FILE
                    a KubeSchedulerConfiguration (kubescheduler.config.k8s.io/v1) for the scheduler
+  --runtime simulated|none
+                   skiff up: run a node agent for this machine with this runtime (default: none
+                   for now; the process runtime is on its way). simulated: pods run nowhere but
+                   go Running and Ready, and Jobs' pods succeed after a second
   --controllers LIST
                    which controllers run, as kube-controller-manager's flag: '*' for all,
                    'name' to add one, '-name' to leave one out (default: '*'); e.g. '*,-cronjob'
@@ -58,6 +69,7 @@ async function main(argv: string[]): Promise<number> {
           controllers: { type: 'string' },
           'no-scheduler': { type: 'boolean' },
           'scheduler-config': { type: 'string' },
+          runtime: { type: 'string' },
         },
         strict: true,
       });
@@ -72,6 +84,7 @@ async function main(argv: string[]): Promise<number> {
         controllers: values['no-controllers'] ? false : controllerList(values.controllers),
         scheduler: !values['no-scheduler'],
         schedulerConfig: values['scheduler-config'],
+        runtime: runtimeFlag(values.runtime),
       });
       return 0;
     }
@@ -91,6 +104,19 @@ async function main(argv: string[]): Promise<number> {
         strict: true,
       });
       await runStandaloneScheduler({ kubeconfig: values.kubeconfig, config: values.config, verbosity: Number(values.v ?? 0) });
+      return 0;
+    }
+    case 'agent': {
+      const { values } = parseArgs({
+        args: rest,
+        options: { kubeconfig: { type: 'string' }, simulate: { type: 'string' }, name: { type: 'string' }, v: { type: 'string', short: 'v' } },
+        strict: true,
+      });
+      const count = Number(values.simulate);
+      if (values.simulate === undefined || !Number.isInteger(count) || count < 1) {
+        throw new Error('skiff agent needs --simulate N (N ≥ 1) for now: real nodes join once the process runtime lands');
+      }
+      await runSimulatedNodes({ kubeconfig: values.kubeconfig, name: values.name ?? 'sim', count, verbosity: Number(values.v ?? 0) });
       return 0;
     }
     case 'version':
