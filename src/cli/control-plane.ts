@@ -16,7 +16,7 @@ import { writeKubeconfig } from '../client/kubeconfig.js';
 import { configFromKubeconfig } from '../client/config.js';
 import { runControllerManager } from '../controllers/index.js';
 import { loadSchedulerConfiguration, runScheduler } from '../scheduler/index.js';
-import { runNodeAgent, SimulatedRuntime } from '../node/index.js';
+import { machineAddress, ProcessRuntime, runNodeAgent, SimulatedRuntime } from '../node/index.js';
 import { createLogger } from '../util/log.js';
 
 export interface ControlPlaneOptions {
@@ -31,7 +31,7 @@ export interface ControlPlaneOptions {
   scheduler?: boolean;
   schedulerConfig?: string;
   /** The local node agent's runtime (`skiff up` only); none: no agent. */
-  runtime?: 'simulated' | 'none';
+  runtime?: 'process' | 'simulated' | 'none';
 }
 
 export function resolveDataDir(flag: string | undefined): string {
@@ -99,12 +99,14 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<voi
       }).catch((err) => log({ component: 'controller-manager', msg: 'stopped with an error', error: (err as Error).message })),
     );
   }
-  if (options.mode === 'up' && options.runtime === 'simulated') {
+  if (options.mode === 'up' && (options.runtime === 'simulated' || options.runtime === 'process')) {
     const name = hostname().toLowerCase().replace(/[^a-z0-9.-]/g, '-');
+    const address = machineAddress();
+    const runtime = options.runtime === 'process' ? new ProcessRuntime({ logDir: join(dataDir, 'logs'), hostIP: address }) : new SimulatedRuntime();
     running.push(
       runNodeAgent(credentials, components.signal, {
-        identity: { name, runtime: 'simulated' },
-        runtime: new SimulatedRuntime(),
+        identity: { name, runtime: runtime.name, address },
+        runtime,
         log: (event) => log({ component: 'agent', msg: String(event.msg ?? ''), ...event }),
       }).catch((err) => log({ component: 'agent', msg: 'stopped with an error', error: (err as Error).message })),
     );

@@ -8,10 +8,10 @@ import { skiffVersion, versionInfo } from '../apiserver/version.js';
 import { selectControllers } from '../controllers/index.js';
 import { runControlPlane, runSimulatedNodes, runStandaloneControllerManager, runStandaloneScheduler } from './control-plane.js';
 
-function runtimeFlag(flag: string | undefined): 'simulated' | 'none' {
+function runtimeFlag(flag: string | undefined): 'process' | 'simulated' | 'none' {
   if (flag === undefined || flag === 'none') return 'none';
-  if (flag === 'simulated') return 'simulated';
-  throw new Error(`--runtime ${flag}: supported runtimes are simulated and none (process is on its way)`);
+  if (flag === 'simulated' || flag === 'process') return flag;
+  throw new Error(`--runtime ${flag}: supported runtimes are process, simulated and none`);
 }
 
 /** `--controllers a,-b,*` as a list, checked now so a typo fails at once. */
@@ -41,10 +41,11 @@ Options:
   --no-scheduler   do not run the scheduler
   --scheduler-config FILE
                    a KubeSchedulerConfiguration (kubescheduler.config.k8s.io/v1) for the scheduler
-  --runtime simulated|none
+  --runtime process|simulated|none
                    skiff up: run a node agent for this machine with this runtime (default: none
-                   for now; the process runtime is on its way). simulated: pods run nowhere but
-                   go Running and Ready, and Jobs' pods succeed after a second
+                   for now). process: each container's command runs as a process on this
+                   machine (not isolated yet). simulated: pods run nowhere but go Running and
+                   Ready, and Jobs' pods succeed after a second
   --controllers LIST
                    which controllers run, as kube-controller-manager's flag: '*' for all,
                    'name' to add one, '-name' to leave one out (default: '*'); e.g. '*,-cronjob'

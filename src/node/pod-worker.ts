@@ -33,9 +33,12 @@ export interface PodWorkerContext {
 interface Slot {
   spec: AgentContainer;
   record: ContainerRecord;
+  /** The wait the next crash gets. */
   backoffMs: number;
-  /** Not before this time may the container be started again. */
+  /** Not before this time may the container be started again (0: no wait decided). */
   restartAt: number;
+  /** The wait now in progress (for the CrashLoopBackOff message). */
+  waitMs: number;
 }
 
 function envOf(container: AgentContainer): Record<string, string> {
@@ -64,7 +67,7 @@ export class PodWorker {
   ) {
     this.pod = pod;
     this.startTime = context.now();
-    const slot = (spec: AgentContainer): Slot => ({ spec, record: { name: spec.name, image: spec.image ?? '', restartCount: 0 }, backoffMs: 0, restartAt: 0 });
+    const slot = (spec: AgentContainer): Slot => ({ spec, record: { name: spec.name, image: spec.image ?? '', restartCount: 0 }, backoffMs: 0, restartAt: 0, waitMs: 0 });
     this.init = (pod.spec?.initContainers ?? []).map(slot);
     this.app = (pod.spec?.containers ?? []).map(slot);
   }
@@ -160,19 +163,29 @@ export class PodWorker {
     return policy === 'Always' || (policy === 'OnFailure' && status.exitCode !== 0);
   }
 
-  /** Starts it now, or marks it CrashLoopBackOff and comes back when the backoff ends. */
+  /**
+   * Restarts an exited container, as upstream's kubelet: the first restart
+   * is immediate; a crash after that waits 10 s, then 20 s, 40 s … up to
+   * 5 min (CrashLoopBackOff); ten minutes of running start the count over.
+   */
   private async restartWithBackoff(slot: Slot): Promise<void> {
     const now = this.context.now().getTime();
     const current = slot.record.current!;
-    // Ran long enough: the backoff starts over.
-    if (current.startedAt && current.finishedAt && current.finishedAt.getTime() - current.startedAt.getTime() > backoffResetMs) slot.backoffMs = 0;
+    const finishedAt = current.finishedAt?.getTime() ?? now;
+    if (current.startedAt && finishedAt - current.startedAt.getTime() > backoffResetMs) slot.backoffMs = 0;
     if (slot.restartAt === 0) {
-      slot.backoffMs = slot.backoffMs ? Math.min(slot.backoffMs * 2, maxBackoffMs) : initialBackoffMs;
-      slot.restartAt = now + slot.backoffMs;
+      if (slot.backoffMs === 0) {
+        slot.backoffMs = initialBackoffMs;
+        await this.start(slot);
+        return;
+      }
+      slot.restartAt = finishedAt + slot.backoffMs;
+      slot.waitMs = slot.backoffMs;
+      slot.backoffMs = Math.min(slot.backoffMs * 2, maxBackoffMs);
     }
     if (now < slot.restartAt) {
       slot.record.waitingReason = 'CrashLoopBackOff';
-      slot.record.waitingMessage = `back-off ${Math.round(slot.backoffMs / 1000)}s restarting failed container=${slot.spec.name} pod=${this.pod.metadata.name}_${this.pod.metadata.namespace}(${this.pod.metadata.uid})`;
+      slot.record.waitingMessage = `back-off ${Math.round(slot.waitMs / 1000)}s restarting failed container=${slot.spec.name} pod=${this.pod.metadata.name}_${this.pod.metadata.namespace}(${this.pod.metadata.uid})`;
       this.wakeAt(slot.restartAt);
       return;
     }

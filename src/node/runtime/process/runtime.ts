@@ -1,0 +1,215 @@
+/**
+ * The process runtime: each container's `command` + `args` runs as a
+ * process on this machine (the image name is only recorded), its stdout and
+ * stderr written to a log file in the CRI format
+ * (`<RFC3339Nano> <stdout|stderr> F <line>`), its exit code and time kept
+ * for the pod's status. Stopping sends SIGTERM, then SIGKILL after the
+ * grace period.
+ *
+ * This first version runs plain processes on the host network — what an
+ * ordinary user gets. Isolation as root (namespaces, a pod IP on a bridge,
+ * cgroup limits) and supervisors that outlive the agent come next.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { ContainerConfig, ContainerStatus, PodSandbox, PodSandboxConfig, Runtime } from '../runtime.js';
+
+export interface ProcessRuntimeOptions {
+  /** Where container logs go: `<logDir>/pods/<ns>_<pod>_<uid>/<container>/<n>.log`. */
+  logDir: string;
+  /** The node's IP, which pods on the host network share. */
+  hostIP: string;
+}
+
+interface Sandbox extends PodSandbox {
+  config: PodSandboxConfig;
+}
+
+interface Container {
+  sandboxId: string;
+  config: ContainerConfig;
+  status: ContainerStatus;
+  process?: ChildProcess;
+  log?: WriteStream;
+  logPath: string;
+  /** Set when we asked it to stop (a SIGTERM exit is then not a crash). */
+  stopping?: boolean;
+  exited?: Promise<void>;
+}
+
+/** One CRI log line: time, stream, full-line tag, text. */
+function criLine(stream: 'stdout' | 'stderr', line: string): string {
+  const now = new Date();
+  const nanos = String(now.getMilliseconds() * 1_000_000).padStart(9, '0');
+  return `${now.toISOString().replace(/\.\d{3}Z$/, `.${nanos}Z`)} ${stream} F ${line}\n`;
+}
+
+export class ProcessRuntime implements Runtime {
+  readonly name = 'process';
+  private readonly sandboxes = new Map<string, Sandbox>();
+  private readonly containers = new Map<string, Container>();
+  private readonly listeners: ((sandboxId: string, status: ContainerStatus) => void)[] = [];
+  /** Attempts per container name per sandbox, for the log file names (0.log, 1.log, …). */
+  private readonly attempts = new Map<string, number>();
+
+  constructor(private readonly options: ProcessRuntimeOptions) {}
+
+  onContainerEvent(listener: (sandboxId: string, status: ContainerStatus) => void): void {
+    this.listeners.push(listener);
+  }
+
+  private emit(container: Container): void {
+    for (const listener of this.listeners) listener(container.sandboxId, { ...container.status });
+  }
+
+  async runPodSandbox(config: PodSandboxConfig): Promise<PodSandbox> {
+    const existing = [...this.sandboxes.values()].find((s) => s.podUid === config.uid && s.state === 'ready');
+    if (existing) return existing;
+    const sandbox: Sandbox = { id: randomUUID(), podUid: config.uid, ip: this.options.hostIP, createdAt: new Date(), state: 'ready', config };
+    this.sandboxes.set(sandbox.id, sandbox);
+    return sandbox;
+  }
+
+  async stopPodSandbox(id: string): Promise<void> {
+    await Promise.all([...this.containers.values()].filter((c) => c.sandboxId === id && c.status.state === 'running').map((c) => this.stopContainer(c.status.id, 0)));
+    const sandbox = this.sandboxes.get(id);
+    if (sandbox) sandbox.state = 'notready';
+  }
+
+  async removePodSandbox(id: string): Promise<void> {
+    for (const [containerId, container] of this.containers) if (container.sandboxId === id) await this.removeContainer(containerId).catch(() => {});
+    this.sandboxes.delete(id);
+  }
+
+  async listPodSandboxes(): Promise<PodSandbox[]> {
+    return [...this.sandboxes.values()];
+  }
+
+  /** The log file of one attempt of a container, in upstream's layout. */
+  logPathFor(sandbox: Sandbox, container: string, attempt: number): string {
+    const { namespace, name, uid } = sandbox.config;
+    return join(this.options.logDir, 'pods', `${namespace}_${name}_${uid}`, container, `${attempt}.log`);
+  }
+
+  async createContainer(sandboxId: string, config: ContainerConfig): Promise<string> {
+    const sandbox = this.sandboxes.get(sandboxId);
+    if (!sandbox) throw new Error(`sandbox ${sandboxId} not found`);
+    const id = randomUUID();
+    const attemptKey = `${sandboxId}/${config.name}`;
+    const attempt = this.attempts.get(attemptKey) ?? 0;
+    this.attempts.set(attemptKey, attempt + 1);
+    const logPath = config.logPath ?? this.logPathFor(sandbox, config.name, attempt);
+    this.containers.set(id, { sandboxId, config, logPath, status: { id, name: config.name, image: config.image, state: 'created', createdAt: new Date() } });
+    return id;
+  }
+
+  async startContainer(id: string): Promise<void> {
+    const container = this.containers.get(id);
+    if (!container) throw new Error(`container ${id} not found`);
+    const argv = [...(container.config.command ?? []), ...(container.config.args ?? [])];
+    const now = new Date();
+    if (!argv.length) {
+      // No image support: without a command there is nothing to run — say so clearly.
+      container.status = {
+        ...container.status,
+        state: 'exited',
+        startedAt: now,
+        finishedAt: now,
+        exitCode: 128,
+        reason: 'ContainerCannotRun',
+        message: `the process runtime runs a container's command; container "${container.config.name}" (image ${container.config.image}) has none`,
+      };
+      this.emit(container);
+      return;
+    }
+    mkdirSync(dirname(container.logPath), { recursive: true });
+    const log = createWriteStream(container.logPath, { flags: 'a' });
+    container.log = log;
+    const sandbox = this.sandboxes.get(container.sandboxId)!;
+    const child = spawn(argv[0], argv.slice(1), {
+      cwd: container.config.workingDir || undefined,
+      env: { PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin', HOSTNAME: sandbox.config.hostname ?? sandbox.config.name, ...container.config.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group, so stopping reaches what it started.
+      detached: true,
+    });
+    container.process = child;
+    const pipe = (stream: NodeJS.ReadableStream, name: 'stdout' | 'stderr') => {
+      let buffered = '';
+      stream.setEncoding('utf8');
+      stream.on('data', (chunk: string) => {
+        buffered += chunk;
+        const lines = buffered.split('\n');
+        buffered = lines.pop() ?? '';
+        for (const line of lines) log.write(criLine(name, line));
+      });
+      stream.on('end', () => {
+        if (buffered) log.write(criLine(name, buffered));
+      });
+    };
+    pipe(child.stdout!, 'stdout');
+    pipe(child.stderr!, 'stderr');
+    container.status = { ...container.status, state: 'running', startedAt: now };
+    container.exited = new Promise((resolve) => {
+      const finish = (exitCode: number, reason: string, message?: string) => {
+        if (container.status.state === 'exited') return resolve();
+        container.status = { ...container.status, state: 'exited', finishedAt: new Date(), exitCode, reason, ...(message ? { message } : {}) };
+        // The exit is reported once every line of output is in the log file.
+        log.end(() => {
+          this.emit(container);
+          resolve();
+        });
+      };
+      child.on('error', (err) => finish(128, 'ContainerCannotRun', err.message));
+      // 'close', not 'exit': it comes after stdout and stderr have been read to the end.
+      child.on('close', (code, signal) => {
+        // A process killed by a signal exits with 128 + the signal's number, as in a shell.
+        const signals: Record<string, number> = { SIGTERM: 15, SIGKILL: 9, SIGINT: 2 };
+        const exitCode = code ?? 128 + (signals[signal ?? ''] ?? 1);
+        finish(exitCode, exitCode === 0 ? 'Completed' : 'Error');
+      });
+    });
+    this.emit(container);
+  }
+
+  async stopContainer(id: string, timeoutSeconds: number): Promise<void> {
+    const container = this.containers.get(id);
+    const child = container?.process;
+    if (!container || !child || container.status.state !== 'running') return;
+    container.stopping = true;
+    const signal = (name: NodeJS.Signals) => {
+      try {
+        process.kill(-child.pid!, name);
+      } catch {
+        child.kill(name);
+      }
+    };
+    signal('SIGTERM');
+    const killer = setTimeout(() => signal('SIGKILL'), Math.max(0, timeoutSeconds) * 1000);
+    killer.unref();
+    await container.exited;
+    clearTimeout(killer);
+  }
+
+  async removeContainer(id: string): Promise<void> {
+    const container = this.containers.get(id);
+    if (container?.status.state === 'running') await this.stopContainer(id, 0);
+    this.containers.delete(id);
+  }
+
+  async containerStatus(id: string): Promise<ContainerStatus | undefined> {
+    const container = this.containers.get(id);
+    return container ? { ...container.status } : undefined;
+  }
+
+  async listContainers(sandboxId: string): Promise<ContainerStatus[]> {
+    return [...this.containers.values()].filter((c) => c.sandboxId === sandboxId).map((c) => ({ ...c.status }));
+  }
+
+  /** Stops every container (agent shutdown in tests). */
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.containers.keys()].map((id) => this.stopContainer(id, 0)));
+  }
+}

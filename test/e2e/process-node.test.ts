@@ -1,0 +1,52 @@
+/**
+ * `skiff up --runtime process`: pods really run. A Deployment of a small
+ * HTTP server answers on this machine; a Job's command runs to completion;
+ * deleting the Deployment stops the server.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { startCluster, waitFor, type Cluster } from './harness.js';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+async function status(url: string): Promise<number> {
+  try {
+    return (await fetch(url)).status;
+  } catch {
+    return 0;
+  }
+}
+
+describe('skiff up --runtime process', () => {
+  let cluster: Cluster;
+  before(async () => {
+    cluster = await startCluster({ args: ['--runtime', 'process'] });
+  });
+  after(async () => {
+    await cluster?.stop();
+  });
+
+  test('a Deployment of an HTTP server serves; a Job completes; deletion stops the server', async () => {
+    const port = await freePort();
+    await cluster.kubectl(['create', 'deployment', 'srv', '--image=node', '--', process.execPath, '-e', `require('http').createServer((q, s) => s.end('hi')).listen(${port})`]);
+    await cluster.kubectl(['rollout', 'status', 'deployment/srv', '--timeout=30s']);
+    await waitFor(async () => (await status(`http://127.0.0.1:${port}/`)) === 200, { message: 'the server answers' });
+
+    await cluster.kubectl(['create', 'job', 'once', '--image=busybox', '--', 'sh', '-c', 'echo done']);
+    await cluster.kubectl(['wait', '--for=condition=complete', 'job/once', '--timeout=30s']);
+
+    await cluster.kubectl(['delete', 'deployment', 'srv']);
+    await waitFor(async () => (await status(`http://127.0.0.1:${port}/`)) === 0, { message: 'the server stopped' });
+    assert.equal(await status(`http://127.0.0.1:${port}/`), 0);
+  });
+});

@@ -1,0 +1,93 @@
+/**
+ * The node agent with the process runtime: containers' commands really
+ * run as processes on this machine; exit codes, restarts and
+ * CrashLoopBackOff show in the pod status as upstream's kubelet reports them.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startTestServer, type TestServer } from '../../src/apiserver/testing.js';
+import { Client } from '../../src/client/index.js';
+import { schedulerManager } from '../../src/scheduler/index.js';
+import { NodeAgent, ProcessRuntime } from '../../src/node/index.js';
+import type { KubeObject } from '../../src/machinery/object.js';
+import { eventually, resources } from './harness.js';
+
+let api: TestServer;
+let client: Client;
+let runtime: ProcessRuntime;
+const logDir = mkdtempSync(join(tmpdir(), 'skiff-agent-logs-'));
+const stop = new AbortController();
+
+before(async () => {
+  api = await startTestServer();
+  client = new Client(api.credentials);
+  const scheduler = schedulerManager(client);
+  void scheduler.run(stop.signal);
+  runtime = new ProcessRuntime({ logDir, hostIP: '127.0.0.1' });
+  void new NodeAgent(client, { identity: { name: 'local', runtime: 'process', capacity: { cpu: '2', memory: '4Gi', pods: '20' }, address: '127.0.0.1' }, runtime }).run(stop.signal);
+  await scheduler.waitForSync();
+});
+
+after(async () => {
+  stop.abort();
+  await runtime.stopAll();
+  client.close();
+  await api.close();
+  rmSync(logDir, { recursive: true, force: true });
+});
+
+type Pod = KubeObject & { spec?: Record<string, unknown>; status?: Record<string, unknown> & { phase?: string; containerStatuses?: ContainerStatus[] } };
+interface ContainerStatus {
+  restartCount: number;
+  ready: boolean;
+  state: { running?: object; waiting?: { reason: string; message?: string }; terminated?: { exitCode: number; reason: string } };
+  lastState: { terminated?: { exitCode: number } };
+}
+
+const pods = () => client.resource<Pod>(resources.pods);
+function pod(name: string, command: string[], restartPolicy = 'Always'): Pod {
+  return { metadata: { name, namespace: 'default' }, spec: { restartPolicy, containers: [{ name: 'main', image: 'busybox', command }] } };
+}
+const container = (p: Pod) => p.status?.containerStatuses?.[0];
+
+describe('node agent (process runtime)', () => {
+  it('runs the command; its output is in the log; a finished pod reports its exit', async () => {
+    await pods().create(pod('hello', ['sh', '-c', 'echo hello from $HOSTNAME; exit 0'], 'Never'));
+    const done = await eventually(() => pods().get('default', 'hello'), (p) => p.status?.phase === 'Succeeded', 'Succeeded');
+    assert.deepEqual([container(done)?.state.terminated?.exitCode, container(done)?.state.terminated?.reason], [0, 'Completed']);
+    const dir = readdirSync(join(logDir, 'pods')).find((d) => d.startsWith('default_hello_'))!;
+    assert.match(readFileSync(join(logDir, 'pods', dir, 'main', '0.log'), 'utf8'), / stdout F hello from hello\n/);
+
+    await pods().create(pod('fails', ['sh', '-c', 'exit 7'], 'Never'));
+    const failed = await eventually(() => pods().get('default', 'fails'), (p) => p.status?.phase === 'Failed', 'Failed');
+    assert.deepEqual([container(failed)?.state.terminated?.exitCode, container(failed)?.state.terminated?.reason], [7, 'Error']);
+  });
+
+  it('a long-running container is Running and Ready; a crashing one restarts, then backs off', async () => {
+    await pods().create(pod('server', ['sleep', '60']));
+    const running = await eventually(() => pods().get('default', 'server'), (p) => p.status?.phase === 'Running' && container(p)?.ready === true, 'Running and Ready');
+    assert.ok(container(running)?.state.running);
+
+    await pods().create(pod('crasher', ['sh', '-c', 'exit 3']));
+    const looping = await eventually(() => pods().get('default', 'crasher'), (p) => container(p)?.state.waiting?.reason === 'CrashLoopBackOff', 'CrashLoopBackOff');
+    const status = container(looping)!;
+    assert.equal(status.restartCount, 1, 'the first restart is immediate, the second crash backs off');
+    assert.equal(status.lastState.terminated?.exitCode, 3);
+    assert.match(status.state.waiting?.message ?? '', /^back-off 10s restarting failed container=main pod=crasher_default\(/);
+    assert.equal(looping.status?.phase, 'Running');
+  });
+
+  it('a container without a command cannot run, and says why', async () => {
+    await pods().create(pod('no-command', [], 'Never'));
+    const failed = await eventually(() => pods().get('default', 'no-command'), (p) => p.status?.phase === 'Failed', 'Failed');
+    assert.equal(container(failed)?.state.terminated?.reason, 'ContainerCannotRun');
+  });
+
+  it('deleting a pod stops its process (SIGTERM) and the pod goes', async () => {
+    await pods().delete('default', 'server');
+    await eventually(() => pods().find('default', 'server'), (p) => p === undefined, 'server gone');
+  });
+});
