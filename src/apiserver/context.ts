@@ -33,6 +33,8 @@ export interface ServerContext {
   bookmarkIntervalMs: number;
   /** Registers a callback run when the server shuts down (ends open watches). */
   onShutdown?(callback: () => void): () => void;
+  /** The client certificate the apiserver shows node agents (for `pods/log`); without it, logs are not served. */
+  nodeClient?: { caPem: string; certPem: string; keyPem: string };
 }
 
 export interface RequestContext {

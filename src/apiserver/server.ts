@@ -46,6 +46,8 @@ export interface ApiServerOptions {
   /** How often storage history is compacted (default five minutes, as upstream). */
   compactionIntervalMs?: number;
   log?: (event: Record<string, unknown>) => void;
+  /** The client certificate to present to node agents (kubectl logs). */
+  nodeClient?: { caPem: string; certPem: string; keyPem: string };
 }
 
 export class ApiServer {
@@ -88,6 +90,7 @@ export class ApiServer {
       hooksFor: (type) => (typeof hooks === 'function' ? hooks(type) : hooks?.get(type)),
       clock: options.clock ?? { now: () => new Date() },
       bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000,
+      nodeClient: options.nodeClient,
       onShutdown: (callback) => {
         this.shutdownCallbacks.add(callback);
         return () => this.shutdownCallbacks.delete(callback);

@@ -32,7 +32,7 @@ export interface TestServer {
   credentials: { server: string; caPem: string; certPem: string; keyPem: string };
   port: number;
   url: string;
-  pki: { caCertPem: string; adminCertPem: string; adminKeyPem: string };
+  pki: { caCertPem: string; caKeyPem: string; adminCertPem: string; adminKeyPem: string };
   request(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<TestResponse>;
   /** Opens a watch and collects its events; `next()` resolves with the next one. */
   watch(path: string, headers?: Record<string, string>): Promise<TestWatch>;
@@ -62,6 +62,7 @@ export async function startTestServer(options: { clock?: Clock; bookmarkInterval
     documentRoutes: documentRoutes(registry, (): string => `127.0.0.1:${server.port}`),
     clock: options.clock,
     bookmarkIntervalMs: options.bookmarkIntervalMs,
+    nodeClient: { caPem: pki.caCertPem, certPem: pki.adminCertPem, keyPem: pki.adminKeyPem },
   });
   const port = await server.start();
   await bootstrapCluster(server, { advertiseAddress: '127.0.0.1', port });

@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { hostname, homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ApiServer, ServiceAllocator, bootstrapCluster } from '../apiserver/index.js';
-import { ensureClusterPki } from '../apiserver/pki/index.js';
+import { ensureClusterPki, issueServingCertificate } from '../apiserver/pki/index.js';
 import { documentRoutes } from '../apiserver/documents.js';
 import { builtinRegistry } from '../api/index.js';
 import { systemPriorityClasses } from '../api/scheduling/index.js';
@@ -61,6 +61,8 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<voi
     hooks: (type) => (type === services ? serviceHooks : undefined),
     documentRoutes: documentRoutes(registry, (): string => `${options.bind}:${server.port}`),
     log: (event) => log({ msg: String(event.msg ?? ''), ...event }),
+    // kubectl logs: the apiserver reaches node agents with the admin client certificate.
+    nodeClient: { caPem: pki.caCertPem, certPem: pki.adminCertPem, keyPem: pki.adminKeyPem },
   });
 
   await server.prime();
@@ -103,10 +105,12 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<voi
     const name = hostname().toLowerCase().replace(/[^a-z0-9.-]/g, '-');
     const address = machineAddress();
     const runtime = options.runtime === 'process' ? new ProcessRuntime({ logDir: join(dataDir, 'logs'), hostIP: address }) : new SimulatedRuntime();
+    const serving = await issueServingCertificate(pki, name, [name, address, '127.0.0.1', 'localhost']);
     running.push(
       runNodeAgent(credentials, components.signal, {
         identity: { name, runtime: runtime.name, address },
         runtime,
+        serving: { certPem: serving.certPem, keyPem: serving.keyPem, caPem: pki.caCertPem },
         log: (event) => log({ component: 'agent', msg: String(event.msg ?? ''), ...event }),
       }).catch((err) => log({ component: 'agent', msg: 'stopped with an error', error: (err as Error).message })),
     );

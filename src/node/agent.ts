@@ -15,6 +15,7 @@ import { isStatusError } from '../machinery/status.js';
 import { machineAddress, nodeObject, nodeStatus, type NodeIdentity } from './node-status.js';
 import { PodWorker } from './pod-worker.js';
 import type { Runtime } from './runtime/runtime.js';
+import { startNodeServer, type NodeServer, type NodeServerTls } from './server.js';
 import type { AgentPod } from './types.js';
 
 export const nodeLeaseNamespace = 'kube-node-lease';
@@ -32,6 +33,8 @@ export interface AgentOptions {
   leaseRenewMs?: number;
   /** How often the node's conditions are re-posted even when nothing changed (upstream: 5 min; here 1 min). */
   statusRefreshMs?: number;
+  /** The agent's HTTPS endpoint (logs) with a certificate from the cluster CA; without it, no endpoint. */
+  serving?: NodeServerTls & { port?: number };
 }
 
 function microTime(date: Date): string {
@@ -58,6 +61,7 @@ export class NodeAgent {
   private readonly log: (event: Record<string, unknown>) => void;
   private readonly hostIP: string;
   private node: KubeObject | undefined;
+  private endpointPort = 0;
 
   constructor(
     private readonly client: Client,
@@ -97,6 +101,7 @@ export class NodeAgent {
   private async postStatus(): Promise<void> {
     const previous = (this.node?.status as { conditions?: { type: string; status: string; lastTransitionTime?: string }[] } | undefined) ?? undefined;
     const status = nodeStatus({ ...this.options.identity, address: this.hostIP }, this.now(), previous);
+    status.daemonEndpoints = { kubeletEndpoint: { Port: this.endpointPort } };
     this.node = await this.nodes.patch(undefined, this.name, { status }, 'merge', { subresource: 'status' });
   }
 
@@ -126,6 +131,12 @@ export class NodeAgent {
 
   /** Registers, then runs until the signal aborts (the pods keep their state in the runtime). */
   async run(signal: AbortSignal): Promise<void> {
+    let endpoint: NodeServer | undefined;
+    if (this.options.serving) {
+      endpoint = await startNodeServer(this.options.serving, this.hostIP, this.options.serving.port ?? 0, () => this.workers.values());
+      this.endpointPort = endpoint.port;
+      signal.addEventListener('abort', () => void endpoint?.close(), { once: true });
+    }
     await this.register();
     await this.renewLease();
     const informer = new SharedInformer<AgentPod>(this.pods, { fieldSelector: `spec.nodeName=${this.name}` });
@@ -160,5 +171,7 @@ export class NodeAgent {
         this.log({ msg: 'heartbeat failed', node: this.name, error: (err as Error).message });
       }
     }
+    await Promise.all([...this.workers.values()].map((worker) => worker.halt()));
+    await this.options.runtime.shutdown?.();
   }
 }

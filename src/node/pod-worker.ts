@@ -76,10 +76,29 @@ export class PodWorker {
     return this.sandbox?.id;
   }
 
+  /** The log file of a container's current attempt (or the one before), and whether it still runs. */
+  logOf(container: string, previous: boolean): { path?: string; running: () => boolean } | undefined {
+    const slot = [...this.app, ...this.init].find((s) => s.spec.name === container);
+    if (!slot) return undefined;
+    const attempt = previous ? slot.record.previous : slot.record.current;
+    return { path: attempt?.logPath, running: () => !previous && slot.record.current?.id === attempt?.id && slot.record.current?.state === 'running' };
+  }
+
+  get podKey(): string {
+    return `${this.pod.metadata.namespace}/${this.pod.metadata.name}`;
+  }
+
   /** A newer pod object (or a runtime event): sync again. */
   update(pod?: AgentPod): void {
     if (pod) this.pod = pod;
     this.schedule();
+  }
+
+  /** The agent is stopping: no more syncs (what runs is the runtime's to stop). */
+  async halt(): Promise<void> {
+    this.removed = true;
+    clearTimeout(this.timer);
+    await this.running;
   }
 
   /** The pod was deleted from the API (by us or forcibly): stop and clean up. */

@@ -49,4 +49,22 @@ describe('skiff up --runtime process', () => {
     await waitFor(async () => (await status(`http://127.0.0.1:${port}/`)) === 0, { message: 'the server stopped' });
     assert.equal(await status(`http://127.0.0.1:${port}/`), 0);
   });
+
+  test('kubectl logs shows what a container printed; -f follows it', async () => {
+    await cluster.kubectl(['run', 'printer', '--image=busybox', '--restart=Never', '--command', '--', 'sh', '-c', 'echo one; echo two >&2']);
+    await cluster.kubectl(['wait', '--for=jsonpath={.status.phase}=Succeeded', 'pod/printer', '--timeout=30s']);
+    const logs = await cluster.kubectl(['logs', 'printer']);
+    assert.equal(logs.stdout, 'one\ntwo\n');
+    const tail = await cluster.kubectl(['logs', 'printer', '--tail=1']);
+    assert.equal(tail.stdout, 'two\n');
+
+    await cluster.kubectl(['run', 'ticker', '--image=busybox', '--command', '--', 'sh', '-c', 'i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.2; done']);
+    await cluster.kubectl(['wait', '--for=condition=Ready', 'pod/ticker', '--timeout=30s']);
+    const follow = cluster.kubectlStream(['logs', '-f', 'ticker']);
+    try {
+      await follow.stdout.waitForLine(/^tick 3$/, { message: 'followed lines' });
+    } finally {
+      await follow.stop();
+    }
+  });
 });

@@ -12,6 +12,7 @@ import { startTestServer, type TestServer } from '../../src/apiserver/testing.js
 import { Client } from '../../src/client/index.js';
 import { schedulerManager } from '../../src/scheduler/index.js';
 import { NodeAgent, ProcessRuntime } from '../../src/node/index.js';
+import { issueServingCertificate } from '../../src/apiserver/pki/index.js';
 import type { KubeObject } from '../../src/machinery/object.js';
 import { eventually, resources } from './harness.js';
 
@@ -27,7 +28,12 @@ before(async () => {
   const scheduler = schedulerManager(client);
   void scheduler.run(stop.signal);
   runtime = new ProcessRuntime({ logDir, hostIP: '127.0.0.1' });
-  void new NodeAgent(client, { identity: { name: 'local', runtime: 'process', capacity: { cpu: '2', memory: '4Gi', pods: '20' }, address: '127.0.0.1' }, runtime }).run(stop.signal);
+  const serving = await issueServingCertificate(api.pki, 'local', ['local', '127.0.0.1']);
+  void new NodeAgent(client, {
+    identity: { name: 'local', runtime: 'process', capacity: { cpu: '2', memory: '4Gi', pods: '20' }, address: '127.0.0.1' },
+    runtime,
+    serving: { certPem: serving.certPem, keyPem: serving.keyPem, caPem: api.pki.caCertPem },
+  }).run(stop.signal);
   await scheduler.waitForSync();
 });
 
@@ -60,6 +66,15 @@ describe('node agent (process runtime)', () => {
     assert.deepEqual([container(done)?.state.terminated?.exitCode, container(done)?.state.terminated?.reason], [0, 'Completed']);
     const dir = readdirSync(join(logDir, 'pods')).find((d) => d.startsWith('default_hello_'))!;
     assert.match(readFileSync(join(logDir, 'pods', dir, 'main', '0.log'), 'utf8'), / stdout F hello from hello\n/);
+    // kubectl logs' request, through the apiserver to the agent.
+    const logs = await api.request('GET', '/api/v1/namespaces/default/pods/hello/log');
+    assert.equal(logs.status, 200);
+    assert.equal(logs.body, 'hello from hello\n');
+    const stamped = await api.request('GET', '/api/v1/namespaces/default/pods/hello/log?timestamps=true&tailLines=1');
+    assert.match(stamped.body, /^\d{4}-\d\d-\d\dT[\d:.]+Z hello from hello\n$/);
+    const wrong = await api.request('GET', '/api/v1/namespaces/default/pods/hello/log?container=nope');
+    assert.equal(wrong.status, 400);
+    assert.match(wrong.body, /container nope is not valid for pod hello/);
 
     await pods().create(pod('fails', ['sh', '-c', 'exit 7'], 'Never'));
     const failed = await eventually(() => pods().get('default', 'fails'), (p) => p.status?.phase === 'Failed', 'Failed');

@@ -20,6 +20,7 @@ import { guaranteedUpdate, patchNamesResourceVersion } from './write.js';
 import { applyPatchBody } from './patch.js';
 import { sendObject } from './respond.js';
 import { deleteObject } from './delete.js';
+import { handleLog } from './logs.js';
 
 export async function handleSubresource(ctx: RequestContext): Promise<void> {
   const sub = ctx.info.subresource!;
@@ -29,6 +30,7 @@ export async function handleSubresource(ctx: RequestContext): Promise<void> {
   if (sub === 'scale' && type.subresources?.scale) return handleScale(ctx, type.subresources.scale);
   if (type.group === '' && type.resource === 'pods' && sub === 'binding' && verb === 'create') return handleBinding(ctx);
   if (type.group === '' && type.resource === 'pods' && sub === 'eviction' && verb === 'create') return handleEviction(ctx);
+  if (type.group === '' && type.resource === 'pods' && sub === 'log' && verb === 'get') return handleLog(ctx);
   if (type.group === '' && type.resource === 'namespaces' && sub === 'finalize' && verb === 'update') return handleFinalize(ctx);
   if ((type.subresources?.others ?? []).includes(sub) || sub === 'status' || sub === 'scale') {
     throw errors.methodNotSupported(type.group, `${type.resource}/${sub}`, verb);

@@ -153,3 +153,8 @@ export async function issueClientCertificate(
     { commonName: request.commonName, organizations: request.organizations, usage: 'client', days: request.days ?? leafDays },
   );
 }
+
+/** A serving certificate signed by the cluster CA, for node agents' HTTPS endpoints. */
+export async function issueServingCertificate(pki: Pick<ClusterPki, 'caCertPem' | 'caKeyPem'>, commonName: string, names: string[]): Promise<CertificateAndKey> {
+  return issueCertificate({ certPem: pki.caCertPem, keyPem: pki.caKeyPem }, { commonName, subjectAltNames: names, usage: 'server', days: leafDays });
+}

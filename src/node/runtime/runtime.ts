@@ -54,6 +54,8 @@ export interface ContainerStatus {
   /** Why it exited: Completed, Error, OOMKilled, ContainerCannotRun … */
   reason?: string;
   message?: string;
+  /** The file its output goes to, in the CRI log format (runtimes that keep logs). */
+  logPath?: string;
 }
 
 export interface Runtime {
@@ -71,6 +73,8 @@ export interface Runtime {
   containerStatus(id: string): Promise<ContainerStatus | undefined>;
   /** The containers of a sandbox (all of them, exited included). */
   listContainers(sandboxId: string): Promise<ContainerStatus[]>;
+  /** Called when the agent stops: what must not outlive it (processes, until supervisors keep them). */
+  shutdown?(): Promise<void>;
   /** Called when a container changes state, so the agent need not poll. */
   onContainerEvent(listener: (sandboxId: string, status: ContainerStatus) => void): void;
 }

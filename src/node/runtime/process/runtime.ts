@@ -53,6 +53,8 @@ export class ProcessRuntime implements Runtime {
   private readonly listeners: ((sandboxId: string, status: ContainerStatus) => void)[] = [];
   /** Attempts per container name per sandbox, for the log file names (0.log, 1.log, …). */
   private readonly attempts = new Map<string, number>();
+  /** Set once the agent stops: nothing starts any more. */
+  private closed = false;
 
   constructor(private readonly options: ProcessRuntimeOptions) {}
 
@@ -101,13 +103,14 @@ export class ProcessRuntime implements Runtime {
     const attempt = this.attempts.get(attemptKey) ?? 0;
     this.attempts.set(attemptKey, attempt + 1);
     const logPath = config.logPath ?? this.logPathFor(sandbox, config.name, attempt);
-    this.containers.set(id, { sandboxId, config, logPath, status: { id, name: config.name, image: config.image, state: 'created', createdAt: new Date() } });
+    this.containers.set(id, { sandboxId, config, logPath, status: { id, name: config.name, image: config.image, state: 'created', createdAt: new Date(), logPath } });
     return id;
   }
 
   async startContainer(id: string): Promise<void> {
     const container = this.containers.get(id);
     if (!container) throw new Error(`container ${id} not found`);
+    if (this.closed) throw new Error('the runtime is shutting down');
     const argv = [...(container.config.command ?? []), ...(container.config.args ?? [])];
     const now = new Date();
     if (!argv.length) {
@@ -209,7 +212,18 @@ export class ProcessRuntime implements Runtime {
   }
 
   /** Stops every container (agent shutdown in tests). */
-  async stopAll(): Promise<void> {
-    await Promise.all([...this.containers.keys()].map((id) => this.stopContainer(id, 0)));
+  async stopAll(graceSeconds = 0): Promise<void> {
+    await Promise.all([...this.containers.keys()].map((id) => this.stopContainer(id, graceSeconds)));
+  }
+
+  /**
+   * The agent is stopping: its containers stop too (SIGTERM, SIGKILL after
+   * 5 s) — they are its children and would otherwise keep it alive. Keeping
+   * them running across an agent restart needs the per-container
+   * supervisors that come next.
+   */
+  async shutdown(): Promise<void> {
+    this.closed = true;
+    await this.stopAll(5);
   }
 }

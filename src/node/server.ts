@@ -1,0 +1,72 @@
+/**
+ * The agent's own HTTPS endpoint, which only the apiserver calls (it
+ * proxies `kubectl logs` here): clients must present a certificate signed by
+ * the cluster CA.
+ *
+ *   GET /containerLogs/<namespace>/<pod>/<container>?follow&timestamps&tailLines&sinceSeconds&sinceTime&limitBytes&previous
+ */
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { streamLog } from './logs.js';
+import type { PodWorker } from './pod-worker.js';
+
+export interface NodeServerTls {
+  certPem: string;
+  keyPem: string;
+  caPem: string;
+}
+
+export interface NodeServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+function send(res: import('node:http').ServerResponse, code: number, message: string): void {
+  res.writeHead(code, { 'Content-Type': 'text/plain; charset=utf-8' });
+  res.end(message);
+}
+
+export async function startNodeServer(tls: NodeServerTls, address: string, port: number, workers: () => Iterable<PodWorker>): Promise<NodeServer> {
+  const server = https.createServer({ cert: tls.certPem, key: tls.keyPem, ca: tls.caPem, requestCert: true, rejectUnauthorized: true }, (req, res) => {
+    const url = new URL(req.url ?? '/', 'https://node');
+    const match = /^\/containerLogs\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(url.pathname);
+    if (req.method !== 'GET' || !match) return send(res, 404, 'not found');
+    const [namespace, pod, container] = match.slice(1).map(decodeURIComponent);
+    const worker = [...workers()].find((w) => w.podKey === `${namespace}/${pod}`);
+    const log = worker?.logOf(container, url.searchParams.get('previous') === 'true');
+    if (!log) return send(res, 404, `container "${container}" in pod "${pod}" not found on this node`);
+    const number = (name: string) => (url.searchParams.has(name) ? Number(url.searchParams.get(name)) : undefined);
+    const abort = new AbortController();
+    res.on('close', () => abort.abort());
+    res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' });
+    res.flushHeaders();
+    void streamLog(
+      log.path,
+      {
+        follow: url.searchParams.get('follow') === 'true',
+        timestamps: url.searchParams.get('timestamps') === 'true',
+        tailLines: number('tailLines'),
+        sinceSeconds: number('sinceSeconds'),
+        sinceTime: url.searchParams.get('sinceTime') ?? undefined,
+        limitBytes: number('limitBytes'),
+      },
+      res,
+      log.running,
+      abort.signal,
+    )
+      .catch(() => {})
+      .finally(() => res.end());
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, address, () => resolve());
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
