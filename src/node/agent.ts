@@ -17,11 +17,15 @@ import { PodWorker } from './pod-worker.js';
 import type { Runtime } from './runtime/runtime.js';
 import { startNodeServer, type NodeServer, type NodeServerTls } from './server.js';
 import type { AgentPod } from './types.js';
+import type { EnvSources } from './env.js';
 
 export const nodeLeaseNamespace = 'kube-node-lease';
 
 const podsResource = { group: '', version: 'v1', resource: 'pods', kind: 'Pod', namespaced: true };
 const nodesResource = { group: '', version: 'v1', resource: 'nodes', kind: 'Node', namespaced: false };
+const configMapsResource = { group: '', version: 'v1', resource: 'configmaps', kind: 'ConfigMap', namespaced: true };
+const secretsResource = { group: '', version: 'v1', resource: 'secrets', kind: 'Secret', namespaced: true };
+const servicesResource = { group: '', version: 'v1', resource: 'services', kind: 'Service', namespaced: true };
 const leasesResource = { group: 'coordination.k8s.io', version: 'v1', resource: 'leases', kind: 'Lease', namespaced: true };
 
 export interface AgentOptions {
@@ -61,6 +65,12 @@ export class NodeAgent {
   private readonly log: (event: Record<string, unknown>) => void;
   private readonly hostIP: string;
   private node: KubeObject | undefined;
+  /** ConfigMaps, Secrets and Services for containers' environments, read when a container starts. */
+  private readonly envSources: EnvSources = {
+    configMap: (namespace, name) => this.client.resource<KubeObject & { data?: Record<string, string> }>(configMapsResource).find(namespace, name),
+    secret: (namespace, name) => this.client.resource<KubeObject & { data?: Record<string, string> }>(secretsResource).find(namespace, name),
+    services: async (namespace) => (await this.client.resource(servicesResource).list(namespace)).items as Awaited<ReturnType<EnvSources['services']>>,
+  };
   private endpointPort = 0;
 
   constructor(
@@ -123,7 +133,7 @@ export class NodeAgent {
     const uid = pod.metadata.uid!;
     let worker = this.workers.get(uid);
     if (!worker) {
-      worker = new PodWorker(pod, { runtime: this.options.runtime, pods: this.pods, hostIP: this.hostIP, now: this.now, log: this.log });
+      worker = new PodWorker(pod, { runtime: this.options.runtime, envSources: this.envSources, pods: this.pods, hostIP: this.hostIP, now: this.now, log: this.log });
       this.workers.set(uid, worker);
     }
     return worker;

@@ -17,6 +17,7 @@ import { isStatusError } from '../machinery/status.js';
 import { podStatus, type ContainerRecord, type PodRuntimeView } from './pod-status.js';
 import type { ContainerStatus, PodSandbox, Runtime } from './runtime/runtime.js';
 import type { AgentContainer, AgentPod } from './types.js';
+import { containerEnv, EnvError, expandCommand, type EnvContainer, type EnvPod, type EnvSources } from './env.js';
 
 const initialBackoffMs = 10_000;
 const maxBackoffMs = 300_000;
@@ -24,6 +25,8 @@ const backoffResetMs = 600_000;
 
 export interface PodWorkerContext {
   runtime: Runtime;
+  /** Where ConfigMaps, Secrets and Services for the environment come from. */
+  envSources: EnvSources;
   pods: ResourceClient<AgentPod>;
   hostIP: string;
   now(): Date;
@@ -39,12 +42,6 @@ interface Slot {
   restartAt: number;
   /** The wait now in progress (for the CrashLoopBackOff message). */
   waitMs: number;
-}
-
-function envOf(container: AgentContainer): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const entry of container.env ?? []) if (entry.value !== undefined) env[entry.name] = entry.value;
-  return env;
 }
 
 export class PodWorker {
@@ -151,21 +148,34 @@ export class PodWorker {
     }
   }
 
+  /** Creates and starts a new attempt of the container — unless its environment cannot be built yet. */
   private async start(slot: Slot): Promise<void> {
     const { runtime } = this.context;
     const spec = slot.spec;
+    let env: Record<string, string>;
+    try {
+      env = await containerEnv(this.pod as EnvPod, spec as EnvContainer, this.context.envSources, { podIP: this.view().podIP, hostIP: this.context.hostIP });
+    } catch (err) {
+      if (!(err instanceof EnvError)) throw err;
+      // Shown as upstream shows it; tried again shortly (the ConfigMap or Secret may appear).
+      slot.record.waitingReason = 'CreateContainerConfigError';
+      slot.record.waitingMessage = err.message;
+      this.wakeAt(this.context.now().getTime() + 5000);
+      return;
+    }
     if (slot.record.current) {
       // A restart: the old attempt becomes lastState.
       slot.record.previous = slot.record.current;
       slot.record.restartCount++;
       await runtime.removeContainer(slot.record.current.id).catch(() => {});
     }
+    const { command, args } = expandCommand(spec as EnvContainer, env);
     const id = await runtime.createContainer(this.sandbox!.id, {
       name: spec.name,
       image: spec.image ?? '',
-      command: spec.command,
-      args: spec.args,
-      env: envOf(spec),
+      command,
+      args,
+      env,
       workingDir: spec.workingDir,
       restartPolicy: this.pod.spec?.restartPolicy ?? 'Always',
     });

@@ -5,7 +5,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startCluster, type Cluster } from './harness.js';
+import { startCluster, waitFor, type Cluster } from './harness.js';
 
 describe('skiff up --runtime simulated', () => {
   let cluster: Cluster;
@@ -17,6 +17,8 @@ describe('skiff up --runtime simulated', () => {
   });
 
   test('the node is Ready; a Deployment rolls out; a Job completes; deleting a pod finishes', async () => {
+    // The agent registers its node shortly after the apiserver is up: wait for it to exist, then to be Ready.
+    await waitFor(async () => (await cluster.kubectl(['get', 'nodes', '-o', 'name'])).stdout.trim() !== '', { message: 'a node' });
     await cluster.kubectl(['wait', '--for=condition=Ready', 'node', '--all', '--timeout=20s']);
     await cluster.kubectl(['create', 'deployment', 'web', '--image=nginx', '--replicas=2']);
     const rollout = await cluster.kubectl(['rollout', 'status', 'deployment/web', '--timeout=30s']);

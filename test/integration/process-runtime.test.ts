@@ -101,6 +101,40 @@ describe('node agent (process runtime)', () => {
     assert.equal(container(failed)?.state.terminated?.reason, 'ContainerCannotRun');
   });
 
+  it('builds the environment: values, $(VAR), pod fields, ConfigMap and Secret keys, envFrom; a missing ConfigMap waits', async () => {
+    const configMaps = client.resource(resources.configMaps);
+    await client.resource({ group: '', version: 'v1', resource: 'secrets', kind: 'Secret', namespaced: true }).create({ metadata: { name: 'creds', namespace: 'default' }, stringData: { password: 's3cret' } } as KubeObject);
+    const envPod: Pod = {
+      metadata: { name: 'env-check', namespace: 'default', labels: { tier: 'back' } },
+      spec: {
+        restartPolicy: 'Never',
+        containers: [
+          {
+            name: 'main',
+            image: 'busybox',
+            command: ['sh', '-c', 'echo "$(GREETING) $NAME $POD $TIER $COLOR $PASSWORD $APP_mode"'],
+            env: [
+              { name: 'NAME', value: 'world' },
+              { name: 'GREETING', value: 'hello $(NAME)' },
+              { name: 'POD', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+              { name: 'TIER', valueFrom: { fieldRef: { fieldPath: "metadata.labels['tier']" } } },
+              { name: 'COLOR', valueFrom: { configMapKeyRef: { name: 'settings', key: 'color' } } },
+              { name: 'PASSWORD', valueFrom: { secretKeyRef: { name: 'creds', key: 'password' } } },
+            ],
+            envFrom: [{ prefix: 'APP_', configMapRef: { name: 'settings' } }],
+          },
+        ],
+      },
+    };
+    await pods().create(envPod);
+    const waiting = await eventually(() => pods().get('default', 'env-check'), (p) => container(p)?.state.waiting?.reason === 'CreateContainerConfigError', 'CreateContainerConfigError');
+    assert.equal(container(waiting)?.state.waiting?.message, 'configmap "settings" not found');
+    await configMaps.create({ metadata: { name: 'settings', namespace: 'default' }, data: { color: 'blue', mode: 'fast' } } as KubeObject);
+    await eventually(() => pods().get('default', 'env-check'), (p) => p.status?.phase === 'Succeeded', 'ran once the ConfigMap exists', 20_000);
+    const logs = await api.request('GET', '/api/v1/namespaces/default/pods/env-check/log');
+    assert.equal(logs.body, 'hello world world env-check back blue s3cret fast\n');
+  });
+
   it('deleting a pod stops its process (SIGTERM) and the pod goes', async () => {
     await pods().delete('default', 'server');
     await eventually(() => pods().find('default', 'server'), (p) => p === undefined, 'server gone');
