@@ -18,6 +18,9 @@ export interface ContainerRecord {
   /** Waiting reason when not running: ContainerCreating, PodInitializing, CrashLoopBackOff … */
   waitingReason?: string;
   waitingMessage?: string;
+  /** Probes' verdicts, when the container has probes: readiness, and whether its startup probe passed. */
+  ready?: boolean;
+  started?: boolean;
 }
 
 export interface PodRuntimeView {
@@ -73,8 +76,8 @@ function containerStatus(record: ContainerRecord, runtimeName: string): Record<s
     image: record.image,
     imageID: '',
     ...(c ? { containerID: `${runtimeName}://${c.id}` } : {}),
-    ready: state === 'running',
-    started: state === 'running',
+    ready: state === 'running' && (record.ready ?? true),
+    started: state === 'running' && (record.started ?? true),
     restartCount: record.restartCount,
     state: stateObject,
     lastState: last?.state === 'exited' ? terminated(last, runtimeName) : {},
@@ -128,7 +131,7 @@ export function podPhase(pod: AgentPod, view: PodRuntimeView): string {
 
 export function podStatus(pod: AgentPod, view: PodRuntimeView, runtimeName: string, now: Date): Record<string, unknown> {
   const phase = podPhase(pod, view);
-  const allReady = view.containers.length > 0 && view.containers.every((r) => r.current?.state === 'running' && !r.waitingReason);
+  const allReady = view.containers.length > 0 && view.containers.every((r) => r.current?.state === 'running' && !r.waitingReason && (r.ready ?? true));
   const previous = pod.status?.conditions ?? [];
   const stamp = timestamp(now)!;
   const condition = (type: string, ok: boolean, reason?: string) => {

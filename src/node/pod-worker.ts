@@ -18,6 +18,7 @@ import { podStatus, type ContainerRecord, type PodRuntimeView } from './pod-stat
 import type { ContainerStatus, PodSandbox, Runtime } from './runtime/runtime.js';
 import type { AgentContainer, AgentPod } from './types.js';
 import { containerEnv, EnvError, expandCommand, type EnvContainer, type EnvPod, type EnvSources } from './env.js';
+import { ProbeWorker, type Probe, type ProbeTarget } from './probes.js';
 
 const initialBackoffMs = 10_000;
 const maxBackoffMs = 300_000;
@@ -42,6 +43,10 @@ interface Slot {
   restartAt: number;
   /** The wait now in progress (for the CrashLoopBackOff message). */
   waitMs: number;
+  /** The probes of the current attempt. */
+  probes: ProbeWorker[];
+  /** The environment the current attempt got (exec probes run with it). */
+  env: Record<string, string>;
 }
 
 export class PodWorker {
@@ -64,7 +69,7 @@ export class PodWorker {
   ) {
     this.pod = pod;
     this.startTime = context.now();
-    const slot = (spec: AgentContainer): Slot => ({ spec, record: { name: spec.name, image: spec.image ?? '', restartCount: 0 }, backoffMs: 0, restartAt: 0, waitMs: 0 });
+    const slot = (spec: AgentContainer): Slot => ({ spec, record: { name: spec.name, image: spec.image ?? '', restartCount: 0 }, backoffMs: 0, restartAt: 0, waitMs: 0, probes: [], env: {} });
     this.init = (pod.spec?.initContainers ?? []).map(slot);
     this.app = (pod.spec?.containers ?? []).map(slot);
   }
@@ -95,6 +100,7 @@ export class PodWorker {
   async halt(): Promise<void> {
     this.removed = true;
     clearTimeout(this.timer);
+    for (const slot of this.app) this.stopProbes(slot);
     await this.running;
   }
 
@@ -102,6 +108,7 @@ export class PodWorker {
   async remove(): Promise<void> {
     this.removed = true;
     clearTimeout(this.timer);
+    for (const slot of this.app) this.stopProbes(slot);
     await this.running;
     await this.teardown(0);
   }
@@ -145,6 +152,7 @@ export class PodWorker {
       if (!id) continue;
       const status = await this.context.runtime.containerStatus(id);
       if (status) slot.record.current = status;
+      if (status?.state === 'exited') this.stopProbes(slot);
     }
   }
 
@@ -183,6 +191,67 @@ export class PodWorker {
     slot.record.current = await runtime.containerStatus(id);
     slot.record.waitingReason = undefined;
     slot.record.waitingMessage = undefined;
+    slot.env = env;
+    if (!this.init.includes(slot)) this.startProbes(slot);
+  }
+
+  /** What probes of a container reach: the pod's IP, its environment, its named ports. */
+  private probeTarget(slot: Slot): ProbeTarget {
+    const ports = Object.fromEntries((slot.spec.ports ?? []).filter((p) => p.name).map((p) => [p.name!, p.containerPort]));
+    return { host: this.view().podIP ?? this.context.hostIP, env: slot.env, ports };
+  }
+
+  /**
+   * Starts the probes of a new container attempt: the startup probe first
+   * (liveness and readiness wait for it), then liveness and readiness. A
+   * container with a readiness probe is not ready until it passes.
+   */
+  private startProbes(slot: Slot): void {
+    this.stopProbes(slot);
+    const attempt = slot.record.current?.id;
+    const current = () => slot.record.current?.id === attempt && slot.record.current?.state === 'running';
+    const kill = (why: string) => {
+      if (!current() || !attempt) return;
+      this.context.log({ msg: 'killing container', pod: this.podKey, container: slot.spec.name, reason: why });
+      void this.context.runtime.stopContainer(attempt, this.pod.spec?.terminationGracePeriodSeconds ?? 30);
+    };
+    const target = () => this.probeTarget(slot);
+    const liveAndReady = () => {
+      if (slot.spec.livenessProbe) {
+        slot.probes.push(new ProbeWorker(slot.spec.livenessProbe, target, (ok) => !ok && kill(`Container ${slot.spec.name} failed liveness probe, will be restarted`)));
+      }
+      if (slot.spec.readinessProbe) {
+        slot.probes.push(
+          new ProbeWorker(slot.spec.readinessProbe, target, (ok) => {
+            if (!current()) return;
+            slot.record.ready = ok;
+            this.schedule();
+          }),
+        );
+      }
+      for (const probe of slot.probes) probe.start();
+    };
+    slot.record.ready = slot.spec.readinessProbe ? false : undefined;
+    if (slot.spec.startupProbe) {
+      slot.record.started = false;
+      const startup = new ProbeWorker(slot.spec.startupProbe as Probe, target, (ok) => {
+        startup.stop();
+        if (!ok) return kill(`Container ${slot.spec.name} failed startup probe, will be restarted`);
+        slot.record.started = true;
+        liveAndReady();
+        this.schedule();
+      });
+      slot.probes.push(startup);
+      startup.start();
+    } else {
+      slot.record.started = undefined;
+      liveAndReady();
+    }
+  }
+
+  private stopProbes(slot: Slot): void {
+    for (const probe of slot.probes) probe.stop();
+    slot.probes = [];
   }
 
   /** Whether an exited container should run again, by the pod's restart policy. */
@@ -313,6 +382,7 @@ export class PodWorker {
     const pod = this.pod;
     const grace = pod.metadata.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30;
     const { runtime } = this.context;
+    for (const slot of this.app) this.stopProbes(slot);
     for (const slot of [...this.app, ...this.init]) {
       const id = slot.record.current?.id;
       if (id && slot.record.current?.state === 'running') {

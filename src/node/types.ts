@@ -1,5 +1,6 @@
 /** The parts of a Pod the node agent reads. */
 import type { KubeObject } from '../machinery/object.js';
+import type { Probe } from './probes.js';
 
 export interface AgentContainer {
   name: string;
@@ -9,6 +10,10 @@ export interface AgentContainer {
   env?: { name: string; value?: string }[];
   workingDir?: string;
   restartPolicy?: string;
+  ports?: { name?: string; containerPort: number }[];
+  livenessProbe?: Probe;
+  readinessProbe?: Probe;
+  startupProbe?: Probe;
 }
 
 export interface AgentPod extends KubeObject {

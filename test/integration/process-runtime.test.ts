@@ -135,6 +135,31 @@ describe('node agent (process runtime)', () => {
     assert.equal(logs.body, 'hello world world env-check back blue s3cret fast\n');
   });
 
+  it('a readiness probe holds Ready back until it passes; a failing liveness probe restarts the container', async () => {
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    const server = `setTimeout(() => require('http').createServer((q, s) => s.end('ok')).listen(${port}), 1500)`;
+    await pods().create({
+      metadata: { name: 'slow-start', namespace: 'default' },
+      spec: { containers: [{ name: 'main', image: 'node', command: [process.execPath, '-e', server], readinessProbe: { httpGet: { path: '/', port }, periodSeconds: 1 } }] },
+    });
+    const notReady = await eventually(() => pods().get('default', 'slow-start'), (p) => p.status?.phase === 'Running', 'Running');
+    assert.equal(container(notReady)?.ready, false, 'running but not ready before the probe passes');
+    await eventually(() => pods().get('default', 'slow-start'), (p) => container(p)?.ready === true, 'ready once the probe passes');
+    await pods().delete('default', 'slow-start');
+
+    const marker = join(logDir, `alive-${Date.now()}`);
+    await pods().create({
+      metadata: { name: 'flaky', namespace: 'default' },
+      spec: {
+        terminationGracePeriodSeconds: 1,
+        containers: [{ name: 'main', image: 'busybox', command: ['sh', '-c', `touch ${marker}; sleep 1; rm -f ${marker}; sleep 60`], livenessProbe: { exec: { command: ['test', '-f', marker] }, periodSeconds: 1, failureThreshold: 1 } }],
+      },
+    });
+    const restarted = await eventually(() => pods().get('default', 'flaky'), (p) => (container(p)?.restartCount ?? 0) >= 1, 'restarted after failing liveness', 20_000);
+    assert.ok((container(restarted)?.lastState.terminated?.exitCode ?? 0) > 128, 'the old attempt was killed by a signal');
+    await pods().delete('default', 'flaky');
+  });
+
   it('deleting a pod stops its process (SIGTERM) and the pod goes', async () => {
     await pods().delete('default', 'server');
     await eventually(() => pods().find('default', 'server'), (p) => p === undefined, 'server gone');

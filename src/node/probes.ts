@@ -1,0 +1,170 @@
+/**
+ * Container probes, as upstream's prober: exec (the command exits 0),
+ * httpGet (a 2xx or 3xx answer) and tcpSocket (a connection opens), each
+ * with initialDelaySeconds, periodSeconds, timeoutSeconds, successThreshold
+ * and failureThreshold.
+ *   - startup: until it succeeds, the other probes wait; failing it kills
+ *     the container;
+ *   - liveness: failing it kills the container (the restart policy decides
+ *     what next);
+ *   - readiness: decides whether the container (and the pod) is Ready.
+ */
+import { spawn } from 'node:child_process';
+import http from 'node:http';
+import https from 'node:https';
+import net from 'node:net';
+
+export interface Probe {
+  exec?: { command?: string[] };
+  httpGet?: { path?: string; port: number | string; host?: string; scheme?: string; httpHeaders?: { name: string; value: string }[] };
+  tcpSocket?: { port: number | string; host?: string };
+  initialDelaySeconds?: number;
+  periodSeconds?: number;
+  timeoutSeconds?: number;
+  successThreshold?: number;
+  failureThreshold?: number;
+}
+
+export interface ProbeTarget {
+  /** Where httpGet and tcpSocket go when the probe names no host. */
+  host: string;
+  env: Record<string, string>;
+  /** Named container ports, for probes that name their port. */
+  ports: Record<string, number>;
+}
+
+export interface ProbeResult {
+  ok: boolean;
+  /** Why it failed, in upstream's words (for the Unhealthy event). */
+  output?: string;
+}
+
+function portOf(port: number | string, target: ProbeTarget): number | undefined {
+  if (typeof port === 'number') return port;
+  if (/^\d+$/.test(port)) return Number(port);
+  return target.ports[port];
+}
+
+/** Runs one probe once. */
+export function runProbe(probe: Probe, target: ProbeTarget): Promise<ProbeResult> {
+  const timeoutMs = (probe.timeoutSeconds ?? 1) * 1000;
+  if (probe.exec?.command?.length) {
+    const [cmd, ...args] = probe.exec.command;
+    return new Promise((resolve) => {
+      let output = '';
+      const child = spawn(cmd, args, { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...target.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        resolve({ ok: false, output: `command timed out after ${probe.timeoutSeconds ?? 1}s` });
+      }, timeoutMs);
+      child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+      child.on('error', (err) => {
+        clearTimeout(timer);
+        resolve({ ok: false, output: err.message });
+      });
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        resolve({ ok: code === 0, output: output.trim() || `command exited with ${code}` });
+      });
+    });
+  }
+  if (probe.httpGet) {
+    const port = portOf(probe.httpGet.port, target);
+    if (port === undefined) return Promise.resolve({ ok: false, output: `unknown port ${probe.httpGet.port}` });
+    const scheme = (probe.httpGet.scheme ?? 'HTTP').toUpperCase();
+    const host = probe.httpGet.host || target.host;
+    const path = probe.httpGet.path ?? '/';
+    return new Promise((resolve) => {
+      const client = scheme === 'HTTPS' ? https : http;
+      const headers = Object.fromEntries((probe.httpGet!.httpHeaders ?? []).map((h) => [h.name, h.value]));
+      const req = client.get({ host, port, path, headers: { 'User-Agent': 'kube-probe/1.32', ...headers }, timeout: timeoutMs, rejectUnauthorized: false }, (res) => {
+        res.resume();
+        const code = res.statusCode ?? 0;
+        resolve(code >= 200 && code < 400 ? { ok: true } : { ok: false, output: `HTTP probe failed with statuscode: ${code}` });
+      });
+      req.on('timeout', () => {
+        req.destroy();
+        resolve({ ok: false, output: `Get "${scheme.toLowerCase()}://${host}:${port}${path}": context deadline exceeded` });
+      });
+      req.on('error', (err) => resolve({ ok: false, output: `Get "${scheme.toLowerCase()}://${host}:${port}${path}": ${err.message}` }));
+    });
+  }
+  if (probe.tcpSocket) {
+    const port = portOf(probe.tcpSocket.port, target);
+    const host = probe.tcpSocket.host || target.host;
+    if (port === undefined) return Promise.resolve({ ok: false, output: `unknown port ${probe.tcpSocket.port}` });
+    return new Promise((resolve) => {
+      const socket = net.connect({ host, port, timeout: timeoutMs });
+      socket.on('connect', () => {
+        socket.destroy();
+        resolve({ ok: true });
+      });
+      socket.on('timeout', () => {
+        socket.destroy();
+        resolve({ ok: false, output: `dial tcp ${host}:${port}: i/o timeout` });
+      });
+      socket.on('error', (err) => resolve({ ok: false, output: `dial tcp ${host}:${port}: ${err.message}` }));
+    });
+  }
+  return Promise.resolve({ ok: false, output: 'probe has no handler' });
+}
+
+/**
+ * The state of one probe of one container attempt: runs it on its period,
+ * counts consecutive successes and failures, and calls back when the
+ * verdict flips (success after successThreshold, failure after
+ * failureThreshold).
+ */
+export class ProbeWorker {
+  private timer: NodeJS.Timeout | undefined;
+  private successes = 0;
+  private failures = 0;
+  private stopped = false;
+  verdict: boolean | undefined;
+
+  constructor(
+    private readonly probe: Probe,
+    private readonly target: () => ProbeTarget,
+    private readonly onVerdict: (ok: boolean, output?: string) => void,
+    private readonly onFailure: (output?: string) => void = () => {},
+  ) {}
+
+  start(): void {
+    this.schedule((this.probe.initialDelaySeconds ?? 0) * 1000);
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => void this.tick(), delayMs);
+    this.timer.unref();
+  }
+
+  private async tick(): Promise<void> {
+    if (this.stopped) return;
+    const result = await runProbe(this.probe, this.target());
+    if (this.stopped) return;
+    if (result.ok) {
+      this.failures = 0;
+      this.successes++;
+      if (this.verdict !== true && this.successes >= (this.probe.successThreshold ?? 1)) {
+        this.verdict = true;
+        this.onVerdict(true);
+      }
+    } else {
+      this.successes = 0;
+      this.failures++;
+      this.onFailure(result.output);
+      if (this.verdict !== false && this.failures >= (this.probe.failureThreshold ?? 3)) {
+        this.verdict = false;
+        this.onVerdict(false, result.output);
+      }
+    }
+    this.schedule((this.probe.periodSeconds ?? 10) * 1000);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+  }
+}
