@@ -41,9 +41,11 @@ export class EventRecorder {
     client: Client,
     readonly component: string,
     private readonly now: () => Date = () => new Date(),
+    /** The host the events say they come from (default: this machine; a node agent says its node). */
+    host?: string,
   ) {
     this.events = client.resource<CoreEvent>(eventsResource);
-    this.host = hostname();
+    this.host = host ?? hostname();
   }
 
   /** Records an event about `object`; returns at once. */

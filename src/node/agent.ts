@@ -9,7 +9,7 @@
  *   runtime container events ─────────────────► that pod's worker syncs again
  */
 import type { Client, ResourceClient } from '../client/index.js';
-import { SharedInformer } from '../client/index.js';
+import { EventRecorder, SharedInformer } from '../client/index.js';
 import type { KubeObject } from '../machinery/object.js';
 import { isStatusError } from '../machinery/status.js';
 import { machineAddress, nodeObject, nodeStatus, type NodeIdentity } from './node-status.js';
@@ -72,6 +72,7 @@ export class NodeAgent {
     services: async (namespace) => (await this.client.resource(servicesResource).list(namespace)).items as Awaited<ReturnType<EnvSources['services']>>,
   };
   private endpointPort = 0;
+  private readonly recorder: EventRecorder;
 
   constructor(
     private readonly client: Client,
@@ -83,6 +84,7 @@ export class NodeAgent {
     this.now = options.now ?? (() => new Date());
     this.log = options.log ?? (() => {});
     this.hostIP = options.identity.address ?? machineAddress();
+    this.recorder = new EventRecorder(client, 'kubelet', this.now, options.identity.name);
   }
 
   get name(): string {
@@ -133,7 +135,7 @@ export class NodeAgent {
     const uid = pod.metadata.uid!;
     let worker = this.workers.get(uid);
     if (!worker) {
-      worker = new PodWorker(pod, { runtime: this.options.runtime, envSources: this.envSources, pods: this.pods, hostIP: this.hostIP, now: this.now, log: this.log });
+      worker = new PodWorker(pod, { runtime: this.options.runtime, recorder: this.recorder, envSources: this.envSources, pods: this.pods, hostIP: this.hostIP, now: this.now, log: this.log });
       this.workers.set(uid, worker);
     }
     return worker;

@@ -12,7 +12,7 @@
  *     after 10 min of running);
  *   - write the status if it changed.
  */
-import type { ResourceClient } from '../client/index.js';
+import type { EventRecorder, ResourceClient } from '../client/index.js';
 import { isStatusError } from '../machinery/status.js';
 import { podStatus, type ContainerRecord, type PodRuntimeView } from './pod-status.js';
 import type { ContainerStatus, PodSandbox, Runtime } from './runtime/runtime.js';
@@ -26,6 +26,8 @@ const backoffResetMs = 600_000;
 
 export interface PodWorkerContext {
   runtime: Runtime;
+  /** Events about the pod, as the kubelet records them (Pulled, Created, Started, Killing, Unhealthy, BackOff). */
+  recorder?: EventRecorder;
   /** Where ConfigMaps, Secrets and Services for the environment come from. */
   envSources: EnvSources;
   pods: ResourceClient<AgentPod>;
@@ -94,6 +96,11 @@ export class PodWorker {
   update(pod?: AgentPod): void {
     if (pod) this.pod = pod;
     this.schedule();
+  }
+
+  /** Records an event about the pod, worded as the kubelet words it. */
+  private event(type: 'Normal' | 'Warning', reason: string, message: string): void {
+    this.context.recorder?.event(this.pod, type, reason, message);
   }
 
   /** The agent is stopping: no more syncs (what runs is the runtime's to stop). */
@@ -178,6 +185,7 @@ export class PodWorker {
       await runtime.removeContainer(slot.record.current.id).catch(() => {});
     }
     const { command, args } = expandCommand(spec as EnvContainer, env);
+    this.event('Normal', 'Pulled', `Container image "${spec.image ?? ''}" already present on machine`);
     const id = await runtime.createContainer(this.sandbox!.id, {
       name: spec.name,
       image: spec.image ?? '',
@@ -187,7 +195,9 @@ export class PodWorker {
       workingDir: spec.workingDir,
       restartPolicy: this.pod.spec?.restartPolicy ?? 'Always',
     });
+    this.event('Normal', 'Created', `Created container: ${spec.name}`);
     await runtime.startContainer(id);
+    this.event('Normal', 'Started', `Started container ${spec.name}`);
     slot.record.current = await runtime.containerStatus(id);
     slot.record.waitingReason = undefined;
     slot.record.waitingMessage = undefined;
@@ -213,20 +223,33 @@ export class PodWorker {
     const kill = (why: string) => {
       if (!current() || !attempt) return;
       this.context.log({ msg: 'killing container', pod: this.podKey, container: slot.spec.name, reason: why });
+      this.event('Normal', 'Killing', why);
       void this.context.runtime.stopContainer(attempt, this.pod.spec?.terminationGracePeriodSeconds ?? 30);
     };
     const target = () => this.probeTarget(slot);
     const liveAndReady = () => {
       if (slot.spec.livenessProbe) {
-        slot.probes.push(new ProbeWorker(slot.spec.livenessProbe, target, (ok) => !ok && kill(`Container ${slot.spec.name} failed liveness probe, will be restarted`)));
+        slot.probes.push(
+          new ProbeWorker(
+            slot.spec.livenessProbe,
+            target,
+            (ok) => !ok && kill(`Container ${slot.spec.name} failed liveness probe, will be restarted`),
+            (output) => this.event('Warning', 'Unhealthy', `Liveness probe failed: ${output ?? ''}`),
+          ),
+        );
       }
       if (slot.spec.readinessProbe) {
         slot.probes.push(
-          new ProbeWorker(slot.spec.readinessProbe, target, (ok) => {
-            if (!current()) return;
-            slot.record.ready = ok;
-            this.schedule();
-          }),
+          new ProbeWorker(
+            slot.spec.readinessProbe,
+            target,
+            (ok) => {
+              if (!current()) return;
+              slot.record.ready = ok;
+              this.schedule();
+            },
+            (output) => this.event('Warning', 'Unhealthy', `Readiness probe failed: ${output ?? ''}`),
+          ),
         );
       }
       for (const probe of slot.probes) probe.start();
@@ -282,6 +305,9 @@ export class PodWorker {
       slot.backoffMs = Math.min(slot.backoffMs * 2, maxBackoffMs);
     }
     if (now < slot.restartAt) {
+      if (slot.record.waitingReason !== 'CrashLoopBackOff') {
+        this.event('Warning', 'BackOff', `Back-off restarting failed container ${slot.spec.name} in pod ${this.pod.metadata.name}_${this.pod.metadata.namespace}(${this.pod.metadata.uid})`);
+      }
       slot.record.waitingReason = 'CrashLoopBackOff';
       slot.record.waitingMessage = `back-off ${Math.round(slot.waitMs / 1000)}s restarting failed container=${slot.spec.name} pod=${this.pod.metadata.name}_${this.pod.metadata.namespace}(${this.pod.metadata.uid})`;
       this.wakeAt(slot.restartAt);
@@ -386,6 +412,7 @@ export class PodWorker {
     for (const slot of [...this.app, ...this.init]) {
       const id = slot.record.current?.id;
       if (id && slot.record.current?.state === 'running') {
+        this.event('Normal', 'Killing', `Stopping container ${slot.spec.name}`);
         await runtime.stopContainer(id, grace);
         slot.record.current = (await runtime.containerStatus(id)) ?? slot.record.current;
       }

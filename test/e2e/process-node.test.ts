@@ -57,6 +57,13 @@ describe('skiff up --runtime process', () => {
     assert.equal(logs.stdout, 'one\ntwo\n');
     const tail = await cluster.kubectl(['logs', 'printer', '--tail=1']);
     assert.equal(tail.stdout, 'two\n');
+    const described = await waitFor(async () => {
+      const out = (await cluster.kubectl(['describe', 'pod', 'printer'])).stdout;
+      return /Started container printer/.test(out) ? out : undefined;
+    }, { message: 'the kubelet events' });
+    for (const line of [/Normal\s+Scheduled\s+.*default-scheduler\s+Successfully assigned default\/printer to /, /Normal\s+Pulled\s+.*kubelet\s+Container image "busybox" already present on machine/, /Normal\s+Created\s+.*kubelet\s+Created container: printer/]) {
+      assert.match(described, line);
+    }
 
     await cluster.kubectl(['run', 'ticker', '--image=busybox', '--command', '--', 'sh', '-c', 'i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.2; done']);
     await cluster.kubectl(['wait', '--for=condition=Ready', 'pod/ticker', '--timeout=30s']);
