@@ -18,6 +18,7 @@ import type { Runtime } from './runtime/runtime.js';
 import { startNodeServer, type NodeServer, type NodeServerTls } from './server.js';
 import type { AgentPod } from './types.js';
 import type { EnvSources } from './env.js';
+import { admit } from './admission.js';
 
 export const nodeLeaseNamespace = 'kube-node-lease';
 
@@ -131,6 +132,40 @@ export class NodeAgent {
     }
   }
 
+  /** Pods this node turned away at admission (by uid): never run, never asked again. */
+  private readonly rejected = new Set<string>();
+  /** Admission decisions are made one at a time, in the order pods are seen. */
+  private admissions: Promise<void> = Promise.resolve();
+
+  /**
+   * Checks a newly seen pod against this node (affinity, resources left by
+   * the pods already admitted); a rejected pod is marked Failed with
+   * upstream's reason and message. Pods already running were admitted before.
+   */
+  private async admitOrReject(pod: AgentPod): Promise<boolean> {
+    if (pod.status?.phase === 'Running' || pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed' || pod.metadata.deletionTimestamp) return true;
+    const admitted = [...this.workers.values()].filter((w) => !w.finished).map((w) => w.podObject);
+    const rejection = this.node ? admit(pod as Parameters<typeof admit>[0], this.node as Parameters<typeof admit>[1], admitted as Parameters<typeof admit>[2]) : undefined;
+    if (!rejection) return true;
+    this.rejected.add(pod.metadata.uid!);
+    this.log({ msg: 'pod rejected', pod: `${pod.metadata.namespace}/${pod.metadata.name}`, reason: rejection.reason });
+    this.recorder.event(pod, 'Warning', rejection.reason, rejection.message);
+    await this.pods.patch(pod.metadata.namespace, pod.metadata.name!, { status: { phase: 'Failed', reason: rejection.reason, message: rejection.message } }, 'merge', { subresource: 'status' }).catch(() => {});
+    return false;
+  }
+
+  private enqueue(pod: AgentPod): void {
+    this.admissions = this.admissions.then(() => this.podSeen(pod)).catch((err) => this.log({ msg: 'pod admission failed', error: (err as Error).message }));
+  }
+
+  /** The worker of a pod, created (after admission) on first sight; undefined for a rejected pod. */
+  private async podSeen(pod: AgentPod): Promise<void> {
+    const uid = pod.metadata.uid!;
+    if (this.rejected.has(uid)) return;
+    if (!this.workers.has(uid) && !(await this.admitOrReject(pod))) return;
+    this.workerFor(pod).update(pod);
+  }
+
   private workerFor(pod: AgentPod): PodWorker {
     const uid = pod.metadata.uid!;
     let worker = this.workers.get(uid);
@@ -151,10 +186,14 @@ export class NodeAgent {
     }
     await this.register();
     await this.renewLease();
+    if (this.options.runtime.name === 'process' && this.node) {
+      // Say plainly what this node cannot do yet.
+      this.recorder.event(this.node, 'Warning', 'NoIsolation', 'the process runtime runs containers as plain processes on the host network: no namespaces or cgroup limits yet');
+    }
     const informer = new SharedInformer<AgentPod>(this.pods, { fieldSelector: `spec.nodeName=${this.name}` });
     informer.addEventHandler({
-      add: (pod) => this.workerFor(pod).update(pod),
-      update: (_previous, pod) => this.workerFor(pod).update(pod),
+      add: (pod) => this.enqueue(pod),
+      update: (_previous, pod) => this.enqueue(pod),
       delete: (pod) => {
         const worker = this.workers.get(pod.metadata.uid!);
         if (!worker) return;

@@ -60,6 +60,8 @@ export async function streamLog(path: string | undefined, options: LogOptions, o
   let pending = '';
   while (!signal.aborted) {
     const size = existsSync(path) ? statSync(path).size : 0;
+    // The file was rotated: the new one starts from the beginning.
+    if (size < offset) offset = 0;
     if (size > offset) {
       const chunk = await new Promise<string>((resolve, reject) => {
         let data = '';

@@ -88,6 +88,10 @@ export class PodWorker {
     return { path: attempt?.logPath, running: () => !previous && slot.record.current?.id === attempt?.id && slot.record.current?.state === 'running' };
   }
 
+  get podObject(): AgentPod {
+    return this.pod;
+  }
+
   get podKey(): string {
     return `${this.pod.metadata.namespace}/${this.pod.metadata.name}`;
   }

@@ -88,4 +88,15 @@ describe('node agent (simulated runtime)', () => {
     await pods.delete('default', 'doomed');
     await eventually(() => pods.find('default', 'doomed'), (p) => p === undefined, 'gone after the node finished it');
   });
+
+  it('turns away pods bound past the scheduler that do not fit, with upstream\u0027s reasons', async () => {
+    const pods = client.resource<Obj>(resources.pods);
+    await pods.create({ metadata: { name: 'greedy', namespace: 'default' }, spec: { nodeName: 'sim-1', containers: [{ name: 'main', image: 'x', resources: { requests: { cpu: '100' } } }] } } as Obj);
+    await pods.create({ metadata: { name: 'picky', namespace: 'default' }, spec: { nodeName: 'sim-1', nodeSelector: { disk: 'ssd' }, containers: [{ name: 'main', image: 'x' }] } } as Obj);
+    const greedy = await eventually(() => pods.get('default', 'greedy'), (p) => p.status?.phase === 'Failed', 'greedy rejected');
+    assert.equal(greedy.status?.reason, 'OutOfcpu');
+    assert.match(String(greedy.status?.message), /^Pod was rejected: Node didn't have enough resource: cpu, requested: 100000, used: \d+, capacity: 4000$/);
+    const picky = await eventually(() => pods.get('default', 'picky'), (p) => p.status?.phase === 'Failed', 'picky rejected');
+    assert.deepEqual([picky.status?.reason, picky.status?.message], ['NodeAffinity', 'Pod was rejected: Predicate NodeAffinity failed']);
+  });
 });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ProcessRuntime } from './runtime.js';
@@ -51,4 +51,19 @@ test('stopping sends SIGTERM (exit 143); a container without a command cannot ru
   const status = await runtime.containerStatus(empty);
   assert.equal(status?.reason, 'ContainerCannotRun');
   assert.match(status?.message ?? '', /has none/);
+});
+
+test('logs are rotated past their size, keeping the newest files', async (t) => {
+  const logDir = mkdtempSync(join(tmpdir(), 'skiff-rotate-'));
+  t.after(() => rmSync(logDir, { recursive: true, force: true }));
+  const runtime = new ProcessRuntime({ logDir, hostIP: '127.0.0.1', logMaxBytes: 400, logMaxFiles: 3 });
+  const sandbox = await runtime.runPodSandbox({ uid: 'u3', namespace: 'default', name: 'chatty' });
+  const id = await runtime.createContainer(sandbox.id, { name: 'main', image: 'x', command: ['sh', '-c', 'i=0; while [ $i -lt 60 ]; do echo line $i; i=$((i+1)); done'] });
+  const exited = exitOf(runtime, id);
+  await runtime.startContainer(id);
+  await exited;
+  const dir = join(logDir, 'pods', 'default_chatty_u3', 'main');
+  const files = readdirSync(dir).sort();
+  assert.equal(files.filter((f) => f !== '0.log').length, 2, `two rotated files kept: ${files.join(' ')}`);
+  assert.match(readFileSync(join(dir, '0.log'), 'utf8'), /stdout F line 59\n$/, 'the current file has the newest lines');
 });

@@ -12,13 +12,17 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { closeSync, mkdirSync, openSync, readdirSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import type { ContainerConfig, ContainerStatus, PodSandbox, PodSandboxConfig, Runtime } from '../runtime.js';
 
 export interface ProcessRuntimeOptions {
   /** Where container logs go: `<logDir>/pods/<ns>_<pod>_<uid>/<container>/<n>.log`. */
   logDir: string;
+  /** A log file is rotated past this size (upstream's containerLogMaxSize: 10 MiB). */
+  logMaxBytes?: number;
+  /** Rotated files kept beside the current one (upstream's containerLogMaxFiles: 5, the current one included). */
+  logMaxFiles?: number;
   /** The node's IP, which pods on the host network share. */
   hostIP: string;
 }
@@ -32,7 +36,6 @@ interface Container {
   config: ContainerConfig;
   status: ContainerStatus;
   process?: ChildProcess;
-  log?: WriteStream;
   logPath: string;
   /** Set when we asked it to stop (a SIGTERM exit is then not a crash). */
   stopping?: boolean;
@@ -44,6 +47,50 @@ function criLine(stream: 'stdout' | 'stderr', line: string): string {
   const now = new Date();
   const nanos = String(now.getMilliseconds() * 1_000_000).padStart(9, '0');
   return `${now.toISOString().replace(/\.\d{3}Z$/, `.${nanos}Z`)} ${stream} F ${line}\n`;
+}
+
+/**
+ * A log file that is rotated when it grows past a size: the full file is
+ * renamed `<name>.<timestamp>` (readers following it start over on the new,
+ * smaller file), and only the newest rotated files are kept. Writes are
+ * synchronous: lines land in order and a rotation never races a write.
+ */
+class RotatingLog {
+  private fd: number;
+  private size = 0;
+  private rotations = 0;
+
+  constructor(
+    private readonly path: string,
+    private readonly maxBytes: number,
+    private readonly maxFiles: number,
+  ) {
+    this.fd = openSync(path, 'a');
+  }
+
+  write(line: string): void {
+    const bytes = Buffer.byteLength(line);
+    if (this.size > 0 && this.size + bytes > this.maxBytes) this.rotate();
+    writeSync(this.fd, line);
+    this.size += bytes;
+  }
+
+  private rotate(): void {
+    closeSync(this.fd);
+    // A timestamp and a counter: names sort by age even within one millisecond.
+    renameSync(this.path, `${this.path}.${Date.now()}-${String(this.rotations++).padStart(6, '0')}`);
+    const dir = dirname(this.path);
+    const prefix = `${basename(this.path)}.`;
+    const rotated = readdirSync(dir).filter((f) => f.startsWith(prefix)).sort();
+    for (const old of rotated.slice(0, Math.max(0, rotated.length - (this.maxFiles - 1)))) unlinkSync(join(dir, old));
+    this.fd = openSync(this.path, 'a');
+    this.size = 0;
+  }
+
+  end(done: () => void): void {
+    closeSync(this.fd);
+    done();
+  }
 }
 
 export class ProcessRuntime implements Runtime {
@@ -128,8 +175,7 @@ export class ProcessRuntime implements Runtime {
       return;
     }
     mkdirSync(dirname(container.logPath), { recursive: true });
-    const log = createWriteStream(container.logPath, { flags: 'a' });
-    container.log = log;
+    const log = new RotatingLog(container.logPath, this.options.logMaxBytes ?? 10 * 1024 * 1024, this.options.logMaxFiles ?? 5);
     const sandbox = this.sandboxes.get(container.sandboxId)!;
     const child = spawn(argv[0], argv.slice(1), {
       cwd: container.config.workingDir || undefined,
