@@ -24,3 +24,4 @@ export { LeaderElector, type LeaderElectionOptions, type Lease } from './leader-
 export { EventRecorder, type EventType } from './events.js';
 export { Controller, ownerKeys, type ControllerContext, type ControllerSpec, type ReconcileResult, type Watch } from './controller.js';
 export { Manager, type ManagerOptions, type Runnable } from './manager.js';
+export { sleep, microTime } from './time.js';

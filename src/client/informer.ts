@@ -18,6 +18,7 @@ import type { KubeObject } from '../machinery/object.js';
 import { isStatusError } from '../machinery/status.js';
 import type { ResourceClient } from './resource-client.js';
 import { Lister, Store, indexers, keyOf, type IndexFunc } from './store.js';
+import { sleep } from './time.js';
 
 export interface EventHandlers<T extends KubeObject = KubeObject> {
   /** `initial` is true for objects of the first list (and for replays to late handlers). */
@@ -35,17 +36,6 @@ export interface InformerOptions<T extends KubeObject> {
   indexers?: Record<string, IndexFunc<T>>;
   /** Told of list and watch failures (the informer retries by itself). */
   onError?: (err: unknown) => void;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve();
-    }, { once: true });
-  });
 }
 
 export class SharedInformer<T extends KubeObject = KubeObject> {

@@ -12,6 +12,7 @@ import type { KubeObject } from '../machinery/object.js';
 import { isStatusError } from '../machinery/status.js';
 import type { Client } from './client.js';
 import type { ResourceClient } from './resource-client.js';
+import { microTime, sleep } from './time.js';
 
 export interface Lease extends KubeObject {
   spec?: {
@@ -41,21 +42,6 @@ export interface LeaderElectionOptions {
 const leases = { group: 'coordination.k8s.io', version: 'v1', resource: 'leases', kind: 'Lease', namespaced: true };
 
 /** metav1.MicroTime: RFC 3339 with microseconds. */
-function microTime(date: Date): string {
-  return date.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve();
-    }, { once: true });
-  });
-}
-
 export class LeaderElector {
   readonly identity: string;
   private readonly leases: ResourceClient<Lease>;

@@ -9,7 +9,7 @@
  *   runtime container events ─────────────────► that pod's worker syncs again
  */
 import type { Client, ResourceClient } from '../client/index.js';
-import { EventRecorder, SharedInformer } from '../client/index.js';
+import { EventRecorder, SharedInformer, microTime, sleep } from '../client/index.js';
 import type { KubeObject } from '../machinery/object.js';
 import { isStatusError } from '../machinery/status.js';
 import { machineAddress, nodeObject, nodeStatus, type NodeIdentity } from './node-status.js';
@@ -40,21 +40,6 @@ export interface AgentOptions {
   statusRefreshMs?: number;
   /** The agent's HTTPS endpoint (logs) with a certificate from the cluster CA; without it, no endpoint. */
   serving?: NodeServerTls & { port?: number };
-}
-
-function microTime(date: Date): string {
-  return date.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve();
-    }, { once: true });
-  });
 }
 
 export class NodeAgent {

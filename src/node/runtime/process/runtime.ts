@@ -15,6 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readdirSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { ContainerConfig, ContainerStatus, PodSandbox, PodSandboxConfig, Runtime } from '../runtime.js';
+import { ContainerEvents } from '../events.js';
 
 export interface ProcessRuntimeOptions {
   /** Where container logs go: `<logDir>/pods/<ns>_<pod>_<uid>/<container>/<n>.log`. */
@@ -93,24 +94,17 @@ class RotatingLog {
   }
 }
 
-export class ProcessRuntime implements Runtime {
+export class ProcessRuntime extends ContainerEvents implements Runtime {
   readonly name = 'process';
   private readonly sandboxes = new Map<string, Sandbox>();
   private readonly containers = new Map<string, Container>();
-  private readonly listeners: ((sandboxId: string, status: ContainerStatus) => void)[] = [];
   /** Attempts per container name per sandbox, for the log file names (0.log, 1.log, …). */
   private readonly attempts = new Map<string, number>();
   /** Set once the agent stops: nothing starts any more. */
   private closed = false;
 
-  constructor(private readonly options: ProcessRuntimeOptions) {}
-
-  onContainerEvent(listener: (sandboxId: string, status: ContainerStatus) => void): void {
-    this.listeners.push(listener);
-  }
-
-  private emit(container: Container): void {
-    for (const listener of this.listeners) listener(container.sandboxId, { ...container.status });
+  constructor(private readonly options: ProcessRuntimeOptions) {
+    super();
   }
 
   async runPodSandbox(config: PodSandboxConfig): Promise<PodSandbox> {
@@ -171,7 +165,7 @@ export class ProcessRuntime implements Runtime {
         reason: 'ContainerCannotRun',
         message: `the process runtime runs a container's command; container "${container.config.name}" (image ${container.config.image}) has none`,
       };
-      this.emit(container);
+      this.emit(container.sandboxId, container.status);
       return;
     }
     mkdirSync(dirname(container.logPath), { recursive: true });
@@ -207,7 +201,7 @@ export class ProcessRuntime implements Runtime {
         container.status = { ...container.status, state: 'exited', finishedAt: new Date(), exitCode, reason, ...(message ? { message } : {}) };
         // The exit is reported once every line of output is in the log file.
         log.end(() => {
-          this.emit(container);
+          this.emit(container.sandboxId, container.status);
           resolve();
         });
       };
@@ -220,7 +214,7 @@ export class ProcessRuntime implements Runtime {
         finish(exitCode, exitCode === 0 ? 'Completed' : 'Error');
       });
     });
-    this.emit(container);
+    this.emit(container.sandboxId, container.status);
   }
 
   async stopContainer(id: string, timeoutSeconds: number): Promise<void> {

@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ContainerConfig, ContainerStatus, PodSandbox, PodSandboxConfig, Runtime } from '../runtime.js';
+import { ContainerEvents } from '../events.js';
 
 export interface SimulatedRuntimeOptions {
   /** How long a finishing container runs (default 1 s). */
@@ -22,21 +23,14 @@ interface Container {
   timer?: NodeJS.Timeout;
 }
 
-export class SimulatedRuntime implements Runtime {
+export class SimulatedRuntime extends ContainerEvents implements Runtime {
   readonly name = 'simulated';
   private readonly sandboxes = new Map<string, PodSandbox>();
   private readonly containers = new Map<string, Container>();
-  private readonly listeners: ((sandboxId: string, status: ContainerStatus) => void)[] = [];
   private nextHost = 2;
 
-  constructor(private readonly options: SimulatedRuntimeOptions = {}) {}
-
-  onContainerEvent(listener: (sandboxId: string, status: ContainerStatus) => void): void {
-    this.listeners.push(listener);
-  }
-
-  private emit(container: Container): void {
-    for (const listener of this.listeners) listener(container.sandboxId, { ...container.status });
+  constructor(private readonly options: SimulatedRuntimeOptions = {}) {
+    super();
   }
 
   async runPodSandbox(config: PodSandboxConfig): Promise<PodSandbox> {
@@ -77,7 +71,7 @@ export class SimulatedRuntime implements Runtime {
     const container = this.containers.get(id);
     if (!container) throw new Error(`container ${id} not found`);
     container.status = { ...container.status, state: 'running', startedAt: new Date() };
-    this.emit(container);
+    this.emit(container.sandboxId, container.status);
     if (container.config.restartPolicy && container.config.restartPolicy !== 'Always') {
       container.timer = setTimeout(() => this.exit(container, 0, 'Completed'), this.options.completeAfterMs ?? 1000);
       container.timer.unref();
@@ -88,7 +82,7 @@ export class SimulatedRuntime implements Runtime {
     if (container.status.state !== 'running') return;
     clearTimeout(container.timer);
     container.status = { ...container.status, state: 'exited', finishedAt: new Date(), exitCode, reason };
-    this.emit(container);
+    this.emit(container.sandboxId, container.status);
   }
 
   async stopContainer(id: string, _timeoutSeconds = 0): Promise<void> {
