@@ -10,6 +10,7 @@ import type { Registry } from '../api/registry.js';
 import type { ResourceType } from '../api/resource.js';
 import type { Store } from '../storage/interface.js';
 import { errors, StatusError } from '../machinery/status.js';
+import { handleJoin, joinPath, type JoinOptions } from './join.js';
 import { anonymousUser, authenticate, clientCertificateAuthenticator, publicPaths, type Authenticator } from './authentication.js';
 import { AdmissionChain, type AdmissionPlugin } from './admission/chain.js';
 import { namespaceLifecycle } from './admission/namespace-lifecycle.js';
@@ -48,6 +49,8 @@ export interface ApiServerOptions {
   log?: (event: Record<string, unknown>) => void;
   /** The client certificate to present to node agents (kubectl logs). */
   nodeClient?: { caPem: string; certPem: string; keyPem: string };
+  /** Lets node agents join with a token (`skiff agent --server … --token …`). */
+  join?: JoinOptions;
 }
 
 export class ApiServer {
@@ -171,6 +174,8 @@ export class ApiServer {
     try {
       const url = new URL(req.url ?? '/', 'https://skiff');
       const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
+      // Joining is how a node gets a certificate, so it cannot require one: the token is its credential.
+      if (path === joinPath) return await handleJoin(req, res, this.options.join);
       let user = await authenticate(req, [clientCertificateAuthenticator, ...(this.options.authenticators ?? [])]);
       if (!user) {
         if (!publicPaths.has(path)) throw errors.unauthorized();

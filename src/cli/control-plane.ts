@@ -3,11 +3,13 @@
  * bootstrap objects and the admin kubeconfig; stops it all on SIGTERM/SIGINT.
  * `skiff up` will add controllers, scheduler and a node agent here (later issues).
  */
-import { mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname, homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ApiServer, ServiceAllocator, bootstrapCluster } from '../apiserver/index.js';
-import { ensureClusterPki, issueServingCertificate } from '../apiserver/pki/index.js';
+import { ensureClusterPki, issueClientCertificate, issueServingCertificate } from '../apiserver/pki/index.js';
+import type { NodeCredentials } from '../apiserver/join.js';
 import { documentRoutes } from '../apiserver/documents.js';
 import { builtinRegistry } from '../api/index.js';
 import { systemPriorityClasses } from '../api/scheduling/index.js';
@@ -34,6 +36,22 @@ export interface ControlPlaneOptions {
   runtime?: 'process' | 'simulated' | 'none';
 }
 
+/** The token agents join with: made on first start, kept in the data dir (readable by its owner only). */
+export function ensureJoinToken(dataDir: string): string {
+  const path = join(dataDir, 'join-token');
+  if (existsSync(path)) return readFileSync(path, 'utf8').trim();
+  const token = randomBytes(24).toString('hex');
+  writeFileSync(path, `${token}\n`, { mode: 0o600 });
+  return token;
+}
+
+/** A joining node's credentials: a client certificate for system:node:<name> and a serving certificate. */
+async function issueNodeCredentials(pki: Awaited<ReturnType<typeof ensureClusterPki>>, name: string, addresses: string[]): Promise<NodeCredentials> {
+  const client = await issueClientCertificate(pki, { commonName: `system:node:${name}`, organizations: ['system:nodes'] });
+  const serving = await issueServingCertificate(pki, name, [name, ...addresses]);
+  return { caPem: pki.caCertPem, certPem: client.certPem, keyPem: client.keyPem, servingCertPem: serving.certPem, servingKeyPem: serving.keyPem };
+}
+
 export function resolveDataDir(flag: string | undefined): string {
   return resolve(flag ?? process.env.SKIFF_DATA_DIR ?? join(homedir(), '.skiff'));
 }
@@ -52,6 +70,7 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<voi
   const allocator = new ServiceAllocator();
   const services = registry.find('', 'v1', 'services')!;
   const serviceHooks = allocator.hooks();
+  const joinToken = ensureJoinToken(dataDir);
   const server: ApiServer = new ApiServer({
     store,
     registry,
@@ -63,6 +82,7 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<voi
     log: (event) => log({ msg: String(event.msg ?? ''), ...event }),
     // kubectl logs: the apiserver reaches node agents with the admin client certificate.
     nodeClient: { caPem: pki.caCertPem, certPem: pki.adminCertPem, keyPem: pki.adminKeyPem },
+    join: { token: joinToken, issue: (name, addresses) => issueNodeCredentials(pki, name, addresses) },
   });
 
   await server.prime();
@@ -88,6 +108,7 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<voi
   log({ component: 'cli', msg: 'ready', url, dataDir, startupMs: elapsed });
   process.stdout.write(`API server ready at ${url} (${elapsed} ms)\n`);
   process.stdout.write(`  export KUBECONFIG=${kubeconfigPath}\n  kubectl get namespaces\n`);
+  process.stdout.write(`Join another machine:\n  skiff agent --server ${url} --token ${joinToken}\n`);
 
   // The controller manager and the scheduler are clients of the apiserver like any other, over HTTPS.
   const credentials = { server: url, caPem: pki.caCertPem, certPem: pki.adminCertPem, keyPem: pki.adminKeyPem };
@@ -199,4 +220,58 @@ export async function runSimulatedNodes(options: { kubeconfig?: string; name: st
       }),
     ),
   );
+}
+
+/**
+ * `skiff agent --server URL --token T`: joins this machine to a cluster as a
+ * node. The first time, the join token buys the node its certificates
+ * (kept in the data dir); afterwards they are reused.
+ */
+export async function runJoinedAgent(options: { server: string; token?: string; name?: string; dataDir?: string; runtime: 'process' | 'simulated'; verbosity: number }): Promise<void> {
+  const log = createLogger(options.verbosity);
+  const dataDir = resolve(options.dataDir ?? join(homedir(), '.skiff-agent'));
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const name = options.name ?? hostname().toLowerCase().replace(/[^a-z0-9.-]/g, '-');
+  const address = machineAddress();
+  const stored = join(dataDir, 'node-credentials.json');
+  let credentials: NodeCredentials;
+  if (existsSync(stored)) {
+    credentials = JSON.parse(readFileSync(stored, 'utf8')) as NodeCredentials;
+  } else {
+    if (!options.token) throw new Error(`no credentials in ${dataDir} yet: --token is needed to join`);
+    // Trust on first use: the join token, not the server's certificate, is what is checked here;
+    // everything afterwards verifies the server against the CA this answer brings.
+    const answer = await fetchJoin(options.server, { token: options.token, nodeName: name, addresses: [address, '127.0.0.1'] });
+    credentials = answer;
+    writeFileSync(stored, JSON.stringify(credentials), { mode: 0o600 });
+  }
+  const stop = new AbortController();
+  process.once('SIGTERM', () => stop.abort());
+  process.once('SIGINT', () => stop.abort());
+  const runtime = options.runtime === 'process' ? new ProcessRuntime({ logDir: join(dataDir, 'logs'), hostIP: address }) : new SimulatedRuntime();
+  process.stdout.write(`node ${name} joining ${options.server} (${runtime.name} runtime)\n`);
+  await runNodeAgent({ server: options.server, caPem: credentials.caPem, certPem: credentials.certPem, keyPem: credentials.keyPem }, stop.signal, {
+    identity: { name, runtime: runtime.name, address },
+    runtime,
+    serving: { certPem: credentials.servingCertPem, keyPem: credentials.servingKeyPem, caPem: credentials.caPem },
+    log: (event) => log({ component: 'agent', msg: String(event.msg ?? ''), ...event }),
+  });
+}
+
+async function fetchJoin(server: string, body: { token: string; nodeName: string; addresses: string[] }): Promise<NodeCredentials> {
+  const { request } = await import('node:https');
+  const payload = JSON.stringify(body);
+  return new Promise((resolvePromise, reject) => {
+    const req = request(`${server}/skiff/v1/join`, { method: 'POST', rejectUnauthorized: false, headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => {
+        if (res.statusCode !== 200) return reject(new Error(`joining ${server} failed (${res.statusCode}): ${(JSON.parse(text || '{}') as { message?: string }).message ?? text}`));
+        resolvePromise(JSON.parse(text) as NodeCredentials);
+      });
+    });
+    req.on('error', reject);
+    req.end(payload);
+  });
 }

@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import { skiffVersion, versionInfo } from '../apiserver/version.js';
 import { selectControllers } from '../controllers/index.js';
-import { runControlPlane, runSimulatedNodes, runStandaloneControllerManager, runStandaloneScheduler } from './control-plane.js';
+import { runControlPlane, runJoinedAgent, runSimulatedNodes, runStandaloneControllerManager, runStandaloneScheduler } from './control-plane.js';
 
 function runtimeFlag(flag: string | undefined): 'process' | 'simulated' | 'none' {
   if (flag === undefined || flag === 'none') return 'none';
@@ -30,6 +30,8 @@ Usage:
                                                                    the built-in controllers alone,
                                                                    against any apiserver
   skiff scheduler [--kubeconfig FILE] [--config FILE] [-v N]       the scheduler alone, against any apiserver
+  skiff agent --server URL --token T [--name N] [--data-dir D] [--runtime process|simulated]
+                                                                   join this machine as a node
   skiff agent --simulate N [--name NAME] [--kubeconfig FILE]       N simulated nodes (no processes run)
   skiff version
 
@@ -110,14 +112,29 @@ async function main(argv: string[]): Promise<number> {
     case 'agent': {
       const { values } = parseArgs({
         args: rest,
-        options: { kubeconfig: { type: 'string' }, simulate: { type: 'string' }, name: { type: 'string' }, v: { type: 'string', short: 'v' } },
+        options: {
+          kubeconfig: { type: 'string' },
+          simulate: { type: 'string' },
+          server: { type: 'string' },
+          token: { type: 'string' },
+          name: { type: 'string' },
+          'data-dir': { type: 'string' },
+          runtime: { type: 'string' },
+          v: { type: 'string', short: 'v' },
+        },
         strict: true,
       });
-      const count = Number(values.simulate);
-      if (values.simulate === undefined || !Number.isInteger(count) || count < 1) {
-        throw new Error('skiff agent needs --simulate N (N ≥ 1) for now: real nodes join once the process runtime lands');
+      const verbosity = Number(values.v ?? 0);
+      if (values.simulate !== undefined) {
+        const count = Number(values.simulate);
+        if (!Number.isInteger(count) || count < 1) throw new Error('--simulate needs a number of nodes (1 or more)');
+        await runSimulatedNodes({ kubeconfig: values.kubeconfig, name: values.name ?? 'sim', count, verbosity });
+        return 0;
       }
-      await runSimulatedNodes({ kubeconfig: values.kubeconfig, name: values.name ?? 'sim', count, verbosity: Number(values.v ?? 0) });
+      if (!values.server) throw new Error('skiff agent needs --server URL (and --token T the first time), or --simulate N');
+      const runtime = runtimeFlag(values.runtime ?? 'process');
+      if (runtime === 'none') throw new Error('skiff agent needs a runtime: process or simulated');
+      await runJoinedAgent({ server: values.server, token: values.token, name: values.name, dataDir: values['data-dir'], runtime, verbosity });
       return 0;
     }
     case 'version':
