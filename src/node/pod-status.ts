@@ -18,6 +18,8 @@ export interface ContainerRecord {
   /** Waiting reason when not running: ContainerCreating, PodInitializing, CrashLoopBackOff … */
   waitingReason?: string;
   waitingMessage?: string;
+  /** A restartable init container (sidecar). */
+  sidecar?: boolean;
   /** Probes' verdicts, when the container has probes: readiness, and whether its startup probe passed. */
   ready?: boolean;
   started?: boolean;
@@ -91,8 +93,12 @@ export function podPhase(pod: AgentPod, view: PodRuntimeView): string {
   let failedInit = 0;
   for (const record of view.init) {
     const { state, last } = shown(record);
-    if (state === 'running') pendingInit++;
-    else if (state === 'terminated') {
+    // A running sidecar (restartable init container) no longer holds initialization up.
+    if (state === 'running') {
+      if (!record.sidecar) pendingInit++;
+    } else if (record.sidecar) {
+      if (!record.current) pendingInit++;
+    } else if (state === 'terminated') {
       if ((record.current!.exitCode ?? 0) !== 0) failedInit++;
     } else if (last?.state === 'exited') {
       if ((last.exitCode ?? 0) !== 0) failedInit++;

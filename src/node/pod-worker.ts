@@ -19,6 +19,7 @@ import type { ContainerStatus, PodSandbox, Runtime } from './runtime/runtime.js'
 import type { AgentContainer, AgentPod } from './types.js';
 import { containerEnv, EnvError, expandCommand, type EnvContainer, type EnvPod, type EnvSources } from './env.js';
 import { ProbeWorker, type Probe, type ProbeTarget } from './probes.js';
+import { runHook } from './hooks.js';
 
 const initialBackoffMs = 10_000;
 const maxBackoffMs = 300_000;
@@ -51,6 +52,11 @@ interface Slot {
   env: Record<string, string>;
 }
 
+/** A restartable init container: started in order, then kept running beside the app containers. */
+function isSidecar(container: AgentContainer): boolean {
+  return container.restartPolicy === 'Always';
+}
+
 export class PodWorker {
   private pod: AgentPod;
   private sandbox: PodSandbox | undefined;
@@ -71,7 +77,15 @@ export class PodWorker {
   ) {
     this.pod = pod;
     this.startTime = context.now();
-    const slot = (spec: AgentContainer): Slot => ({ spec, record: { name: spec.name, image: spec.image ?? '', restartCount: 0 }, backoffMs: 0, restartAt: 0, waitMs: 0, probes: [], env: {} });
+    const slot = (spec: AgentContainer): Slot => ({
+      spec,
+      record: { name: spec.name, image: spec.image ?? '', restartCount: 0, ...(isSidecar(spec) ? { sidecar: true } : {}) },
+      backoffMs: 0,
+      restartAt: 0,
+      waitMs: 0,
+      probes: [],
+      env: {},
+    });
     this.init = (pod.spec?.initContainers ?? []).map(slot);
     this.app = (pod.spec?.containers ?? []).map(slot);
   }
@@ -152,7 +166,7 @@ export class PodWorker {
       startTime: this.startTime,
       init: this.init.map((s) => s.record),
       containers: this.app.map((s) => s.record),
-      initDone: this.init.every((s) => s.record.current?.state === 'exited' && s.record.current.exitCode === 0),
+      initDone: this.init.every((s) => (isSidecar(s.spec) ? s.record.current !== undefined : s.record.current?.state === 'exited' && s.record.current.exitCode === 0)),
     };
   }
 
@@ -206,7 +220,18 @@ export class PodWorker {
     slot.record.waitingReason = undefined;
     slot.record.waitingMessage = undefined;
     slot.env = env;
-    if (!this.init.includes(slot)) this.startProbes(slot);
+    const postStart = spec.lifecycle?.postStart;
+    if (postStart) {
+      // The hook runs before anything else of the pod moves on; failing it kills the container.
+      const failure = await runHook(postStart, this.probeTarget(slot), this.pod.spec?.terminationGracePeriodSeconds ?? 30);
+      if (failure !== undefined) {
+        this.event('Warning', 'FailedPostStartHook', 'PostStartHook failed');
+        await runtime.stopContainer(id, 0);
+        slot.record.current = (await runtime.containerStatus(id)) ?? slot.record.current;
+        return;
+      }
+    }
+    if (!this.init.includes(slot) || isSidecar(spec)) this.startProbes(slot);
   }
 
   /** What probes of a container reach: the pod's IP, its environment, its named ports. */
@@ -284,6 +309,7 @@ export class PodWorker {
   /** Whether an exited container should run again, by the pod's restart policy. */
   private shouldRestart(status: ContainerStatus, isInit: boolean): boolean {
     const policy = this.pod.spec?.restartPolicy ?? 'Always';
+    if (isInit && status.exitCode === 0) return false;
     if (isInit) return status.exitCode !== 0 && policy !== 'Never';
     return policy === 'Always' || (policy === 'OnFailure' && status.exitCode !== 0);
   }
@@ -347,11 +373,17 @@ export class PodWorker {
     }
     await this.refresh();
 
-    // Init containers, in order, each to success.
+    // Init containers, in order, each to success — except sidecars (restartPolicy Always),
+    // which start and keep running beside everything after them.
     let initFailed = false;
     let initDone = true;
     for (const slot of this.init) {
       const current = slot.record.current;
+      if (isSidecar(slot.spec)) {
+        if (!current) await this.start(slot);
+        else if (current.state === 'exited') await this.restartWithBackoff(slot);
+        continue;
+      }
       if (current?.state === 'exited' && current.exitCode === 0) continue;
       initDone = false;
       if (!current) {
@@ -373,10 +405,16 @@ export class PodWorker {
       for (const slot of this.app) if (!slot.record.current) slot.record.waitingReason = 'PodInitializing';
     }
 
-    const status = podStatus(pod, this.view(), runtime.name, this.context.now());
+    let status = podStatus(pod, this.view(), runtime.name, this.context.now());
     if (status.phase === 'Succeeded' || status.phase === 'Failed' || initFailed) {
       this.finished = true;
-      if (this.sandbox) await runtime.stopPodSandbox(this.sandbox.id);
+      for (const slot of [...this.app, ...this.init]) this.stopProbes(slot);
+      if (this.sandbox) {
+        // Sidecars still running stop with the pod; the status then shows them terminated.
+        await runtime.stopPodSandbox(this.sandbox.id);
+        await this.refresh();
+        status = { ...podStatus(pod, this.view(), runtime.name, this.context.now()), phase: status.phase };
+      }
     }
     await this.writeStatus(status);
   }
@@ -417,7 +455,14 @@ export class PodWorker {
       const id = slot.record.current?.id;
       if (id && slot.record.current?.state === 'running') {
         this.event('Normal', 'Killing', `Stopping container ${slot.spec.name}`);
-        await runtime.stopContainer(id, grace);
+        const started = Date.now();
+        const preStop = slot.spec.lifecycle?.preStop;
+        if (preStop) {
+          const failure = await runHook(preStop, this.probeTarget(slot), grace);
+          if (failure !== undefined) this.event('Warning', 'FailedPreStopHook', `PreStopHook failed: ${failure}`);
+        }
+        // The hook's time counts against the grace period.
+        await runtime.stopContainer(id, Math.max(0, grace - (Date.now() - started) / 1000));
         slot.record.current = (await runtime.containerStatus(id)) ?? slot.record.current;
       }
     }

@@ -1,6 +1,7 @@
 /** The parts of a Pod the node agent reads. */
 import type { KubeObject } from '../machinery/object.js';
 import type { Probe } from './probes.js';
+import type { LifecycleHandler } from './hooks.js';
 
 export interface AgentContainer {
   name: string;
@@ -14,6 +15,7 @@ export interface AgentContainer {
   livenessProbe?: Probe;
   readinessProbe?: Probe;
   startupProbe?: Probe;
+  lifecycle?: { postStart?: LifecycleHandler; preStop?: LifecycleHandler };
 }
 
 export interface AgentPod extends KubeObject {

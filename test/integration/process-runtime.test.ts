@@ -5,7 +5,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestServer, type TestServer } from '../../src/apiserver/testing.js';
@@ -158,6 +158,43 @@ describe('node agent (process runtime)', () => {
     const restarted = await eventually(() => pods().get('default', 'flaky'), (p) => (container(p)?.restartCount ?? 0) >= 1, 'restarted after failing liveness', 20_000);
     assert.ok((container(restarted)?.lastState.terminated?.exitCode ?? 0) > 128, 'the old attempt was killed by a signal');
     await pods().delete('default', 'flaky');
+  });
+
+  it('init containers run in order before the app; a sidecar keeps running beside it and stops with the pod', async () => {
+    await pods().create({
+      metadata: { name: 'with-init', namespace: 'default' },
+      spec: {
+        restartPolicy: 'Never',
+        initContainers: [
+          { name: 'setup', image: 'busybox', command: ['sh', '-c', 'echo setup done'] },
+          { name: 'sidecar', image: 'busybox', restartPolicy: 'Always', command: ['sleep', '60'] },
+        ],
+        containers: [{ name: 'main', image: 'busybox', command: ['sh', '-c', 'sleep 0.5; echo main done'] }],
+      },
+    });
+    const done = await eventually(() => pods().get('default', 'with-init'), (p) => p.status?.phase === 'Succeeded', 'Succeeded with a sidecar', 20_000);
+    const inits = (done.status as { initContainerStatuses: (ContainerStatus & { name: string })[] }).initContainerStatuses;
+    assert.equal(inits.find((c) => c.name === 'setup')?.state.terminated?.reason, 'Completed');
+    assert.ok(inits.find((c) => c.name === 'sidecar')?.state.terminated, 'the sidecar was stopped once the app finished');
+    const logs = await api.request('GET', '/api/v1/namespaces/default/pods/with-init/log?container=main');
+    assert.equal(logs.body, 'main done\n');
+  });
+
+  it('postStart runs after the start; preStop runs before the stop', async () => {
+    const started = join(logDir, `post-start-${Date.now()}`);
+    const stopped = join(logDir, `pre-stop-${Date.now()}`);
+    await pods().create({
+      metadata: { name: 'hooked', namespace: 'default' },
+      spec: {
+        terminationGracePeriodSeconds: 5,
+        containers: [{ name: 'main', image: 'busybox', command: ['sleep', '60'], lifecycle: { postStart: { exec: { command: ['touch', started] } }, preStop: { exec: { command: ['touch', stopped] } } } }],
+      },
+    });
+    await eventually(() => pods().get('default', 'hooked'), (p) => p.status?.phase === 'Running', 'Running');
+    assert.ok(existsSync(started), 'postStart ran');
+    await pods().delete('default', 'hooked');
+    await eventually(() => pods().find('default', 'hooked'), (p) => p === undefined, 'gone');
+    assert.ok(existsSync(stopped), 'preStop ran');
   });
 
   it('deleting a pod stops its process (SIGTERM) and the pod goes', async () => {
