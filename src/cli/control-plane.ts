@@ -129,7 +129,7 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<voi
     const serving = await issueServingCertificate(pki, name, [name, address, '127.0.0.1', 'localhost']);
     running.push(
       runNodeAgent(credentials, components.signal, {
-        identity: { name, runtime: runtime.name, address },
+        identity: { name, runtime: runtime.name, address, dataDir },
         runtime,
         serving: { certPem: serving.certPem, keyPem: serving.keyPem, caPem: pki.caCertPem },
         log: (event) => log({ component: 'agent', msg: String(event.msg ?? ''), ...event }),
@@ -251,7 +251,7 @@ export async function runJoinedAgent(options: { server: string; token?: string; 
   const runtime = options.runtime === 'process' ? new ProcessRuntime({ logDir: join(dataDir, 'logs'), hostIP: address }) : new SimulatedRuntime();
   process.stdout.write(`node ${name} joining ${options.server} (${runtime.name} runtime)\n`);
   await runNodeAgent({ server: options.server, caPem: credentials.caPem, certPem: credentials.certPem, keyPem: credentials.keyPem }, stop.signal, {
-    identity: { name, runtime: runtime.name, address },
+    identity: { name, runtime: runtime.name, address, dataDir },
     runtime,
     serving: { certPem: credentials.servingCertPem, keyPem: credentials.servingKeyPem, caPem: credentials.caPem },
     log: (event) => log({ component: 'agent', msg: String(event.msg ?? ''), ...event }),

@@ -12,7 +12,7 @@ import type { Client, ResourceClient } from '../client/index.js';
 import { EventRecorder, SharedInformer, microTime, sleep } from '../client/index.js';
 import type { KubeObject } from '../machinery/object.js';
 import { isStatusError } from '../machinery/status.js';
-import { machineAddress, nodeObject, nodeStatus, type NodeIdentity } from './node-status.js';
+import { machineAddress, machinePressure, nodeObject, nodeStatus, type NodeIdentity, type Pressure } from './node-status.js';
 import { PodWorker } from './pod-worker.js';
 import type { Runtime } from './runtime/runtime.js';
 import { startNodeServer, type NodeServer, type NodeServerTls } from './server.js';
@@ -58,6 +58,7 @@ export class NodeAgent {
     services: async (namespace) => (await this.client.resource(servicesResource).list(namespace)).items as Awaited<ReturnType<EnvSources['services']>>,
   };
   private endpointPort = 0;
+  private pressure: Pressure = { memory: false, disk: false, pid: false };
   private readonly recorder: EventRecorder;
 
   constructor(
@@ -98,7 +99,8 @@ export class NodeAgent {
 
   private async postStatus(): Promise<void> {
     const previous = (this.node?.status as { conditions?: { type: string; status: string; lastTransitionTime?: string }[] } | undefined) ?? undefined;
-    const status = nodeStatus({ ...this.options.identity, address: this.hostIP }, this.now(), previous);
+    this.pressure = this.options.runtime.name === 'process' ? machinePressure(this.options.identity.dataDir) : this.pressure;
+    const status = nodeStatus({ ...this.options.identity, address: this.hostIP }, this.now(), previous, this.pressure);
     status.daemonEndpoints = { kubeletEndpoint: { Port: this.endpointPort } };
     this.node = await this.nodes.patch(undefined, this.name, { status }, 'merge', { subresource: 'status' });
   }
@@ -199,7 +201,10 @@ export class NodeAgent {
       if (signal.aborted) break;
       try {
         await this.renewLease();
-        if (this.now().getTime() - lastStatus >= statusEvery) {
+        // A change of pressure is reported at once, not at the next periodic refresh.
+        const pressure = this.options.runtime.name === 'process' ? machinePressure(this.options.identity.dataDir) : this.pressure;
+        const changed = pressure.memory !== this.pressure.memory || pressure.disk !== this.pressure.disk || pressure.pid !== this.pressure.pid;
+        if (changed || this.now().getTime() - lastStatus >= statusEvery) {
           await this.postStatus();
           lastStatus = this.now().getTime();
         }

@@ -4,12 +4,15 @@
  * upstream's kubelet keeps (Ready, MemoryPressure, DiskPressure,
  * PIDPressure).
  */
+import { readdirSync, readFileSync, statfsSync } from 'node:fs';
 import os from 'node:os';
 import type { KubeObject } from '../machinery/object.js';
 
 export interface NodeIdentity {
   name: string;
   runtime: string;
+  /** A directory on the node's main disk, for DiskPressure (machine nodes only). */
+  dataDir?: string;
   /** Resources to announce instead of the machine's (simulated nodes). */
   capacity?: Record<string, string>;
   labels?: Record<string, string>;
@@ -61,8 +64,46 @@ export function nodeObject(identity: NodeIdentity): KubeObject {
   };
 }
 
+export interface Pressure {
+  memory: boolean;
+  disk: boolean;
+  pid: boolean;
+}
+
+/**
+ * The machine's pressure, by upstream's default eviction thresholds:
+ * memory.available < 100Mi, nodefs.available < 10 %, and fewer than 10 % of
+ * process ids left.
+ */
+export function machinePressure(dataDir: string | undefined): Pressure {
+  const memory = os.freemem() < 100 * 1024 * 1024;
+  let disk = false;
+  if (dataDir) {
+    try {
+      const fs = statfsSync(dataDir);
+      disk = fs.bavail / fs.blocks < 0.1;
+    } catch {
+      disk = false;
+    }
+  }
+  let pid = false;
+  try {
+    const max = Number(readFileSync('/proc/sys/kernel/pid_max', 'utf8').trim());
+    const used = readdirSync('/proc').filter((entry) => /^\d+$/.test(entry)).length;
+    pid = max > 0 && (max - used) / max < 0.1;
+  } catch {
+    pid = false;
+  }
+  return { memory, disk, pid };
+}
+
 /** The node's status as the agent reports it now. */
-export function nodeStatus(identity: NodeIdentity, now: Date, previous?: { conditions?: { type: string; status: string; lastTransitionTime?: string }[] }): Record<string, unknown> {
+export function nodeStatus(
+  identity: NodeIdentity,
+  now: Date,
+  previous?: { conditions?: { type: string; status: string; lastTransitionTime?: string }[] },
+  pressure: Pressure = { memory: false, disk: false, pid: false },
+): Record<string, unknown> {
   const capacity = identity.capacity ?? machineCapacity();
   const stamp = timestamp(now);
   const condition = (type: string, status: string, reason: string, message: string) => {
@@ -73,9 +114,15 @@ export function nodeStatus(identity: NodeIdentity, now: Date, previous?: { condi
     capacity,
     allocatable: capacity,
     conditions: [
-      condition('MemoryPressure', 'False', 'KubeletHasSufficientMemory', 'kubelet has sufficient memory available'),
-      condition('DiskPressure', 'False', 'KubeletHasNoDiskPressure', 'kubelet has no disk pressure'),
-      condition('PIDPressure', 'False', 'KubeletHasSufficientPID', 'kubelet has sufficient PID available'),
+      pressure.memory
+        ? condition('MemoryPressure', 'True', 'KubeletHasInsufficientMemory', 'kubelet has insufficient memory available')
+        : condition('MemoryPressure', 'False', 'KubeletHasSufficientMemory', 'kubelet has sufficient memory available'),
+      pressure.disk
+        ? condition('DiskPressure', 'True', 'KubeletHasDiskPressure', 'kubelet has disk pressure')
+        : condition('DiskPressure', 'False', 'KubeletHasNoDiskPressure', 'kubelet has no disk pressure'),
+      pressure.pid
+        ? condition('PIDPressure', 'True', 'KubeletHasInsufficientPID', 'kubelet has insufficient PID available')
+        : condition('PIDPressure', 'False', 'KubeletHasSufficientPID', 'kubelet has sufficient PID available'),
       condition('Ready', 'True', 'KubeletReady', 'kubelet is posting ready status'),
     ],
     addresses: [

@@ -63,10 +63,20 @@ function wantedTaints(node: Node): { key: string; effect: string }[] {
   const key = ready?.status === 'False' ? notReadyTaintKey : ready?.status === 'Unknown' ? unreachableTaintKey : undefined;
   if (key) out.push({ key, effect: 'NoSchedule' }, { key, effect: 'NoExecute' });
   if (node.spec?.unschedulable) out.push({ key: unschedulableTaintKey, effect: 'NoSchedule' });
+  // TaintNodesByCondition: pressure keeps new pods away.
+  for (const [type, key] of pressureTaints) {
+    if (node.status?.conditions?.some((c) => c.type === type && c.status === 'True')) out.push({ key, effect: 'NoSchedule' });
+  }
   return out;
 }
 
-const managedKeys = new Set([notReadyTaintKey, unreachableTaintKey, unschedulableTaintKey]);
+const pressureTaints: [string, string][] = [
+  ['MemoryPressure', 'node.kubernetes.io/memory-pressure'],
+  ['DiskPressure', 'node.kubernetes.io/disk-pressure'],
+  ['PIDPressure', 'node.kubernetes.io/pid-pressure'],
+];
+
+const managedKeys = new Set([notReadyTaintKey, unreachableTaintKey, unschedulableTaintKey, ...pressureTaints.map(([, key]) => key)]);
 
 /** The node's taints with the managed ones brought in line; existing ones keep their timeAdded. */
 export function reconcileTaints(node: Node, now: Date): Taint[] {

@@ -27,3 +27,11 @@ test('taints follow the Ready condition and spec.unschedulable, keeping timeAdde
   assert.equal(kept.find((t) => t.effect === 'NoExecute')?.timeAdded, unreachable.timeAdded);
   assert.deepEqual(keys(reconcileTaints(node('True', [unreachable], true), now)), ['node.kubernetes.io/unschedulable:NoSchedule']);
 });
+
+test('pressure conditions bring their NoSchedule taints, and take them away', () => {
+  const node = (conditions: { type: string; status: string }[]) => ({ metadata: { name: 'n' }, spec: {}, status: { conditions } });
+  const tainted = reconcileTaints(node([{ type: 'Ready', status: 'True' }, { type: 'MemoryPressure', status: 'True' }, { type: 'DiskPressure', status: 'False' }]), now);
+  assert.deepEqual(tainted.map((t) => `${t.key}:${t.effect}`), ['node.kubernetes.io/memory-pressure:NoSchedule']);
+  const relieved = reconcileTaints({ ...node([{ type: 'Ready', status: 'True' }, { type: 'MemoryPressure', status: 'False' }]), spec: { taints: tainted } }, now);
+  assert.deepEqual(relieved, []);
+});
