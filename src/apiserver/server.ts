@@ -11,6 +11,7 @@ import type { ResourceType } from '../api/resource.js';
 import type { Store } from '../storage/interface.js';
 import { errors, StatusError } from '../machinery/status.js';
 import { handleJoin, joinPath, type JoinOptions } from './join.js';
+import { handleExecUpgrade } from './handlers/exec.js';
 import { anonymousUser, authenticate, clientCertificateAuthenticator, publicPaths, type Authenticator } from './authentication.js';
 import { AdmissionChain, type AdmissionPlugin } from './admission/chain.js';
 import { namespaceLifecycle } from './admission/namespace-lifecycle.js';
@@ -128,6 +129,14 @@ export class ApiServer {
       { cert: tls.certPem, key: tls.keyPem, ca: tls.caPem, requestCert: true, rejectUnauthorized: false },
       (req, res) => void this.handle(req, res),
     );
+    // Streaming subresources (kubectl exec) arrive as WebSocket upgrades.
+    this.server.on('upgrade', (req, socket, head) => {
+      handleExecUpgrade(req, socket, head, this.context)
+        .then((handled) => {
+          if (!handled) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+        })
+        .catch(() => socket.destroy());
+    });
     this.server.keepAliveTimeout = 65_000;
     this.server.headersTimeout = 70_000;
     await new Promise<void>((resolve, reject) => {

@@ -102,6 +102,14 @@ export class PodWorker {
     return { path: attempt?.logPath, running: () => !previous && slot.record.current?.id === attempt?.id && slot.record.current?.state === 'running' };
   }
 
+  /** What exec in a container needs: its environment — or why it cannot run there. */
+  execTarget(container: string): { env: Record<string, string>; error?: string } | undefined {
+    const slot = [...this.app, ...this.init].find((s) => s.spec.name === container);
+    if (!slot || slot.record.current?.state !== 'running') return undefined;
+    if (this.context.runtime.name !== 'process') return { env: {}, error: `the ${this.context.runtime.name} runtime cannot run commands` };
+    return { env: slot.env };
+  }
+
   get podObject(): AgentPod {
     return this.pod;
   }

@@ -6,6 +6,8 @@
  *   GET /containerLogs/<namespace>/<pod>/<container>?follow&timestamps&tailLines&sinceSeconds&sinceTime&limitBytes&previous
  */
 import https from 'node:https';
+import { WebSocketServer } from 'ws';
+import { execProtocols, exitStatus, runExec } from './exec.js';
 import type { AddressInfo } from 'node:net';
 import { streamLog } from './logs.js';
 import type { PodWorker } from './pod-worker.js';
@@ -56,6 +58,36 @@ export async function startNodeServer(tls: NodeServerTls, address: string, port:
     )
       .catch(() => {})
       .finally(() => res.end());
+  });
+  // exec arrives as a WebSocket upgrade: /exec/<namespace>/<pod>/<container>?command=…&stdin=…
+  const sockets = new WebSocketServer({
+    noServer: true,
+    handleProtocols: (offered) => execProtocols.find((p) => offered.has(p)) ?? false,
+  });
+  server.on('upgrade', (req, socket, head) => {
+    const url = new URL(req.url ?? '/', 'https://node');
+    const match = /^\/exec\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(url.pathname);
+    if (!match) {
+      socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
+      return;
+    }
+    const [namespace, pod, container] = match.slice(1).map(decodeURIComponent);
+    const worker = [...workers()].find((w) => w.podKey === `${namespace}/${pod}`);
+    const target = worker?.execTarget(container);
+    sockets.handleUpgrade(req, socket, head, (ws) => {
+      const command = url.searchParams.getAll('command');
+      if (!target) {
+        ws.send(Buffer.concat([Buffer.from([3]), Buffer.from(JSON.stringify(exitStatus(command, null, `container ${container} is not running in pod ${pod}`)))]));
+        ws.close(1000);
+        return;
+      }
+      if (target.error) {
+        ws.send(Buffer.concat([Buffer.from([3]), Buffer.from(JSON.stringify(exitStatus(command, null, target.error)))]));
+        ws.close(1000);
+        return;
+      }
+      runExec(ws, command, target.env, url.searchParams.get('stdin') === 'true');
+    });
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

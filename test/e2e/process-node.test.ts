@@ -74,4 +74,16 @@ describe('skiff up --runtime process', () => {
       await follow.stop();
     }
   });
+
+  test('kubectl exec runs a command beside the container: output, stdin, exit code', async () => {
+    await cluster.kubectl(['run', 'box', '--image=busybox', '--command', '--', 'sleep', '60']);
+    await cluster.kubectl(['wait', '--for=condition=Ready', 'pod/box', '--timeout=30s']);
+    const hello = await cluster.kubectl(['exec', 'box', '--', 'sh', '-c', 'echo hello from exec']);
+    assert.equal(hello.stdout, 'hello from exec\n');
+    const piped = await cluster.kubectl(['exec', '-i', 'box', '--', 'cat'], { input: 'piped input\n' });
+    assert.equal(piped.stdout, 'piped input\n');
+    const failed = await cluster.kubectl(['exec', 'box', '--', 'sh', '-c', 'exit 3'], { allowFailure: true });
+    assert.equal(failed.code, 3);
+    assert.match(failed.stderr, /command terminated with exit code 3/);
+  });
 });

@@ -1,0 +1,90 @@
+/**
+ * `pods/<name>/exec` (kubectl exec): a WebSocket upgrade the apiserver
+ * passes through to the pod's node agent, as upstream proxies it to the
+ * kubelet. The client's subprotocols (`v5.channel.k8s.io`, …) are offered
+ * to the agent; once the agent accepts, the client's handshake completes
+ * with the same protocol and messages flow both ways unchanged.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocket, WebSocketServer } from 'ws';
+import { clientCertificateAuthenticator } from '../authentication.js';
+import type { ServerContext } from '../context.js';
+
+const passedOn = ['command', 'stdin', 'stdout', 'stderr', 'tty'];
+
+function refuse(socket: Duplex, code: number, reason: string, message: string): void {
+  const body = JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code });
+  const text = { 400: 'Bad Request', 401: 'Unauthorized', 404: 'Not Found', 500: 'Internal Server Error' }[code] ?? 'Error';
+  socket.end(`HTTP/1.1 ${code} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+}
+
+interface ExecPod {
+  spec?: { nodeName?: string; containers?: { name: string }[] };
+}
+
+/** Handles an upgrade request; answers false when it is not an exec request (the caller refuses it). */
+export async function handleExecUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, server: ServerContext): Promise<boolean> {
+  const url = new URL(req.url ?? '/', 'https://skiff');
+  const match = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/exec$/.exec(url.pathname);
+  if (!match) return false;
+  if (!(await clientCertificateAuthenticator(req))) {
+    refuse(socket, 401, 'Unauthorized', 'Unauthorized');
+    return true;
+  }
+  const [namespace, name] = match.slice(1).map(decodeURIComponent);
+  const pods = server.registry.find('', 'v1', 'pods')!;
+  const nodes = server.registry.find('', 'v1', 'nodes')!;
+  const pod = (await server.storageFor(pods).get(namespace, name).then((r) => r.object, () => undefined)) as ExecPod | undefined;
+  if (!pod) {
+    refuse(socket, 404, 'NotFound', `pods "${name}" not found`);
+    return true;
+  }
+  const containers = (pod.spec?.containers ?? []).map((c) => c.name);
+  const container = url.searchParams.get('container') ?? (containers.length === 1 ? containers[0] : undefined);
+  if (!container) {
+    refuse(socket, 400, 'BadRequest', `a container name must be specified for pod ${name}, choose one of: [${containers.join(' ')}]`);
+    return true;
+  }
+  const nodeName = pod.spec?.nodeName;
+  const node = nodeName
+    ? ((await server.storageFor(nodes).get(undefined, nodeName).then((r) => r.object, () => undefined)) as
+        | { status?: { addresses?: { type: string; address: string }[]; daemonEndpoints?: { kubeletEndpoint?: { Port?: number } } } }
+        | undefined)
+    : undefined;
+  const address = node?.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
+  const port = node?.status?.daemonEndpoints?.kubeletEndpoint?.Port;
+  const credentials = server.nodeClient;
+  if (!address || !port || !credentials) {
+    refuse(socket, 400, 'BadRequest', `pod ${name} is not running on a node that accepts exec`);
+    return true;
+  }
+  const query = new URLSearchParams();
+  for (const key of passedOn) for (const value of url.searchParams.getAll(key)) query.append(key, value);
+  const protocols = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim()).filter(Boolean);
+  const agent = new WebSocket(`wss://${address}:${port}/exec/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}/${encodeURIComponent(container)}?${query}`, protocols, {
+    ca: credentials.caPem,
+    cert: credentials.certPem,
+    key: credentials.keyPem,
+    // The agent's certificate is checked against the cluster CA; node names are not in it as the address is.
+    // (Node's TLS wants undefined for "fine"; ws's types say boolean.)
+    checkServerIdentity: (() => undefined) as unknown as () => boolean,
+  });
+  agent.on('error', (err) => {
+    if (socket.writable) refuse(socket, 500, 'InternalError', `reaching the node ${nodeName}: ${err.message}`);
+  });
+  agent.on('open', () => {
+    // Complete the client's handshake with the protocol the agent chose.
+    const chosen = agent.protocol;
+    const clients = new WebSocketServer({ noServer: true, handleProtocols: (offered) => (offered.has(chosen) ? chosen : false) });
+    clients.handleUpgrade(req, socket, head, (client) => {
+      agent.on('message', (data, isBinary) => client.send(data, { binary: isBinary }));
+      client.on('message', (data, isBinary) => {
+        if (agent.readyState === agent.OPEN) agent.send(data, { binary: isBinary });
+      });
+      agent.on('close', () => client.close(1000));
+      client.on('close', () => agent.close());
+    });
+  });
+  return true;
+}
