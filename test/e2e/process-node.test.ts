@@ -5,7 +5,10 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startCluster, waitFor, type Cluster } from './harness.js';
 
 function freePort(): Promise<number> {
@@ -85,5 +88,17 @@ describe('skiff up --runtime process', () => {
     const failed = await cluster.kubectl(['exec', 'box', '--', 'sh', '-c', 'exit 3'], { allowFailure: true });
     assert.equal(failed.code, 3);
     assert.match(failed.stderr, /command terminated with exit code 3/);
+
+    // kubectl cp is tar over exec: with the process runtime the files are the node's.
+    const dir = mkdtempSync(join(tmpdir(), 'skiff-cp-'));
+    try {
+      writeFileSync(join(dir, 'in.txt'), 'copied content\n');
+      await cluster.kubectl(['cp', join(dir, 'in.txt'), `box:${join(dir, 'there.txt')}`]);
+      assert.equal(readFileSync(join(dir, 'there.txt'), 'utf8'), 'copied content\n');
+      await cluster.kubectl(['cp', `box:${join(dir, 'there.txt')}`, join(dir, 'back.txt')]);
+      assert.equal(readFileSync(join(dir, 'back.txt'), 'utf8'), 'copied content\n');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
