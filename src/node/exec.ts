@@ -8,6 +8,7 @@
  */
 import { spawn } from 'node:child_process';
 import type { WebSocket } from 'ws';
+import type { AttachedContainer } from './runtime/runtime.js';
 
 export const execProtocols = ['v5.channel.k8s.io', 'v4.channel.k8s.io'];
 
@@ -62,4 +63,24 @@ export function runExec(socket: WebSocket, command: string[], env: Record<string
     send(socket, errorChannel, JSON.stringify(exitStatus(command, code, failure)));
     socket.close(1000);
   });
+}
+
+/** kubectl attach: the container's own stdio on the socket until it exits or the client leaves. */
+export function runAttach(socket: WebSocket, attached: AttachedContainer, wantStdin: boolean): void {
+  socket.on('message', (message: Buffer) => {
+    const data = Buffer.isBuffer(message) ? message : Buffer.from(message as ArrayBuffer);
+    if (!data.length || !wantStdin) return;
+    if (data[0] === stdinChannel) attached.writeStdin?.(data.subarray(1));
+    else if (data[0] === closeChannel && data[1] === stdinChannel) attached.closeStdin?.();
+  });
+  socket.on('close', () => attached.detach());
+  void attached.exited.then((code) => {
+    send(socket, errorChannel, JSON.stringify(exitStatus(['attach'], code === 0 ? 0 : code)));
+    socket.close(1000);
+  });
+}
+
+/** The output callback that writes a container's streams on the socket's channels. */
+export function attachOutput(socket: WebSocket): (stream: 'stdout' | 'stderr', data: Buffer) => void {
+  return (stream, data) => send(socket, stream === 'stdout' ? stdoutChannel : stderrChannel, data);
 }

@@ -110,6 +110,13 @@ export class PodWorker {
     return { env: slot.env };
   }
 
+  /** Attaches to a running container's stdio (kubectl attach); undefined when it is not running or the runtime cannot. */
+  attach(container: string, output: (stream: 'stdout' | 'stderr', data: Buffer) => void): ReturnType<NonNullable<Runtime['attach']>> {
+    const slot = [...this.app, ...this.init].find((s) => s.spec.name === container);
+    const id = slot?.record.current?.state === 'running' ? slot.record.current.id : undefined;
+    return id ? this.context.runtime.attach?.(id, output) : undefined;
+  }
+
   get podObject(): AgentPod {
     return this.pod;
   }
@@ -220,6 +227,7 @@ export class PodWorker {
       env,
       workingDir: spec.workingDir,
       restartPolicy: this.pod.spec?.restartPolicy ?? 'Always',
+      stdin: spec.stdin,
     });
     this.event('Normal', 'Created', `Created container: ${spec.name}`);
     await runtime.startContainer(id);

@@ -7,7 +7,7 @@
  */
 import https from 'node:https';
 import { WebSocketServer } from 'ws';
-import { execProtocols, exitStatus, runExec } from './exec.js';
+import { attachOutput, execProtocols, exitStatus, runAttach, runExec } from './exec.js';
 import type { AddressInfo } from 'node:net';
 import { streamLog } from './logs.js';
 import type { PodWorker } from './pod-worker.js';
@@ -66,15 +66,25 @@ export async function startNodeServer(tls: NodeServerTls, address: string, port:
   });
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'https://node');
-    const match = /^\/exec\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(url.pathname);
+    const match = /^\/(exec|attach)\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(url.pathname);
     if (!match) {
       socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
       return;
     }
-    const [namespace, pod, container] = match.slice(1).map(decodeURIComponent);
+    const [verb, namespace, pod, container] = [match[1], ...match.slice(2).map(decodeURIComponent)];
     const worker = [...workers()].find((w) => w.podKey === `${namespace}/${pod}`);
     const target = worker?.execTarget(container);
     sockets.handleUpgrade(req, socket, head, (ws) => {
+      if (verb === 'attach') {
+        const attached = worker?.attach(container, attachOutput(ws));
+        if (!attached) {
+          ws.send(Buffer.concat([Buffer.from([3]), Buffer.from(JSON.stringify(exitStatus(['attach'], null, `cannot attach to container ${container} in pod ${pod}`)))]));
+          ws.close(1000);
+          return;
+        }
+        runAttach(ws, attached, url.searchParams.get('stdin') === 'true');
+        return;
+      }
       const command = url.searchParams.getAll('command');
       if (!target) {
         ws.send(Buffer.concat([Buffer.from([3]), Buffer.from(JSON.stringify(exitStatus(command, null, `container ${container} is not running in pod ${pod}`)))]));

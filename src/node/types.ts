@@ -11,6 +11,7 @@ export interface AgentContainer {
   env?: { name: string; value?: string }[];
   workingDir?: string;
   restartPolicy?: string;
+  stdin?: boolean;
   ports?: { name?: string; containerPort: number }[];
   livenessProbe?: Probe;
   readinessProbe?: Probe;

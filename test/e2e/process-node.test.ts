@@ -101,4 +101,10 @@ describe('skiff up --runtime process', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  test('kubectl run -i attaches to the container: stdin in, stdout out', async () => {
+    const run = await cluster.kubectl(['run', 'catter', '--image=busybox', '--restart=Never', '-i', '--command', '--', 'cat'], { input: 'line from stdin\n' });
+    assert.equal(run.stdout, 'line from stdin\n');
+    await cluster.kubectl(['wait', '--for=jsonpath={.status.phase}=Succeeded', 'pod/catter', '--timeout=30s']);
+  });
 });

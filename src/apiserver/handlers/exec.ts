@@ -1,5 +1,5 @@
 /**
- * `pods/<name>/exec` (kubectl exec): a WebSocket upgrade the apiserver
+ * `pods/<name>/exec` and `pods/<name>/attach` (kubectl exec, attach): a WebSocket upgrade the apiserver
  * passes through to the pod's node agent, as upstream proxies it to the
  * kubelet. The client's subprotocols (`v5.channel.k8s.io`, …) are offered
  * to the agent; once the agent accepts, the client's handshake completes
@@ -26,13 +26,14 @@ interface ExecPod {
 /** Handles an upgrade request; answers false when it is not an exec request (the caller refuses it). */
 export async function handleExecUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, server: ServerContext): Promise<boolean> {
   const url = new URL(req.url ?? '/', 'https://skiff');
-  const match = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/exec$/.exec(url.pathname);
+  const match = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/(exec|attach)$/.exec(url.pathname);
   if (!match) return false;
+  const verb = match[3];
   if (!(await clientCertificateAuthenticator(req))) {
     refuse(socket, 401, 'Unauthorized', 'Unauthorized');
     return true;
   }
-  const [namespace, name] = match.slice(1).map(decodeURIComponent);
+  const [namespace, name] = match.slice(1, 3).map(decodeURIComponent);
   const pods = server.registry.find('', 'v1', 'pods')!;
   const nodes = server.registry.find('', 'v1', 'nodes')!;
   const pod = (await server.storageFor(pods).get(namespace, name).then((r) => r.object, () => undefined)) as ExecPod | undefined;
@@ -56,13 +57,13 @@ export async function handleExecUpgrade(req: IncomingMessage, socket: Duplex, he
   const port = node?.status?.daemonEndpoints?.kubeletEndpoint?.Port;
   const credentials = server.nodeClient;
   if (!address || !port || !credentials) {
-    refuse(socket, 400, 'BadRequest', `pod ${name} is not running on a node that accepts exec`);
+    refuse(socket, 400, 'BadRequest', `pod ${name} is not running on a node that accepts ${verb}`);
     return true;
   }
   const query = new URLSearchParams();
   for (const key of passedOn) for (const value of url.searchParams.getAll(key)) query.append(key, value);
   const protocols = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim()).filter(Boolean);
-  const agent = new WebSocket(`wss://${address}:${port}/exec/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}/${encodeURIComponent(container)}?${query}`, protocols, {
+  const agent = new WebSocket(`wss://${address}:${port}/${verb}/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}/${encodeURIComponent(container)}?${query}`, protocols, {
     ca: credentials.caPem,
     cert: credentials.certPem,
     key: credentials.keyPem,

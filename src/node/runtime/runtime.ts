@@ -27,6 +27,8 @@ export interface PodSandbox {
 export interface ContainerConfig {
   name: string;
   image: string;
+  /** Keep the container's stdin open for `kubectl attach -i` (spec.stdin). */
+  stdin?: boolean;
   command?: string[];
   args?: string[];
   env?: Record<string, string>;
@@ -73,8 +75,23 @@ export interface Runtime {
   containerStatus(id: string): Promise<ContainerStatus | undefined>;
   /** The containers of a sandbox (all of them, exited included). */
   listContainers(sandboxId: string): Promise<ContainerStatus[]>;
+  /**
+   * Streams a running container's output from now on, and feeds its stdin
+   * when it was created with one (kubectl attach). Undefined when the
+   * runtime cannot.
+   */
+  attach?(id: string, output: (stream: 'stdout' | 'stderr', data: Buffer) => void): AttachedContainer | undefined;
   /** Called when the agent stops: what must not outlive it (processes, until supervisors keep them). */
   shutdown?(): Promise<void>;
   /** Called when a container changes state, so the agent need not poll. */
   onContainerEvent(listener: (sandboxId: string, status: ContainerStatus) => void): void;
+}
+
+export interface AttachedContainer {
+  /** Undefined when the container has no stdin. */
+  writeStdin?(data: Buffer): void;
+  closeStdin?(): void;
+  detach(): void;
+  /** Resolves with the exit code when the container stops. */
+  exited: Promise<number>;
 }

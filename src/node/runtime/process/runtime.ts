@@ -14,7 +14,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readdirSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import type { ContainerConfig, ContainerStatus, PodSandbox, PodSandboxConfig, Runtime } from '../runtime.js';
+import type { AttachedContainer, ContainerConfig, ContainerStatus, PodSandbox, PodSandboxConfig, Runtime } from '../runtime.js';
 import { ContainerEvents } from '../events.js';
 
 export interface ProcessRuntimeOptions {
@@ -40,6 +40,8 @@ interface Container {
   logPath: string;
   /** Set when we asked it to stop (a SIGTERM exit is then not a crash). */
   stopping?: boolean;
+  /** Who is attached to its output (kubectl attach). */
+  attached: Set<(stream: 'stdout' | 'stderr', data: Buffer) => void>;
   exited?: Promise<void>;
 }
 
@@ -144,7 +146,7 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
     const attempt = this.attempts.get(attemptKey) ?? 0;
     this.attempts.set(attemptKey, attempt + 1);
     const logPath = config.logPath ?? this.logPathFor(sandbox, config.name, attempt);
-    this.containers.set(id, { sandboxId, config, logPath, status: { id, name: config.name, image: config.image, state: 'created', createdAt: new Date(), logPath } });
+    this.containers.set(id, { sandboxId, config, logPath, attached: new Set(), status: { id, name: config.name, image: config.image, state: 'created', createdAt: new Date(), logPath } });
     return id;
   }
 
@@ -174,7 +176,7 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
     const child = spawn(argv[0], argv.slice(1), {
       cwd: container.config.workingDir || undefined,
       env: { PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin', HOSTNAME: sandbox.config.hostname ?? sandbox.config.name, ...container.config.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [container.config.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
       // Its own process group, so stopping reaches what it started.
       detached: true,
     });
@@ -183,6 +185,7 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
       let buffered = '';
       stream.setEncoding('utf8');
       stream.on('data', (chunk: string) => {
+        for (const listener of container.attached) listener(name, Buffer.from(chunk));
         buffered += chunk;
         const lines = buffered.split('\n');
         buffered = lines.pop() ?? '';
@@ -215,6 +218,19 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
       });
     });
     this.emit(container.sandboxId, container.status);
+  }
+
+  attach(id: string, output: (stream: 'stdout' | 'stderr', data: Buffer) => void): AttachedContainer | undefined {
+    const container = this.containers.get(id);
+    if (!container?.process || container.status.state !== 'running') return undefined;
+    container.attached.add(output);
+    const stdin = container.process.stdin;
+    return {
+      writeStdin: stdin ? (data) => stdin.write(data) : undefined,
+      closeStdin: stdin ? () => stdin.end() : undefined,
+      detach: () => container.attached.delete(output),
+      exited: container.exited!.then(() => container.status.exitCode ?? 0),
+    };
   }
 
   async stopContainer(id: string, timeoutSeconds: number): Promise<void> {
