@@ -12,12 +12,23 @@ import { query } from '../context.js';
 
 export type ObjectFilter = ((object: KubeObject) => boolean) & { matchesEverything: boolean };
 
-/** The fields of an object a field selector may use. */
+/**
+ * The fields of an object a field selector may use. Remembered per object:
+ * one watch event is matched against every watcher's selector (a node agent
+ * each, watching `spec.nodeName`), and cached objects are never changed in
+ * place, so the fields are computed once per object, not once per watcher.
+ */
 export function selectableFieldsOf(type: ResourceType, object: KubeObject): Record<string, string> {
+  const known = fieldsByObject.get(object);
+  if (known) return known;
   const fields: Record<string, string> = { 'metadata.name': object.metadata.name ?? '' };
   if (type.namespaced) fields['metadata.namespace'] = object.metadata.namespace ?? '';
-  return type.selectableFields ? { ...fields, ...type.selectableFields(object) } : fields;
+  const all = type.selectableFields ? { ...fields, ...type.selectableFields(object) } : fields;
+  fieldsByObject.set(object, all);
+  return all;
 }
+
+const fieldsByObject = new WeakMap<KubeObject, Record<string, string>>();
 
 const supportedFieldCache = new WeakMap<ResourceType, Set<string>>();
 
