@@ -16,6 +16,7 @@ import { systemPriorityClasses } from '../api/scheduling/index.js';
 import { openSqliteStore } from '../storage/index.js';
 import { writeKubeconfig } from '../client/kubeconfig.js';
 import { configFromKubeconfig } from '../client/config.js';
+import { Client } from '../client/client.js';
 import { runControllerManager } from '../controllers/index.js';
 import { loadSchedulerConfiguration, runScheduler } from '../scheduler/index.js';
 import { machineAddress, ProcessRuntime, runNodeAgent, SimulatedRuntime } from '../node/index.js';
@@ -258,20 +259,15 @@ export async function runJoinedAgent(options: { server: string; token?: string; 
   });
 }
 
+/** The join request, through the client like any other call to the apiserver (trusting the server on first use). */
 async function fetchJoin(server: string, body: { token: string; nodeName: string; addresses: string[] }): Promise<NodeCredentials> {
-  const { request } = await import('node:https');
-  const payload = JSON.stringify(body);
-  return new Promise((resolvePromise, reject) => {
-    const req = request(`${server}/skiff/v1/join`, { method: 'POST', rejectUnauthorized: false, headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => {
-        if (res.statusCode !== 200) return reject(new Error(`joining ${server} failed (${res.statusCode}): ${(JSON.parse(text || '{}') as { message?: string }).message ?? text}`));
-        resolvePromise(JSON.parse(text) as NodeCredentials);
-      });
-    });
-    req.on('error', reject);
-    req.end(payload);
-  });
+  const client = new Client({ server, insecureSkipTlsVerify: true, userAgent: 'skiff-agent-join' }, { retries: 2, baseDelayMs: 200, maxDelayMs: 1000 });
+  try {
+    return await client.rest.request<NodeCredentials>('POST', '/skiff/v1/join', { body });
+  } catch (err) {
+    const code = (err as { code?: number }).code;
+    throw new Error(`joining ${server} failed${code ? ` (${code})` : ''}: ${(err as Error).message}`);
+  } finally {
+    client.close();
+  }
 }

@@ -9,6 +9,7 @@
  * failed write is dropped (events are best effort by design).
  */
 import { hostname } from 'node:os';
+import { timestamp } from './time.js';
 import type { KubeObject } from '../machinery/object.js';
 import { isStatusError } from '../machinery/status.js';
 import type { Client } from './client.js';
@@ -26,9 +27,6 @@ const eventsResource = { group: '', version: 'v1', resource: 'events', kind: 'Ev
 /** How many distinct events are remembered for aggregation. */
 const cacheSize = 4096;
 
-function timestamp(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
 
 export class EventRecorder {
   private readonly events: ResourceClient<CoreEvent>;

@@ -24,4 +24,5 @@ export { LeaderElector, type LeaderElectionOptions, type Lease } from './leader-
 export { EventRecorder, type EventType } from './events.js';
 export { Controller, ownerKeys, type ControllerContext, type ControllerSpec, type ReconcileResult, type Watch } from './controller.js';
 export { Manager, type ManagerOptions, type Runnable } from './manager.js';
-export { sleep, microTime } from './time.js';
+export { sleep, microTime, timestamp } from './time.js';
+export * from './builtin-resources.js';

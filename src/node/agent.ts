@@ -9,7 +9,18 @@
  *   runtime container events ─────────────────► that pod's worker syncs again
  */
 import type { Client, ResourceClient } from '../client/index.js';
-import { EventRecorder, SharedInformer, microTime, sleep } from '../client/index.js';
+import {
+  EventRecorder,
+  SharedInformer,
+  configMapsResource,
+  leasesResource,
+  microTime,
+  nodesResource,
+  podsResource,
+  secretsResource,
+  servicesResource,
+  sleep,
+} from '../client/index.js';
 import type { KubeObject } from '../machinery/object.js';
 import { isStatusError } from '../machinery/status.js';
 import { machineAddress, machinePressure, nodeObject, nodeStatus, type NodeIdentity, type Pressure } from './node-status.js';
@@ -22,12 +33,6 @@ import { admit } from './admission.js';
 
 export const nodeLeaseNamespace = 'kube-node-lease';
 
-const podsResource = { group: '', version: 'v1', resource: 'pods', kind: 'Pod', namespaced: true };
-const nodesResource = { group: '', version: 'v1', resource: 'nodes', kind: 'Node', namespaced: false };
-const configMapsResource = { group: '', version: 'v1', resource: 'configmaps', kind: 'ConfigMap', namespaced: true };
-const secretsResource = { group: '', version: 'v1', resource: 'secrets', kind: 'Secret', namespaced: true };
-const servicesResource = { group: '', version: 'v1', resource: 'services', kind: 'Service', namespaced: true };
-const leasesResource = { group: 'coordination.k8s.io', version: 'v1', resource: 'leases', kind: 'Lease', namespaced: true };
 
 export interface AgentOptions {
   identity: NodeIdentity;

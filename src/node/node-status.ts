@@ -7,6 +7,7 @@
 import { readdirSync, readFileSync, statfsSync } from 'node:fs';
 import os from 'node:os';
 import type { KubeObject } from '../machinery/object.js';
+import { timestamp } from '../client/index.js';
 
 export interface NodeIdentity {
   name: string;
@@ -42,9 +43,6 @@ export function machineCapacity(): Record<string, string> {
   };
 }
 
-function timestamp(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
 
 export function nodeObject(identity: NodeIdentity): KubeObject {
   return {

@@ -4,6 +4,7 @@
  * container (state, lastState, restartCount, ready, started), IPs and start
  * time.
  */
+import { timestamp as rfc3339 } from '../client/index.js';
 import type { ContainerStatus } from './runtime/runtime.js';
 import type { AgentPod } from './types.js';
 
@@ -36,7 +37,7 @@ export interface PodRuntimeView {
 }
 
 function timestamp(date: Date | undefined): string | undefined {
-  return date ? date.toISOString().replace(/\.\d{3}Z$/, 'Z') : undefined;
+  return date ? rfc3339(date) : undefined;
 }
 
 type Shown = 'running' | 'terminated' | 'waiting';

@@ -15,7 +15,22 @@
  * Pods, nodes and their changes come from shared informers; the cache keeps
  * the nodes with their pods, the queue the pods still to place.
  */
-import type { Client, EventRecorder, SharedInformer } from '../client/index.js';
+import {
+  namespacesResource,
+  nodesResource,
+  persistentVolumeClaimsResource,
+  persistentVolumesResource,
+  podDisruptionBudgetsResource,
+  podsResource,
+  replicaSetsResource,
+  servicesResource,
+  statefulSetsResource,
+  storageClassesResource,
+  timestamp,
+  type Client,
+  type EventRecorder,
+  type SharedInformer,
+} from '../client/index.js';
 import type { InformerFactory } from '../client/index.js';
 import type { KubeObject } from '../machinery/object.js';
 import { isStatusError } from '../machinery/status.js';
@@ -31,8 +46,6 @@ import { fitErrorMessage, type FitFailure } from './messages.js';
 import { SchedulingQueue, podKey } from './queue/scheduling-queue.js';
 import type { Node, Pod } from './types.js';
 
-export const podsResource = { group: '', version: 'v1', resource: 'pods', kind: 'Pod', namespaced: true };
-export const nodesResource = { group: '', version: 'v1', resource: 'nodes', kind: 'Node', namespaced: false };
 
 const minFeasibleNodesToFind = 100;
 const minFeasibleNodesPercentageToFind = 5;
@@ -57,9 +70,6 @@ function podChanged(previous: Pod, pod: Pod): boolean {
   return JSON.stringify(strip(previous)) !== JSON.stringify(strip(pod));
 }
 
-function timestamp(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
 
 export interface SchedulerOptions {
   config?: SchedulerConfiguration;
@@ -185,15 +195,15 @@ export class Scheduler {
     });
     this.podInformer = informers.informerFor<Pod>(podsResource);
     this.nodeInformer = informers.informerFor<Node>(nodesResource);
-    this.namespaceInformer = informers.informerFor<KubeObject>({ group: '', version: 'v1', resource: 'namespaces', kind: 'Namespace', namespaced: false });
-    this.claimInformer = informers.informerFor<KubeObject>({ group: '', version: 'v1', resource: 'persistentvolumeclaims', kind: 'PersistentVolumeClaim', namespaced: true });
-    this.volumeInformer = informers.informerFor<KubeObject>({ group: '', version: 'v1', resource: 'persistentvolumes', kind: 'PersistentVolume', namespaced: false });
-    this.classInformer = informers.informerFor<KubeObject>({ group: 'storage.k8s.io', version: 'v1', resource: 'storageclasses', kind: 'StorageClass', namespaced: false });
+    this.namespaceInformer = informers.informerFor<KubeObject>(namespacesResource);
+    this.claimInformer = informers.informerFor<KubeObject>(persistentVolumeClaimsResource);
+    this.volumeInformer = informers.informerFor<KubeObject>(persistentVolumesResource);
+    this.classInformer = informers.informerFor<KubeObject>(storageClassesResource);
     this.workloadInformers = {
-      services: informers.informerFor<KubeObject>({ group: '', version: 'v1', resource: 'services', kind: 'Service', namespaced: true }),
-      replicaSets: informers.informerFor<KubeObject>({ group: 'apps', version: 'v1', resource: 'replicasets', kind: 'ReplicaSet', namespaced: true }),
-      statefulSets: informers.informerFor<KubeObject>({ group: 'apps', version: 'v1', resource: 'statefulsets', kind: 'StatefulSet', namespaced: true }),
-      disruptionBudgets: informers.informerFor<KubeObject>({ group: 'policy', version: 'v1', resource: 'poddisruptionbudgets', kind: 'PodDisruptionBudget', namespaced: true }),
+      services: informers.informerFor<KubeObject>(servicesResource),
+      replicaSets: informers.informerFor<KubeObject>(replicaSetsResource),
+      statefulSets: informers.informerFor<KubeObject>(statefulSetsResource),
+      disruptionBudgets: informers.informerFor<KubeObject>(podDisruptionBudgetsResource),
     };
     this.wireInformers();
   }

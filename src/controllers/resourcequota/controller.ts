@@ -24,6 +24,7 @@ import {
   persistentVolumeClaimsResource,
   replicaSetsResource,
   resourceQuotasResource,
+  secretsResource,
   servicesResource,
   statefulSetsResource,
 } from '../resources.js';
@@ -33,8 +34,6 @@ interface ResourceQuota extends KubeObject {
   spec?: { hard?: Record<string, string>; scopes?: string[] };
   status?: { hard?: Record<string, string>; used?: Record<string, string> };
 }
-
-const secretsResource: ResourceRef = { group: '', version: 'v1', resource: 'secrets', kind: 'Secret', namespaced: true };
 
 /** The kinds a quota can count, by the name quotas use (`resource` or `resource.group`). */
 const countedKinds: [string, ResourceRef][] = [

@@ -16,7 +16,7 @@ export interface Pod extends KubeObject {
   } & Record<string, unknown>;
 }
 
-export const podsResource = { group: '', version: 'v1', resource: 'pods', kind: 'Pod', namespaced: true };
+export { podsResource } from '../../client/builtin-resources.js';
 
 /** Not finished and not being deleted: a pod that counts towards replicas. */
 export function isPodActive(pod: Pod): boolean {

@@ -1,4 +1,2 @@
-/** Times as the API writes them: RFC 3339 in UTC, to the second (`2026-01-02T03:04:05Z`). */
-export function timestamp(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
+/** Times as the API writes them (shared with the other components, in the client). */
+export { timestamp } from '../../client/time.js';

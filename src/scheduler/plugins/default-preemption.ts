@@ -17,6 +17,7 @@
  * PodDisruptionBudgets weigh in: pods a budget protects are given back
  * first, and nodes needing fewer budget violations are preferred.
  */
+import { podsResource, timestamp } from '../../client/index.js';
 import type { Handle, NodeStatusMap, PostFilterPlugin } from '../framework/interface.js';
 import { NodeInfo, PodInfo } from '../framework/node-info.js';
 import { Status, error } from '../framework/status.js';
@@ -48,7 +49,6 @@ interface Budget {
   allowed: number;
 }
 
-const podsResource = { group: '', version: 'v1', resource: 'pods', kind: 'Pod', namespaced: true };
 
 function startTime(pod: Pod): number {
   return Date.parse(pod.status?.startTime ?? pod.metadata.creationTimestamp ?? '') || 0;
@@ -60,9 +60,6 @@ function moreImportant(a: Pod, b: Pod): number {
   return byPriority !== 0 ? byPriority : startTime(a) - startTime(b);
 }
 
-function timestamp(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
 
 export function defaultPreemption(args: DefaultPreemptionArgs | undefined, handle: Handle): PostFilterPlugin {
   const minPercentage = args?.minCandidateNodesPercentage ?? 10;

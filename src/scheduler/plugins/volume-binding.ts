@@ -16,6 +16,7 @@
  *     provision with `volume.kubernetes.io/selected-node`.
  */
 import { nodeSelectorTermMatches, type NodeSelectorTerm } from '../../api/core/index.js';
+import { persistentVolumeClaimsResource, persistentVolumesResource } from '../../client/index.js';
 import type { KubeObject } from '../../machinery/object.js';
 import { tryParseQuantity } from '../../machinery/quantity.js';
 import { StateKey } from '../framework/cycle-state.js';
@@ -170,8 +171,8 @@ export function volumeBinding(_args: unknown, handle: Handle): PreFilterPlugin &
     async preBind(state) {
       const decision = state.read(decisionKey);
       if (!decision) return undefined;
-      const claims = handle.client.resource<Claim>({ group: '', version: 'v1', resource: 'persistentvolumeclaims', kind: 'PersistentVolumeClaim', namespaced: true });
-      const volumes = handle.client.resource<Volume>({ group: '', version: 'v1', resource: 'persistentvolumes', kind: 'PersistentVolume', namespaced: false });
+      const claims = handle.client.resource<Claim>(persistentVolumeClaimsResource);
+      const volumes = handle.client.resource<Volume>(persistentVolumesResource);
       try {
         for (const { claim, volume } of decision.bindings) {
           // What the volume controller does once the scheduler has chosen: point each at the other.
