@@ -26,8 +26,10 @@ test('ImageLocality: nodes with big images of the pod score higher', () => {
   const handle = { snapshot: { list: () => [withImage, without] } } as unknown as Handle;
   const plugin = imageLocality(undefined, handle);
   const pod = makePod('p');
-  assert.ok((plugin.score(newState(), pod, withImage) as number) > 0);
-  assert.equal(plugin.score(newState(), pod, without), 0);
+  const state = newState();
+  plugin.preScore(state, pod, []);
+  assert.ok((plugin.score(state, pod, withImage) as number) > 0);
+  assert.equal(plugin.score(state, pod, without), 0);
 });
 
 test('defaultNormalizeScore scales to 100 and reverses counts', () => {
