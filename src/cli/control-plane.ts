@@ -35,6 +35,10 @@ export interface ControlPlaneOptions {
   schedulerConfig?: string;
   /** The local node agent's runtime (`skiff up` only); none: no agent. */
   runtime?: 'process' | 'simulated' | 'none';
+  /** The process runtime's isolation: auto (namespaces and cgroups when root) or none. */
+  isolation?: 'auto' | 'none';
+  /** The local node's pod range (a /24 of 10.42.0.0/16). */
+  podCIDR?: string;
 }
 
 /** The token agents join with: made on first start, kept in the data dir (readable by its owner only). */
@@ -126,11 +130,17 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<voi
   if (options.mode === 'up' && (options.runtime === 'simulated' || options.runtime === 'process')) {
     const name = hostname().toLowerCase().replace(/[^a-z0-9.-]/g, '-');
     const address = machineAddress();
-    const runtime = options.runtime === 'process' ? new ProcessRuntime({ logDir: join(dataDir, 'logs'), hostIP: address }) : new SimulatedRuntime();
+    const podCIDR = options.podCIDR ?? '10.42.0.0/24';
+    // `skiff up` is the whole cluster: its pods stop with it (a kill -9 leaves them to be adopted on the next start).
+    const runtime =
+      options.runtime === 'process'
+        ? new ProcessRuntime({ logDir: join(dataDir, 'logs'), stateDir: join(dataDir, 'runtime'), hostIP: address, podCIDR, isolation: options.isolation, stopOnShutdown: true })
+        : new SimulatedRuntime();
+    const isolated = runtime instanceof ProcessRuntime && runtime.isolated;
     const serving = await issueServingCertificate(pki, name, [name, address, '127.0.0.1', 'localhost']);
     running.push(
       runNodeAgent(credentials, components.signal, {
-        identity: { name, runtime: runtime.name, address, dataDir },
+        identity: { name, runtime: runtime.name, address, dataDir, ...(isolated ? { podCIDR } : {}) },
         runtime,
         serving: { certPem: serving.certPem, keyPem: serving.keyPem, caPem: pki.caCertPem },
         log: (event) => log({ component: 'agent', msg: String(event.msg ?? ''), ...event }),
@@ -228,7 +238,16 @@ export async function runSimulatedNodes(options: { kubeconfig?: string; name: st
  * node. The first time, the join token buys the node its certificates
  * (kept in the data dir); afterwards they are reused.
  */
-export async function runJoinedAgent(options: { server: string; token?: string; name?: string; dataDir?: string; runtime: 'process' | 'simulated'; verbosity: number }): Promise<void> {
+export async function runJoinedAgent(options: {
+  server: string;
+  token?: string;
+  name?: string;
+  dataDir?: string;
+  runtime: 'process' | 'simulated';
+  isolation?: 'auto' | 'none';
+  podCIDR?: string;
+  verbosity: number;
+}): Promise<void> {
   const log = createLogger(options.verbosity);
   const dataDir = resolve(options.dataDir ?? join(homedir(), '.skiff-agent'));
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -249,10 +268,16 @@ export async function runJoinedAgent(options: { server: string; token?: string; 
   const stop = new AbortController();
   process.once('SIGTERM', () => stop.abort());
   process.once('SIGINT', () => stop.abort());
-  const runtime = options.runtime === 'process' ? new ProcessRuntime({ logDir: join(dataDir, 'logs'), hostIP: address }) : new SimulatedRuntime();
+  const podCIDR = options.podCIDR ?? '10.42.1.0/24';
+  // Like the kubelet, a stopping agent leaves its containers running for the next one to adopt.
+  const runtime =
+    options.runtime === 'process'
+      ? new ProcessRuntime({ logDir: join(dataDir, 'logs'), stateDir: join(dataDir, 'runtime'), hostIP: address, podCIDR, isolation: options.isolation })
+      : new SimulatedRuntime();
+  const isolated = runtime instanceof ProcessRuntime && runtime.isolated;
   process.stdout.write(`node ${name} joining ${options.server} (${runtime.name} runtime)\n`);
   await runNodeAgent({ server: options.server, caPem: credentials.caPem, certPem: credentials.certPem, keyPem: credentials.keyPem }, stop.signal, {
-    identity: { name, runtime: runtime.name, address, dataDir },
+    identity: { name, runtime: runtime.name, address, dataDir, ...(isolated ? { podCIDR } : {}) },
     runtime,
     serving: { certPem: credentials.servingCertPem, keyPem: credentials.servingKeyPem, caPem: credentials.caPem },
     log: (event) => log({ component: 'agent', msg: String(event.msg ?? ''), ...event }),

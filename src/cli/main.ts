@@ -8,6 +8,11 @@ import { skiffVersion, versionInfo } from '../apiserver/version.js';
 import { selectControllers } from '../controllers/index.js';
 import { runControlPlane, runJoinedAgent, runSimulatedNodes, runStandaloneControllerManager, runStandaloneScheduler } from './control-plane.js';
 
+function isolationFlag(flag: string | undefined): 'auto' | 'none' | undefined {
+  if (flag === undefined || flag === 'auto' || flag === 'none') return flag;
+  throw new Error(`--isolation ${flag}: choose auto or none`);
+}
+
 function runtimeFlag(flag: string | undefined): 'process' | 'simulated' | 'none' {
   if (flag === undefined || flag === 'none') return 'none';
   if (flag === 'simulated' || flag === 'process') return flag;
@@ -31,6 +36,7 @@ Usage:
                                                                    against any apiserver
   skiff scheduler [--kubeconfig FILE] [--config FILE] [-v N]       the scheduler alone, against any apiserver
   skiff agent --server URL --token T [--name N] [--data-dir D] [--runtime process|simulated]
+              [--isolation auto|none] [--pod-cidr CIDR]
                                                                    join this machine as a node
   skiff agent --simulate N [--name NAME] [--kubeconfig FILE]       N simulated nodes (no processes run)
   skiff version
@@ -44,10 +50,16 @@ Options:
   --scheduler-config FILE
                    a KubeSchedulerConfiguration (kubescheduler.config.k8s.io/v1) for the scheduler
   --runtime process|simulated|none
-                   skiff up: run a node agent for this machine with this runtime (default: none
-                   for now). process: each container's command runs as a process on this
-                   machine (not isolated yet). simulated: pods run nowhere but go Running and
-                   Ready, and Jobs' pods succeed after a second
+                   skiff up: run a node agent for this machine with this runtime (default:
+                   process). process: each container's command runs as a supervised process,
+                   isolated in its own namespaces and cgroups when run as root. simulated: pods
+                   run nowhere but go Running and Ready, and Jobs' pods succeed after a second.
+                   none: no node (pods stay Pending unless another node joins)
+  --isolation auto|none
+                   process runtime: namespaces, a pod IP and cgroup limits when root (auto, the
+                   default), or plain processes on the host network (none)
+  --pod-cidr CIDR  process runtime as root: the node's pod range, a /24 (default: 10.42.0.0/24
+                   for skiff up, 10.42.1.0/24 for skiff agent)
   --controllers LIST
                    which controllers run, as kube-controller-manager's flag: '*' for all,
                    'name' to add one, '-name' to leave one out (default: '*'); e.g. '*,-cronjob'
@@ -73,6 +85,8 @@ async function main(argv: string[]): Promise<number> {
           'no-scheduler': { type: 'boolean' },
           'scheduler-config': { type: 'string' },
           runtime: { type: 'string' },
+          isolation: { type: 'string' },
+          'pod-cidr': { type: 'string' },
         },
         strict: true,
       });
@@ -87,7 +101,9 @@ async function main(argv: string[]): Promise<number> {
         controllers: values['no-controllers'] ? false : controllerList(values.controllers),
         scheduler: !values['no-scheduler'],
         schedulerConfig: values['scheduler-config'],
-        runtime: runtimeFlag(values.runtime),
+        runtime: runtimeFlag(values.runtime ?? (command === 'up' ? 'process' : 'none')),
+        isolation: isolationFlag(values.isolation),
+        podCIDR: values['pod-cidr'],
       });
       return 0;
     }
@@ -120,6 +136,8 @@ async function main(argv: string[]): Promise<number> {
           name: { type: 'string' },
           'data-dir': { type: 'string' },
           runtime: { type: 'string' },
+          isolation: { type: 'string' },
+          'pod-cidr': { type: 'string' },
           v: { type: 'string', short: 'v' },
         },
         strict: true,
@@ -134,7 +152,7 @@ async function main(argv: string[]): Promise<number> {
       if (!values.server) throw new Error('skiff agent needs --server URL (and --token T the first time), or --simulate N');
       const runtime = runtimeFlag(values.runtime ?? 'process');
       if (runtime === 'none') throw new Error('skiff agent needs a runtime: process or simulated');
-      await runJoinedAgent({ server: values.server, token: values.token, name: values.name, dataDir: values['data-dir'], runtime, verbosity });
+      await runJoinedAgent({ server: values.server, token: values.token, name: values.name, dataDir: values['data-dir'], runtime, isolation: isolationFlag(values.isolation), podCIDR: values['pod-cidr'], verbosity });
       return 0;
     }
     case 'version':

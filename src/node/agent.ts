@@ -16,8 +16,11 @@ import {
   leasesResource,
   microTime,
   nodesResource,
+  persistentVolumeClaimsResource,
+  persistentVolumesResource,
   podsResource,
   secretsResource,
+  serviceAccountsResource,
   servicesResource,
   sleep,
 } from '../client/index.js';
@@ -30,6 +33,8 @@ import { startNodeServer, type NodeServer, type NodeServerTls } from './server.j
 import type { AgentPod } from './types.js';
 import type { EnvSources } from './env.js';
 import { admit } from './admission.js';
+import type { VolumeSources } from './volumes.js';
+import { join } from 'node:path';
 
 export const nodeLeaseNamespace = 'kube-node-lease';
 
@@ -61,6 +66,24 @@ export class NodeAgent {
     configMap: (namespace, name) => this.client.resource<KubeObject & { data?: Record<string, string> }>(configMapsResource).find(namespace, name),
     secret: (namespace, name) => this.client.resource<KubeObject & { data?: Record<string, string> }>(secretsResource).find(namespace, name),
     services: async (namespace) => (await this.client.resource(servicesResource).list(namespace)).items as Awaited<ReturnType<EnvSources['services']>>,
+  };
+  /** What volumes are made of: the objects above, claims and volumes, and service account tokens. */
+  private readonly volumeSources: VolumeSources = {
+    ...this.envSources,
+    persistentVolumeClaim: (namespace, name) => this.client.resource(persistentVolumeClaimsResource).find(namespace, name),
+    persistentVolume: (name) => this.client.resource(persistentVolumesResource).find(undefined, name),
+    serviceAccountToken: async (namespace, serviceAccount, audience, expirationSeconds, pod) => {
+      const request = {
+        apiVersion: 'authentication.k8s.io/v1',
+        kind: 'TokenRequest',
+        metadata: { name: serviceAccount, namespace },
+        spec: { audiences: audience ? [audience] : [], expirationSeconds, boundObjectRef: { apiVersion: 'v1', kind: 'Pod', name: pod.metadata.name, uid: pod.metadata.uid } },
+      };
+      const path = this.client.resource(serviceAccountsResource).path(namespace, serviceAccount, 'token');
+      const response = await this.client.rest.request<{ status?: { token?: string } }>('POST', path, { body: request });
+      if (!response.status?.token) throw new Error('the TokenRequest returned no token');
+      return response.status.token;
+    },
   };
   private endpointPort = 0;
   private pressure: Pressure = { memory: false, disk: false, pid: false };
@@ -162,10 +185,31 @@ export class NodeAgent {
     const uid = pod.metadata.uid!;
     let worker = this.workers.get(uid);
     if (!worker) {
-      worker = new PodWorker(pod, { runtime: this.options.runtime, recorder: this.recorder, envSources: this.envSources, pods: this.pods, hostIP: this.hostIP, now: this.now, log: this.log });
+      const { runtime, identity } = this.options;
+      const volumes =
+        runtime.name === 'process' && identity.dataDir
+          ? { sources: this.volumeSources, podsDir: join(identity.dataDir, 'pods'), canMount: runtime.describeIsolation?.() === undefined }
+          : undefined;
+      worker = new PodWorker(pod, { runtime, recorder: this.recorder, envSources: this.envSources, volumes, pods: this.pods, hostIP: this.hostIP, now: this.now, log: this.log });
       this.workers.set(uid, worker);
     }
     return worker;
+  }
+
+  /**
+   * Sandboxes an earlier agent left for pods that are gone from the API
+   * (deleted while no agent ran): stopped and removed once the pod list
+   * has been read.
+   */
+  private async removeOrphans(informer: SharedInformer<AgentPod>, signal: AbortSignal): Promise<void> {
+    await informer.waitForSync(signal);
+    if (signal.aborted) return;
+    const known = new Set(informer.store.list().map((pod) => pod.metadata.uid));
+    for (const sandbox of await this.options.runtime.listPodSandboxes()) {
+      if (known.has(sandbox.podUid)) continue;
+      this.log({ msg: 'removing the sandbox of a pod that is gone', podUid: sandbox.podUid });
+      await this.options.runtime.removePodSandbox(sandbox.id).catch(() => {});
+    }
   }
 
   /** Registers, then runs until the signal aborts (the pods keep their state in the runtime). */
@@ -176,11 +220,13 @@ export class NodeAgent {
       this.endpointPort = endpoint.port;
       signal.addEventListener('abort', () => void endpoint?.close(), { once: true });
     }
+    await this.options.runtime.recover?.();
     await this.register();
     await this.renewLease();
-    if (this.options.runtime.name === 'process' && this.node) {
-      // Say plainly what this node cannot do yet.
-      this.recorder.event(this.node, 'Warning', 'NoIsolation', 'the process runtime runs containers as plain processes on the host network: no namespaces or cgroup limits yet');
+    const noIsolation = this.options.runtime.describeIsolation?.();
+    if (noIsolation && this.node) {
+      // Say plainly what this node cannot do.
+      this.recorder.event(this.node, 'Warning', 'NoIsolation', noIsolation);
     }
     const informer = new SharedInformer<AgentPod>(this.pods, { fieldSelector: `spec.nodeName=${this.name}` });
     informer.addEventHandler({
@@ -197,6 +243,7 @@ export class NodeAgent {
       for (const worker of this.workers.values()) if (worker.sandboxId === sandboxId) worker.update();
     });
     informer.start(signal);
+    void this.removeOrphans(informer, signal);
 
     const leaseEvery = this.options.leaseRenewMs ?? 10_000;
     const statusEvery = this.options.statusRefreshMs ?? 60_000;

@@ -81,7 +81,7 @@ function serviceVariables(services: Awaited<ReturnType<EnvSources['services']>>)
   return vars;
 }
 
-function fieldValue(pod: EnvPod, path: string, ips: { podIP?: string; hostIP?: string }): string {
+export function fieldValue(pod: EnvPod, path: string, ips: { podIP?: string; hostIP?: string }): string {
   const bracket = /^metadata\.(labels|annotations)\['(.+)'\]$/.exec(path);
   if (bracket) return (bracket[1] === 'labels' ? pod.metadata.labels : pod.metadata.annotations)?.[bracket[2]] ?? '';
   switch (path) {
@@ -106,7 +106,7 @@ function fieldValue(pod: EnvPod, path: string, ips: { podIP?: string; hostIP?: s
   }
 }
 
-function resourceValue(pod: EnvPod, container: EnvContainer, ref: NonNullable<EnvVar['valueFrom']>['resourceFieldRef']): string {
+export function resourceValue(pod: EnvPod, container: EnvContainer, ref: NonNullable<EnvVar['valueFrom']>['resourceFieldRef']): string {
   const target = ref!.containerName ? pod.spec?.containers?.find((c) => c.name === ref!.containerName) : container;
   const [kind, resource] = ref!.resource.split('.');
   const text = target?.resources?.[kind as 'limits' | 'requests']?.[resource];

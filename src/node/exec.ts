@@ -38,13 +38,14 @@ function send(socket: WebSocket, channel: number, data: Buffer | string): void {
 }
 
 /** Runs the command and speaks the protocol on the socket until it exits. */
-export function runExec(socket: WebSocket, command: string[], env: Record<string, string>, wantStdin: boolean): void {
+export function runExec(socket: WebSocket, command: string[], env: Record<string, string>, wantStdin: boolean, inContainer: (command: string[]) => string[] = (c) => c): void {
   if (!command.length) {
     send(socket, errorChannel, JSON.stringify(exitStatus(command, null, 'you must specify at least one command for the container')));
     socket.close(1000);
     return;
   }
-  const child = spawn(command[0], command.slice(1), { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  const argv = inContainer(command);
+  const child = spawn(argv[0], argv.slice(1), { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
   child.stdout.on('data', (chunk: Buffer) => send(socket, stdoutChannel, chunk));
   child.stderr.on('data', (chunk: Buffer) => send(socket, stderrChannel, chunk));
   if (!wantStdin) child.stdin.end();

@@ -18,6 +18,8 @@ export interface NodeIdentity {
   capacity?: Record<string, string>;
   labels?: Record<string, string>;
   address?: string;
+  /** The node's pod range (spec.podCIDR), when its runtime gives pods their own IPs. */
+  podCIDR?: string;
 }
 
 export const kubeletVersion = 'v1.32.0-skiff';
@@ -59,6 +61,7 @@ export function nodeObject(identity: NodeIdentity): KubeObject {
         ...identity.labels,
       },
     },
+    ...(identity.podCIDR ? { spec: { podCIDR: identity.podCIDR, podCIDRs: [identity.podCIDR] } } : {}),
   };
 }
 

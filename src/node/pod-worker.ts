@@ -20,6 +20,8 @@ import type { AgentContainer, AgentPod } from './types.js';
 import { containerEnv, EnvError, expandCommand, type EnvContainer, type EnvPod, type EnvSources } from './env.js';
 import { ProbeWorker, type Probe, type ProbeTarget } from './probes.js';
 import { runHook } from './hooks.js';
+import { PodVolumes, VolumeError, type VolumeSources } from './volumes.js';
+import { milliValue, quantityValue, tryParseQuantity } from '../machinery/quantity.js';
 
 const initialBackoffMs = 10_000;
 const maxBackoffMs = 300_000;
@@ -33,6 +35,8 @@ export interface PodWorkerContext {
   envSources: EnvSources;
   pods: ResourceClient<AgentPod>;
   hostIP: string;
+  /** Volumes, for runtimes that run real processes: where their API objects come from and where pods' volume directories go. */
+  volumes?: { sources: VolumeSources; podsDir: string; canMount: boolean };
   now(): Date;
   log(event: Record<string, unknown>): void;
 }
@@ -50,6 +54,16 @@ interface Slot {
   probes: ProbeWorker[];
   /** The environment the current attempt got (exec probes run with it). */
   env: Record<string, string>;
+}
+
+/** A container's memory and cpu limits in the runtime's units (bytes, millicores). */
+function limitsOf(spec: AgentContainer): { memoryLimit?: number; milliCPULimit?: number } {
+  const limits = spec.resources?.limits ?? {};
+  const memory = limits.memory ? tryParseQuantity(limits.memory) : undefined;
+  return {
+    ...(memory ? { memoryLimit: Math.ceil(quantityValue(memory)) } : {}),
+    ...(limits.cpu ? { milliCPULimit: Number(milliValue(limits.cpu)) } : {}),
+  };
 }
 
 /** A restartable init container: started in order, then kept running beside the app containers. */
@@ -70,6 +84,10 @@ export class PodWorker {
   /** The pod is gone from the API: nothing more to report. */
   private removed = false;
   finished = false;
+  private readonly volumes: PodVolumes | undefined;
+  private volumeRefresh: NodeJS.Timeout | undefined;
+  /** The last FailedMount message, so a retry does not repeat the event. */
+  private mountFailure = '';
 
   constructor(
     pod: AgentPod,
@@ -88,6 +106,13 @@ export class PodWorker {
     });
     this.init = (pod.spec?.initContainers ?? []).map(slot);
     this.app = (pod.spec?.containers ?? []).map(slot);
+    if (context.volumes) {
+      this.volumes = new PodVolumes(() => this.pod as never, context.volumes.sources, {
+        dir: `${context.volumes.podsDir}/${pod.metadata.uid}/volumes`,
+        canMount: context.volumes.canMount,
+        ips: () => ({ podIP: this.view().podIP, hostIP: context.hostIP }),
+      });
+    }
   }
 
   get sandboxId(): string | undefined {
@@ -103,11 +128,14 @@ export class PodWorker {
   }
 
   /** What exec in a container needs: its environment — or why it cannot run there. */
-  execTarget(container: string): { env: Record<string, string>; error?: string } | undefined {
+  execTarget(container: string): { env: Record<string, string>; inContainer?: (command: string[]) => string[]; error?: string } | undefined {
     const slot = [...this.app, ...this.init].find((s) => s.spec.name === container);
-    if (!slot || slot.record.current?.state !== 'running') return undefined;
-    if (this.context.runtime.name !== 'process') return { env: {}, error: `the ${this.context.runtime.name} runtime cannot run commands` };
-    return { env: slot.env };
+    const id = slot?.record.current?.state === 'running' ? slot.record.current.id : undefined;
+    if (!slot || !id) return undefined;
+    const { runtime } = this.context;
+    if (!runtime.execCommand) return { env: {}, error: `the ${runtime.name} runtime cannot run commands` };
+    if (!runtime.execCommand(id, ['true'])) return undefined;
+    return { env: slot.env, inContainer: (command) => runtime.execCommand!(id, command) ?? command };
   }
 
   /** Attaches to a running container's stdio (kubectl attach); undefined when it is not running or the runtime cannot. */
@@ -140,6 +168,7 @@ export class PodWorker {
   async halt(): Promise<void> {
     this.removed = true;
     clearTimeout(this.timer);
+    clearInterval(this.volumeRefresh);
     for (const slot of this.app) this.stopProbes(slot);
     await this.running;
   }
@@ -148,9 +177,11 @@ export class PodWorker {
   async remove(): Promise<void> {
     this.removed = true;
     clearTimeout(this.timer);
+    clearInterval(this.volumeRefresh);
     for (const slot of this.app) this.stopProbes(slot);
     await this.running;
     await this.teardown(0);
+    await this.volumes?.tearDown();
   }
 
   /** Runs syncs one at a time; asking during a sync queues exactly one more. */
@@ -201,10 +232,12 @@ export class PodWorker {
     const { runtime } = this.context;
     const spec = slot.spec;
     let env: Record<string, string>;
+    let mounts: ReturnType<PodVolumes['mountsFor']> = [];
     try {
       env = await containerEnv(this.pod as EnvPod, spec as EnvContainer, this.context.envSources, { podIP: this.view().podIP, hostIP: this.context.hostIP });
+      if (this.volumes) mounts = this.volumes.mountsFor(spec);
     } catch (err) {
-      if (!(err instanceof EnvError)) throw err;
+      if (!(err instanceof EnvError) && !(err instanceof VolumeError)) throw err;
       // Shown as upstream shows it; tried again shortly (the ConfigMap or Secret may appear).
       slot.record.waitingReason = 'CreateContainerConfigError';
       slot.record.waitingMessage = err.message;
@@ -228,6 +261,9 @@ export class PodWorker {
       workingDir: spec.workingDir,
       restartPolicy: this.pod.spec?.restartPolicy ?? 'Always',
       stdin: spec.stdin,
+      stdinOnce: spec.stdinOnce,
+      mounts,
+      ...limitsOf(spec),
     });
     this.event('Normal', 'Created', `Created container: ${spec.name}`);
     await runtime.startContainer(id);
@@ -378,6 +414,12 @@ export class PodWorker {
     }
     if (this.finished) return;
     const { runtime } = this.context;
+    if (!this.sandbox) await this.adopt();
+    if (!this.sandbox && (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed')) {
+      // A pod that ended before this agent started (a restart): it never runs again.
+      this.finished = true;
+      return;
+    }
     if (!this.sandbox) {
       this.sandbox = await runtime.runPodSandbox({
         uid: pod.metadata.uid!,
@@ -388,6 +430,12 @@ export class PodWorker {
       });
     }
     await this.refresh();
+    if (this.volumes && !(await this.syncVolumes())) {
+      for (const slot of [...this.init, ...this.app]) if (!slot.record.current) slot.record.waitingReason = 'ContainerCreating';
+      await this.writeStatus(podStatus(pod, this.view(), runtime.name, this.context.now()));
+      this.wakeAt(this.context.now().getTime() + 2000);
+      return;
+    }
 
     // Init containers, in order, each to success — except sidecars (restartPolicy Always),
     // which start and keep running beside everything after them.
@@ -433,6 +481,60 @@ export class PodWorker {
       }
     }
     await this.writeStatus(status);
+  }
+
+  /**
+   * Sets up the pod's volumes (and, from then on, keeps ConfigMap, Secret
+   * and downward API files current every 10 s); false when one cannot be
+   * set up yet, said once in a FailedMount event.
+   */
+  private async syncVolumes(): Promise<boolean> {
+    try {
+      await this.volumes!.sync();
+    } catch (err) {
+      if (!(err instanceof VolumeError)) throw err;
+      if (err.message !== this.mountFailure) this.event('Warning', 'FailedMount', err.message);
+      this.mountFailure = err.message;
+      return false;
+    }
+    this.mountFailure = '';
+    if (!this.volumeRefresh) {
+      this.volumeRefresh = setInterval(() => {
+        if (!this.finished) void this.volumes!.sync().catch(() => {});
+      }, 10_000);
+      this.volumeRefresh.unref();
+      const mounted = (this.pod.spec as { containers?: { volumeMounts?: unknown[] }[] } | undefined)?.containers?.some((c) => c.volumeMounts?.length);
+      if (mounted && !this.context.volumes!.canMount) {
+        this.event('Warning', 'VolumesNotMounted', 'without isolation (not root) volumes are not mounted into containers; they are prepared on the node under ' + `${this.context.volumes!.podsDir}/${this.pod.metadata.uid}/volumes`);
+      }
+    }
+    return true;
+  }
+
+  /**
+   * After an agent restart: the pod's sandbox and containers are still in
+   * the runtime. Take them over — the newest attempt of each container is
+   * its current one, the one before its lastState, the count its restarts.
+   */
+  private async adopt(): Promise<void> {
+    const { runtime } = this.context;
+    const sandbox = (await runtime.listPodSandboxes()).find((s) => s.podUid === this.pod.metadata.uid && s.state === 'ready');
+    if (!sandbox) return;
+    this.sandbox = sandbox;
+    const containers = await runtime.listContainers(sandbox.id);
+    for (const slot of [...this.init, ...this.app]) {
+      const attempts = containers.filter((c) => c.name === slot.spec.name).sort((a, b) => (a.attempt ?? 0) - (b.attempt ?? 0));
+      if (!attempts.length) continue;
+      slot.record.current = attempts[attempts.length - 1];
+      slot.record.previous = attempts[attempts.length - 2];
+      slot.record.restartCount = slot.record.current.attempt ?? attempts.length - 1;
+      slot.backoffMs = slot.record.restartCount > 0 ? initialBackoffMs : 0;
+      if (slot.record.current.state === 'running') {
+        slot.env = await containerEnv(this.pod as EnvPod, slot.spec as EnvContainer, this.context.envSources, { podIP: this.view().podIP, hostIP: this.context.hostIP }).catch(() => ({}));
+        if (!this.init.includes(slot) || isSidecar(slot.spec)) this.startProbes(slot);
+      }
+    }
+    this.context.log({ msg: 'pod adopted', pod: this.podKey, containers: containers.length });
   }
 
   private async writeStatus(status: Record<string, unknown>): Promise<void> {

@@ -96,7 +96,7 @@ export async function startNodeServer(tls: NodeServerTls, address: string, port:
         ws.close(1000);
         return;
       }
-      runExec(ws, command, target.env, url.searchParams.get('stdin') === 'true');
+      runExec(ws, command, target.env, url.searchParams.get('stdin') === 'true', target.inContainer);
     });
   });
   await new Promise<void>((resolve, reject) => {

@@ -12,6 +12,9 @@ export interface AgentContainer {
   workingDir?: string;
   restartPolicy?: string;
   stdin?: boolean;
+  stdinOnce?: boolean;
+  resources?: { limits?: Record<string, string>; requests?: Record<string, string> };
+  volumeMounts?: { name: string; mountPath: string; readOnly?: boolean; subPath?: string }[];
   ports?: { name?: string; containerPort: number }[];
   livenessProbe?: Probe;
   readinessProbe?: Probe;

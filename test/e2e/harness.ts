@@ -123,7 +123,9 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   };
 
   async function launch(wantedPort: number): Promise<void> {
-    const args = [cliPath(), 'up', '--data-dir', dataDir, '--port', String(wantedPort), '--bind', '127.0.0.1', ...(options.args ?? [])];
+    // Tests that play the node themselves run without skiff's own agent unless they ask for one.
+    const runtime = options.args?.includes('--runtime') ? [] : ['--runtime', 'none'];
+    const args = [cliPath(), 'up', '--data-dir', dataDir, '--port', String(wantedPort), '--bind', '127.0.0.1', ...runtime, ...(options.args ?? [])];
     record(`\n--- harness: node ${args.join(' ')}\n`);
     const started = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     running.add(started);

@@ -27,7 +27,7 @@ before(async () => {
   client = new Client(api.credentials);
   const scheduler = schedulerManager(client);
   void scheduler.run(stop.signal);
-  runtime = new ProcessRuntime({ logDir, hostIP: '127.0.0.1' });
+  runtime = new ProcessRuntime({ logDir, stateDir: join(logDir, 'state'), hostIP: '127.0.0.1', isolation: 'none' });
   const serving = await issueServingCertificate(api.pki, 'local', ['local', '127.0.0.1']);
   void new NodeAgent(client, {
     identity: { name: 'local', runtime: 'process', capacity: { cpu: '2', memory: '4Gi', pods: '20' }, address: '127.0.0.1' },

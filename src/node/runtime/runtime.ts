@@ -13,6 +13,8 @@ export interface PodSandboxConfig {
   name: string;
   hostname?: string;
   hostNetwork?: boolean;
+  /** The pod's resolver settings (cluster DNS); without them, the machine's. */
+  dns?: { nameservers?: string[]; searches?: string[]; options?: string[] };
 }
 
 export interface PodSandbox {
@@ -29,6 +31,8 @@ export interface ContainerConfig {
   image: string;
   /** Keep the container's stdin open for `kubectl attach -i` (spec.stdin). */
   stdin?: boolean;
+  /** Close the container's stdin when the first attached client detaches (spec.stdinOnce). */
+  stdinOnce?: boolean;
   command?: string[];
   args?: string[];
   env?: Record<string, string>;
@@ -40,6 +44,14 @@ export interface ContainerConfig {
   /** Memory and CPU limits, in bytes and millicores. */
   memoryLimit?: number;
   milliCPULimit?: number;
+  /** Volumes: a directory or file of the node shown at a path in the container. */
+  mounts?: Mount[];
+}
+
+export interface Mount {
+  hostPath: string;
+  containerPath: string;
+  readOnly?: boolean;
 }
 
 export type ContainerState = 'created' | 'running' | 'exited' | 'unknown';
@@ -48,6 +60,8 @@ export interface ContainerStatus {
   id: string;
   name: string;
   image: string;
+  /** 0 for the first run of this container in its pod, then 1, 2 … (the restart count). */
+  attempt?: number;
   state: ContainerState;
   createdAt: Date;
   startedAt?: Date;
@@ -81,6 +95,14 @@ export interface Runtime {
    * runtime cannot.
    */
   attach?(id: string, output: (stream: 'stdout' | 'stderr', data: Buffer) => void): AttachedContainer | undefined;
+  /** Finds what an earlier agent left running (called once, before the first sandbox). */
+  recover?(): Promise<void>;
+  /** The command line that runs a command inside a running container (kubectl exec); undefined when it cannot. */
+  execCommand?(id: string, command: string[]): string[] | undefined;
+  /** Memory (bytes) and cpu (nanoseconds) a container has used, where the runtime can tell. */
+  containerStats?(id: string): Promise<{ memoryBytes: number; cpuNanos: number } | undefined>;
+  /** Why this runtime cannot isolate pods here (said in an event on the node); undefined when it can. */
+  describeIsolation?(): string | undefined;
   /** Called when the agent stops: what must not outlive it (processes, until supervisors keep them). */
   shutdown?(): Promise<void>;
   /** Called when a container changes state, so the agent need not poll. */

@@ -1,18 +1,29 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ProcessRuntime } from './runtime.js';
 
 function setup(t: { after(fn: () => void): void }) {
   const logDir = mkdtempSync(join(tmpdir(), 'skiff-logs-'));
-  const runtime = new ProcessRuntime({ logDir, hostIP: '127.0.0.1' });
-  t.after(() => {
-    void runtime.stopAll();
+  const stateDir = mkdtempSync(join(tmpdir(), 'skiff-state-'));
+  const runtime = new ProcessRuntime({ logDir, stateDir, hostIP: '127.0.0.1', isolation: 'none' });
+  t.after(async () => {
+    await runtime.stopAll();
     rmSync(logDir, { recursive: true, force: true });
+    rmSync(stateDir, { recursive: true, force: true });
   });
-  return { runtime, logDir };
+  return { runtime, logDir, stateDir };
+}
+
+/** Waits (polling) until the condition holds; fails after 5 s. */
+async function until(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    if (condition()) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  assert.fail('condition not met within 5 s');
 }
 
 /** Resolves when the container has exited (from the runtime's own events). */
@@ -56,7 +67,9 @@ test('stopping sends SIGTERM (exit 143); a container without a command cannot ru
 test('logs are rotated past their size, keeping the newest files', async (t) => {
   const logDir = mkdtempSync(join(tmpdir(), 'skiff-rotate-'));
   t.after(() => rmSync(logDir, { recursive: true, force: true }));
-  const runtime = new ProcessRuntime({ logDir, hostIP: '127.0.0.1', logMaxBytes: 400, logMaxFiles: 3 });
+  const stateDir = mkdtempSync(join(tmpdir(), 'skiff-state-'));
+  t.after(() => rmSync(stateDir, { recursive: true, force: true }));
+  const runtime = new ProcessRuntime({ logDir, stateDir, hostIP: '127.0.0.1', logMaxBytes: 400, logMaxFiles: 3, isolation: 'none' });
   const sandbox = await runtime.runPodSandbox({ uid: 'u3', namespace: 'default', name: 'chatty' });
   const id = await runtime.createContainer(sandbox.id, { name: 'main', image: 'x', command: ['sh', '-c', 'i=0; while [ $i -lt 60 ]; do echo line $i; i=$((i+1)); done'] });
   const exited = exitOf(runtime, id);
@@ -66,4 +79,50 @@ test('logs are rotated past their size, keeping the newest files', async (t) => 
   const files = readdirSync(dir).sort();
   assert.equal(files.filter((f) => f !== '0.log').length, 2, `two rotated files kept: ${files.join(' ')}`);
   assert.match(readFileSync(join(dir, '0.log'), 'utf8'), /stdout F line 59\n$/, 'the current file has the newest lines');
+});
+
+test('a command not on the PATH fails to start with upstream\'s StartError', async (t) => {
+  const { runtime } = setup(t);
+  const sandbox = await runtime.runPodSandbox({ uid: 'u4', namespace: 'default', name: 'typo' });
+  const id = await runtime.createContainer(sandbox.id, { name: 'main', image: 'x', command: ['no-such-program-here'] });
+  await runtime.startContainer(id);
+  const status = await runtime.containerStatus(id);
+  assert.deepEqual([status?.state, status?.exitCode, status?.reason], ['exited', 128, 'StartError']);
+  assert.match(status?.message ?? '', /executable file not found in \$PATH/);
+});
+
+test('containers outlive their runtime: a new runtime on the same state adopts them, reads their output and sees them end', async (t) => {
+  const { runtime, logDir, stateDir } = setup(t);
+  const sandbox = await runtime.runPodSandbox({ uid: 'u5', namespace: 'default', name: 'long' });
+  const id = await runtime.createContainer(sandbox.id, { name: 'main', image: 'x', command: ['sh', '-c', 'echo before; read line; echo "got $line"; sleep 30'], stdin: true });
+  await runtime.startContainer(id);
+  const log = join(logDir, 'pods', 'default_long_u5', 'main', '0.log');
+  await until(() => existsSync(log) && readFileSync(log, 'utf8').includes('before'));
+  // The first runtime goes away without stopping anything (as when the agent is killed).
+  await runtime.shutdown();
+  const next = new ProcessRuntime({ logDir, stateDir, hostIP: '127.0.0.1', isolation: 'none' });
+  t.after(() => next.stopAll());
+  await next.recover();
+  assert.deepEqual((await next.listPodSandboxes()).map((s) => s.podUid), ['u5']);
+  assert.equal((await next.containerStatus(id))?.state, 'running', 'still running after its first runtime is gone');
+  // Its output reaches the log through the new runtime.
+  next.attach(id, () => {})!.writeStdin!(Buffer.from('hello\n'));
+  await until(() => readFileSync(log, 'utf8').includes('got hello'));
+  const exited = exitOf(next, id);
+  await next.stopContainer(id, 5);
+  const status = await exited;
+  assert.equal(status.exitCode, 143);
+});
+
+test('attach: stdin goes to the container, its output comes back', async (t) => {
+  const { runtime } = setup(t);
+  const sandbox = await runtime.runPodSandbox({ uid: 'u6', namespace: 'default', name: 'cat' });
+  const id = await runtime.createContainer(sandbox.id, { name: 'main', image: 'x', command: ['cat'], stdin: true, stdinOnce: true });
+  await runtime.startContainer(id);
+  let output = '';
+  const attached = runtime.attach(id, (_stream, data) => (output += data.toString()))!;
+  attached.writeStdin!(Buffer.from('ping\n'));
+  attached.closeStdin!();
+  assert.equal(await attached.exited, 0);
+  assert.equal(output, 'ping\n');
 });

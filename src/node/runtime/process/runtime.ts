@@ -1,270 +1,575 @@
 /**
  * The process runtime: each container's `command` + `args` runs as a
- * process on this machine (the image name is only recorded), its stdout and
- * stderr written to a log file in the CRI format
- * (`<RFC3339Nano> <stdout|stderr> F <line>`), its exit code and time kept
- * for the pod's status. Stopping sends SIGTERM, then SIGKILL after the
- * grace period.
+ * process on this machine (the image name is only recorded), started by a
+ * small supervisor (supervisor.ts) in its own session, so containers keep
+ * running when the agent stops or dies and are found again ("adopted") by
+ * the next agent from the state directory.
  *
- * This first version runs plain processes on the host network — what an
- * ordinary user gets. Isolation as root (namespaces, a pod IP on a bridge,
- * cgroup limits) and supervisors that outlive the agent come next.
+ * As root, a pod is isolated like a container:
+ *   sandbox  = a network namespace with an IP on the node's bridge
+ *              (network.ts) and a "pause" process holding the pod's UTS
+ *              (hostname) and IPC namespaces;
+ *   container = the supervisor entered into those namespaces, in a new
+ *              mount and PID namespace of its own (it is the init there),
+ *              with the pod's /etc/hosts, /etc/resolv.conf, /etc/hostname
+ *              and volumes bind-mounted, and cgroup limits (cgroups.ts).
+ * As an ordinary user: plain processes on the host network.
+ *
+ * Output: the supervisor writes the container's stdout and stderr into two
+ * FIFOs; the runtime reads them into CRI-format log files (cri-log.ts).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readdirSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { Socket } from 'node:net';
+import { delimiter, dirname, join } from 'node:path';
+import { promisify } from 'node:util';
 import type { AttachedContainer, ContainerConfig, ContainerStatus, PodSandbox, PodSandboxConfig, Runtime } from '../runtime.js';
 import { ContainerEvents } from '../events.js';
+import { criLine, LineSplitter, RotatingLog } from './cri-log.js';
+import { installSupervisor } from './supervisor.js';
+import { ContainerCgroup, detectCgroups, type CgroupVersion } from './cgroups.js';
+import { BridgeNetwork, type PodNetworkInfo } from './network.js';
+
+const run = promisify(execFile);
 
 export interface ProcessRuntimeOptions {
   /** Where container logs go: `<logDir>/pods/<ns>_<pod>_<uid>/<container>/<n>.log`. */
   logDir: string;
+  /** Where sandboxes and containers are recorded, so a restarted agent finds them. */
+  stateDir: string;
   /** A log file is rotated past this size (upstream's containerLogMaxSize: 10 MiB). */
   logMaxBytes?: number;
   /** Rotated files kept beside the current one (upstream's containerLogMaxFiles: 5, the current one included). */
   logMaxFiles?: number;
   /** The node's IP, which pods on the host network share. */
   hostIP: string;
+  /** The node's pod range (a /24); pods get IPs from it when isolated. Default 10.42.0.0/24. */
+  podCIDR?: string;
+  /** 'auto' (default): namespaces and cgroups when root; 'none': plain processes always. */
+  isolation?: 'auto' | 'none';
+  /** On agent shutdown, stop the containers (`skiff up`) or leave them running for the next agent (`skiff agent`, like the kubelet). */
+  stopOnShutdown?: boolean;
 }
 
-interface Sandbox extends PodSandbox {
-  config: PodSandboxConfig;
+interface SandboxRecord extends PodSandbox {
+  namespace: string;
+  name: string;
+  hostname: string;
+  hostNetwork: boolean;
+  network?: PodNetworkInfo;
+  /** The process holding the pod's namespaces (isolated pods). */
+  pausePid?: number;
+}
+
+interface ContainerRecord {
+  id: string;
+  sandboxId: string;
+  name: string;
+  image: string;
+  attempt: number;
+  logPath: string;
+  createdAt: string;
+  startedAt?: string;
+  finishedAt?: string;
+  exitCode?: number;
+  reason?: string;
+  message?: string;
+  /** The process group of the supervisor (and the container). */
+  pgid?: number;
+  cgroupPath?: string;
+  stdin?: boolean;
+  stdinOnce?: boolean;
 }
 
 interface Container {
-  sandboxId: string;
-  config: ContainerConfig;
-  status: ContainerStatus;
-  process?: ChildProcess;
-  logPath: string;
-  /** Set when we asked it to stop (a SIGTERM exit is then not a crash). */
+  record: ContainerRecord;
+  dir: string;
+  config?: ContainerConfig;
+  cgroup?: ContainerCgroup;
   stopping?: boolean;
-  /** Who is attached to its output (kubectl attach). */
+  /** The FIFOs' read ends (and stdin's write end) while it runs. */
+  outputs?: { fd: number; socket: Socket; splitter: LineSplitter; stream: 'stdout' | 'stderr' }[];
+  stdinFd?: number;
+  log?: RotatingLog;
   attached: Set<(stream: 'stdout' | 'stderr', data: Buffer) => void>;
   exited?: Promise<void>;
+  markExited?: () => void;
 }
 
-/** One CRI log line: time, stream, full-line tag, text. */
-function criLine(stream: 'stdout' | 'stderr', line: string): string {
-  const now = new Date();
-  const nanos = String(now.getMilliseconds() * 1_000_000).padStart(9, '0');
-  return `${now.toISOString().replace(/\.\d{3}Z$/, `.${nanos}Z`)} ${stream} F ${line}\n`;
+const defaultPath = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/** Whether a program name is found on the PATH the container gets (absolute paths are left to the container). */
+function findExecutable(name: string, path: string): boolean {
+  if (name.includes('/')) return true;
+  return path.split(delimiter).some((dir) => {
+    try {
+      const stat = statSync(join(dir, name));
+      return stat.isFile() && (stat.mode & 0o111) !== 0;
+    } catch {
+      return false;
+    }
+  });
 }
 
-/**
- * A log file that is rotated when it grows past a size: the full file is
- * renamed `<name>.<timestamp>` (readers following it start over on the new,
- * smaller file), and only the newest rotated files are kept. Writes are
- * synchronous: lines land in order and a rotation never races a write.
- */
-class RotatingLog {
-  private fd: number;
-  private size = 0;
-  private rotations = 0;
-
-  constructor(
-    private readonly path: string,
-    private readonly maxBytes: number,
-    private readonly maxFiles: number,
-  ) {
-    this.fd = openSync(path, 'a');
-  }
-
-  write(line: string): void {
-    const bytes = Buffer.byteLength(line);
-    if (this.size > 0 && this.size + bytes > this.maxBytes) this.rotate();
-    writeSync(this.fd, line);
-    this.size += bytes;
-  }
-
-  private rotate(): void {
-    closeSync(this.fd);
-    // A timestamp and a counter: names sort by age even within one millisecond.
-    renameSync(this.path, `${this.path}.${Date.now()}-${String(this.rotations++).padStart(6, '0')}`);
-    const dir = dirname(this.path);
-    const prefix = `${basename(this.path)}.`;
-    const rotated = readdirSync(dir).filter((f) => f.startsWith(prefix)).sort();
-    for (const old of rotated.slice(0, Math.max(0, rotated.length - (this.maxFiles - 1)))) unlinkSync(join(dir, old));
-    this.fd = openSync(this.path, 'a');
-    this.size = 0;
-  }
-
-  end(done: () => void): void {
-    closeSync(this.fd);
-    done();
+function alive(pgid: number | undefined): boolean {
+  if (!pgid) return false;
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
 export class ProcessRuntime extends ContainerEvents implements Runtime {
   readonly name = 'process';
-  private readonly sandboxes = new Map<string, Sandbox>();
+  private readonly sandboxes = new Map<string, SandboxRecord>();
   private readonly containers = new Map<string, Container>();
-  /** Attempts per container name per sandbox, for the log file names (0.log, 1.log, …). */
-  private readonly attempts = new Map<string, number>();
+  private readonly supervisor: string;
   /** Set once the agent stops: nothing starts any more. */
   private closed = false;
+  /** Set when the agent stopped and left the containers to the next one: this runtime no longer touches them. */
+  private detached = false;
+  /** Namespaces and cgroups (root), or plain processes. */
+  readonly isolated: boolean;
+  private readonly cgroups: CgroupVersion | undefined;
+  private readonly network: BridgeNetwork | undefined;
 
   constructor(private readonly options: ProcessRuntimeOptions) {
     super();
+    this.supervisor = installSupervisor(options.stateDir);
+    const root = typeof process.getuid === 'function' && process.getuid() === 0;
+    const tools = ['ip', 'nsenter', 'unshare'].every((tool) => findExecutable(tool, process.env.PATH ?? defaultPath));
+    this.isolated = options.isolation !== 'none' && root && tools;
+    this.cgroups = this.isolated ? detectCgroups() : undefined;
+    this.network = this.isolated ? new BridgeNetwork(options.podCIDR ?? '10.42.0.0/24') : undefined;
+  }
+
+  /** What this runtime can do here, in words for the node's event. */
+  describeIsolation(): string | undefined {
+    if (this.isolated) return undefined;
+    return this.options.isolation === 'none'
+      ? 'isolation is off (--isolation none): containers run as plain processes on the host network'
+      : 'not running as root: containers run as plain processes on the host network, without namespaces or cgroup limits';
+  }
+
+  private get sandboxDir(): string {
+    return join(this.options.stateDir, 'sandboxes');
+  }
+
+  private get containerDir(): string {
+    return join(this.options.stateDir, 'containers');
+  }
+
+  private saveSandbox(sandbox: SandboxRecord): void {
+    mkdirSync(join(this.sandboxDir, sandbox.id), { recursive: true });
+    writeFileSync(join(this.sandboxDir, sandbox.id, 'sandbox.json'), JSON.stringify(sandbox));
+  }
+
+  private saveContainer(container: Container): void {
+    writeFileSync(join(container.dir, 'container.json'), JSON.stringify(container.record));
+  }
+
+  /**
+   * Finds the sandboxes and containers an earlier agent left: running ones
+   * are adopted (their output read again, their exit watched), ended ones
+   * report how they ended. A sandbox whose namespaces are gone (a reboot)
+   * is not ready: its pod gets a new one.
+   */
+  async recover(): Promise<void> {
+    for (const id of existsSync(this.sandboxDir) ? readdirSync(this.sandboxDir) : []) {
+      try {
+        const sandbox = JSON.parse(readFileSync(join(this.sandboxDir, id, 'sandbox.json'), 'utf8')) as SandboxRecord;
+        sandbox.createdAt = new Date(sandbox.createdAt);
+        if (sandbox.pausePid && !alive(sandbox.pausePid)) sandbox.state = 'notready';
+        if (sandbox.network) this.network?.reserve(sandbox.network.ip);
+        this.sandboxes.set(sandbox.id, sandbox);
+      } catch {
+        rmSync(join(this.sandboxDir, id), { recursive: true, force: true });
+      }
+    }
+    for (const id of existsSync(this.containerDir) ? readdirSync(this.containerDir) : []) {
+      const dir = join(this.containerDir, id);
+      let record: ContainerRecord;
+      try {
+        record = JSON.parse(readFileSync(join(dir, 'container.json'), 'utf8')) as ContainerRecord;
+      } catch {
+        rmSync(dir, { recursive: true, force: true });
+        continue;
+      }
+      if (!this.sandboxes.has(record.sandboxId)) {
+        if (alive(record.pgid)) process.kill(-record.pgid!, 'SIGKILL');
+        rmSync(dir, { recursive: true, force: true });
+        continue;
+      }
+      const container: Container = { record, dir, attached: new Set() };
+      if (record.cgroupPath && this.cgroups) container.cgroup = new ContainerCgroup(this.cgroups, record.cgroupPath);
+      this.containers.set(id, container);
+      if (record.startedAt && record.exitCode === undefined) {
+        if (alive(record.pgid)) {
+          this.follow(container);
+          void this.untilGroupGone(container);
+        }
+        else this.finish(container);
+      }
+    }
   }
 
   async runPodSandbox(config: PodSandboxConfig): Promise<PodSandbox> {
     const existing = [...this.sandboxes.values()].find((s) => s.podUid === config.uid && s.state === 'ready');
     if (existing) return existing;
-    const sandbox: Sandbox = { id: randomUUID(), podUid: config.uid, ip: this.options.hostIP, createdAt: new Date(), state: 'ready', config };
-    this.sandboxes.set(sandbox.id, sandbox);
+    const id = randomUUID();
+    const hostname = (config.hostname ?? config.name).slice(0, 63);
+    const sandbox: SandboxRecord = {
+      id,
+      podUid: config.uid,
+      namespace: config.namespace,
+      name: config.name,
+      hostname,
+      hostNetwork: config.hostNetwork ?? false,
+      ip: this.options.hostIP,
+      createdAt: new Date(),
+      state: 'ready',
+    };
+    const dir = join(this.sandboxDir, id);
+    mkdirSync(dir, { recursive: true });
+    if (this.isolated && !sandbox.hostNetwork) {
+      sandbox.network = await this.network!.setUp(id);
+      sandbox.ip = sandbox.network.ip;
+      // The pause process: holds the pod's hostname and IPC namespace for its containers to join.
+      const pause = spawn(
+        'nsenter',
+        [`--net=/run/netns/${sandbox.network.netns}`, '--', 'unshare', '--uts', '--ipc', '--', 'sh', '-c', 'echo "$1" > /proc/sys/kernel/hostname && exec sleep infinity', 'pause', hostname],
+        { detached: true, stdio: 'ignore' },
+      );
+      pause.unref();
+      sandbox.pausePid = pause.pid;
+    }
+    // The pod's own /etc files (bind-mounted over the machine's when isolated).
+    const hostsName = sandbox.hostNetwork ? '' : `${sandbox.ip}\t${hostname}\n`;
+    writeFileSync(join(dir, 'hosts'), `# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n${hostsName}`);
+    writeFileSync(join(dir, 'hostname'), `${hostname}\n`);
+    writeFileSync(join(dir, 'resolv.conf'), resolvConf(config));
+    this.saveSandbox(sandbox);
+    this.sandboxes.set(id, sandbox);
     return sandbox;
   }
 
   async stopPodSandbox(id: string): Promise<void> {
-    await Promise.all([...this.containers.values()].filter((c) => c.sandboxId === id && c.status.state === 'running').map((c) => this.stopContainer(c.status.id, 0)));
+    await Promise.all([...this.containers.values()].filter((c) => c.record.sandboxId === id && this.running(c)).map((c) => this.stopContainer(c.record.id, 0)));
     const sandbox = this.sandboxes.get(id);
-    if (sandbox) sandbox.state = 'notready';
+    if (!sandbox) return;
+    if (sandbox.pausePid && alive(sandbox.pausePid)) process.kill(-sandbox.pausePid, 'SIGKILL');
+    sandbox.state = 'notready';
+    this.saveSandbox(sandbox);
   }
 
   async removePodSandbox(id: string): Promise<void> {
-    for (const [containerId, container] of this.containers) if (container.sandboxId === id) await this.removeContainer(containerId).catch(() => {});
+    const sandbox = this.sandboxes.get(id);
+    if (sandbox?.state === 'ready') await this.stopPodSandbox(id);
+    for (const [containerId, container] of this.containers) if (container.record.sandboxId === id) await this.removeContainer(containerId).catch(() => {});
+    if (sandbox?.network) await this.network?.tearDown(sandbox.network);
+    rmSync(join(this.sandboxDir, id), { recursive: true, force: true });
     this.sandboxes.delete(id);
   }
 
   async listPodSandboxes(): Promise<PodSandbox[]> {
-    return [...this.sandboxes.values()];
+    return [...this.sandboxes.values()].map((s) => ({ id: s.id, podUid: s.podUid, ip: s.ip, createdAt: s.createdAt, state: s.state }));
   }
 
   /** The log file of one attempt of a container, in upstream's layout. */
-  logPathFor(sandbox: Sandbox, container: string, attempt: number): string {
-    const { namespace, name, uid } = sandbox.config;
-    return join(this.options.logDir, 'pods', `${namespace}_${name}_${uid}`, container, `${attempt}.log`);
+  private logPathFor(sandbox: SandboxRecord, container: string, attempt: number): string {
+    return join(this.options.logDir, 'pods', `${sandbox.namespace}_${sandbox.name}_${sandbox.podUid}`, container, `${attempt}.log`);
   }
 
   async createContainer(sandboxId: string, config: ContainerConfig): Promise<string> {
     const sandbox = this.sandboxes.get(sandboxId);
     if (!sandbox) throw new Error(`sandbox ${sandboxId} not found`);
     const id = randomUUID();
-    const attemptKey = `${sandboxId}/${config.name}`;
-    const attempt = this.attempts.get(attemptKey) ?? 0;
-    this.attempts.set(attemptKey, attempt + 1);
-    const logPath = config.logPath ?? this.logPathFor(sandbox, config.name, attempt);
-    this.containers.set(id, { sandboxId, config, logPath, attached: new Set(), status: { id, name: config.name, image: config.image, state: 'created', createdAt: new Date(), logPath } });
+    const earlier = [...this.containers.values()].filter((c) => c.record.sandboxId === sandboxId && c.record.name === config.name);
+    const attempt = earlier.length ? Math.max(...earlier.map((c) => c.record.attempt)) + 1 : 0;
+    const dir = join(this.containerDir, id);
+    mkdirSync(dir, { recursive: true });
+    const record: ContainerRecord = {
+      id,
+      sandboxId,
+      name: config.name,
+      image: config.image,
+      attempt,
+      logPath: config.logPath ?? this.logPathFor(sandbox, config.name, attempt),
+      createdAt: new Date().toISOString(),
+      stdin: config.stdin,
+      stdinOnce: config.stdinOnce,
+    };
+    const container: Container = { record, dir, config, attached: new Set() };
+    this.saveContainer(container);
+    this.containers.set(id, container);
     return id;
+  }
+
+  private running(container: Container): boolean {
+    return container.record.startedAt !== undefined && container.record.exitCode === undefined;
+  }
+
+  /** Marks a container that never ran as ended, with why. */
+  private cannotRun(container: Container, reason: string, message: string): void {
+    const now = new Date().toISOString();
+    Object.assign(container.record, { startedAt: now, finishedAt: now, exitCode: 128, reason, message });
+    this.saveContainer(container);
+    this.emit(container.record.sandboxId, this.status(container));
   }
 
   async startContainer(id: string): Promise<void> {
     const container = this.containers.get(id);
-    if (!container) throw new Error(`container ${id} not found`);
+    if (!container?.config) throw new Error(`container ${id} not found`);
     if (this.closed) throw new Error('the runtime is shutting down');
-    const argv = [...(container.config.command ?? []), ...(container.config.args ?? [])];
-    const now = new Date();
+    const config = container.config;
+    const sandbox = this.sandboxes.get(container.record.sandboxId)!;
+    const argv = [...(config.command ?? []), ...(config.args ?? [])];
     if (!argv.length) {
       // No image support: without a command there is nothing to run — say so clearly.
-      container.status = {
-        ...container.status,
-        state: 'exited',
-        startedAt: now,
-        finishedAt: now,
-        exitCode: 128,
-        reason: 'ContainerCannotRun',
-        message: `the process runtime runs a container's command; container "${container.config.name}" (image ${container.config.image}) has none`,
-      };
-      this.emit(container.sandboxId, container.status);
-      return;
+      return this.cannotRun(container, 'ContainerCannotRun', `the process runtime runs a container's command; container "${config.name}" (image ${config.image}) has none`);
     }
-    mkdirSync(dirname(container.logPath), { recursive: true });
-    const log = new RotatingLog(container.logPath, this.options.logMaxBytes ?? 10 * 1024 * 1024, this.options.logMaxFiles ?? 5);
-    const sandbox = this.sandboxes.get(container.sandboxId)!;
-    const child = spawn(argv[0], argv.slice(1), {
-      cwd: container.config.workingDir || undefined,
-      env: { PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin', HOSTNAME: sandbox.config.hostname ?? sandbox.config.name, ...container.config.env },
-      stdio: [container.config.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
-      // Its own process group, so stopping reaches what it started.
-      detached: true,
+    const env = { PATH: defaultPath, HOSTNAME: sandbox.hostname, ...config.env };
+    if (!findExecutable(argv[0], env.PATH)) {
+      return this.cannotRun(container, 'StartError', `exec: "${argv[0]}": executable file not found in $PATH`);
+    }
+    const { dir, record } = container;
+    // Limits, mounts and the working directory, for the supervisor to apply.
+    if (this.cgroups) {
+      record.cgroupPath = `skiff/${sandbox.podUid}/${id}`;
+      container.cgroup = new ContainerCgroup(this.cgroups, record.cgroupPath);
+      container.cgroup.create({ memoryBytes: config.memoryLimit, milliCPU: config.milliCPULimit });
+    }
+    writeFileSync(join(dir, 'cgroups'), (container.cgroup?.procsFiles() ?? []).map((f) => `${f}\n`).join(''));
+    const sandboxDir = join(this.sandboxDir, sandbox.id);
+    const mounts = this.isolated
+      ? [
+          ...(sandbox.hostNetwork ? [] : [{ hostPath: join(sandboxDir, 'hosts'), containerPath: '/etc/hosts' }, { hostPath: join(sandboxDir, 'hostname'), containerPath: '/etc/hostname' }]),
+          { hostPath: join(sandboxDir, 'resolv.conf'), containerPath: '/etc/resolv.conf' },
+          ...(config.mounts ?? []),
+        ]
+      : [];
+    writeFileSync(join(dir, 'mounts'), mounts.map((m) => `${m.hostPath}\t${m.containerPath}\t${m.readOnly ? 'ro' : 'rw'}\n`).join(''));
+    writeFileSync(join(dir, 'workdir'), config.workingDir || '/');
+    await run('mkfifo', [join(dir, 'stdout'), join(dir, 'stderr'), ...(config.stdin ? [join(dir, 'stdin')] : [])]);
+    if (config.stdin && config.stdinOnce) writeFileSync(join(dir, 'stdin-once'), '');
+    mkdirSync(dirname(record.logPath), { recursive: true });
+    this.openOutputs(container);
+    if (config.stdin) container.stdinFd = openSync(join(dir, 'stdin'), constants.O_RDWR | constants.O_NONBLOCK);
+
+    const supervise = ['bash', this.supervisor, dir, ...argv];
+    const command = !this.isolated
+      ? supervise
+      : sandbox.hostNetwork
+        ? ['unshare', '--mount', '--pid', '--fork', '--mount-proc', '--', ...supervise]
+        : ['nsenter', '-t', String(sandbox.pausePid), '--net', '--uts', '--ipc', '--', 'unshare', '--mount', '--pid', '--fork', '--mount-proc', '--', ...supervise];
+    const child = spawn(command[0], command.slice(1), { env, detached: true, stdio: 'ignore' });
+    child.unref();
+    record.pgid = child.pid;
+    record.startedAt = new Date().toISOString();
+    this.saveContainer(container);
+    this.watchExit(container);
+    child.on('error', (err) => {
+      record.message = err.message;
+      container.markExited?.();
     });
-    container.process = child;
-    const pipe = (stream: NodeJS.ReadableStream, name: 'stdout' | 'stderr') => {
-      let buffered = '';
-      stream.setEncoding('utf8');
-      stream.on('data', (chunk: string) => {
-        for (const listener of container.attached) listener(name, Buffer.from(chunk));
-        buffered += chunk;
-        const lines = buffered.split('\n');
-        buffered = lines.pop() ?? '';
-        for (const line of lines) log.write(criLine(name, line));
+    // The process we started may end before the container does (as root it is `unshare`, which
+    // the container's init outlives): the container has ended when its whole process group has.
+    child.on('exit', () => void this.untilGroupGone(container));
+    this.emit(record.sandboxId, this.status(container));
+  }
+
+  /** Opens the output FIFOs (read and write, so they never report an end of file) and copies what comes into the log. */
+  private openOutputs(container: Container): void {
+    container.log = new RotatingLog(container.record.logPath, this.options.logMaxBytes ?? 10 * 1024 * 1024, this.options.logMaxFiles ?? 5);
+    container.outputs = (['stdout', 'stderr'] as const).map((stream) => {
+      const fd = openSync(join(container.dir, stream), constants.O_RDWR | constants.O_NONBLOCK);
+      const splitter = new LineSplitter((line) => container.log?.write(criLine(stream, line)));
+      const socket = new Socket({ fd, readable: true, writable: false });
+      socket.on('data', (chunk: Buffer) => {
+        for (const listener of container.attached) listener(stream, chunk);
+        splitter.push(chunk.toString('utf8'));
       });
-      stream.on('end', () => {
-        if (buffered) log.write(criLine(name, buffered));
-      });
-    };
-    pipe(child.stdout!, 'stdout');
-    pipe(child.stderr!, 'stderr');
-    container.status = { ...container.status, state: 'running', startedAt: now };
+      socket.on('error', () => {});
+      return { fd, socket, splitter, stream };
+    });
+  }
+
+  /** A promise for the container's end, settled by markExited (exit event, or the poll for adopted ones). */
+  private watchExit(container: Container): void {
     container.exited = new Promise((resolve) => {
-      const finish = (exitCode: number, reason: string, message?: string) => {
-        if (container.status.state === 'exited') return resolve();
-        container.status = { ...container.status, state: 'exited', finishedAt: new Date(), exitCode, reason, ...(message ? { message } : {}) };
-        // The exit is reported once every line of output is in the log file.
-        log.end(() => {
-          this.emit(container.sandboxId, container.status);
-          resolve();
-        });
+      container.markExited = () => {
+        container.markExited = undefined;
+        this.finish(container);
+        resolve();
       };
-      child.on('error', (err) => finish(128, 'ContainerCannotRun', err.message));
-      // 'close', not 'exit': it comes after stdout and stderr have been read to the end.
-      child.on('close', (code, signal) => {
-        // A process killed by a signal exits with 128 + the signal's number, as in a shell.
-        const signals: Record<string, number> = { SIGTERM: 15, SIGKILL: 9, SIGINT: 2 };
-        const exitCode = code ?? 128 + (signals[signal ?? ''] ?? 1);
-        finish(exitCode, exitCode === 0 ? 'Completed' : 'Error');
-      });
     });
-    this.emit(container.sandboxId, container.status);
+  }
+
+  /** Reads an adopted container's output again and watches for its end. */
+  private follow(container: Container): void {
+    mkdirSync(dirname(container.record.logPath), { recursive: true });
+    try {
+      this.openOutputs(container);
+      if (container.record.stdin) container.stdinFd = openSync(join(container.dir, 'stdin'), constants.O_RDWR | constants.O_NONBLOCK);
+    } catch {
+      /* FIFOs gone: only the exit is watched */
+    }
+    this.watchExit(container);
+  }
+
+  /** The container ended: the last output into the log, then its exit code and reason, from the supervisor's files. */
+  private finish(container: Container): void {
+    const { record, dir } = container;
+    if (record.exitCode !== undefined) return;
+    for (const output of container.outputs ?? []) {
+      const buffer = Buffer.alloc(65536);
+      for (;;) {
+        let n = 0;
+        try {
+          n = readSync(output.fd, buffer);
+        } catch {
+          break;
+        }
+        if (n <= 0) break;
+        const chunk = buffer.subarray(0, n);
+        for (const listener of container.attached) listener(output.stream, Buffer.from(chunk));
+        output.splitter.push(chunk.toString('utf8'));
+      }
+      output.splitter.flush();
+      output.socket.destroy();
+    }
+    container.outputs = undefined;
+    this.release(container);
+    let exitCode = 137;
+    try {
+      exitCode = Number(readFileSync(join(dir, 'exit'), 'utf8').trim());
+    } catch {
+      /* killed with the supervisor (SIGKILL): no exit file */
+    }
+    let reason = exitCode === 0 ? 'Completed' : 'Error';
+    let message: string | undefined;
+    if (container.cgroup?.oomKilled()) reason = 'OOMKilled';
+    if (exitCode === 125) {
+      reason = 'StartError';
+      message = readText(join(dir, 'supervisor.log')) || record.message || 'the container could not be set up';
+    }
+    Object.assign(record, { finishedAt: new Date().toISOString(), exitCode, reason, ...(message ? { message } : {}) });
+    this.saveContainer(container);
+    this.emit(record.sandboxId, this.status(container));
   }
 
   attach(id: string, output: (stream: 'stdout' | 'stderr', data: Buffer) => void): AttachedContainer | undefined {
     const container = this.containers.get(id);
-    if (!container?.process || container.status.state !== 'running') return undefined;
+    if (!container || !this.running(container) || !container.exited) return undefined;
     container.attached.add(output);
-    const stdin = container.process.stdin;
+    const stdinFd = container.stdinFd;
     return {
-      writeStdin: stdin ? (data) => stdin.write(data) : undefined,
-      closeStdin: stdin ? () => stdin.end() : undefined,
+      writeStdin: stdinFd !== undefined ? (data) => writeAll(stdinFd, data) : undefined,
+      closeStdin:
+        stdinFd !== undefined && container.record.stdinOnce
+          ? () =>
+              void this.untilReady(container).then(() => {
+                if (container.stdinFd !== undefined) closeSync(container.stdinFd);
+                container.stdinFd = undefined;
+              })
+          : undefined,
       detach: () => container.attached.delete(output),
-      exited: container.exited!.then(() => container.status.exitCode ?? 0),
+      exited: container.exited.then(() => container.record.exitCode ?? 0),
     };
+  }
+
+  /**
+   * How to run a command inside a running container (kubectl exec): in its
+   * namespaces when isolated, beside it otherwise.
+   */
+  execCommand(id: string, command: string[]): string[] | undefined {
+    const container = this.containers.get(id);
+    if (!container || !this.running(container)) return undefined;
+    if (!this.isolated) return command;
+    const init = namespaceInit(container.record.pgid!);
+    if (!init) return undefined;
+    return ['nsenter', '-t', String(init), '--net', '--uts', '--ipc', '--mount', '--pid', '--', ...command];
   }
 
   async stopContainer(id: string, timeoutSeconds: number): Promise<void> {
     const container = this.containers.get(id);
-    const child = container?.process;
-    if (!container || !child || container.status.state !== 'running') return;
+    if (!container || !this.running(container) || this.detached) return;
+    const pgid = container.record.pgid!;
     container.stopping = true;
+    // A supervisor that has just been started may not listen for SIGTERM yet: wait (briefly) until it does.
+    await this.untilReady(container);
     const signal = (name: NodeJS.Signals) => {
       try {
-        process.kill(-child.pid!, name);
+        process.kill(-pgid, name);
       } catch {
-        child.kill(name);
+        /* already gone */
       }
     };
     signal('SIGTERM');
     const killer = setTimeout(() => signal('SIGKILL'), Math.max(0, timeoutSeconds) * 1000);
-    killer.unref();
     await container.exited;
     clearTimeout(killer);
   }
 
+  /** Watches for the end of a container's process group (checked with signal 0, more rarely as time goes on). */
+  private async untilGroupGone(container: Container): Promise<void> {
+    for (let delay = 2; alive(container.record.pgid) && container.markExited && !this.detached; delay = Math.min(delay * 2, 250)) {
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+    if (this.detached) return;
+    container.markExited?.();
+  }
+
+  /** Waits (at most 2 s) until the supervisor has set itself up — see `ready` in supervisor.ts. */
+  private async untilReady(container: Container): Promise<void> {
+    for (let waited = 0; waited < 2000 && !existsSync(join(container.dir, 'ready')) && alive(container.record.pgid); waited += 5) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
+
   async removeContainer(id: string): Promise<void> {
     const container = this.containers.get(id);
-    if (container?.status.state === 'running') await this.stopContainer(id, 0);
+    if (!container) return;
+    if (this.running(container)) await this.stopContainer(id, 0);
+    container.cgroup?.remove();
+    rmSync(container.dir, { recursive: true, force: true });
     this.containers.delete(id);
+  }
+
+  private status(container: Container): ContainerStatus {
+    const r = container.record;
+    const state = r.exitCode !== undefined ? 'exited' : r.startedAt ? 'running' : 'created';
+    return {
+      id: r.id,
+      name: r.name,
+      image: r.image,
+      attempt: r.attempt,
+      state,
+      createdAt: new Date(r.createdAt),
+      ...(r.startedAt ? { startedAt: new Date(r.startedAt) } : {}),
+      ...(r.finishedAt ? { finishedAt: new Date(r.finishedAt) } : {}),
+      ...(r.exitCode !== undefined ? { exitCode: r.exitCode } : {}),
+      ...(r.reason ? { reason: r.reason } : {}),
+      ...(r.message ? { message: r.message } : {}),
+      logPath: r.logPath,
+    };
   }
 
   async containerStatus(id: string): Promise<ContainerStatus | undefined> {
     const container = this.containers.get(id);
-    return container ? { ...container.status } : undefined;
+    return container ? this.status(container) : undefined;
   }
 
   async listContainers(sandboxId: string): Promise<ContainerStatus[]> {
-    return [...this.containers.values()].filter((c) => c.sandboxId === sandboxId).map((c) => ({ ...c.status }));
+    return [...this.containers.values()].filter((c) => c.record.sandboxId === sandboxId).map((c) => this.status(c));
+  }
+
+  /** Memory and cpu a container uses, from its cgroup (isolated containers only). */
+  async containerStats(id: string): Promise<{ memoryBytes: number; cpuNanos: number } | undefined> {
+    return this.containers.get(id)?.cgroup?.usage();
   }
 
   /** Stops every container (agent shutdown in tests). */
@@ -273,13 +578,88 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
   }
 
   /**
-   * The agent is stopping: its containers stop too (SIGTERM, SIGKILL after
-   * 5 s) — they are its children and would otherwise keep it alive. Keeping
-   * them running across an agent restart needs the per-container
-   * supervisors that come next.
+   * The agent is stopping. With stopOnShutdown (`skiff up`), the pods stop
+   * with it (SIGTERM, SIGKILL after 5 s) and their sandboxes go; otherwise
+   * the supervisors keep the containers running and the next agent adopts
+   * them.
    */
   async shutdown(): Promise<void> {
     this.closed = true;
-    await this.stopAll(5);
+    if (this.options.stopOnShutdown) {
+      await this.stopAll(5);
+      for (const id of [...this.sandboxes.keys()]) await this.removePodSandbox(id).catch(() => {});
+      return;
+    }
+    this.detached = true;
+    for (const container of this.containers.values()) {
+      for (const output of container.outputs ?? []) output.socket.destroy();
+      container.outputs = undefined;
+      container.markExited = undefined;
+      this.release(container);
+    }
   }
+
+  /** Closes what this runtime holds of a container: its log file and stdin. */
+  private release(container: Container): void {
+    container.log?.close();
+    container.log = undefined;
+    if (container.stdinFd !== undefined) {
+      try {
+        closeSync(container.stdinFd);
+      } catch {
+        /* already closed */
+      }
+    }
+    container.stdinFd = undefined;
+  }
+}
+
+function readText(path: string): string {
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
+function writeAll(fd: number, data: Buffer): void {
+  try {
+    let offset = 0;
+    while (offset < data.length) offset += writeSync(fd, data, offset);
+  } catch {
+    /* the pipe is full or gone: the container is not reading */
+  }
+}
+
+/** The pod's /etc/resolv.conf: the cluster DNS when the pod uses it, else the machine's (dnsPolicy Default). */
+function resolvConf(config: PodSandboxConfig): string {
+  const dns = config.dns;
+  if (dns?.nameservers?.length) {
+    return [
+      ...(dns.searches?.length ? [`search ${dns.searches.join(' ')}`] : []),
+      ...dns.nameservers.map((ns) => `nameserver ${ns}`),
+      ...(dns.options?.length ? [`options ${dns.options.join(' ')}`] : []),
+      '',
+    ].join('\n');
+  }
+  return readText('/etc/resolv.conf') + '\n';
+}
+
+/**
+ * The host PID of the init of a container's PID namespace (the supervisor):
+ * a child of the `unshare` that started it, or — once that has exited — the
+ * process of the group whose PID in its own namespace is 1.
+ */
+function namespaceInit(pgid: number): number | undefined {
+  const children = readText(`/proc/${pgid}/task/${pgid}/children`).split(/\s+/).filter(Boolean);
+  if (children.length) return Number(children[0]);
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = readText(`/proc/${entry}/stat`);
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(fields[2]) !== pgid) continue;
+    const nspid = /^NSpid:\s+(.*)$/m.exec(readText(`/proc/${entry}/status`))?.[1].trim().split(/\s+/);
+    if (nspid && nspid.length > 1 && nspid[nspid.length - 1] === '1') return Number(entry);
+  }
+  return undefined;
 }
