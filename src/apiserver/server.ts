@@ -16,6 +16,7 @@ import { anonymousUser, authenticate, clientCertificateAuthenticator, publicPath
 import { AdmissionChain, type AdmissionPlugin } from './admission/chain.js';
 import { namespaceLifecycle } from './admission/namespace-lifecycle.js';
 import { defaultTolerationSecondsPlugin } from './admission/default-toleration-seconds.js';
+import { defaultStorageClassPlugin } from './admission/default-storage-class.js';
 import { priorityPlugin } from './admission/priority.js';
 import type { Clock, RequestContext, ServerContext, StorageHooks } from './context.js';
 import { sendJson, sendStatus, toStatus } from './http.js';
@@ -87,10 +88,17 @@ export class ApiServer {
         return page.items.map((item) => item.object);
       },
     };
+    const storageClasses = {
+      list: async () => {
+        const type = options.registry.find('storage.k8s.io', 'v1', 'storageclasses');
+        if (!type) return [];
+        return (await this.storageFor(type).listPage(undefined, { limit: 10_000 })).items.map((item) => item.object);
+      },
+    };
     this.context = {
       registry: options.registry,
       storageFor: (type) => this.storageFor(type),
-      admission: new AdmissionChain([namespaceLifecycle(lookupNamespace), priorityPlugin(classLookup), defaultTolerationSecondsPlugin(), ...(options.admissionPlugins ?? [])]),
+      admission: new AdmissionChain([namespaceLifecycle(lookupNamespace), priorityPlugin(classLookup), defaultTolerationSecondsPlugin(), defaultStorageClassPlugin(storageClasses), ...(options.admissionPlugins ?? [])]),
       hooksFor: (type) => (typeof hooks === 'function' ? hooks(type) : hooks?.get(type)),
       clock: options.clock ?? { now: () => new Date() },
       bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000,

@@ -19,7 +19,7 @@ import { configFromKubeconfig } from '../client/config.js';
 import { Client } from '../client/client.js';
 import { runControllerManager } from '../controllers/index.js';
 import { loadSchedulerConfiguration, runScheduler } from '../scheduler/index.js';
-import { machineAddress, ProcessRuntime, runNodeAgent, SimulatedRuntime } from '../node/index.js';
+import { localPathStorageClass, machineAddress, ProcessRuntime, runNodeAgent, SimulatedRuntime } from '../node/index.js';
 import { createLogger } from '../util/log.js';
 
 export interface ControlPlaneOptions {
@@ -98,10 +98,15 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<voi
 
   const advertiseAddress = options.bind === '0.0.0.0' || options.bind === '::' ? '127.0.0.1' : options.bind;
   const priorityClasses = registry.find('scheduling.k8s.io', 'v1', 'priorityclasses');
+  const storageClasses = registry.find('storage.k8s.io', 'v1', 'storageclasses');
   await bootstrapCluster(server, {
     advertiseAddress,
     port,
-    extraObjects: priorityClasses ? systemPriorityClasses.map((object) => ({ type: priorityClasses, object })) : [],
+    extraObjects: [
+      ...(priorityClasses ? systemPriorityClasses.map((object) => ({ type: priorityClasses, object })) : []),
+      // Like k3s: a default StorageClass whose volumes each node agent provisions as a directory of its own.
+      ...(storageClasses ? [{ type: storageClasses, object: localPathStorageClass }] : []),
+    ],
   });
 
   const url = `https://${advertiseAddress.includes(':') ? `[${advertiseAddress}]` : advertiseAddress}:${port}`;

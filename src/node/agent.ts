@@ -34,6 +34,7 @@ import type { AgentPod } from './types.js';
 import type { EnvSources } from './env.js';
 import { admit } from './admission.js';
 import type { VolumeSources } from './volumes.js';
+import { LocalPathProvisioner } from './local-path.js';
 import { join } from 'node:path';
 
 export const nodeLeaseNamespace = 'kube-node-lease';
@@ -244,6 +245,9 @@ export class NodeAgent {
     });
     informer.start(signal);
     void this.removeOrphans(informer, signal);
+    if (this.options.runtime.name === 'process' && this.options.identity.dataDir) {
+      new LocalPathProvisioner(this.client, this.name, join(this.options.identity.dataDir, 'storage'), this.log).run(signal);
+    }
 
     const leaseEvery = this.options.leaseRenewMs ?? 10_000;
     const statusEvery = this.options.statusRefreshMs ?? 60_000;

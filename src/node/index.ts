@@ -9,6 +9,7 @@ export { NodeAgent, type AgentOptions } from './agent.js';
 export { SimulatedRuntime, type SimulatedRuntimeOptions } from './runtime/simulated/runtime.js';
 export { ProcessRuntime, type ProcessRuntimeOptions } from './runtime/process/runtime.js';
 export { machineAddress } from './node-status.js';
+export { localPathStorageClass, localPathProvisioner } from './local-path.js';
 export type { Runtime, ContainerConfig, ContainerStatus, PodSandbox, PodSandboxConfig } from './runtime/runtime.js';
 
 /** Runs one agent against an apiserver until the signal aborts. */

@@ -31,14 +31,17 @@ describe('skiff up --runtime process', () => {
     const port = await freePort();
     await cluster.kubectl(['create', 'deployment', 'srv', '--image=node', '--', process.execPath, '-e', `require('http').createServer((q, s) => s.end('hi')).listen(${port})`]);
     await cluster.kubectl(['rollout', 'status', 'deployment/srv', '--timeout=30s']);
-    await waitFor(async () => (await status(`http://127.0.0.1:${port}/`)) === 200, { message: 'the server answers' });
+    // The pod's own IP: on a bridge as root, the machine's address otherwise.
+    const podIP = (await cluster.kubectl(['get', 'pods', '-l', 'app=srv', '-o', 'jsonpath={.items[0].status.podIP}'])).stdout;
+    const url = `http://${podIP}:${port}/`;
+    await waitFor(async () => (await status(url)) === 200, { message: 'the server answers' });
 
     await cluster.kubectl(['create', 'job', 'once', '--image=busybox', '--', 'sh', '-c', 'echo done']);
     await cluster.kubectl(['wait', '--for=condition=complete', 'job/once', '--timeout=30s']);
 
     await cluster.kubectl(['delete', 'deployment', 'srv']);
-    await waitFor(async () => (await status(`http://127.0.0.1:${port}/`)) === 0, { message: 'the server stopped' });
-    assert.equal(await status(`http://127.0.0.1:${port}/`), 0);
+    await waitFor(async () => (await status(url)) === 0, { message: 'the server stopped' });
+    assert.equal(await status(url), 0);
   });
 
   test('kubectl logs shows what a container printed; -f follows it', async () => {
