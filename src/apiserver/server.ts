@@ -143,7 +143,10 @@ export class ApiServer {
         .then((handled) => {
           if (!handled) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
         })
-        .catch(() => socket.destroy());
+        .catch((err: Error) => {
+          this.log({ msg: 'upgrade failed', path: req.url, error: err.message });
+          socket.destroy();
+        });
     });
     this.server.keepAliveTimeout = 65_000;
     this.server.headersTimeout = 70_000;

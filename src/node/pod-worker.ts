@@ -145,6 +145,13 @@ export class PodWorker {
     return id ? this.context.runtime.attach?.(id, output) : undefined;
   }
 
+  /** Where port-forward connects: the pod's own IP when it has one, this machine otherwise. */
+  portForwardTarget(): { host: string; podName: string; podUid: string } | undefined {
+    if (!this.sandbox || this.finished) return undefined;
+    const ownIP = this.sandbox.ip !== this.context.hostIP && !this.pod.spec?.hostNetwork;
+    return { host: ownIP ? this.sandbox.ip : '127.0.0.1', podName: this.pod.metadata.name!, podUid: this.pod.metadata.uid! };
+  }
+
   get podObject(): AgentPod {
     return this.pod;
   }

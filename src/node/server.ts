@@ -4,12 +4,17 @@
  * the cluster CA.
  *
  *   GET /containerLogs/<namespace>/<pod>/<container>?follow&timestamps&tailLines&sinceSeconds&sinceTime&limitBytes&previous
+ *   WebSocket /exec|attach/<namespace>/<pod>/<container>?command&stdin&tty
+ *   WebSocket /portforward/<namespace>/<pod>?ports
  */
 import https from 'node:https';
 import { WebSocketServer } from 'ws';
 import { attachOutput, execProtocols, exitStatus, runAttach, runExec } from './exec.js';
 import type { AddressInfo } from 'node:net';
 import { streamLog } from './logs.js';
+import { portForwardProtocols, servePortForward, spdyTunnelProtocol } from './portforward/handler.js';
+
+const spdyTunnelAlias = 'skiff-spdy-tunnel';
 import type { PodWorker } from './pod-worker.js';
 
 export interface NodeServerTls {
@@ -62,10 +67,33 @@ export async function startNodeServer(tls: NodeServerTls, address: string, port:
   // exec arrives as a WebSocket upgrade: /exec/<namespace>/<pod>/<container>?command=…&stdin=…
   const sockets = new WebSocketServer({
     noServer: true,
-    handleProtocols: (offered) => execProtocols.find((p) => offered.has(p)) ?? false,
+    handleProtocols: (offered, req) => {
+      if (offered.has(spdyTunnelAlias)) return spdyTunnelProtocol;
+      const known = req.url?.startsWith('/portforward/') ? portForwardProtocols : execProtocols;
+      return known.find((p) => offered.has(p)) ?? false;
+    },
   });
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'https://node');
+    const forward = /^\/portforward\/([^/]+)\/([^/]+)$/.exec(url.pathname);
+    if (forward) {
+      const [namespace, pod] = forward.slice(1).map(decodeURIComponent);
+      const target = [...workers()].find((w) => w.podKey === `${namespace}/${pod}`)?.portForwardTarget();
+      if (!target) {
+        socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
+        return;
+      }
+      const ports = (url.searchParams.get('ports') ?? '').split(',').filter(Boolean).map(Number);
+      // `SPDY/3.1+portforward.k8s.io` has a '/', which the WebSocket library refuses in offers
+      // (though not in its answer): offered under another name, answered under its own.
+      const offered = String(req.headers['sec-websocket-protocol'] ?? '');
+      req.headers['sec-websocket-protocol'] = offered
+        .split(',')
+        .map((p) => (p.trim() === spdyTunnelProtocol ? spdyTunnelAlias : p.trim()))
+        .join(', ');
+      sockets.handleUpgrade(req, socket, head, (ws) => servePortForward(ws, target, ports));
+      return;
+    }
     const match = /^\/(exec|attach)\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(url.pathname);
     if (!match) {
       socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
@@ -96,7 +124,7 @@ export async function startNodeServer(tls: NodeServerTls, address: string, port:
         ws.close(1000);
         return;
       }
-      runExec(ws, command, target.env, url.searchParams.get('stdin') === 'true', target.inContainer);
+      runExec(ws, command, target.env, url.searchParams.get('stdin') === 'true', target.inContainer, url.searchParams.get('tty') === 'true');
     });
   });
   await new Promise<void>((resolve, reject) => {

@@ -1,17 +1,19 @@
 /**
- * `pods/<name>/exec` and `pods/<name>/attach` (kubectl exec, attach): a WebSocket upgrade the apiserver
+ * `pods/<name>/exec`, `pods/<name>/attach` and `pods/<name>/portforward`
+ * (kubectl exec, attach, port-forward): a WebSocket upgrade the apiserver
  * passes through to the pod's node agent, as upstream proxies it to the
  * kubelet. The client's subprotocols (`v5.channel.k8s.io`, …) are offered
  * to the agent; once the agent accepts, the client's handshake completes
  * with the same protocol and messages flow both ways unchanged.
  */
 import type { IncomingMessage } from 'node:http';
+import { connect as tlsConnect } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import { clientCertificateAuthenticator } from '../authentication.js';
 import type { ServerContext } from '../context.js';
 
-const passedOn = ['command', 'stdin', 'stdout', 'stderr', 'tty'];
+const passedOn = ['command', 'stdin', 'stdout', 'stderr', 'tty', 'ports'];
 
 function refuse(socket: Duplex, code: number, reason: string, message: string): void {
   const body = JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code });
@@ -26,7 +28,7 @@ interface ExecPod {
 /** Handles an upgrade request; answers false when it is not an exec request (the caller refuses it). */
 export async function handleExecUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, server: ServerContext): Promise<boolean> {
   const url = new URL(req.url ?? '/', 'https://skiff');
-  const match = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/(exec|attach)$/.exec(url.pathname);
+  const match = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/(exec|attach|portforward)$/.exec(url.pathname);
   if (!match) return false;
   const verb = match[3];
   if (!(await clientCertificateAuthenticator(req))) {
@@ -42,8 +44,8 @@ export async function handleExecUpgrade(req: IncomingMessage, socket: Duplex, he
     return true;
   }
   const containers = (pod.spec?.containers ?? []).map((c) => c.name);
-  const container = url.searchParams.get('container') ?? (containers.length === 1 ? containers[0] : undefined);
-  if (!container) {
+  const container = verb === 'portforward' ? '' : (url.searchParams.get('container') ?? (containers.length === 1 ? containers[0] : undefined));
+  if (container === undefined) {
     refuse(socket, 400, 'BadRequest', `a container name must be specified for pod ${name}, choose one of: [${containers.join(' ')}]`);
     return true;
   }
@@ -63,7 +65,12 @@ export async function handleExecUpgrade(req: IncomingMessage, socket: Duplex, he
   const query = new URLSearchParams();
   for (const key of passedOn) for (const value of url.searchParams.getAll(key)) query.append(key, value);
   const protocols = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim()).filter(Boolean);
-  const agent = new WebSocket(`wss://${address}:${port}/${verb}/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}/${encodeURIComponent(container)}?${query}`, protocols, {
+  const target = `/${verb}/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}${container ? `/${encodeURIComponent(container)}` : ''}`;
+  if (verb === 'portforward') {
+    proxyUpgrade(req, socket, head, { host: address, port, path: `${target}?${query}`, credentials, nodeName: nodeName! });
+    return true;
+  }
+  const agent = new WebSocket(`wss://${address}:${port}${target}?${query}`, protocols, {
     ca: credentials.caPem,
     cert: credentials.certPem,
     key: credentials.keyPem,
@@ -88,4 +95,40 @@ export async function handleExecUpgrade(req: IncomingMessage, socket: Duplex, he
     });
   });
   return true;
+}
+
+/**
+ * Passes an upgrade through byte for byte: the client's request goes to the
+ * agent (on its path, over a TLS connection with the apiserver's node-client
+ * certificate), and from then on both connections are simply joined. Used
+ * for port-forward, whose subprotocol name (`SPDY/3.1+portforward.k8s.io`)
+ * is not a token a WebSocket library accepts, and which needs nothing from
+ * the apiserver but the connection.
+ */
+function proxyUpgrade(
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+  to: { host: string; port: number; path: string; credentials: NonNullable<ServerContext['nodeClient']>; nodeName: string },
+): void {
+  const agent = tlsConnect({ host: to.host, port: to.port, ca: to.credentials.caPem, cert: to.credentials.certPem, key: to.credentials.keyPem, checkServerIdentity: () => undefined });
+  agent.on('secureConnect', () => {
+    const lines = [`GET ${to.path} HTTP/1.1`, `Host: ${to.host}:${to.port}`];
+    for (let i = 0; i < req.rawHeaders.length; i += 2) {
+      const name = req.rawHeaders[i];
+      if (/^(host|authorization)$/i.test(name)) continue;
+      lines.push(`${name}: ${req.rawHeaders[i + 1]}`);
+    }
+    agent.write(`${lines.join('\r\n')}\r\n\r\n`);
+    if (head.length) agent.write(head);
+    agent.pipe(socket);
+    socket.pipe(agent);
+  });
+  agent.on('error', (err) => {
+    if (socket.writable && !agent.bytesRead) refuse(socket, 500, 'InternalError', `reaching the node ${to.nodeName}: ${err.message}`);
+    else socket.destroy();
+  });
+  socket.on('error', () => agent.destroy());
+  socket.on('close', () => agent.destroy());
+  agent.on('close', () => socket.destroy());
 }
