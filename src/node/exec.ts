@@ -25,21 +25,24 @@ function shellQuote(word: string): string {
   return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
-/**
- * A resize message (`{"Width":80,"Height":24}`) sets the size of the
- * terminal `script` made: found as the standard input of its child, and set
- * with stty, which also tells the program (SIGWINCH). The first message may
- * come before the child exists: tried again briefly.
- */
-function resizeTerminal(scriptPid: number, payload: Buffer, attempt = 0): void {
-  let size: { Width?: number; Height?: number };
+/** A resize message: `{"Width":80,"Height":24}`, bounded to sane numbers. */
+function parseSize(payload: Buffer): { width: number; height: number } | undefined {
   try {
-    size = JSON.parse(payload.toString('utf8')) as { Width?: number; Height?: number };
+    const size = JSON.parse(payload.toString('utf8')) as { Width?: number; Height?: number };
+    const clamp = (n: unknown, fallback: number) => Math.max(1, Math.min(1000, Math.floor(Number(n) || fallback)));
+    return { width: clamp(size.Width, 80), height: clamp(size.Height, 24) };
   } catch {
-    return;
+    return undefined;
   }
-  const width = Math.max(1, Math.min(1000, Math.floor(Number(size.Width) || 80)));
-  const height = Math.max(1, Math.min(1000, Math.floor(Number(size.Height) || 24)));
+}
+
+/**
+ * Sets the size of the terminal `script` made: found as the standard input
+ * of a process below ours, and set with stty, which also tells the program
+ * (SIGWINCH). The first message may come before that process exists: tried
+ * again briefly.
+ */
+function resizeTerminal(scriptPid: number, size: { width: number; height: number }, attempt = 0): void {
   // The first process below ours whose stdin is a pseudo-terminal (ours may be nsenter, then script, then the command).
   let terminal: string | undefined;
   const queue = [scriptPid];
@@ -54,10 +57,10 @@ function resizeTerminal(scriptPid: number, payload: Buffer, attempt = 0): void {
     }
   }
   if (!terminal?.startsWith('/dev/pts/')) {
-    if (attempt < 20) setTimeout(() => resizeTerminal(scriptPid, payload, attempt + 1), 25);
+    if (attempt < 20) setTimeout(() => resizeTerminal(scriptPid, size, attempt + 1), 25);
     return;
   }
-  execFile('stty', ['-F', terminal, 'rows', String(height), 'cols', String(width)], () => {});
+  execFile('stty', ['-F', terminal, 'rows', String(size.height), 'cols', String(size.width)], () => {});
 }
 
 /** The Status the error channel ends with: Success, or the exit code as upstream words it. */
@@ -93,9 +96,43 @@ export function runExec(
     socket.close(1000);
     return;
   }
+  if (tty) {
+    // The client sends the terminal's size right after connecting: wait for it (briefly) so the
+    // command starts with the right size, not the pseudo-terminal's 0×0.
+    let started = false;
+    const start = (size?: { width: number; height: number }) => {
+      if (started) return;
+      started = true;
+      size ??= { width: 80, height: 24 };
+      socket.off('message', early);
+      clearTimeout(timer);
+      spawnExec(socket, command, env, wantStdin, inContainer, size);
+    };
+    const early = (message: Buffer) => {
+      const data = Buffer.isBuffer(message) ? message : Buffer.from(message as ArrayBuffer);
+      if (data[0] === resizeChannel) start(parseSize(data.subarray(1)));
+    };
+    const timer = setTimeout(() => start(), 1000);
+    socket.on('message', early);
+    socket.on('close', () => start());
+    return;
+  }
+  spawnExec(socket, command, env, wantStdin, inContainer);
+}
+
+function spawnExec(
+  socket: WebSocket,
+  command: string[],
+  env: Record<string, string>,
+  wantStdin: boolean,
+  inContainer: (command: string[]) => string[],
+  terminal?: { width: number; height: number },
+): void {
+  const tty = terminal !== undefined || false;
   // A terminal (kubectl exec -t): util-linux `script` runs the command on a new pseudo-terminal
-  // (inside the container, so the shell's job control sees its own processes).
-  const argv = inContainer(tty ? ['script', '--quiet', '--return', '--command', command.map(shellQuote).join(' '), '/dev/null'] : command);
+  // (inside the container, so the shell's job control sees its own processes), sized first.
+  const line = terminal ? `stty rows ${terminal.height} cols ${terminal.width} 2>/dev/null; exec ${command.map(shellQuote).join(' ')}` : '';
+  const argv = inContainer(tty ? ['script', '--quiet', '--return', '--command', line, '/dev/null'] : command);
   const child = spawn(argv[0], argv.slice(1), { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', TERM: 'xterm', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
   child.stdout.on('data', (chunk: Buffer) => send(socket, stdoutChannel, chunk));
   child.stderr.on('data', (chunk: Buffer) => send(socket, stderrChannel, chunk));
@@ -105,7 +142,10 @@ export function runExec(
     if (!data.length) return;
     if (data[0] === stdinChannel) child.stdin.write(data.subarray(1));
     else if (data[0] === closeChannel && data[1] === stdinChannel) child.stdin.end();
-    else if (data[0] === resizeChannel && tty && child.pid) resizeTerminal(child.pid, data.subarray(1));
+    else if (data[0] === resizeChannel && tty && child.pid) {
+      const size = parseSize(data.subarray(1));
+      if (size) resizeTerminal(child.pid, size);
+    }
   });
   socket.on('close', () => {
     if (child.exitCode === null) child.kill('SIGKILL');
@@ -122,13 +162,20 @@ export function runExec(
 export function runAttach(socket: WebSocket, attached: AttachedContainer, wantStdin: boolean): void {
   socket.on('message', (message: Buffer) => {
     const data = Buffer.isBuffer(message) ? message : Buffer.from(message as ArrayBuffer);
-    if (!data.length || !wantStdin) return;
+    if (!data.length) return;
+    if (data[0] === resizeChannel && attached.terminalPid) {
+      const size = parseSize(data.subarray(1));
+      if (size) resizeTerminal(attached.terminalPid, size);
+    }
+    if (!wantStdin) return;
     if (data[0] === stdinChannel) attached.writeStdin?.(data.subarray(1));
     else if (data[0] === closeChannel && data[1] === stdinChannel) attached.closeStdin?.();
   });
   socket.on('close', () => attached.detach());
-  void attached.exited.then((code) => {
-    send(socket, errorChannel, JSON.stringify(exitStatus(['attach'], code === 0 ? 0 : code)));
+  // Attaching ends when the container does; how it ended is the pod's status to tell, not attach's
+  // (kubectl run -i reads it from there), so the stream itself always ends with Success.
+  void attached.exited.then(() => {
+    send(socket, errorChannel, JSON.stringify(exitStatus(['attach'], 0)));
     socket.close(1000);
   });
 }

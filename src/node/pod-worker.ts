@@ -269,6 +269,7 @@ export class PodWorker {
       restartPolicy: this.pod.spec?.restartPolicy ?? 'Always',
       stdin: spec.stdin,
       stdinOnce: spec.stdinOnce,
+      tty: spec.tty,
       mounts,
       ...limitsOf(spec),
     });

@@ -13,6 +13,7 @@ export interface AgentContainer {
   restartPolicy?: string;
   stdin?: boolean;
   stdinOnce?: boolean;
+  tty?: boolean;
   resources?: { limits?: Record<string, string>; requests?: Record<string, string> };
   volumeMounts?: { name: string; mountPath: string; readOnly?: boolean; subPath?: string }[];
   ports?: { name?: string; containerPort: number }[];

@@ -33,6 +33,8 @@ export interface ContainerConfig {
   stdin?: boolean;
   /** Close the container's stdin when the first attached client detaches (spec.stdinOnce). */
   stdinOnce?: boolean;
+  /** Run the command on a terminal of its own (spec.tty). */
+  tty?: boolean;
   command?: string[];
   args?: string[];
   env?: Record<string, string>;
@@ -114,6 +116,8 @@ export interface AttachedContainer {
   writeStdin?(data: Buffer): void;
   closeStdin?(): void;
   detach(): void;
+  /** For a container on a terminal: a process at or above the terminal, whose size attach may set. */
+  terminalPid?: number;
   /** Resolves with the exit code when the container stops. */
   exited: Promise<number>;
 }

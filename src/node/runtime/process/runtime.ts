@@ -355,6 +355,7 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
     writeFileSync(join(dir, 'workdir'), config.workingDir || '/');
     await run('mkfifo', [join(dir, 'stdout'), join(dir, 'stderr'), ...(config.stdin ? [join(dir, 'stdin')] : [])]);
     if (config.stdin && config.stdinOnce) writeFileSync(join(dir, 'stdin-once'), '');
+    if (config.tty) writeFileSync(join(dir, 'tty'), '');
     mkdirSync(dirname(record.logPath), { recursive: true });
     this.openOutputs(container);
     if (config.stdin) container.stdinFd = openSync(join(dir, 'stdin'), constants.O_RDWR | constants.O_NONBLOCK);
@@ -477,6 +478,7 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
               })
           : undefined,
       detach: () => container.attached.delete(output),
+      ...(existsSync(join(container.dir, 'tty')) ? { terminalPid: container.record.pgid } : {}),
       exited: container.exited.then(() => container.record.exitCode ?? 0),
     };
   }

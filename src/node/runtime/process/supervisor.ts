@@ -13,6 +13,7 @@
  *             holds them open for writing, so the container never gets
  *             EPIPE while no agent reads (it blocks once the pipe is full)
  *   stdin     a FIFO the runtime writes to (containers with spec.stdin)
+ *   tty       present when the command runs on a terminal (spec.tty)
  *   exit      the container's exit code, written when it ends
  *   ready     written once the supervisor hears SIGTERM (before, it would just
  *             die) and holds stdin's read end (before, closing the write end
@@ -48,6 +49,8 @@ if [ -s "$dir/mounts" ]; then
 fi
 cd "$(cat "$dir/workdir")" || exit 125
 exec 3<>"$dir/stdout" 4<>"$dir/stderr"
+# A container with a terminal runs on a pseudo-terminal that util-linux script makes.
+if [ -e "$dir/tty" ]; then set -- script --quiet --return --flush --command "$(printf '%q ' "$@")" /dev/null; fi
 # Asked to stop before the command even started: it never runs.
 if [ -n "$stop" ]; then echo 143 > "$dir/exit.tmp" && mv "$dir/exit.tmp" "$dir/exit"; exit 0; fi
 "$@" <&5 >&3 2>&4 3>&- 4>&- 5<&- &

@@ -1,0 +1,264 @@
+/**
+ * The node agent's acceptance, with the real kubectl against `skiff up` as
+ * root: pods run isolated (their own IP, hostname, /etc/hosts, PID
+ * namespace, cgroup limits), volumes behave, restarts follow upstream's
+ * rules, the streaming commands work (logs -f, exec -it through a
+ * terminal, port-forward, cp), and a kill -9 of skiff leaves the pods
+ * running, adopted by the next start.
+ *
+ * Isolation needs root (network namespaces, cgroups, mounts): as an
+ * ordinary user these tests are skipped, and process-node.test.ts covers
+ * plain processes.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, startCluster, waitFor, type Cluster } from './harness.js';
+import { kubectlPath } from './tools.js';
+
+const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+
+interface ContainerStatus {
+  containerID?: string;
+  restartCount: number;
+  state: { running?: object; waiting?: { reason: string; message?: string }; terminated?: { exitCode: number; reason: string } };
+  lastState: { terminated?: { exitCode: number; reason: string } };
+}
+
+describe('node agent, isolated pods (as root)', { skip: isRoot ? false : 'needs root: namespaces, cgroups and mounts' }, () => {
+  let cluster: Cluster;
+  const scratch = mkdtempSync(join(tmpdir(), 'skiff-iso-'));
+  before(async () => {
+    // A pod range of its own, so clusters of other test files never share a bridge with this one.
+    cluster = await startCluster({ args: ['--runtime', 'process', '--pod-cidr', '10.42.77.0/24'] });
+  });
+  after(async () => {
+    await cluster?.stop();
+    rmSync(scratch, { recursive: true, force: true });
+  });
+
+  const apply = (manifest: string) => cluster.kubectl(['apply', '-f', '-'], { input: manifest });
+  const json = async (args: string[]) => JSON.parse((await cluster.kubectl([...args, '-o', 'json'])).stdout);
+  const containerStatus = async (pod: string, index = 0): Promise<ContainerStatus | undefined> => (await json(['get', 'pod', pod])).status?.containerStatuses?.[index];
+
+  test('a Deployment of an HTTP server gets its own IP and becomes Ready; port-forward, exec -it, cp and logs -f reach it', async () => {
+    await apply(`
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      terminationGracePeriodSeconds: 5
+      containers:
+      - name: server
+        image: python
+        command: [python3, -u, -m, http.server, '8080', --directory, /srv]
+        readinessProbe: {httpGet: {path: /, port: 8080}, periodSeconds: 1}
+        volumeMounts: [{name: content, mountPath: /srv}]
+      volumes: [{name: content, emptyDir: {}}]
+`);
+    await cluster.kubectl(['rollout', 'status', 'deployment/web', '--timeout=60s']);
+    const pod = (await json(['get', 'pods', '-l', 'app=web'])).items[0];
+    assert.match(pod.status.podIP, /^10\.42\.77\.\d+$/, 'an IP from the node pod range');
+    const name = pod.metadata.name as string;
+
+    // exec -it: through a real terminal (util-linux script), whose size reaches the container's terminal.
+    const terminal = await new Promise<string>((resolve, reject) => {
+      const command = `stty rows 31 cols 97; ${kubectlPath()} exec -it ${name} -- sh -c 'stty size; hostname; cat /etc/hosts; echo pid1=$(cat /proc/1/comm)'`;
+      const child = spawn('script', ['-qec', command, '/dev/null'], { env: { PATH: process.env.PATH, KUBECONFIG: cluster.kubeconfig, HOME: scratch }, stdio: ['pipe', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (chunk) => (out += chunk));
+      child.on('error', reject);
+      child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`exec -it exited ${code}: ${out}`))));
+      child.stdin.end();
+    });
+    assert.match(terminal, /31 97/, 'the terminal size reached the container');
+    assert.match(terminal, new RegExp(`^${name}\\s*$`, 'm'), 'the pod name is its hostname');
+    assert.match(terminal, new RegExp(`${pod.status.podIP}\\s+${name}`), '/etc/hosts names the pod');
+    assert.match(terminal, /pid1=bash/, 'a PID namespace of its own, the supervisor its init');
+
+    // cp into the served directory (an emptyDir), then fetch it through port-forward.
+    const local = join(scratch, 'hello.txt');
+    writeFileSync(local, 'served through port-forward\n');
+    await cluster.kubectl(['cp', local, `${name}:/srv/hello.txt`]);
+    const port = await freePort();
+    const forward = cluster.kubectlStream(['port-forward', 'deployment/web', `${port}:8080`]);
+    try {
+      await forward.stdout.waitForLine(/Forwarding from 127\.0\.0\.1/);
+      const body = await waitFor(async () => {
+        const response = await fetch(`http://127.0.0.1:${port}/hello.txt`).catch(() => undefined);
+        return response?.status === 200 ? response.text() : undefined;
+      }, { message: 'the file through port-forward' });
+      assert.equal(body, 'served through port-forward\n');
+    } finally {
+      await forward.stop();
+    }
+    // The request is in the server's log, which -f follows.
+    const logs = cluster.kubectlStream(['logs', '-f', name]);
+    try {
+      await logs.stdout.waitForLine(/GET \/hello\.txt/);
+    } finally {
+      await logs.stop();
+    }
+  });
+
+  test('init containers and configMap, secret and downward API volumes; a ConfigMap change reaches the running pod', async () => {
+    await apply(`
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: settings}
+data: {greeting: hello}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: credentials}
+stringData: {password: s3cret}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: volumes, labels: {tier: demo}}
+spec:
+  initContainers:
+  - name: prepare
+    image: busybox
+    command: [sh, -c, 'echo prepared > /work/ready']
+    volumeMounts: [{name: work, mountPath: /work}]
+  containers:
+  - name: main
+    image: busybox
+    command: [sh, -c, 'cat /work/ready /config/greeting /secret/password /info/labels; echo; sleep 3600']
+    volumeMounts:
+    - {name: work, mountPath: /work}
+    - {name: config, mountPath: /config}
+    - {name: secret, mountPath: /secret}
+    - {name: info, mountPath: /info}
+  volumes:
+  - {name: work, emptyDir: {}}
+  - {name: config, configMap: {name: settings}}
+  - {name: secret, secret: {secretName: credentials}}
+  - {name: info, downwardAPI: {items: [{path: labels, fieldRef: {fieldPath: metadata.labels}}]}}
+`);
+    await cluster.kubectl(['wait', '--for=condition=Ready', 'pod/volumes', '--timeout=60s']);
+    const logs = await waitFor(async () => {
+      const out = (await cluster.kubectl(['logs', 'volumes'])).stdout;
+      return out.includes('tier') ? out : undefined;
+    }, { message: 'the main container printed its volumes' });
+    assert.equal(logs, 'prepared\nhellos3crettier="demo"\n');
+    const mode = await cluster.kubectl(['exec', 'volumes', '--', 'sh', '-c', 'touch /config/x 2>&1 || echo read-only']);
+    assert.match(mode.stdout, /read-only/, 'configMap volumes are read-only');
+    await cluster.kubectl(['patch', 'configmap', 'settings', '-p', '{"data":{"greeting":"updated"}}']);
+    await waitFor(async () => (await cluster.kubectl(['exec', 'volumes', '--', 'cat', '/config/greeting'])).stdout === 'updated', {
+      message: 'the ConfigMap update in the running pod',
+      timeoutMs: 30_000,
+    });
+  });
+
+  test('a PersistentVolumeClaim gets a local-path volume on the node; what a pod writes there outlives it', async () => {
+    await apply(`
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: data}
+spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: writer}
+spec:
+  restartPolicy: Never
+  containers:
+  - {name: main, image: busybox, command: [sh, -c, 'echo kept > /data/file'], volumeMounts: [{name: data, mountPath: /data}]}
+  volumes: [{name: data, persistentVolumeClaim: {claimName: data}}]
+`);
+    await cluster.kubectl(['wait', '--for=jsonpath={.status.phase}=Succeeded', 'pod/writer', '--timeout=60s']);
+    const claim = await json(['get', 'pvc', 'data']);
+    assert.equal(claim.spec.storageClassName, 'local-path', 'the default StorageClass');
+    assert.equal(claim.status.phase, 'Bound');
+    const volume = await json(['get', 'pv', claim.spec.volumeName]);
+    assert.equal(readFileSync(join(volume.spec.hostPath.path, 'file'), 'utf8'), 'kept\n');
+  });
+
+  test('a memory hog is OOMKilled; a crashing container backs off longer each time; a failing liveness probe restarts', async () => {
+    await apply(`
+apiVersion: v1
+kind: Pod
+metadata: {name: hog}
+spec:
+  restartPolicy: Never
+  containers:
+  - name: main
+    image: python
+    command: [python3, -c, 'a = bytearray(300 * 1024 * 1024); print(len(a))']
+    resources: {limits: {memory: 40Mi}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: crasher}
+spec:
+  containers: [{name: main, image: busybox, command: [sh, -c, 'exit 3']}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: unhealthy}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: main
+    image: busybox
+    command: [sleep, '3600']
+    livenessProbe: {exec: {command: [sh, -c, 'exit 1']}, periodSeconds: 1, failureThreshold: 2}
+`);
+    const hog = await waitFor(async () => (await containerStatus('hog'))?.state.terminated, { message: 'the hog ended' });
+    assert.deepEqual([hog.reason, hog.exitCode], ['OOMKilled', 137]);
+
+    // CrashLoopBackOff: the first restart is immediate, then 10 s, then 20 s.
+    const first = await waitFor(async () => {
+      const status = await containerStatus('crasher');
+      return status?.state.waiting?.reason === 'CrashLoopBackOff' ? status : undefined;
+    }, { message: 'CrashLoopBackOff', timeoutMs: 30_000 });
+    assert.match(first.state.waiting!.message!, /back-off 10s restarting failed container=main/);
+    assert.deepEqual([first.lastState.terminated?.exitCode, first.lastState.terminated?.reason], [3, 'Error']);
+    const second = await waitFor(async () => {
+      const status = await containerStatus('crasher');
+      return /back-off 20s/.test(status?.state.waiting?.message ?? '') ? status : undefined;
+    }, { message: 'a longer back-off', timeoutMs: 40_000 });
+    assert.ok(second.restartCount > first.restartCount);
+
+    const restarted = await waitFor(async () => {
+      const status = await containerStatus('unhealthy');
+      return status && status.restartCount >= 1 ? status : undefined;
+    }, { message: 'the liveness restart', timeoutMs: 30_000 });
+    // SIGTERM ends `sleep` (it is not the init of its PID namespace, which would ignore it).
+    assert.deepEqual([restarted.lastState.terminated?.exitCode, restarted.lastState.terminated?.reason], [143, 'Error']);
+    const events = (await cluster.kubectl(['get', 'events', '--field-selector', 'involvedObject.name=unhealthy'])).stdout;
+    assert.match(events, /Liveness probe failed/);
+  });
+
+  test('kill -9 of skiff leaves the pods running; the next start adopts them', async () => {
+    await apply(`
+apiVersion: v1
+kind: Pod
+metadata: {name: survivor}
+spec:
+  containers: [{name: main, image: busybox, command: [sh, -c, 'i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.2; done']}]
+`);
+    await cluster.kubectl(['wait', '--for=condition=Ready', 'pod/survivor', '--timeout=60s']);
+    const before = (await containerStatus('survivor'))!;
+    await cluster.kill9();
+    await cluster.restart();
+    const after = await waitFor(async () => {
+      const pod = await json(['get', 'pod', 'survivor']);
+      const ready = pod.status.conditions?.find((c: { type: string }) => c.type === 'Ready')?.status === 'True';
+      return ready ? pod.status.containerStatuses[0] : undefined;
+    }, { message: 'the survivor after the restart' });
+    assert.equal(after.containerID, before.containerID, 'the same container, adopted');
+    assert.equal(after.restartCount, 0);
+    const ticks = (await cluster.kubectl(['logs', 'survivor', '--tail=1'])).stdout;
+    await waitFor(async () => (await cluster.kubectl(['logs', 'survivor', '--tail=1'])).stdout !== ticks, { message: 'new output after the restart' });
+  });
+});
