@@ -26,10 +26,14 @@ export async function freePort(): Promise<number> {
 
 export interface BenchCluster {
   child: ChildProcess;
+  /** Everything skiff printed (the join command is in it). */
+  output(): string;
   dataDir: string;
   port: number;
   startupMs: number;
   request(method: string, path: string, body?: unknown): Promise<{ status: number; body: string }>;
+  /** A streaming GET (a watch): each line as it arrives; call the result to stop. */
+  stream(path: string, onLine: (line: string) => void): () => void;
   stop(): Promise<void>;
 }
 
@@ -37,7 +41,9 @@ export interface BenchCluster {
 export async function startBenchCluster(dataDir = mkdtempSync(join(tmpdir(), 'skiff-bench-')), keepDir = false, extraArgs: string[] = []): Promise<BenchCluster> {
   const port = await freePort();
   const started = performance.now();
-  const child = spawn(process.execPath, [cliPath, 'up', '--data-dir', dataDir, '--port', String(port), ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Benchmarks of the control plane run without a node unless they ask for one.
+  const runtime = extraArgs.includes('--runtime') ? [] : ['--runtime', 'none'];
+  const child = spawn(process.execPath, [cliPath, 'up', '--data-dir', dataDir, '--port', String(port), ...runtime, ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`skiff up did not become ready:\n${output}`)), 30_000);
@@ -81,6 +87,22 @@ export async function startBenchCluster(dataDir = mkdtempSync(join(tmpdir(), 'sk
     port,
     startupMs,
     request,
+    output: () => output,
+    stream(path, onLine) {
+      let buffered = '';
+      const req = https.request({ host: '127.0.0.1', port, method: 'GET', path, agent }, (res) => {
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          buffered += chunk;
+          const lines = buffered.split('\n');
+          buffered = lines.pop() ?? '';
+          for (const line of lines) if (line) onLine(line);
+        });
+      });
+      req.on('error', () => {});
+      req.end();
+      return () => req.destroy();
+    },
     async stop() {
       agent.destroy();
       const exited = new Promise((resolve) => child.once('exit', resolve));

@@ -4,6 +4,7 @@ const suites: { name: string; load: () => Promise<{ run(): Promise<void> }> }[] 
   { name: 'apiserver', load: () => import('./apiserver.js') },
   { name: 'controllers', load: () => import('./controllers.js') },
   { name: 'scheduler', load: () => import('./scheduler.js') },
+  { name: 'node', load: () => import('./node.js') },
 ];
 
 const only = process.argv[2];
