@@ -17,9 +17,10 @@ import { openSqliteStore } from '../storage/index.js';
 import { writeKubeconfig } from '../client/kubeconfig.js';
 import { configFromKubeconfig } from '../client/config.js';
 import { Client } from '../client/client.js';
+import { podsResource } from '../client/builtin-resources.js';
 import { runControllerManager } from '../controllers/index.js';
 import { loadSchedulerConfiguration, runScheduler } from '../scheduler/index.js';
-import { localPathStorageClass, machineAddress, ProcessRuntime, runNodeAgent, SimulatedRuntime } from '../node/index.js';
+import { localPathStorageClass, machineAddress, NodeAgent, ProcessRuntime, runNodeAgent, SharedPodFeed, SimulatedRuntime } from '../node/index.js';
 import { createLogger } from '../util/log.js';
 
 export interface ControlPlaneOptions {
@@ -227,15 +228,24 @@ export async function runSimulatedNodes(options: { kubeconfig?: string; name: st
   process.once('SIGINT', () => stop.abort());
   const names = options.count === 1 ? [options.name] : Array.from({ length: options.count }, (_, i) => `${options.name}-${i}`);
   process.stdout.write(`${names.length} simulated node(s) joining ${clientConfig.server}\n`);
-  await Promise.all(
-    names.map((name, i) =>
-      runNodeAgent(clientConfig, stop.signal, {
-        identity: { name, runtime: 'simulated', capacity: { cpu: '4', memory: '16Gi', 'ephemeral-storage': '100Gi', pods: '110' }, address: `10.200.${Math.floor(i / 250)}.${(i % 250) + 1}` },
-        runtime: new SimulatedRuntime({ podSubnet: `10.42.${i % 256}` }),
-        log: (event) => log({ component: 'agent', msg: String(event.msg ?? ''), ...event }),
-      }),
-    ),
-  );
+  // One client and one watch of all pods for every node: like KWOK, a thousand nodes cost the
+  // apiserver one watch and a pool of connections, not a thousand of each.
+  const client = new Client({ ...clientConfig, userAgent: 'skiff-agent/simulated' });
+  const podFeed = new SharedPodFeed(client.resource(podsResource), stop.signal);
+  try {
+    await Promise.all(
+      names.map((name, i) =>
+        new NodeAgent(client, {
+          identity: { name, runtime: 'simulated', capacity: { cpu: '4', memory: '16Gi', 'ephemeral-storage': '100Gi', pods: '110' }, address: `10.200.${Math.floor(i / 250)}.${(i % 250) + 1}` },
+          runtime: new SimulatedRuntime({ podSubnet: `10.42.${i % 256}` }),
+          podFeed,
+          log: (event) => log({ component: 'agent', msg: String(event.msg ?? ''), ...event }),
+        }).run(stop.signal),
+      ),
+    );
+  } finally {
+    client.close();
+  }
 }
 
 /**

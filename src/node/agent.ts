@@ -35,6 +35,7 @@ import type { EnvSources } from './env.js';
 import { admit } from './admission.js';
 import type { VolumeSources } from './volumes.js';
 import { LocalPathProvisioner } from './local-path.js';
+import { NodePodFeed, type PodFeed } from './pod-feed.js';
 import { join } from 'node:path';
 
 export const nodeLeaseNamespace = 'kube-node-lease';
@@ -49,6 +50,8 @@ export interface AgentOptions {
   leaseRenewMs?: number;
   /** How often the node's conditions are re-posted even when nothing changed (upstream: 5 min; here 1 min). */
   statusRefreshMs?: number;
+  /** Where pods come from; default: this node's own watch of its pods. */
+  podFeed?: PodFeed;
   /** The agent's HTTPS endpoint (logs) with a certificate from the cluster CA; without it, no endpoint. */
   serving?: NodeServerTls & { port?: number };
 }
@@ -202,10 +205,10 @@ export class NodeAgent {
    * (deleted while no agent ran): stopped and removed once the pod list
    * has been read.
    */
-  private async removeOrphans(informer: SharedInformer<AgentPod>, signal: AbortSignal): Promise<void> {
-    await informer.waitForSync(signal);
+  private async removeOrphans(feed: PodFeed, signal: AbortSignal): Promise<void> {
+    await feed.waitForSync(signal);
     if (signal.aborted) return;
-    const known = new Set(informer.store.list().map((pod) => pod.metadata.uid));
+    const known = new Set(feed.podsOf(this.name).map((pod) => pod.metadata.uid));
     for (const sandbox of await this.options.runtime.listPodSandboxes()) {
       if (known.has(sandbox.podUid)) continue;
       this.log({ msg: 'removing the sandbox of a pod that is gone', podUid: sandbox.podUid });
@@ -229,8 +232,11 @@ export class NodeAgent {
       // Say plainly what this node cannot do.
       this.recorder.event(this.node, 'Warning', 'NoIsolation', noIsolation);
     }
-    const informer = new SharedInformer<AgentPod>(this.pods, { fieldSelector: `spec.nodeName=${this.name}` });
-    informer.addEventHandler({
+    const feed = this.options.podFeed ?? new NodePodFeed(this.pods, this.name, signal);
+    this.options.runtime.onContainerEvent((sandboxId) => {
+      for (const worker of this.workers.values()) if (worker.sandboxId === sandboxId) worker.update();
+    });
+    feed.subscribe(this.name, {
       add: (pod) => this.enqueue(pod),
       update: (_previous, pod) => this.enqueue(pod),
       delete: (pod) => {
@@ -240,11 +246,7 @@ export class NodeAgent {
         void worker.remove();
       },
     });
-    this.options.runtime.onContainerEvent((sandboxId) => {
-      for (const worker of this.workers.values()) if (worker.sandboxId === sandboxId) worker.update();
-    });
-    informer.start(signal);
-    void this.removeOrphans(informer, signal);
+    void this.removeOrphans(feed, signal);
     if (this.options.runtime.name === 'process' && this.options.identity.dataDir) {
       new LocalPathProvisioner(this.client, this.name, join(this.options.identity.dataDir, 'storage'), this.log).run(signal);
     }

@@ -10,6 +10,7 @@ export { SimulatedRuntime, type SimulatedRuntimeOptions } from './runtime/simula
 export { ProcessRuntime, type ProcessRuntimeOptions } from './runtime/process/runtime.js';
 export { machineAddress } from './node-status.js';
 export { localPathStorageClass, localPathProvisioner } from './local-path.js';
+export { NodePodFeed, SharedPodFeed, type PodFeed } from './pod-feed.js';
 export type { Runtime, ContainerConfig, ContainerStatus, PodSandbox, PodSandboxConfig } from './runtime/runtime.js';
 
 /** Runs one agent against an apiserver until the signal aborts. */
