@@ -134,7 +134,8 @@ export class ApiServer {
     this.compactor.start();
     const { tls } = this.options;
     this.server = https.createServer(
-      { cert: tls.certPem, key: tls.keyPem, ca: tls.caPem, requestCert: true, rejectUnauthorized: false },
+      // The CA goes with the serving certificate, so a joining node can check it against its pinned hash.
+      { cert: `${tls.certPem.trim()}\n${tls.caPem.trim()}\n`, key: tls.keyPem, ca: tls.caPem, requestCert: true, rejectUnauthorized: false },
       (req, res) => void this.handle(req, res),
     );
     // Streaming subresources (kubectl exec) arrive as WebSocket upgrades.

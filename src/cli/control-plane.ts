@@ -18,6 +18,7 @@ import { writeKubeconfig } from '../client/kubeconfig.js';
 import { configFromKubeconfig } from '../client/config.js';
 import { Client } from '../client/client.js';
 import { podsResource } from '../client/builtin-resources.js';
+import { caCertHash, discoverPinnedCA } from '../node/ca-pin.js';
 import { runControllerManager } from '../controllers/index.js';
 import { loadSchedulerConfiguration, runScheduler } from '../scheduler/index.js';
 import { localPathStorageClass, machineAddress, NodeAgent, ProcessRuntime, runNodeAgent, SharedPodFeed, SimulatedRuntime } from '../node/index.js';
@@ -119,7 +120,7 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<voi
   log({ component: 'cli', msg: 'ready', url, dataDir, startupMs: elapsed });
   process.stdout.write(`API server ready at ${url} (${elapsed} ms)\n`);
   process.stdout.write(`  export KUBECONFIG=${kubeconfigPath}\n  kubectl get namespaces\n`);
-  process.stdout.write(`Join another machine:\n  skiff agent --server ${url} --token ${joinToken}\n`);
+  process.stdout.write(`Join another machine:\n  skiff agent --server ${url} --token ${joinToken} --ca-cert-hash ${caCertHash(pki.caCertPem)}\n`);
 
   // The controller manager and the scheduler are clients of the apiserver like any other, over HTTPS.
   const credentials = { server: url, caPem: pki.caCertPem, certPem: pki.adminCertPem, keyPem: pki.adminKeyPem };
@@ -261,6 +262,8 @@ export async function runJoinedAgent(options: {
   runtime: 'process' | 'simulated';
   isolation?: 'auto' | 'none';
   podCIDR?: string;
+  /** The cluster CA's public key hash (`sha256:<hex>`) the server must prove before the token is sent. */
+  caCertHash?: string;
   verbosity: number;
 }): Promise<void> {
   const log = createLogger(options.verbosity);
@@ -274,9 +277,11 @@ export async function runJoinedAgent(options: {
     credentials = JSON.parse(readFileSync(stored, 'utf8')) as NodeCredentials;
   } else {
     if (!options.token) throw new Error(`no credentials in ${dataDir} yet: --token is needed to join`);
-    // Trust on first use: the join token, not the server's certificate, is what is checked here;
-    // everything afterwards verifies the server against the CA this answer brings.
-    const answer = await fetchJoin(options.server, { token: options.token, nodeName: name, addresses: [address, '127.0.0.1'] });
+    // With --ca-cert-hash the server must prove it holds the pinned CA before the token is sent;
+    // without it, trust on first use: everything afterwards verifies the server against the CA the answer brings.
+    const pinnedCA = options.caCertHash ? await discoverPinnedCA(options.server, options.caCertHash) : undefined;
+    if (!pinnedCA) process.stderr.write('warning: joining without --ca-cert-hash trusts the server on first use\n');
+    const answer = await fetchJoin(options.server, { token: options.token, nodeName: name, addresses: [address, '127.0.0.1'] }, pinnedCA);
     credentials = answer;
     writeFileSync(stored, JSON.stringify(credentials), { mode: 0o600 });
   }
@@ -300,8 +305,9 @@ export async function runJoinedAgent(options: {
 }
 
 /** The join request, through the client like any other call to the apiserver (trusting the server on first use). */
-async function fetchJoin(server: string, body: { token: string; nodeName: string; addresses: string[] }): Promise<NodeCredentials> {
-  const client = new Client({ server, insecureSkipTlsVerify: true, userAgent: 'skiff-agent-join' }, { retries: 2, baseDelayMs: 200, maxDelayMs: 1000 });
+async function fetchJoin(server: string, body: { token: string; nodeName: string; addresses: string[] }, caPem?: string): Promise<NodeCredentials> {
+  const tls = caPem ? { caPem } : { insecureSkipTlsVerify: true };
+  const client = new Client({ server, ...tls, userAgent: 'skiff-agent-join' }, { retries: 2, baseDelayMs: 200, maxDelayMs: 1000 });
   try {
     return await client.rest.request<NodeCredentials>('POST', '/skiff/v1/join', { body });
   } catch (err) {

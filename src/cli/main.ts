@@ -36,7 +36,7 @@ Usage:
                                                                    against any apiserver
   skiff scheduler [--kubeconfig FILE] [--config FILE] [-v N]       the scheduler alone, against any apiserver
   skiff agent --server URL --token T [--name N] [--data-dir D] [--runtime process|simulated]
-              [--isolation auto|none] [--pod-cidr CIDR]
+              [--isolation auto|none] [--pod-cidr CIDR] [--ca-cert-hash sha256:HEX]
                                                                    join this machine as a node
   skiff agent --simulate N [--name NAME] [--kubeconfig FILE]       N simulated nodes (no processes run)
   skiff version
@@ -58,6 +58,9 @@ Options:
   --isolation auto|none
                    process runtime: namespaces, a pod IP and cgroup limits when root (auto, the
                    default), or plain processes on the host network (none)
+  --ca-cert-hash sha256:HEX
+                   skiff agent: the cluster CA's public key hash (printed by skiff up); the
+                   server must present that CA before the join token is sent
   --pod-cidr CIDR  process runtime as root: the node's pod range, a /24 (default: 10.42.0.0/24
                    for skiff up, 10.42.1.0/24 for skiff agent)
   --controllers LIST
@@ -138,6 +141,7 @@ async function main(argv: string[]): Promise<number> {
           runtime: { type: 'string' },
           isolation: { type: 'string' },
           'pod-cidr': { type: 'string' },
+          'ca-cert-hash': { type: 'string' },
           v: { type: 'string', short: 'v' },
         },
         strict: true,
@@ -152,7 +156,7 @@ async function main(argv: string[]): Promise<number> {
       if (!values.server) throw new Error('skiff agent needs --server URL (and --token T the first time), or --simulate N');
       const runtime = runtimeFlag(values.runtime ?? 'process');
       if (runtime === 'none') throw new Error('skiff agent needs a runtime: process or simulated');
-      await runJoinedAgent({ server: values.server, token: values.token, name: values.name, dataDir: values['data-dir'], runtime, isolation: isolationFlag(values.isolation), podCIDR: values['pod-cidr'], verbosity });
+      await runJoinedAgent({ server: values.server, token: values.token, name: values.name, dataDir: values['data-dir'], runtime, isolation: isolationFlag(values.isolation), podCIDR: values['pod-cidr'], caCertHash: values['ca-cert-hash'], verbosity });
       return 0;
     }
     case 'version':

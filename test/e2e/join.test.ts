@@ -1,7 +1,8 @@
 /**
  * Joining a node with the cluster's join token: `skiff agent --server URL
  * --token T` gets its certificates from the apiserver, registers its node,
- * and runs the pods bound to it. A wrong token is refused.
+ * and runs the pods bound to it. A wrong token is refused, and so is a
+ * server whose CA does not match the pinned hash.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -35,7 +36,12 @@ describe('skiff agent --server --token', () => {
     assert.match(refused.stderr, /joining .* failed \(401\): Unauthorized/);
 
     const token = readFileSync(join(cluster.dataDir, 'join-token'), 'utf8').trim();
-    agent = spawn(process.execPath, [cliPath(), 'agent', '--server', server, '--token', token, '--name', 'worker-1', '--runtime', 'simulated', '--data-dir', join(agentDir, 'good')], { stdio: 'ignore' });
+    // The CA pin skiff up prints: a wrong one stops the join before the token is sent.
+    const pin = await waitFor(async () => /--ca-cert-hash (sha256:[0-9a-f]{64})/.exec(cluster.output())?.[1], { message: 'skiff up prints the CA hash in its join command' });
+    const wrongPin = spawnSync(process.execPath, [cliPath(), 'agent', '--server', server, '--token', token, '--ca-cert-hash', `sha256:${'0'.repeat(64)}`, '--runtime', 'simulated', '--data-dir', join(agentDir, 'pinned-wrong')], { encoding: 'utf8', timeout: 20_000 });
+    assert.notEqual(wrongPin.status, 0);
+    assert.match(wrongPin.stderr, /does not present a CA matching --ca-cert-hash/);
+    agent = spawn(process.execPath, [cliPath(), 'agent', '--server', server, '--token', token, '--ca-cert-hash', pin, '--name', 'worker-1', '--runtime', 'simulated', '--data-dir', join(agentDir, 'good')], { stdio: 'ignore' });
     await waitFor(async () => (await cluster.kubectl(['get', 'node', 'worker-1', '-o', 'name'], { allowFailure: true })).stdout.trim() === 'node/worker-1', { message: 'worker-1 registered' });
     await cluster.kubectl(['wait', '--for=condition=Ready', 'node/worker-1', '--timeout=20s']);
     await cluster.kubectl(['create', 'deployment', 'on-worker', '--image=nginx', '--replicas=2']);
