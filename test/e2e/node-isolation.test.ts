@@ -18,8 +18,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, startCluster, waitFor, type Cluster } from './harness.js';
 import { kubectlPath } from './tools.js';
+import { canIsolate } from '../../src/node/runtime/process/runtime.js';
 
-const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+const isolated = canIsolate();
 
 interface ContainerStatus {
   containerID?: string;
@@ -28,7 +29,7 @@ interface ContainerStatus {
   lastState: { terminated?: { exitCode: number; reason: string } };
 }
 
-describe('node agent, isolated pods (as root)', { skip: isRoot ? false : 'needs root: namespaces, cgroups and mounts' }, () => {
+describe('node agent, isolated pods (as root)', { skip: isolated ? false : 'needs root and a machine that allows namespaces, cgroups and mounts' }, () => {
   let cluster: Cluster;
   const scratch = mkdtempSync(join(tmpdir(), 'skiff-iso-'));
   before(async () => {

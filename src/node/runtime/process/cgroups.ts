@@ -21,11 +21,20 @@ export type CgroupVersion = 'v1' | 'v2';
 /** The cgroup version this machine uses for containers, or undefined when we cannot write cgroups. */
 export function detectCgroups(): CgroupVersion | undefined {
   if (typeof process.getuid === 'function' && process.getuid() !== 0) return undefined;
+  let version: CgroupVersion | undefined;
   if (existsSync(join(root, 'cgroup.controllers'))) {
-    const controllers = readFileSync(join(root, 'cgroup.controllers'), 'utf8');
-    return controllers.includes('memory') ? 'v2' : undefined;
+    version = readFileSync(join(root, 'cgroup.controllers'), 'utf8').includes('memory') ? 'v2' : undefined;
+  } else if (existsSync(join(root, 'memory', 'memory.limit_in_bytes'))) {
+    version = 'v1';
   }
-  return existsSync(join(root, 'memory', 'memory.limit_in_bytes')) ? 'v1' : undefined;
+  if (!version) return undefined;
+  // Root is not enough inside some containers, where /sys/fs/cgroup is read-only: try.
+  try {
+    mkdirSync(version === 'v2' ? join(root, 'skiff') : join(root, 'memory', 'skiff'), { recursive: true });
+    return version;
+  } catch {
+    return undefined;
+  }
 }
 
 export interface ContainerCgroupLimits {

@@ -18,7 +18,7 @@
  * Output: the supervisor writes the container's stdout and stderr into two
  * FIFOs; the runtime reads them into CRI-format log files (cri-log.ts).
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { Socket } from 'node:net';
@@ -112,6 +112,17 @@ function findExecutable(name: string, path: string): boolean {
   });
 }
 
+/**
+ * Whether pods can be isolated here: root, the tools, and a kernel (or
+ * container) that lets us make namespaces — tried once with `unshare`.
+ */
+export function canIsolate(): boolean {
+  if (typeof process.getuid !== 'function' || process.getuid() !== 0) return false;
+  if (!['ip', 'nsenter', 'unshare', 'mount'].every((tool) => findExecutable(tool, process.env.PATH ?? defaultPath))) return false;
+  const probe = spawnSync('unshare', ['--net', '--pid', '--mount', '--uts', '--ipc', '--fork', 'true'], { stdio: 'ignore', timeout: 5000 });
+  return probe.status === 0;
+}
+
 function alive(pgid: number | undefined): boolean {
   if (!pgid) return false;
   try {
@@ -139,9 +150,7 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
   constructor(private readonly options: ProcessRuntimeOptions) {
     super();
     this.supervisor = installSupervisor(options.stateDir);
-    const root = typeof process.getuid === 'function' && process.getuid() === 0;
-    const tools = ['ip', 'nsenter', 'unshare'].every((tool) => findExecutable(tool, process.env.PATH ?? defaultPath));
-    this.isolated = options.isolation !== 'none' && root && tools;
+    this.isolated = options.isolation !== 'none' && canIsolate();
     this.cgroups = this.isolated ? detectCgroups() : undefined;
     this.network = this.isolated ? new BridgeNetwork(options.podCIDR ?? '10.42.0.0/24') : undefined;
   }
@@ -149,9 +158,11 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
   /** What this runtime can do here, in words for the node's event. */
   describeIsolation(): string | undefined {
     if (this.isolated) return undefined;
-    return this.options.isolation === 'none'
-      ? 'isolation is off (--isolation none): containers run as plain processes on the host network'
-      : 'not running as root: containers run as plain processes on the host network, without namespaces or cgroup limits';
+    if (this.options.isolation === 'none') return 'isolation is off (--isolation none): containers run as plain processes on the host network';
+    if (typeof process.getuid === 'function' && process.getuid() !== 0) {
+      return 'not running as root: containers run as plain processes on the host network, without namespaces or cgroup limits';
+    }
+    return 'this machine does not let skiff create namespaces (or lacks ip, nsenter, unshare or mount): containers run as plain processes on the host network';
   }
 
   private get sandboxDir(): string {
