@@ -2,6 +2,7 @@
  * What a handler needs to serve one resource request: the parsed request, the
  * resource's type and storage, who is asking, and the server-wide services.
  */
+import type { ServiceAccountTokens } from './serviceaccount-tokens.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Registry } from '../api/registry.js';
 import type { ResourceType } from '../api/resource.js';
@@ -35,6 +36,8 @@ export interface ServerContext {
   onShutdown?(callback: () => void): () => void;
   /** The client certificate the apiserver shows node agents (for `pods/log`); without it, logs are not served. */
   nodeClient?: { caPem: string; certPem: string; keyPem: string };
+  /** Signs service account tokens (TokenRequest); without it, none are issued. */
+  serviceAccountTokens?: ServiceAccountTokens;
 }
 
 export interface RequestContext {

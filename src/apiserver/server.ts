@@ -12,6 +12,7 @@ import type { Store } from '../storage/interface.js';
 import { errors, StatusError } from '../machinery/status.js';
 import { handleJoin, joinPath, type JoinOptions } from './join.js';
 import { handleExecUpgrade } from './handlers/exec.js';
+import type { ServiceAccountTokens } from './serviceaccount-tokens.js';
 import { anonymousUser, authenticate, clientCertificateAuthenticator, publicPaths, type Authenticator } from './authentication.js';
 import { AdmissionChain, type AdmissionPlugin } from './admission/chain.js';
 import { namespaceLifecycle } from './admission/namespace-lifecycle.js';
@@ -42,6 +43,8 @@ export interface ApiServerOptions {
   tls: { certPem: string; keyPem: string; caPem: string };
   clock?: Clock;
   authenticators?: Authenticator[];
+  /** Issues and checks service account tokens (TokenRequest, Bearer tokens). */
+  serviceAccountTokens?: ServiceAccountTokens;
   admissionPlugins?: AdmissionPlugin[];
   hooks?: Map<ResourceType, StorageHooks> | ((type: ResourceType) => StorageHooks | undefined);
   documentRoutes?: DocumentRoute[];
@@ -65,8 +68,20 @@ export class ApiServer {
   private ready = false;
   port = 0;
 
+  /** Who a request is: client certificates, then the given authenticators, then service account tokens. */
+  private readonly authenticators: Authenticator[];
+
   constructor(private readonly options: ApiServerOptions) {
     this.pool = new WatchCachePool(options.store);
+    const serviceAccountUid = async (namespace: string, name: string) => {
+      const type = options.registry.find('', 'v1', 'serviceaccounts');
+      return type ? this.storageFor(type).get(namespace, name).then((r) => r.object.metadata.uid, () => undefined) : undefined;
+    };
+    this.authenticators = [
+      clientCertificateAuthenticator,
+      ...(options.authenticators ?? []),
+      ...(options.serviceAccountTokens ? [options.serviceAccountTokens.authenticator(serviceAccountUid, () => (options.clock ?? { now: () => new Date() }).now())] : []),
+    ];
     this.compactor = new Compactor(options.store, options.compactionIntervalMs, (err) => this.log({ msg: 'compaction failed', error: err.message }));
     const hooks = options.hooks;
     const namespaces = () => options.registry.find('', 'v1', 'namespaces');
@@ -103,6 +118,7 @@ export class ApiServer {
       clock: options.clock ?? { now: () => new Date() },
       bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000,
       nodeClient: options.nodeClient,
+      serviceAccountTokens: options.serviceAccountTokens,
       onShutdown: (callback) => {
         this.shutdownCallbacks.add(callback);
         return () => this.shutdownCallbacks.delete(callback);
@@ -197,7 +213,7 @@ export class ApiServer {
       const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
       // Joining is how a node gets a certificate, so it cannot require one: the token is its credential.
       if (path === joinPath) return await handleJoin(req, res, this.options.join);
-      let user = await authenticate(req, [clientCertificateAuthenticator, ...(this.options.authenticators ?? [])]);
+      let user = await authenticate(req, this.authenticators);
       if (!user) {
         if (!publicPaths.has(path)) throw errors.unauthorized();
         user = anonymousUser;

@@ -19,6 +19,7 @@ import { configFromKubeconfig } from '../client/config.js';
 import { Client } from '../client/client.js';
 import { podsResource } from '../client/builtin-resources.js';
 import { caCertHash, discoverPinnedCA } from '../node/ca-pin.js';
+import { ServiceAccountTokens } from '../apiserver/serviceaccount-tokens.js';
 import { runControllerManager } from '../controllers/index.js';
 import { loadSchedulerConfiguration, runScheduler } from '../scheduler/index.js';
 import { localPathStorageClass, machineAddress, NodeAgent, ProcessRuntime, runNodeAgent, SharedPodFeed, SimulatedRuntime } from '../node/index.js';
@@ -90,6 +91,7 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<voi
     // kubectl logs: the apiserver reaches node agents with the admin client certificate.
     nodeClient: { caPem: pki.caCertPem, certPem: pki.adminCertPem, keyPem: pki.adminKeyPem },
     join: { token: joinToken, issue: (name, addresses) => issueNodeCredentials(pki, name, addresses) },
+    serviceAccountTokens: ServiceAccountTokens.inDirectory(pki.dir),
   });
 
   await server.prime();

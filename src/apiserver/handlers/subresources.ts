@@ -21,6 +21,7 @@ import { applyPatchBody } from './patch.js';
 import { sendObject } from './respond.js';
 import { deleteObject } from './delete.js';
 import { handleLog } from './logs.js';
+import { handleTokenRequest } from './token-request.js';
 
 export async function handleSubresource(ctx: RequestContext): Promise<void> {
   const sub = ctx.info.subresource!;
@@ -32,6 +33,7 @@ export async function handleSubresource(ctx: RequestContext): Promise<void> {
   if (type.group === '' && type.resource === 'pods' && sub === 'eviction' && verb === 'create') return handleEviction(ctx);
   if (type.group === '' && type.resource === 'pods' && sub === 'log' && verb === 'get') return handleLog(ctx);
   if (type.group === '' && type.resource === 'namespaces' && sub === 'finalize' && verb === 'update') return handleFinalize(ctx);
+  if (type.group === '' && type.resource === 'serviceaccounts' && sub === 'token' && verb === 'create') return handleTokenRequest(ctx);
   if ((type.subresources?.others ?? []).includes(sub) || sub === 'status' || sub === 'scale') {
     throw errors.methodNotSupported(type.group, `${type.resource}/${sub}`, verb);
   }
