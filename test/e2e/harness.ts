@@ -5,7 +5,7 @@
  * `after`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +21,8 @@ export interface ClusterOptions {
   readyTimeoutMs?: number;
   /** Extra CLI flags, after `up --data-dir --port --bind`. */
   args?: string[];
+  /** Run skiff as this user (uid and gid) — an ordinary user, when the tests run as root. */
+  user?: { uid: number; gid: number };
 }
 
 export interface KubectlOptions {
@@ -112,6 +114,12 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   // older server on the same port would otherwise answer discovery for 6 hours.
   const home = join(root, 'home');
   mkdirSync(home, { recursive: true });
+  if (options.user) {
+    // The user must reach its data dir; kubectl (this process) reads it as root.
+    chmodSync(root, 0o755);
+    mkdirSync(dataDir, { recursive: true });
+    chownSync(dataDir, options.user.uid, options.user.gid);
+  }
   const kubeconfig = join(dataDir, 'kubeconfig.yaml');
   let output = '';
   let child: ChildProcess | undefined;
@@ -127,7 +135,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     const runtime = options.args?.includes('--runtime') ? [] : ['--runtime', 'none'];
     const args = [cliPath(), 'up', '--data-dir', dataDir, '--port', String(wantedPort), '--bind', '127.0.0.1', ...runtime, ...(options.args ?? [])];
     record(`\n--- harness: node ${args.join(' ')}\n`);
-    const started = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const started = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], ...(options.user ? { uid: options.user.uid, gid: options.user.gid, env: { ...process.env, HOME: dataDir } } : {}) });
     running.add(started);
     started.once('exit', (code, signal) => {
       running.delete(started);

@@ -1,11 +1,13 @@
 /**
- * `skiff up --runtime process`: pods really run. A Deployment of a small
- * HTTP server answers on this machine; a Job's command runs to completion;
- * deleting the Deployment stops the server.
+ * `skiff up --runtime process` as an ordinary user: pods really run, as
+ * plain processes on the host network. A Deployment of a small HTTP server
+ * answers on this machine; a Job's command runs to completion; deleting the
+ * Deployment stops the server. (When the tests run as root, skiff runs as
+ * `nobody` here; node-isolation.test.ts covers isolated pods.)
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, startCluster, waitFor, type Cluster } from './harness.js';
@@ -21,7 +23,8 @@ async function status(url: string): Promise<number> {
 describe('skiff up --runtime process', () => {
   let cluster: Cluster;
   before(async () => {
-    cluster = await startCluster({ args: ['--runtime', 'process'] });
+    const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+    cluster = await startCluster({ args: ['--runtime', 'process'], ...(asRoot ? { user: { uid: 65534, gid: 65534 } } : {}) });
   });
   after(async () => {
     await cluster?.stop();
@@ -31,8 +34,12 @@ describe('skiff up --runtime process', () => {
     const port = await freePort();
     await cluster.kubectl(['create', 'deployment', 'srv', '--image=node', '--', process.execPath, '-e', `require('http').createServer((q, s) => s.end('hi')).listen(${port})`]);
     await cluster.kubectl(['rollout', 'status', 'deployment/srv', '--timeout=30s']);
-    // The pod's own IP: on a bridge as root, the machine's address otherwise.
+    // On the host network: the pod's IP is the node's.
     const podIP = (await cluster.kubectl(['get', 'pods', '-l', 'app=srv', '-o', 'jsonpath={.items[0].status.podIP}'])).stdout;
+    const nodeIP = (await cluster.kubectl(['get', 'nodes', '-o', 'jsonpath={.items[0].status.addresses[?(@.type=="InternalIP")].address}'])).stdout;
+    assert.equal(podIP, nodeIP);
+    const nodeEvents = (await cluster.kubectl(['get', 'events', '--field-selector', 'involvedObject.kind=Node'])).stdout;
+    assert.match(nodeEvents, /NoIsolation.*not running as root: containers run as plain processes on the host network/);
     const url = `http://${podIP}:${port}/`;
     await waitFor(async () => (await status(url)) === 200, { message: 'the server answers' });
 
@@ -82,6 +89,7 @@ describe('skiff up --runtime process', () => {
 
     // kubectl cp is tar over exec: with the process runtime the files are the node's.
     const dir = mkdtempSync(join(tmpdir(), 'skiff-cp-'));
+    chmodSync(dir, 0o777);
     try {
       writeFileSync(join(dir, 'in.txt'), 'copied content\n');
       await cluster.kubectl(['cp', join(dir, 'in.txt'), `box:${join(dir, 'there.txt')}`]);
