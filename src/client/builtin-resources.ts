@@ -28,3 +28,4 @@ export const persistentVolumeClaimsResource = ref('', 'v1', 'persistentvolumecla
 export const resourceQuotasResource = ref('', 'v1', 'resourcequotas', 'ResourceQuota');
 export const leasesResource = ref('coordination.k8s.io', 'v1', 'leases', 'Lease');
 export const podDisruptionBudgetsResource = ref('policy', 'v1', 'poddisruptionbudgets', 'PodDisruptionBudget');
+export const priorityClassesResource = ref('scheduling.k8s.io', 'v1', 'priorityclasses', 'PriorityClass', false);

@@ -26,7 +26,8 @@ import {
 } from '../client/index.js';
 import type { KubeObject } from '../machinery/object.js';
 import { isStatusError } from '../machinery/status.js';
-import { machineAddress, machinePressure, nodeObject, nodeStatus, type NodeIdentity, type Pressure } from './node-status.js';
+import { availableMemory, machineAddress, machinePressure, nodeObject, nodeStatus, type NodeIdentity, type Pressure } from './node-status.js';
+import { memoryRequest, pressureMessage, rankForEviction, type EvictionCandidate, type EvictionResource } from './eviction.js';
 import { PodWorker } from './pod-worker.js';
 import type { Runtime } from './runtime/runtime.js';
 import { startNodeServer, type NodeServer, type NodeServerTls } from './server.js';
@@ -50,6 +51,8 @@ export interface AgentOptions {
   leaseRenewMs?: number;
   /** How often the node's conditions are re-posted even when nothing changed (upstream: 5 min; here 1 min). */
   statusRefreshMs?: number;
+  /** The machine's pressure (default: measured, for process runtimes); tests inject their own. */
+  pressure?: () => Pressure;
   /** Where pods come from; default: this node's own watch of its pods. */
   podFeed?: PodFeed;
   /** The agent's HTTPS endpoint (logs) with a certificate from the cluster CA; without it, no endpoint. */
@@ -131,10 +134,35 @@ export class NodeAgent {
 
   private async postStatus(): Promise<void> {
     const previous = (this.node?.status as { conditions?: { type: string; status: string; lastTransitionTime?: string }[] } | undefined) ?? undefined;
-    this.pressure = this.options.runtime.name === 'process' ? machinePressure(this.options.identity.dataDir) : this.pressure;
+    this.pressure = this.measurePressure();
     const status = nodeStatus({ ...this.options.identity, address: this.hostIP }, this.now(), previous, this.pressure);
     status.daemonEndpoints = { kubeletEndpoint: { Port: this.endpointPort } };
     this.node = await this.nodes.patch(undefined, this.name, { status }, 'merge', { subresource: 'status' });
+  }
+
+  private measurePressure(): Pressure {
+    if (this.options.pressure) return this.options.pressure();
+    return this.options.runtime.name === 'process' ? machinePressure(this.options.identity.dataDir) : this.pressure;
+  }
+
+  /** Evicts the pod that upstream's ranking puts first (see eviction.ts). */
+  private async evictOne(resource: EvictionResource): Promise<void> {
+    const running = [...this.workers.values()].filter((w) => !w.finished && !w.podObject.metadata.deletionTimestamp);
+    if (!running.length) return;
+    const candidates: (EvictionCandidate & { worker: PodWorker })[] = [];
+    for (const worker of running) {
+      const containers = (worker.podObject.spec?.containers ?? []) as { name: string; resources?: { requests?: Record<string, string> } }[];
+      candidates.push({
+        worker,
+        key: worker.podKey,
+        priority: (worker.podObject.spec as { priority?: number } | undefined)?.priority ?? 0,
+        usage: resource === 'memory' ? await worker.usage() : {},
+        requests: Object.fromEntries(containers.map((c) => [c.name, resource === 'memory' ? memoryRequest(c.resources) : 0])),
+      });
+    }
+    const victim = rankForEviction(candidates)[0] as (typeof candidates)[number];
+    const threshold = resource === 'memory' ? '100Mi' : '10%';
+    victim.worker.evict(pressureMessage(resource, threshold, resource === 'memory' ? availableMemory() : 0, victim));
   }
 
   /** Renews (or creates) the node's Lease: the heartbeat the node lifecycle controller watches. */
@@ -260,12 +288,15 @@ export class NodeAgent {
       try {
         await this.renewLease();
         // A change of pressure is reported at once, not at the next periodic refresh.
-        const pressure = this.options.runtime.name === 'process' ? machinePressure(this.options.identity.dataDir) : this.pressure;
+        const pressure = this.measurePressure();
         const changed = pressure.memory !== this.pressure.memory || pressure.disk !== this.pressure.disk || pressure.pid !== this.pressure.pid;
         if (changed || this.now().getTime() - lastStatus >= statusEvery) {
           await this.postStatus();
           lastStatus = this.now().getTime();
         }
+        // Under pressure, one pod goes per round (every 10 s), as upstream's eviction manager does.
+        if (pressure.memory) await this.evictOne('memory');
+        else if (pressure.disk) await this.evictOne('ephemeral-storage');
       } catch (err) {
         this.log({ msg: 'heartbeat failed', node: this.name, error: (err as Error).message });
       }

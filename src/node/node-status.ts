@@ -76,8 +76,19 @@ export interface Pressure {
  * memory.available < 100Mi, nodefs.available < 10 %, and fewer than 10 % of
  * process ids left.
  */
+/** Memory the machine can still give (MemAvailable: free memory plus caches it can drop), in bytes. */
+export function availableMemory(): number {
+  try {
+    const match = /^MemAvailable:\s+(\d+) kB/m.exec(readFileSync('/proc/meminfo', 'utf8'));
+    if (match) return Number(match[1]) * 1024;
+  } catch {
+    /* not Linux */
+  }
+  return os.freemem();
+}
+
 export function machinePressure(dataDir: string | undefined): Pressure {
-  const memory = os.freemem() < 100 * 1024 * 1024;
+  const memory = availableMemory() < 100 * 1024 * 1024;
   let disk = false;
   if (dataDir) {
     try {

@@ -21,6 +21,7 @@ import { containerEnv, EnvError, expandCommand, type EnvContainer, type EnvPod, 
 import { ProbeWorker, type Probe, type ProbeTarget } from './probes.js';
 import { runHook } from './hooks.js';
 import { PodVolumes, VolumeError, type VolumeSources } from './volumes.js';
+import { emptyDirMessage } from './eviction.js';
 import { milliValue, quantityValue, tryParseQuantity } from '../machinery/quantity.js';
 
 const initialBackoffMs = 10_000;
@@ -37,6 +38,8 @@ export interface PodWorkerContext {
   hostIP: string;
   /** Volumes, for runtimes that run real processes: where their API objects come from and where pods' volume directories go. */
   volumes?: { sources: VolumeSources; podsDir: string; canMount: boolean };
+  /** How often volumes are refreshed and emptyDir limits checked (default 10 s). */
+  volumeRefreshMs?: number;
   now(): Date;
   log(event: Record<string, unknown>): void;
 }
@@ -88,6 +91,8 @@ export class PodWorker {
   private volumeRefresh: NodeJS.Timeout | undefined;
   /** The last FailedMount message, so a retry does not repeat the event. */
   private mountFailure = '';
+  /** Set when the node decided to evict the pod: the next sync carries it out. */
+  private eviction: string | undefined;
 
   constructor(
     pod: AgentPod,
@@ -414,10 +419,61 @@ export class PodWorker {
     this.timer.unref();
   }
 
+  /**
+   * Evicts the pod (node pressure, an emptyDir over its limit): its
+   * containers are killed at once and it ends Failed with reason Evicted —
+   * upstream's hard eviction. Controllers then replace it.
+   */
+  evict(message: string): void {
+    if (this.finished || this.eviction !== undefined) return;
+    this.eviction = message;
+    this.schedule();
+  }
+
+  /** What the pod's containers use now, for ranking pods to evict. */
+  async usage(): Promise<Record<string, number>> {
+    const usage: Record<string, number> = {};
+    for (const slot of this.app) {
+      const id = slot.record.current?.state === 'running' ? slot.record.current.id : undefined;
+      const stats = id ? await this.context.runtime.containerStats?.(id) : undefined;
+      usage[slot.spec.name] = stats?.memoryBytes ?? 0;
+    }
+    return usage;
+  }
+
+  private async carryOutEviction(message: string): Promise<void> {
+    const { runtime } = this.context;
+    this.finished = true;
+    clearInterval(this.volumeRefresh);
+    this.context.log({ msg: 'evicting pod', pod: this.podKey, message });
+    this.event('Warning', 'Evicted', message);
+    for (const slot of [...this.app, ...this.init]) {
+      this.stopProbes(slot);
+      const id = slot.record.current?.id;
+      if (id && slot.record.current?.state === 'running') {
+        this.event('Normal', 'Killing', `Stopping container ${slot.spec.name}`);
+        await runtime.stopContainer(id, 0);
+      }
+    }
+    if (this.sandbox) await runtime.stopPodSandbox(this.sandbox.id);
+    await this.refresh();
+    const status = podStatus(this.pod, this.view(), runtime.name, this.context.now()) as Record<string, unknown> & { conditions?: Record<string, unknown>[] };
+    const now = new Date(this.context.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const conditions = [
+      ...(status.conditions ?? []).filter((c) => c.type !== 'DisruptionTarget'),
+      { type: 'DisruptionTarget', status: 'True', reason: 'TerminationByKubelet', message, lastTransitionTime: now },
+    ];
+    await this.writeStatus({ ...status, phase: 'Failed', reason: 'Evicted', message, conditions });
+  }
+
   private async sync(): Promise<void> {
     const pod = this.pod;
     if (pod.metadata.deletionTimestamp) {
       await this.terminate();
+      return;
+    }
+    if (this.eviction !== undefined && !this.finished) {
+      await this.carryOutEviction(this.eviction);
       return;
     }
     if (this.finished) return;
@@ -508,8 +564,12 @@ export class PodWorker {
     this.mountFailure = '';
     if (!this.volumeRefresh) {
       this.volumeRefresh = setInterval(() => {
-        if (!this.finished) void this.volumes!.sync().catch(() => {});
-      }, 10_000);
+        if (this.finished) return;
+        void this.volumes!.sync().catch(() => {});
+        // An emptyDir over its sizeLimit: the pod is evicted, as upstream's local storage eviction does.
+        const over = this.volumes!.overLimit();
+        if (over) this.evict(emptyDirMessage(over.volume, over.sizeLimit));
+      }, this.context.volumeRefreshMs ?? 10_000);
       this.volumeRefresh.unref();
       const mounted = (this.pod.spec as { containers?: { volumeMounts?: unknown[] }[] } | undefined)?.containers?.some((c) => c.volumeMounts?.length);
       if (mounted && !this.context.volumes!.canMount) {

@@ -341,6 +341,22 @@ export class PodVolumes {
     return mounts;
   }
 
+  /**
+   * The first disk-backed emptyDir whose contents have grown past its
+   * sizeLimit (a Memory emptyDir is held to its limit by its tmpfs).
+   */
+  overLimit(): { volume: string; sizeLimit: string } | undefined {
+    for (const volume of this.volumes) {
+      const limitText = volume.emptyDir?.sizeLimit;
+      if (!limitText || volume.emptyDir?.medium === 'Memory') continue;
+      const limit = tryParseQuantity(limitText);
+      const path = this.paths.get(volume.name);
+      if (!limit || !path) continue;
+      if (directorySize(path) > quantityValue(limit)) return { volume: volume.name, sizeLimit: limitText };
+    }
+    return undefined;
+  }
+
   /** Where a volume is on the node (for messages to users without isolation). */
   pathOf(name: string): string | undefined {
     return this.paths.get(name);
@@ -351,6 +367,33 @@ export class PodVolumes {
     for (const dir of this.tmpfs.splice(0)) await run('umount', ['-l', dir]).catch(() => {});
     rmSync(this.options.dir, { recursive: true, force: true });
   }
+}
+
+/** Bytes used by the files under a directory (what `du` would count, roughly: sizes, not blocks). */
+function directorySize(dir: string): number {
+  let total = 0;
+  const pending = [dir];
+  while (pending.length) {
+    const current = pending.pop()!;
+    let entries: import('node:fs').Dirent[];
+    try {
+      entries = readdirSync(current, { withFileTypes: true });
+    } catch {
+      continue;
+    }
+    for (const entry of entries) {
+      const path = join(current, entry.name);
+      if (entry.isDirectory()) pending.push(path);
+      else if (entry.isFile()) {
+        try {
+          total += statSync(path).size;
+        } catch {
+          /* gone meanwhile */
+        }
+      }
+    }
+  }
+  return total;
 }
 
 /** A hostPath volume's path, checked (or created) by its type as upstream does. */

@@ -240,6 +240,27 @@ spec:
     assert.match(events, /Liveness probe failed/);
   });
 
+  test('an emptyDir that grows past its sizeLimit gets its pod evicted', async () => {
+    await apply(`
+apiVersion: v1
+kind: Pod
+metadata: {name: filler}
+spec:
+  containers:
+  - name: main
+    image: busybox
+    command: [sh, -c, 'head -c 3000000 /dev/zero > /scratch/fill; sleep 3600']
+    volumeMounts: [{name: scratch, mountPath: /scratch}]
+  volumes: [{name: scratch, emptyDir: {sizeLimit: 1Mi}}]
+`);
+    const pod = await waitFor(async () => {
+      const current = await json(['get', 'pod', 'filler']);
+      return current.status?.phase === 'Failed' ? current : undefined;
+    }, { message: 'the eviction', timeoutMs: 40_000 });
+    assert.equal(pod.status.reason, 'Evicted');
+    assert.equal(pod.status.message, 'Usage of EmptyDir volume "scratch" exceeds the limit "1Mi". ');
+  });
+
   test('kill -9 of skiff leaves the pods running; the next start adopts them', async () => {
     await apply(`
 apiVersion: v1
