@@ -479,6 +479,7 @@ export class PodWorker {
     if (this.finished) return;
     const { runtime } = this.context;
     if (!this.sandbox) await this.adopt();
+    if (this.finished) return;
     if (!this.sandbox && (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed')) {
       // A pod that ended before this agent started (a restart): it never runs again.
       this.finished = true;
@@ -586,7 +587,18 @@ export class PodWorker {
    */
   private async adopt(): Promise<void> {
     const { runtime } = this.context;
-    const sandbox = (await runtime.listPodSandboxes()).find((s) => s.podUid === this.pod.metadata.uid && s.state === 'ready');
+    const mine = (await runtime.listPodSandboxes()).filter((s) => s.podUid === this.pod.metadata.uid).sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+    const ended = this.pod.status?.phase === 'Succeeded' || this.pod.status?.phase === 'Failed';
+    let sandbox: PodSandbox | undefined;
+    if (ended) {
+      // A pod that ended: its last sandbox only tells how its containers ended (and where their logs are).
+      sandbox = mine[mine.length - 1];
+      this.finished = true;
+    } else {
+      // Sandboxes whose namespaces are gone (the machine restarted) are of no use: cleaned up, the pod starts afresh.
+      for (const dead of mine.filter((s) => s.state !== 'ready')) await runtime.removePodSandbox(dead.id).catch(() => {});
+      sandbox = mine.find((s) => s.state === 'ready');
+    }
     if (!sandbox) return;
     this.sandbox = sandbox;
     const containers = await runtime.listContainers(sandbox.id);
@@ -597,7 +609,7 @@ export class PodWorker {
       slot.record.previous = attempts[attempts.length - 2];
       slot.record.restartCount = slot.record.current.attempt ?? attempts.length - 1;
       slot.backoffMs = slot.record.restartCount > 0 ? initialBackoffMs : 0;
-      if (slot.record.current.state === 'running') {
+      if (slot.record.current.state === 'running' && !this.finished) {
         slot.env = await containerEnv(this.pod as EnvPod, slot.spec as EnvContainer, this.context.envSources, { podIP: this.view().podIP, hostIP: this.context.hostIP }).catch(() => ({}));
         if (!this.init.includes(slot) || isSidecar(slot.spec)) this.startProbes(slot);
       }

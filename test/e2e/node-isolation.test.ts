@@ -269,7 +269,9 @@ metadata: {name: survivor}
 spec:
   containers: [{name: main, image: busybox, command: [sh, -c, 'i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.2; done']}]
 `);
+    await cluster.kubectl(['run', 'finished', '--image=busybox', '--restart=Never', '--', 'echo', 'done before the crash']);
     await cluster.kubectl(['wait', '--for=condition=Ready', 'pod/survivor', '--timeout=60s']);
+    await cluster.kubectl(['wait', '--for=jsonpath={.status.phase}=Succeeded', 'pod/finished', '--timeout=60s']);
     const before = (await containerStatus('survivor'))!;
     await cluster.kill9();
     await cluster.restart();
@@ -280,6 +282,9 @@ spec:
     }, { message: 'the survivor after the restart' });
     assert.equal(after.containerID, before.containerID, 'the same container, adopted');
     assert.equal(after.restartCount, 0);
+    // A pod that had ended keeps its status and its logs, and does not run again.
+    assert.equal((await cluster.kubectl(['logs', 'finished'])).stdout, 'done before the crash\n');
+    assert.equal((await containerStatus('finished'))?.restartCount, 0);
     const ticks = (await cluster.kubectl(['logs', 'survivor', '--tail=1'])).stdout;
     await waitFor(async () => (await cluster.kubectl(['logs', 'survivor', '--tail=1'])).stdout !== ticks, { message: 'new output after the restart' });
   });
