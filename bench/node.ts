@@ -57,7 +57,53 @@ async function until(check: () => Promise<boolean>, what: string, timeoutMs = 12
   }
 }
 
+/** 1,000 simulated nodes from one `skiff agent --simulate`: how fast they are Ready, a Deployment on them, the apiserver's load. */
+async function simulatedNodes(): Promise<void> {
+  const count = Number(process.env.SKIFF_BENCH_SIMULATED ?? 1000);
+  const cluster = await startBenchCluster();
+  const started = performance.now();
+  const agents = spawn(process.execPath, [cliPath, 'agent', '--simulate', String(count), '--kubeconfig', join(cluster.dataDir, 'kubeconfig.yaml')], { stdio: 'ignore' });
+  const readyNodes = async () => {
+    const list = JSON.parse((await cluster.request('GET', '/api/v1/nodes')).body) as { items: { status?: { conditions?: { type: string; status: string }[] } }[] };
+    return list.items.filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length;
+  };
+  try {
+    await until(async () => (await readyNodes()) >= count, `${count} Ready nodes`, 300_000);
+    const readyAfter = (performance.now() - started) / 1000;
+    const replicas = count * 2;
+    const deployed = performance.now();
+    const res = await cluster.request('POST', '/apis/apps/v1/namespaces/default/deployments', {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'spread' },
+      spec: { replicas, selector: { matchLabels: { app: 'spread' } }, template: { metadata: { labels: { app: 'spread' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } } },
+    });
+    if (res.status !== 201) throw new Error(res.body);
+    await until(async () => JSON.parse((await cluster.request('GET', '/apis/apps/v1/namespaces/default/deployments/spread')).body).status?.readyReplicas === replicas, `${replicas} ready replicas`, 600_000);
+    const rolledOut = (performance.now() - deployed) / 1000;
+    await delay(5000);
+    const before = cpuSeconds(cluster.child.pid!);
+    await delay(30_000);
+    const apiserverCpu = ((cpuSeconds(cluster.child.pid!) - before) / 30) * 100;
+    const stillReady = await readyNodes();
+    console.log(
+      `${count} simulated nodes: all Ready ${readyAfter.toFixed(1)} s after start; a ${replicas}-replica Deployment ready in ${rolledOut.toFixed(1)} s; ` +
+        `then, holding: ${stillReady} Ready, control plane CPU ${apiserverCpu.toFixed(0)}% of one core, RSS ${(rssKiB(cluster.child.pid!) / 1024).toFixed(0)} MiB, simulating agent RSS ${(rssKiB(agents.pid!) / 1024).toFixed(0)} MiB`,
+    );
+  } finally {
+    const exited = new Promise((resolve) => agents.once('exit', resolve));
+    agents.kill('SIGTERM');
+    await exited;
+    await cluster.stop();
+  }
+}
+
 export async function run(): Promise<void> {
+  await processRuntime();
+  await simulatedNodes();
+}
+
+async function processRuntime(): Promise<void> {
   console.log(`\n## node agent (${conditions()}, ${process.getuid?.() === 0 ? 'root: isolated pods' : 'ordinary user: plain processes'})`);
   const cluster: BenchCluster = await startBenchCluster();
   const agentDir = mkdtempSync(join(tmpdir(), 'skiff-bench-agent-'));

@@ -59,6 +59,14 @@ interface Slot {
   env: Record<string, string>;
 }
 
+type PodCondition = { type: string; status: string; lastTransitionTime?: string; reason?: string; message?: string };
+
+/** Our own conditions, plus those others own (PodScheduled from the scheduler, DisruptionTarget …) as the pod has them. */
+function mergeConditions(ours: PodCondition[], current: PodCondition[] | undefined): PodCondition[] {
+  const types = new Set(ours.map((c) => c.type));
+  return [...ours, ...(current ?? []).filter((c) => !types.has(c.type))];
+}
+
 /** A container's memory and cpu limits in the runtime's units (bytes, millicores). */
 function limitsOf(spec: AgentContainer): { memoryLimit?: number; milliCPULimit?: number } {
   const limits = spec.resources?.limits ?? {};
@@ -84,6 +92,8 @@ export class PodWorker {
   private again = false;
   private timer: NodeJS.Timeout | undefined;
   private lastStatusJson = '';
+  /** The status this worker last wrote (its conditions are the truth for their transition times). */
+  private lastWritten: { conditions?: PodCondition[] } | undefined;
   /** The pod is gone from the API: nothing more to report. */
   private removed = false;
   finished = false;
@@ -194,6 +204,11 @@ export class PodWorker {
     await this.running;
     await this.teardown(0);
     await this.volumes?.tearDown();
+  }
+
+  /** Resolves once no sync is running or queued (tests). */
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
   }
 
   /** Runs syncs one at a time; asking during a sync queues exactly one more. */
@@ -457,7 +472,7 @@ export class PodWorker {
     }
     if (this.sandbox) await runtime.stopPodSandbox(this.sandbox.id);
     await this.refresh();
-    const status = podStatus(this.pod, this.view(), runtime.name, this.context.now()) as Record<string, unknown> & { conditions?: Record<string, unknown>[] };
+    const status = this.computeStatus() as Record<string, unknown> & { conditions?: Record<string, unknown>[] };
     const now = new Date(this.context.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
     const conditions = [
       ...(status.conditions ?? []).filter((c) => c.type !== 'DisruptionTarget'),
@@ -497,7 +512,7 @@ export class PodWorker {
     await this.refresh();
     if (this.volumes && !(await this.syncVolumes())) {
       for (const slot of [...this.init, ...this.app]) if (!slot.record.current) slot.record.waitingReason = 'ContainerCreating';
-      await this.writeStatus(podStatus(pod, this.view(), runtime.name, this.context.now()));
+      await this.writeStatus(this.computeStatus());
       this.wakeAt(this.context.now().getTime() + 2000);
       return;
     }
@@ -534,7 +549,7 @@ export class PodWorker {
       for (const slot of this.app) if (!slot.record.current) slot.record.waitingReason = 'PodInitializing';
     }
 
-    let status = podStatus(pod, this.view(), runtime.name, this.context.now());
+    let status = this.computeStatus();
     if (status.phase === 'Succeeded' || status.phase === 'Failed' || initFailed) {
       this.finished = true;
       for (const slot of [...this.app, ...this.init]) this.stopProbes(slot);
@@ -542,7 +557,7 @@ export class PodWorker {
         // Sidecars still running stop with the pod; the status then shows them terminated.
         await runtime.stopPodSandbox(this.sandbox.id);
         await this.refresh();
-        status = { ...podStatus(pod, this.view(), runtime.name, this.context.now()), phase: status.phase };
+        status = { ...this.computeStatus(), phase: status.phase };
       }
     }
     await this.writeStatus(status);
@@ -617,6 +632,19 @@ export class PodWorker {
     this.context.log({ msg: 'pod adopted', pod: this.podKey, containers: containers.length });
   }
 
+  /**
+   * The status to report now. Conditions keep their lastTransitionTime while
+   * unchanged — measured against what this worker last wrote, not against
+   * the pod as the watch last delivered it: that copy lags behind our own
+   * writes, and comparing with it would make two writes in a row disagree
+   * about the time forever.
+   */
+  private computeStatus(): Record<string, unknown> {
+    const written = this.lastWritten?.conditions;
+    const pod = written ? { ...this.pod, status: { ...this.pod.status, conditions: mergeConditions(written, this.pod.status?.conditions) } } : this.pod;
+    return podStatus(pod, this.view(), this.context.runtime.name, this.context.now());
+  }
+
   private async writeStatus(status: Record<string, unknown>): Promise<void> {
     if (this.removed) return;
     // Compare without timestamps that move on their own.
@@ -625,6 +653,7 @@ export class PodWorker {
     try {
       await this.context.pods.patch(this.pod.metadata.namespace, this.pod.metadata.name!, { status }, 'merge', { subresource: 'status' });
       this.lastStatusJson = json;
+      this.lastWritten = status as { conditions?: PodCondition[] };
     } catch (err) {
       if (!isStatusError(err, 'NotFound')) throw err;
     }

@@ -160,7 +160,7 @@ spec:
     });
   });
 
-  test('a PersistentVolumeClaim gets a local-path volume on the node; what a pod writes there outlives it', async () => {
+  test('a PersistentVolumeClaim gets a local-path volume on the node; what a pod writes there outlives it; a Job completes', async () => {
     await apply(`
 apiVersion: v1
 kind: PersistentVolumeClaim
@@ -177,6 +177,20 @@ spec:
   volumes: [{name: data, persistentVolumeClaim: {claimName: data}}]
 `);
     await cluster.kubectl(['wait', '--for=jsonpath={.status.phase}=Succeeded', 'pod/writer', '--timeout=60s']);
+    // A Job reads it back and completes.
+    await apply(`
+apiVersion: batch/v1
+kind: Job
+metadata: {name: reader}
+spec:
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+      - {name: main, image: busybox, command: [grep, -q, kept, /data/file], volumeMounts: [{name: data, mountPath: /data}]}
+      volumes: [{name: data, persistentVolumeClaim: {claimName: data}}]
+`);
+    await cluster.kubectl(['wait', '--for=condition=complete', 'job/reader', '--timeout=60s']);
     const claim = await json(['get', 'pvc', 'data']);
     assert.equal(claim.spec.storageClassName, 'local-path', 'the default StorageClass');
     assert.equal(claim.status.phase, 'Bound');
