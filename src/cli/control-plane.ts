@@ -18,8 +18,11 @@ import { writeKubeconfig } from '../client/kubeconfig.js';
 import { configFromKubeconfig } from '../client/config.js';
 import { Client } from '../client/client.js';
 import { podsResource } from '../client/builtin-resources.js';
+import type { ClientConfig } from '../client/config.js';
 import { caCertHash, discoverPinnedCA } from '../node/ca-pin.js';
 import { ServiceAccountTokens } from '../apiserver/serviceaccount-tokens.js';
+import { ClusterDNS, defaultZone } from '../network/index.js';
+import type { ClusterDnsSettings } from '../node/dns-config.js';
 import { runControllerManager } from '../controllers/index.js';
 import { loadSchedulerConfiguration, runScheduler } from '../scheduler/index.js';
 import { localPathStorageClass, machineAddress, NodeAgent, ProcessRuntime, runNodeAgent, SharedPodFeed, SimulatedRuntime } from '../node/index.js';
@@ -147,10 +150,12 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<voi
         : new SimulatedRuntime();
     const isolated = runtime instanceof ProcessRuntime && runtime.isolated;
     const serving = await issueServingCertificate(pki, name, [name, address, '127.0.0.1', 'localhost']);
+    const clusterDNS = await startNodeDNS(credentials, runtime, components.signal, (event) => log({ component: 'dns', msg: String(event.msg ?? ''), ...event }));
     running.push(
       runNodeAgent(credentials, components.signal, {
         identity: { name, runtime: runtime.name, address, dataDir, ...(isolated ? { podCIDR } : {}) },
         runtime,
+        clusterDNS,
         serving: { certPem: serving.certPem, keyPem: serving.keyPem, caPem: pki.caCertPem },
         log: (event) => log({ component: 'agent', msg: String(event.msg ?? ''), ...event }),
       }).catch((err) => log({ component: 'agent', msg: 'stopped with an error', error: (err as Error).message })),
@@ -252,6 +257,37 @@ export async function runSimulatedNodes(options: { kubeconfig?: string; name: st
 }
 
 /**
+ * The node's cluster DNS server, for isolated pods: it listens on the
+ * node's bridge address, port 53, which pods reach through their default
+ * route and get as their nameserver. Without isolation (or when the port
+ * is taken) pods keep the machine's resolver, and the log says why.
+ */
+async function startNodeDNS(
+  config: ClientConfig,
+  runtime: ProcessRuntime | SimulatedRuntime,
+  signal: AbortSignal,
+  log: (event: Record<string, unknown>) => void,
+): Promise<ClusterDnsSettings | undefined> {
+  if (!(runtime instanceof ProcessRuntime)) return undefined;
+  const address = await runtime.prepareNetwork().catch((err: Error) => {
+    log({ msg: 'no cluster DNS: the pod network could not be set up', error: err.message });
+    return undefined;
+  });
+  if (!address) return undefined;
+  const client = new Client({ ...config, userAgent: 'skiff-dns' });
+  signal.addEventListener('abort', () => client.close(), { once: true });
+  const dns = new ClusterDNS(client, { address, port: 53, log });
+  try {
+    await dns.start(signal);
+  } catch (err) {
+    log({ msg: 'no cluster DNS: listening failed', address, error: (err as Error).message });
+    return undefined;
+  }
+  log({ msg: 'cluster DNS listening', address, port: 53 });
+  return { nameservers: [address], zone: defaultZone };
+}
+
+/**
  * `skiff agent --server URL --token T`: joins this machine to a cluster as a
  * node. The first time, the join token buys the node its certificates
  * (kept in the data dir); afterwards they are reused.
@@ -298,9 +334,12 @@ export async function runJoinedAgent(options: {
       : new SimulatedRuntime();
   const isolated = runtime instanceof ProcessRuntime && runtime.isolated;
   process.stdout.write(`node ${name} joining ${options.server} (${runtime.name} runtime)\n`);
-  await runNodeAgent({ server: options.server, caPem: credentials.caPem, certPem: credentials.certPem, keyPem: credentials.keyPem }, stop.signal, {
+  const clientConfig = { server: options.server, caPem: credentials.caPem, certPem: credentials.certPem, keyPem: credentials.keyPem };
+  const clusterDNS = await startNodeDNS(clientConfig, runtime, stop.signal, (event) => log({ component: 'dns', msg: String(event.msg ?? ''), ...event }));
+  await runNodeAgent(clientConfig, stop.signal, {
     identity: { name, runtime: runtime.name, address, dataDir, ...(isolated ? { podCIDR } : {}) },
     runtime,
+    clusterDNS,
     serving: { certPem: credentials.servingCertPem, keyPem: credentials.servingKeyPem, caPem: credentials.caPem },
     log: (event) => log({ component: 'agent', msg: String(event.msg ?? ''), ...event }),
   });

@@ -37,7 +37,9 @@ import { admit } from './admission.js';
 import type { VolumeSources } from './volumes.js';
 import { LocalPathProvisioner } from './local-path.js';
 import { NodePodFeed, type PodFeed } from './pod-feed.js';
+import type { ClusterDnsSettings } from './dns-config.js';
 import { join } from 'node:path';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 
 export const nodeLeaseNamespace = 'kube-node-lease';
 
@@ -51,6 +53,8 @@ export interface AgentOptions {
   leaseRenewMs?: number;
   /** How often the node's conditions are re-posted even when nothing changed (upstream: 5 min; here 1 min). */
   statusRefreshMs?: number;
+  /** The cluster DNS this node's pods use (dnsPolicy ClusterFirst). */
+  clusterDNS?: ClusterDnsSettings;
   /** The machine's pressure (default: measured, for process runtimes); tests inject their own. */
   pressure?: () => Pressure;
   /** Where pods come from; default: this node's own watch of its pods. */
@@ -222,7 +226,17 @@ export class NodeAgent {
         runtime.name === 'process' && identity.dataDir
           ? { sources: this.volumeSources, podsDir: join(identity.dataDir, 'pods'), canMount: runtime.describeIsolation?.() === undefined }
           : undefined;
-      worker = new PodWorker(pod, { runtime, recorder: this.recorder, envSources: this.envSources, volumes, pods: this.pods, hostIP: this.hostIP, now: this.now, log: this.log });
+      worker = new PodWorker(pod, {
+        runtime,
+        recorder: this.recorder,
+        envSources: this.envSources,
+        volumes,
+        clusterDNS: this.options.clusterDNS,
+        pods: this.pods,
+        hostIP: this.hostIP,
+        now: this.now,
+        log: this.log,
+      });
       this.workers.set(uid, worker);
     }
     return worker;
@@ -244,11 +258,31 @@ export class NodeAgent {
     }
   }
 
+  /**
+   * The agent's HTTPS endpoint, on the port it had before when there was a
+   * before (kept in DIR/agent-port): the Node keeps pointing at a port that
+   * answers across restarts, as the kubelet's fixed 10250 does.
+   */
+  private async startEndpoint(serving: NodeServerTls & { port?: number }): Promise<NodeServer> {
+    const portFile = this.options.identity.dataDir ? join(this.options.identity.dataDir, 'agent-port') : undefined;
+    let wanted = serving.port ?? 0;
+    if (!serving.port && portFile && existsSync(portFile)) wanted = Number(readFileSync(portFile, 'utf8').trim()) || 0;
+    let endpoint: NodeServer;
+    try {
+      endpoint = await startNodeServer(serving, this.hostIP, wanted, () => this.workers.values());
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || wanted === 0) throw err;
+      endpoint = await startNodeServer(serving, this.hostIP, 0, () => this.workers.values());
+    }
+    if (portFile) writeFileSync(portFile, String(endpoint.port));
+    return endpoint;
+  }
+
   /** Registers, then runs until the signal aborts (the pods keep their state in the runtime). */
   async run(signal: AbortSignal): Promise<void> {
     let endpoint: NodeServer | undefined;
     if (this.options.serving) {
-      endpoint = await startNodeServer(this.options.serving, this.hostIP, this.options.serving.port ?? 0, () => this.workers.values());
+      endpoint = await this.startEndpoint(this.options.serving);
       this.endpointPort = endpoint.port;
       signal.addEventListener('abort', () => void endpoint?.close(), { once: true });
     }

@@ -22,6 +22,7 @@ import { ProbeWorker, type Probe, type ProbeTarget } from './probes.js';
 import { runHook } from './hooks.js';
 import { PodVolumes, VolumeError, type VolumeSources } from './volumes.js';
 import { emptyDirMessage } from './eviction.js';
+import { podResolverConfig, type ClusterDnsSettings, type PodDnsSpec } from './dns-config.js';
 import { milliValue, quantityValue, tryParseQuantity } from '../machinery/quantity.js';
 
 const initialBackoffMs = 10_000;
@@ -38,6 +39,8 @@ export interface PodWorkerContext {
   hostIP: string;
   /** Volumes, for runtimes that run real processes: where their API objects come from and where pods' volume directories go. */
   volumes?: { sources: VolumeSources; podsDir: string; canMount: boolean };
+  /** The cluster DNS pods use (dnsPolicy ClusterFirst); without it, the machine's resolver. */
+  clusterDNS?: ClusterDnsSettings;
   /** How often volumes are refreshed and emptyDir limits checked (default 10 s). */
   volumeRefreshMs?: number;
   now(): Date;
@@ -507,6 +510,7 @@ export class PodWorker {
         name: pod.metadata.name!,
         hostname: pod.spec?.hostname ?? pod.metadata.name,
         hostNetwork: pod.spec?.hostNetwork,
+        dns: podResolverConfig(pod.metadata.namespace!, (pod.spec ?? {}) as PodDnsSpec, this.context.clusterDNS),
       });
     }
     await this.refresh();

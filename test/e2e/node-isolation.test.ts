@@ -109,6 +109,19 @@ spec:
     }
   });
 
+  test('pods resolve Services by name through the cluster DNS (search domains, ndots:5)', async () => {
+    await cluster.kubectl(['expose', 'deployment', 'web', '--port=80', '--target-port=8080']);
+    const clusterIP = (await cluster.kubectl(['get', 'service', 'web', '-o', 'jsonpath={.spec.clusterIP}'])).stdout;
+    await cluster.kubectl(['run', 'resolver', '--image=busybox', '--restart=Never', '--', 'sh', '-c', 'getent hosts web; getent hosts web.default.svc.cluster.local; cat /etc/resolv.conf']);
+    await cluster.kubectl(['wait', '--for=jsonpath={.status.phase}=Succeeded', 'pod/resolver', '--timeout=60s']);
+    const out = (await cluster.kubectl(['logs', 'resolver'])).stdout;
+    const resolved = out.split('\n').filter((line) => line.split(/\s+/)[0] === clusterIP && line.split(/\s+/)[1] === 'web.default.svc.cluster.local');
+    assert.equal(resolved.length, 2, 'the short name (through the search path) and the full name');
+    assert.match(out, /^search default\.svc\.cluster\.local svc\.cluster\.local cluster\.local$/m);
+    assert.match(out, /^nameserver 10\.42\.77\.1$/m, "the node's own DNS server");
+    assert.match(out, /^options ndots:5$/m);
+  });
+
   test('init containers and configMap, secret and downward API volumes; a ConfigMap change reaches the running pod', async () => {
     await apply(`
 apiVersion: v1
@@ -297,7 +310,11 @@ spec:
     assert.equal(after.containerID, before.containerID, 'the same container, adopted');
     assert.equal(after.restartCount, 0);
     // A pod that had ended keeps its status and its logs, and does not run again.
-    assert.equal((await cluster.kubectl(['logs', 'finished'])).stdout, 'done before the crash\n');
+    const finishedLogs = await waitFor(async () => {
+      const result = await cluster.kubectl(['logs', 'finished'], { allowFailure: true });
+      return result.code === 0 ? result.stdout : undefined;
+    }, { message: 'the logs of the finished pod, from the restarted agent' });
+    assert.equal(finishedLogs, 'done before the crash\n');
     assert.equal((await containerStatus('finished'))?.restartCount, 0);
     const ticks = (await cluster.kubectl(['logs', 'survivor', '--tail=1'])).stdout;
     await waitFor(async () => (await cluster.kubectl(['logs', 'survivor', '--tail=1'])).stdout !== ticks, { message: 'new output after the restart' });

@@ -52,7 +52,7 @@ export class BridgeNetwork {
   }
 
   /** The bridge, created once (kept across restarts: pods found again are still on it). */
-  private ensureBridge(): Promise<void> {
+  ensureBridge(): Promise<void> {
     this.ready ??= (async () => {
       const existing = await run('ip', ['-o', 'link', 'show', this.bridge]).then(
         () => true,

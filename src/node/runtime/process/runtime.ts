@@ -165,6 +165,17 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
     return 'this machine does not let skiff create namespaces (or lacks ip, nsenter, unshare or mount): containers run as plain processes on the host network';
   }
 
+  /**
+   * Sets up the node's bridge ahead of the first pod and returns its
+   * address (where node services such as the cluster DNS listen for pods);
+   * undefined without isolation.
+   */
+  async prepareNetwork(): Promise<string | undefined> {
+    if (!this.network) return undefined;
+    await this.network.ensureBridge();
+    return this.network.gateway;
+  }
+
   private get sandboxDir(): string {
     return join(this.options.stateDir, 'sandboxes');
   }
