@@ -21,7 +21,7 @@ import { podsResource } from '../client/builtin-resources.js';
 import type { ClientConfig } from '../client/config.js';
 import { caCertHash, discoverPinnedCA } from '../node/ca-pin.js';
 import { ServiceAccountTokens } from '../apiserver/serviceaccount-tokens.js';
-import { ClusterDNS, defaultZone } from '../network/index.js';
+import { ClusterDNS, defaultZone, ServiceProxy, serviceProxyAvailable } from '../network/index.js';
 import type { ClusterDnsSettings } from '../node/dns-config.js';
 import { runControllerManager } from '../controllers/index.js';
 import { loadSchedulerConfiguration, runScheduler } from '../scheduler/index.js';
@@ -150,7 +150,9 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<voi
         : new SimulatedRuntime();
     const isolated = runtime instanceof ProcessRuntime && runtime.isolated;
     const serving = await issueServingCertificate(pki, name, [name, address, '127.0.0.1', 'localhost']);
-    const clusterDNS = await startNodeDNS(credentials, runtime, components.signal, (event) => log({ component: 'dns', msg: String(event.msg ?? ''), ...event }));
+    const network = await startNodeNetwork(credentials, runtime, components.signal, (event) => log({ component: 'network', msg: String(event.msg ?? ''), ...event }));
+    const clusterDNS = network.clusterDNS;
+    running.push(network.stopped);
     running.push(
       runNodeAgent(credentials, components.signal, {
         identity: { name, runtime: runtime.name, address, dataDir, ...(isolated ? { podCIDR } : {}) },
@@ -257,34 +259,46 @@ export async function runSimulatedNodes(options: { kubeconfig?: string; name: st
 }
 
 /**
- * The node's cluster DNS server, for isolated pods: it listens on the
- * node's bridge address, port 53, which pods reach through their default
- * route and get as their nameserver. Without isolation (or when the port
- * is taken) pods keep the machine's resolver, and the log says why.
+ * Service networking on a node with isolated pods: the cluster DNS server
+ * on the node's bridge address, port 53 (pods get it as their nameserver),
+ * and the service proxy (nftables rules for ClusterIPs, NodePorts and
+ * LoadBalancers). Without isolation, nftables or a free port 53, the parts
+ * that cannot run say so in the log. `stopped` settles once the proxy's
+ * rules are gone after the signal.
  */
-async function startNodeDNS(
+async function startNodeNetwork(
   config: ClientConfig,
   runtime: ProcessRuntime | SimulatedRuntime,
   signal: AbortSignal,
   log: (event: Record<string, unknown>) => void,
-): Promise<ClusterDnsSettings | undefined> {
-  if (!(runtime instanceof ProcessRuntime)) return undefined;
-  const address = await runtime.prepareNetwork().catch((err: Error) => {
-    log({ msg: 'no cluster DNS: the pod network could not be set up', error: err.message });
+): Promise<{ clusterDNS?: ClusterDnsSettings; stopped: Promise<void> }> {
+  const none = { stopped: Promise.resolve() };
+  if (!(runtime instanceof ProcessRuntime)) return none;
+  const network = await runtime.prepareNetwork().catch((err: Error) => {
+    log({ msg: 'no service networking: the pod network could not be set up', error: err.message });
     return undefined;
   });
-  if (!address) return undefined;
-  const client = new Client({ ...config, userAgent: 'skiff-dns' });
+  if (!network) return none;
+  const client = new Client({ ...config, userAgent: 'skiff-network' });
   signal.addEventListener('abort', () => client.close(), { once: true });
-  const dns = new ClusterDNS(client, { address, port: 53, log });
+  let clusterDNS: ClusterDnsSettings | undefined;
+  const dns = new ClusterDNS(client, { address: network.address, port: 53, log });
   try {
     await dns.start(signal);
+    clusterDNS = { nameservers: [network.address], zone: defaultZone };
+    log({ msg: 'cluster DNS listening', address: network.address, port: 53 });
   } catch (err) {
-    log({ msg: 'no cluster DNS: listening failed', address, error: (err as Error).message });
-    return undefined;
+    log({ msg: 'no cluster DNS: listening failed', address: network.address, error: (err as Error).message });
   }
-  log({ msg: 'cluster DNS listening', address, port: 53 });
-  return { nameservers: [address], zone: defaultZone };
+  let stopped = Promise.resolve();
+  if (serviceProxyAvailable()) {
+    const proxy = new ServiceProxy(client, { table: network.bridge, clusterCIDR: '10.42.0.0/16', log });
+    stopped = new Promise((resolve) => signal.addEventListener('abort', () => void proxy.stop().then(resolve), { once: true }));
+    await proxy.start(signal).catch((err: Error) => log({ msg: 'no service proxy', error: err.message }));
+  } else {
+    log({ msg: 'no service proxy: it needs root and nftables (the nft command)' });
+  }
+  return { clusterDNS, stopped };
 }
 
 /**
@@ -335,7 +349,8 @@ export async function runJoinedAgent(options: {
   const isolated = runtime instanceof ProcessRuntime && runtime.isolated;
   process.stdout.write(`node ${name} joining ${options.server} (${runtime.name} runtime)\n`);
   const clientConfig = { server: options.server, caPem: credentials.caPem, certPem: credentials.certPem, keyPem: credentials.keyPem };
-  const clusterDNS = await startNodeDNS(clientConfig, runtime, stop.signal, (event) => log({ component: 'dns', msg: String(event.msg ?? ''), ...event }));
+  const network = await startNodeNetwork(clientConfig, runtime, stop.signal, (event) => log({ component: 'network', msg: String(event.msg ?? ''), ...event }));
+  const clusterDNS = network.clusterDNS;
   await runNodeAgent(clientConfig, stop.signal, {
     identity: { name, runtime: runtime.name, address, dataDir, ...(isolated ? { podCIDR } : {}) },
     runtime,
@@ -343,6 +358,7 @@ export async function runJoinedAgent(options: {
     serving: { certPem: credentials.servingCertPem, keyPem: credentials.servingKeyPem, caPem: credentials.caPem },
     log: (event) => log({ component: 'agent', msg: String(event.msg ?? ''), ...event }),
   });
+  await network.stopped;
 }
 
 /** The join request, through the client like any other call to the apiserver (trusting the server on first use). */

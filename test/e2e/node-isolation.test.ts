@@ -19,8 +19,11 @@ import { join } from 'node:path';
 import { freePort, startCluster, waitFor, type Cluster } from './harness.js';
 import { kubectlPath } from './tools.js';
 import { canIsolate } from '../../src/node/runtime/process/runtime.js';
+import { serviceProxyAvailable } from '../../src/network/index.js';
 
 const isolated = canIsolate();
+/** The service proxy needs nftables too (installed by .ci/run); without it only DNS is checked. */
+const proxied = isolated && serviceProxyAvailable();
 
 interface ContainerStatus {
   containerID?: string;
@@ -109,10 +112,17 @@ spec:
     }
   });
 
-  test('pods resolve Services by name through the cluster DNS (search domains, ndots:5)', async () => {
-    await cluster.kubectl(['expose', 'deployment', 'web', '--port=80', '--target-port=8080']);
+  test('pods reach Services by name (cluster DNS, search domains, ndots:5) and ClusterIP; the host by ClusterIP and NodePort', async () => {
+    await cluster.kubectl(['expose', 'deployment', 'web', '--port=80', '--target-port=8080', '--type=NodePort']);
     const clusterIP = (await cluster.kubectl(['get', 'service', 'web', '-o', 'jsonpath={.spec.clusterIP}'])).stdout;
-    await cluster.kubectl(['run', 'resolver', '--image=busybox', '--restart=Never', '--', 'sh', '-c', 'getent hosts web; getent hosts web.default.svc.cluster.local; cat /etc/resolv.conf']);
+    const nodePort = (await cluster.kubectl(['get', 'service', 'web', '-o', 'jsonpath={.spec.ports[0].nodePort}'])).stdout;
+    const nodeIP = (await cluster.kubectl(['get', 'nodes', '-o', 'jsonpath={.items[0].status.addresses[?(@.type=="InternalIP")].address}'])).stdout;
+    const answers = async (url: string) => (await fetch(url, { signal: AbortSignal.timeout(3000) }).catch(() => undefined))?.status === 200;
+    if (proxied) {
+      await waitFor(() => answers(`http://${clusterIP}/`), { message: 'the ClusterIP from the host' });
+      await waitFor(() => answers(`http://${nodeIP}:${nodePort}/`), { message: 'the NodePort from the host' });
+    }
+    await cluster.kubectl(['run', 'resolver', '--image=busybox', '--restart=Never', '--', 'sh', '-c', 'getent hosts web; getent hosts web.default.svc.cluster.local; cat /etc/resolv.conf; curl -s -o /dev/null -w "status=%{http_code}\\n" --max-time 5 http://web/']);
     await cluster.kubectl(['wait', '--for=jsonpath={.status.phase}=Succeeded', 'pod/resolver', '--timeout=60s']);
     const out = (await cluster.kubectl(['logs', 'resolver'])).stdout;
     const resolved = out.split('\n').filter((line) => line.split(/\s+/)[0] === clusterIP && line.split(/\s+/)[1] === 'web.default.svc.cluster.local');
@@ -120,6 +130,7 @@ spec:
     assert.match(out, /^search default\.svc\.cluster\.local svc\.cluster\.local cluster\.local$/m);
     assert.match(out, /^nameserver 10\.42\.77\.1$/m, "the node's own DNS server");
     assert.match(out, /^options ndots:5$/m);
+    if (proxied) assert.match(out, /^status=200$/m, 'a pod reaches the Service by its name');
   });
 
   test('init containers and configMap, secret and downward API volumes; a ConfigMap change reaches the running pod', async () => {

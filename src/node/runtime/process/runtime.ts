@@ -170,10 +170,10 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
    * address (where node services such as the cluster DNS listen for pods);
    * undefined without isolation.
    */
-  async prepareNetwork(): Promise<string | undefined> {
+  async prepareNetwork(): Promise<{ address: string; bridge: string } | undefined> {
     if (!this.network) return undefined;
     await this.network.ensureBridge();
-    return this.network.gateway;
+    return { address: this.network.gateway, bridge: this.network.bridge };
   }
 
   private get sandboxDir(): string {

@@ -1,0 +1,23 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { renderRuleset } from './rules.js';
+
+test('ClusterIP, NodePort and LoadBalancer ports DNAT to ready endpoints; a port without endpoints rejects', () => {
+  const script = renderRuleset(
+    [
+      { namespace: 'shop', name: 'web', type: 'NodePort', clusterIP: '10.43.1.2', ports: [{ name: 'http', protocol: 'TCP', port: 80, nodePort: 30080, endpoints: [{ ip: '10.42.0.5', port: 8080 }, { ip: '10.42.0.6', port: 8080 }] }] },
+      { namespace: 'shop', name: 'dns', type: 'ClusterIP', clusterIP: '10.43.1.3', ports: [{ protocol: 'UDP', port: 53, endpoints: [{ ip: '10.42.0.7', port: 53 }] }] },
+      { namespace: 'shop', name: 'empty', type: 'LoadBalancer', clusterIP: '10.43.1.4', ports: [{ protocol: 'TCP', port: 81, nodePort: 30081, endpoints: [] }] },
+      { namespace: 'shop', name: 'headless', type: 'ClusterIP', clusterIP: 'None', ports: [{ protocol: 'TCP', port: 5432, endpoints: [{ ip: '10.42.0.8', port: 5432 }] }] },
+    ],
+    { table: 'skiff-42-0', clusterCIDR: '10.42.0.0/16' },
+  );
+  assert.match(script, /^table ip skiff-42-0 \{\}\ndelete table ip skiff-42-0\n/, 'replaced in one transaction');
+  assert.match(script, /ip daddr 10\.43\.1\.2 tcp dport 80 dnat ip to numgen random mod 2 map \{ 0 : 10\.42\.0\.5 \. 8080, 1 : 10\.42\.0\.6 \. 8080 \} comment "shop\/web:http"/);
+  assert.match(script, /fib daddr type local tcp dport 30080 dnat ip to numgen random mod 2 map/);
+  assert.match(script, /ip daddr 10\.43\.1\.3 udp dport 53 dnat ip to 10\.42\.0\.7:53/);
+  assert.match(script, /ip daddr 10\.43\.1\.4 tcp dport 81 reject/);
+  assert.match(script, /fib daddr type local tcp dport 81 reject/, 'a LoadBalancer also answers on its port at the node');
+  assert.doesNotMatch(script, /5432/, 'headless services are DNS only');
+  assert.match(script, /ct status dnat ip saddr 10\.42\.0\.0\/16 masquerade/);
+});

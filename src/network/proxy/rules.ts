@@ -1,0 +1,98 @@
+/**
+ * The service proxy's rules, as an nftables script (like kube-proxy's
+ * nftables mode, much reduced): one table per node, replaced whole and
+ * atomically on every change.
+ *
+ *   nat prerouting/output ─► services:
+ *     ClusterIP:port            ─► DNAT to one ready endpoint, chosen at random (numgen)
+ *     <this node>:nodePort      ─► the same (NodePort, LoadBalancer)
+ *     <this node>:port          ─► the same (LoadBalancer, as k3s's ServiceLB)
+ *   filter output/forward ─► no-endpoints: a service port without ready
+ *     endpoints rejects at once (ICMP port unreachable), as upstream does
+ *   nat postrouting: DNATed traffic from pods is masqueraded, so replies
+ *     come back through the node even when both pods share the bridge
+ */
+
+export interface ProxyServicePort {
+  name?: string;
+  protocol: 'TCP' | 'UDP';
+  port: number;
+  nodePort?: number;
+  /** Endpoint IP and port, ready ones only. */
+  endpoints: { ip: string; port: number }[];
+}
+
+export interface ProxyService {
+  namespace: string;
+  name: string;
+  type: string;
+  clusterIP?: string;
+  ports: ProxyServicePort[];
+}
+
+export interface RulesetOptions {
+  table: string;
+  /** The cluster's pod range: traffic from it that was DNATed is masqueraded. */
+  clusterCIDR: string;
+}
+
+function target(endpoints: { ip: string; port: number }[]): string {
+  if (endpoints.length === 1) return `dnat ip to ${endpoints[0].ip}:${endpoints[0].port}`;
+  const entries = endpoints.map((e, i) => `${i} : ${e.ip} . ${e.port}`).join(', ');
+  return `dnat ip to numgen random mod ${endpoints.length} map { ${entries} }`;
+}
+
+/** The whole table, as one nft transaction (create if missing, delete, define). */
+export function renderRuleset(services: ProxyService[], options: RulesetOptions): string {
+  const nat: string[] = [];
+  const reject: string[] = [];
+  const sorted = [...services].sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`));
+  for (const service of sorted) {
+    for (const port of service.ports) {
+      const proto = port.protocol.toLowerCase();
+      const comment = `comment "${service.namespace}/${service.name}${port.name ? `:${port.name}` : ''}"`;
+      const matches: string[] = [];
+      if (service.clusterIP && service.clusterIP !== 'None') matches.push(`ip daddr ${service.clusterIP} ${proto} dport ${port.port}`);
+      if (port.nodePort && (service.type === 'NodePort' || service.type === 'LoadBalancer')) matches.push(`fib daddr type local ${proto} dport ${port.nodePort}`);
+      if (service.type === 'LoadBalancer') matches.push(`fib daddr type local ${proto} dport ${port.port}`);
+      for (const match of matches) {
+        if (port.endpoints.length) nat.push(`${match} ${target(port.endpoints)} ${comment}`);
+        else reject.push(`${match} reject ${comment}`);
+      }
+    }
+  }
+  const table = options.table;
+  return [
+    `table ip ${table} {}`,
+    `delete table ip ${table}`,
+    `table ip ${table} {`,
+    `  chain services {`,
+    ...nat.map((rule) => `    ${rule}`),
+    `  }`,
+    `  chain no-endpoints {`,
+    ...reject.map((rule) => `    ${rule}`),
+    `  }`,
+    `  chain nat-prerouting {`,
+    `    type nat hook prerouting priority -100; policy accept;`,
+    `    jump services`,
+    `  }`,
+    `  chain nat-output {`,
+    `    type nat hook output priority -100; policy accept;`,
+    `    jump services`,
+    `  }`,
+    `  chain nat-postrouting {`,
+    `    type nat hook postrouting priority 100; policy accept;`,
+    `    ct status dnat ip saddr ${options.clusterCIDR} masquerade`,
+    `  }`,
+    `  chain filter-output {`,
+    `    type filter hook output priority 0; policy accept;`,
+    `    jump no-endpoints`,
+    `  }`,
+    `  chain filter-forward {`,
+    `    type filter hook forward priority 0; policy accept;`,
+    `    jump no-endpoints`,
+    `  }`,
+    `}`,
+    '',
+  ].join('\n');
+}
