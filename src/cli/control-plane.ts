@@ -21,7 +21,7 @@ import { podsResource } from '../client/builtin-resources.js';
 import type { ClientConfig } from '../client/config.js';
 import { caCertHash, discoverPinnedCA } from '../node/ca-pin.js';
 import { ServiceAccountTokens } from '../apiserver/serviceaccount-tokens.js';
-import { ClusterDNS, defaultZone, ServiceProxy, serviceProxyAvailable } from '../network/index.js';
+import { ClusterDNS, defaultZone, kubeDnsService, kubeDnsServiceIP, publishNodeDNS, ServiceProxy, serviceProxyAvailable } from '../network/index.js';
 import type { ClusterDnsSettings } from '../node/dns-config.js';
 import { runControllerManager } from '../controllers/index.js';
 import { loadSchedulerConfiguration, runScheduler } from '../scheduler/index.js';
@@ -113,6 +113,8 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<voi
       ...(priorityClasses ? systemPriorityClasses.map((object) => ({ type: priorityClasses, object })) : []),
       // Like k3s: a default StorageClass whose volumes each node agent provisions as a directory of its own.
       ...(storageClasses ? [{ type: storageClasses, object: localPathStorageClass }] : []),
+      // The cluster DNS Service; every node's own DNS server is an endpoint of it.
+      { type: services, object: kubeDnsService },
     ],
   });
 
@@ -150,7 +152,7 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<voi
         : new SimulatedRuntime();
     const isolated = runtime instanceof ProcessRuntime && runtime.isolated;
     const serving = await issueServingCertificate(pki, name, [name, address, '127.0.0.1', 'localhost']);
-    const network = await startNodeNetwork(credentials, runtime, components.signal, (event) => log({ component: 'network', msg: String(event.msg ?? ''), ...event }));
+    const network = await startNodeNetwork(name, credentials, runtime, components.signal, (event) => log({ component: 'network', msg: String(event.msg ?? ''), ...event }));
     const clusterDNS = network.clusterDNS;
     running.push(network.stopped);
     running.push(
@@ -267,6 +269,7 @@ export async function runSimulatedNodes(options: { kubeconfig?: string; name: st
  * rules are gone after the signal.
  */
 async function startNodeNetwork(
+  nodeName: string,
   config: ClientConfig,
   runtime: ProcessRuntime | SimulatedRuntime,
   signal: AbortSignal,
@@ -281,22 +284,34 @@ async function startNodeNetwork(
   if (!network) return none;
   const client = new Client({ ...config, userAgent: 'skiff-network' });
   signal.addEventListener('abort', () => client.close(), { once: true });
+  let stopped = Promise.resolve();
+  let proxied = false;
+  if (serviceProxyAvailable()) {
+    const proxy = new ServiceProxy(client, { table: network.bridge, clusterCIDR: '10.42.0.0/16', log });
+    stopped = new Promise((resolve) => signal.addEventListener('abort', () => void proxy.stop().then(resolve), { once: true }));
+    proxied = await proxy.start(signal).then(
+      () => true,
+      (err: Error) => {
+        log({ msg: 'no service proxy', error: err.message });
+        return false;
+      },
+    );
+  } else {
+    log({ msg: 'no service proxy: it needs root and nftables (the nft command)' });
+  }
   let clusterDNS: ClusterDnsSettings | undefined;
   const dns = new ClusterDNS(client, { address: network.address, port: 53, log });
   try {
     await dns.start(signal);
-    clusterDNS = { nameservers: [network.address], zone: defaultZone };
     log({ msg: 'cluster DNS listening', address: network.address, port: 53 });
+    // With the proxy, pods ask the kube-dns Service (which reaches every node's server); without it, this node's.
+    clusterDNS = { nameservers: [network.address], zone: defaultZone };
+    if (proxied) {
+      await publishNodeDNS(client, nodeName, network.address);
+      clusterDNS = { nameservers: [kubeDnsServiceIP], zone: defaultZone };
+    }
   } catch (err) {
-    log({ msg: 'no cluster DNS: listening failed', address: network.address, error: (err as Error).message });
-  }
-  let stopped = Promise.resolve();
-  if (serviceProxyAvailable()) {
-    const proxy = new ServiceProxy(client, { table: network.bridge, clusterCIDR: '10.42.0.0/16', log });
-    stopped = new Promise((resolve) => signal.addEventListener('abort', () => void proxy.stop().then(resolve), { once: true }));
-    await proxy.start(signal).catch((err: Error) => log({ msg: 'no service proxy', error: err.message }));
-  } else {
-    log({ msg: 'no service proxy: it needs root and nftables (the nft command)' });
+    log({ msg: 'no cluster DNS', address: network.address, error: (err as Error).message });
   }
   return { clusterDNS, stopped };
 }
@@ -349,7 +364,7 @@ export async function runJoinedAgent(options: {
   const isolated = runtime instanceof ProcessRuntime && runtime.isolated;
   process.stdout.write(`node ${name} joining ${options.server} (${runtime.name} runtime)\n`);
   const clientConfig = { server: options.server, caPem: credentials.caPem, certPem: credentials.certPem, keyPem: credentials.keyPem };
-  const network = await startNodeNetwork(clientConfig, runtime, stop.signal, (event) => log({ component: 'network', msg: String(event.msg ?? ''), ...event }));
+  const network = await startNodeNetwork(name, clientConfig, runtime, stop.signal, (event) => log({ component: 'network', msg: String(event.msg ?? ''), ...event }));
   const clusterDNS = network.clusterDNS;
   await runNodeAgent(clientConfig, stop.signal, {
     identity: { name, runtime: runtime.name, address, dataDir, ...(isolated ? { podCIDR } : {}) },

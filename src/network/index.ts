@@ -3,3 +3,4 @@ export { ClusterDNS, resolvConfNameservers, type ClusterDnsOptions } from './dns
 export { lookup, defaultZone, type DnsSnapshot, type ServiceInfo, type EndpointInfo } from './dns/records.js';
 export { ServiceProxy, serviceProxyAvailable, type ServiceProxyOptions } from './proxy/proxier.js';
 export { renderRuleset, type ProxyService } from './proxy/rules.js';
+export { kubeDnsService, kubeDnsServiceIP, publishNodeDNS } from './dns/kube-dns.js';

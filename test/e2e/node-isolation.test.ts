@@ -128,7 +128,8 @@ spec:
     const resolved = out.split('\n').filter((line) => line.split(/\s+/)[0] === clusterIP && line.split(/\s+/)[1] === 'web.default.svc.cluster.local');
     assert.equal(resolved.length, 2, 'the short name (through the search path) and the full name');
     assert.match(out, /^search default\.svc\.cluster\.local svc\.cluster\.local cluster\.local$/m);
-    assert.match(out, /^nameserver 10\.42\.77\.1$/m, "the node's own DNS server");
+    // The kube-dns Service when the proxy runs; the node's own DNS server otherwise.
+    assert.match(out, proxied ? /^nameserver 10\.43\.0\.10$/m : /^nameserver 10\.42\.77\.1$/m);
     assert.match(out, /^options ndots:5$/m);
     if (proxied) assert.match(out, /^status=200$/m, 'a pod reaches the Service by its name');
   });
