@@ -5,6 +5,7 @@ const suites: { name: string; load: () => Promise<{ run(): Promise<void> }> }[] 
   { name: 'controllers', load: () => import('./controllers.js') },
   { name: 'scheduler', load: () => import('./scheduler.js') },
   { name: 'node', load: () => import('./node.js') },
+  { name: 'network', load: () => import('./network.js') },
 ];
 
 const only = process.argv[2];

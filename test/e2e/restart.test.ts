@@ -74,7 +74,7 @@ describe('restart', () => {
     const ips = JSON.parse((await cluster.kubectl(['get', 'services', '-A', '-o', 'json'])).stdout).items.map(
       (item: { metadata: { namespace: string; name: string }; spec: { clusterIP: string } }) => `${item.spec.clusterIP} ${item.metadata.namespace}/${item.metadata.name}`,
     ) as string[];
-    assert.equal(ips.length, 31, ips.join('\n')); // kubernetes + 10 + 20
+    assert.equal(ips.length, 32, ips.join('\n')); // kubernetes, kube-dns, 10 + 20
     const byIp = new Map<string, string[]>();
     for (const entry of ips) {
       const [ip, name] = entry.split(' ');
