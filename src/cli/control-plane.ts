@@ -21,7 +21,7 @@ import { podsResource } from '../client/builtin-resources.js';
 import type { ClientConfig } from '../client/config.js';
 import { caCertHash, discoverPinnedCA } from '../node/ca-pin.js';
 import { ServiceAccountTokens } from '../apiserver/serviceaccount-tokens.js';
-import { ClusterDNS, defaultZone, kubeDnsService, kubeDnsServiceIP, publishNodeDNS, ServiceProxy, serviceProxyAvailable } from '../network/index.js';
+import { ClusterDNS, defaultZone, IngressController, kubeDnsService, kubeDnsServiceIP, publishNodeDNS, ServiceProxy, serviceProxyAvailable, skiffIngressClass } from '../network/index.js';
 import type { ClusterDnsSettings } from '../node/dns-config.js';
 import { runControllerManager } from '../controllers/index.js';
 import { loadSchedulerConfiguration, runScheduler } from '../scheduler/index.js';
@@ -45,6 +45,8 @@ export interface ControlPlaneOptions {
   isolation?: 'auto' | 'none';
   /** The local node's pod range (a /24 of 10.42.0.0/16). */
   podCIDR?: string;
+  /** The Ingress controller's ports (0: off); default 80 and 443 as root, 8080 and 8443 otherwise. */
+  ingressPorts?: { http?: number; https?: number };
 }
 
 /** The token agents join with: made on first start, kept in the data dir (readable by its owner only). */
@@ -106,6 +108,7 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<voi
   const advertiseAddress = options.bind === '0.0.0.0' || options.bind === '::' ? '127.0.0.1' : options.bind;
   const priorityClasses = registry.find('scheduling.k8s.io', 'v1', 'priorityclasses');
   const storageClasses = registry.find('storage.k8s.io', 'v1', 'storageclasses');
+  const ingressClasses = registry.find('networking.k8s.io', 'v1', 'ingressclasses');
   await bootstrapCluster(server, {
     advertiseAddress,
     port,
@@ -115,6 +118,8 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<voi
       ...(storageClasses ? [{ type: storageClasses, object: localPathStorageClass }] : []),
       // The cluster DNS Service; every node's own DNS server is an endpoint of it.
       { type: services, object: kubeDnsService },
+      // The built-in Ingress controller's class, the default one.
+      ...(ingressClasses ? [{ type: ingressClasses, object: skiffIngressClass }] : []),
     ],
   });
 
@@ -152,7 +157,10 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<voi
         : new SimulatedRuntime();
     const isolated = runtime instanceof ProcessRuntime && runtime.isolated;
     const serving = await issueServingCertificate(pki, name, [name, address, '127.0.0.1', 'localhost']);
-    const network = await startNodeNetwork(name, credentials, runtime, components.signal, (event) => log({ component: 'network', msg: String(event.msg ?? ''), ...event }));
+    const network = await startNodeNetwork(name, credentials, runtime, components.signal, (event) => log({ component: 'network', msg: String(event.msg ?? ''), ...event }), {
+      nodeIP: address,
+      ...options.ingressPorts,
+    });
     const clusterDNS = network.clusterDNS;
     running.push(network.stopped);
     running.push(
@@ -274,9 +282,11 @@ async function startNodeNetwork(
   runtime: ProcessRuntime | SimulatedRuntime,
   signal: AbortSignal,
   log: (event: Record<string, unknown>) => void,
+  ingress: { nodeIP: string; http?: number; https?: number },
 ): Promise<{ clusterDNS?: ClusterDnsSettings; stopped: Promise<void> }> {
   const none = { stopped: Promise.resolve() };
   if (!(runtime instanceof ProcessRuntime)) return none;
+  await startIngress(config, signal, log, ingress);
   const network = await runtime.prepareNetwork().catch((err: Error) => {
     log({ msg: 'no service networking: the pod network could not be set up', error: err.message });
     return undefined;
@@ -317,6 +327,28 @@ async function startNodeNetwork(
 }
 
 /**
+ * The node's Ingress controller: ports 80 and 443 as root, 8080 and 8443
+ * otherwise (or as given; 0 turns a listener off). Ports already taken are
+ * said in the log, and the rest runs on.
+ */
+async function startIngress(config: ClientConfig, signal: AbortSignal, log: (event: Record<string, unknown>) => void, options: { nodeIP: string; http?: number; https?: number }): Promise<void> {
+  const root = typeof process.getuid === 'function' && process.getuid() === 0;
+  const httpPort = options.http ?? (root ? 80 : 8080);
+  const httpsPort = options.https ?? (root ? 443 : 8443);
+  if (!httpPort && !httpsPort) return;
+  const client = new Client({ ...config, userAgent: 'skiff-ingress' });
+  signal.addEventListener('abort', () => client.close(), { once: true });
+  const controller = new IngressController(client, { httpPort, httpsPort, nodeIP: options.nodeIP, log });
+  try {
+    await controller.start(signal);
+    log({ msg: 'ingress listening', http: httpPort, https: httpsPort });
+  } catch (err) {
+    controller.close();
+    log({ msg: 'no ingress controller: listening failed', http: httpPort, https: httpsPort, error: (err as Error).message });
+  }
+}
+
+/**
  * `skiff agent --server URL --token T`: joins this machine to a cluster as a
  * node. The first time, the join token buys the node its certificates
  * (kept in the data dir); afterwards they are reused.
@@ -331,6 +363,7 @@ export async function runJoinedAgent(options: {
   podCIDR?: string;
   /** The cluster CA's public key hash (`sha256:<hex>`) the server must prove before the token is sent. */
   caCertHash?: string;
+  ingressPorts?: { http?: number; https?: number };
   verbosity: number;
 }): Promise<void> {
   const log = createLogger(options.verbosity);
@@ -364,7 +397,10 @@ export async function runJoinedAgent(options: {
   const isolated = runtime instanceof ProcessRuntime && runtime.isolated;
   process.stdout.write(`node ${name} joining ${options.server} (${runtime.name} runtime)\n`);
   const clientConfig = { server: options.server, caPem: credentials.caPem, certPem: credentials.certPem, keyPem: credentials.keyPem };
-  const network = await startNodeNetwork(name, clientConfig, runtime, stop.signal, (event) => log({ component: 'network', msg: String(event.msg ?? ''), ...event }));
+  const network = await startNodeNetwork(name, clientConfig, runtime, stop.signal, (event) => log({ component: 'network', msg: String(event.msg ?? ''), ...event }), {
+    nodeIP: address,
+    ...options.ingressPorts,
+  });
   const clusterDNS = network.clusterDNS;
   await runNodeAgent(clientConfig, stop.signal, {
     identity: { name, runtime: runtime.name, address, dataDir, ...(isolated ? { podCIDR } : {}) },

@@ -8,6 +8,16 @@ import { skiffVersion, versionInfo } from '../apiserver/version.js';
 import { selectControllers } from '../controllers/index.js';
 import { runControlPlane, runJoinedAgent, runSimulatedNodes, runStandaloneControllerManager, runStandaloneScheduler } from './control-plane.js';
 
+function ingressPorts(http: string | undefined, https: string | undefined): { http?: number; https?: number } {
+  const parse = (flag: string, value: string | undefined) => {
+    if (value === undefined) return undefined;
+    const port = Number(value);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--${flag} ${value}: a port number (0 turns the listener off)`);
+    return port;
+  };
+  return { http: parse('ingress-http-port', http), https: parse('ingress-https-port', https) };
+}
+
 function isolationFlag(flag: string | undefined): 'auto' | 'none' | undefined {
   if (flag === undefined || flag === 'auto' || flag === 'none') return flag;
   throw new Error(`--isolation ${flag}: choose auto or none`);
@@ -61,6 +71,9 @@ Options:
   --ca-cert-hash sha256:HEX
                    skiff agent: the cluster CA's public key hash (printed by skiff up); the
                    server must present that CA before the join token is sent
+  --ingress-http-port N, --ingress-https-port N
+                   the Ingress controller's ports on the node (default 80 and 443 as root, 8080
+                   and 8443 otherwise; 0 turns a listener off)
   --pod-cidr CIDR  process runtime as root: the node's pod range, a /24 (default: 10.42.0.0/24
                    for skiff up, 10.42.1.0/24 for skiff agent)
   --controllers LIST
@@ -90,6 +103,8 @@ async function main(argv: string[]): Promise<number> {
           runtime: { type: 'string' },
           isolation: { type: 'string' },
           'pod-cidr': { type: 'string' },
+          'ingress-http-port': { type: 'string' },
+          'ingress-https-port': { type: 'string' },
         },
         strict: true,
       });
@@ -107,6 +122,7 @@ async function main(argv: string[]): Promise<number> {
         runtime: runtimeFlag(values.runtime ?? (command === 'up' ? 'process' : 'none')),
         isolation: isolationFlag(values.isolation),
         podCIDR: values['pod-cidr'],
+        ingressPorts: ingressPorts(values['ingress-http-port'], values['ingress-https-port']),
       });
       return 0;
     }
@@ -142,6 +158,8 @@ async function main(argv: string[]): Promise<number> {
           isolation: { type: 'string' },
           'pod-cidr': { type: 'string' },
           'ca-cert-hash': { type: 'string' },
+          'ingress-http-port': { type: 'string' },
+          'ingress-https-port': { type: 'string' },
           v: { type: 'string', short: 'v' },
         },
         strict: true,
@@ -156,7 +174,7 @@ async function main(argv: string[]): Promise<number> {
       if (!values.server) throw new Error('skiff agent needs --server URL (and --token T the first time), or --simulate N');
       const runtime = runtimeFlag(values.runtime ?? 'process');
       if (runtime === 'none') throw new Error('skiff agent needs a runtime: process or simulated');
-      await runJoinedAgent({ server: values.server, token: values.token, name: values.name, dataDir: values['data-dir'], runtime, isolation: isolationFlag(values.isolation), podCIDR: values['pod-cidr'], caCertHash: values['ca-cert-hash'], verbosity });
+      await runJoinedAgent({ server: values.server, token: values.token, name: values.name, dataDir: values['data-dir'], runtime, isolation: isolationFlag(values.isolation), podCIDR: values['pod-cidr'], caCertHash: values['ca-cert-hash'], ingressPorts: ingressPorts(values['ingress-http-port'], values['ingress-https-port']), verbosity });
       return 0;
     }
     case 'version':

@@ -1,0 +1,222 @@
+/**
+ * The built-in Ingress controller (IngressClass `skiff`, the default
+ * class), run on every node: an HTTP and an HTTPS listener that route each
+ * request by host and path (routes.ts) to a ready endpoint of the backend
+ * Service, round-robin, and report the node's address in the Ingresses'
+ * status.
+ *
+ *   informers: Ingresses, IngressClasses, Services, EndpointSlices, Secrets
+ *   request ─► route(host, path) ─► Service port ─► EndpointSlice endpoint ─► proxied
+ *              (404 no route, 503 no ready endpoint, 502 the endpoint failed)
+ *   TLS: the certificate of the Ingress whose tls.hosts names the server (SNI)
+ *   WebSocket and other upgrades are passed through.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import { connect } from 'node:net';
+import { createSecureContext, type SecureContext } from 'node:tls';
+import type { Ingress, IngressBackend } from '../../api/networking/index.js';
+import type { Client } from '../../client/index.js';
+import { endpointSlicesResource, ingressClassesResource, ingressesResource, secretsResource, servicesResource, SharedInformer } from '../../client/index.js';
+import type { KubeObject } from '../../machinery/object.js';
+import { route, tlsSecretFor } from './routes.js';
+
+export const ingressControllerName = 'skiff.dev/ingress';
+export const defaultIngressClassName = 'skiff';
+
+export const skiffIngressClass: KubeObject = {
+  apiVersion: 'networking.k8s.io/v1',
+  kind: 'IngressClass',
+  metadata: { name: defaultIngressClassName, annotations: { 'ingressclass.kubernetes.io/is-default-class': 'true' } },
+  spec: { controller: ingressControllerName },
+} as KubeObject;
+
+interface ServiceObject extends KubeObject {
+  spec?: { ports?: { name?: string; port: number; protocol?: string }[] };
+}
+interface SliceObject extends KubeObject {
+  endpoints?: { addresses: string[]; conditions?: { ready?: boolean } }[];
+  ports?: { name?: string; port?: number }[];
+}
+interface SecretObject extends KubeObject {
+  type?: string;
+  data?: Record<string, string>;
+}
+
+export interface IngressControllerOptions {
+  /** Where to listen; 0 leaves that listener out. */
+  httpPort: number;
+  httpsPort: number;
+  address?: string;
+  /** This node's address, reported in status.loadBalancer. */
+  nodeIP: string;
+  log?: (event: Record<string, unknown>) => void;
+}
+
+export class IngressController {
+  private readonly ingresses: SharedInformer<Ingress>;
+  private readonly classes: SharedInformer<KubeObject & { spec?: { controller?: string } }>;
+  private readonly services: SharedInformer<ServiceObject>;
+  private readonly slices: SharedInformer<SliceObject>;
+  private readonly secrets: SharedInformer<SecretObject>;
+  private readonly servers: (http.Server | https.Server)[] = [];
+  private readonly contexts = new Map<string, { version: string; context: SecureContext }>();
+  private nextEndpoint = 0;
+
+  constructor(
+    private readonly client: Client,
+    private readonly options: IngressControllerOptions,
+  ) {
+    this.ingresses = new SharedInformer<Ingress>(client.resource<Ingress>(ingressesResource), {});
+    this.classes = new SharedInformer(client.resource(ingressClassesResource), {});
+    this.services = new SharedInformer<ServiceObject>(client.resource<ServiceObject>(servicesResource), {});
+    this.slices = new SharedInformer<SliceObject>(client.resource<SliceObject>(endpointSlicesResource), {
+      indexers: { service: (slice) => [`${slice.metadata.namespace}/${slice.metadata.labels?.['kubernetes.io/service-name'] ?? ''}`] },
+    });
+    this.secrets = new SharedInformer<SecretObject>(client.resource<SecretObject>(secretsResource), {});
+  }
+
+  /** The Ingresses this controller serves: its class by name, or none named when its class is the default. */
+  private served(): Ingress[] {
+    const ours = this.classes.store.list().filter((c) => c.spec?.controller === ingressControllerName);
+    const names = new Set(ours.map((c) => c.metadata.name));
+    const defaultIsOurs = ours.some((c) => c.metadata.annotations?.['ingressclass.kubernetes.io/is-default-class'] === 'true');
+    return this.ingresses.store.list().filter((ingress) => {
+      const name = ingress.spec?.ingressClassName ?? ingress.metadata.annotations?.['kubernetes.io/ingress.class'];
+      return name ? names.has(name) : defaultIsOurs;
+    });
+  }
+
+  async start(signal: AbortSignal): Promise<void> {
+    const informers = [this.ingresses, this.classes, this.services, this.slices, this.secrets] as SharedInformer<KubeObject>[];
+    for (const informer of informers) informer.start(signal);
+    this.ingresses.addEventHandler({ add: (i) => void this.reportStatus(i), update: (_old, i) => void this.reportStatus(i) });
+    this.classes.addEventHandler({ add: () => this.served().forEach((i) => void this.reportStatus(i)) });
+    await Promise.all(informers.map((informer) => informer.waitForSync(signal)));
+    const address = this.options.address ?? '0.0.0.0';
+    if (this.options.httpPort > 0) {
+      const server = http.createServer((req, res) => this.proxy(req, res, 'http'));
+      server.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head));
+      await listen(server, this.options.httpPort, address);
+      this.servers.push(server);
+    }
+    if (this.options.httpsPort > 0) {
+      const server = https.createServer({ SNICallback: (name, done) => done(null, this.contextFor(name)) }, (req, res) => this.proxy(req, res, 'https'));
+      server.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head));
+      await listen(server, this.options.httpsPort, address);
+      this.servers.push(server);
+    }
+    signal.addEventListener('abort', () => this.close(), { once: true });
+  }
+
+  close(): void {
+    for (const server of this.servers.splice(0)) {
+      server.close();
+      server.closeAllConnections();
+    }
+  }
+
+  /** The certificate for a server name, from its Ingress's TLS Secret (cached per Secret version). */
+  private contextFor(serverName: string): SecureContext | undefined {
+    const key = tlsSecretFor(this.served(), serverName);
+    const secret = key ? this.secrets.store.get(key) : undefined;
+    const cert = secret?.data?.['tls.crt'];
+    const keyPem = secret?.data?.['tls.key'];
+    if (!secret || !cert || !keyPem) return undefined;
+    const cached = this.contexts.get(key!);
+    if (cached && cached.version === secret.metadata.resourceVersion) return cached.context;
+    try {
+      const context = createSecureContext({ cert: Buffer.from(cert, 'base64'), key: Buffer.from(keyPem, 'base64') });
+      this.contexts.set(key!, { version: secret.metadata.resourceVersion ?? '', context });
+      return context;
+    } catch (err) {
+      this.options.log?.({ msg: 'ingress TLS secret unusable', secret: key, error: (err as Error).message });
+      return undefined;
+    }
+  }
+
+  /** A ready endpoint (ip, port) of the backend, round-robin; a Status code when there is none. */
+  private endpointFor(namespace: string, backend: IngressBackend): { ip: string; port: number } | 404 | 503 {
+    const ref = backend.service;
+    if (!ref) return 404;
+    const service = this.services.store.get(`${namespace}/${ref.name}`);
+    const servicePort = service?.spec?.ports?.find((p) => (ref.port?.name ? p.name === ref.port.name : p.port === ref.port?.number));
+    if (!service || !servicePort) return 503;
+    const candidates: { ip: string; port: number }[] = [];
+    for (const slice of this.slices.store.byIndex('service', `${namespace}/${ref.name}`)) {
+      const port = (slice.ports ?? []).find((p) => (p.name ?? '') === (servicePort.name ?? ''))?.port;
+      if (!port) continue;
+      for (const endpoint of slice.endpoints ?? []) if (endpoint.conditions?.ready !== false) for (const ip of endpoint.addresses) candidates.push({ ip, port });
+    }
+    if (!candidates.length) return 503;
+    return candidates[this.nextEndpoint++ % candidates.length];
+  }
+
+  private target(req: http.IncomingMessage): { ip: string; port: number } | 404 | 503 {
+    const url = new URL(req.url ?? '/', 'http://ingress');
+    const found = route(this.served(), req.headers.host ?? '', url.pathname);
+    return found ? this.endpointFor(found.namespace, found.backend) : 404;
+  }
+
+  private proxy(req: http.IncomingMessage, res: http.ServerResponse, scheme: 'http' | 'https'): void {
+    const target = this.target(req);
+    if (typeof target === 'number') {
+      res.writeHead(target, { 'Content-Type': 'text/plain; charset=utf-8' });
+      res.end(target === 404 ? 'default backend - 404\n' : 'no ready endpoint for this backend\n');
+      return;
+    }
+    const headers = {
+      ...req.headers,
+      'x-forwarded-for': [req.headers['x-forwarded-for'], req.socket.remoteAddress].filter(Boolean).join(', '),
+      'x-forwarded-proto': scheme,
+      'x-forwarded-host': req.headers.host ?? '',
+    };
+    const upstream = http.request({ host: target.ip, port: target.port, method: req.method, path: req.url, headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    upstream.on('error', (err) => {
+      if (!res.headersSent) res.writeHead(502, { 'Content-Type': 'text/plain; charset=utf-8' });
+      res.end(`bad gateway: ${err.message}\n`);
+    });
+    req.pipe(upstream);
+  }
+
+  /** Upgrades (WebSocket): the request is sent on, then both connections are joined. */
+  private upgrade(req: http.IncomingMessage, socket: import('node:stream').Duplex, head: Buffer): void {
+    const target = this.target(req);
+    if (typeof target === 'number') {
+      socket.end(`HTTP/1.1 ${target} ${target === 404 ? 'Not Found' : 'Service Unavailable'}\r\n\r\n`);
+      return;
+    }
+    const upstream = connect(target.port, target.ip, () => {
+      const lines = [`${req.method} ${req.url} HTTP/1.1`];
+      for (let i = 0; i < req.rawHeaders.length; i += 2) lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
+      upstream.write(`${lines.join('\r\n')}\r\n\r\n`);
+      if (head.length) upstream.write(head);
+      upstream.pipe(socket);
+      socket.pipe(upstream);
+    });
+    upstream.on('error', () => socket.destroy());
+    socket.on('error', () => upstream.destroy());
+  }
+
+  /** Puts this node's address in a served Ingress's status.loadBalancer, once. */
+  private async reportStatus(ingress: Ingress): Promise<void> {
+    if (!this.served().some((i) => i.metadata.uid === ingress.metadata.uid)) return;
+    const current = ingress.status?.loadBalancer?.ingress ?? [];
+    if (current.some((entry) => entry.ip === this.options.nodeIP)) return;
+    const next = [...current, { ip: this.options.nodeIP }].sort((a, b) => (a.ip ?? '').localeCompare(b.ip ?? ''));
+    await this.client
+      .resource(ingressesResource)
+      .patch(ingress.metadata.namespace, ingress.metadata.name!, { status: { loadBalancer: { ingress: next } } }, 'merge', { subresource: 'status' })
+      .catch((err: Error) => this.options.log?.({ msg: 'ingress status not written', ingress: `${ingress.metadata.namespace}/${ingress.metadata.name}`, error: err.message }));
+  }
+}
+
+function listen(server: http.Server | https.Server, port: number, address: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, address, () => resolve());
+  });
+}
