@@ -12,7 +12,9 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import http from 'node:http';
+import https from 'node:https';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,9 +37,15 @@ interface ContainerStatus {
 describe('node agent, isolated pods (as root)', { skip: isolated ? false : 'needs root and a machine that allows namespaces, cgroups and mounts' }, () => {
   let cluster: Cluster;
   const scratch = mkdtempSync(join(tmpdir(), 'skiff-iso-'));
+  let ingressHttp = 0;
+  let ingressHttps = 0;
   before(async () => {
+    ingressHttp = await freePort();
+    ingressHttps = await freePort();
     // A pod range of its own, so clusters of other test files never share a bridge with this one.
-    cluster = await startCluster({ args: ['--runtime', 'process', '--pod-cidr', '10.42.77.0/24'] });
+    cluster = await startCluster({
+      args: ['--runtime', 'process', '--pod-cidr', '10.42.77.0/24', '--ingress-http-port', String(ingressHttp), '--ingress-https-port', String(ingressHttps)],
+    });
   });
   after(async () => {
     await cluster?.stop();
@@ -132,6 +140,45 @@ spec:
     assert.match(out, proxied ? /^nameserver 10\.43\.0\.10$/m : /^nameserver 10\.42\.77\.1$/m);
     assert.match(out, /^options ndots:5$/m);
     if (proxied) assert.match(out, /^status=200$/m, 'a pod reaches the Service by its name');
+  });
+
+  test('an Ingress routes two hosts and paths to two services, over TLS too, and reports the node in its status', async () => {
+    for (const name of ['one', 'two']) {
+      const server = `require('http').createServer((q, s) => s.end('${name} ' + q.url + ' ' + q.headers['x-forwarded-proto'])).listen(8080)`;
+      await cluster.kubectl(['create', 'deployment', name, '--image=node', '--', process.execPath, '-e', server]);
+      await cluster.kubectl(['expose', 'deployment', name, '--port=80', '--target-port=8080']);
+    }
+    const key = join(scratch, 'tls.key');
+    const cert = join(scratch, 'tls.crt');
+    const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=a.example.com', '-addext', 'subjectAltName=DNS:a.example.com']);
+    assert.equal(made.status, 0, 'openssl made a certificate');
+    await cluster.kubectl(['create', 'secret', 'tls', 'a-tls', `--cert=${cert}`, `--key=${key}`]);
+    await cluster.kubectl(['create', 'ingress', 'demo', '--rule=a.example.com/*=one:80,tls=a-tls', '--rule=b.example.com/two*=two:80']);
+    for (const name of ['one', 'two']) await cluster.kubectl(['rollout', 'status', `deployment/${name}`, '--timeout=60s']);
+    const get = (host: string, path: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        http.get({ host: '127.0.0.1', port: ingressHttp, path, headers: { host } }, (res) => {
+          let body = '';
+          res.on('data', (chunk) => (body += chunk));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        }).on('error', reject);
+      });
+    assert.deepEqual(await waitFor(async () => ((await get('a.example.com', '/hello')).status === 200 ? get('a.example.com', '/hello') : undefined), { message: 'host a through the ingress' }), { status: 200, body: 'one /hello http' });
+    assert.deepEqual(await get('b.example.com', '/two/x'), { status: 200, body: 'two /two/x http' });
+    assert.equal((await get('b.example.com', '/other')).status, 404);
+    const secure = await new Promise<{ body: string; subject: string }>((resolve, reject) => {
+      https
+        .get({ host: '127.0.0.1', port: ingressHttps, path: '/secure', servername: 'a.example.com', headers: { host: 'a.example.com' }, ca: readFileSync(cert) }, (res) => {
+          let body = '';
+          const subject = (res.socket as import('node:tls').TLSSocket).getPeerCertificate().subject.CN as string;
+          res.on('data', (chunk) => (body += chunk));
+          res.on('end', () => resolve({ body, subject }));
+        })
+        .on('error', reject);
+    });
+    assert.deepEqual(secure, { body: 'one /secure https', subject: 'a.example.com' });
+    const nodeIP = (await cluster.kubectl(['get', 'nodes', '-o', 'jsonpath={.items[0].status.addresses[?(@.type=="InternalIP")].address}'])).stdout;
+    await waitFor(async () => (await cluster.kubectl(['get', 'ingress', 'demo', '-o', 'jsonpath={.status.loadBalancer.ingress[0].ip}'])).stdout === nodeIP, { message: 'the ingress status' });
   });
 
   test('init containers and configMap, secret and downward API volumes; a ConfigMap change reaches the running pod', async () => {
