@@ -21,7 +21,7 @@ import { podsResource } from '../client/builtin-resources.js';
 import type { ClientConfig } from '../client/config.js';
 import { caCertHash, discoverPinnedCA } from '../node/ca-pin.js';
 import { ServiceAccountTokens } from '../apiserver/serviceaccount-tokens.js';
-import { ClusterDNS, defaultZone, IngressController, kubeDnsService, kubeDnsServiceIP, publishNodeDNS, ServiceProxy, serviceProxyAvailable, skiffIngressClass } from '../network/index.js';
+import { ClusterDNS, defaultZone, IngressController, kubeDnsService, kubeDnsServiceIP, publishNodeDNS, ServiceLoadBalancer, ServiceProxy, serviceProxyAvailable, skiffIngressClass } from '../network/index.js';
 import type { ClusterDnsSettings } from '../node/dns-config.js';
 import { runControllerManager } from '../controllers/index.js';
 import { loadSchedulerConfiguration, runScheduler } from '../scheduler/index.js';
@@ -297,7 +297,8 @@ async function startNodeNetwork(
   let stopped = Promise.resolve();
   let proxied = false;
   if (serviceProxyAvailable()) {
-    const proxy = new ServiceProxy(client, { table: network.bridge, clusterCIDR: '10.42.0.0/16', log });
+    const proxy = new ServiceProxy(client, { nodeName, table: network.bridge, clusterCIDR: '10.42.0.0/16', log });
+    new ServiceLoadBalancer(client, { nodeIP: ingress.nodeIP, log }).start(signal);
     stopped = new Promise((resolve) => signal.addEventListener('abort', () => void proxy.stop().then(resolve), { once: true }));
     proxied = await proxy.start(signal).then(
       () => true,

@@ -6,3 +6,4 @@ export { renderRuleset, type ProxyService } from './proxy/rules.js';
 export { kubeDnsService, kubeDnsServiceIP, publishNodeDNS } from './dns/kube-dns.js';
 export { IngressController, skiffIngressClass, ingressControllerName, defaultIngressClassName, type IngressControllerOptions } from './ingress/controller.js';
 export { route, tlsSecretFor } from './ingress/routes.js';
+export { ServiceLoadBalancer } from './proxy/service-lb.js';

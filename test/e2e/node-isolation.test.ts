@@ -120,7 +120,7 @@ spec:
     }
   });
 
-  test('pods reach Services by name (cluster DNS, search domains, ndots:5) and ClusterIP; the host by ClusterIP and NodePort', async () => {
+  test('pods reach Services by name (cluster DNS, search domains, ndots:5) and ClusterIP; the host by ClusterIP, NodePort and LoadBalancer', async () => {
     await cluster.kubectl(['expose', 'deployment', 'web', '--port=80', '--target-port=8080', '--type=NodePort']);
     const clusterIP = (await cluster.kubectl(['get', 'service', 'web', '-o', 'jsonpath={.spec.clusterIP}'])).stdout;
     const nodePort = (await cluster.kubectl(['get', 'service', 'web', '-o', 'jsonpath={.spec.ports[0].nodePort}'])).stdout;
@@ -129,6 +129,11 @@ spec:
     if (proxied) {
       await waitFor(() => answers(`http://${clusterIP}/`), { message: 'the ClusterIP from the host' });
       await waitFor(() => answers(`http://${nodeIP}:${nodePort}/`), { message: 'the NodePort from the host' });
+      // A LoadBalancer: the node is its external IP and answers on the service's own port.
+      const lbPort = await freePort();
+      await cluster.kubectl(['expose', 'deployment', 'web', '--name=web-lb', '--type=LoadBalancer', `--port=${lbPort}`, '--target-port=8080']);
+      await waitFor(async () => (await cluster.kubectl(['get', 'service', 'web-lb', '-o', 'jsonpath={.status.loadBalancer.ingress[0].ip}'])).stdout === nodeIP, { message: 'the load balancer address' });
+      await waitFor(() => answers(`http://${nodeIP}:${lbPort}/`), { message: 'the LoadBalancer port at the node' });
     }
     await cluster.kubectl(['run', 'resolver', '--image=busybox', '--restart=Never', '--', 'sh', '-c', 'getent hosts web; getent hosts web.default.svc.cluster.local; cat /etc/resolv.conf; curl -s -o /dev/null -w "status=%{http_code}\\n" --max-time 5 http://web/']);
     await cluster.kubectl(['wait', '--for=jsonpath={.status.phase}=Succeeded', 'pod/resolver', '--timeout=60s']);

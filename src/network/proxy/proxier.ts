@@ -12,16 +12,18 @@ import type { KubeObject } from '../../machinery/object.js';
 import { renderRuleset, type ProxyService, type ProxyServicePort } from './rules.js';
 
 interface ServiceObject extends KubeObject {
-  spec?: { type?: string; clusterIP?: string; ports?: { name?: string; port: number; protocol?: string; nodePort?: number; targetPort?: number | string }[] };
+  spec?: { type?: string; clusterIP?: string; internalTrafficPolicy?: string; externalTrafficPolicy?: string; ports?: { name?: string; port: number; protocol?: string; nodePort?: number; targetPort?: number | string }[] };
 }
 
 interface SliceObject extends KubeObject {
   addressType?: string;
-  endpoints?: { addresses: string[]; conditions?: { ready?: boolean } }[];
+  endpoints?: { addresses: string[]; nodeName?: string; conditions?: { ready?: boolean } }[];
   ports?: { name?: string; port?: number; protocol?: string }[];
 }
 
 export interface ServiceProxyOptions {
+  /** This node's name: endpoints on it are local (traffic policies). */
+  nodeName: string;
   /** The nftables table of this node (one per node, e.g. `skiff-42-0`). */
   table: string;
   clusterCIDR: string;
@@ -98,18 +100,26 @@ export class ServiceProxy {
       for (const port of spec.ports ?? []) {
         const protocol = (port.protocol ?? 'TCP') as 'TCP' | 'UDP';
         if (protocol !== 'TCP' && protocol !== 'UDP') continue;
-        const endpoints: { ip: string; port: number }[] = [];
+        const endpoints: { ip: string; port: number; local: boolean }[] = [];
         for (const slice of slices) {
           const slicePort = (slice.ports ?? []).find((p) => (p.name ?? '') === (port.name ?? '') && (p.protocol ?? 'TCP') === protocol);
           if (!slicePort?.port) continue;
           for (const endpoint of slice.endpoints ?? []) {
             if (endpoint.conditions?.ready === false) continue;
-            for (const ip of endpoint.addresses) endpoints.push({ ip, port: slicePort.port });
+            for (const ip of endpoint.addresses) endpoints.push({ ip, port: slicePort.port, local: endpoint.nodeName === this.options.nodeName });
           }
         }
         ports.push({ name: port.name, protocol, port: port.port, nodePort: port.nodePort, endpoints });
       }
-      services.push({ namespace: service.metadata.namespace!, name: service.metadata.name!, type, clusterIP: spec.clusterIP, ports });
+      services.push({
+        namespace: service.metadata.namespace!,
+        name: service.metadata.name!,
+        type,
+        clusterIP: spec.clusterIP,
+        internalLocal: spec.internalTrafficPolicy === 'Local',
+        externalLocal: spec.externalTrafficPolicy === 'Local',
+        ports,
+      });
     }
     return services;
   }

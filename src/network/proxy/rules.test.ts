@@ -21,3 +21,25 @@ test('ClusterIP, NodePort and LoadBalancer ports DNAT to ready endpoints; a port
   assert.doesNotMatch(script, /5432/, 'headless services are DNS only');
   assert.match(script, /ct status dnat ip saddr 10\.42\.0\.0\/16 masquerade/);
 });
+
+test('traffic policies Local reach only this node\'s endpoints, and drop when it has none', () => {
+  const script = renderRuleset(
+    [
+      {
+        namespace: 'shop',
+        name: 'local',
+        type: 'NodePort',
+        clusterIP: '10.43.2.1',
+        internalLocal: true,
+        externalLocal: true,
+        ports: [{ protocol: 'TCP', port: 80, nodePort: 30090, endpoints: [{ ip: '10.42.0.5', port: 8080, local: true }, { ip: '10.42.1.5', port: 8080 }] }],
+      },
+      { namespace: 'shop', name: 'remote-only', type: 'NodePort', clusterIP: '10.43.2.2', externalLocal: true, ports: [{ protocol: 'TCP', port: 80, nodePort: 30091, endpoints: [{ ip: '10.42.1.6', port: 8080 }] }] },
+    ],
+    { table: 't', clusterCIDR: '10.42.0.0/16' },
+  );
+  assert.match(script, /ip daddr 10\.43\.2\.1 tcp dport 80 dnat ip to 10\.42\.0\.5:8080/);
+  assert.match(script, /dport 30090 dnat ip to 10\.42\.0\.5:8080/);
+  assert.match(script, /ip daddr 10\.43\.2\.2 tcp dport 80 dnat ip to 10\.42\.1\.6:8080/, 'the ClusterIP is not Local');
+  assert.match(script, /dport 30091 drop/);
+});

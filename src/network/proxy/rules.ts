@@ -9,6 +9,8 @@
  *     <this node>:port          ─► the same (LoadBalancer, as k3s's ServiceLB)
  *   filter output/forward ─► no-endpoints: a service port without ready
  *     endpoints rejects at once (ICMP port unreachable), as upstream does
+ *   internalTrafficPolicy / externalTrafficPolicy Local: the ClusterIP /
+ *     the node's ports only reach endpoints on this node (dropped otherwise)
  *   nat postrouting: DNATed traffic from pods is masqueraded, so replies
  *     come back through the node even when both pods share the bridge
  */
@@ -18,8 +20,8 @@ export interface ProxyServicePort {
   protocol: 'TCP' | 'UDP';
   port: number;
   nodePort?: number;
-  /** Endpoint IP and port, ready ones only. */
-  endpoints: { ip: string; port: number }[];
+  /** Endpoint IP and port, ready ones only; local: on this node. */
+  endpoints: { ip: string; port: number; local?: boolean }[];
 }
 
 export interface ProxyService {
@@ -27,6 +29,10 @@ export interface ProxyService {
   name: string;
   type: string;
   clusterIP?: string;
+  /** internalTrafficPolicy Local: the ClusterIP only reaches endpoints on this node. */
+  internalLocal?: boolean;
+  /** externalTrafficPolicy Local: NodePorts and load balancer ports only reach endpoints on this node. */
+  externalLocal?: boolean;
   ports: ProxyServicePort[];
 }
 
@@ -51,12 +57,15 @@ export function renderRuleset(services: ProxyService[], options: RulesetOptions)
     for (const port of service.ports) {
       const proto = port.protocol.toLowerCase();
       const comment = `comment "${service.namespace}/${service.name}${port.name ? `:${port.name}` : ''}"`;
-      const matches: string[] = [];
-      if (service.clusterIP && service.clusterIP !== 'None') matches.push(`ip daddr ${service.clusterIP} ${proto} dport ${port.port}`);
-      if (port.nodePort && (service.type === 'NodePort' || service.type === 'LoadBalancer')) matches.push(`fib daddr type local ${proto} dport ${port.nodePort}`);
-      if (service.type === 'LoadBalancer') matches.push(`fib daddr type local ${proto} dport ${port.port}`);
-      for (const match of matches) {
-        if (port.endpoints.length) nat.push(`${match} ${target(port.endpoints)} ${comment}`);
+      const matches: { match: string; local: boolean }[] = [];
+      if (service.clusterIP && service.clusterIP !== 'None') matches.push({ match: `ip daddr ${service.clusterIP} ${proto} dport ${port.port}`, local: !!service.internalLocal });
+      if (port.nodePort && (service.type === 'NodePort' || service.type === 'LoadBalancer')) matches.push({ match: `fib daddr type local ${proto} dport ${port.nodePort}`, local: !!service.externalLocal });
+      if (service.type === 'LoadBalancer') matches.push({ match: `fib daddr type local ${proto} dport ${port.port}`, local: !!service.externalLocal });
+      for (const { match, local } of matches) {
+        const endpoints = local ? port.endpoints.filter((e) => e.local) : port.endpoints;
+        if (endpoints.length) nat.push(`${match} ${target(endpoints)} ${comment}`);
+        // A service without any ready endpoint refuses; a Local policy without a local one drops, as upstream.
+        else if (local && port.endpoints.length) reject.push(`${match} drop ${comment}`);
         else reject.push(`${match} reject ${comment}`);
       }
     }
