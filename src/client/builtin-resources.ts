@@ -31,3 +31,4 @@ export const podDisruptionBudgetsResource = ref('policy', 'v1', 'poddisruptionbu
 export const priorityClassesResource = ref('scheduling.k8s.io', 'v1', 'priorityclasses', 'PriorityClass', false);
 export const ingressesResource = ref('networking.k8s.io', 'v1', 'ingresses', 'Ingress');
 export const ingressClassesResource = ref('networking.k8s.io', 'v1', 'ingressclasses', 'IngressClass', false);
+export const networkPoliciesResource = ref('networking.k8s.io', 'v1', 'networkpolicies', 'NetworkPolicy');

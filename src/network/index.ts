@@ -1,4 +1,4 @@
-/** Service networking: cluster DNS, the service proxy and the Ingress controller (network policy next). */
+/** Service networking: cluster DNS, the service proxy, the Ingress controller and NetworkPolicy. */
 export { ClusterDNS, resolvConfNameservers, type ClusterDnsOptions } from './dns/server.js';
 export { lookup, defaultZone, type DnsSnapshot, type ServiceInfo, type EndpointInfo } from './dns/records.js';
 export { ServiceProxy, serviceProxyAvailable, type ServiceProxyOptions } from './proxy/proxier.js';
@@ -7,3 +7,5 @@ export { kubeDnsService, kubeDnsServiceIP, publishNodeDNS } from './dns/kube-dns
 export { IngressController, skiffIngressClass, ingressControllerName, defaultIngressClassName, type IngressControllerOptions } from './ingress/controller.js';
 export { route, tlsSecretFor } from './ingress/routes.js';
 export { ServiceLoadBalancer } from './proxy/service-lb.js';
+export { PolicyEnforcer, type PolicyEnforcerOptions } from './policy/enforcer.js';
+export { renderPolicyRuleset, renderPolicyChains, type PolicyInput, type PolicyPod } from './policy/rules.js';

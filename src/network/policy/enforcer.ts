@@ -1,0 +1,113 @@
+/**
+ * NetworkPolicy on a node: Pods, Namespaces and NetworkPolicies in,
+ * nftables rules out (rules.ts), batched and applied when they change, as
+ * the service proxy does. Pod-to-pod traffic on one bridge is only seen by
+ * IP rules through br_netfilter, which the enforcer turns on (loading the
+ * module when it can); without it, policies hold only for traffic that is
+ * routed (through Services, or between nodes), and the log says so.
+ */
+import { execFile, spawn, spawnSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import type { NetworkPolicy } from '../../api/networking/index.js';
+import type { Client } from '../../client/index.js';
+import { namespacesResource, networkPoliciesResource, podsResource, SharedInformer } from '../../client/index.js';
+import type { KubeObject } from '../../machinery/object.js';
+import { renderPolicyRuleset, type PolicyPod } from './rules.js';
+
+interface PodObject extends KubeObject {
+  spec?: { hostNetwork?: boolean; containers?: { ports?: { name?: string; containerPort: number; protocol?: string }[] }[] };
+  status?: { podIP?: string; phase?: string };
+}
+
+export interface PolicyEnforcerOptions {
+  table: string;
+  /** The node's own addresses on the pod network: never blocked. */
+  nodeAddresses: string[];
+  log?: (event: Record<string, unknown>) => void;
+}
+
+function nft(script: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('nft', ['-f', '-'], { stdio: ['pipe', 'ignore', 'pipe'] });
+    let errors = '';
+    child.stderr.on('data', (chunk) => (errors += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`nft: ${errors.trim()}`))));
+    child.stdin.end(script);
+  });
+}
+
+/** Makes bridged IPv4 traffic pass the IP hooks; false when this machine cannot. */
+function bridgeTrafficVisible(): boolean {
+  const flag = '/proc/sys/net/bridge/bridge-nf-call-iptables';
+  if (!existsSync(flag)) spawnSync('modprobe', ['br_netfilter'], { stdio: 'ignore', timeout: 5000 });
+  try {
+    writeFileSync(flag, '1');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export class PolicyEnforcer {
+  private readonly pods: SharedInformer<PodObject>;
+  private readonly namespaces: SharedInformer<KubeObject>;
+  private readonly policies: SharedInformer<NetworkPolicy>;
+  private applied = '';
+  private timer: NodeJS.Timeout | undefined;
+  private syncing: Promise<void> = Promise.resolve();
+
+  constructor(
+    client: Client,
+    private readonly options: PolicyEnforcerOptions,
+  ) {
+    this.pods = new SharedInformer<PodObject>(client.resource<PodObject>(podsResource), {});
+    this.namespaces = new SharedInformer(client.resource(namespacesResource), {});
+    this.policies = new SharedInformer<NetworkPolicy>(client.resource<NetworkPolicy>(networkPoliciesResource), {});
+  }
+
+  async start(signal: AbortSignal): Promise<void> {
+    if (!bridgeTrafficVisible()) {
+      this.options.log?.({ msg: 'NetworkPolicy is not enforced between pods on the same node: br_netfilter is not available' });
+    }
+    const informers = [this.pods, this.namespaces, this.policies] as SharedInformer<KubeObject>[];
+    for (const informer of informers) {
+      informer.addEventHandler({ add: () => this.schedule(), update: () => this.schedule(), delete: () => this.schedule() });
+      informer.start(signal);
+    }
+    await Promise.all(informers.map((informer) => informer.waitForSync(signal)));
+    await this.sync();
+    signal.addEventListener('abort', () => void this.stop(), { once: true });
+  }
+
+  private schedule(): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.syncing = this.syncing.then(() => this.sync()).catch((err: Error) => this.options.log?.({ msg: 'network policy rules failed', error: err.message }));
+    }, 100);
+  }
+
+  private async sync(): Promise<void> {
+    const pods: PolicyPod[] = this.pods.store
+      .list()
+      .filter((pod) => pod.status?.podIP && !pod.spec?.hostNetwork && pod.status.phase !== 'Succeeded' && pod.status.phase !== 'Failed')
+      .map((pod) => ({
+        namespace: pod.metadata.namespace!,
+        name: pod.metadata.name!,
+        ip: pod.status!.podIP!,
+        labels: pod.metadata.labels ?? {},
+        ports: (pod.spec?.containers ?? []).flatMap((c) => (c.ports ?? []).filter((p) => p.name).map((p) => ({ name: p.name!, port: p.containerPort, protocol: p.protocol ?? 'TCP' }))),
+      }));
+    const namespaces = new Map(this.namespaces.store.list().map((ns) => [ns.metadata.name!, ns.metadata.labels ?? {}]));
+    const script = renderPolicyRuleset(this.options.table, { policies: this.policies.store.list(), pods, namespaces, nodeAddresses: this.options.nodeAddresses });
+    if (script === this.applied) return;
+    await nft(script);
+    this.applied = script;
+  }
+
+  async stop(): Promise<void> {
+    clearTimeout(this.timer);
+    await new Promise<void>((resolve) => execFile('nft', ['delete', 'table', 'ip', this.options.table], () => resolve()));
+  }
+}
