@@ -147,6 +147,28 @@ spec:
     if (proxied) assert.match(out, /^status=200$/m, 'a pod reaches the Service by its name');
   });
 
+  test('a deny-all NetworkPolicy blocks pod traffic; an allow rule re-opens it for the chosen client', { skip: proxied ? false : 'needs nftables' }, async () => {
+    await cluster.kubectl(['create', 'namespace', 'fenced']);
+    const fenced = (args: string[], options?: Parameters<Cluster['kubectl']>[1]) => cluster.kubectl(['-n', 'fenced', ...args], options);
+    const server = "require('http').createServer((q, s) => s.end('inside')).listen(8080)";
+    await fenced(['create', 'deployment', 'vault', '--image=node', '--', process.execPath, '-e', server]);
+    await fenced(['rollout', 'status', 'deployment/vault', '--timeout=60s']);
+    for (const name of ['friend', 'foe']) {
+      await fenced(['run', name, '--image=busybox', `--labels=role=${name}`, '--', 'sleep', '3600']);
+      await fenced(['wait', '--for=condition=Ready', `pod/${name}`, '--timeout=60s']);
+    }
+    const vault = (await fenced(['get', 'pods', '-l', 'app=vault', '-o', 'jsonpath={.items[0].status.podIP}'])).stdout;
+    const reach = async (from: string) => (await fenced(['exec', from, '--', 'curl', '-s', '--max-time', '2', `http://${vault}:8080/`], { allowFailure: true })).stdout === 'inside';
+    assert.equal(await reach('foe'), true, 'open before any policy');
+    await cluster.kubectl(['apply', '-f', '-'], { input: 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny-all, namespace: fenced}\nspec: {podSelector: {}}\n' });
+    await waitFor(async () => !(await reach('friend')), { message: 'deny-all takes effect' });
+    await cluster.kubectl(['apply', '-f', '-'], {
+      input: 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: friends, namespace: fenced}\nspec:\n  podSelector: {matchLabels: {app: vault}}\n  ingress: [{from: [{podSelector: {matchLabels: {role: friend}}}], ports: [{port: 8080}]}]\n',
+    });
+    await waitFor(() => reach('friend'), { message: 'the allow rule takes effect' });
+    assert.equal(await reach('foe'), false, 'others stay out');
+  });
+
   test('an Ingress routes two hosts and paths to two services, over TLS too, and reports the node in its status', async () => {
     for (const name of ['one', 'two']) {
       const server = `require('http').createServer((q, s) => s.end('${name} ' + q.url + ' ' + q.headers['x-forwarded-proto'])).listen(8080)`;
