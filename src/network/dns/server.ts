@@ -12,7 +12,8 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server as TcpServer } from 'node:net';
 import * as dnsPacket from 'dns-packet';
 import type { Client } from '../../client/index.js';
-import { endpointSlicesResource, namespacesResource, servicesResource, SharedInformer } from '../../client/index.js';
+import { namespacesResource, servicesResource, SharedInformer } from '../../client/index.js';
+import { endpointSliceInformer } from '../endpoint-slices.js';
 import type { KubeObject } from '../../machinery/object.js';
 import { defaultZone, lookup, type Answer, type DnsSnapshot, type EndpointInfo, type ServiceInfo } from './records.js';
 
@@ -61,9 +62,7 @@ export class ClusterDNS {
     private readonly options: ClusterDnsOptions,
   ) {
     this.services = new SharedInformer<ServiceObject>(client.resource<ServiceObject>(servicesResource), {});
-    this.slices = new SharedInformer<SliceObject>(client.resource<SliceObject>(endpointSlicesResource), {
-      indexers: { service: (slice) => [`${slice.metadata.namespace}/${slice.metadata.labels?.['kubernetes.io/service-name'] ?? ''}`] },
-    });
+    this.slices = endpointSliceInformer<SliceObject>(client);
     this.namespaces = new SharedInformer<KubeObject>(client.resource(namespacesResource), {});
     this.zone = options.zone ?? defaultZone;
     let upstreams = options.upstreams;

@@ -17,7 +17,8 @@ import { connect } from 'node:net';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import type { Ingress, IngressBackend } from '../../api/networking/index.js';
 import type { Client } from '../../client/index.js';
-import { endpointSlicesResource, ingressClassesResource, ingressesResource, secretsResource, servicesResource, SharedInformer } from '../../client/index.js';
+import { ingressClassesResource, ingressesResource, secretsResource, servicesResource, SharedInformer } from '../../client/index.js';
+import { endpointSliceInformer } from '../endpoint-slices.js';
 import type { KubeObject } from '../../machinery/object.js';
 import { route, tlsSecretFor } from './routes.js';
 
@@ -70,9 +71,7 @@ export class IngressController {
     this.ingresses = new SharedInformer<Ingress>(client.resource<Ingress>(ingressesResource), {});
     this.classes = new SharedInformer(client.resource(ingressClassesResource), {});
     this.services = new SharedInformer<ServiceObject>(client.resource<ServiceObject>(servicesResource), {});
-    this.slices = new SharedInformer<SliceObject>(client.resource<SliceObject>(endpointSlicesResource), {
-      indexers: { service: (slice) => [`${slice.metadata.namespace}/${slice.metadata.labels?.['kubernetes.io/service-name'] ?? ''}`] },
-    });
+    this.slices = endpointSliceInformer<SliceObject>(client);
     this.secrets = new SharedInformer<SecretObject>(client.resource<SecretObject>(secretsResource), {});
   }
 

@@ -6,7 +6,8 @@
  * module when it can); without it, policies hold only for traffic that is
  * routed (through Services, or between nodes), and the log says so.
  */
-import { execFile, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
+import { applyNft, deleteNftTable } from '../nft.js';
 import { existsSync, writeFileSync } from 'node:fs';
 import type { NetworkPolicy } from '../../api/networking/index.js';
 import type { Client } from '../../client/index.js';
@@ -26,16 +27,6 @@ export interface PolicyEnforcerOptions {
   log?: (event: Record<string, unknown>) => void;
 }
 
-function nft(script: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('nft', ['-f', '-'], { stdio: ['pipe', 'ignore', 'pipe'] });
-    let errors = '';
-    child.stderr.on('data', (chunk) => (errors += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`nft: ${errors.trim()}`))));
-    child.stdin.end(script);
-  });
-}
 
 /** Makes bridged IPv4 traffic pass the IP hooks; false when this machine cannot. */
 function bridgeTrafficVisible(): boolean {
@@ -102,12 +93,12 @@ export class PolicyEnforcer {
     const namespaces = new Map(this.namespaces.store.list().map((ns) => [ns.metadata.name!, ns.metadata.labels ?? {}]));
     const script = renderPolicyRuleset(this.options.table, { policies: this.policies.store.list(), pods, namespaces, nodeAddresses: this.options.nodeAddresses });
     if (script === this.applied) return;
-    await nft(script);
+    await applyNft(script);
     this.applied = script;
   }
 
   async stop(): Promise<void> {
     clearTimeout(this.timer);
-    await new Promise<void>((resolve) => execFile('nft', ['delete', 'table', 'ip', this.options.table], () => resolve()));
+    await deleteNftTable(this.options.table);
   }
 }

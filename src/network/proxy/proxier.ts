@@ -4,10 +4,12 @@
  * and applied with `nft -f` only when the rules differ; stopping removes
  * the table. Needs root and nft; `available()` says whether it can run.
  */
-import { execFile, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
+import { applyNft, deleteNftTable } from '../nft.js';
 import { writeFileSync } from 'node:fs';
 import type { Client } from '../../client/index.js';
-import { endpointSlicesResource, servicesResource, SharedInformer } from '../../client/index.js';
+import { servicesResource, SharedInformer } from '../../client/index.js';
+import { endpointSliceInformer } from '../endpoint-slices.js';
 import type { KubeObject } from '../../machinery/object.js';
 import { renderRuleset, type ProxyService, type ProxyServicePort } from './rules.js';
 
@@ -36,16 +38,6 @@ export function serviceProxyAvailable(): boolean {
   return spawnSync('nft', ['list', 'tables'], { stdio: 'ignore', timeout: 5000 }).status === 0;
 }
 
-function nft(script: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('nft', ['-f', '-'], { stdio: ['pipe', 'ignore', 'pipe'] });
-    let errors = '';
-    child.stderr.on('data', (chunk) => (errors += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`nft: ${errors.trim()}`))));
-    child.stdin.end(script);
-  });
-}
 
 export class ServiceProxy {
   private readonly services: SharedInformer<ServiceObject>;
@@ -59,9 +51,7 @@ export class ServiceProxy {
     private readonly options: ServiceProxyOptions,
   ) {
     this.services = new SharedInformer<ServiceObject>(client.resource<ServiceObject>(servicesResource), {});
-    this.slices = new SharedInformer<SliceObject>(client.resource<SliceObject>(endpointSlicesResource), {
-      indexers: { service: (slice) => [`${slice.metadata.namespace}/${slice.metadata.labels?.['kubernetes.io/service-name'] ?? ''}`] },
-    });
+    this.slices = endpointSliceInformer<SliceObject>(client);
   }
 
   async start(signal: AbortSignal): Promise<void> {
@@ -127,13 +117,13 @@ export class ServiceProxy {
   private async sync(): Promise<void> {
     const script = renderRuleset(this.snapshot(), { table: this.options.table, clusterCIDR: this.options.clusterCIDR });
     if (script === this.applied) return;
-    await nft(script);
+    await applyNft(script);
     this.applied = script;
   }
 
   /** Removes the table (the node stops proxying). */
   async stop(): Promise<void> {
     clearTimeout(this.timer);
-    await new Promise<void>((resolve) => execFile('nft', ['delete', 'table', 'ip', this.options.table], () => resolve()));
+    await deleteNftTable(this.options.table);
   }
 }
