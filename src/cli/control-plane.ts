@@ -21,7 +21,7 @@ import { podsResource } from '../client/builtin-resources.js';
 import type { ClientConfig } from '../client/config.js';
 import { caCertHash, discoverPinnedCA } from '../node/ca-pin.js';
 import { ServiceAccountTokens } from '../apiserver/serviceaccount-tokens.js';
-import { ClusterDNS, defaultZone, IngressController, kubeDnsService, kubeDnsServiceIP, publishNodeDNS, PolicyEnforcer, ServiceLoadBalancer, ServiceProxy, serviceProxyAvailable, skiffIngressClass } from '../network/index.js';
+import { ClusterDNS, defaultZone, IngressController, kubeDnsService, kubeDnsServiceIP, publishNodeDNS, PodRoutes, PolicyEnforcer, ServiceLoadBalancer, ServiceProxy, serviceProxyAvailable, skiffIngressClass } from '../network/index.js';
 import type { ClusterDnsSettings } from '../node/dns-config.js';
 import { runControllerManager } from '../controllers/index.js';
 import { loadSchedulerConfiguration, runScheduler } from '../scheduler/index.js';
@@ -300,6 +300,8 @@ async function startNodeNetwork(
     const proxy = new ServiceProxy(client, { nodeName, table: network.bridge, clusterCIDR: '10.42.0.0/16', log });
     new ServiceLoadBalancer(client, { nodeIP: ingress.nodeIP, log }).start(signal);
     const policies = new PolicyEnforcer(client, { table: `${network.bridge}-policy`, nodeAddresses: [network.address], log });
+    // Other nodes' pod ranges, routed to those nodes.
+    new PodRoutes(client, { nodeName, log }).start(signal);
     stopped = new Promise((resolve) => signal.addEventListener('abort', () => void Promise.all([proxy.stop(), policies.stop()]).then(() => resolve()), { once: true }));
     await policies.start(signal).catch((err: Error) => log({ msg: 'NetworkPolicy not enforced', error: err.message }));
     proxied = await proxy.start(signal).then(

@@ -9,3 +9,4 @@ export { route, tlsSecretFor } from './ingress/routes.js';
 export { ServiceLoadBalancer } from './proxy/service-lb.js';
 export { PolicyEnforcer, type PolicyEnforcerOptions } from './policy/enforcer.js';
 export { renderPolicyRuleset, renderPolicyChains, type PolicyInput, type PolicyPod } from './policy/rules.js';
+export { PodRoutes } from './routes.js';

@@ -86,7 +86,8 @@ export class BridgeNetwork {
     const veth = `sk${short}`;
     const ip = this.allocate();
     try {
-      await ipBatch([`netns add ${netns}`, `link add ${veth} type veth peer name eth0 netns ${netns}`, `link set ${veth} master ${this.bridge} up`]);
+      // Hairpin: a pod reaching itself through a Service leaves and comes back on its own bridge port.
+      await ipBatch([`netns add ${netns}`, `link add ${veth} type veth peer name eth0 netns ${netns}`, `link set ${veth} master ${this.bridge} up`, `link set ${veth} type bridge_slave hairpin on`]);
       await ipBatch([`link set lo up`, `addr add ${ip}/24 dev eth0`, `link set eth0 up`, `route add default via ${this.gateway}`], netns);
     } catch (err) {
       this.used.delete(ip);
@@ -94,6 +95,12 @@ export class BridgeNetwork {
       throw err;
     }
     return { netns, ip };
+  }
+
+  /** Removes the bridge (the node is going away with all its pods). */
+  async remove(): Promise<void> {
+    await run('ip', ['link', 'del', this.bridge]).catch(() => {});
+    this.ready = undefined;
   }
 
   /** Removes the pod's namespace (its veth goes with it) and frees the IP. */

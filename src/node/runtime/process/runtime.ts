@@ -612,6 +612,7 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
     if (this.options.stopOnShutdown) {
       await this.stopAll(5);
       for (const id of [...this.sandboxes.keys()]) await this.removePodSandbox(id).catch(() => {});
+      await this.network?.remove();
       return;
     }
     this.detached = true;

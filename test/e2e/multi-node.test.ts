@@ -1,0 +1,96 @@
+/**
+ * Two nodes on one machine: `skiff up` and a `skiff agent` joined from a
+ * "test host" — a network namespace linked to this machine by a veth pair.
+ * Each node routes the other's pod range to it (host-gw), so a pod reaches
+ * a Service whose endpoint is on the other node, by its DNS name, and
+ * kubectl reaches pods on the joined node (exec).
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cliPath, startCluster, waitFor, type Cluster } from './harness.js';
+import { canIsolate } from '../../src/node/runtime/process/runtime.js';
+import { serviceProxyAvailable } from '../../src/network/index.js';
+
+const ready = canIsolate() && serviceProxyAvailable();
+const netns = `skiff-th-${process.pid}`;
+const hostSide = `skth${process.pid % 100000}`;
+
+function ip(...args: string[]): void {
+  execFileSync('ip', args, { stdio: 'ignore' });
+}
+
+describe('two nodes: pods reach Services across them', { skip: ready ? false : 'needs root, namespaces and nftables' }, () => {
+  let cluster: Cluster;
+  let agent: ChildProcess | undefined;
+  const agentDir = mkdtempSync(join(tmpdir(), 'skiff-th-'));
+  before(async () => {
+    ip('netns', 'add', netns);
+    ip('link', 'add', hostSide, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', netns);
+    ip('addr', 'add', '172.31.78.1/30', 'dev', hostSide);
+    ip('link', 'set', hostSide, 'up');
+    ip('-n', netns, 'addr', 'add', '172.31.78.2/30', 'dev', 'eth0');
+    ip('-n', netns, 'link', 'set', 'eth0', 'up');
+    ip('-n', netns, 'link', 'set', 'lo', 'up');
+    ip('-n', netns, 'route', 'add', 'default', 'via', '172.31.78.1');
+    // Listening on every address (the test host reaches it over the veth).
+    cluster = await startCluster({ args: ['--runtime', 'process', '--bind', '0.0.0.0', '--pod-cidr', '10.42.82.0/24', '--ingress-http-port', '0', '--ingress-https-port', '0'] });
+    const token = readFileSync(join(cluster.dataDir, 'join-token'), 'utf8').trim();
+    const pin = await waitFor(async () => /--ca-cert-hash (sha256:[0-9a-f]{64})/.exec(cluster.output())?.[1], { message: 'the CA hash' });
+    agent = spawn(
+      'nsenter',
+      [`--net=/run/netns/${netns}`, process.execPath, cliPath(), 'agent', '--server', `https://172.31.78.1:${cluster.port}`, '--token', token, '--ca-cert-hash', pin,
+        '--name', 'far-node', '--data-dir', agentDir, '--pod-cidr', '10.42.83.0/24', '--ingress-http-port', '0', '--ingress-https-port', '0'],
+      { stdio: 'ignore' },
+    );
+    await waitFor(async () => (await cluster.kubectl(['get', 'node', 'far-node', '-o', 'name'], { allowFailure: true })).code === 0, { message: 'the joined node' });
+    await cluster.kubectl(['wait', '--for=condition=Ready', 'node/far-node', '--timeout=30s']);
+  });
+  after(async () => {
+    // Pods first (a joined agent leaves running containers behind when it stops), then the agent.
+    await cluster?.kubectl(['delete', 'pods,deployments', '--all', '--wait=true', '--timeout=30s'], { allowFailure: true });
+    if (agent && agent.exitCode === null) {
+      const exited = new Promise((resolve) => agent!.once('exit', resolve));
+      agent.kill('SIGTERM');
+      await exited;
+    }
+    await cluster?.stop();
+    try {
+      ip('netns', 'del', netns);
+      ip('link', 'del', hostSide);
+    } catch {
+      /* already gone */
+    }
+    rmSync(agentDir, { recursive: true, force: true });
+  });
+
+  test('a pod on one node reaches a Service whose pods run on the other, both ways, by DNS name', async () => {
+    const mainNode = (await cluster.kubectl(['get', 'nodes', '-o', 'jsonpath={.items[?(@.metadata.name!="far-node")].metadata.name}'])).stdout.split(' ')[0];
+    for (const [name, node] of [['here', mainNode], ['there', 'far-node']]) {
+      const server = `require('http').createServer((q, s) => s.end('${name}')).listen(8080)`;
+      await cluster.kubectl(['apply', '-f', '-'], {
+        input: JSON.stringify({
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          metadata: { name },
+          spec: {
+            selector: { matchLabels: { app: name } },
+            template: {
+              metadata: { labels: { app: name } },
+              spec: { nodeSelector: { 'kubernetes.io/hostname': node }, terminationGracePeriodSeconds: 1, containers: [{ name: 'c', image: 'node', command: [process.execPath, '-e', server] }] },
+            },
+          },
+        }),
+      });
+      await cluster.kubectl(['expose', 'deployment', name, '--port=80', '--target-port=8080']);
+    }
+    for (const name of ['here', 'there']) await cluster.kubectl(['rollout', 'status', `deployment/${name}`, '--timeout=60s']);
+    const ask = async (from: string, service: string) => (await cluster.kubectl(['exec', `deployment/${from}`, '--', 'curl', '-s', '--max-time', '3', `http://${service}/`], { allowFailure: true })).stdout;
+    await waitFor(async () => (await ask('here', 'there')) === 'there', { message: 'main node → far node, by Service name' });
+    await waitFor(async () => (await ask('there', 'here')) === 'here', { message: 'far node → main node, by Service name' });
+    assert.equal(await ask('there', 'there'), 'there', 'a pod reaches itself through its own Service (hairpin)');
+  });
+});
