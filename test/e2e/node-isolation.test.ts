@@ -147,6 +147,48 @@ spec:
     if (proxied) assert.match(out, /^status=200$/m, 'a pod reaches the Service by its name');
   });
 
+  test('a Service spreads requests over its replicas and stops sending to a removed one; headless and StatefulSet names resolve', { skip: proxied ? false : 'needs nftables' }, async () => {
+    const server = "require('http').createServer((q, s) => s.end(require('os').hostname())).listen(8080)";
+    await cluster.kubectl(['apply', '-f', '-'], {
+      input: JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'List',
+        items: [
+          { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'spread' }, spec: { replicas: 2, selector: { matchLabels: { app: 'spread' } }, template: { metadata: { labels: { app: 'spread' } }, spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'c', image: 'node', command: [process.execPath, '-e', server], readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 1 } }] } } } },
+          { apiVersion: 'v1', kind: 'Service', metadata: { name: 'spread' }, spec: { selector: { app: 'spread' }, ports: [{ port: 80, targetPort: 8080 }] } },
+          { apiVersion: 'v1', kind: 'Service', metadata: { name: 'db' }, spec: { clusterIP: 'None', selector: { app: 'db' }, ports: [{ port: 8080 }] } },
+          { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'db' }, spec: { serviceName: 'db', replicas: 2, selector: { matchLabels: { app: 'db' } }, template: { metadata: { labels: { app: 'db' } }, spec: { containers: [{ name: 'c', image: 'node', command: [process.execPath, '-e', server] }] } } } },
+        ],
+      }),
+    });
+    await cluster.kubectl(['rollout', 'status', 'deployment/spread', '--timeout=60s']);
+    await cluster.kubectl(['rollout', 'status', 'statefulset/db', '--timeout=60s']);
+    await cluster.kubectl(['run', 'caller', '--image=busybox', '--', 'sleep', '3600']);
+    await cluster.kubectl(['wait', '--for=condition=Ready', 'pod/caller', '--timeout=60s']);
+    const call = async (times: number) =>
+      (await cluster.kubectl(['exec', 'caller', '--', 'sh', '-c', `for i in $(seq ${times}); do curl -s --max-time 2 http://spread/ || echo FAILED; echo; done`])).stdout.split('\n').filter(Boolean);
+    const names = new Set(await call(30));
+    const replicas = (await cluster.kubectl(['get', 'pods', '-l', 'app=spread', '-o', 'jsonpath={.items[*].metadata.name}'])).stdout.split(' ');
+    assert.deepEqual([...names].sort(), [...replicas].sort(), 'both replicas answered (random choice: 2⁻²⁹ odds of one alone)');
+    await cluster.kubectl(['scale', 'deployment/spread', '--replicas=1']);
+    const remaining = await waitFor(async () => {
+      const pods = (await cluster.kubectl(['get', 'pods', '-l', 'app=spread', '-o', 'jsonpath={.items[*].metadata.name}'])).stdout.split(' ');
+      return pods.length === 1 ? pods[0] : undefined;
+    }, { message: 'one replica left' });
+    const after = await waitFor(async () => {
+      const answers = await call(10);
+      return answers.every((answer) => answer === remaining) ? answers : undefined;
+    }, { message: 'only the remaining replica answers' });
+    assert.equal(after.length, 10);
+
+    const resolved = (await cluster.kubectl(['exec', 'caller', '--', 'sh', '-c', 'getent hosts db | sort; echo --; getent hosts db-1.db'])).stdout;
+    const dbIPs = (await cluster.kubectl(['get', 'pods', '-l', 'app=db', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.status.podIP}{"\\n"}{end}'])).stdout.trim().split('\n');
+    const ipOf = Object.fromEntries(dbIPs.map((line) => line.split('=')));
+    const [all, one] = resolved.split('--');
+    assert.deepEqual(all.trim().split('\n').map((line) => line.split(/\s+/)[0]).sort(), Object.values(ipOf).sort(), 'the headless Service: every ready pod');
+    assert.equal(one.trim().split(/\s+/)[0], ipOf['db-1'], 'a StatefulSet pod by its name under the Service');
+  });
+
   test('a deny-all NetworkPolicy blocks pod traffic; an allow rule re-opens it for the chosen client', { skip: proxied ? false : 'needs nftables' }, async () => {
     await cluster.kubectl(['create', 'namespace', 'fenced']);
     const fenced = (args: string[], options?: Parameters<Cluster['kubectl']>[1]) => cluster.kubectl(['-n', 'fenced', ...args], options);
