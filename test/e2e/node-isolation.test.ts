@@ -170,6 +170,15 @@ spec:
     const names = new Set(await call(30));
     const replicas = (await cluster.kubectl(['get', 'pods', '-l', 'app=spread', '-o', 'jsonpath={.items[*].metadata.name}'])).stdout.split(' ');
     assert.deepEqual([...names].sort(), [...replicas].sort(), 'both replicas answered (random choice: 2⁻²⁹ odds of one alone)');
+    // sessionAffinity ClientIP: one client, one replica.
+    await cluster.kubectl(['apply', '-f', '-'], {
+      input: JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'sticky' }, spec: { selector: { app: 'spread' }, sessionAffinity: 'ClientIP', ports: [{ port: 80, targetPort: 8080 }] } }),
+    });
+    const sticky = await waitFor(async () => {
+      const answers = (await cluster.kubectl(['exec', 'caller', '--', 'sh', '-c', 'for i in $(seq 12); do curl -s --max-time 2 http://sticky/ || echo FAILED; echo; done'])).stdout.split('\n').filter(Boolean);
+      return answers.length === 12 && !answers.includes('FAILED') ? answers : undefined;
+    }, { message: 'the sticky Service answers' });
+    assert.equal(new Set(sticky).size, 1, `one replica for one client: ${sticky.join(' ')}`);
     await cluster.kubectl(['scale', 'deployment/spread', '--replicas=1']);
     const remaining = await waitFor(async () => {
       const pods = (await cluster.kubectl(['get', 'pods', '-l', 'app=spread', '-o', 'jsonpath={.items[*].metadata.name}'])).stdout.split(' ');

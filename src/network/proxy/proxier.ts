@@ -14,7 +14,14 @@ import type { KubeObject } from '../../machinery/object.js';
 import { renderRuleset, type ProxyService, type ProxyServicePort } from './rules.js';
 
 interface ServiceObject extends KubeObject {
-  spec?: { type?: string; clusterIP?: string; internalTrafficPolicy?: string; externalTrafficPolicy?: string; ports?: { name?: string; port: number; protocol?: string; nodePort?: number; targetPort?: number | string }[] };
+  spec?: {
+    type?: string;
+    clusterIP?: string;
+    internalTrafficPolicy?: string;
+    externalTrafficPolicy?: string;
+    sessionAffinity?: string;
+    sessionAffinityConfig?: { clientIP?: { timeoutSeconds?: number } };
+    ports?: { name?: string; port: number; protocol?: string; nodePort?: number; targetPort?: number | string }[] };
 }
 
 interface SliceObject extends KubeObject {
@@ -108,6 +115,7 @@ export class ServiceProxy {
         clusterIP: spec.clusterIP,
         internalLocal: spec.internalTrafficPolicy === 'Local',
         externalLocal: spec.externalTrafficPolicy === 'Local',
+        ...(spec.sessionAffinity === 'ClientIP' ? { affinitySeconds: spec.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? 10800 } : {}),
         ports,
       });
     }

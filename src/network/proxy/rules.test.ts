@@ -43,3 +43,14 @@ test('traffic policies Local reach only this node\'s endpoints, and drop when it
   assert.match(script, /ip daddr 10\.43\.2\.2 tcp dport 80 dnat ip to 10\.42\.1\.6:8080/, 'the ClusterIP is not Local');
   assert.match(script, /dport 30091 drop/);
 });
+
+test('sessionAffinity ClientIP: known clients go back to their endpoint, new ones are placed and remembered', () => {
+  const script = renderRuleset(
+    [{ namespace: 'shop', name: 'sticky', type: 'ClusterIP', clusterIP: '10.43.3.1', affinitySeconds: 600, ports: [{ protocol: 'TCP', port: 80, endpoints: [{ ip: '10.42.0.5', port: 8080 }, { ip: '10.42.0.6', port: 8080 }] }] }],
+    { table: 't', clusterCIDR: '10.42.0.0/16' },
+  );
+  assert.match(script, /ip daddr 10\.43\.3\.1 tcp dport 80 goto aff-0 comment/);
+  assert.match(script, /set aff-0-1 \{\n    type ipv4_addr; flags dynamic,timeout; timeout 600s;/);
+  assert.match(script, /chain aff-0 \{\n    ip saddr @aff-0-0 goto aff-0-0\n    ip saddr @aff-0-1 goto aff-0-1\n    numgen random mod 2 vmap \{ 0 : goto aff-0-0, 1 : goto aff-0-1 \}/);
+  assert.match(script, /chain aff-0-0 \{\n    update @aff-0-0 \{ ip saddr timeout 600s \}\n    meta l4proto tcp dnat ip to 10\.42\.0\.5:8080/);
+});

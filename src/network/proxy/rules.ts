@@ -11,6 +11,8 @@
  *     endpoints rejects at once (ICMP port unreachable), as upstream does
  *   internalTrafficPolicy / externalTrafficPolicy Local: the ClusterIP /
  *     the node's ports only reach endpoints on this node (dropped otherwise)
+ *   sessionAffinity ClientIP: per endpoint, a set of the clients sent there
+ *     (expiring after timeoutSeconds); known clients go back to theirs
  *   nat postrouting: DNATed traffic from pods is masqueraded, so replies
  *     come back through the node even when both pods share the bridge
  */
@@ -33,6 +35,8 @@ export interface ProxyService {
   internalLocal?: boolean;
   /** externalTrafficPolicy Local: NodePorts and load balancer ports only reach endpoints on this node. */
   externalLocal?: boolean;
+  /** sessionAffinity ClientIP: a client keeps its endpoint for this many seconds. */
+  affinitySeconds?: number;
   ports: ProxyServicePort[];
 }
 
@@ -52,6 +56,26 @@ function target(endpoints: { ip: string; port: number }[]): string {
 export function renderRuleset(services: ProxyService[], options: RulesetOptions): string {
   const nat: string[] = [];
   const reject: string[] = [];
+  /** Chains and sets of services with ClientIP affinity. */
+  const affinity: string[] = [];
+  let affinityCount = 0;
+  /**
+   * With ClientIP affinity, each endpoint has a set of the clients sent to
+   * it (entries expire after the timeout): a known client goes back to its
+   * endpoint, a new one is placed at random and remembered.
+   */
+  const affinityTarget = (endpoints: { ip: string; port: number }[], seconds: number, proto: string): string => {
+    const id = `aff-${affinityCount++}`;
+    const choose: string[] = [];
+    endpoints.forEach((endpoint, i) => {
+      affinity.push(`  set ${id}-${i} {`, `    type ipv4_addr; flags dynamic,timeout; timeout ${seconds}s;`, `  }`);
+      affinity.push(`  chain ${id}-${i} {`, `    update @${id}-${i} { ip saddr timeout ${seconds}s }`, `    meta l4proto ${proto} dnat ip to ${endpoint.ip}:${endpoint.port}`, `  }`);
+      choose.push(`    ip saddr @${id}-${i} goto ${id}-${i}`);
+    });
+    const spread = endpoints.map((_, i) => `${i} : goto ${id}-${i}`).join(', ');
+    affinity.push(`  chain ${id} {`, ...choose, `    numgen random mod ${endpoints.length} vmap { ${spread} }`, `  }`);
+    return `goto ${id}`;
+  };
   const sorted = [...services].sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`));
   for (const service of sorted) {
     for (const port of service.ports) {
@@ -63,7 +87,7 @@ export function renderRuleset(services: ProxyService[], options: RulesetOptions)
       if (service.type === 'LoadBalancer') matches.push({ match: `fib daddr type local ${proto} dport ${port.port}`, local: !!service.externalLocal });
       for (const { match, local } of matches) {
         const endpoints = local ? port.endpoints.filter((e) => e.local) : port.endpoints;
-        if (endpoints.length) nat.push(`${match} ${target(endpoints)} ${comment}`);
+        if (endpoints.length) nat.push(`${match} ${service.affinitySeconds ? affinityTarget(endpoints, service.affinitySeconds, proto) : target(endpoints)} ${comment}`);
         // A service without any ready endpoint refuses; a Local policy without a local one drops, as upstream.
         else if (local && port.endpoints.length) reject.push(`${match} drop ${comment}`);
         else reject.push(`${match} reject ${comment}`);
@@ -75,6 +99,7 @@ export function renderRuleset(services: ProxyService[], options: RulesetOptions)
     `table ip ${table} {}`,
     `delete table ip ${table}`,
     `table ip ${table} {`,
+    ...affinity,
     `  chain services {`,
     ...nat.map((rule) => `    ${rule}`),
     `  }`,
