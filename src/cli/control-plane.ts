@@ -21,7 +21,7 @@ import { podsResource } from '../client/builtin-resources.js';
 import type { ClientConfig } from '../client/config.js';
 import { caCertHash, discoverPinnedCA } from '../node/ca-pin.js';
 import { ServiceAccountTokens } from '../apiserver/serviceaccount-tokens.js';
-import { ClusterDNS, defaultZone, IngressController, kubeDnsService, kubeDnsServiceIP, publishNodeDNS, PodRoutes, PolicyEnforcer, ServiceLoadBalancer, ServiceProxy, serviceProxyAvailable, skiffIngressClass } from '../network/index.js';
+import { ClusterDNS, defaultZone, IngressController, kubeDnsService, kubeDnsServiceIP, publishNodeDNS, PodRoutes, PolicyEnforcer, ServiceLoadBalancer, ServiceProxy, serviceProxyAvailable, skiffIngressClass, UserspaceProxy } from '../network/index.js';
 import type { ClusterDnsSettings } from '../node/dns-config.js';
 import { runControllerManager } from '../controllers/index.js';
 import { loadSchedulerConfiguration, runScheduler } from '../scheduler/index.js';
@@ -291,7 +291,13 @@ async function startNodeNetwork(
     log({ msg: 'no service networking: the pod network could not be set up', error: err.message });
     return undefined;
   });
-  if (!network) return none;
+  if (!network) {
+    // Without isolation (an ordinary user): pods are host processes; services through a user-space proxy.
+    const client = new Client({ ...config, userAgent: 'skiff-network' });
+    signal.addEventListener('abort', () => client.close(), { once: true });
+    await new UserspaceProxy(client, { log }).start(signal).catch((err: Error) => log({ msg: 'no user-space service proxy', error: err.message }));
+    return none;
+  }
   const client = new Client({ ...config, userAgent: 'skiff-network' });
   signal.addEventListener('abort', () => client.close(), { once: true });
   let stopped = Promise.resolve();
@@ -312,7 +318,8 @@ async function startNodeNetwork(
       },
     );
   } else {
-    log({ msg: 'no service proxy, NetworkPolicy not enforced: they need root and nftables (the nft command)' });
+    log({ msg: 'no nftables (the nft command): services through the user-space proxy, NetworkPolicy not enforced' });
+    await new UserspaceProxy(client, { log }).start(signal).catch((err: Error) => log({ msg: 'no user-space service proxy', error: err.message }));
   }
   let clusterDNS: ClusterDnsSettings | undefined;
   const dns = new ClusterDNS(client, { address: network.address, port: 53, log });

@@ -10,3 +10,4 @@ export { ServiceLoadBalancer } from './proxy/service-lb.js';
 export { PolicyEnforcer, type PolicyEnforcerOptions } from './policy/enforcer.js';
 export { renderPolicyRuleset, renderPolicyChains, type PolicyInput, type PolicyPod } from './policy/rules.js';
 export { PodRoutes } from './routes.js';
+export { UserspaceProxy, loopbackTwin } from './proxy/userspace.js';

@@ -43,6 +43,14 @@ describe('skiff up --runtime process', () => {
     const url = `http://${podIP}:${port}/`;
     await waitFor(async () => (await status(url)) === 200, { message: 'the server answers' });
 
+    // The user-space service proxy: a NodePort on every address, the ClusterIP at its 127.x.y.z twin.
+    const servicePort = await freePort();
+    await cluster.kubectl(['expose', 'deployment', 'srv', '--type=NodePort', `--port=${servicePort}`, `--target-port=${port}`]);
+    const clusterIP = (await cluster.kubectl(['get', 'service', 'srv', '-o', 'jsonpath={.spec.clusterIP}'])).stdout;
+    const nodePort = (await cluster.kubectl(['get', 'service', 'srv', '-o', 'jsonpath={.spec.ports[0].nodePort}'])).stdout;
+    await waitFor(async () => (await status(`http://127.0.0.1:${nodePort}/`)) === 200, { message: 'the NodePort through the user-space proxy' });
+    await waitFor(async () => (await status(`http://127.${clusterIP.split('.').slice(1).join('.')}:${servicePort}/`)) === 200, { message: "the ClusterIP's loopback twin" });
+
     await cluster.kubectl(['create', 'job', 'once', '--image=busybox', '--', 'sh', '-c', 'echo done']);
     await cluster.kubectl(['wait', '--for=condition=complete', 'job/once', '--timeout=30s']);
 
