@@ -15,7 +15,7 @@
  */
 import type { KubeObject, OwnerReference } from '../../machinery/object.js';
 import { isStatusError } from '../../machinery/status.js';
-import { labelSelectorMatches } from '../../machinery/labels.js';
+import { selectorFromLabelSelector } from '../../machinery/labels.js';
 import type { PodTemplateSpec, ReplicaSet } from '../../api/apps/index.js';
 import type { ControllerContext, ControllerSpec } from '../../client/index.js';
 import { splitKey } from '../../client/index.js';
@@ -70,11 +70,13 @@ export function replicaSetController(context: ControllerContext): ControllerSpec
   async function claimPods(rs: ReplicaSet): Promise<Pod[]> {
     const owned: Pod[] = [];
     const namespace = rs.metadata.namespace!;
+    // The selector is parsed once per claim, not once per pod; pods another controller owns are skipped first.
+    const selector = selectorFromLabelSelector(rs.spec?.selector);
     for (const pod of podInformer.lister.list(namespace)) {
       const ref = controllerRefOf(pod);
-      const matches = labelSelectorMatches(rs.spec?.selector, pod.metadata.labels);
+      if (ref && ref.uid !== rs.metadata.uid) continue;
+      const matches = selector.matches(pod.metadata.labels ?? {});
       if (ref) {
-        if (ref.uid !== rs.metadata.uid) continue;
         if (matches || rs.metadata.deletionTimestamp) {
           owned.push(pod);
           continue;
