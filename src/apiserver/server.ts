@@ -18,6 +18,7 @@ import { AdmissionChain, type AdmissionPlugin } from './admission/chain.js';
 import { namespaceLifecycle } from './admission/namespace-lifecycle.js';
 import { defaultTolerationSecondsPlugin } from './admission/default-toleration-seconds.js';
 import { defaultStorageClassPlugin } from './admission/default-storage-class.js';
+import { serviceAccountPlugin } from './admission/service-account.js';
 import { priorityPlugin } from './admission/priority.js';
 import type { Clock, RequestContext, ServerContext, StorageHooks } from './context.js';
 import { sendJson, sendStatus, toStatus } from './http.js';
@@ -110,10 +111,16 @@ export class ApiServer {
         return (await this.storageFor(type).listPage(undefined, { limit: 10_000 })).items.map((item) => item.object);
       },
     };
+    const serviceAccounts = {
+      get: async (namespace: string, name: string) => {
+        const type = options.registry.find('', 'v1', 'serviceaccounts');
+        return type ? this.storageFor(type).get(namespace, name).then((r) => r.object, () => undefined) : undefined;
+      },
+    };
     this.context = {
       registry: options.registry,
       storageFor: (type) => this.storageFor(type),
-      admission: new AdmissionChain([namespaceLifecycle(lookupNamespace), priorityPlugin(classLookup), defaultTolerationSecondsPlugin(), defaultStorageClassPlugin(storageClasses), ...(options.admissionPlugins ?? [])]),
+      admission: new AdmissionChain([namespaceLifecycle(lookupNamespace), priorityPlugin(classLookup), serviceAccountPlugin(serviceAccounts), defaultTolerationSecondsPlugin(), defaultStorageClassPlugin(storageClasses), ...(options.admissionPlugins ?? [])]),
       hooksFor: (type) => (typeof hooks === 'function' ? hooks(type) : hooks?.get(type)),
       clock: options.clock ?? { now: () => new Date() },
       bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000,

@@ -21,7 +21,7 @@ import { podsResource } from '../client/builtin-resources.js';
 import type { ClientConfig } from '../client/config.js';
 import { caCertHash, discoverPinnedCA } from '../node/ca-pin.js';
 import { ServiceAccountTokens } from '../apiserver/serviceaccount-tokens.js';
-import { ClusterDNS, defaultZone, IngressController, kubeDnsService, kubeDnsServiceIP, publishNodeDNS, PodRoutes, PolicyEnforcer, ServiceLoadBalancer, ServiceProxy, serviceProxyAvailable, skiffIngressClass, UserspaceProxy } from '../network/index.js';
+import { ClusterDNS, defaultZone, IngressController, kubeDnsService, kubeDnsServiceIP, publishNodeDNS, PodRoutes, PolicyEnforcer, startApiserverRelay, ServiceLoadBalancer, ServiceProxy, serviceProxyAvailable, skiffIngressClass, UserspaceProxy } from '../network/index.js';
 import type { ClusterDnsSettings } from '../node/dns-config.js';
 import { runControllerManager } from '../controllers/index.js';
 import { loadSchedulerConfiguration, runScheduler } from '../scheduler/index.js';
@@ -308,6 +308,10 @@ async function startNodeNetwork(
     const policies = new PolicyEnforcer(client, { table: `${network.bridge}-policy`, nodeAddresses: [network.address], log });
     // Other nodes' pod ranges, routed to those nodes.
     new PodRoutes(client, { nodeName, log }).start(signal);
+    // Pods reach the apiserver at kubernetes.default.svc through this node.
+    await startApiserverRelay(client, { nodeName, address: network.address, server: config.server, signal }).catch((err: Error) =>
+      log({ msg: 'pods cannot reach the apiserver through this node', error: err.message }),
+    );
     stopped = new Promise((resolve) => signal.addEventListener('abort', () => void Promise.all([proxy.stop(), policies.stop()]).then(() => resolve()), { once: true }));
     await policies.start(signal).catch((err: Error) => log({ msg: 'NetworkPolicy not enforced', error: err.message }));
     proxied = await proxy.start(signal).then(

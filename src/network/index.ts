@@ -11,3 +11,4 @@ export { PolicyEnforcer, type PolicyEnforcerOptions } from './policy/enforcer.js
 export { renderPolicyRuleset, renderPolicyChains, type PolicyInput, type PolicyPod } from './policy/rules.js';
 export { PodRoutes } from './routes.js';
 export { UserspaceProxy, loopbackTwin } from './proxy/userspace.js';
+export { startApiserverRelay } from './apiserver-relay.js';

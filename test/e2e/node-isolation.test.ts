@@ -198,6 +198,15 @@ spec:
     assert.equal(one.trim().split(/\s+/)[0], ipOf['db-1'], 'a StatefulSet pod by its name under the Service');
   });
 
+  test('a pod talks to the apiserver from inside: kube-api-access volume, kubernetes.default.svc, kubectl with in-cluster config', { skip: proxied ? false : 'needs nftables' }, async () => {
+    const script = `ls ${'/var/run/secrets/kubernetes.io/serviceaccount'}; ${kubectlPath()} get pod inside -o jsonpath='{.metadata.name} as {.spec.serviceAccountName}'`;
+    await cluster.kubectl(['run', 'inside', '--image=busybox', '--restart=Never', '--', 'sh', '-c', script]);
+    await cluster.kubectl(['wait', '--for=jsonpath={.status.phase}=Succeeded', 'pod/inside', '--timeout=60s']);
+    const out = (await cluster.kubectl(['logs', 'inside'])).stdout;
+    assert.match(out, /^ca\.crt\nnamespace\ntoken\n/, 'the projected token, CA and namespace');
+    assert.match(out, /^inside as default$/m, 'kubectl in the pod, as the default service account, through kubernetes.default.svc');
+  });
+
   test('a deny-all NetworkPolicy blocks pod traffic; an allow rule re-opens it for the chosen client', { skip: proxied ? false : 'needs nftables' }, async () => {
     await cluster.kubectl(['create', 'namespace', 'fenced']);
     const fenced = (args: string[], options?: Parameters<Cluster['kubectl']>[1]) => cluster.kubectl(['-n', 'fenced', ...args], options);
