@@ -8,9 +8,7 @@
  */
 import { connect, createServer } from 'node:net';
 import type { Client } from '../client/index.js';
-import { endpointSlicesResource } from '../client/index.js';
-import type { KubeObject } from '../machinery/object.js';
-import { isStatusError } from '../machinery/status.js';
+import { publishNodeEndpoint } from './endpoint-slices.js';
 
 export async function startApiserverRelay(client: Client, options: { nodeName: string; address: string; server: string; signal: AbortSignal }): Promise<number> {
   const target = new URL(options.server);
@@ -29,23 +27,6 @@ export async function startApiserverRelay(client: Client, options: { nodeName: s
   });
   options.signal.addEventListener('abort', () => relay.close(), { once: true });
 
-  const slices = client.resource(endpointSlicesResource);
-  const name = `kubernetes-${options.nodeName}`.slice(0, 253);
-  const slice = {
-    apiVersion: 'discovery.k8s.io/v1',
-    kind: 'EndpointSlice',
-    metadata: { name, namespace: 'default', labels: { 'kubernetes.io/service-name': 'kubernetes', 'endpointslice.kubernetes.io/managed-by': 'skiff-node' } },
-    addressType: 'IPv4',
-    endpoints: [{ addresses: [options.address], conditions: { ready: true, serving: true, terminating: false }, nodeName: options.nodeName }],
-    ports: [{ name: 'https', port, protocol: 'TCP' }],
-  } as unknown as KubeObject;
-  const existing = await slices.find('default', name);
-  if (!existing) {
-    await slices.create(slice).catch((err) => {
-      if (!isStatusError(err, 'AlreadyExists')) throw err;
-    });
-  } else {
-    await slices.update({ ...slice, metadata: { ...slice.metadata, resourceVersion: existing.metadata.resourceVersion } } as KubeObject);
-  }
+  await publishNodeEndpoint(client, { namespace: 'default', service: 'kubernetes', nodeName: options.nodeName, address: options.address, ports: [{ name: 'https', port, protocol: 'TCP' }] });
   return port;
 }
