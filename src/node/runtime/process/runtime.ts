@@ -18,18 +18,21 @@
  * Output: the supervisor writes the container's stdout and stderr into two
  * FIFOs; the runtime reads them into CRI-format log files (cri-log.ts).
  */
-import { execFile, spawn, spawnSync } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
-import { Socket } from 'node:net';
-import { delimiter, dirname, join } from 'node:path';
+import { closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import type { AttachedContainer, ContainerConfig, ContainerStatus, PodSandbox, PodSandboxConfig, Runtime } from '../runtime.js';
 import { ContainerEvents } from '../events.js';
-import { criLine, LineSplitter, RotatingLog } from './cri-log.js';
+import { closeQuietly, ContainerOutput, type OutputListener } from './output.js';
 import { installSupervisor } from './supervisor.js';
 import { ContainerCgroup, detectCgroups, type CgroupVersion } from './cgroups.js';
 import { BridgeNetwork, type PodNetworkInfo } from './network.js';
+import { alive, canIsolate, defaultPath, findExecutable, namespaceInit, readText, writeAll } from './host.js';
+import { writePodFiles } from './pod-files.js';
+
+export { canIsolate } from './host.js';
 
 const run = promisify(execFile);
 
@@ -88,49 +91,13 @@ interface Container {
   config?: ContainerConfig;
   cgroup?: ContainerCgroup;
   stopping?: boolean;
-  /** The FIFOs' read ends (and stdin's write end) while it runs. */
-  outputs?: { fd: number; socket: Socket; splitter: LineSplitter; stream: 'stdout' | 'stderr' }[];
+  /** Its output on the way to the log, while it runs. */
+  output?: ContainerOutput;
+  /** Stdin's write end (containers with spec.stdin). */
   stdinFd?: number;
-  log?: RotatingLog;
-  attached: Set<(stream: 'stdout' | 'stderr', data: Buffer) => void>;
+  attached: Set<OutputListener>;
   exited?: Promise<void>;
   markExited?: () => void;
-}
-
-const defaultPath = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
-
-/** Whether a program name is found on the PATH the container gets (absolute paths are left to the container). */
-function findExecutable(name: string, path: string): boolean {
-  if (name.includes('/')) return true;
-  return path.split(delimiter).some((dir) => {
-    try {
-      const stat = statSync(join(dir, name));
-      return stat.isFile() && (stat.mode & 0o111) !== 0;
-    } catch {
-      return false;
-    }
-  });
-}
-
-/**
- * Whether pods can be isolated here: root, the tools, and a kernel (or
- * container) that lets us make namespaces — tried once with `unshare`.
- */
-export function canIsolate(): boolean {
-  if (typeof process.getuid !== 'function' || process.getuid() !== 0) return false;
-  if (!['ip', 'nsenter', 'unshare', 'mount'].every((tool) => findExecutable(tool, process.env.PATH ?? defaultPath))) return false;
-  const probe = spawnSync('unshare', ['--net', '--pid', '--mount', '--uts', '--ipc', '--fork', 'true'], { stdio: 'ignore', timeout: 5000 });
-  return probe.status === 0;
-}
-
-function alive(pgid: number | undefined): boolean {
-  if (!pgid) return false;
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 export class ProcessRuntime extends ContainerEvents implements Runtime {
@@ -269,10 +236,7 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
       sandbox.pausePid = pause.pid;
     }
     // The pod's own /etc files (bind-mounted over the machine's when isolated).
-    const hostsName = sandbox.hostNetwork ? '' : `${sandbox.ip}\t${hostname}\n`;
-    writeFileSync(join(dir, 'hosts'), `# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n${hostsName}`);
-    writeFileSync(join(dir, 'hostname'), `${hostname}\n`);
-    writeFileSync(join(dir, 'resolv.conf'), resolvConf(config));
+    writePodFiles(dir, sandbox, config);
     this.saveSandbox(sandbox);
     this.sandboxes.set(id, sandbox);
     return sandbox;
@@ -404,20 +368,10 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
     this.emit(record.sandboxId, this.status(container));
   }
 
-  /** Opens the output FIFOs (read and write, so they never report an end of file) and copies what comes into the log. */
+  /** Starts copying the container's output into its log. */
   private openOutputs(container: Container): void {
-    container.log = new RotatingLog(container.record.logPath, this.options.logMaxBytes ?? 10 * 1024 * 1024, this.options.logMaxFiles ?? 5);
-    container.outputs = (['stdout', 'stderr'] as const).map((stream) => {
-      const fd = openSync(join(container.dir, stream), constants.O_RDWR | constants.O_NONBLOCK);
-      const splitter = new LineSplitter((line) => container.log?.write(criLine(stream, line)));
-      const socket = new Socket({ fd, readable: true, writable: false });
-      socket.on('data', (chunk: Buffer) => {
-        for (const listener of container.attached) listener(stream, chunk);
-        splitter.push(chunk.toString('utf8'));
-      });
-      socket.on('error', () => {});
-      return { fd, socket, splitter, stream };
-    });
+    const limits = { maxBytes: this.options.logMaxBytes ?? 10 * 1024 * 1024, maxFiles: this.options.logMaxFiles ?? 5 };
+    container.output = new ContainerOutput(container.dir, container.record.logPath, limits, container.attached);
   }
 
   /** A promise for the container's end, settled by markExited (exit event, or the poll for adopted ones). */
@@ -447,24 +401,8 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
   private finish(container: Container): void {
     const { record, dir } = container;
     if (record.exitCode !== undefined) return;
-    for (const output of container.outputs ?? []) {
-      const buffer = Buffer.alloc(65536);
-      for (;;) {
-        let n = 0;
-        try {
-          n = readSync(output.fd, buffer);
-        } catch {
-          break;
-        }
-        if (n <= 0) break;
-        const chunk = buffer.subarray(0, n);
-        for (const listener of container.attached) listener(output.stream, Buffer.from(chunk));
-        output.splitter.push(chunk.toString('utf8'));
-      }
-      output.splitter.flush();
-      output.socket.destroy();
-    }
-    container.outputs = undefined;
+    container.output?.drain();
+    container.output = undefined;
     this.release(container);
     let exitCode = 137;
     try {
@@ -617,74 +555,17 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
     }
     this.detached = true;
     for (const container of this.containers.values()) {
-      for (const output of container.outputs ?? []) output.socket.destroy();
-      container.outputs = undefined;
+      container.output?.close();
+      container.output = undefined;
       container.markExited = undefined;
       this.release(container);
     }
   }
 
-  /** Closes what this runtime holds of a container: its log file and stdin. */
+  /** Closes what this runtime holds of a container's stdin. */
   private release(container: Container): void {
-    container.log?.close();
-    container.log = undefined;
-    if (container.stdinFd !== undefined) {
-      try {
-        closeSync(container.stdinFd);
-      } catch {
-        /* already closed */
-      }
-    }
+    closeQuietly(container.stdinFd);
     container.stdinFd = undefined;
   }
 }
 
-function readText(path: string): string {
-  try {
-    return readFileSync(path, 'utf8').trim();
-  } catch {
-    return '';
-  }
-}
-
-function writeAll(fd: number, data: Buffer): void {
-  try {
-    let offset = 0;
-    while (offset < data.length) offset += writeSync(fd, data, offset);
-  } catch {
-    /* the pipe is full or gone: the container is not reading */
-  }
-}
-
-/** The pod's /etc/resolv.conf: the cluster DNS when the pod uses it, else the machine's (dnsPolicy Default). */
-function resolvConf(config: PodSandboxConfig): string {
-  const dns = config.dns;
-  if (dns?.nameservers?.length) {
-    return [
-      ...(dns.searches?.length ? [`search ${dns.searches.join(' ')}`] : []),
-      ...dns.nameservers.map((ns) => `nameserver ${ns}`),
-      ...(dns.options?.length ? [`options ${dns.options.join(' ')}`] : []),
-      '',
-    ].join('\n');
-  }
-  return readText('/etc/resolv.conf') + '\n';
-}
-
-/**
- * The host PID of the init of a container's PID namespace (the supervisor):
- * a child of the `unshare` that started it, or — once that has exited — the
- * process of the group whose PID in its own namespace is 1.
- */
-function namespaceInit(pgid: number): number | undefined {
-  const children = readText(`/proc/${pgid}/task/${pgid}/children`).split(/\s+/).filter(Boolean);
-  if (children.length) return Number(children[0]);
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const stat = readText(`/proc/${entry}/stat`);
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (Number(fields[2]) !== pgid) continue;
-    const nspid = /^NSpid:\s+(.*)$/m.exec(readText(`/proc/${entry}/status`))?.[1].trim().split(/\s+/);
-    if (nspid && nspid.length > 1 && nspid[nspid.length - 1] === '1') return Number(entry);
-  }
-  return undefined;
-}
