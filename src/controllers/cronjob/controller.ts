@@ -71,8 +71,19 @@ export function missedRuns(schedule: Schedule, earliest: Date, now: Date, timeZo
   return { mostRecent, count };
 }
 
-function jobTime(job: Job): number {
-  return Date.parse(job.status?.startTime ?? job.metadata.creationTimestamp ?? '') || 0;
+/**
+ * Oldest first, as upstream orders Jobs for trimming: by status.startTime
+ * (Jobs not started yet last), equal times by name — so two Jobs the Job
+ * controller happened to start in the same second still go in schedule
+ * order (a CronJob's Job names carry the scheduled minute).
+ */
+export function compareJobsByStart(a: Job, b: Job): number {
+  const at = a.status?.startTime ? Date.parse(a.status.startTime) : undefined;
+  const bt = b.status?.startTime ? Date.parse(b.status.startTime) : undefined;
+  if (at === undefined && bt !== undefined) return 1;
+  if (at !== undefined && bt === undefined) return -1;
+  if (at !== bt && at !== undefined && bt !== undefined) return at - bt;
+  return (a.metadata.name ?? '').localeCompare(b.metadata.name ?? '');
 }
 
 export function cronJobController(context: ControllerContext): ControllerSpec {
@@ -95,7 +106,7 @@ export function cronJobController(context: ControllerContext): ControllerSpec {
   /** Deletes finished Jobs beyond a history limit, oldest first. */
   async function trimHistory(cronJob: CronJob, finished: Job[], limit: number | undefined): Promise<void> {
     if (limit === undefined) return;
-    const oldestFirst = [...finished].sort((a, b) => jobTime(a) - jobTime(b));
+    const oldestFirst = [...finished].sort(compareJobsByStart);
     for (const job of oldestFirst.slice(0, Math.max(0, oldestFirst.length - limit))) await deleteJob(cronJob, job);
   }
 
