@@ -7,8 +7,8 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cliPath, startCluster, waitFor, type Cluster } from './harness.js';
@@ -18,6 +18,14 @@ import { serviceProxyAvailable } from '../../src/network/index.js';
 const ready = canIsolate() && serviceProxyAvailable();
 const netns = `skiff-th-${process.pid}`;
 const hostSide = `skth${process.pid % 100000}`;
+
+function readdirSafe(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
 
 function ip(...args: string[]): void {
   execFileSync('ip', args, { stdio: 'ignore' });
@@ -50,20 +58,25 @@ describe('two nodes: pods reach Services across them', { skip: ready ? false : '
     await cluster.kubectl(['wait', '--for=condition=Ready', 'node/far-node', '--timeout=30s']);
   });
   after(async () => {
-    // Pods first (a joined agent leaves running containers behind when it stops), then the agent.
-    await cluster?.kubectl(['delete', 'pods,deployments', '--all', '--wait=true', '--timeout=30s'], { allowFailure: true });
+    // The workloads first, then their pods — all of them gone from the joined node before its agent
+    // stops (a joined agent, like the kubelet, leaves running containers behind when it stops).
+    await cluster?.kubectl(['delete', 'deployments', '--all', '--wait=true', '--timeout=30s'], { allowFailure: true });
+    await cluster?.kubectl(['delete', 'pods', '--all', '--wait=true', '--timeout=30s'], { allowFailure: true });
+    await waitFor(async () => (await cluster.kubectl(['get', 'pods', '-o', 'name'], { allowFailure: true })).stdout.trim() === '', { message: 'no pods left' }).catch(() => {});
     if (agent && agent.exitCode === null) {
       const exited = new Promise((resolve) => agent!.once('exit', resolve));
       agent.kill('SIGTERM');
       await exited;
     }
     await cluster?.stop();
-    try {
-      ip('netns', 'del', netns);
-      ip('link', 'del', hostSide);
-    } catch {
-      /* already gone */
+    // Whatever the joined node still ran (a failed test): its supervisors, its pods' namespaces.
+    spawnSync('pkill', ['-9', '-f', agentDir]);
+    for (const file of readdirSafe(join(agentDir, 'runtime', 'sandboxes'))) {
+      const sandbox = JSON.parse(readFileSync(join(agentDir, 'runtime', 'sandboxes', file, 'sandbox.json'), 'utf8')) as { network?: { netns: string }; pausePid?: number };
+      if (sandbox.pausePid) spawnSync('kill', ['-9', String(sandbox.pausePid)]);
+      if (sandbox.network) spawnSync('ip', ['netns', 'del', sandbox.network.netns]);
     }
+    for (const args of [['netns', 'del', netns], ['link', 'del', hostSide]]) spawnSync('ip', args);
     rmSync(agentDir, { recursive: true, force: true });
   });
 
