@@ -16,3 +16,21 @@ export function applyNft(script: string): Promise<void> {
 export function deleteNftTable(table: string): Promise<void> {
   return new Promise((resolve) => execFile('nft', ['delete', 'table', 'ip', table], () => resolve()));
 }
+
+/** One ip-family table of this node: its rules replaced only when they change, removed on stop. */
+export class NftTable {
+  private applied = '';
+
+  constructor(readonly name: string) {}
+
+  async apply(script: string): Promise<void> {
+    if (script === this.applied) return;
+    await applyNft(script);
+    this.applied = script;
+  }
+
+  async remove(): Promise<void> {
+    this.applied = '';
+    await deleteNftTable(this.name);
+  }
+}

@@ -200,11 +200,7 @@ export class PodWorker {
 
   /** The pod was deleted from the API (by us or forcibly): stop and clean up. */
   async remove(): Promise<void> {
-    this.removed = true;
-    clearTimeout(this.timer);
-    clearInterval(this.volumeRefresh);
-    for (const slot of this.app) this.stopProbes(slot);
-    await this.running;
+    await this.halt();
     await this.teardown(0);
     await this.volumes?.tearDown();
   }

@@ -13,7 +13,7 @@ import { createServer, type Server as TcpServer } from 'node:net';
 import * as dnsPacket from 'dns-packet';
 import type { Client } from '../../client/index.js';
 import { namespacesResource, servicesResource, SharedInformer } from '../../client/index.js';
-import { endpointSliceInformer } from '../endpoint-slices.js';
+import { byService, endpointSliceInformer, type SliceObject } from '../endpoint-slices.js';
 import type { KubeObject } from '../../machinery/object.js';
 import { defaultZone, lookup, type Answer, type DnsSnapshot, type EndpointInfo, type ServiceInfo } from './records.js';
 
@@ -26,9 +26,6 @@ interface ServiceObject extends KubeObject {
   spec?: { type?: string; clusterIP?: string; externalName?: string; publishNotReadyAddresses?: boolean; ports?: { name?: string; port: number; protocol?: string }[] };
 }
 
-interface SliceObject extends KubeObject {
-  endpoints?: { addresses: string[]; hostname?: string; conditions?: { ready?: boolean } }[];
-}
 
 export interface ClusterDnsOptions {
   /** Where to listen (UDP and TCP), e.g. the node's bridge address, port 53. */
@@ -93,7 +90,7 @@ export class ClusterDNS {
     },
     endpoints: (namespace, name) =>
       this.slices.store
-        .byIndex('service', `${namespace}/${name}`)
+        .byIndex(byService, `${namespace}/${name}`)
         .flatMap((slice) => slice.endpoints ?? [])
         .map((e): EndpointInfo => ({ addresses: e.addresses, hostname: e.hostname, ready: e.conditions?.ready !== false })),
     namespaceExists: (namespace) => this.namespaces.store.get(namespace) !== undefined,

@@ -18,7 +18,7 @@ import { createSecureContext, type SecureContext } from 'node:tls';
 import type { Ingress, IngressBackend } from '../../api/networking/index.js';
 import type { Client } from '../../client/index.js';
 import { ingressClassesResource, ingressesResource, secretsResource, servicesResource, SharedInformer } from '../../client/index.js';
-import { endpointSliceInformer } from '../endpoint-slices.js';
+import { byService, endpointSliceInformer, readyEndpoints, type SliceObject } from '../endpoint-slices.js';
 import type { KubeObject } from '../../machinery/object.js';
 import { route, tlsSecretFor } from './routes.js';
 
@@ -34,10 +34,6 @@ export const skiffIngressClass: KubeObject = {
 
 interface ServiceObject extends KubeObject {
   spec?: { ports?: { name?: string; port: number; protocol?: string }[] };
-}
-interface SliceObject extends KubeObject {
-  endpoints?: { addresses: string[]; conditions?: { ready?: boolean } }[];
-  ports?: { name?: string; port?: number }[];
 }
 interface SecretObject extends KubeObject {
   type?: string;
@@ -75,8 +71,16 @@ export class IngressController {
     this.secrets = new SharedInformer<SecretObject>(client.resource<SecretObject>(secretsResource), {});
   }
 
-  /** The Ingresses this controller serves: its class by name, or none named when its class is the default. */
+  /** The served Ingresses, worked out again only when Ingresses or classes change (not on every request). */
+  private servedCache: Ingress[] | undefined;
+
   private served(): Ingress[] {
+    this.servedCache ??= this.computeServed();
+    return this.servedCache;
+  }
+
+  /** The Ingresses this controller serves: its class by name, or none named when its class is the default. */
+  private computeServed(): Ingress[] {
     const ours = this.classes.store.list().filter((c) => c.spec?.controller === ingressControllerName);
     const names = new Set(ours.map((c) => c.metadata.name));
     const defaultIsOurs = ours.some((c) => c.metadata.annotations?.['ingressclass.kubernetes.io/is-default-class'] === 'true');
@@ -89,8 +93,26 @@ export class IngressController {
   async start(signal: AbortSignal): Promise<void> {
     const informers = [this.ingresses, this.classes, this.services, this.slices, this.secrets] as SharedInformer<KubeObject>[];
     for (const informer of informers) informer.start(signal);
-    this.ingresses.addEventHandler({ add: (i) => void this.reportStatus(i), update: (_old, i) => void this.reportStatus(i) });
-    this.classes.addEventHandler({ add: () => this.served().forEach((i) => void this.reportStatus(i)) });
+    const changed = () => (this.servedCache = undefined);
+    this.ingresses.addEventHandler({
+      add: (i) => {
+        changed();
+        void this.reportStatus(i);
+      },
+      update: (_old, i) => {
+        changed();
+        void this.reportStatus(i);
+      },
+      delete: changed,
+    });
+    this.classes.addEventHandler({
+      add: () => {
+        changed();
+        this.served().forEach((i) => void this.reportStatus(i));
+      },
+      update: changed,
+      delete: changed,
+    });
     await Promise.all(informers.map((informer) => informer.waitForSync(signal)));
     const address = this.options.address ?? '0.0.0.0';
     if (this.options.httpPort > 0) {
@@ -141,14 +163,10 @@ export class IngressController {
     const service = this.services.store.get(`${namespace}/${ref.name}`);
     const servicePort = service?.spec?.ports?.find((p) => (ref.port?.name ? p.name === ref.port.name : p.port === ref.port?.number));
     if (!service || !servicePort) return 503;
-    const candidates: { ip: string; port: number }[] = [];
-    for (const slice of this.slices.store.byIndex('service', `${namespace}/${ref.name}`)) {
-      const port = (slice.ports ?? []).find((p) => (p.name ?? '') === (servicePort.name ?? ''))?.port;
-      if (!port) continue;
-      for (const endpoint of slice.endpoints ?? []) if (endpoint.conditions?.ready !== false) for (const ip of endpoint.addresses) candidates.push({ ip, port });
-    }
+    const candidates = readyEndpoints(this.slices.store.byIndex(byService, `${namespace}/${ref.name}`), servicePort.name, servicePort.protocol ?? 'TCP');
     if (!candidates.length) return 503;
-    return candidates[this.nextEndpoint++ % candidates.length];
+    const { ip, port } = candidates[this.nextEndpoint++ % candidates.length];
+    return { ip, port };
   }
 
   private target(req: http.IncomingMessage): { ip: string; port: number } | 404 | 503 {

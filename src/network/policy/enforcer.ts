@@ -7,7 +7,8 @@
  * routed (through Services, or between nodes), and the log says so.
  */
 import { spawnSync } from 'node:child_process';
-import { applyNft, deleteNftTable } from '../nft.js';
+import { NftTable } from '../nft.js';
+import { BatchedWork, followInformers } from '../batched.js';
 import { existsSync, writeFileSync } from 'node:fs';
 import type { NetworkPolicy } from '../../api/networking/index.js';
 import type { Client } from '../../client/index.js';
@@ -44,9 +45,8 @@ export class PolicyEnforcer {
   private readonly pods: SharedInformer<PodObject>;
   private readonly namespaces: SharedInformer<KubeObject>;
   private readonly policies: SharedInformer<NetworkPolicy>;
-  private applied = '';
-  private timer: NodeJS.Timeout | undefined;
-  private syncing: Promise<void> = Promise.resolve();
+  private readonly table: NftTable;
+  private readonly work: BatchedWork;
 
   constructor(
     client: Client,
@@ -55,28 +55,17 @@ export class PolicyEnforcer {
     this.pods = new SharedInformer<PodObject>(client.resource<PodObject>(podsResource), {});
     this.namespaces = new SharedInformer(client.resource(namespacesResource), {});
     this.policies = new SharedInformer<NetworkPolicy>(client.resource<NetworkPolicy>(networkPoliciesResource), {});
+    this.table = new NftTable(options.table);
+    this.work = new BatchedWork(() => this.sync(), (err) => this.options.log?.({ msg: 'network policy rules failed', error: err.message }));
   }
 
   async start(signal: AbortSignal): Promise<void> {
     if (!bridgeTrafficVisible()) {
       this.options.log?.({ msg: 'NetworkPolicy is not enforced between pods on the same node: br_netfilter is not available' });
     }
-    const informers = [this.pods, this.namespaces, this.policies] as SharedInformer<KubeObject>[];
-    for (const informer of informers) {
-      informer.addEventHandler({ add: () => this.schedule(), update: () => this.schedule(), delete: () => this.schedule() });
-      informer.start(signal);
-    }
-    await Promise.all(informers.map((informer) => informer.waitForSync(signal)));
+    await followInformers([this.pods, this.namespaces, this.policies] as SharedInformer<KubeObject>[], this.work, signal);
     await this.sync();
     signal.addEventListener('abort', () => void this.stop(), { once: true });
-  }
-
-  private schedule(): void {
-    if (this.timer) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.syncing = this.syncing.then(() => this.sync()).catch((err: Error) => this.options.log?.({ msg: 'network policy rules failed', error: err.message }));
-    }, 100);
   }
 
   private async sync(): Promise<void> {
@@ -91,14 +80,11 @@ export class PolicyEnforcer {
         ports: (pod.spec?.containers ?? []).flatMap((c) => (c.ports ?? []).filter((p) => p.name).map((p) => ({ name: p.name!, port: p.containerPort, protocol: p.protocol ?? 'TCP' }))),
       }));
     const namespaces = new Map(this.namespaces.store.list().map((ns) => [ns.metadata.name!, ns.metadata.labels ?? {}]));
-    const script = renderPolicyRuleset(this.options.table, { policies: this.policies.store.list(), pods, namespaces, nodeAddresses: this.options.nodeAddresses });
-    if (script === this.applied) return;
-    await applyNft(script);
-    this.applied = script;
+    await this.table.apply(renderPolicyRuleset(this.options.table, { policies: this.policies.store.list(), pods, namespaces, nodeAddresses: this.options.nodeAddresses }));
   }
 
   async stop(): Promise<void> {
-    clearTimeout(this.timer);
-    await deleteNftTable(this.options.table);
+    this.work.cancel();
+    await this.table.remove();
   }
 }

@@ -5,11 +5,12 @@
  * the table. Needs root and nft; `available()` says whether it can run.
  */
 import { spawnSync } from 'node:child_process';
-import { applyNft, deleteNftTable } from '../nft.js';
+import { NftTable } from '../nft.js';
+import { BatchedWork, followInformers } from '../batched.js';
 import { writeFileSync } from 'node:fs';
 import type { Client } from '../../client/index.js';
 import { servicesResource, SharedInformer } from '../../client/index.js';
-import { endpointSliceInformer } from '../endpoint-slices.js';
+import { byService, endpointSliceInformer, readyEndpoints, type SliceObject } from '../endpoint-slices.js';
 import type { KubeObject } from '../../machinery/object.js';
 import { renderRuleset, type ProxyService, type ProxyServicePort } from './rules.js';
 
@@ -24,11 +25,6 @@ interface ServiceObject extends KubeObject {
     ports?: { name?: string; port: number; protocol?: string; nodePort?: number; targetPort?: number | string }[] };
 }
 
-interface SliceObject extends KubeObject {
-  addressType?: string;
-  endpoints?: { addresses: string[]; nodeName?: string; conditions?: { ready?: boolean } }[];
-  ports?: { name?: string; port?: number; protocol?: string }[];
-}
 
 export interface ServiceProxyOptions {
   /** This node's name: endpoints on it are local (traffic policies). */
@@ -49,9 +45,8 @@ export function serviceProxyAvailable(): boolean {
 export class ServiceProxy {
   private readonly services: SharedInformer<ServiceObject>;
   private readonly slices: SharedInformer<SliceObject>;
-  private applied = '';
-  private timer: NodeJS.Timeout | undefined;
-  private syncing: Promise<void> = Promise.resolve();
+  private readonly table: NftTable;
+  private readonly work: BatchedWork;
 
   constructor(
     client: Client,
@@ -59,6 +54,8 @@ export class ServiceProxy {
   ) {
     this.services = new SharedInformer<ServiceObject>(client.resource<ServiceObject>(servicesResource), {});
     this.slices = endpointSliceInformer<SliceObject>(client);
+    this.table = new NftTable(options.table);
+    this.work = new BatchedWork(() => this.sync(), (err) => this.options.log?.({ msg: 'service rules failed', error: err.message }));
   }
 
   async start(signal: AbortSignal): Promise<void> {
@@ -68,21 +65,9 @@ export class ServiceProxy {
     } catch (err) {
       this.options.log?.({ msg: 'could not turn on IP forwarding', error: (err as Error).message });
     }
-    for (const informer of [this.services, this.slices]) {
-      informer.addEventHandler({ add: () => this.schedule(), update: () => this.schedule(), delete: () => this.schedule() });
-      informer.start(signal);
-    }
-    await Promise.all([this.services.waitForSync(signal), this.slices.waitForSync(signal)]);
+    await followInformers([this.services, this.slices] as SharedInformer<KubeObject>[], this.work, signal);
     await this.sync();
     signal.addEventListener('abort', () => void this.stop(), { once: true });
-  }
-
-  private schedule(): void {
-    if (this.timer) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.syncing = this.syncing.then(() => this.sync()).catch((err: Error) => this.options.log?.({ msg: 'service rules failed', error: err.message }));
-    }, 100);
   }
 
   /** The services as the rules need them: each port with its ready endpoints. */
@@ -92,20 +77,12 @@ export class ServiceProxy {
       const spec = service.spec ?? {};
       const type = spec.type ?? 'ClusterIP';
       if (type === 'ExternalName') continue;
-      const slices = this.slices.store.byIndex('service', `${service.metadata.namespace}/${service.metadata.name}`).filter((s) => (s.addressType ?? 'IPv4') === 'IPv4');
+      const slices = this.slices.store.byIndex(byService, `${service.metadata.namespace}/${service.metadata.name}`);
       const ports: ProxyServicePort[] = [];
       for (const port of spec.ports ?? []) {
         const protocol = (port.protocol ?? 'TCP') as 'TCP' | 'UDP';
         if (protocol !== 'TCP' && protocol !== 'UDP') continue;
-        const endpoints: { ip: string; port: number; local: boolean }[] = [];
-        for (const slice of slices) {
-          const slicePort = (slice.ports ?? []).find((p) => (p.name ?? '') === (port.name ?? '') && (p.protocol ?? 'TCP') === protocol);
-          if (!slicePort?.port) continue;
-          for (const endpoint of slice.endpoints ?? []) {
-            if (endpoint.conditions?.ready === false) continue;
-            for (const ip of endpoint.addresses) endpoints.push({ ip, port: slicePort.port, local: endpoint.nodeName === this.options.nodeName });
-          }
-        }
+        const endpoints = readyEndpoints(slices, port.name, protocol, this.options.nodeName);
         ports.push({ name: port.name, protocol, port: port.port, nodePort: port.nodePort, endpoints });
       }
       services.push({
@@ -123,15 +100,12 @@ export class ServiceProxy {
   }
 
   private async sync(): Promise<void> {
-    const script = renderRuleset(this.snapshot(), { table: this.options.table, clusterCIDR: this.options.clusterCIDR });
-    if (script === this.applied) return;
-    await applyNft(script);
-    this.applied = script;
+    await this.table.apply(renderRuleset(this.snapshot(), { table: this.options.table, clusterCIDR: this.options.clusterCIDR }));
   }
 
   /** Removes the table (the node stops proxying). */
   async stop(): Promise<void> {
-    clearTimeout(this.timer);
-    await deleteNftTable(this.options.table);
+    this.work.cancel();
+    await this.table.remove();
   }
 }

@@ -16,14 +16,11 @@ import { createServer, connect, type Server } from 'node:net';
 import type { Client } from '../../client/index.js';
 import { servicesResource, SharedInformer } from '../../client/index.js';
 import type { KubeObject } from '../../machinery/object.js';
-import { endpointSliceInformer } from '../endpoint-slices.js';
+import { byService, endpointSliceInformer, readyEndpoints, type SliceObject } from '../endpoint-slices.js';
+import { BatchedWork, followInformers } from '../batched.js';
 
 interface ServiceObject extends KubeObject {
   spec?: { type?: string; clusterIP?: string; ports?: { name?: string; port: number; protocol?: string; nodePort?: number }[] };
-}
-interface SliceObject extends KubeObject {
-  endpoints?: { addresses: string[]; conditions?: { ready?: boolean } }[];
-  ports?: { name?: string; port?: number; protocol?: string }[];
 }
 
 /** The loopback address standing in for a ClusterIP (10.43.0.1 → 127.43.0.1). */
@@ -38,7 +35,7 @@ export class UserspaceProxy {
   /** `address:port` → its listener and where it leads. */
   private readonly listeners = new Map<string, { server: Server; service: string; portName: string }>();
   private readonly told = new Set<string>();
-  private timer: NodeJS.Timeout | undefined;
+  private readonly work: BatchedWork;
 
   constructor(
     client: Client,
@@ -46,14 +43,11 @@ export class UserspaceProxy {
   ) {
     this.services = new SharedInformer<ServiceObject>(client.resource<ServiceObject>(servicesResource), {});
     this.slices = endpointSliceInformer<SliceObject>(client);
+    this.work = new BatchedWork(() => this.sync(), (err) => this.options.log?.({ msg: 'user-space proxy failed', error: err.message }));
   }
 
   async start(signal: AbortSignal): Promise<void> {
-    for (const informer of [this.services, this.slices] as SharedInformer<KubeObject>[]) {
-      informer.addEventHandler({ add: () => this.schedule(), update: () => this.schedule(), delete: () => this.schedule() });
-      informer.start(signal);
-    }
-    await Promise.all([this.services.waitForSync(signal), this.slices.waitForSync(signal)]);
+    await followInformers([this.services, this.slices] as SharedInformer<KubeObject>[], this.work, signal);
     this.options.log?.({
       msg: 'user-space service proxy: NodePorts and load balancer ports on all addresses, ClusterIPs at their 127.x.y.z twins; no UDP, no ports below 1024, no traffic policies or session affinity, and no NetworkPolicy without root',
     });
@@ -62,17 +56,9 @@ export class UserspaceProxy {
   }
 
   close(): void {
-    clearTimeout(this.timer);
+    this.work.cancel();
     for (const { server } of this.listeners.values()) server.close();
     this.listeners.clear();
-  }
-
-  private schedule(): void {
-    if (this.timer) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.sync();
-    }, 100);
   }
 
   /** Says a limitation once per service port. */
@@ -128,12 +114,7 @@ export class UserspaceProxy {
 
   /** One connection: to a ready endpoint at random, bytes both ways; refused when there is none. */
   private pass(socket: import('node:net').Socket, target: { service: string; portName: string }): void {
-    const endpoints: { ip: string; port: number }[] = [];
-    for (const slice of this.slices.store.byIndex('service', target.service)) {
-      const port = (slice.ports ?? []).find((p) => (p.name ?? '') === target.portName && (p.protocol ?? 'TCP') === 'TCP')?.port;
-      if (!port) continue;
-      for (const endpoint of slice.endpoints ?? []) if (endpoint.conditions?.ready !== false) for (const ip of endpoint.addresses) endpoints.push({ ip, port });
-    }
+    const endpoints = readyEndpoints(this.slices.store.byIndex(byService, target.service), target.portName, 'TCP');
     if (!endpoints.length) {
       socket.destroy();
       return;
