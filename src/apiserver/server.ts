@@ -3,6 +3,7 @@
  * (health, version, discovery, OpenAPI) and resource paths to the generic
  * handlers. It stores and serves objects; it runs no controller logic.
  */
+import type { KubeObject } from '../machinery/object.js';
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -72,12 +73,26 @@ export class ApiServer {
   /** Who a request is: client certificates, then the given authenticators, then service account tokens. */
   private readonly authenticators: Authenticator[];
 
+  /** Reading one resource's stored objects (undefined / none when the resource is not served). */
+  private objects(group: string, version: string, resource: string) {
+    const type = () => this.options.registry.find(group, version, resource);
+    return {
+      get: async (namespace: string | undefined, name: string): Promise<KubeObject | undefined> => {
+        const found = type();
+        return found ? this.storageFor(found).get(namespace, name).then((r) => r.object, () => undefined) : undefined;
+      },
+      list: async (): Promise<KubeObject[]> => {
+        const found = type();
+        return found ? (await this.storageFor(found).listPage(undefined, { limit: 10_000 })).items.map((item) => item.object) : [];
+      },
+    };
+  }
+
   constructor(private readonly options: ApiServerOptions) {
     this.pool = new WatchCachePool(options.store);
-    const serviceAccountUid = async (namespace: string, name: string) => {
-      const type = options.registry.find('', 'v1', 'serviceaccounts');
-      return type ? this.storageFor(type).get(namespace, name).then((r) => r.object.metadata.uid, () => undefined) : undefined;
-    };
+    // What admission and authentication read, straight from storage.
+    const serviceAccounts = this.objects('', 'v1', 'serviceaccounts');
+    const serviceAccountUid = async (namespace: string, name: string) => (await serviceAccounts.get(namespace, name))?.metadata.uid;
     this.authenticators = [
       clientCertificateAuthenticator,
       ...(options.authenticators ?? []),
@@ -85,38 +100,11 @@ export class ApiServer {
     ];
     this.compactor = new Compactor(options.store, options.compactionIntervalMs, (err) => this.log({ msg: 'compaction failed', error: err.message }));
     const hooks = options.hooks;
-    const namespaces = () => options.registry.find('', 'v1', 'namespaces');
-    const lookupNamespace = async (name: string) => {
-      const type = namespaces();
-      if (!type) return undefined;
-      return this.storageFor(type).get(undefined, name).then((r) => r.object, () => undefined);
-    };
-    const priorityClasses = () => options.registry.find('scheduling.k8s.io', 'v1', 'priorityclasses');
-    const classLookup = {
-      get: async (name: string) => {
-        const type = priorityClasses();
-        return type ? this.storageFor(type).get(undefined, name).then((r) => r.object, () => undefined) : undefined;
-      },
-      list: async () => {
-        const type = priorityClasses();
-        if (!type) return [];
-        const page = await this.storageFor(type).listPage(undefined, { limit: 10_000 });
-        return page.items.map((item) => item.object);
-      },
-    };
-    const storageClasses = {
-      list: async () => {
-        const type = options.registry.find('storage.k8s.io', 'v1', 'storageclasses');
-        if (!type) return [];
-        return (await this.storageFor(type).listPage(undefined, { limit: 10_000 })).items.map((item) => item.object);
-      },
-    };
-    const serviceAccounts = {
-      get: async (namespace: string, name: string) => {
-        const type = options.registry.find('', 'v1', 'serviceaccounts');
-        return type ? this.storageFor(type).get(namespace, name).then((r) => r.object, () => undefined) : undefined;
-      },
-    };
+    const namespaces = this.objects('', 'v1', 'namespaces');
+    const lookupNamespace = (name: string) => namespaces.get(undefined, name);
+    const priorityClasses = this.objects('scheduling.k8s.io', 'v1', 'priorityclasses');
+    const classLookup = { get: (name: string) => priorityClasses.get(undefined, name), list: () => priorityClasses.list() };
+    const storageClasses = this.objects('storage.k8s.io', 'v1', 'storageclasses');
     this.context = {
       registry: options.registry,
       storageFor: (type) => this.storageFor(type),
