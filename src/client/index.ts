@@ -11,6 +11,7 @@ export {
   type DeleteOptions,
   type ListOptions,
   type PatchType,
+  type RequestScope,
   type ResourceRef,
   type WatchEvent,
   type WatchOptions,

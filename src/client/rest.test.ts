@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
 import { RestClient, type RetryPolicy } from './rest.js';
+import { ResourceClient } from './resource-client.js';
 
 /** Quick retries: the tests follow attempts, not time. */
 const policy: RetryPolicy = { retries: 3, baseDelayMs: 5, maxDelayMs: 20 };
@@ -109,6 +110,32 @@ describe('RestClient retries', () => {
       rest.close();
       await serverUp;
       await server?.close();
+    }
+  });
+
+  it('ends a write when the signal it was given aborts (a reconcile hands on its term’s signal)', async () => {
+    const held: http.ServerResponse[] = [];
+    const server = http.createServer((req, res) => {
+      req.resume();
+      held.push(res); // never answered
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const rest = new RestClient({ server: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}` }, policy);
+    const configMaps = new ResourceClient(rest, { group: '', version: 'v1', resource: 'configmaps', kind: 'ConfigMap', namespaced: true });
+    const term = new AbortController();
+    try {
+      const creating = configMaps.create({ metadata: { name: 'slow', namespace: 'default' } }, { signal: term.signal });
+      const deadline = Date.now() + 5000;
+      while (held.length === 0) {
+        assert.ok(Date.now() < deadline, 'the request reached the server');
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      term.abort();
+      await assert.rejects(creating, (err: Error) => err.name === 'AbortError');
+    } finally {
+      rest.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
     }
   });
 });
