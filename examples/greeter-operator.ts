@@ -31,7 +31,8 @@ export function greeterController(context: ControllerContext): ControllerSpec {
     for: configMaps,
     // A greeting's change (or deletion) wakes its source: greetings are ConfigMaps owned by ConfigMaps.
     owns: [configMaps],
-    async reconcile(key) {
+    // `signal` ends with the manager's term (it stops, or loses its Lease): requests given it stop too.
+    async reconcile(key, { signal }) {
       const { namespace, name } = splitKey(key);
       const source = informer.lister.get(namespace, name);
       // Gone, or not ours to greet: nothing to do (the garbage collector removes orphaned greetings).
@@ -48,10 +49,10 @@ export function greeterController(context: ControllerContext): ControllerSpec {
       };
       const existing = informer.lister.get(namespace, wanted.metadata.name!);
       if (!existing) {
-        await client.create(wanted);
+        await client.create(wanted, { signal });
         recorder.event(source, 'Normal', 'Greeted', `Created ${wanted.metadata.name}`);
       } else if (existing.data?.greeting !== greeting) {
-        await client.update({ ...existing, data: { greeting } });
+        await client.update({ ...existing, data: { greeting } }, { signal });
         recorder.event(source, 'Normal', 'Greeted', `Updated ${wanted.metadata.name}`);
       }
       // Returning nothing means done; throwing means "retry with backoff";

@@ -3,7 +3,7 @@
  * declared — which kind it is `for`, which kinds it `owns`, which others it
  * `watches` and how they map to its keys — and implements one function:
  *
- *   reconcile(key) → done | { requeueAfterMs } | throws
+ *   reconcile(key, { signal }) → done | { requeueAfterMs } | throws
  *
  * The framework turns informer events into keys (`namespace/name` of the
  * primary object; a child's change names its controlling owner), queues
@@ -14,6 +14,11 @@
  *   - success forgets the failures.
  * Reconcilers read from listers (the informer caches) and write through the
  * client; they must be safe to run again at any time (level-triggered).
+ *
+ * A controller lives for one *term*: the time its manager leads (or, without
+ * leader election, the manager's whole run). `signal` aborts when the term
+ * ends; a reconcile that waits (requests, long computations) hands it on, so
+ * a manager that lost its Lease stops acting at once.
  */
 import type { KubeObject } from '../machinery/object.js';
 import type { Client } from './client.js';
@@ -25,6 +30,12 @@ import { keyOf } from './store.js';
 import { WorkQueue } from './workqueue.js';
 
 export type ReconcileResult = void | { requeueAfterMs?: number };
+
+/** What a reconcile is told besides its key. */
+export interface ReconcileOptions {
+  /** Aborts when the term this controller runs in ends (leadership lost, or the manager stopping). */
+  signal: AbortSignal;
+}
 
 export interface Watch {
   resource: ResourceRef;
@@ -42,13 +53,19 @@ export interface ControllerSpec {
   watches?: Watch[];
   /** Parallel workers (default 1). */
   workers?: number;
-  reconcile(key: string): Promise<ReconcileResult>;
+  reconcile(key: string, options: ReconcileOptions): Promise<ReconcileResult>;
 }
 
-/** What a controller gets to build itself: shared informers, the client, an event recorder. */
+/**
+ * What a controller gets to build itself, fresh for every term: the term's
+ * shared informers, the client, an event recorder, and the term's signal.
+ */
 export interface ControllerContext {
   client: Client;
+  /** This term's informers: started with the term, stopped when it ends. */
   informers: InformerFactory;
+  /** Aborts when the term ends; whatever a controller starts by itself should stop with it. */
+  signal: AbortSignal;
   recorder(component: string): EventRecorder;
   /** The clock controllers use (tests make it jump). */
   now(): Date;
@@ -122,20 +139,22 @@ export class Controller {
     signal.addEventListener('abort', () => this.queue.shutDown(), { once: true });
     await Promise.all(this.informers.map((informer) => informer.waitForSync(signal)));
     if (signal.aborted) return;
-    const workers = Array.from({ length: this.spec.workers ?? 1 }, () => this.worker());
+    const workers = Array.from({ length: this.spec.workers ?? 1 }, () => this.worker(signal));
     await Promise.all(workers);
   }
 
-  private async worker(): Promise<void> {
+  private async worker(signal: AbortSignal): Promise<void> {
     for (;;) {
       const key = await this.queue.get();
       if (key === undefined) return;
       try {
         this.stats.reconciles++;
-        const result = await this.spec.reconcile(key);
+        const result = await this.spec.reconcile(key, { signal });
         this.queue.forget(key);
         if (result && result.requeueAfterMs !== undefined) this.queue.addAfter(key, result.requeueAfterMs);
       } catch (err) {
+        // A reconcile cut short by the end of its term is no failure: the next term starts over.
+        if (signal.aborted) continue;
         this.stats.errors++;
         this.context.log({ controller: this.spec.name, key, msg: 'reconcile failed', error: (err as Error).message });
         this.queue.addRateLimited(key);

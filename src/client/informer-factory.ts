@@ -1,6 +1,11 @@
 /**
  * One informer per resource per process: every controller asking for pods
  * gets the same informer, so the process lists and watches pods once.
+ *
+ * A factory runs once: its informers stop for good when the signal given to
+ * `start` aborts. A manager that leads again builds a new factory, so its
+ * next term starts from a fresh list instead of a cache frozen at the end
+ * of the last one.
  */
 import type { KubeObject } from '../machinery/object.js';
 import type { Client } from './client.js';
@@ -34,8 +39,8 @@ export class InformerFactory {
     for (const informer of this.informers.values()) informer.start(signal);
   }
 
-  /** Resolves when every informer created so far has its first list. */
-  async waitForSync(): Promise<void> {
-    await Promise.all([...this.informers.values()].map((informer) => informer.waitForSync()));
+  /** Resolves when every informer created so far has its first list (or, given a signal, when it aborts). */
+  async waitForSync(signal?: AbortSignal): Promise<void> {
+    await Promise.all([...this.informers.values()].map((informer) => informer.waitForSync(signal)));
   }
 }

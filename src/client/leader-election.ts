@@ -32,8 +32,13 @@ export interface LeaderElectionOptions {
   /** A leader that cannot renew within this long steps down. */
   renewDeadlineMs?: number;
   retryPeriodMs?: number;
-  /** Called when this candidate starts leading; the signal aborts when it stops. */
-  onStartedLeading(leading: AbortSignal): void;
+  /**
+   * Called when this candidate starts leading (a term); the signal aborts
+   * when the term ends. A returned promise is awaited after that, before
+   * `onStoppedLeading` and before campaigning again: a new term never
+   * overlaps the end of the last one.
+   */
+  onStartedLeading(leading: AbortSignal): unknown;
   onStoppedLeading?(): void;
   onNewLeader?(identity: string): void;
   now?: () => Date;
@@ -73,7 +78,7 @@ export class LeaderElector {
       while (!signal.aborted && !(await this.tryAcquireOrRenew())) await sleep(this.retryPeriodMs, signal);
       if (signal.aborted) break;
       const leading = new AbortController();
-      this.options.onStartedLeading(leading.signal);
+      const term = Promise.resolve(this.options.onStartedLeading(leading.signal)).catch(() => {});
       // Renew until we fail to for longer than the renew deadline.
       while (!signal.aborted) {
         await sleep(this.retryPeriodMs, signal);
@@ -82,6 +87,7 @@ export class LeaderElector {
         if (this.now().getTime() - this.lastRenew > this.renewDeadlineMs) break;
       }
       leading.abort();
+      await term;
       this.options.onStoppedLeading?.();
       if (signal.aborted) {
         await this.release();

@@ -1,8 +1,16 @@
 /**
- * The manager runs a set of controllers in one process: it owns the shared
+ * The manager runs a set of controllers in one process: it builds the shared
  * informers, hands every controller the same context, starts the informers
  * and the controllers together, and — when asked — only while it holds a
  * leader-election Lease, so that of several managers exactly one acts.
+ *
+ * It runs in *terms*. A term is one stretch of leading (without leader
+ * election: the whole run). Each term builds everything afresh — an informer
+ * factory, the controllers with their work queues, the runnables — and its
+ * AbortSignal tears all of it down. A manager that loses its Lease and wins
+ * it back therefore starts from a fresh list of every resource, never from
+ * caches that stopped at the end of its last term (kube-controller-manager
+ * gets the same by exiting and being restarted).
  */
 import { setMaxListeners } from 'node:events';
 import type { Client } from './client.js';
@@ -25,38 +33,38 @@ export interface ManagerOptions {
   leaderElection?: { name: string; identity?: string; leaseDurationMs?: number; renewDeadlineMs?: number; retryPeriodMs?: number };
 }
 
+/** One term: what it built, and the signal that ends it. */
+interface Term {
+  context: ControllerContext;
+  signal: AbortSignal;
+}
+
 export class Manager {
-  readonly informers: InformerFactory;
-  readonly context: ControllerContext;
   private readonly builders: ((context: ControllerContext) => ControllerSpec)[] = [];
   private readonly runnableBuilders: ((context: ControllerContext) => Runnable)[] = [];
+  /** The controllers of the current (or last) term. */
   readonly controllers: Controller[] = [];
   private readonly recorders = new Map<string, EventRecorder>();
+  private readonly log: (event: Record<string, unknown>) => void;
+  private readonly now: () => Date;
+  private term: Term | undefined;
+  /** Told of the next term to start (for waitForSync before the first one). */
+  private termWaiters: ((term: Term) => void)[] = [];
 
   constructor(
     readonly client: Client,
     private readonly options: ManagerOptions = {},
   ) {
-    const log = options.log ?? (() => {});
-    this.informers = new InformerFactory(client, {
-      resyncMs: options.resyncMs ?? 10 * 60_000,
-      onError: (err) => log({ msg: 'informer error', error: (err as Error).message }),
-    });
-    const now = options.now ?? (() => new Date());
-    this.context = {
-      client,
-      informers: this.informers,
-      now,
-      log,
-      recorder: (component) => {
-        let recorder = this.recorders.get(component);
-        if (!recorder) this.recorders.set(component, (recorder = new EventRecorder(client, component, now)));
-        return recorder;
-      },
-    };
+    this.log = options.log ?? (() => {});
+    this.now = options.now ?? (() => new Date());
   }
 
-  /** Adds a controller, built from the shared context when the manager starts. */
+  /** The informers of the current term (undefined before the first term starts). */
+  get informers(): InformerFactory | undefined {
+    return this.term?.context.informers;
+  }
+
+  /** Adds a controller, built afresh from the term's context whenever a term starts. */
   add(build: (context: ControllerContext) => ControllerSpec): this {
     this.builders.push(build);
     return this;
@@ -64,49 +72,73 @@ export class Manager {
 
   /**
    * Adds a component that does not fit the one-kind controller shape (the
-   * garbage collector watches every kind): it gets the same context and runs
-   * with the controllers.
+   * garbage collector watches every kind; the scheduler): it is built from
+   * the same context each term and runs with the controllers.
    */
   addRunnable(build: (context: ControllerContext) => Runnable): this {
     this.runnableBuilders.push(build);
     return this;
   }
 
-  /** Runs until the signal aborts: with leader election, only while leading. */
+  /** Runs until the signal aborts: with leader election, one term per stretch of leading. */
   async run(signal: AbortSignal): Promise<void> {
     const election = this.options.leaderElection;
-    if (!election) return this.runControllers(signal);
-    // The controllers of each term as leader; run() returns only once they have stopped.
-    const terms: Promise<void>[] = [];
+    if (!election) return this.runTerm(signal);
     const elector = new LeaderElector(this.client, {
       ...election,
       onStartedLeading: (leading) => {
-        this.options.log?.({ msg: 'became leader', identity: elector.identity, lease: election.name });
-        terms.push(
-          this.runControllers(leading).catch((err) => this.options.log?.({ msg: 'controllers stopped with an error', error: (err as Error).message })),
-        );
+        this.log({ msg: 'became leader', identity: elector.identity, lease: election.name });
+        // The elector waits for this before it campaigns again: terms never overlap.
+        return this.runTerm(leading).catch((err) => this.log({ msg: 'controllers stopped with an error', error: (err as Error).message }));
       },
-      onStoppedLeading: () => this.options.log?.({ msg: 'stopped leading', identity: elector.identity }),
+      onStoppedLeading: () => this.log({ msg: 'stopped leading', identity: elector.identity }),
     });
     await elector.run(signal);
-    await Promise.all(terms);
   }
 
-  private async runControllers(signal: AbortSignal): Promise<void> {
+  /** One term: fresh informers, controllers and runnables, all stopped by `signal`. */
+  private async runTerm(signal: AbortSignal): Promise<void> {
     // Every controller and informer listens for the stop: more than Node's default warning threshold of 10.
     setMaxListeners(0, signal);
-    const controllers = this.builders.map((build) => new Controller(build(this.context), this.context));
+    const informers = new InformerFactory(this.client, {
+      resyncMs: this.options.resyncMs ?? 10 * 60_000,
+      onError: (err) => this.log({ msg: 'informer error', error: (err as Error).message }),
+    });
+    const context: ControllerContext = {
+      client: this.client,
+      informers,
+      signal,
+      now: this.now,
+      log: this.log,
+      recorder: (component) => this.recorder(component),
+    };
+    const controllers = this.builders.map((build) => new Controller(build(context), context));
     this.controllers.splice(0, this.controllers.length, ...controllers);
-    const runnables = this.runnableBuilders.map((build) => build(this.context));
-    this.informers.start(signal);
+    const runnables = this.runnableBuilders.map((build) => build(context));
+    const term: Term = { context, signal };
+    this.term = term;
+    for (const tell of this.termWaiters.splice(0)) tell(term);
+    informers.start(signal);
     await Promise.all([...controllers.map((controller) => controller.run(signal)), ...runnables.map((runnable) => runnable.run(signal))]);
     // Events recorded by the last reconciles still go out before the client closes (for two seconds at most).
     await Promise.race([this.flush().catch(() => {}), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
   }
 
-  /** Waits until every informer has its first list (for tests and benchmarks). */
-  waitForSync(): Promise<void> {
-    return this.informers.waitForSync();
+  /** Event recorders outlive terms: what they aggregate is about events already written, not cluster state. */
+  private recorder(component: string): EventRecorder {
+    let recorder = this.recorders.get(component);
+    if (!recorder) this.recorders.set(component, (recorder = new EventRecorder(this.client, component, this.now)));
+    return recorder;
+  }
+
+  /**
+   * Waits until a term runs and its informers have their first list (for
+   * tests and benchmarks). Before the first term (a candidate still
+   * campaigning) it waits for one to start.
+   */
+  async waitForSync(): Promise<void> {
+    const term = this.term && !this.term.signal.aborted ? this.term : await new Promise<Term>((resolve) => this.termWaiters.push(resolve));
+    await term.context.informers.waitForSync(term.signal);
   }
 
   /** Writes out pending events. */

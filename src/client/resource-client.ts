@@ -17,7 +17,12 @@ export interface ResourceRef {
   namespaced: boolean;
 }
 
-export interface ListOptions {
+/** Every verb may be cut short: a reconcile hands on its term's signal, so a term that ends stops its requests. */
+export interface RequestScope {
+  signal?: AbortSignal;
+}
+
+export interface ListOptions extends RequestScope {
   labelSelector?: string;
   fieldSelector?: string;
   limit?: number;
@@ -35,12 +40,12 @@ export interface WatchOptions {
   sendInitialEvents?: boolean;
 }
 
-export interface WriteOptions {
+export interface WriteOptions extends RequestScope {
   dryRun?: boolean;
   fieldManager?: string;
 }
 
-export interface DeleteOptions {
+export interface DeleteOptions extends RequestScope {
   propagationPolicy?: 'Background' | 'Foreground' | 'Orphan';
   gracePeriodSeconds?: number;
   preconditions?: { uid?: string; resourceVersion?: string };
@@ -89,14 +94,14 @@ export class ResourceClient<T extends KubeObject = KubeObject> {
     return path;
   }
 
-  get(namespace: string | undefined, name: string): Promise<T> {
-    return this.rest.request<T>('GET', this.path(namespace, name));
+  get(namespace: string | undefined, name: string, options: RequestScope = {}): Promise<T> {
+    return this.rest.request<T>('GET', this.path(namespace, name), { signal: options.signal });
   }
 
   /** The object, or undefined when it does not exist. */
-  async find(namespace: string | undefined, name: string): Promise<T | undefined> {
+  async find(namespace: string | undefined, name: string, options: RequestScope = {}): Promise<T | undefined> {
     try {
-      return await this.get(namespace, name);
+      return await this.get(namespace, name, options);
     } catch (err) {
       if (isStatusError(err, 'NotFound')) return undefined;
       throw err;
@@ -104,7 +109,8 @@ export class ResourceClient<T extends KubeObject = KubeObject> {
   }
 
   list(namespace?: string, options: ListOptions = {}): Promise<KubeList<T>> {
-    return this.rest.request<KubeList<T>>('GET', this.path(namespace), { query: { ...options } });
+    const { signal, ...query } = options;
+    return this.rest.request<KubeList<T>>('GET', this.path(namespace), { query, signal });
   }
 
   /** Every object, following `continue` tokens page by page. */
@@ -123,13 +129,14 @@ export class ResourceClient<T extends KubeObject = KubeObject> {
 
   create(object: T, options: WriteOptions = {}): Promise<T> {
     const body = { apiVersion: this.apiVersion, kind: this.ref.kind, ...object };
-    return this.rest.request<T>('POST', this.path(object.metadata.namespace), { body, query: writeQuery(options) });
+    return this.rest.request<T>('POST', this.path(object.metadata.namespace), { body, query: writeQuery(options), signal: options.signal });
   }
 
   update(object: T, options: WriteOptions = {}): Promise<T> {
     return this.rest.request<T>('PUT', this.path(object.metadata.namespace, object.metadata.name), {
       body: { apiVersion: this.apiVersion, kind: this.ref.kind, ...object },
       query: writeQuery(options),
+      signal: options.signal,
     });
   }
 
@@ -137,6 +144,7 @@ export class ResourceClient<T extends KubeObject = KubeObject> {
     return this.rest.request<T>('PUT', this.path(object.metadata.namespace, object.metadata.name, 'status'), {
       body: { apiVersion: this.apiVersion, kind: this.ref.kind, ...object },
       query: writeQuery(options),
+      signal: options.signal,
     });
   }
 
@@ -145,12 +153,14 @@ export class ResourceClient<T extends KubeObject = KubeObject> {
       body: patch,
       contentType: patchContentTypes[type],
       query: writeQuery(options),
+      signal: options.signal,
     });
   }
 
   delete(namespace: string | undefined, name: string, options: DeleteOptions = {}): Promise<KubeObject> {
-    const body = { apiVersion: 'v1', kind: 'DeleteOptions', ...options, dryRun: options.dryRun ? ['All'] : undefined };
-    return this.rest.request<KubeObject>('DELETE', this.path(namespace, name), { body });
+    const { signal, ...deleteOptions } = options;
+    const body = { apiVersion: 'v1', kind: 'DeleteOptions', ...deleteOptions, dryRun: options.dryRun ? ['All'] : undefined };
+    return this.rest.request<KubeObject>('DELETE', this.path(namespace, name), { body, signal });
   }
 
   /** Deletes and ignores NotFound: the object is gone either way. */

@@ -3,7 +3,9 @@
  * answer parsed JSON, `Status` errors turned into StatusError (with the
  * apiserver's reason and code), and retries with exponential backoff where a
  * retry is safe: 429 Too Many Requests (honouring Retry-After), 5xx answers
- * to reads, and connections refused or reset before an answer.
+ * to reads, reads whose connection broke, and any request that provably
+ * never reached the server (connection refused, or broken before the whole
+ * request was sent) — as client-go, never a write that may have been done.
  */
 import https from 'node:https';
 import http from 'node:http';
@@ -23,12 +25,44 @@ export interface RetryPolicy {
   retries: number;
   baseDelayMs: number;
   maxDelayMs: number;
+  /** Told of every retry before its backoff (for logs; tests follow the attempts with it). */
+  onRetry?(retry: { method: string; path: string; attempt: number; reason: string }): void;
 }
 
 const defaultRetry: RetryPolicy = { retries: 5, baseDelayMs: 100, maxDelayMs: 5_000 };
 
-/** Network errors that mean the request never reached a handler. */
-const transientCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'ENOTFOUND', 'EHOSTUNREACH']);
+/** Network errors of a connection that failed or broke: worth another attempt when repeating the request is safe. */
+const transientCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/** Reads: doing them twice changes nothing. */
+function isIdempotent(method: string): boolean {
+  return method === 'GET' || method === 'HEAD';
+}
+
+/** A request that failed on the network, and whether all of it had been handed to the operating system by then. */
+class RequestFailure extends Error {
+  constructor(
+    override readonly cause: NodeJS.ErrnoException,
+    readonly sent: boolean,
+  ) {
+    super(cause.message);
+  }
+}
+
+/**
+ * Whether a request whose connection failed may be sent again. A read may
+ * (client-go retries a GET after a reset). A write only when it provably
+ * never reached the server: the connection was refused, or it broke before
+ * the whole request was handed to the operating system — the apiserver
+ * acts on a request only once it has all of its body. A POST that went out
+ * whole and then lost its connection may have created its object; sending
+ * it again could create a second one (with `generateName`, it would).
+ */
+function mayRetryAfter(method: string, failure: RequestFailure): boolean {
+  const code = failure.cause.code;
+  if (!code || !transientCodes.has(code)) return false;
+  return isIdempotent(method) || !failure.sent;
+}
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -109,22 +143,23 @@ export class RestClient {
     // Closing the client ends every request and retry, whatever the caller's signal.
     const options = { ...callerOptions, signal: this.signalFor(callerOptions.signal) };
     const retries = options.retries ?? this.retry.retries;
-    const idempotent = method === 'GET' || method === 'HEAD';
     for (let attempt = 0; ; attempt++) {
       let response: RawResponse;
       try {
         response = await this.once(method, path, options);
       } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        if (attempt < retries && code && transientCodes.has(code) && !options.signal?.aborted) {
+        if (!(err instanceof RequestFailure)) throw err;
+        if (attempt < retries && mayRetryAfter(method, err) && !options.signal?.aborted) {
+          this.retry.onRetry?.({ method, path, attempt: attempt + 1, reason: err.cause.code! });
           await sleep(this.backoff(attempt), options.signal);
           continue;
         }
-        throw err;
+        throw err.cause;
       }
       if (response.status < 400) return response;
-      const retryable = response.status === 429 || (idempotent && response.status >= 500 && response.status !== 501);
+      const retryable = response.status === 429 || (isIdempotent(method) && response.status >= 500 && response.status !== 501);
       if (retryable && attempt < retries) {
+        this.retry.onRetry?.({ method, path, attempt: attempt + 1, reason: String(response.status) });
         const retryAfter = Number(response.headers['retry-after']);
         await sleep(Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : this.backoff(attempt), options.signal);
         continue;
@@ -139,16 +174,21 @@ export class RestClient {
     return delay / 2 + Math.random() * (delay / 2);
   }
 
+  /** One attempt; a network failure rejects as a RequestFailure saying whether the whole request had gone out. */
   private once(method: string, path: string, options: RequestOptions): Promise<RawResponse> {
     return new Promise((resolve, reject) => {
+      // 'finish': the last byte of the request was handed to the operating system.
+      let sent = false;
+      const fail = (err: NodeJS.ErrnoException) => reject(new RequestFailure(err, sent));
       const req = this.open(method, path, options, (res) => {
         let body = '';
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => (body += chunk));
         res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-        res.on('error', reject);
+        res.on('error', fail);
       });
-      req.on('error', reject);
+      req.on('finish', () => (sent = true));
+      req.on('error', fail);
       this.writeBody(req, options);
     });
   }

@@ -88,7 +88,11 @@ export function controllerManager(client: Client, options: ControllerManagerOpti
   return manager;
 }
 
-/** Runs the controller manager against an apiserver until the signal aborts, under leader election. */
+/**
+ * Runs the controller manager against an apiserver until the signal aborts,
+ * under leader election: each time it wins the `kube-controller-manager`
+ * Lease it starts a new term (fresh informers, queues and controllers).
+ */
 export async function runControllerManager(config: ClientConfig, signal: AbortSignal, options: ControllerManagerOptions = {}): Promise<void> {
   const client = new Client({ ...config, userAgent: 'skiff-controller-manager' });
   const manager = controllerManager(client, { leaderElection: { name: 'kube-controller-manager' }, ...options });

@@ -18,11 +18,16 @@ export interface RunSchedulerOptions extends ManagerOptions {
   config?: SchedulerConfiguration;
   random?: SchedulerOptions['random'];
   registry?: SchedulerOptions['registry'];
-  /** Called with the scheduler once it is built (tests and benchmarks read its stats). */
+  /** Called with each term's scheduler once it is built (tests and benchmarks read its stats). */
   onStart?: (scheduler: Scheduler) => void;
 }
 
-/** A manager running one scheduler (no leader election unless asked). */
+/**
+ * A manager running one scheduler (no leader election unless asked). Each
+ * term — each stretch of holding the Lease — builds a new Scheduler on the
+ * term's fresh informers: its cache and queue start from a new list, never
+ * from what the last term knew.
+ */
 export function schedulerManager(client: Client, options: RunSchedulerOptions = {}): Manager {
   return new Manager(client, options).addRunnable((context) => {
     const scheduler = new Scheduler(client, context.informers, context.recorder('default-scheduler'), {
