@@ -1,9 +1,10 @@
 /**
  * The process's open-file limit (RLIMIT_NOFILE), which bounds how many
  * connections the apiserver can hold. Node raises the soft limit to the hard
- * one when it starts, but cannot call setrlimit itself afterwards; as root
- * the hard limit can go higher, so at start we ask util-linux's `prlimit`
- * to raise it for our own pid (as k3s's unit sets LimitNOFILE=1048576).
+ * one when it starts, but cannot call setrlimit itself afterwards. At start
+ * we ask util-linux's `prlimit` to raise it for our own pid: to the hard
+ * limit if Node did not, and with CAP_SYS_RESOURCE (root outside a
+ * restricted container) beyond it, as k3s's unit sets LimitNOFILE=1048576.
  * Whatever the outcome, the log says which limit the server runs with.
  */
 import { spawnSync } from 'node:child_process';
@@ -41,6 +42,18 @@ function readNumber(path: string): number | undefined {
   }
 }
 
+/** Whether this process may raise a hard limit (CAP_SYS_RESOURCE, capability 24, in its effective set). */
+function maySetHardLimit(): boolean {
+  try {
+    const line = readFileSync('/proc/self/status', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('CapEff:'));
+    return line !== undefined && (BigInt(`0x${line.slice('CapEff:'.length).trim()}`) & (1n << 24n)) !== 0n;
+  } catch {
+    return false;
+  }
+}
+
 function setWithPrlimit(limit: number): string | undefined {
   const result = spawnSync('prlimit', ['--pid', String(process.pid), `--nofile=${limit}:${limit}`], { encoding: 'utf8', timeout: 5000 });
   if (result.error) return (result.error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no prlimit command (util-linux)' : result.error.message;
@@ -59,16 +72,14 @@ export function raiseDescriptorLimit(log: (event: Record<string, unknown>) => vo
     log({ msg: 'descriptor limit unknown (no /proc/self/limits): not raised' });
     return undefined;
   }
-  const root = typeof process.getuid === 'function' && process.getuid() === 0;
   const kernelMax = readNumber('/proc/sys/fs/nr_open') ?? before.hard;
-  const wanted = root ? Math.max(before.hard, Math.min(kernelMax, privilegedTarget)) : before.hard;
+  // Only a process with CAP_SYS_RESOURCE may go beyond the hard limit (root in a container often may not).
+  const wanted = maySetHardLimit() ? Math.max(before.hard, Math.min(kernelMax, privilegedTarget)) : before.hard;
   if (before.soft >= wanted) {
     log({ msg: 'descriptor limit', v: 1, soft: before.soft, hard: before.hard });
     return before;
   }
   const problem = setWithPrlimit(wanted);
-  // Not allowed beyond the hard limit (a container without CAP_SYS_RESOURCE): the hard limit is still ours to take.
-  if (problem && wanted > before.hard && before.soft < before.hard) setWithPrlimit(before.hard);
   const after = readDescriptorLimit() ?? before;
   if (after.soft < wanted) {
     log({ msg: 'could not raise the descriptor limit: the connection cap follows the limit as it is', soft: after.soft, hard: after.hard, wanted, reason: problem ?? 'unknown' });

@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import { spawnSync } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { requestTimeoutMs, timeoutError } from './request-timeout.js';
 import { isStatusError } from '../machinery/status.js';
@@ -48,4 +49,18 @@ test('the descriptor limit is read from /proc and raising it says what happened'
   assert.ok(after && after.soft >= limit.soft);
   assert.equal(events.length, 1);
   assert.match(String(events[0].msg), /descriptor limit/);
+});
+
+const hasPrlimit = spawnSync('prlimit', ['--version']).status === 0;
+
+test('a soft limit below the hard one is raised to it with prlimit', { skip: process.platform !== 'linux' || !hasPrlimit }, () => {
+  const before = readDescriptorLimit()!;
+  if (before.hard < 2048) return;
+  spawnSync('prlimit', ['--pid', String(process.pid), `--nofile=1024:${before.hard}`]);
+  assert.equal(readDescriptorLimit()!.soft, 1024);
+  const events: Record<string, unknown>[] = [];
+  const after = raiseDescriptorLimit((event) => events.push(event));
+  assert.equal(after?.soft, before.hard);
+  assert.equal(readDescriptorLimit()!.soft, before.hard);
+  assert.equal(events[0].msg, 'raised the descriptor limit');
 });

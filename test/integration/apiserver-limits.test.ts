@@ -182,9 +182,23 @@ function openRaw(api: TestServer): Promise<net.Socket> {
 describe('silent connections', () => {
   let api: TestServer;
   before(async () => {
-    api = await startTestServer({ limits: { tlsHandshakeTimeoutMs: 300, headerTimeoutMs: 500 } });
+    api = await startTestServer({ limits: { tlsHandshakeTimeoutMs: 300, headerTimeoutMs: 500, minRequestTimeoutSeconds: 1 } });
   });
   after(() => api.close());
+
+  test('a watch without timeoutSeconds ends after 1–2 × --min-request-timeout', async () => {
+    let ended = false;
+    const req = https.get(
+      { host: '127.0.0.1', port: api.port, path: `${configMaps}?watch=true`, agent: false, ca: api.pki.caCertPem, cert: api.pki.adminCertPem, key: api.pki.adminKeyPem },
+      (res) => {
+        assert.equal(res.statusCode, 200);
+        res.resume();
+        res.on('end', () => (ended = true));
+      },
+    );
+    await eventually(() => ended, 'the watch to end');
+    req.destroy();
+  });
 
   test('a TCP connection that never completes the TLS handshake is closed after the handshake timeout', async () => {
     const socket = await openRaw(api);
