@@ -24,7 +24,7 @@ export const defaultHeaderTimeoutMs = 32_000;
 export const defaultIdleTimeoutMs = 90_000;
 
 export interface ConnectionLimits {
-  /** Most connections open at once (the server refuses more). */
+  /** Most connections open at once (the server refuses more); 0: no cap (the descriptor limit is unknown). */
   maxConnections: number;
   /** A TLS handshake not done by then closes the connection. */
   tlsHandshakeTimeoutMs: number;
@@ -76,8 +76,9 @@ export class ConnectionGuard {
     private readonly log: (event: Record<string, unknown>) => void = () => {},
   ) {
     // A little room below the hard cap absorbs a burst of connections arriving together.
-    this.evictAbove = Math.max(1, limits.maxConnections - Math.max(1, Math.min(256, Math.floor(limits.maxConnections / 50))));
-    server.maxConnections = limits.maxConnections;
+    const cap = limits.maxConnections;
+    this.evictAbove = cap > 0 ? Math.max(1, cap - Math.max(1, Math.min(256, Math.floor(cap / 50)))) : Infinity;
+    if (cap > 0) server.maxConnections = cap;
     server.keepAliveTimeout = limits.idleTimeoutMs;
     // Node wants the header timeout no longer than the request timeout.
     server.headersTimeout = Math.min(limits.headerTimeoutMs, server.requestTimeout || limits.headerTimeoutMs);
