@@ -32,6 +32,8 @@ export interface ServerContext {
   clock: Clock;
   /** How often watches without events get a BOOKMARK, when asked for (upstream: about a minute). */
   bookmarkIntervalMs: number;
+  /** Upstream's --min-request-timeout: a watch without timeoutSeconds ends after 1–2 times this many seconds. */
+  minRequestTimeoutSeconds: number;
   /** Registers a callback run when the server shuts down (ends open watches). */
   onShutdown?(callback: () => void): () => void;
   /** The client certificate the apiserver shows node agents (for `pods/log`); without it, logs are not served. */

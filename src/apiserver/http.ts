@@ -109,7 +109,9 @@ export function sendStatus(res: ServerResponse, status: Status): void {
     res.destroy();
     return;
   }
-  sendJson(res, status.code, status);
+  // As upstream: a Status that says when to retry says it in the header too (429, 503, 504).
+  const retryAfter = status.details?.retryAfterSeconds;
+  sendJson(res, status.code, status, retryAfter && retryAfter > 0 ? { 'Retry-After': String(retryAfter) } : {});
 }
 
 /** Any thrown value becomes a Status: StatusErrors as they are, everything else a 500. */

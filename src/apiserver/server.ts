@@ -28,6 +28,10 @@ import { ResourceStorage, WatchCachePool } from './resource-storage.js';
 import { handleResource } from './handlers/index.js';
 import { versionInfo } from './version.js';
 import { Compactor } from './compactor.js';
+import { defaultMaxMutatingRequestsInFlight, defaultMaxRequestsInFlight, isLongRunning, isMutating, MaxInFlightLimit } from './max-in-flight.js';
+import { armRequestTimeout, defaultMinRequestTimeoutSeconds, defaultRequestTimeoutMs, requestTimeoutMs, timeoutError } from './request-timeout.js';
+import { ConnectionGuard, connectionCapFor, defaultHeaderTimeoutMs, defaultIdleTimeoutMs, defaultTlsHandshakeTimeoutMs } from './connections.js';
+import { readDescriptorLimit } from './descriptor-limit.js';
 
 /** A route for a non-resource document (discovery, OpenAPI): answers or passes. */
 export type DocumentRoute = (
@@ -36,6 +40,29 @@ export type DocumentRoute = (
   accept: string | undefined,
   ifNoneMatch?: string,
 ) => { status: number; contentType: string; body: string | Uint8Array; headers?: Record<string, string> } | undefined;
+
+/**
+ * What protects the server from clients that hold too much of it; each
+ * defaults as kube-apiserver does (docs/api-server.md, "Limits and protections").
+ */
+export interface ServingLimits {
+  /** --max-requests-inflight: read-only requests served at once (0: no limit). */
+  maxRequestsInFlight?: number;
+  /** --max-mutating-requests-inflight: mutating requests served at once (0: no limit). */
+  maxMutatingRequestsInFlight?: number;
+  /** --request-timeout: a request that is not long-running gets 504 after this. */
+  requestTimeoutMs?: number;
+  /** --min-request-timeout: a watch without timeoutSeconds ends after 1–2 times this. */
+  minRequestTimeoutSeconds?: number;
+  /** A TLS handshake not done by then closes the connection. */
+  tlsHandshakeTimeoutMs?: number;
+  /** A connection must send its request headers within this. */
+  headerTimeoutMs?: number;
+  /** An idle keep-alive connection is closed after this. */
+  idleTimeoutMs?: number;
+  /** Open connections at most; by default derived from the descriptor limit, with headroom. */
+  maxConnections?: number;
+}
 
 export interface ApiServerOptions {
   store: Store;
@@ -58,6 +85,7 @@ export interface ApiServerOptions {
   nodeClient?: { caPem: string; certPem: string; keyPem: string };
   /** Lets node agents join with a token (`skiff agent --server … --token …`). */
   join?: JoinOptions;
+  limits?: ServingLimits;
 }
 
 export class ApiServer {
@@ -66,6 +94,10 @@ export class ApiServer {
   private readonly storages = new Map<ResourceType, ResourceStorage>();
   private readonly shutdownCallbacks = new Set<() => void>();
   private readonly compactor: Compactor;
+  private connections: ConnectionGuard | undefined;
+  /** Seats for requests being served (429 when none is free). */
+  readonly inFlight: MaxInFlightLimit;
+  private readonly requestTimeoutMs: number;
   readonly context: ServerContext;
   private ready = false;
   port = 0;
@@ -90,6 +122,9 @@ export class ApiServer {
 
   constructor(private readonly options: ApiServerOptions) {
     this.pool = new WatchCachePool(options.store);
+    const limits = options.limits ?? {};
+    this.inFlight = new MaxInFlightLimit(limits.maxRequestsInFlight ?? defaultMaxRequestsInFlight, limits.maxMutatingRequestsInFlight ?? defaultMaxMutatingRequestsInFlight);
+    this.requestTimeoutMs = limits.requestTimeoutMs ?? defaultRequestTimeoutMs;
     // What admission and authentication read, straight from storage.
     const serviceAccounts = this.objects('', 'v1', 'serviceaccounts');
     const serviceAccountUid = async (namespace: string, name: string) => (await serviceAccounts.get(namespace, name))?.metadata.uid;
@@ -112,6 +147,7 @@ export class ApiServer {
       hooksFor: (type) => (typeof hooks === 'function' ? hooks(type) : hooks?.get(type)),
       clock: options.clock ?? { now: () => new Date() },
       bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000,
+      minRequestTimeoutSeconds: limits.minRequestTimeoutSeconds ?? defaultMinRequestTimeoutSeconds,
       nodeClient: options.nodeClient,
       serviceAccountTokens: options.serviceAccountTokens,
       onShutdown: (callback) => {
@@ -146,7 +182,8 @@ export class ApiServer {
     const { tls } = this.options;
     this.server = https.createServer(
       // The CA goes with the serving certificate, so a joining node can check it against its pinned hash.
-      { cert: `${tls.certPem.trim()}\n${tls.caPem.trim()}\n`, key: tls.keyPem, ca: tls.caPem, requestCert: true, rejectUnauthorized: false },
+      // TCP keep-alive probes every three minutes find peers that vanished, as upstream's listener does.
+      { cert: `${tls.certPem.trim()}\n${tls.caPem.trim()}\n`, key: tls.keyPem, ca: tls.caPem, requestCert: true, rejectUnauthorized: false, keepAlive: true, keepAliveInitialDelay: 180_000 },
       (req, res) => void this.handle(req, res),
     );
     // Streaming subresources (kubectl exec) arrive as WebSocket upgrades.
@@ -160,14 +197,31 @@ export class ApiServer {
           socket.destroy();
         });
     });
-    this.server.keepAliveTimeout = 65_000;
-    this.server.headersTimeout = 70_000;
+    this.connections = new ConnectionGuard(this.server, this.connectionLimits(), (event) => this.log(event));
     await new Promise<void>((resolve, reject) => {
       this.server!.once('error', reject);
       this.server!.listen(this.options.port, this.options.host, () => resolve());
     });
     this.port = (this.server.address() as AddressInfo).port;
     return this.port;
+  }
+
+  private connectionLimits() {
+    const limits = this.options.limits ?? {};
+    const descriptors = readDescriptorLimit();
+    const maxConnections = limits.maxConnections ?? (descriptors ? connectionCapFor(descriptors.soft) : 0);
+    if (!limits.maxConnections) this.log({ msg: 'connection cap', v: 1, maxConnections, descriptorLimit: descriptors?.soft });
+    return {
+      maxConnections,
+      tlsHandshakeTimeoutMs: limits.tlsHandshakeTimeoutMs ?? defaultTlsHandshakeTimeoutMs,
+      headerTimeoutMs: limits.headerTimeoutMs ?? defaultHeaderTimeoutMs,
+      idleTimeoutMs: limits.idleTimeoutMs ?? defaultIdleTimeoutMs,
+    };
+  }
+
+  /** Open client connections now, and how many were closed to make room for new ones. */
+  connectionStats(): { open: number; evicted: number } {
+    return { open: this.connections?.open ?? 0, evicted: this.connections?.evicted ?? 0 };
   }
 
   /** Marks the server ready (after bootstrap objects exist): /readyz answers ok. */
@@ -178,6 +232,7 @@ export class ApiServer {
   async stop(): Promise<void> {
     this.ready = false;
     this.compactor.stop();
+    this.connections?.stop();
     for (const callback of [...this.shutdownCallbacks]) callback();
     if (this.server) {
       const server = this.server;
@@ -203,18 +258,32 @@ export class ApiServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = Date.now();
+    // The in-flight seat goes back when the handler is done or the response is over, whichever comes
+    // first: a handler still running after its 504 must not keep a seat from everyone else.
+    let release = () => {};
+    res.once('close', () => release());
     try {
       const url = new URL(req.url ?? '/', 'https://skiff');
       const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
+      const info = parseResourcePath(req.method ?? 'GET', path, url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1');
+      // As upstream's filter chain: the deadline first (it covers authentication), then authentication, then the seat.
+      if (!isLongRunning(info)) {
+        armRequestTimeout(res, requestTimeoutMs(url, this.requestTimeoutMs), () => timeoutError(isMutating(req, info)), () =>
+          this.log({ msg: 'request timed out', v: 2, method: req.method, url: req.url }),
+        );
+      }
       // Joining is how a node gets a certificate, so it cannot require one: the token is its credential.
-      if (path === joinPath) return await handleJoin(req, res, this.options.join);
+      if (path === joinPath) {
+        release = this.inFlight.acquire(req, path, undefined, anonymousUser);
+        return await handleJoin(req, res, this.options.join);
+      }
       let user = await authenticate(req, this.authenticators);
       if (!user) {
         if (!publicPaths.has(path)) throw errors.unauthorized();
         user = anonymousUser;
       }
+      release = this.inFlight.acquire(req, path, info, user);
       if (await this.handleNonResource(req, res, path, url)) return;
-      const info = parseResourcePath(req.method ?? 'GET', path, url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1');
       const type = info && this.options.registry.find(info.group, info.version, info.resource);
       if (!info || !type) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource', {});
       const ctx: RequestContext = { req, res, url, info, type, storage: this.storageFor(type), user, server: this.context };
@@ -224,6 +293,7 @@ export class ApiServer {
       if (status.code >= 500) this.log({ msg: 'request failed', method: req.method, url: req.url, error: err instanceof Error ? err.stack : String(err) });
       sendStatus(res, status);
     } finally {
+      release();
       this.log({ msg: 'request', v: 4, method: req.method, url: req.url, code: res.statusCode, ms: Date.now() - started });
     }
   }

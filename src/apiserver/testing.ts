@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { builtinRegistry } from '../api/index.js';
 import { openSqliteStore, type Store } from '../storage/index.js';
 import { ensureClusterPki } from './pki/index.js';
-import { ApiServer } from './server.js';
+import { ApiServer, type ServingLimits } from './server.js';
+import type { AdmissionPlugin } from './admission/chain.js';
 import { ServiceAllocator } from './service-allocation.js';
 import { bootstrapCluster } from './bootstrap.js';
 import { documentRoutes } from './documents.js';
@@ -44,7 +45,9 @@ export interface TestWatch {
   close(): void;
 }
 
-export async function startTestServer(options: { clock?: Clock; bookmarkIntervalMs?: number } = {}): Promise<TestServer> {
+export async function startTestServer(
+  options: { clock?: Clock; bookmarkIntervalMs?: number; limits?: ServingLimits; admissionPlugins?: AdmissionPlugin[] } = {},
+): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'skiff-apiserver-test-'));
   const pki = await ensureClusterPki(dir, { hosts: ['127.0.0.1'] });
   const store = await openSqliteStore(':memory:');
@@ -62,6 +65,8 @@ export async function startTestServer(options: { clock?: Clock; bookmarkInterval
     documentRoutes: documentRoutes(registry, (): string => `127.0.0.1:${server.port}`),
     clock: options.clock,
     bookmarkIntervalMs: options.bookmarkIntervalMs,
+    limits: options.limits,
+    admissionPlugins: options.admissionPlugins,
     nodeClient: { caPem: pki.caCertPem, certPem: pki.adminCertPem, keyPem: pki.adminKeyPem },
   });
   const port = await server.start();

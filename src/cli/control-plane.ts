@@ -7,7 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname, homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ApiServer, ServiceAllocator, bootstrapCluster } from '../apiserver/index.js';
+import { ApiServer, ServiceAllocator, bootstrapCluster, raiseDescriptorLimit, type ServingLimits } from '../apiserver/index.js';
+import { parseGoDuration } from '../api/batch/cron.js';
 import { ensureClusterPki, issueClientCertificate, issueServingCertificate } from '../apiserver/pki/index.js';
 import type { NodeCredentials } from '../apiserver/join.js';
 import { documentRoutes } from '../apiserver/documents.js';
@@ -47,6 +48,40 @@ export interface ControlPlaneOptions {
   podCIDR?: string;
   /** The Ingress controller's ports (0: off); default 80 and 443 as root, 8080 and 8443 otherwise. */
   ingressPorts?: { http?: number; https?: number };
+  /** The apiserver's limits (--max-requests-inflight, --request-timeout, …). */
+  servingLimits?: ServingLimits;
+}
+
+/** The apiserver's limit flags of `skiff up` / `skiff server`, named and defaulted as kube-apiserver's. */
+export const servingLimitFlags = {
+  'max-requests-inflight': { type: 'string' },
+  'max-mutating-requests-inflight': { type: 'string' },
+  'request-timeout': { type: 'string' },
+  'min-request-timeout': { type: 'string' },
+} as const;
+
+export function servingLimitsFromFlags(values: Partial<Record<keyof typeof servingLimitFlags, string>>): ServingLimits {
+  const count = (flag: string, value: string | undefined) => {
+    if (value === undefined) return undefined;
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0) throw new Error(`--${flag} ${value}: a whole number, 0 or more`);
+    return n;
+  };
+  let requestTimeoutMs: number | undefined;
+  if (values['request-timeout'] !== undefined) {
+    try {
+      requestTimeoutMs = parseGoDuration(values['request-timeout']);
+    } catch {
+      requestTimeoutMs = NaN;
+    }
+    if (!(requestTimeoutMs > 0)) throw new Error(`--request-timeout ${values['request-timeout']}: a duration such as 1m0s or 30s`);
+  }
+  return {
+    maxRequestsInFlight: count('max-requests-inflight', values['max-requests-inflight']),
+    maxMutatingRequestsInFlight: count('max-mutating-requests-inflight', values['max-mutating-requests-inflight']),
+    requestTimeoutMs,
+    minRequestTimeoutSeconds: count('min-request-timeout', values['min-request-timeout']),
+  };
 }
 
 /** The token agents join with: made on first start, kept in the data dir (readable by its owner only). */
@@ -74,6 +109,8 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<voi
   const log = createLogger(options.verbosity);
   const dataDir = resolveDataDir(options.dataDir);
   mkdirSync(join(dataDir, 'db'), { recursive: true, mode: 0o700 });
+  // Before listening: the connection cap follows the descriptor limit.
+  raiseDescriptorLimit((event) => log({ component: 'apiserver', msg: String(event.msg ?? ''), ...event }));
 
   const [pki, store] = await Promise.all([
     ensureClusterPki(dataDir, { hosts: [options.bind] }),
@@ -97,6 +134,7 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<voi
     nodeClient: { caPem: pki.caCertPem, certPem: pki.adminCertPem, keyPem: pki.adminKeyPem },
     join: { token: joinToken, issue: (name, addresses) => issueNodeCredentials(pki, name, addresses) },
     serviceAccountTokens: ServiceAccountTokens.inDirectory(pki.dir),
+    limits: options.servingLimits,
   });
 
   await server.prime();

@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import { skiffVersion, versionInfo } from '../apiserver/version.js';
 import { selectControllers } from '../controllers/index.js';
-import { runControlPlane, runJoinedAgent, runSimulatedNodes, runStandaloneControllerManager, runStandaloneScheduler } from './control-plane.js';
+import { runControlPlane, runJoinedAgent, runSimulatedNodes, runStandaloneControllerManager, runStandaloneScheduler, servingLimitFlags, servingLimitsFromFlags } from './control-plane.js';
 
 function ingressPorts(http: string | undefined, https: string | undefined): { http?: number; https?: number } {
   const parse = (flag: string, value: string | undefined) => {
@@ -79,6 +79,9 @@ Options:
   --controllers LIST
                    which controllers run, as kube-controller-manager's flag: '*' for all,
                    'name' to add one, '-name' to leave one out (default: '*'); e.g. '*,-cronjob'
+  --max-requests-inflight N, --max-mutating-requests-inflight N, --request-timeout D,
+  --min-request-timeout S
+                   the API server's limits, as kube-apiserver's flags (docs/api-server.md)
   --kubeconfig FILE
                    the cluster to control (default: $KUBECONFIG or ~/.kube/config)
   -v N             log verbosity (default: 0)
@@ -105,6 +108,7 @@ async function main(argv: string[]): Promise<number> {
           'pod-cidr': { type: 'string' },
           'ingress-http-port': { type: 'string' },
           'ingress-https-port': { type: 'string' },
+          ...servingLimitFlags,
         },
         strict: true,
       });
@@ -123,6 +127,7 @@ async function main(argv: string[]): Promise<number> {
         isolation: isolationFlag(values.isolation),
         podCIDR: values['pod-cidr'],
         ingressPorts: ingressPorts(values['ingress-http-port'], values['ingress-https-port']),
+        servingLimits: servingLimitsFromFlags(values),
       });
       return 0;
     }

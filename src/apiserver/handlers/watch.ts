@@ -14,9 +14,6 @@ import { includeObjectOf, outputOf } from './respond.js';
 import { partialMetadata } from './partial-metadata.js';
 import { tableFor } from './table.js';
 
-/** Upstream's --min-request-timeout: watches end after 30–60 minutes unless asked otherwise. */
-const defaultTimeoutSeconds = 1800;
-
 export async function handleWatch(ctx: RequestContext): Promise<void> {
   const { res, type, storage } = ctx;
   const filter = filterFor(ctx, ctx.info.name ? `metadata.name=${ctx.info.name}` : undefined);
@@ -26,7 +23,8 @@ export async function handleWatch(ctx: RequestContext): Promise<void> {
   const allowBookmarks = queryBool(ctx, 'allowWatchBookmarks');
   const sendInitialEventsParam = query(ctx, 'sendInitialEvents');
   const timeoutParam = Number(query(ctx, 'timeoutSeconds') ?? 0);
-  const timeoutSeconds = timeoutParam > 0 ? timeoutParam : defaultTimeoutSeconds * (1 + Math.random());
+  // Without timeoutSeconds a watch ends after 1–2 × --min-request-timeout (30–60 minutes), so watchers spread over servers.
+  const timeoutSeconds = timeoutParam > 0 ? timeoutParam : ctx.server.minRequestTimeoutSeconds * (1 + Math.random());
   if (resourceVersion !== '' && !/^\d+$/.test(resourceVersion)) throw errors.badRequest(`invalid resourceVersion: ${resourceVersion}`);
   if (sendInitialEventsParam !== undefined && query(ctx, 'resourceVersionMatch') !== 'NotOlderThan') {
     throw errors.invalid('meta.k8s.io', 'ListOptions', '', [
