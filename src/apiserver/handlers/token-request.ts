@@ -50,11 +50,12 @@ async function boundObjects(ctx: RequestContext, namespace: string, serviceAccou
   if (kind === 'Secret') return { secret: { name, uid } };
   if (kind === 'Node') return { node: { name, uid } };
   const spec = object.spec as { serviceAccountName?: string; nodeName?: string } | undefined;
-  if (spec?.serviceAccountName !== serviceAccount) {
+  // Admission names every pod's account; one without a name runs as `default` (what node agents ask for).
+  if ((spec?.serviceAccountName || 'default') !== serviceAccount) {
     throw errors.badRequest(`cannot bind token for serviceaccount "${serviceAccount}" to pod running with different serviceaccount name.`);
   }
   // A pod-bound token also names the pod's node (its uid when the node exists), for information only.
-  const nodeName = spec.nodeName;
+  const nodeName = spec?.nodeName;
   const node = nodeName ? { name: nodeName, uid: (await read(ctx, 'nodes', undefined, nodeName))?.metadata.uid ?? '' } : undefined;
   return { pod: { name, uid }, ...(node ? { node } : {}) };
 }
