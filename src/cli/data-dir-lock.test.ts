@@ -14,18 +14,26 @@ after(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** Another process holding the lock until it is killed; resolves once it holds it. */
-async function holder(dataDir: string): Promise<ChildProcess> {
+/** Another process trying to take the lock: `outcome` is 'locked' (it then holds it until killed) or its error message. */
+function contender(dataDir: string): { child: ChildProcess; outcome: Promise<string> } {
   const module = new URL('./data-dir-lock.js', import.meta.url).href;
   const script = `import(${JSON.stringify(module)}).then((m) => m.lockDataDir(${JSON.stringify(dataDir)})).then(() => { console.log('locked'); setInterval(() => {}, 1 << 30); }, (e) => { console.error(e.message); process.exit(1); });`;
   const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   let stderr = '';
   child.stderr!.on('data', (chunk) => (stderr += chunk));
-  await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('locked') && resolve());
-    child.once('exit', (code) => reject(new Error(`the holder exited (${code}): ${stderr}`)));
+  const outcome = new Promise<string>((resolve) => {
+    child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('locked') && resolve('locked'));
+    child.once('exit', (code) => resolve(`exited ${code}: ${stderr}`));
   });
+  return { child, outcome };
+}
+
+/** Another process holding the lock until it is killed; resolves once it holds it. */
+async function holder(dataDir: string): Promise<ChildProcess> {
+  const { child, outcome } = contender(dataDir);
+  const result = await outcome;
+  if (result !== 'locked') throw new Error(`the holder ${result}`);
   return child;
 }
 
@@ -65,3 +73,15 @@ test('a recorded PID of a dead process, even our own, does not block', async () 
   const lock = await lockDataDir(dataDir);
   lock.release();
 });
+
+test('of two processes starting together on a free data dir, exactly one gets it and the other names it', async () => {
+  const dataDir = join(dir, 'c');
+  mkdirSync(dataDir);
+  const contenders = [contender(dataDir), contender(dataDir)];
+  const outcomes = await Promise.all(contenders.map((c) => c.outcome));
+  const winner = outcomes.indexOf('locked');
+  assert.ok(winner >= 0 && outcomes.lastIndexOf('locked') === winner, `outcomes: ${JSON.stringify(outcomes)}`);
+  assert.match(outcomes[1 - winner], new RegExp(`exited 1: .*\\(PID ${contenders[winner].child.pid}\\)`));
+  await killed(contenders[winner].child);
+});
+
