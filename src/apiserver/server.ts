@@ -13,7 +13,7 @@ import type { Store } from '../storage/interface.js';
 import { errors, StatusError } from '../machinery/status.js';
 import { handleJoin, joinPath, type JoinOptions } from './join.js';
 import { handleExecUpgrade } from './handlers/exec.js';
-import type { ServiceAccountTokens } from './serviceaccount-tokens.js';
+import type { BoundObjectReader, ServiceAccountTokens } from './serviceaccount-tokens.js';
 import { anonymousUser, authenticate, clientCertificateAuthenticator, publicPaths, type Authenticator } from './authentication.js';
 import { AdmissionChain, type AdmissionPlugin } from './admission/chain.js';
 import { namespaceLifecycle } from './admission/namespace-lifecycle.js';
@@ -127,11 +127,15 @@ export class ApiServer {
     this.requestTimeoutMs = limits.requestTimeoutMs ?? defaultRequestTimeoutMs;
     // What admission and authentication read, straight from storage.
     const serviceAccounts = this.objects('', 'v1', 'serviceaccounts');
-    const serviceAccountUid = async (namespace: string, name: string) => (await serviceAccounts.get(namespace, name))?.metadata.uid;
+    // What a service account token names: its account and the pod, secret or node it is bound to.
+    const tokenObjects = { ServiceAccount: serviceAccounts, Pod: this.objects('', 'v1', 'pods'), Secret: this.objects('', 'v1', 'secrets'), Node: this.objects('', 'v1', 'nodes') };
+    const readTokenObject: BoundObjectReader = async (kind, namespace, name) => (await tokenObjects[kind].get(namespace, name))?.metadata;
     this.authenticators = [
       clientCertificateAuthenticator,
       ...(options.authenticators ?? []),
-      ...(options.serviceAccountTokens ? [options.serviceAccountTokens.authenticator(serviceAccountUid, () => (options.clock ?? { now: () => new Date() }).now())] : []),
+      ...(options.serviceAccountTokens
+        ? [options.serviceAccountTokens.authenticator(readTokenObject, () => (options.clock ?? { now: () => new Date() }).now(), (why) => this.log({ msg: 'service account token rejected', v: 4, why }))]
+        : []),
     ];
     this.compactor = new Compactor(options.store, options.compactionIntervalMs, (err) => this.log({ msg: 'compaction failed', error: err.message }));
     const hooks = options.hooks;

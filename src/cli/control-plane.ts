@@ -28,6 +28,7 @@ import { runControllerManager } from '../controllers/index.js';
 import { loadSchedulerConfiguration, runScheduler } from '../scheduler/index.js';
 import { localPathStorageClass, machineAddress, NodeAgent, ProcessRuntime, runNodeAgent, SharedPodFeed, SimulatedRuntime } from '../node/index.js';
 import { createLogger } from '../util/log.js';
+import { lockDataDir } from './data-dir-lock.js';
 
 export interface ControlPlaneOptions {
   mode: 'up' | 'server';
@@ -109,6 +110,8 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<voi
   const log = createLogger(options.verbosity);
   const dataDir = resolveDataDir(options.dataDir);
   mkdirSync(join(dataDir, 'db'), { recursive: true, mode: 0o700 });
+  // Before anything in the data dir is read or written: a second skiff on it exits here.
+  const dataDirLock = await lockDataDir(dataDir);
   // Before listening: the connection cap follows the descriptor limit.
   raiseDescriptorLimit((event) => log({ component: 'apiserver', msg: String(event.msg ?? ''), ...event }));
 
@@ -231,6 +234,7 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<voi
       await Promise.all(running);
       await server.stop();
       await store.close();
+      dataDirLock.release();
       resolvePromise();
     };
     process.once('SIGTERM', () => void stop('SIGTERM'));
@@ -423,6 +427,7 @@ export async function runJoinedAgent(options: {
   const log = createLogger(options.verbosity);
   const dataDir = resolve(options.dataDir ?? join(homedir(), '.skiff-agent'));
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const dataDirLock = await lockDataDir(dataDir);
   const name = options.name ?? hostname().toLowerCase().replace(/[^a-z0-9.-]/g, '-');
   const address = machineAddress();
   const stored = join(dataDir, 'node-credentials.json');
@@ -464,6 +469,7 @@ export async function runJoinedAgent(options: {
     log: (event) => log({ component: 'agent', msg: String(event.msg ?? ''), ...event }),
   });
   await network.stopped;
+  dataDirLock.release();
 }
 
 /** The join request, through the client like any other call to the apiserver (trusting the server on first use). */

@@ -70,7 +70,17 @@ function revisionOf(event: WatchEvent): number {
   return event.type === 'put' ? event.kv.modRevision : event.type === 'delete' ? event.modRevision : event.revision;
 }
 
-export function storeContract(name: string, open: () => Promise<Store>): void {
+export interface ContractOptions {
+  /**
+   * Opens a second handle on the data of the store `open` returned last — as
+   * another process would (another connection to the same file, another
+   * client of the same etcd). Backends whose data only one handle can reach
+   * (in memory) leave it out, and the tests that need it are skipped.
+   */
+  openAnother?: () => Promise<Store>;
+}
+
+export function storeContract(name: string, open: () => Promise<Store>, options: ContractOptions = {}): void {
   suite(`store contract: ${name}`, () => {
     let store: Store;
     const aborts: AbortController[] = [];
@@ -235,6 +245,47 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       const outcomes = await Promise.allSettled([store.create('/ok1', bytes('1')), store.create('/dup', bytes('2')), store.create('/ok2', bytes('3'))]);
       assert.deepEqual(outcomes.map((o) => o.status), ['fulfilled', 'rejected', 'fulfilled']);
       assert.ok((outcomes[1] as PromiseRejectedResult).reason instanceof KeyExistsError);
+    });
+
+    it('lets exactly one of two writes from the same revision succeed, even through two handles', { skip: !options.openAnother && 'no second handle' }, async () => {
+      const other = await options.openAnother!();
+      try {
+        // The second handle was opened before these writes: what it knew then must not matter.
+        const k = await store.create('/cas/k', bytes('0'));
+        const outcomes = await Promise.allSettled([store.update('/cas/k', bytes('mine'), k.modRevision), other.update('/cas/k', bytes('theirs'), k.modRevision)]);
+        assert.equal(outcomes.filter((o) => o.status === 'fulfilled').length, 1, `outcomes: ${JSON.stringify(outcomes.map((o) => o.status === 'rejected' ? String(o.reason) : 'ok'))}`);
+        const loser = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected')!;
+        assert.ok(loser.reason instanceof RevisionConflictError, `the losing write fails with a conflict, not ${loser.reason}`);
+        // The other order: the second handle writes first, the first one is refused.
+        const current = (await other.get('/cas/k'))!;
+        const theirs = await other.update('/cas/k', bytes('theirs again'), current.modRevision);
+        await assert.rejects(store.update('/cas/k', bytes('late'), current.modRevision), RevisionConflictError);
+        await assert.rejects(store.delete('/cas/k', current.modRevision), RevisionConflictError);
+        assert.equal(str((await store.get('/cas/k'))!.value), 'theirs again');
+        // Both handles keep writing, each at a revision newer than anything written before.
+        const mine = await store.update('/cas/k', bytes('mine again'), theirs.modRevision);
+        assert.ok(mine.modRevision > theirs.modRevision);
+        const created = await other.create('/cas/j', bytes('j'));
+        assert.ok(created.modRevision > mine.modRevision);
+        // Two recreations of a deleted key: one wins.
+        await store.delete('/cas/j');
+        const recreations = await Promise.allSettled([store.create('/cas/j', bytes('a')), other.create('/cas/j', bytes('b'))]);
+        assert.deepEqual(recreations.map((o) => o.status).sort(), ['fulfilled', 'rejected']);
+        assert.ok((recreations.find((o) => o.status === 'rejected') as PromiseRejectedResult).reason instanceof KeyExistsError);
+      } finally {
+        await other.close();
+      }
+    });
+
+    it('reports a recreated key as new to watchers replaying history', async () => {
+      const first = await store.create('/re/k', bytes('1'));
+      await store.delete('/re/k');
+      await store.create('/re/k', bytes('2'));
+      const log = watch('/re/', first.modRevision - 1);
+      await log.until(() => log.changes().length === 3, 'three events');
+      const [, , recreated] = log.changes();
+      assert.equal(recreated.type, 'put');
+      assert.equal(recreated.type === 'put' && recreated.prev, undefined, 'a recreation has no previous value');
     });
 
     it('compacts history: old reads and watches expire, current data stays', async () => {

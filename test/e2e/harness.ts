@@ -56,6 +56,8 @@ export interface Cluster {
   dataDir: string;
   port: number;
   kubeconfig: string;
+  /** The running skiff's process id (undefined while stopped). */
+  readonly pid: number | undefined;
   /** Everything the server printed so far (stdout and stderr), for failure messages. */
   output(): string;
   kubectl(args: string[], options?: KubectlOptions): Promise<KubectlResult>;
@@ -269,6 +271,9 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     dataDir,
     get port() {
       return port;
+    },
+    get pid() {
+      return child?.pid;
     },
     kubeconfig,
     output: () => output,

@@ -1,9 +1,11 @@
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { storeContract } from '../contract.js';
+import { dirname, join } from 'node:path';
+import Database from 'better-sqlite3';
+import { EventLog, storeContract } from '../contract.js';
+import { RevisionConflictError } from '../interface.js';
 import { openSqliteStore } from './store.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'skiff-sqlite-'));
@@ -11,7 +13,11 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 let files = 0;
 
 storeContract('sqlite in memory', () => openSqliteStore(':memory:'));
-storeContract('sqlite on disk', () => openSqliteStore(join(dir, `contract-${files++}`, 'state.db')));
+let lastPath = '';
+storeContract('sqlite on disk', () => openSqliteStore((lastPath = join(dir, `contract-${files++}`, 'state.db'))), {
+  // Another connection to the same file, as a second process would open.
+  openAnother: () => openSqliteStore(lastPath),
+});
 
 describe('sqlite store across restarts', () => {
   it('keeps data, the revision counter and the compacted revision', async () => {
@@ -34,5 +40,90 @@ describe('sqlite store across restarts', () => {
     const next = await second.create('/c', new TextEncoder().encode('3'));
     assert.equal(next.modRevision, last + 1);
     await second.close();
+  });
+});
+
+describe('sqlite store: compare-and-swap in SQL', () => {
+  it('refuses, in the database itself, a second row superseding the same revision', async () => {
+    const path = join(dir, 'cas', 'state.db');
+    const store = await openSqliteStore(path);
+    const k = await store.create('/k', new TextEncoder().encode('1'));
+    await store.update('/k', new TextEncoder().encode('2'), k.modRevision);
+    await store.close();
+    // A writer that skips the store's checks (another program, a bug) still cannot fork the key's history.
+    const raw = new Database(path);
+    try {
+      assert.throws(
+        () => raw.prepare("INSERT INTO kv (key, value, create_revision, prev_revision, deleted) VALUES ('/k', x'33', ?, ?, 0)").run(k.modRevision, k.modRevision),
+        /UNIQUE constraint failed: kv.key, kv.prev_revision/,
+      );
+    } finally {
+      raw.close();
+    }
+  });
+
+  it('adds the index to a database written before it, keeping its history readable', async () => {
+    const path = join(dir, 'migrate', 'state.db');
+    mkdirSync(dirname(path), { recursive: true });
+    // The schema and rows of the earlier store: a recreation after a deletion had prev_revision 0.
+    const old = new Database(path);
+    old.exec(`
+      CREATE TABLE kv (id INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL COLLATE BINARY, value BLOB NOT NULL,
+                       create_revision INTEGER NOT NULL, prev_revision INTEGER NOT NULL, deleted INTEGER NOT NULL DEFAULT 0);
+      CREATE INDEX kv_key_id ON kv (key, id);
+      CREATE TABLE meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+      INSERT INTO kv VALUES (1, '/k', x'31', 1, 0, 0), (2, '/k', x'', 1, 1, 1), (3, '/k', x'32', 3, 0, 0), (4, '/k', x'33', 3, 3, 0), (5, '/j', x'6a', 5, 0, 0);
+    `);
+    old.close();
+    const store = await openSqliteStore(path);
+    try {
+      assert.equal(await store.currentRevision(), 5);
+      assert.equal(new TextDecoder().decode((await store.get('/k'))!.value), '3');
+      const log = new EventLog();
+      const abort = new AbortController();
+      store.watch('/k', { afterRevision: 0, signal: abort.signal }, log.onEvent, log.onError);
+      await log.until(() => log.changes().length === 4, 'the replayed history');
+      abort.abort();
+      const recreated = log.changes()[2];
+      assert.ok(recreated.type === 'put' && recreated.prev === undefined, 'the recreation is still an addition');
+      // The migrated key can still be written, guarded as before.
+      await assert.rejects(store.update('/k', new TextEncoder().encode('x'), 3), RevisionConflictError);
+      await store.update('/k', new TextEncoder().encode('4'), 4);
+      await store.delete('/k');
+      await store.create('/k', new TextEncoder().encode('5'));
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('sqlite store: files at rest', () => {
+  const modeOf = (path: string) => (statSync(path).mode & 0o777).toString(8);
+
+  it('creates the database, its WAL and shared-memory file readable by the owner only', async () => {
+    const path = join(dir, 'modes', 'state.db');
+    const store = await openSqliteStore(path);
+    await store.create('/secret', new TextEncoder().encode('s3cr3t'));
+    try {
+      for (const file of [path, `${path}-wal`, `${path}-shm`]) assert.equal(modeOf(file), '600', file);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('tightens the files of an existing database on open', async () => {
+    const path = join(dir, 'old-modes', 'state.db');
+    // As an earlier store left them: world-readable (an empty file is an empty SQLite database).
+    mkdirSync(dirname(path), { recursive: true });
+    for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+      writeFileSync(file, '');
+      chmodSync(file, 0o644);
+    }
+    const store = await openSqliteStore(path);
+    try {
+      for (const file of [path, `${path}-wal`, `${path}-shm`]) assert.equal(modeOf(file), '600', file);
+    } finally {
+      await store.close();
+    }
   });
 });

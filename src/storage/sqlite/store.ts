@@ -11,7 +11,7 @@
  * loop share one transaction and therefore one fsync, and each is answered
  * only after that transaction is durable (WAL with synchronous=FULL).
  */
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import {
@@ -76,6 +76,52 @@ const schema = `
   CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 `;
 
+/**
+ * Compare-and-swap in the database itself, as kine does: every row names the
+ * row it supersedes, and no two rows may supersede the same one. A second
+ * write from a revision someone already wrote from then fails in SQL — from
+ * another connection, another process, or a path that skipped the check in
+ * `update` — instead of both succeeding.
+ */
+const casIndex = 'kv_key_prev_revision';
+const casIndexSql = `CREATE UNIQUE INDEX ${casIndex} ON kv (key, prev_revision)`;
+
+/**
+ * Databases written before the index existed recorded prev_revision 0 for a
+ * key recreated after a deletion, like its first creation: such rows now name
+ * the deletion marker they follow (the newest earlier row of their key), so
+ * the index can be built. Every other row already names its predecessor.
+ */
+function addCasIndex(db: Database.Database): void {
+  const exists = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?").get(casIndex);
+  if (exists) return;
+  db.transaction(() => {
+    db.exec(`
+      UPDATE kv SET prev_revision = (SELECT MAX(earlier.id) FROM kv AS earlier WHERE earlier.key = kv.key AND earlier.id < kv.id)
+       WHERE prev_revision = 0 AND EXISTS (SELECT 1 FROM kv AS earlier WHERE earlier.key = kv.key AND earlier.id < kv.id);
+    `);
+    db.exec(casIndexSql);
+  }).immediate();
+}
+
+/** Whether a failed insert broke the (key, prev_revision) index: another write already superseded that row. */
+function isCasViolation(error: unknown): boolean {
+  return error instanceof Database.SqliteError && error.code === 'SQLITE_CONSTRAINT_UNIQUE' && error.message.includes('prev_revision');
+}
+
+/**
+ * The database, its WAL and its shared-memory file hold every Secret: readable
+ * by the owner only, like the keys. SQLite creates the -wal and -shm files with
+ * the mode of the database file, so creating that one 0600 is enough for a new
+ * store; files of an older one are tightened on open.
+ */
+function restrictToOwner(path: string): void {
+  if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600));
+  for (const file of [path, `${path}-wal`, `${path}-shm`, `${path}-journal`]) {
+    if (existsSync(file)) chmodSync(file, 0o600);
+  }
+}
+
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private revision: number;
@@ -88,13 +134,17 @@ export class SqliteStore implements Store {
   private readonly statements;
 
   constructor(path: string) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    if (path !== ':memory:') {
+      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+      restrictToOwner(path);
+    }
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
     // FULL: the WAL is fsynced at every commit, so an answered write survives a crash.
     this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(schema);
+    addCasIndex(this.db);
 
     const range = 'key >= @start AND key < @end';
     const latestAt = `SELECT MAX(id) AS id FROM kv WHERE ${range} AND key > @after AND id <= @revision GROUP BY key`;
@@ -110,8 +160,9 @@ export class SqliteStore implements Store {
         `SELECT COUNT(*) AS n FROM kv JOIN (${latestAt}) latest ON kv.id = latest.id WHERE kv.deleted = 0`,
       ),
       history: this.db.prepare<Record<string, unknown>, HistoryRow>(
+        // A recreation names the deletion marker it follows: that is no previous value.
         `SELECT kv.*, prev.value AS prev_value, prev.create_revision AS prev_create_revision
-           FROM kv LEFT JOIN kv AS prev ON prev.id = kv.prev_revision
+           FROM kv LEFT JOIN kv AS prev ON prev.id = kv.prev_revision AND prev.deleted = 0
           WHERE kv.key >= @start AND kv.key < @end AND kv.id > @after ORDER BY kv.id`,
       ),
       sequence: this.db.prepare<[], { seq: number }>("SELECT seq FROM sqlite_sequence WHERE name = 'kv'"),
@@ -168,7 +219,8 @@ export class SqliteStore implements Store {
     return this.write(() => {
       const current = this.statements.latest.get(key);
       if (current && !current.deleted) throw new KeyExistsError(key);
-      const id = this.append(key, value, 0, 0, false);
+      // A recreation supersedes the deletion marker, so two recreations cannot both succeed.
+      const id = this.append(key, value, 0, current?.id ?? 0, false);
       const kv: KeyValue = { key, value: Buffer.from(value), createRevision: id, modRevision: id };
       return { result: kv, event: { type: 'put', kv } };
     });
@@ -243,17 +295,30 @@ export class SqliteStore implements Store {
     if (this.closed) throw new Error('store is closed');
   }
 
-  /** Appends one row at the next revision, inside the current transaction. */
+  /**
+   * Appends one row at the next revision, inside the current transaction,
+   * superseding the key's row `prevRevision` (0: none). When another write
+   * already superseded that row the index refuses it, and the caller learns of
+   * it as the conflict (or, for a creation, the existing key) it is.
+   */
   private append(key: string, value: Uint8Array, createRevision: number, prevRevision: number, deleted: boolean): number {
     const id = this.revision + 1;
-    this.statements.insert.run({
-      id,
-      key,
-      value: Buffer.from(value.buffer, value.byteOffset, value.byteLength),
-      createRevision: createRevision || id,
-      prevRevision,
-      deleted: deleted ? 1 : 0,
-    });
+    try {
+      this.statements.insert.run({
+        id,
+        key,
+        value: Buffer.from(value.buffer, value.byteOffset, value.byteLength),
+        createRevision: createRevision || id,
+        prevRevision,
+        deleted: deleted ? 1 : 0,
+      });
+    } catch (error) {
+      if (!isCasViolation(error)) throw error;
+      if (createRevision === 0) throw new KeyExistsError(key);
+      const current = this.statements.latest.get(key);
+      if (!current || current.deleted) throw new KeyNotFoundError(key);
+      throw new RevisionConflictError(key, prevRevision, current.id);
+    }
     this.revision = id;
     return id;
   }
@@ -282,7 +347,11 @@ export class SqliteStore implements Store {
     const outcomes: ({ ok: true; result: unknown; event: WatchEvent } | { ok: false; error: unknown })[] = [];
     const revisionBefore = this.revision;
     try {
+      // IMMEDIATE: take the write lock before reading, so the checks below read
+      // the newest rows even when another connection writes to the same file,
+      // and start from the newest revision that connection may have written.
       this.db.transaction(() => {
+        this.revision = Math.max(this.revision, this.statements.sequence.get()?.seq ?? 0);
         for (const write of batch) {
           // A write that fails its precondition is answered with its error; the
           // others in the batch still commit (it wrote nothing).
@@ -294,7 +363,7 @@ export class SqliteStore implements Store {
             outcomes.push({ ok: false, error });
           }
         }
-      })();
+      }).immediate();
     } catch (error) {
       // The transaction rolled back: nothing of this batch is durable.
       this.revision = revisionBefore;
