@@ -96,6 +96,11 @@ export class UserspaceProxy {
     return { stopped };
   }
 
+  /** Whether ClusterIPs are bound themselves (on the service interface), so pods reach them. */
+  get servesClusterIPs(): boolean {
+    return this.serviceInterface !== undefined;
+  }
+
   /** Closes every listener and removes the service interface (with its addresses). */
   async stop(): Promise<void> {
     this.stopping = true;
