@@ -55,6 +55,13 @@ interface Target {
   portName: string;
 }
 
+/** A listener the Services ask for: where, and which Service port. */
+interface Wanted extends Target {
+  protocol: 'TCP' | 'UDP';
+  address: string;
+  port: number;
+}
+
 type Listener = { protocol: 'TCP'; server: Server; target: Target } | { protocol: 'UDP'; relay: UdpRelay; target: Target };
 
 export class UserspaceProxy {
@@ -117,10 +124,11 @@ export class UserspaceProxy {
     this.options.log?.({ msg: message, service: key });
   }
 
-  /** The listeners the Services ask for now. */
-  private wanted(): Map<string, Target & { protocol: 'TCP' | 'UDP'; address: string; port: number }> {
-    const wanted = new Map<string, Target & { protocol: 'TCP' | 'UDP'; address: string; port: number }>();
-    if (this.stopping) return wanted;
+  /** The listeners the Services ask for now, and the ClusterIPs among their addresses. */
+  private wanted(): { wanted: Map<string, Wanted>; clusterIPs: Set<string> } {
+    const wanted = new Map<string, Wanted>();
+    const clusterIPs = new Set<string>();
+    if (this.stopping) return { wanted, clusterIPs };
     // NodePorts and load balancer ports: as root on each node address, since 0.0.0.0 would take the port from every ClusterIP.
     const nodeAddresses = this.serviceInterface ? hostAddresses(this.serviceInterface.name) : ['0.0.0.0'];
     for (const service of this.services.store.list()) {
@@ -137,33 +145,26 @@ export class UserspaceProxy {
           if (number < 1024 && !this.root) this.tell(`${key}:${number}`, `not proxied: port ${number} is below 1024, which only root may listen on`);
           else wanted.set(`${protocol}/${address}:${number}`, { service: key, portName: port.name ?? '', protocol, address, port: number });
         };
-        if (spec.clusterIP && spec.clusterIP !== 'None') {
-          const address = this.serviceInterface ? spec.clusterIP : loopbackTwin(spec.clusterIP);
-          if (address) add(address, port.port);
+        if (spec.clusterIP && /^\d+\.\d+\.\d+\.\d+$/.test(spec.clusterIP)) {
+          if (this.serviceInterface) clusterIPs.add(spec.clusterIP);
+          add(this.serviceInterface ? spec.clusterIP : loopbackTwin(spec.clusterIP)!, port.port);
         }
         if ((spec.type === 'NodePort' || spec.type === 'LoadBalancer') && port.nodePort) for (const address of nodeAddresses) add(address, port.nodePort);
         if (spec.type === 'LoadBalancer') for (const address of nodeAddresses) add(address, port.port);
       }
     }
-    return wanted;
+    return { wanted, clusterIPs };
   }
 
   private async sync(): Promise<void> {
-    const wanted = this.wanted();
+    const { wanted, clusterIPs } = this.wanted();
     for (const [key, listener] of this.listeners) {
       if (wanted.has(key)) continue;
       this.closeListener(listener);
       this.listeners.delete(key);
     }
     // ClusterIPs on the interface before binding them, and off it only once nothing listens there.
-    if (this.serviceInterface) {
-      const clusterIPs = new Set<string>();
-      for (const service of this.services.store.list()) {
-        const clusterIP = service.spec?.clusterIP;
-        if (!this.stopping && service.spec?.type !== 'ExternalName' && clusterIP && clusterIP !== 'None' && /^\d+\.\d+\.\d+\.\d+$/.test(clusterIP)) clusterIPs.add(clusterIP);
-      }
-      await this.serviceInterface.sync(clusterIPs);
-    }
+    await this.serviceInterface?.sync(clusterIPs);
     for (const [key, target] of wanted) {
       const existing = this.listeners.get(key);
       if (existing) {
@@ -178,7 +179,7 @@ export class UserspaceProxy {
   }
 
   /** A listener for one address and port; one that cannot bind says why once and is tried again at the next sync. */
-  private open(key: string, wanted: Target & { protocol: 'TCP' | 'UDP'; address: string; port: number }): Listener {
+  private open(key: string, wanted: Wanted): Listener {
     const target: Target = { service: wanted.service, portName: wanted.portName };
     const failed = (err: Error) => {
       this.tell(`${target.service}:${wanted.port}/${wanted.protocol}@${wanted.address}`, `not proxied on ${wanted.address}:${wanted.port}/${wanted.protocol}: ${err.message}`);
