@@ -286,7 +286,7 @@ async function startNodeNetwork(
   runtime: ProcessRuntime | SimulatedRuntime,
   signal: AbortSignal,
   log: (event: Record<string, unknown>) => void,
-  ingress: { nodeIP: string; http?: number; https?: number; proxyMode?: ProxyModeFlag },
+  options: { nodeIP: string; http?: number; https?: number; proxyMode?: ProxyModeFlag },
 ): Promise<{ clusterDNS?: ClusterDnsSettings; stopped: Promise<void> }> {
   const none = { stopped: Promise.resolve() };
   if (!(runtime instanceof ProcessRuntime)) return none;
@@ -294,17 +294,16 @@ async function startNodeNetwork(
     log({ msg: 'no service networking: the pod network could not be set up', error: err.message });
     return undefined;
   });
-  const choice = chooseProxyMode(ingress.proxyMode ?? 'auto', proxyModeFacts(network !== undefined));
+  const choice = chooseProxyMode(options.proxyMode ?? 'auto', proxyModeFacts(network !== undefined));
   const serviceInterface = choice.clusterIPs === 'interface' ? new ServiceInterface() : undefined;
   // With ClusterIPs bound on this node, the Ingress controller takes ports 80 and 443 on the node's own addresses only.
-  await startIngress(config, signal, log, { ...ingress, addresses: serviceInterface ? hostAddresses(serviceInterface.name) : undefined });
+  await startIngress(config, signal, log, { ...options, addresses: serviceInterface ? hostAddresses(serviceInterface.name) : undefined });
   const client = new Client({ ...config, userAgent: 'skiff-network' });
   signal.addEventListener('abort', () => client.close(), { once: true });
   let stopped = Promise.resolve();
   let proxied = false;
-  let userspace: UserspaceProxy | undefined;
   if (choice.mode === 'userspace') {
-    userspace = new UserspaceProxy(client, { serviceInterface, reason: choice.reason, log });
+    const userspace = new UserspaceProxy(client, { serviceInterface, reason: choice.reason, log });
     try {
       stopped = (await userspace.start(signal)).stopped;
     } catch (err) {
@@ -314,7 +313,7 @@ async function startNodeNetwork(
     proxied = userspace.servesClusterIPs;
   }
   if (!network) return { stopped };
-  new ServiceLoadBalancer(client, { nodeIP: ingress.nodeIP, log }).start(signal);
+  new ServiceLoadBalancer(client, { nodeIP: options.nodeIP, log }).start(signal);
   // Other nodes' pod ranges, routed to those nodes.
   new PodRoutes(client, { nodeName, log }).start(signal);
   // Pods reach the apiserver at kubernetes.default.svc through this node.

@@ -4,8 +4,10 @@
  * tested on machines that have nft too: `skiff up` says the mode in one
  * line; the ClusterIPs are held on the interface skiff-svc0; pods reach a
  * Service by DNS name (cluster DNS at 10.43.0.10, over UDP and TCP) and by
- * ClusterIP; the host reaches the ClusterIP and the NodePort; a deleted
- * Service's address leaves the interface, and a graceful stop removes it.
+ * ClusterIP, and the apiserver at kubernetes.default.svc; the host reaches
+ * the ClusterIP, the NodePort and the Ingress controller; an interface left
+ * by a crash is taken over; a deleted Service's address leaves the
+ * interface, and a graceful stop removes it.
  * (node-isolation.test.ts covers the nftables mode where nft is installed.)
  *
  * Needs root and a machine that allows namespaces; pods get a range of
@@ -20,6 +22,7 @@ import { canIsolate } from '../../src/node/runtime/process/runtime.js';
 const isolated = canIsolate();
 const serviceInterface = 'skiff-svc0';
 const kubeDns = '10.43.0.10';
+const staleAddress = '10.43.255.254';
 
 /** The addresses on the service interface (empty when it is not there). */
 function interfaceAddresses(): string[] | undefined {
@@ -62,10 +65,14 @@ if ('${protocol}' === 'udp') {
 describe('service proxy in user space as root (--proxy-mode userspace)', { skip: isolated ? false : 'needs root and a machine that allows namespaces (isolated pods); as an ordinary user process-node.test.ts covers the loopback twins' }, () => {
   let cluster: Cluster;
   let stopped = false;
+  let ingressHttp = 0;
   before(async () => {
-    // Ports of their own for the Ingress controller, so a web Service's port 80 is free on every address.
+    // What a crash (kill -9) leaves behind: the interface with the address of a Service that is no more.
+    spawnSync('ip', ['link', 'add', serviceInterface, 'type', 'bridge']);
+    spawnSync('ip', ['addr', 'add', `${staleAddress}/32`, 'dev', serviceInterface]);
+    ingressHttp = await freePort();
     cluster = await startCluster({
-      args: ['--runtime', 'process', '--pod-cidr', '10.42.78.0/24', '--proxy-mode', 'userspace', '--ingress-http-port', String(await freePort()), '--ingress-https-port', String(await freePort())],
+      args: ['--runtime', 'process', '--pod-cidr', '10.42.78.0/24', '--proxy-mode', 'userspace', '--ingress-http-port', String(ingressHttp), '--ingress-https-port', String(await freePort())],
     });
   });
   after(async () => {
@@ -81,7 +88,7 @@ describe('service proxy in user space as root (--proxy-mode userspace)', { skip:
     assert.match(lines[0], /"msg":"service proxy: userspace, ClusterIPs on interface skiff-svc0 \(--proxy-mode userspace\)"/);
   });
 
-  test('pods reach a Service by DNS name (UDP and TCP to 10.43.0.10) and by ClusterIP; the host by ClusterIP and NodePort', async () => {
+  test('pods reach a Service by DNS name (UDP and TCP to 10.43.0.10) and ClusterIP, and the apiserver; the host the ClusterIP, NodePort and Ingress', async () => {
     const server = "require('http').createServer((q, s) => s.end('hello from ' + require('os').hostname())).listen(8080)";
     await cluster.kubectl(['create', 'deployment', 'web', '--image=node', '--', process.execPath, '-e', server]);
     await cluster.kubectl(['rollout', 'status', 'deployment/web', '--timeout=60s']);
@@ -93,9 +100,13 @@ describe('service proxy in user space as root (--proxy-mode userspace)', { skip:
 
     await waitFor(() => interfaceAddresses()?.includes(clusterIP), { message: `${clusterIP} on ${serviceInterface}` });
     assert.ok(interfaceAddresses()?.includes(kubeDns), 'the kube-dns ClusterIP is held too');
+    assert.ok(!interfaceAddresses()?.includes(staleAddress), 'an address left by a crash is taken over and removed');
     const body = async (url: string) => (await fetch(url, { signal: AbortSignal.timeout(3000) }).catch(() => undefined))?.text();
     assert.match(await waitFor(() => body(`http://${clusterIP}/`), { message: 'the ClusterIP from the host' }), /^hello from web-/);
     assert.match(await waitFor(() => body(`http://${nodeIP}:${nodePort}/`), { message: 'the NodePort from the host' }), /^hello from web-/);
+    // The Ingress controller listens on the node's own addresses in this mode (0.0.0.0 would take its ports from every ClusterIP).
+    await cluster.kubectl(['create', 'ingress', 'web', '--rule=/*=web:80']);
+    assert.match(await waitFor(() => body(`http://127.0.0.1:${ingressHttp}/`), { message: 'the Ingress at 127.0.0.1' }), /^hello from web-/);
 
     // The host asks kube-dns at its ClusterIP, over UDP and TCP.
     for (const protocol of ['udp', 'tcp'] as const) {
@@ -110,6 +121,8 @@ describe('service proxy in user space as root (--proxy-mode userspace)', { skip:
       'curl -s --max-time 5 http://web/; echo',
       `curl -s --max-time 5 http://${clusterIP}/; echo`,
       `${process.execPath} -e "$TCP_PROBE"`,
+      // The apiserver at the kubernetes Service's ClusterIP (any HTTP answer will do: it was reached).
+      'curl -sk -o /dev/null -w "apiserver=%{http_code}\\n" --max-time 5 https://kubernetes.default.svc/version',
     ].join('; ');
     await cluster.kubectl(['run', 'client', '--image=busybox', '--restart=Never', `--env=TCP_PROBE=${dnsProbe('tcp', kubeDns, 'web.default.svc.cluster.local')}`, '--', 'sh', '-c', script]);
     await cluster.kubectl(['wait', '--for=jsonpath={.status.phase}=Succeeded', 'pod/client', '--timeout=60s']);
@@ -118,6 +131,7 @@ describe('service proxy in user space as root (--proxy-mode userspace)', { skip:
     assert.match(out, new RegExp(`^${clusterIP.replace(/\./g, '\\.')}\\s+web\\.default\\.svc\\.cluster\\.local$`, 'm'), 'the name resolves (UDP through the proxy)');
     assert.equal(out.match(/^hello from web-/gm)?.length, 2, `by name and by ClusterIP:\n${out}`);
     assert.match(out, new RegExp(`^tcp=${clusterIP.replace(/\./g, '\\.')}$`, 'm'), 'DNS over TCP through the proxy');
+    assert.match(out, /^apiserver=[1-5]\d\d$/m, 'kubernetes.default.svc (10.43.0.1:443) reached the apiserver');
   });
 
   test("a deleted Service's ClusterIP leaves the interface; a graceful stop removes the interface", async () => {
