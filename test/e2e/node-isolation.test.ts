@@ -18,7 +18,7 @@ import https from 'node:https';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, startCluster, waitFor, type Cluster } from './harness.js';
+import { freePort, holdNetworkTestLock, startCluster, waitFor, type Cluster } from './harness.js';
 import { kubectlPath } from './tools.js';
 import { canIsolate } from '../../src/node/runtime/process/runtime.js';
 import { serviceProxyAvailable } from '../../src/network/index.js';
@@ -43,7 +43,9 @@ describe('node agent, isolated pods (as root)', { skip: isolated ? false : 'need
   const scratch = mkdtempSync(join(tmpdir(), 'skiff-iso-'));
   let ingressHttp = 0;
   let ingressHttps = 0;
+  let releaseLock = () => {};
   before(async () => {
+    releaseLock = await holdNetworkTestLock();
     ingressHttp = await freePort();
     ingressHttps = await freePort();
     // A pod range of its own, so clusters of other test files never share a bridge with this one.
@@ -54,6 +56,7 @@ describe('node agent, isolated pods (as root)', { skip: isolated ? false : 'need
   after(async () => {
     await cluster?.stop();
     rmSync(scratch, { recursive: true, force: true });
+    releaseLock();
   });
 
   const apply = (manifest: string) => cluster.kubectl(['apply', '-f', '-'], { input: manifest });

@@ -11,12 +11,14 @@
  * (node-isolation.test.ts covers the nftables mode where nft is installed.)
  *
  * Needs root and a machine that allows namespaces; pods get a range of
- * their own (10.42.78.0/24). Run under `flock /tmp/skiff-net-e2e.lock`.
+ * their own (10.42.78.0/24); holdNetworkTestLock keeps the other files
+ * with root networking from running at the same time. Run by hand under
+ * `flock /tmp/skiff-net-e2e.lock`.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { freePort, startCluster, waitFor, type Cluster } from './harness.js';
+import { freePort, holdNetworkTestLock, startCluster, waitFor, type Cluster } from './harness.js';
 import { canIsolate } from '../../src/node/runtime/process/runtime.js';
 
 const isolated = canIsolate();
@@ -66,7 +68,9 @@ describe('service proxy in user space as root (--proxy-mode userspace)', { skip:
   let cluster: Cluster;
   let stopped = false;
   let ingressHttp = 0;
+  let releaseLock = () => {};
   before(async () => {
+    releaseLock = await holdNetworkTestLock();
     // What a crash (kill -9) leaves behind: the interface with the address of a Service that is no more.
     spawnSync('ip', ['link', 'add', serviceInterface, 'type', 'bridge']);
     spawnSync('ip', ['addr', 'add', `${staleAddress}/32`, 'dev', serviceInterface]);
@@ -77,6 +81,7 @@ describe('service proxy in user space as root (--proxy-mode userspace)', { skip:
   });
   after(async () => {
     if (!stopped) await cluster?.stop();
+    releaseLock();
   });
 
   const json = async (args: string[]) => JSON.parse((await cluster.kubectl([...args, '-o', 'json'])).stdout);
