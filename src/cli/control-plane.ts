@@ -22,7 +22,7 @@ import { podsResource } from '../client/builtin-resources.js';
 import type { ClientConfig } from '../client/config.js';
 import { caCertHash, discoverPinnedCA } from '../node/ca-pin.js';
 import { ServiceAccountTokens } from '../apiserver/serviceaccount-tokens.js';
-import { ClusterDNS, defaultZone, IngressController, kubeDnsService, kubeDnsServiceIP, publishNodeDNS, PodRoutes, PolicyEnforcer, startApiserverRelay, ServiceLoadBalancer, ServiceProxy, serviceProxyAvailable, skiffIngressClass, UserspaceProxy } from '../network/index.js';
+import { chooseProxyMode, ClusterDNS, defaultZone, describeProxyMode, hostAddresses, IngressController, kubeDnsService, kubeDnsServiceIP, proxyModeFacts, publishNodeDNS, PodRoutes, PolicyEnforcer, ServiceInterface, startApiserverRelay, ServiceLoadBalancer, ServiceProxy, skiffIngressClass, UserspaceProxy, type ProxyModeFlag } from '../network/index.js';
 import type { ClusterDnsSettings } from '../node/dns-config.js';
 import { runControllerManager } from '../controllers/index.js';
 import { loadSchedulerConfiguration, runScheduler } from '../scheduler/index.js';
@@ -51,6 +51,8 @@ export interface ControlPlaneOptions {
   ingressPorts?: { http?: number; https?: number };
   /** The apiserver's limits (--max-requests-inflight, --request-timeout, …). */
   servingLimits?: ServingLimits;
+  /** The service proxy (`--proxy-mode`): auto (nftables as root with nft, else user space), nftables or userspace. */
+  proxyMode?: ProxyModeFlag;
 }
 
 /** The apiserver's limit flags of `skiff up` / `skiff server`, named and defaulted as kube-apiserver's. */
@@ -201,6 +203,7 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<voi
     const network = await startNodeNetwork(name, credentials, runtime, components.signal, (event) => log({ component: 'network', msg: String(event.msg ?? ''), ...event }), {
       nodeIP: address,
       ...options.ingressPorts,
+      proxyMode: options.proxyMode,
     });
     const clusterDNS = network.clusterDNS;
     running.push(network.stopped);
@@ -313,10 +316,11 @@ export async function runSimulatedNodes(options: { kubeconfig?: string; name: st
 /**
  * Service networking on a node with isolated pods: the cluster DNS server
  * on the node's bridge address, port 53 (pods get it as their nameserver),
- * and the service proxy (nftables rules for ClusterIPs, NodePorts and
- * LoadBalancers). Without isolation, nftables or a free port 53, the parts
- * that cannot run say so in the log. `stopped` settles once the proxy's
- * rules are gone after the signal.
+ * and the service proxy: nftables rules as root with nft, else the
+ * user-space proxy (on a service interface holding the ClusterIPs as root,
+ * at loopback twins otherwise) — which one and why is said in one line.
+ * Without isolation or a free port 53, the parts that cannot run say so in
+ * the log. `stopped` settles once the proxy has cleaned up after the signal.
  */
 async function startNodeNetwork(
   nodeName: string,
@@ -324,36 +328,44 @@ async function startNodeNetwork(
   runtime: ProcessRuntime | SimulatedRuntime,
   signal: AbortSignal,
   log: (event: Record<string, unknown>) => void,
-  ingress: { nodeIP: string; http?: number; https?: number },
+  options: { nodeIP: string; http?: number; https?: number; proxyMode?: ProxyModeFlag },
 ): Promise<{ clusterDNS?: ClusterDnsSettings; stopped: Promise<void> }> {
   const none = { stopped: Promise.resolve() };
   if (!(runtime instanceof ProcessRuntime)) return none;
-  await startIngress(config, signal, log, ingress);
   const network = await runtime.prepareNetwork().catch((err: Error) => {
     log({ msg: 'no service networking: the pod network could not be set up', error: err.message });
     return undefined;
   });
-  if (!network) {
-    // Without isolation (an ordinary user): pods are host processes; services through a user-space proxy.
-    const client = new Client({ ...config, userAgent: 'skiff-network' });
-    signal.addEventListener('abort', () => client.close(), { once: true });
-    await new UserspaceProxy(client, { log }).start(signal).catch((err: Error) => log({ msg: 'no user-space service proxy', error: err.message }));
-    return none;
-  }
+  const choice = chooseProxyMode(options.proxyMode ?? 'auto', proxyModeFacts(network !== undefined));
+  const serviceInterface = choice.clusterIPs === 'interface' ? new ServiceInterface() : undefined;
+  // With ClusterIPs bound on this node, the Ingress controller takes ports 80 and 443 on the node's own addresses only.
+  await startIngress(config, signal, log, { ...options, addresses: serviceInterface ? hostAddresses(serviceInterface.name) : undefined });
   const client = new Client({ ...config, userAgent: 'skiff-network' });
   signal.addEventListener('abort', () => client.close(), { once: true });
   let stopped = Promise.resolve();
   let proxied = false;
-  if (serviceProxyAvailable()) {
+  if (choice.mode === 'userspace') {
+    const userspace = new UserspaceProxy(client, { serviceInterface, reason: choice.reason, log });
+    try {
+      stopped = (await userspace.start(signal)).stopped;
+    } catch (err) {
+      log({ msg: 'no user-space service proxy', error: (err as Error).message });
+    }
+    // Pods reach the ClusterIPs (kube-dns among them) only where the proxy binds them themselves.
+    proxied = userspace.servesClusterIPs;
+  }
+  if (!network) return { stopped };
+  new ServiceLoadBalancer(client, { nodeIP: options.nodeIP, log }).start(signal);
+  // Other nodes' pod ranges, routed to those nodes.
+  new PodRoutes(client, { nodeName, log }).start(signal);
+  // Pods reach the apiserver at kubernetes.default.svc through this node.
+  await startApiserverRelay(client, { nodeName, address: network.address, server: config.server, signal }).catch((err: Error) =>
+    log({ msg: 'pods cannot reach the apiserver through this node', error: err.message }),
+  );
+  if (choice.mode === 'nftables') {
+    log({ msg: describeProxyMode(choice, ''), mode: choice.mode, reason: choice.reason });
     const proxy = new ServiceProxy(client, { nodeName, table: network.bridge, clusterCIDR: '10.42.0.0/16', log });
-    new ServiceLoadBalancer(client, { nodeIP: ingress.nodeIP, log }).start(signal);
     const policies = new PolicyEnforcer(client, { table: `${network.bridge}-policy`, nodeAddresses: [network.address], log });
-    // Other nodes' pod ranges, routed to those nodes.
-    new PodRoutes(client, { nodeName, log }).start(signal);
-    // Pods reach the apiserver at kubernetes.default.svc through this node.
-    await startApiserverRelay(client, { nodeName, address: network.address, server: config.server, signal }).catch((err: Error) =>
-      log({ msg: 'pods cannot reach the apiserver through this node', error: err.message }),
-    );
     stopped = new Promise((resolve) => signal.addEventListener('abort', () => void Promise.all([proxy.stop(), policies.stop()]).then(() => resolve()), { once: true }));
     await policies.start(signal).catch((err: Error) => log({ msg: 'NetworkPolicy not enforced', error: err.message }));
     proxied = await proxy.start(signal).then(
@@ -364,8 +376,7 @@ async function startNodeNetwork(
       },
     );
   } else {
-    log({ msg: 'no nftables (the nft command): services through the user-space proxy, NetworkPolicy not enforced' });
-    await new UserspaceProxy(client, { log }).start(signal).catch((err: Error) => log({ msg: 'no user-space service proxy', error: err.message }));
+    log({ msg: `NetworkPolicy not enforced: it needs nftables (${choice.reason})` });
   }
   let clusterDNS: ClusterDnsSettings | undefined;
   const dns = new ClusterDNS(client, { address: network.address, port: 53, log });
@@ -389,14 +400,14 @@ async function startNodeNetwork(
  * otherwise (or as given; 0 turns a listener off). Ports already taken are
  * said in the log, and the rest runs on.
  */
-async function startIngress(config: ClientConfig, signal: AbortSignal, log: (event: Record<string, unknown>) => void, options: { nodeIP: string; http?: number; https?: number }): Promise<void> {
+async function startIngress(config: ClientConfig, signal: AbortSignal, log: (event: Record<string, unknown>) => void, options: { nodeIP: string; http?: number; https?: number; addresses?: string[] }): Promise<void> {
   const root = typeof process.getuid === 'function' && process.getuid() === 0;
   const httpPort = options.http ?? (root ? 80 : 8080);
   const httpsPort = options.https ?? (root ? 443 : 8443);
   if (!httpPort && !httpsPort) return;
   const client = new Client({ ...config, userAgent: 'skiff-ingress' });
   signal.addEventListener('abort', () => client.close(), { once: true });
-  const controller = new IngressController(client, { httpPort, httpsPort, nodeIP: options.nodeIP, log });
+  const controller = new IngressController(client, { httpPort, httpsPort, addresses: options.addresses, nodeIP: options.nodeIP, log });
   try {
     await controller.start(signal);
     log({ msg: 'ingress listening', http: httpPort, https: httpsPort });
@@ -422,6 +433,7 @@ export async function runJoinedAgent(options: {
   /** The cluster CA's public key hash (`sha256:<hex>`) the server must prove before the token is sent. */
   caCertHash?: string;
   ingressPorts?: { http?: number; https?: number };
+  proxyMode?: ProxyModeFlag;
   verbosity: number;
 }): Promise<void> {
   const log = createLogger(options.verbosity);
@@ -459,6 +471,7 @@ export async function runJoinedAgent(options: {
   const network = await startNodeNetwork(name, clientConfig, runtime, stop.signal, (event) => log({ component: 'network', msg: String(event.msg ?? ''), ...event }), {
     nodeIP: address,
     ...options.ingressPorts,
+    proxyMode: options.proxyMode,
   });
   const clusterDNS = network.clusterDNS;
   await runNodeAgent(clientConfig, stop.signal, {

@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import { skiffVersion, versionInfo } from '../apiserver/version.js';
 import { selectControllers } from '../controllers/index.js';
+import { proxyModeFlags, type ProxyModeFlag } from '../network/index.js';
 import { runControlPlane, runJoinedAgent, runSimulatedNodes, runStandaloneControllerManager, runStandaloneScheduler, servingLimitFlags, servingLimitsFromFlags } from './control-plane.js';
 
 function ingressPorts(http: string | undefined, https: string | undefined): { http?: number; https?: number } {
@@ -21,6 +22,11 @@ function ingressPorts(http: string | undefined, https: string | undefined): { ht
 function isolationFlag(flag: string | undefined): 'auto' | 'none' | undefined {
   if (flag === undefined || flag === 'auto' || flag === 'none') return flag;
   throw new Error(`--isolation ${flag}: choose auto or none`);
+}
+
+function proxyModeFlag(flag: string | undefined): ProxyModeFlag | undefined {
+  if (flag === undefined || (proxyModeFlags as readonly string[]).includes(flag)) return flag as ProxyModeFlag | undefined;
+  throw new Error(`--proxy-mode ${flag}: choose ${proxyModeFlags.join(', ')}`);
 }
 
 function runtimeFlag(flag: string | undefined): 'process' | 'simulated' | 'none' {
@@ -47,6 +53,7 @@ Usage:
   skiff scheduler [--kubeconfig FILE] [--config FILE] [-v N]       the scheduler alone, against any apiserver
   skiff agent --server URL --token T [--name N] [--data-dir D] [--runtime process|simulated]
               [--isolation auto|none] [--pod-cidr CIDR] [--ca-cert-hash sha256:HEX]
+              [--proxy-mode auto|nftables|userspace]
                                                                    join this machine as a node
   skiff agent --simulate N [--name NAME] [--kubeconfig FILE]       N simulated nodes (no processes run)
   skiff version
@@ -74,6 +81,10 @@ Options:
   --ingress-http-port N, --ingress-https-port N
                    the Ingress controller's ports on the node (default 80 and 443 as root, 8080
                    and 8443 otherwise; 0 turns a listener off)
+  --proxy-mode auto|nftables|userspace
+                   the node's service proxy (default auto: nftables as root when the nft command
+                   works, else userspace: relays in skiff, as root with the ClusterIPs bound on the
+                   interface skiff-svc0, otherwise at their loopback twins 127.x.y.z)
   --pod-cidr CIDR  process runtime as root: the node's pod range, a /24 (default: 10.42.0.0/24
                    for skiff up, 10.42.1.0/24 for skiff agent)
   --controllers LIST
@@ -109,6 +120,7 @@ async function main(argv: string[]): Promise<number> {
           'ingress-http-port': { type: 'string' },
           'ingress-https-port': { type: 'string' },
           ...servingLimitFlags,
+          'proxy-mode': { type: 'string' },
         },
         strict: true,
       });
@@ -128,6 +140,7 @@ async function main(argv: string[]): Promise<number> {
         podCIDR: values['pod-cidr'],
         ingressPorts: ingressPorts(values['ingress-http-port'], values['ingress-https-port']),
         servingLimits: servingLimitsFromFlags(values),
+        proxyMode: proxyModeFlag(values['proxy-mode']),
       });
       return 0;
     }
@@ -165,6 +178,7 @@ async function main(argv: string[]): Promise<number> {
           'ca-cert-hash': { type: 'string' },
           'ingress-http-port': { type: 'string' },
           'ingress-https-port': { type: 'string' },
+          'proxy-mode': { type: 'string' },
           v: { type: 'string', short: 'v' },
         },
         strict: true,
@@ -179,7 +193,7 @@ async function main(argv: string[]): Promise<number> {
       if (!values.server) throw new Error('skiff agent needs --server URL (and --token T the first time), or --simulate N');
       const runtime = runtimeFlag(values.runtime ?? 'process');
       if (runtime === 'none') throw new Error('skiff agent needs a runtime: process or simulated');
-      await runJoinedAgent({ server: values.server, token: values.token, name: values.name, dataDir: values['data-dir'], runtime, isolation: isolationFlag(values.isolation), podCIDR: values['pod-cidr'], caCertHash: values['ca-cert-hash'], ingressPorts: ingressPorts(values['ingress-http-port'], values['ingress-https-port']), verbosity });
+      await runJoinedAgent({ server: values.server, token: values.token, name: values.name, dataDir: values['data-dir'], runtime, isolation: isolationFlag(values.isolation), podCIDR: values['pod-cidr'], caCertHash: values['ca-cert-hash'], ingressPorts: ingressPorts(values['ingress-http-port'], values['ingress-https-port']), proxyMode: proxyModeFlag(values['proxy-mode']), verbosity });
       return 0;
     }
     case 'version':

@@ -10,5 +10,7 @@ export { ServiceLoadBalancer } from './proxy/service-lb.js';
 export { PolicyEnforcer, type PolicyEnforcerOptions } from './policy/enforcer.js';
 export { renderPolicyRuleset, renderPolicyChains, type PolicyInput, type PolicyPod } from './policy/rules.js';
 export { PodRoutes } from './routes.js';
-export { UserspaceProxy, loopbackTwin } from './proxy/userspace.js';
+export { UserspaceProxy, loopbackTwin, type UserspaceProxyOptions } from './proxy/userspace.js';
+export { ServiceInterface, defaultServiceInterface, hostAddresses } from './proxy/service-interface.js';
+export { chooseProxyMode, describeProxyMode, proxyModeFacts, proxyModeFlags, type ProxyModeFlag, type ProxyModeChoice } from './proxy/mode.js';
 export { startApiserverRelay } from './apiserver-relay.js';

@@ -97,6 +97,27 @@ export function freePort(): Promise<number> {
   });
 }
 
+/**
+ * Holds a machine-wide lock while a test file runs clusters on the node
+ * network as root (node-isolation, multi-node, userspace-proxy): they all
+ * use the ClusterIP range 10.43.0.0/16, and one cluster's nftables rules
+ * would catch another's service traffic, so the test runner (two files at
+ * a time) must not run them together. A `flock` child holds it until
+ * released — or until this process dies and its stdin closes. Without the
+ * flock program, nothing is held.
+ */
+export async function holdNetworkTestLock(): Promise<() => void> {
+  const holder = spawn('flock', [join(tmpdir(), 'skiff-net-e2e.tests.lock'), '-c', 'echo held; exec cat >/dev/null'], { stdio: ['pipe', 'pipe', 'ignore'] });
+  const held = await new Promise<boolean>((resolve, reject) => {
+    holder.stdout.once('data', () => resolve(true));
+    holder.once('error', (err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? resolve(false) : reject(err)));
+    holder.once('exit', (code) => reject(new Error(`flock exited with ${code}`)));
+  });
+  return () => {
+    if (held) holder.stdin.end();
+  };
+}
+
 export function cliPath(): string {
   const path = process.env.SKIFF_CLI ?? join(repositoryRoot(), 'dist', 'src', 'cli', 'main.js');
   if (!existsSync(path)) throw new Error(`${path} does not exist; run \`npm run build\` first`);

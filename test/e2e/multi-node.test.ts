@@ -11,7 +11,7 @@ import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_pr
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cliPath, startCluster, waitFor, type Cluster } from './harness.js';
+import { cliPath, holdNetworkTestLock, startCluster, waitFor, type Cluster } from './harness.js';
 import { canIsolate } from '../../src/node/runtime/process/runtime.js';
 import { serviceProxyAvailable } from '../../src/network/index.js';
 
@@ -35,7 +35,9 @@ describe('two nodes: pods reach Services across them', { skip: ready ? false : '
   let cluster: Cluster;
   let agent: ChildProcess | undefined;
   const agentDir = mkdtempSync(join(tmpdir(), 'skiff-th-'));
+  let releaseLock = () => {};
   before(async () => {
+    releaseLock = await holdNetworkTestLock();
     ip('netns', 'add', netns);
     ip('link', 'add', hostSide, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', netns);
     ip('addr', 'add', '172.31.78.1/30', 'dev', hostSide);
@@ -78,6 +80,7 @@ describe('two nodes: pods reach Services across them', { skip: ready ? false : '
     }
     for (const args of [['netns', 'del', netns], ['link', 'del', hostSide]]) spawnSync('ip', args);
     rmSync(agentDir, { recursive: true, force: true });
+    releaseLock();
   });
 
   test('a pod on one node reaches a Service whose pods run on the other, both ways, by DNS name', async () => {

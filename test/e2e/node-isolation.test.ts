@@ -18,14 +18,18 @@ import https from 'node:https';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, startCluster, waitFor, type Cluster } from './harness.js';
+import { freePort, holdNetworkTestLock, startCluster, waitFor, type Cluster } from './harness.js';
 import { kubectlPath } from './tools.js';
 import { canIsolate } from '../../src/node/runtime/process/runtime.js';
 import { serviceProxyAvailable } from '../../src/network/index.js';
 
 const isolated = canIsolate();
-/** The service proxy needs nftables too (installed by .ci/run); without it only DNS is checked. */
-const proxied = isolated && serviceProxyAvailable();
+/**
+ * Services work as root in either proxy mode: nftables where nft is installed (by .ci/run), the
+ * user-space proxy on skiff-svc0 otherwise (userspace-proxy.test.ts forces that one). NetworkPolicy
+ * and session affinity need nftables.
+ */
+const nftables = isolated && serviceProxyAvailable();
 
 interface ContainerStatus {
   containerID?: string;
@@ -39,7 +43,9 @@ describe('node agent, isolated pods (as root)', { skip: isolated ? false : 'need
   const scratch = mkdtempSync(join(tmpdir(), 'skiff-iso-'));
   let ingressHttp = 0;
   let ingressHttps = 0;
+  let releaseLock = () => {};
   before(async () => {
+    releaseLock = await holdNetworkTestLock();
     ingressHttp = await freePort();
     ingressHttps = await freePort();
     // A pod range of its own, so clusters of other test files never share a bridge with this one.
@@ -50,6 +56,7 @@ describe('node agent, isolated pods (as root)', { skip: isolated ? false : 'need
   after(async () => {
     await cluster?.stop();
     rmSync(scratch, { recursive: true, force: true });
+    releaseLock();
   });
 
   const apply = (manifest: string) => cluster.kubectl(['apply', '-f', '-'], { input: manifest });
@@ -127,28 +134,28 @@ spec:
     const nodePort = (await cluster.kubectl(['get', 'service', 'web', '-o', 'jsonpath={.spec.ports[0].nodePort}'])).stdout;
     const nodeIP = (await cluster.kubectl(['get', 'nodes', '-o', 'jsonpath={.items[0].status.addresses[?(@.type=="InternalIP")].address}'])).stdout;
     const answers = async (url: string) => (await fetch(url, { signal: AbortSignal.timeout(3000) }).catch(() => undefined))?.status === 200;
-    if (proxied) {
-      await waitFor(() => answers(`http://${clusterIP}/`), { message: 'the ClusterIP from the host' });
-      await waitFor(() => answers(`http://${nodeIP}:${nodePort}/`), { message: 'the NodePort from the host' });
-      // A LoadBalancer: the node is its external IP and answers on the service's own port.
-      const lbPort = await freePort();
-      await cluster.kubectl(['expose', 'deployment', 'web', '--name=web-lb', '--type=LoadBalancer', `--port=${lbPort}`, '--target-port=8080']);
-      await waitFor(async () => (await cluster.kubectl(['get', 'service', 'web-lb', '-o', 'jsonpath={.status.loadBalancer.ingress[0].ip}'])).stdout === nodeIP, { message: 'the load balancer address' });
-      await waitFor(() => answers(`http://${nodeIP}:${lbPort}/`), { message: 'the LoadBalancer port at the node' });
-    }
+    // skiff up said which proxy it runs, and why.
+    assert.match(cluster.output(), nftables ? /"msg":"service proxy: nftables \(root, nft found\)"/ : /"msg":"service proxy: userspace, ClusterIPs on interface skiff-svc0 \(nft/);
+    await waitFor(() => answers(`http://${clusterIP}/`), { message: 'the ClusterIP from the host' });
+    await waitFor(() => answers(`http://${nodeIP}:${nodePort}/`), { message: 'the NodePort from the host' });
+    // A LoadBalancer: the node is its external IP and answers on the service's own port.
+    const lbPort = await freePort();
+    await cluster.kubectl(['expose', 'deployment', 'web', '--name=web-lb', '--type=LoadBalancer', `--port=${lbPort}`, '--target-port=8080']);
+    await waitFor(async () => (await cluster.kubectl(['get', 'service', 'web-lb', '-o', 'jsonpath={.status.loadBalancer.ingress[0].ip}'])).stdout === nodeIP, { message: 'the load balancer address' });
+    await waitFor(() => answers(`http://${nodeIP}:${lbPort}/`), { message: 'the LoadBalancer port at the node' });
     await cluster.kubectl(['run', 'resolver', '--image=busybox', '--restart=Never', '--', 'sh', '-c', 'getent hosts web; getent hosts web.default.svc.cluster.local; cat /etc/resolv.conf; curl -s -o /dev/null -w "status=%{http_code}\\n" --max-time 5 http://web/']);
     await cluster.kubectl(['wait', '--for=jsonpath={.status.phase}=Succeeded', 'pod/resolver', '--timeout=60s']);
     const out = (await cluster.kubectl(['logs', 'resolver'])).stdout;
     const resolved = out.split('\n').filter((line) => line.split(/\s+/)[0] === clusterIP && line.split(/\s+/)[1] === 'web.default.svc.cluster.local');
     assert.equal(resolved.length, 2, 'the short name (through the search path) and the full name');
     assert.match(out, /^search default\.svc\.cluster\.local svc\.cluster\.local cluster\.local$/m);
-    // The kube-dns Service when the proxy runs; the node's own DNS server otherwise.
-    assert.match(out, proxied ? /^nameserver 10\.43\.0\.10$/m : /^nameserver 10\.42\.77\.1$/m);
+    // The kube-dns Service, reached through the proxy of either mode.
+    assert.match(out, /^nameserver 10\.43\.0\.10$/m);
     assert.match(out, /^options ndots:5$/m);
-    if (proxied) assert.match(out, /^status=200$/m, 'a pod reaches the Service by its name');
+    assert.match(out, /^status=200$/m, 'a pod reaches the Service by its name');
   });
 
-  test('a Service spreads requests over its replicas and stops sending to a removed one; headless and StatefulSet names resolve', { skip: proxied ? false : 'needs nftables' }, async () => {
+  test('a Service spreads requests over its replicas and stops sending to a removed one; headless and StatefulSet names resolve', { skip: nftables ? false : 'needs nftables (session affinity)' }, async () => {
     const server = "require('http').createServer((q, s) => s.end(require('os').hostname())).listen(8080)";
     await cluster.kubectl(['apply', '-f', '-'], {
       input: JSON.stringify({
@@ -199,7 +206,7 @@ spec:
     assert.equal(one.trim().split(/\s+/)[0], ipOf['db-1'], 'a StatefulSet pod by its name under the Service');
   });
 
-  test('a pod talks to the apiserver from inside: kube-api-access volume, kubernetes.default.svc, kubectl with in-cluster config', { skip: proxied ? false : 'needs nftables' }, async () => {
+  test('a pod talks to the apiserver from inside: kube-api-access volume, kubernetes.default.svc, kubectl with in-cluster config', async () => {
     const script = `ls ${'/var/run/secrets/kubernetes.io/serviceaccount'}; ${kubectlPath()} get pod inside -o jsonpath='{.metadata.name} as {.spec.serviceAccountName}'`;
     await cluster.kubectl(['run', 'inside', '--image=busybox', '--restart=Never', '--', 'sh', '-c', script]);
     await cluster.kubectl(['wait', '--for=jsonpath={.status.phase}=Succeeded', 'pod/inside', '--timeout=60s']);
@@ -208,7 +215,7 @@ spec:
     assert.match(out, /^inside as default$/m, 'kubectl in the pod, as the default service account, through kubernetes.default.svc');
   });
 
-  test('a deny-all NetworkPolicy blocks pod traffic; an allow rule re-opens it for the chosen client', { skip: proxied ? false : 'needs nftables' }, async () => {
+  test('a deny-all NetworkPolicy blocks pod traffic; an allow rule re-opens it for the chosen client', { skip: nftables ? false : 'needs nftables' }, async () => {
     await cluster.kubectl(['create', 'namespace', 'fenced']);
     const fenced = (args: string[], options?: Parameters<Cluster['kubectl']>[1]) => cluster.kubectl(['-n', 'fenced', ...args], options);
     const server = "require('http').createServer((q, s) => s.end('inside')).listen(8080)";

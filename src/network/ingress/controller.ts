@@ -44,7 +44,8 @@ export interface IngressControllerOptions {
   /** Where to listen; 0 leaves that listener out. */
   httpPort: number;
   httpsPort: number;
-  address?: string;
+  /** The addresses to listen on (default: all, 0.0.0.0). */
+  addresses?: string[];
   /** This node's address, reported in status.loadBalancer. */
   nodeIP: string;
   log?: (event: Record<string, unknown>) => void;
@@ -114,18 +115,19 @@ export class IngressController {
       delete: changed,
     });
     await Promise.all(informers.map((informer) => informer.waitForSync(signal)));
-    const address = this.options.address ?? '0.0.0.0';
-    if (this.options.httpPort > 0) {
-      const server = http.createServer((req, res) => this.proxy(req, res, 'http'));
-      server.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head));
-      await listen(server, this.options.httpPort, address);
-      this.servers.push(server);
-    }
-    if (this.options.httpsPort > 0) {
-      const server = https.createServer({ SNICallback: (name, done) => done(null, this.contextFor(name)) }, (req, res) => this.proxy(req, res, 'https'));
-      server.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head));
-      await listen(server, this.options.httpsPort, address);
-      this.servers.push(server);
+    for (const address of this.options.addresses ?? ['0.0.0.0']) {
+      if (this.options.httpPort > 0) {
+        const server = http.createServer((req, res) => this.proxy(req, res, 'http'));
+        server.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head));
+        await listen(server, this.options.httpPort, address);
+        this.servers.push(server);
+      }
+      if (this.options.httpsPort > 0) {
+        const server = https.createServer({ SNICallback: (name, done) => done(null, this.contextFor(name)) }, (req, res) => this.proxy(req, res, 'https'));
+        server.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head));
+        await listen(server, this.options.httpsPort, address);
+        this.servers.push(server);
+      }
     }
     signal.addEventListener('abort', () => this.close(), { once: true });
   }
