@@ -17,6 +17,7 @@ import { openSqliteStore } from '../storage/index.js';
 import { writeKubeconfig } from '../client/kubeconfig.js';
 import { configFromKubeconfig } from '../client/config.js';
 import { Client } from '../client/client.js';
+import { InformerFactory } from '../client/informer-factory.js';
 import { podsResource } from '../client/builtin-resources.js';
 import type { ClientConfig } from '../client/config.js';
 import { caCertHash, discoverPinnedCA } from '../node/ca-pin.js';
@@ -286,28 +287,30 @@ async function startNodeNetwork(
 ): Promise<{ clusterDNS?: ClusterDnsSettings; stopped: Promise<void> }> {
   const none = { stopped: Promise.resolve() };
   if (!(runtime instanceof ProcessRuntime)) return none;
-  await startIngress(config, signal, log, ingress);
+  // One client and one informer factory for every network component of the node: Services,
+  // EndpointSlices, Secrets … are listed and watched once per node, not once per component.
+  const client = new Client({ ...config, userAgent: 'skiff-network' });
+  signal.addEventListener('abort', () => client.close(), { once: true });
+  const informers = new InformerFactory(client);
+  informers.start(signal);
+  await startIngress(informers, signal, log, ingress);
   const network = await runtime.prepareNetwork().catch((err: Error) => {
     log({ msg: 'no service networking: the pod network could not be set up', error: err.message });
     return undefined;
   });
   if (!network) {
     // Without isolation (an ordinary user): pods are host processes; services through a user-space proxy.
-    const client = new Client({ ...config, userAgent: 'skiff-network' });
-    signal.addEventListener('abort', () => client.close(), { once: true });
-    await new UserspaceProxy(client, { log }).start(signal).catch((err: Error) => log({ msg: 'no user-space service proxy', error: err.message }));
+    await new UserspaceProxy(informers, { log }).start(signal).catch((err: Error) => log({ msg: 'no user-space service proxy', error: err.message }));
     return none;
   }
-  const client = new Client({ ...config, userAgent: 'skiff-network' });
-  signal.addEventListener('abort', () => client.close(), { once: true });
   let stopped = Promise.resolve();
   let proxied = false;
   if (serviceProxyAvailable()) {
-    const proxy = new ServiceProxy(client, { nodeName, table: network.bridge, clusterCIDR: '10.42.0.0/16', log });
-    new ServiceLoadBalancer(client, { nodeIP: ingress.nodeIP, log }).start(signal);
-    const policies = new PolicyEnforcer(client, { table: `${network.bridge}-policy`, nodeAddresses: [network.address], log });
+    const proxy = new ServiceProxy(informers, { nodeName, table: network.bridge, clusterCIDR: '10.42.0.0/16', log });
+    new ServiceLoadBalancer(informers, { nodeIP: ingress.nodeIP, log }).start(signal);
+    const policies = new PolicyEnforcer(informers, { table: `${network.bridge}-policy`, nodeAddresses: [network.address], log });
     // Other nodes' pod ranges, routed to those nodes.
-    new PodRoutes(client, { nodeName, log }).start(signal);
+    void new PodRoutes(informers, { nodeName, log }).start(signal);
     // Pods reach the apiserver at kubernetes.default.svc through this node.
     await startApiserverRelay(client, { nodeName, address: network.address, server: config.server, signal }).catch((err: Error) =>
       log({ msg: 'pods cannot reach the apiserver through this node', error: err.message }),
@@ -323,10 +326,10 @@ async function startNodeNetwork(
     );
   } else {
     log({ msg: 'no nftables (the nft command): services through the user-space proxy, NetworkPolicy not enforced' });
-    await new UserspaceProxy(client, { log }).start(signal).catch((err: Error) => log({ msg: 'no user-space service proxy', error: err.message }));
+    await new UserspaceProxy(informers, { log }).start(signal).catch((err: Error) => log({ msg: 'no user-space service proxy', error: err.message }));
   }
   let clusterDNS: ClusterDnsSettings | undefined;
-  const dns = new ClusterDNS(client, { address: network.address, port: 53, log });
+  const dns = new ClusterDNS(informers, { address: network.address, port: 53, log });
   try {
     await dns.start(signal);
     log({ msg: 'cluster DNS listening', address: network.address, port: 53 });
@@ -347,14 +350,12 @@ async function startNodeNetwork(
  * otherwise (or as given; 0 turns a listener off). Ports already taken are
  * said in the log, and the rest runs on.
  */
-async function startIngress(config: ClientConfig, signal: AbortSignal, log: (event: Record<string, unknown>) => void, options: { nodeIP: string; http?: number; https?: number }): Promise<void> {
+async function startIngress(informers: InformerFactory, signal: AbortSignal, log: (event: Record<string, unknown>) => void, options: { nodeIP: string; http?: number; https?: number }): Promise<void> {
   const root = typeof process.getuid === 'function' && process.getuid() === 0;
   const httpPort = options.http ?? (root ? 80 : 8080);
   const httpsPort = options.https ?? (root ? 443 : 8443);
   if (!httpPort && !httpsPort) return;
-  const client = new Client({ ...config, userAgent: 'skiff-ingress' });
-  signal.addEventListener('abort', () => client.close(), { once: true });
-  const controller = new IngressController(client, { httpPort, httpsPort, nodeIP: options.nodeIP, log });
+  const controller = new IngressController(informers, { httpPort, httpsPort, nodeIP: options.nodeIP, log });
   try {
     await controller.start(signal);
     log({ msg: 'ingress listening', http: httpPort, https: httpsPort });

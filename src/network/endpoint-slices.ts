@@ -1,5 +1,5 @@
 /** EndpointSlices as every network component reads them: an informer indexed by the Service they belong to. */
-import type { Client } from '../client/index.js';
+import type { Client, InformerFactory } from '../client/index.js';
 import { endpointSlicesResource, SharedInformer } from '../client/index.js';
 import type { KubeObject } from '../machinery/object.js';
 import { isStatusError } from '../machinery/status.js';
@@ -7,10 +7,11 @@ import { isStatusError } from '../machinery/status.js';
 /** The index name: `<namespace>/<service>` (from the `kubernetes.io/service-name` label). */
 export const byService = 'service';
 
-export function endpointSliceInformer<T extends KubeObject>(client: Client): SharedInformer<T> {
-  return new SharedInformer<T>(client.resource<T>(endpointSlicesResource), {
-    indexers: { [byService]: (slice) => [`${slice.metadata.namespace}/${slice.metadata.labels?.['kubernetes.io/service-name'] ?? ''}`] },
-  });
+/** The node's shared EndpointSlice informer, with the by-Service index (added once, whoever asks first). */
+export function endpointSliceInformer<T extends KubeObject>(informers: InformerFactory): SharedInformer<T> {
+  const informer = informers.informerFor<T>(endpointSlicesResource);
+  informer.addIndex(byService, (slice) => [`${slice.metadata.namespace}/${slice.metadata.labels?.['kubernetes.io/service-name'] ?? ''}`]);
+  return informer;
 }
 
 /**

@@ -13,8 +13,8 @@
  * allowed to ordinary users), UDP, traffic policies and session affinity.
  */
 import { createServer, connect, type Server } from 'node:net';
-import type { Client } from '../../client/index.js';
-import { servicesResource, SharedInformer } from '../../client/index.js';
+import type { InformerFactory, SharedInformer } from '../../client/index.js';
+import { servicesResource } from '../../client/index.js';
 import type { KubeObject } from '../../machinery/object.js';
 import { byService, endpointSliceInformer, readyEndpoints, type SliceObject } from '../endpoint-slices.js';
 import { BatchedWork, followInformers } from '../batched.js';
@@ -38,11 +38,11 @@ export class UserspaceProxy {
   private readonly work: BatchedWork;
 
   constructor(
-    client: Client,
+    informers: InformerFactory,
     private readonly options: { log?: (event: Record<string, unknown>) => void },
   ) {
-    this.services = new SharedInformer<ServiceObject>(client.resource<ServiceObject>(servicesResource), {});
-    this.slices = endpointSliceInformer<SliceObject>(client);
+    this.services = informers.informerFor<ServiceObject>(servicesResource);
+    this.slices = endpointSliceInformer<SliceObject>(informers);
     this.work = new BatchedWork(() => this.sync(), (err) => this.options.log?.({ msg: 'user-space proxy failed', error: err.message }));
   }
 
