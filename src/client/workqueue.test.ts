@@ -58,7 +58,9 @@ describe('WorkQueue', () => {
     const queue = new WorkQueue();
     queue.addAfter('k', 3_600_000); // a resync an hour away
     queue.addAfter('k', 1); // a retry soon: it is not held back by the hour
+    const keepAlive = setTimeout(() => {}, 10_000); // the queue's timers do not hold the process open
     assert.equal(await queue.get(), 'k');
+    clearTimeout(keepAlive);
     queue.shutDown();
   });
 });
