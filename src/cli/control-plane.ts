@@ -22,7 +22,7 @@ import { podsResource } from '../client/builtin-resources.js';
 import type { ClientConfig } from '../client/config.js';
 import { caCertHash, discoverPinnedCA } from '../node/ca-pin.js';
 import { ServiceAccountTokens } from '../apiserver/serviceaccount-tokens.js';
-import { ClusterDNS, defaultZone, IngressController, kubeDnsService, kubeDnsServiceIP, publishNodeDNS, PodRoutes, PolicyEnforcer, startApiserverRelay, ServiceLoadBalancer, ServiceProxy, serviceProxyAvailable, skiffIngressClass, UserspaceProxy } from '../network/index.js';
+import { ClusterDNS, defaultZone, IngressController, kubeDnsService, kubeDnsServiceIP, NodeEndpoints, publishNodeDNS, PodRoutes, PolicyEnforcer, startApiserverRelay, ServiceLoadBalancer, ServiceProxy, serviceProxyAvailable, skiffIngressClass, UserspaceProxy } from '../network/index.js';
 import type { ClusterDnsSettings } from '../node/dns-config.js';
 import { runControllerManager } from '../controllers/index.js';
 import { loadSchedulerConfiguration, runScheduler } from '../scheduler/index.js';
@@ -303,6 +303,9 @@ async function startNodeNetwork(
     await new UserspaceProxy(informers, { log }).start(signal).catch((err: Error) => log({ msg: 'no user-space service proxy', error: err.message }));
     return none;
   }
+  // This node's endpoints of kube-dns and kubernetes, owned by its Node (gone with it).
+  const endpoints = new NodeEndpoints(informers, nodeName, log);
+  endpoints.start(signal);
   let stopped = Promise.resolve();
   let proxied = false;
   if (serviceProxyAvailable()) {
@@ -312,7 +315,7 @@ async function startNodeNetwork(
     // Other nodes' pod ranges, routed to those nodes.
     void new PodRoutes(informers, { nodeName, log }).start(signal);
     // Pods reach the apiserver at kubernetes.default.svc through this node.
-    await startApiserverRelay(client, { nodeName, address: network.address, server: config.server, signal }).catch((err: Error) =>
+    await startApiserverRelay(endpoints, { address: network.address, server: config.server, signal }).catch((err: Error) =>
       log({ msg: 'pods cannot reach the apiserver through this node', error: err.message }),
     );
     stopped = new Promise((resolve) => signal.addEventListener('abort', () => void Promise.all([proxy.stop(), policies.stop()]).then(() => resolve()), { once: true }));
@@ -336,7 +339,7 @@ async function startNodeNetwork(
     // With the proxy, pods ask the kube-dns Service (which reaches every node's server); without it, this node's.
     clusterDNS = { nameservers: [network.address], zone: defaultZone };
     if (proxied) {
-      await publishNodeDNS(client, nodeName, network.address);
+      publishNodeDNS(endpoints, network.address);
       clusterDNS = { nameservers: [kubeDnsServiceIP], zone: defaultZone };
     }
   } catch (err) {

@@ -9,6 +9,7 @@ export { route, tlsSecretFor } from './ingress/routes.js';
 export { ServiceLoadBalancer } from './proxy/service-lb.js';
 export { PolicyEnforcer, type PolicyEnforcerOptions } from './policy/enforcer.js';
 export { renderPolicyRuleset, renderPolicyChains, type PolicyInput, type PolicyPod } from './policy/rules.js';
-export { PodRoutes } from './routes.js';
+export { PodRoutes, type IpCommand } from './routes.js';
+export { NodeEndpoints, type NodeEndpoint } from './node-endpoints.js';
 export { UserspaceProxy, loopbackTwin } from './proxy/userspace.js';
 export { startApiserverRelay } from './apiserver-relay.js';

@@ -21,7 +21,8 @@ import {
   endpointSlicesResource,
   type ResourceRef,
 } from '../../src/client/index.js';
-import { ClusterDNS, IngressController, PodRoutes, PolicyEnforcer, ServiceLoadBalancer, ServiceProxy, skiffIngressClass, UserspaceProxy } from '../../src/network/index.js';
+import { controllerManager } from '../../src/controllers/index.js';
+import { ClusterDNS, IngressController, NodeEndpoints, publishNodeDNS, PodRoutes, PolicyEnforcer, ServiceLoadBalancer, ServiceProxy, skiffIngressClass, UserspaceProxy } from '../../src/network/index.js';
 import type { KubeObject } from '../../src/machinery/object.js';
 import { StatusError } from '../../src/machinery/status.js';
 import { eventually } from './harness.js';
@@ -31,6 +32,7 @@ const goneIP = '192.0.2.20';
 
 let api: TestServer;
 let client: Client;
+let otherClient: Client;
 const stop = new AbortController();
 const watches = new Map<string, number>();
 
@@ -51,7 +53,7 @@ class FlakyTable {
 }
 
 /** Makes the next `times` calls of a resource client's method fail with this error. */
-function failNext(ref: ResourceRef, method: 'patch', times: number, error: () => Error): void {
+function failNext(ref: ResourceRef, method: 'patch' | 'create', times: number, error: () => Error): void {
   const resource = client.resource(ref) as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
   const real = resource[method].bind(resource);
   let left = times;
@@ -73,6 +75,7 @@ let policies: PolicyEnforcer;
 let serviceLB: ServiceLoadBalancer;
 let ingress: IngressController;
 let routes: PodRoutes;
+let ownEndpoints: NodeEndpoints;
 
 async function createNode(name: string, address: string, podCIDR: string): Promise<void> {
   const nodes = client.resource(nodesResource);
@@ -112,6 +115,19 @@ before(async () => {
     },
   });
   const dns = new ClusterDNS(informers, { address: '127.0.0.1', port: 0, upstreams: [] });
+  // This node's kube-dns endpoint, and one another node left behind (its factory and endpoints of its own).
+  failNext(endpointSlicesResource, 'create', 1, () => new StatusError(500, 'InternalError', 'Internal error occurred: database is locked'));
+  ownEndpoints = new NodeEndpoints(informers, 'own');
+  publishNodeDNS(ownEndpoints, '10.42.0.1');
+  ownEndpoints.start(stop.signal);
+  otherClient = new Client(api.credentials);
+  const otherNode = new InformerFactory(otherClient);
+  otherNode.start(stop.signal);
+  const goneEndpoints = new NodeEndpoints(otherNode, 'gone');
+  publishNodeDNS(goneEndpoints, '10.42.7.1');
+  goneEndpoints.start(stop.signal);
+  // The garbage collector removes what a deleted Node owned.
+  void controllerManager(client, { controllers: ['garbagecollector'] }).run(stop.signal);
   serviceLB.start(stop.signal);
   await Promise.all([proxy.start(stop.signal), policies.start(stop.signal), ingress.start(stop.signal), routes.start(stop.signal), dns.start(stop.signal), new UserspaceProxy(informers, {}).start(stop.signal)]);
 });
@@ -119,6 +135,7 @@ before(async () => {
 after(async () => {
   stop.abort();
   client.close();
+  otherClient.close();
   await api.close();
 });
 
@@ -169,7 +186,15 @@ describe('node network components', () => {
     assert.ok(ipCalls.filter((args) => args[1] === 'replace').length >= 2);
   });
 
-  it('removes what belonged to a node once it is deleted: its route and its status addresses', async () => {
+  it('publishes this node\'s kube-dns endpoint, owned by its Node, retrying a failed create', async () => {
+    const slice = await eventually(() => client.resource(endpointSlicesResource).find('kube-system', 'kube-dns-own'), (s) => s !== undefined, 'the kube-dns-own slice');
+    assert.equal(slice!.metadata.ownerReferences?.[0]?.kind, 'Node');
+    assert.equal(slice!.metadata.ownerReferences?.[0]?.name, 'own');
+    assert.ok(ownEndpoints.errors >= 1);
+    await eventually(() => client.resource(endpointSlicesResource).find('kube-system', 'kube-dns-gone'), (s) => s !== undefined, 'the other node\'s slice');
+  });
+
+  it('removes what belonged to a node once it is deleted: its route, its status addresses, its endpoints', async () => {
     const services = client.resource<KubeObject & { status?: { loadBalancer?: { ingress?: { ip?: string }[] } } }>(servicesResource);
     await services.patch('default', 'lb', { status: { loadBalancer: { ingress: [{ ip: ownIP, ipMode: 'VIP' }, { ip: goneIP, ipMode: 'VIP' }] } } }, 'merge', { subresource: 'status' });
     await client.resource(nodesResource).delete(undefined, 'gone');
@@ -180,6 +205,7 @@ describe('node network components', () => {
       (s) => JSON.stringify(s.status?.loadBalancer?.ingress) === JSON.stringify([{ ip: ownIP, ipMode: 'VIP' }]),
       'the gone node\'s address out of the service status',
     );
+    await eventually(() => client.resource(endpointSlicesResource).find('kube-system', 'kube-dns-gone'), (s) => s === undefined, 'the gone node\'s kube-dns endpoint removed', 20_000);
   });
 });
 
