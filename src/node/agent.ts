@@ -332,10 +332,12 @@ export class NodeAgent {
     this.options.runtime.onContainerEvent((sandboxId) => {
       for (const worker of this.workers.values()) if (worker.sandboxId === sandboxId) worker.update();
     });
-    feed.subscribe(this.name, {
+    const unsubscribe = feed.subscribe(this.name, {
       add: (pod) => this.enqueue(pod),
       update: (_previous, pod) => this.enqueue(pod),
       delete: (pod) => {
+        // A rejected pod that is gone needs no memory of it.
+        this.rejected.delete(pod.metadata.uid!);
         const worker = this.workers.get(pod.metadata.uid!);
         if (!worker) return;
         this.workers.delete(pod.metadata.uid!);
@@ -369,6 +371,7 @@ export class NodeAgent {
         this.log({ msg: 'heartbeat failed', node: this.name, error: (err as Error).message });
       }
     }
+    unsubscribe();
     await Promise.all([...this.workers.values()].map((worker) => worker.halt()));
     this.syncs.shutDown();
     await this.options.runtime.shutdown?.();
