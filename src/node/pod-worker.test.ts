@@ -106,3 +106,32 @@ test('a teardown that failed is retried until the sandbox is gone', async () => 
   assert.equal((await runtime.listPodSandboxes()).length, 0);
   syncs.shutDown();
 });
+
+test('the final status of a pod that ended is written even when the first write fails', async () => {
+  const writes: { phase?: string }[] = [];
+  let failures = 1;
+  const pods = {
+    patch: async (_namespace: string, _name: string, body: { status: { phase?: string } }) => {
+      if (body.status.phase === 'Succeeded' && failures-- > 0) throw new Error('the server is currently unable to handle the request');
+      writes.push(body.status);
+      return {};
+    },
+  } as unknown as ResourceClient<AgentPod>;
+  // Containers end at once; the resync notices (a standalone worker hears of no container events).
+  const syncs = new PodSyncQueue({ resyncMs: 1, backoff: { baseDelayMs: 1 } });
+  const pod: AgentPod = { metadata: { name: 'job', namespace: 'default', uid: 'u4' }, spec: { nodeName: 'n', restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox' }] } };
+  const worker = new PodWorker(pod, {
+    runtime: new SimulatedRuntime({ completeAfterMs: 1 }),
+    envSources: { configMap: async () => undefined, secret: async () => undefined, services: async () => [] },
+    pods,
+    hostIP: '192.0.2.1',
+    now: () => new Date(),
+    log: () => {},
+    syncs,
+  });
+  worker.update(pod);
+  await until(() => writes.some((status) => status.phase === 'Succeeded'), 'the final status written after a failure');
+  assert.ok(failures <= 0, 'the first final write failed');
+  await worker.halt();
+  syncs.shutDown();
+});

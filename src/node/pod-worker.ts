@@ -115,6 +115,12 @@ export class PodWorker implements PodSyncTarget {
   private mountFailure = '';
   /** Set when the node decided to evict the pod: the next sync carries it out. */
   private eviction: string | undefined;
+  /**
+   * How the pod ended (this worker saw it end, or evicted it): the final
+   * status from what the runtime says, and whether it is written — a sync
+   * that failed before that is retried until it is.
+   */
+  private ending: { finalStatus(status: Record<string, unknown>): Record<string, unknown>; written: boolean } | undefined;
 
   constructor(
     pod: AgentPod,
@@ -472,6 +478,18 @@ export class PodWorker implements PodSyncTarget {
     clearInterval(this.volumeRefresh);
     this.context.log({ msg: 'evicting pod', pod: this.podKey, message });
     this.event('Warning', 'Evicted', message);
+    const now = new Date(this.context.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    this.ending = {
+      written: false,
+      finalStatus: (computed) => {
+        const status = computed as Record<string, unknown> & { conditions?: Record<string, unknown>[] };
+        const conditions = [
+          ...(status.conditions ?? []).filter((c) => c.type !== 'DisruptionTarget'),
+          { type: 'DisruptionTarget', status: 'True', reason: 'TerminationByKubelet', message, lastTransitionTime: now },
+        ];
+        return { ...status, phase: 'Failed', reason: 'Evicted', message, conditions };
+      },
+    };
     for (const slot of [...this.app, ...this.init]) {
       this.stopProbes(slot);
       const id = slot.record.current?.id;
@@ -480,15 +498,25 @@ export class PodWorker implements PodSyncTarget {
         await runtime.stopContainer(id, 0);
       }
     }
-    if (this.sandbox) await runtime.stopPodSandbox(this.sandbox.id);
-    await this.refresh();
-    const status = this.computeStatus() as Record<string, unknown> & { conditions?: Record<string, unknown>[] };
-    const now = new Date(this.context.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
-    const conditions = [
-      ...(status.conditions ?? []).filter((c) => c.type !== 'DisruptionTarget'),
-      { type: 'DisruptionTarget', status: 'True', reason: 'TerminationByKubelet', message, lastTransitionTime: now },
-    ];
-    await this.writeStatus({ ...status, phase: 'Failed', reason: 'Evicted', message, conditions });
+    await this.completeEnding();
+  }
+
+  /**
+   * The end of a pod that ended here: its probes stopped, its sandbox
+   * stopped (sidecars still running stop with it, and show terminated),
+   * the final status written. Safe to run again: a sync that failed on
+   * the way is retried until the status is written.
+   */
+  private async completeEnding(): Promise<void> {
+    const ending = this.ending!;
+    if (ending.written) return;
+    for (const slot of [...this.app, ...this.init]) this.stopProbes(slot);
+    if (this.sandbox) {
+      await this.context.runtime.stopPodSandbox(this.sandbox.id);
+      await this.refresh();
+    }
+    await this.writeStatus(ending.finalStatus(this.computeStatus()));
+    ending.written = true;
   }
 
   /** One sync (the queue calls it; a throw is retried with backoff). */
@@ -508,7 +536,10 @@ export class PodWorker implements PodSyncTarget {
       await this.carryOutEviction(this.eviction);
       return;
     }
-    if (this.finished) return;
+    if (this.finished) {
+      if (this.ending) await this.completeEnding();
+      return;
+    }
     const { runtime } = this.context;
     if (!this.sandbox) await this.adopt();
     if (this.finished) return;
@@ -567,16 +598,12 @@ export class PodWorker implements PodSyncTarget {
       for (const slot of this.app) if (!slot.record.current) slot.record.waitingReason = 'PodInitializing';
     }
 
-    let status = this.computeStatus();
+    const status = this.computeStatus();
     if (status.phase === 'Succeeded' || status.phase === 'Failed' || initFailed) {
       this.finished = true;
-      for (const slot of [...this.app, ...this.init]) this.stopProbes(slot);
-      if (this.sandbox) {
-        // Sidecars still running stop with the pod; the status then shows them terminated.
-        await runtime.stopPodSandbox(this.sandbox.id);
-        await this.refresh();
-        status = { ...this.computeStatus(), phase: status.phase };
-      }
+      this.ending = { written: false, finalStatus: (computed) => ({ ...computed, phase: status.phase }) };
+      await this.completeEnding();
+      return;
     }
     await this.writeStatus(status);
   }
