@@ -18,11 +18,12 @@ import { openSqliteStore } from '../storage/index.js';
 import { writeKubeconfig } from '../client/kubeconfig.js';
 import { configFromKubeconfig } from '../client/config.js';
 import { Client } from '../client/client.js';
+import { InformerFactory } from '../client/informer-factory.js';
 import { podsResource } from '../client/builtin-resources.js';
 import type { ClientConfig } from '../client/config.js';
 import { caCertHash, discoverPinnedCA } from '../node/ca-pin.js';
 import { ServiceAccountTokens } from '../apiserver/serviceaccount-tokens.js';
-import { chooseProxyMode, ClusterDNS, defaultZone, describeProxyMode, hostAddresses, IngressController, kubeDnsService, kubeDnsServiceIP, proxyModeFacts, publishNodeDNS, PodRoutes, PolicyEnforcer, ServiceInterface, startApiserverRelay, ServiceLoadBalancer, ServiceProxy, skiffIngressClass, UserspaceProxy, type ProxyModeFlag } from '../network/index.js';
+import { chooseProxyMode, ClusterDNS, defaultZone, describeProxyMode, hostAddresses, IngressController, kubeDnsService, kubeDnsServiceIP, NodeEndpoints, proxyModeFacts, publishNodeDNS, PodRoutes, PolicyEnforcer, ServiceInterface, startApiserverRelay, ServiceLoadBalancer, ServiceProxy, skiffIngressClass, UserspaceProxy, type ProxyModeFlag } from '../network/index.js';
 import type { ClusterDnsSettings } from '../node/dns-config.js';
 import { runControllerManager } from '../controllers/index.js';
 import { loadSchedulerConfiguration, runScheduler } from '../scheduler/index.js';
@@ -336,16 +337,20 @@ async function startNodeNetwork(
     log({ msg: 'no service networking: the pod network could not be set up', error: err.message });
     return undefined;
   });
+  // One client and one informer factory for every network component of the node: Services,
+  // EndpointSlices, Secrets … are listed and watched once per node, not once per component.
+  const client = new Client({ ...config, userAgent: 'skiff-network' });
+  signal.addEventListener('abort', () => client.close(), { once: true });
+  const informers = new InformerFactory(client);
+  informers.start(signal);
   const choice = chooseProxyMode(options.proxyMode ?? 'auto', proxyModeFacts(network !== undefined));
   const serviceInterface = choice.clusterIPs === 'interface' ? new ServiceInterface() : undefined;
   // With ClusterIPs bound on this node, the Ingress controller takes ports 80 and 443 on the node's own addresses only.
-  await startIngress(config, signal, log, { ...options, addresses: serviceInterface ? hostAddresses(serviceInterface.name) : undefined });
-  const client = new Client({ ...config, userAgent: 'skiff-network' });
-  signal.addEventListener('abort', () => client.close(), { once: true });
+  await startIngress(informers, signal, log, { ...options, addresses: serviceInterface ? hostAddresses(serviceInterface.name) : undefined });
   let stopped = Promise.resolve();
   let proxied = false;
   if (choice.mode === 'userspace') {
-    const userspace = new UserspaceProxy(client, { serviceInterface, reason: choice.reason, log });
+    const userspace = new UserspaceProxy(informers, { serviceInterface, reason: choice.reason, log });
     try {
       stopped = (await userspace.start(signal)).stopped;
     } catch (err) {
@@ -355,17 +360,20 @@ async function startNodeNetwork(
     proxied = userspace.servesClusterIPs;
   }
   if (!network) return { stopped };
-  new ServiceLoadBalancer(client, { nodeIP: options.nodeIP, log }).start(signal);
+  // This node's endpoints of kube-dns and kubernetes, owned by its Node (gone with it).
+  const endpoints = new NodeEndpoints(informers, nodeName, log);
+  endpoints.start(signal);
+  new ServiceLoadBalancer(informers, { nodeIP: options.nodeIP, log }).start(signal);
   // Other nodes' pod ranges, routed to those nodes.
-  new PodRoutes(client, { nodeName, log }).start(signal);
+  void new PodRoutes(informers, { nodeName, log }).start(signal);
   // Pods reach the apiserver at kubernetes.default.svc through this node.
-  await startApiserverRelay(client, { nodeName, address: network.address, server: config.server, signal }).catch((err: Error) =>
+  await startApiserverRelay(endpoints, { address: network.address, server: config.server, signal }).catch((err: Error) =>
     log({ msg: 'pods cannot reach the apiserver through this node', error: err.message }),
   );
   if (choice.mode === 'nftables') {
     log({ msg: describeProxyMode(choice, ''), mode: choice.mode, reason: choice.reason });
-    const proxy = new ServiceProxy(client, { nodeName, table: network.bridge, clusterCIDR: '10.42.0.0/16', log });
-    const policies = new PolicyEnforcer(client, { table: `${network.bridge}-policy`, nodeAddresses: [network.address], log });
+    const proxy = new ServiceProxy(informers, { nodeName, table: network.bridge, clusterCIDR: '10.42.0.0/16', log });
+    const policies = new PolicyEnforcer(informers, { table: `${network.bridge}-policy`, nodeAddresses: [network.address], log });
     stopped = new Promise((resolve) => signal.addEventListener('abort', () => void Promise.all([proxy.stop(), policies.stop()]).then(() => resolve()), { once: true }));
     await policies.start(signal).catch((err: Error) => log({ msg: 'NetworkPolicy not enforced', error: err.message }));
     proxied = await proxy.start(signal).then(
@@ -379,14 +387,14 @@ async function startNodeNetwork(
     log({ msg: `NetworkPolicy not enforced: it needs nftables (${choice.reason})` });
   }
   let clusterDNS: ClusterDnsSettings | undefined;
-  const dns = new ClusterDNS(client, { address: network.address, port: 53, log });
+  const dns = new ClusterDNS(informers, { address: network.address, port: 53, log });
   try {
     await dns.start(signal);
     log({ msg: 'cluster DNS listening', address: network.address, port: 53 });
     // With the proxy, pods ask the kube-dns Service (which reaches every node's server); without it, this node's.
     clusterDNS = { nameservers: [network.address], zone: defaultZone };
     if (proxied) {
-      await publishNodeDNS(client, nodeName, network.address);
+      publishNodeDNS(endpoints, network.address);
       clusterDNS = { nameservers: [kubeDnsServiceIP], zone: defaultZone };
     }
   } catch (err) {
@@ -400,14 +408,12 @@ async function startNodeNetwork(
  * otherwise (or as given; 0 turns a listener off). Ports already taken are
  * said in the log, and the rest runs on.
  */
-async function startIngress(config: ClientConfig, signal: AbortSignal, log: (event: Record<string, unknown>) => void, options: { nodeIP: string; http?: number; https?: number; addresses?: string[] }): Promise<void> {
+async function startIngress(informers: InformerFactory, signal: AbortSignal, log: (event: Record<string, unknown>) => void, options: { nodeIP: string; http?: number; https?: number; addresses?: string[] }): Promise<void> {
   const root = typeof process.getuid === 'function' && process.getuid() === 0;
   const httpPort = options.http ?? (root ? 80 : 8080);
   const httpsPort = options.https ?? (root ? 443 : 8443);
   if (!httpPort && !httpsPort) return;
-  const client = new Client({ ...config, userAgent: 'skiff-ingress' });
-  signal.addEventListener('abort', () => client.close(), { once: true });
-  const controller = new IngressController(client, { httpPort, httpsPort, addresses: options.addresses, nodeIP: options.nodeIP, log });
+  const controller = new IngressController(informers, { httpPort, httpsPort, addresses: options.addresses, nodeIP: options.nodeIP, log });
   try {
     await controller.start(signal);
     log({ msg: 'ingress listening', http: httpPort, https: httpsPort });

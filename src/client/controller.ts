@@ -22,7 +22,7 @@
  */
 import type { KubeObject } from '../machinery/object.js';
 import type { Client } from './client.js';
-import type { EventRecorder } from './events.js';
+import { EventRecorder } from './events.js';
 import type { InformerFactory } from './informer-factory.js';
 import type { SharedInformer } from './informer.js';
 import type { ResourceRef } from './resource-client.js';
@@ -70,6 +70,21 @@ export interface ControllerContext {
   /** The clock controllers use (tests make it jump). */
   now(): Date;
   log(event: Record<string, unknown>): void;
+}
+
+/**
+ * The context of a controller that runs on its own rather than in a manager's
+ * terms (a node's network controllers): its term is the life of its informers.
+ */
+export function standaloneControllerContext(informers: InformerFactory, log?: (event: Record<string, unknown>) => void): ControllerContext {
+  return {
+    client: informers.client,
+    informers,
+    signal: informers.lifetime,
+    recorder: (component) => new EventRecorder(informers.client, component),
+    now: () => new Date(),
+    log: (event) => log?.(event),
+  };
 }
 
 export interface ControllerStats {

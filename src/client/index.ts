@@ -23,7 +23,7 @@ export { Store, Lister, indexers, keyOf, splitKey, type IndexFunc } from './stor
 export { WorkQueue, type WorkQueueOptions } from './workqueue.js';
 export { LeaderElector, type LeaderElectionOptions, type Lease } from './leader-election.js';
 export { EventRecorder, type EventType } from './events.js';
-export { Controller, ownerKeys, type ControllerContext, type ControllerSpec, type ReconcileOptions, type ReconcileResult, type Watch } from './controller.js';
+export { Controller, ownerKeys, standaloneControllerContext, type ControllerContext, type ControllerSpec, type ReconcileOptions, type ReconcileResult, type Watch } from './controller.js';
 export { Manager, type ManagerOptions, type Runnable } from './manager.js';
 export { sleep, microTime, timestamp } from './time.js';
 export * from './builtin-resources.js';

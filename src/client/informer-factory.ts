@@ -15,6 +15,9 @@ import type { ResourceRef } from './resource-client.js';
 export class InformerFactory {
   private readonly informers = new Map<string, SharedInformer>();
   private signal: AbortSignal | undefined;
+  private readonly ended = new AbortController();
+  /** Aborts when the factory's informers stop (the signal given to `start` aborted): a term's end for what runs on them. */
+  readonly lifetime: AbortSignal = this.ended.signal;
 
   constructor(
     readonly client: Client,
@@ -36,6 +39,8 @@ export class InformerFactory {
   /** Starts every informer, and those asked for later, until the signal aborts. */
   start(signal: AbortSignal): void {
     this.signal = signal;
+    if (signal.aborted) this.ended.abort();
+    else signal.addEventListener('abort', () => this.ended.abort(), { once: true });
     for (const informer of this.informers.values()) informer.start(signal);
   }
 

@@ -53,4 +53,14 @@ describe('WorkQueue', () => {
     assert.equal(queue.retries('k'), 0);
     queue.shutDown();
   });
+
+  it('keeps the sooner time when a waiting key is added after a delay again', async () => {
+    const queue = new WorkQueue();
+    queue.addAfter('k', 3_600_000); // a resync an hour away
+    queue.addAfter('k', 1); // a retry soon: it is not held back by the hour
+    const keepAlive = setTimeout(() => {}, 10_000); // the queue's timers do not hold the process open
+    assert.equal(await queue.get(), 'k');
+    clearTimeout(keepAlive);
+    queue.shutDown();
+  });
 });

@@ -5,7 +5,10 @@
  *   processed is not handed to a second worker — if it changes meanwhile it
  *   is queued again for when the first is done.
  * - `addRateLimited` delays a failing key exponentially (5 ms, 10 ms, … up to
- *   1000 s); `forget` resets it after a success.
+ *   1000 s, stretched by up to `jitterFactor` at random); `forget` resets it
+ *   after a success.
+ * - `addAfter` of a key already waiting keeps the sooner of the two times
+ *   (client-go's delaying queue): a retry far off never holds back a change.
  * - An overall token bucket (10 per second, bursts of 100 by default) keeps a
  *   storm of retries from flooding the apiserver.
  * - `shutDown` wakes every waiting worker with `undefined`, and drops what
@@ -18,6 +21,8 @@ export interface WorkQueueOptions {
   /** Overall retry rate: tokens per second and bucket size. */
   qps?: number;
   burst?: number;
+  /** Each backoff is stretched by up to this fraction at random (0: none), so many keys failing together do not retry together. */
+  jitterFactor?: number;
 }
 
 export class WorkQueue<K = string> {
@@ -26,7 +31,7 @@ export class WorkQueue<K = string> {
   private readonly dirty = new Set<K>();
   private readonly processing = new Set<K>();
   private readonly failures = new Map<K, number>();
-  private readonly timers = new Map<K, NodeJS.Timeout>();
+  private readonly timers = new Map<K, { timer: NodeJS.Timeout; at: number }>();
   private readonly waiters: ((key: K | undefined) => void)[] = [];
   private shuttingDown = false;
   private tokens: number;
@@ -35,12 +40,14 @@ export class WorkQueue<K = string> {
   private readonly maxDelayMs: number;
   private readonly qps: number;
   private readonly burst: number;
+  private readonly jitterFactor: number;
 
   constructor(options: WorkQueueOptions = {}) {
     this.baseDelayMs = options.baseDelayMs ?? 5;
     this.maxDelayMs = options.maxDelayMs ?? 1_000_000;
     this.qps = options.qps ?? 10;
     this.burst = options.burst ?? 100;
+    this.jitterFactor = options.jitterFactor ?? 0;
     this.tokens = this.burst;
   }
 
@@ -66,24 +73,28 @@ export class WorkQueue<K = string> {
     }
   }
 
-  /** Adds the key after a delay (an earlier pending delay for it wins). */
+  /** Adds the key after a delay; when it already waits for a time, the sooner of the two holds. */
   addAfter(key: K, delayMs: number): void {
     if (this.shuttingDown) return;
     if (delayMs <= 0) return this.add(key);
-    if (this.timers.has(key)) return;
+    const at = Date.now() + delayMs;
+    const pending = this.timers.get(key);
+    if (pending && pending.at <= at) return;
+    if (pending) clearTimeout(pending.timer);
     const timer = setTimeout(() => {
       this.timers.delete(key);
       this.add(key);
     }, delayMs);
     timer.unref();
-    this.timers.set(key, timer);
+    this.timers.set(key, { timer, at });
   }
 
   /** Adds the key after its backoff, which doubles with every consecutive failure. */
   addRateLimited(key: K): void {
     const failures = this.failures.get(key) ?? 0;
     this.failures.set(key, failures + 1);
-    const itemDelay = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** failures);
+    const backoff = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** failures);
+    const itemDelay = backoff * (1 + Math.random() * this.jitterFactor);
     this.addAfter(key, Math.max(itemDelay, this.bucketDelay()));
   }
 
@@ -124,7 +135,7 @@ export class WorkQueue<K = string> {
 
   shutDown(): void {
     this.shuttingDown = true;
-    for (const timer of this.timers.values()) clearTimeout(timer);
+    for (const { timer } of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
     for (const waiter of this.waiters.splice(0)) waiter(undefined);
   }

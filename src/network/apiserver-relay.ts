@@ -3,14 +3,14 @@
  * every node relays TCP from its bridge address to the apiserver it talks
  * to itself (which may listen only on the machine's 127.0.0.1), and
  * publishes that relay as an endpoint of the `kubernetes` Service, in an
- * EndpointSlice of its own (`kubernetes-<node>`). TLS stays end to end:
+ * EndpointSlice of its own (`kubernetes-<node>`, owned by the Node:
+ * node-endpoints.ts). TLS stays end to end:
  * the apiserver's certificate names 10.43.0.1 and kubernetes.default.svc.
  */
 import { connect, createServer } from 'node:net';
-import type { Client } from '../client/index.js';
-import { publishNodeEndpoint } from './endpoint-slices.js';
+import type { NodeEndpoints } from './node-endpoints.js';
 
-export async function startApiserverRelay(client: Client, options: { nodeName: string; address: string; server: string; signal: AbortSignal }): Promise<number> {
+export async function startApiserverRelay(endpoints: NodeEndpoints, options: { address: string; server: string; signal: AbortSignal }): Promise<number> {
   const target = new URL(options.server);
   const port = Number(target.port || 443);
   const host = target.hostname.replace(/^\[|\]$/g, '');
@@ -27,6 +27,6 @@ export async function startApiserverRelay(client: Client, options: { nodeName: s
   });
   options.signal.addEventListener('abort', () => relay.close(), { once: true });
 
-  await publishNodeEndpoint(client, { namespace: 'default', service: 'kubernetes', nodeName: options.nodeName, address: options.address, ports: [{ name: 'https', port, protocol: 'TCP' }] });
+  endpoints.publish({ namespace: 'default', service: 'kubernetes', address: options.address, ports: [{ name: 'https', port, protocol: 'TCP' }] });
   return port;
 }

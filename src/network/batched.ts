@@ -3,46 +3,99 @@
  * events schedule one piece of work, run at most every 100 ms and never
  * twice at once — a burst of changes (a Deployment scaling up) becomes one
  * rewrite of the rules, not hundreds.
+ *
+ * The work is the one key of the client's rate-limited work queue, so a
+ * failed run is retried with the queue's per-key exponential backoff
+ * (100 ms doubling to 5 min, jittered) without waiting for another change;
+ * a change meanwhile runs it at once (the queue keeps the sooner time).
  */
-import type { SharedInformer } from '../client/index.js';
+import { WorkQueue, type SharedInformer, type WorkQueueOptions } from '../client/index.js';
 import type { KubeObject } from '../machinery/object.js';
 
+const key = 'sync';
+
+/** Retries of the network's state-writing loops: 100 ms, 200 ms, … at most 5 min, each up to 50 % longer at random. */
+export const networkRetry: WorkQueueOptions = { baseDelayMs: 100, maxDelayMs: 300_000, jitterFactor: 0.5 };
+
 export class BatchedWork {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> = Promise.resolve();
+  private readonly queue: WorkQueue<string>;
+  private looping = false;
+  /** Callers of now() waiting for the next run to end. */
+  private waiting: (() => void)[] = [];
 
   constructor(
     private readonly work: () => void | Promise<void>,
     private readonly onError: (err: Error) => void,
     private readonly delayMs = 100,
-  ) {}
+    retry: WorkQueueOptions = networkRetry,
+  ) {
+    this.queue = new WorkQueue<string>(retry);
+  }
 
   /** Asks for a run soon; asks made before it starts share it. */
   schedule(): void {
-    if (this.timer) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      void this.now();
-    }, this.delayMs);
+    this.queue.addAfter(key, this.delayMs);
+    this.loop();
   }
 
-  /** Runs now, after any run in progress. */
+  /** Runs now (after any run in progress); resolves when that run ended — a failure goes to onError and is retried. */
   now(): Promise<void> {
-    this.running = this.running.then(() => this.work()).catch((err: Error) => this.onError(err));
-    return this.running;
+    const ended = new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.queue.add(key);
+    this.loop();
+    if (this.queue.isShuttingDown) this.wake();
+    return ended;
   }
 
+  /** How many runs in a row have failed (0 after a success). */
+  get failures(): number {
+    return this.queue.retries(key);
+  }
+
+  /** Stops: nothing runs any more, pending retries are dropped. */
   cancel(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    this.queue.shutDown();
+    this.wake();
+  }
+
+  private wake(): void {
+    for (const resolve of this.waiting.splice(0)) resolve();
+  }
+
+  /** The one worker: takes the key, runs the work, forgets or backs off. */
+  private loop(): void {
+    if (this.looping || this.queue.isShuttingDown) return;
+    this.looping = true;
+    void (async () => {
+      for (;;) {
+        const item = await this.queue.get();
+        if (item === undefined) return;
+        const ending = this.waiting.splice(0);
+        try {
+          await this.work();
+          this.queue.forget(item);
+        } catch (err) {
+          this.onError(err as Error);
+          this.queue.addRateLimited(item);
+        } finally {
+          this.queue.done(item);
+          for (const resolve of ending) resolve();
+        }
+      }
+    })();
   }
 }
 
-/** Starts the informers with every event scheduling the work; resolves once all have listed. */
+/**
+ * Starts the informers with every event scheduling the work; resolves once
+ * all have listed. Informers come from the node's one InformerFactory, so a
+ * resource several components follow is still listed and watched once.
+ */
 export async function followInformers(informers: SharedInformer<KubeObject>[], work: BatchedWork, signal: AbortSignal): Promise<void> {
   for (const informer of informers) {
     informer.addEventHandler({ add: () => work.schedule(), update: () => work.schedule(), delete: () => work.schedule() });
     informer.start(signal);
   }
+  signal.addEventListener('abort', () => work.cancel(), { once: true });
   await Promise.all(informers.map((informer) => informer.waitForSync(signal)));
 }

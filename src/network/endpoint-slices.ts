@@ -1,45 +1,16 @@
 /** EndpointSlices as every network component reads them: an informer indexed by the Service they belong to. */
-import type { Client } from '../client/index.js';
+import type { InformerFactory } from '../client/index.js';
 import { endpointSlicesResource, SharedInformer } from '../client/index.js';
 import type { KubeObject } from '../machinery/object.js';
-import { isStatusError } from '../machinery/status.js';
 
 /** The index name: `<namespace>/<service>` (from the `kubernetes.io/service-name` label). */
 export const byService = 'service';
 
-export function endpointSliceInformer<T extends KubeObject>(client: Client): SharedInformer<T> {
-  return new SharedInformer<T>(client.resource<T>(endpointSlicesResource), {
-    indexers: { [byService]: (slice) => [`${slice.metadata.namespace}/${slice.metadata.labels?.['kubernetes.io/service-name'] ?? ''}`] },
-  });
-}
-
-/**
- * Publishes this node's own endpoint of a Service that node components
- * answer (kube-dns, kubernetes): an EndpointSlice `<service>-<node>` of one
- * ready endpoint, created or brought up to date.
- */
-export async function publishNodeEndpoint(
-  client: Client,
-  options: { namespace: string; service: string; nodeName: string; address: string; ports: { name: string; port: number; protocol: 'TCP' | 'UDP' }[] },
-): Promise<void> {
-  const slices = client.resource(endpointSlicesResource);
-  const name = `${options.service}-${options.nodeName}`.slice(0, 253);
-  const slice = {
-    apiVersion: 'discovery.k8s.io/v1',
-    kind: 'EndpointSlice',
-    metadata: { name, namespace: options.namespace, labels: { 'kubernetes.io/service-name': options.service, 'endpointslice.kubernetes.io/managed-by': 'skiff-node' } },
-    addressType: 'IPv4',
-    endpoints: [{ addresses: [options.address], conditions: { ready: true, serving: true, terminating: false }, nodeName: options.nodeName }],
-    ports: options.ports,
-  } as unknown as KubeObject;
-  const existing = await slices.find(options.namespace, name);
-  if (!existing) {
-    await slices.create(slice).catch((err) => {
-      if (!isStatusError(err, 'AlreadyExists')) throw err;
-    });
-    return;
-  }
-  await slices.update({ ...slice, metadata: { ...slice.metadata, resourceVersion: existing.metadata.resourceVersion } } as KubeObject);
+/** The node's shared EndpointSlice informer, with the by-Service index (added once, whoever asks first). */
+export function endpointSliceInformer<T extends KubeObject>(informers: InformerFactory): SharedInformer<T> {
+  const informer = informers.informerFor<T>(endpointSlicesResource);
+  informer.addIndex(byService, (slice) => [`${slice.metadata.namespace}/${slice.metadata.labels?.['kubernetes.io/service-name'] ?? ''}`]);
+  return informer;
 }
 
 /** The parts of an EndpointSlice the network components read. */

@@ -4,15 +4,23 @@
  * `spec.podCIDR`) to that node's address (`InternalIP`), so pods reach pods
  * on other machines by their own IPs, without tunnels. The next hop is the
  * node itself when it is on the same link, else whatever router the
- * machine already uses to reach it (`ip route get`).
+ * machine already uses to reach it (`ip route get`). A node that is
+ * deleted takes its route with it; a failed `ip` is retried with backoff
+ * (batched.ts).
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import type { Client } from '../client/index.js';
-import { nodesResource, SharedInformer } from '../client/index.js';
+import type { InformerFactory, SharedInformer } from '../client/index.js';
+import { nodesResource } from '../client/index.js';
 import type { KubeObject } from '../machinery/object.js';
+import { BatchedWork, followInformers } from './batched.js';
 
 const run = promisify(execFile);
+
+/** Runs `ip` with these arguments, resolving with its output. */
+export type IpCommand = (args: string[]) => Promise<string>;
+
+const ipCommand: IpCommand = async (args) => (await run('ip', args)).stdout;
 
 interface NodeObject extends KubeObject {
   spec?: { podCIDR?: string };
@@ -20,9 +28,8 @@ interface NodeObject extends KubeObject {
 }
 
 /** The next hop towards an address: its gateway when routed, the address itself when on-link. */
-async function nextHop(address: string): Promise<string> {
-  const { stdout } = await run('ip', ['-j', 'route', 'get', address]);
-  const [route] = JSON.parse(stdout) as { gateway?: string }[];
+async function nextHop(ip: IpCommand, address: string): Promise<string> {
+  const [route] = JSON.parse(await ip(['-j', 'route', 'get', address])) as { gateway?: string }[];
   return route?.gateway ?? address;
 }
 
@@ -30,47 +37,56 @@ export class PodRoutes {
   private readonly nodes: SharedInformer<NodeObject>;
   /** podCIDR → the next hop we installed. */
   private readonly installed = new Map<string, string>();
-  private syncing: Promise<void> = Promise.resolve();
+  private readonly work: BatchedWork;
+  private readonly ip: IpCommand;
 
   constructor(
-    client: Client,
-    private readonly options: { nodeName: string; log?: (event: Record<string, unknown>) => void },
+    informers: InformerFactory,
+    private readonly options: { nodeName: string; log?: (event: Record<string, unknown>) => void; ip?: IpCommand },
   ) {
-    this.nodes = new SharedInformer<NodeObject>(client.resource<NodeObject>(nodesResource), {});
+    this.nodes = informers.informerFor<NodeObject>(nodesResource);
+    this.ip = options.ip ?? ipCommand;
+    this.work = new BatchedWork(() => this.sync(), (err) => this.options.log?.({ msg: 'pod routes failed', error: err.message }));
   }
 
-  start(signal: AbortSignal): void {
-    const schedule = () => {
-      this.syncing = this.syncing.then(() => this.sync()).catch((err: Error) => this.options.log?.({ msg: 'pod routes failed', error: err.message }));
-    };
-    this.nodes.addEventHandler({ add: schedule, update: schedule, delete: schedule });
-    this.nodes.start(signal);
-    signal.addEventListener('abort', () => void this.syncing.then(() => this.removeAll()), { once: true });
+  /** The routes this node holds now: podCIDR → next hop (tests). */
+  get routes(): ReadonlyMap<string, string> {
+    return this.installed;
+  }
+
+  async start(signal: AbortSignal): Promise<void> {
+    await followInformers([this.nodes as SharedInformer<KubeObject>], this.work, signal);
+    signal.addEventListener('abort', () => void this.removeAll(), { once: true });
+    await this.work.now();
   }
 
   private async sync(): Promise<void> {
+    /** podCIDR → the node's address, for every other node. */
     const wanted = new Map<string, string>();
     for (const node of this.nodes.store.list()) {
       const cidr = node.spec?.podCIDR;
       const address = node.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
       if (node.metadata.name === this.options.nodeName || !cidr || !address) continue;
-      wanted.set(cidr, await nextHop(address));
+      wanted.set(cidr, address);
     }
-    for (const [cidr, via] of wanted) {
-      if (this.installed.get(cidr) === via) continue;
-      await run('ip', ['route', 'replace', cidr, 'via', via]);
-      this.installed.set(cidr, via);
-      this.options.log?.({ msg: 'route to a node\'s pods', podCIDR: cidr, via });
-    }
+    // Routes of nodes that are gone first: a failure further on must not keep them.
     for (const cidr of [...this.installed.keys()]) {
       if (wanted.has(cidr)) continue;
-      await run('ip', ['route', 'del', cidr]).catch(() => {});
+      await this.ip(['route', 'del', cidr]).catch(() => {});
       this.installed.delete(cidr);
+      this.options.log?.({ msg: 'route to a gone node\'s pods removed', podCIDR: cidr });
+    }
+    for (const [cidr, address] of wanted) {
+      const via = await nextHop(this.ip, address);
+      if (this.installed.get(cidr) === via) continue;
+      await this.ip(['route', 'replace', cidr, 'via', via]);
+      this.installed.set(cidr, via);
+      this.options.log?.({ msg: 'route to a node\'s pods', podCIDR: cidr, via });
     }
   }
 
   private async removeAll(): Promise<void> {
-    for (const cidr of this.installed.keys()) await run('ip', ['route', 'del', cidr]).catch(() => {});
+    for (const cidr of this.installed.keys()) await this.ip(['route', 'del', cidr]).catch(() => {});
     this.installed.clear();
   }
 }

@@ -7,6 +7,9 @@
  *                                                  (and refresh conditions every minute)
  *   informer: pods with spec.nodeName=<node> ─► PodWorker per pod uid
  *   runtime container events ─────────────────► that pod's worker syncs again
+ *   PodSyncQueue (the client's work queue): a failed sync retried with
+ *   backoff, every pod resynced about every minute; a rejected pod's status
+ *   write and the removal of orphaned sandboxes go through it too
  */
 import type { Client, ResourceClient } from '../client/index.js';
 import {
@@ -37,6 +40,7 @@ import { admit } from './admission.js';
 import type { VolumeSources } from './volumes.js';
 import { LocalPathProvisioner } from './local-path.js';
 import { NodePodFeed, type PodFeed } from './pod-feed.js';
+import { PodSyncQueue, type PodSyncQueueOptions } from './pod-sync-queue.js';
 import type { ClusterDnsSettings } from './dns-config.js';
 import { join } from 'node:path';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -61,6 +65,8 @@ export interface AgentOptions {
   podFeed?: PodFeed;
   /** The agent's HTTPS endpoint (logs) with a certificate from the cluster CA; without it, no endpoint. */
   serving?: NodeServerTls & { port?: number };
+  /** When pods are synced again: resync period and the backoff of failed syncs (defaults: the kubelet's habits, pod-sync-queue.ts). */
+  podSync?: PodSyncQueueOptions;
 }
 
 export class NodeAgent {
@@ -99,6 +105,8 @@ export class NodeAgent {
   private endpointPort = 0;
   private pressure: Pressure = { memory: false, disk: false, pid: false };
   private readonly recorder: EventRecorder;
+  /** Every state-writing piece of work of the agent: pod syncs, with retries and resync. */
+  private readonly syncs: PodSyncQueue;
 
   constructor(
     private readonly client: Client,
@@ -111,6 +119,7 @@ export class NodeAgent {
     this.log = options.log ?? (() => {});
     this.hostIP = options.identity.address ?? machineAddress();
     this.recorder = new EventRecorder(client, 'kubelet', this.now, options.identity.name);
+    this.syncs = new PodSyncQueue({ ...options.podSync, log: options.podSync?.log ?? this.log });
   }
 
   get name(): string {
@@ -199,9 +208,22 @@ export class NodeAgent {
     const rejection = this.node ? admit(pod as Parameters<typeof admit>[0], this.node as Parameters<typeof admit>[1], admitted as Parameters<typeof admit>[2]) : undefined;
     if (!rejection) return true;
     this.rejected.add(pod.metadata.uid!);
-    this.log({ msg: 'pod rejected', pod: `${pod.metadata.namespace}/${pod.metadata.name}`, reason: rejection.reason });
+    const podKey = `${pod.metadata.namespace}/${pod.metadata.name}`;
+    this.log({ msg: 'pod rejected', pod: podKey, reason: rejection.reason });
     this.recorder.event(pod, 'Warning', rejection.reason, rejection.message);
-    await this.pods.patch(pod.metadata.namespace, pod.metadata.name!, { status: { phase: 'Failed', reason: rejection.reason, message: rejection.message } }, 'merge', { subresource: 'status' }).catch(() => {});
+    // The Failed status is written through the sync queue: a failed write is retried (a pod gone meanwhile ends it).
+    const status = { phase: 'Failed', reason: rejection.reason, message: rejection.message };
+    this.syncs.request({
+      podKey,
+      stopped: false,
+      settled: true,
+      sync: () =>
+        this.pods
+          .patch(pod.metadata.namespace, pod.metadata.name!, { status }, 'merge', { subresource: 'status' })
+          .then(() => undefined, (err) => {
+            if (!isStatusError(err, 'NotFound')) throw err;
+          }),
+    });
     return false;
   }
 
@@ -236,6 +258,7 @@ export class NodeAgent {
         hostIP: this.hostIP,
         now: this.now,
         log: this.log,
+        syncs: this.syncs,
       });
       this.workers.set(uid, worker);
     }
@@ -245,17 +268,28 @@ export class NodeAgent {
   /**
    * Sandboxes an earlier agent left for pods that are gone from the API
    * (deleted while no agent ran): stopped and removed once the pod list
-   * has been read.
+   * has been read — through the sync queue, so a failure is retried.
    */
   private async removeOrphans(feed: PodFeed, signal: AbortSignal): Promise<void> {
     await feed.waitForSync(signal);
     if (signal.aborted) return;
-    const known = new Set(feed.podsOf(this.name).map((pod) => pod.metadata.uid));
-    for (const sandbox of await this.options.runtime.listPodSandboxes()) {
-      if (known.has(sandbox.podUid)) continue;
-      this.log({ msg: 'removing the sandbox of a pod that is gone', podUid: sandbox.podUid });
-      await this.options.runtime.removePodSandbox(sandbox.id).catch(() => {});
-    }
+    let done = false;
+    this.syncs.request({
+      podKey: 'orphaned sandboxes',
+      get stopped() {
+        return done || signal.aborted;
+      },
+      settled: true,
+      sync: async () => {
+        const known = new Set(feed.podsOf(this.name).map((pod) => pod.metadata.uid));
+        for (const sandbox of await this.options.runtime.listPodSandboxes()) {
+          if (known.has(sandbox.podUid)) continue;
+          this.log({ msg: 'removing the sandbox of a pod that is gone', podUid: sandbox.podUid });
+          await this.options.runtime.removePodSandbox(sandbox.id);
+        }
+        done = true;
+      },
+    });
   }
 
   /**
@@ -298,10 +332,12 @@ export class NodeAgent {
     this.options.runtime.onContainerEvent((sandboxId) => {
       for (const worker of this.workers.values()) if (worker.sandboxId === sandboxId) worker.update();
     });
-    feed.subscribe(this.name, {
+    const unsubscribe = feed.subscribe(this.name, {
       add: (pod) => this.enqueue(pod),
       update: (_previous, pod) => this.enqueue(pod),
       delete: (pod) => {
+        // A rejected pod that is gone needs no memory of it.
+        this.rejected.delete(pod.metadata.uid!);
         const worker = this.workers.get(pod.metadata.uid!);
         if (!worker) return;
         this.workers.delete(pod.metadata.uid!);
@@ -335,7 +371,9 @@ export class NodeAgent {
         this.log({ msg: 'heartbeat failed', node: this.name, error: (err as Error).message });
       }
     }
+    unsubscribe();
     await Promise.all([...this.workers.values()].map((worker) => worker.halt()));
+    this.syncs.shutDown();
     await this.options.runtime.shutdown?.();
   }
 }

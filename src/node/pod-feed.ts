@@ -10,8 +10,8 @@ import { SharedInformer } from '../client/index.js';
 import type { AgentPod } from './types.js';
 
 export interface PodFeed {
-  /** Starts telling the handlers of the pods bound to this node. */
-  subscribe(nodeName: string, handlers: EventHandlers<AgentPod>): void;
+  /** Starts telling the handlers of the pods bound to this node; the function returned stops it (the agent stops). */
+  subscribe(nodeName: string, handlers: EventHandlers<AgentPod>): () => void;
   waitForSync(signal: AbortSignal): Promise<void>;
   /** The pods bound to this node that the feed knows now. */
   podsOf(nodeName: string): AgentPod[];
@@ -29,9 +29,10 @@ export class NodePodFeed implements PodFeed {
     this.informer = new SharedInformer<AgentPod>(pods, { fieldSelector: `spec.nodeName=${nodeName}` });
   }
 
-  subscribe(_nodeName: string, handlers: EventHandlers<AgentPod>): void {
-    this.informer.addEventHandler(handlers);
+  subscribe(_nodeName: string, handlers: EventHandlers<AgentPod>): () => void {
+    const remove = this.informer.addEventHandler(handlers);
     this.informer.start(this.signal);
+    return remove;
   }
 
   waitForSync(signal: AbortSignal): Promise<void> {
@@ -67,13 +68,16 @@ export class SharedPodFeed implements PodFeed {
     });
   }
 
-  subscribe(nodeName: string, handlers: EventHandlers<AgentPod>): void {
+  subscribe(nodeName: string, handlers: EventHandlers<AgentPod>): () => void {
     this.subscribers.set(nodeName, handlers);
     for (const pod of this.podsOf(nodeName)) handlers.add?.(pod, true);
     if (!this.started) {
       this.started = true;
       this.informer.start(this.signal);
     }
+    return () => {
+      if (this.subscribers.get(nodeName) === handlers) this.subscribers.delete(nodeName);
+    };
   }
 
   waitForSync(signal: AbortSignal): Promise<void> {

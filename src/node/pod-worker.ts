@@ -1,6 +1,8 @@
 /**
- * One pod's worker: brings what runs on the node in line with the pod, one
- * sync at a time (a change while syncing queues one more sync).
+ * One pod's worker: brings what runs on the node in line with the pod. When
+ * it syncs is the agent's PodSyncQueue's to decide: one sync at a time, a
+ * change while syncing queues one more, a failed sync is retried with
+ * backoff, and every pod is synced again about every minute.
  *
  * sync:
  *   - being deleted → stop the containers (grace period), report them
@@ -24,6 +26,7 @@ import { PodVolumes, VolumeError, type VolumeSources } from './volumes.js';
 import { emptyDirMessage } from './eviction.js';
 import { podResolverConfig, type ClusterDnsSettings, type PodDnsSpec } from './dns-config.js';
 import { milliValue, quantityValue, tryParseQuantity } from '../machinery/quantity.js';
+import { PodSyncQueue, type PodSyncTarget } from './pod-sync-queue.js';
 
 const initialBackoffMs = 10_000;
 const maxBackoffMs = 300_000;
@@ -43,6 +46,8 @@ export interface PodWorkerContext {
   clusterDNS?: ClusterDnsSettings;
   /** How often volumes are refreshed and emptyDir limits checked (default 10 s). */
   volumeRefreshMs?: number;
+  /** The agent's queue of pod syncs (retries, resync); without one the worker has a queue of its own. */
+  syncs?: PodSyncQueue;
   now(): Date;
   log(event: Record<string, unknown>): void;
 }
@@ -85,20 +90,24 @@ function isSidecar(container: AgentContainer): boolean {
   return container.restartPolicy === 'Always';
 }
 
-export class PodWorker {
+export class PodWorker implements PodSyncTarget {
   private pod: AgentPod;
   private sandbox: PodSandbox | undefined;
   private readonly init: Slot[];
   private readonly app: Slot[];
   private readonly startTime: Date;
-  private running: Promise<void> | undefined;
-  private again = false;
-  private timer: NodeJS.Timeout | undefined;
+  private readonly syncs: PodSyncQueue;
+  /** The queue is this worker's own (no agent gave one): it stops with the worker. */
+  private readonly ownQueue: boolean;
   private lastStatusJson = '';
   /** The status this worker last wrote (its conditions are the truth for their transition times). */
   private lastWritten: { conditions?: PodCondition[] } | undefined;
-  /** The pod is gone from the API: nothing more to report. */
-  private removed = false;
+  /** The agent stops: no more syncs (what runs is the runtime's to stop). */
+  private halted = false;
+  /** The pod is gone from the API: nothing more to report; syncs tear it down. */
+  private gone = false;
+  /** Torn down after the pod went: nothing more to do. */
+  private tornDown = false;
   finished = false;
   private readonly volumes: PodVolumes | undefined;
   private volumeRefresh: NodeJS.Timeout | undefined;
@@ -106,6 +115,12 @@ export class PodWorker {
   private mountFailure = '';
   /** Set when the node decided to evict the pod: the next sync carries it out. */
   private eviction: string | undefined;
+  /**
+   * How the pod ended (this worker saw it end, or evicted it): the final
+   * status from what the runtime says, and whether it is written — a sync
+   * that failed before that is retried until it is.
+   */
+  private ending: { finalStatus(status: Record<string, unknown>): Record<string, unknown>; written: boolean } | undefined;
 
   constructor(
     pod: AgentPod,
@@ -113,6 +128,8 @@ export class PodWorker {
   ) {
     this.pod = pod;
     this.startTime = context.now();
+    this.ownQueue = !context.syncs;
+    this.syncs = context.syncs ?? new PodSyncQueue({ log: context.log });
     const slot = (spec: AgentContainer): Slot => ({
       spec,
       record: { name: spec.name, image: spec.image ?? '', restartCount: 0, ...(isSidecar(spec) ? { sidecar: true } : {}) },
@@ -191,43 +208,45 @@ export class PodWorker {
 
   /** The agent is stopping: no more syncs (what runs is the runtime's to stop). */
   async halt(): Promise<void> {
-    this.removed = true;
-    clearTimeout(this.timer);
+    this.halted = true;
     clearInterval(this.volumeRefresh);
-    for (const slot of this.app) this.stopProbes(slot);
-    await this.running;
+    for (const slot of [...this.app, ...this.init]) this.stopProbes(slot);
+    await this.syncs.idle(this);
+    if (this.ownQueue) this.syncs.shutDown();
   }
 
-  /** The pod was deleted from the API (by us or forcibly): stop and clean up. */
+  /**
+   * The pod was deleted from the API (by us or forcibly): its containers
+   * are stopped and its sandbox and volumes removed — by a sync, so a
+   * failure is retried like any other. Resolves when that sync ended.
+   */
   async remove(): Promise<void> {
-    await this.halt();
-    await this.teardown(0);
-    await this.volumes?.tearDown();
+    this.gone = true;
+    clearInterval(this.volumeRefresh);
+    for (const slot of [...this.app, ...this.init]) this.stopProbes(slot);
+    this.syncs.request(this);
+    await this.syncs.idle(this);
+  }
+
+  /** For the sync queue: nothing left to do. */
+  get stopped(): boolean {
+    return this.halted || this.tornDown;
+  }
+
+  /** For the sync queue: a pod that finished is not resynced (a change still syncs it). */
+  get settled(): boolean {
+    return this.finished && !this.gone;
   }
 
   /** Resolves once no sync is running or queued (tests). */
-  async idle(): Promise<void> {
-    while (this.running) await this.running;
+  idle(): Promise<void> {
+    return this.syncs.idle(this);
   }
 
-  /** Runs syncs one at a time; asking during a sync queues exactly one more. */
+  /** Asks for a sync (through the agent's queue: one at a time, retried on failure). */
   schedule(): void {
-    if (this.removed) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = (async () => {
-      do {
-        this.again = false;
-        try {
-          await this.sync();
-        } catch (err) {
-          this.context.log({ msg: 'pod sync failed', pod: `${this.pod.metadata.namespace}/${this.pod.metadata.name}`, error: (err as Error).message });
-        }
-      } while (this.again && !this.removed);
-      this.running = undefined;
-    })();
+    if (this.stopped) return;
+    this.syncs.request(this);
   }
 
   private view(): PodRuntimeView {
@@ -428,9 +447,7 @@ export class PodWorker {
 
   private wakeAt(time: number): void {
     const delay = Math.max(0, time - this.context.now().getTime());
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.schedule(), delay + 5);
-    this.timer.unref();
+    this.syncs.requestAfter(this, delay + 5);
   }
 
   /**
@@ -461,6 +478,18 @@ export class PodWorker {
     clearInterval(this.volumeRefresh);
     this.context.log({ msg: 'evicting pod', pod: this.podKey, message });
     this.event('Warning', 'Evicted', message);
+    const now = new Date(this.context.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    this.ending = {
+      written: false,
+      finalStatus: (computed) => {
+        const status = computed as Record<string, unknown> & { conditions?: Record<string, unknown>[] };
+        const conditions = [
+          ...(status.conditions ?? []).filter((c) => c.type !== 'DisruptionTarget'),
+          { type: 'DisruptionTarget', status: 'True', reason: 'TerminationByKubelet', message, lastTransitionTime: now },
+        ];
+        return { ...status, phase: 'Failed', reason: 'Evicted', message, conditions };
+      },
+    };
     for (const slot of [...this.app, ...this.init]) {
       this.stopProbes(slot);
       const id = slot.record.current?.id;
@@ -469,19 +498,36 @@ export class PodWorker {
         await runtime.stopContainer(id, 0);
       }
     }
-    if (this.sandbox) await runtime.stopPodSandbox(this.sandbox.id);
-    await this.refresh();
-    const status = this.computeStatus() as Record<string, unknown> & { conditions?: Record<string, unknown>[] };
-    const now = new Date(this.context.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
-    const conditions = [
-      ...(status.conditions ?? []).filter((c) => c.type !== 'DisruptionTarget'),
-      { type: 'DisruptionTarget', status: 'True', reason: 'TerminationByKubelet', message, lastTransitionTime: now },
-    ];
-    await this.writeStatus({ ...status, phase: 'Failed', reason: 'Evicted', message, conditions });
+    await this.completeEnding();
   }
 
-  private async sync(): Promise<void> {
+  /**
+   * The end of a pod that ended here: its probes stopped, its sandbox
+   * stopped (sidecars still running stop with it, and show terminated),
+   * the final status written. Safe to run again: a sync that failed on
+   * the way is retried until the status is written.
+   */
+  private async completeEnding(): Promise<void> {
+    const ending = this.ending!;
+    if (ending.written) return;
+    for (const slot of [...this.app, ...this.init]) this.stopProbes(slot);
+    if (this.sandbox) {
+      await this.context.runtime.stopPodSandbox(this.sandbox.id);
+      await this.refresh();
+    }
+    await this.writeStatus(ending.finalStatus(this.computeStatus()));
+    ending.written = true;
+  }
+
+  /** One sync (the queue calls it; a throw is retried with backoff). */
+  async sync(): Promise<void> {
     const pod = this.pod;
+    if (this.gone) {
+      await this.teardown(0);
+      await this.volumes?.tearDown();
+      this.tornDown = true;
+      return;
+    }
     if (pod.metadata.deletionTimestamp) {
       await this.terminate();
       return;
@@ -490,7 +536,10 @@ export class PodWorker {
       await this.carryOutEviction(this.eviction);
       return;
     }
-    if (this.finished) return;
+    if (this.finished) {
+      if (this.ending) await this.completeEnding();
+      return;
+    }
     const { runtime } = this.context;
     if (!this.sandbox) await this.adopt();
     if (this.finished) return;
@@ -549,16 +598,12 @@ export class PodWorker {
       for (const slot of this.app) if (!slot.record.current) slot.record.waitingReason = 'PodInitializing';
     }
 
-    let status = this.computeStatus();
+    const status = this.computeStatus();
     if (status.phase === 'Succeeded' || status.phase === 'Failed' || initFailed) {
       this.finished = true;
-      for (const slot of [...this.app, ...this.init]) this.stopProbes(slot);
-      if (this.sandbox) {
-        // Sidecars still running stop with the pod; the status then shows them terminated.
-        await runtime.stopPodSandbox(this.sandbox.id);
-        await this.refresh();
-        status = { ...this.computeStatus(), phase: status.phase };
-      }
+      this.ending = { written: false, finalStatus: (computed) => ({ ...computed, phase: status.phase }) };
+      await this.completeEnding();
+      return;
     }
     await this.writeStatus(status);
   }
@@ -646,7 +691,7 @@ export class PodWorker {
   }
 
   private async writeStatus(status: Record<string, unknown>): Promise<void> {
-    if (this.removed) return;
+    if (this.halted || this.gone) return;
     // Compare without timestamps that move on their own.
     const json = JSON.stringify(status);
     if (json === this.lastStatusJson) return;
@@ -669,6 +714,8 @@ export class PodWorker {
     if (this.sandbox) {
       await runtime.stopPodSandbox(this.sandbox.id);
       await runtime.removePodSandbox(this.sandbox.id);
+      // Gone: a retry of a teardown that failed further on does not remove it twice.
+      this.sandbox = undefined;
     }
   }
 

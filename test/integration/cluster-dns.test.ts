@@ -9,7 +9,7 @@ import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
 import * as dnsPacket from 'dns-packet';
 import { startTestServer, type TestServer } from '../../src/apiserver/testing.js';
-import { Client, endpointSlicesResource, servicesResource } from '../../src/client/index.js';
+import { Client, endpointSlicesResource, InformerFactory, servicesResource } from '../../src/client/index.js';
 import { ClusterDNS } from '../../src/network/index.js';
 import type { KubeObject } from '../../src/machinery/object.js';
 import { eventually } from './harness.js';
@@ -47,7 +47,7 @@ before(async () => {
     upstream.send(dnsPacket.encode({ type: 'response', id: query.id, questions: query.questions, answers: [{ type: 'A', name: query.questions![0].name, data: '192.0.2.99' }] }), remote.port, remote.address);
   });
   await new Promise<void>((resolve) => upstream.bind(0, '127.0.0.1', () => resolve()));
-  dns = new ClusterDNS(client, { address: '127.0.0.1', port: 0, upstreams: [`127.0.0.1:${upstream.address().port}`] });
+  dns = new ClusterDNS(new InformerFactory(client), { address: '127.0.0.1', port: 0, upstreams: [`127.0.0.1:${upstream.address().port}`] });
   await dns.start(stop.signal);
 });
 

@@ -12,7 +12,7 @@ import { createServer, connect, type Server } from 'node:net';
 import { once } from 'node:events';
 import { networkInterfaces } from 'node:os';
 import { startTestServer, type TestServer } from '../../src/apiserver/testing.js';
-import { Client, endpointSlicesResource, servicesResource } from '../../src/client/index.js';
+import { Client, endpointSlicesResource, InformerFactory, servicesResource } from '../../src/client/index.js';
 import { loopbackTwin, UserspaceProxy } from '../../src/network/index.js';
 import type { KubeObject } from '../../src/machinery/object.js';
 import { eventually } from './harness.js';
@@ -63,7 +63,9 @@ before(async () => {
   await once(udpServer, 'listening');
   tcpServer.listen(0, machine);
   await once(tcpServer, 'listening');
-  await new UserspaceProxy(client, {}).start(stop.signal);
+  const informers = new InformerFactory(client);
+  informers.start(stop.signal);
+  await new UserspaceProxy(informers, {}).start(stop.signal);
 });
 
 after(async () => {

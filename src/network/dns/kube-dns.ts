@@ -2,11 +2,10 @@
  * The `kube-dns` Service (kube-system, ClusterIP 10.43.0.10), answered by
  * skiff itself: it has no selector; every node publishes its own DNS
  * server as an endpoint, in an EndpointSlice of its own
- * (`kube-dns-<node>`), so the service proxy sends pods' queries for
+ * (`kube-dns-<node>`, owned by the Node: node-endpoints.ts), so the service proxy sends pods' queries for
  * 10.43.0.10 to the nodes' DNS servers, as CoreDNS pods would be reached.
  */
-import type { Client } from '../../client/index.js';
-import { publishNodeEndpoint } from '../endpoint-slices.js';
+import type { NodeEndpoints } from '../node-endpoints.js';
 import type { KubeObject } from '../../machinery/object.js';
 
 export const kubeDnsServiceIP = '10.43.0.10';
@@ -24,12 +23,11 @@ export const kubeDnsService: KubeObject = {
   },
 } as KubeObject;
 
-/** Publishes (or refreshes) this node's DNS server as an endpoint of kube-dns. */
-export function publishNodeDNS(client: Client, nodeName: string, address: string, port = 53): Promise<void> {
-  return publishNodeEndpoint(client, {
+/** Publishes this node's DNS server as an endpoint of kube-dns (and keeps it published). */
+export function publishNodeDNS(endpoints: NodeEndpoints, address: string, port = 53): void {
+  endpoints.publish({
     namespace: 'kube-system',
     service: 'kube-dns',
-    nodeName,
     address,
     ports: [
       { name: 'dns', port, protocol: 'UDP' },

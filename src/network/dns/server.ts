@@ -11,8 +11,8 @@ import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server as TcpServer } from 'node:net';
 import * as dnsPacket from 'dns-packet';
-import type { Client } from '../../client/index.js';
-import { namespacesResource, servicesResource, SharedInformer } from '../../client/index.js';
+import type { InformerFactory, SharedInformer } from '../../client/index.js';
+import { namespacesResource, servicesResource } from '../../client/index.js';
 import { byService, endpointSliceInformer, type SliceObject } from '../endpoint-slices.js';
 import type { KubeObject } from '../../machinery/object.js';
 import { defaultZone, lookup, type Answer, type DnsSnapshot, type EndpointInfo, type ServiceInfo } from './records.js';
@@ -55,12 +55,12 @@ export class ClusterDNS {
   private tcp: TcpServer | undefined;
 
   constructor(
-    client: Client,
+    informers: InformerFactory,
     private readonly options: ClusterDnsOptions,
   ) {
-    this.services = new SharedInformer<ServiceObject>(client.resource<ServiceObject>(servicesResource), {});
-    this.slices = endpointSliceInformer<SliceObject>(client);
-    this.namespaces = new SharedInformer<KubeObject>(client.resource(namespacesResource), {});
+    this.services = informers.informerFor<ServiceObject>(servicesResource);
+    this.slices = endpointSliceInformer<SliceObject>(informers);
+    this.namespaces = informers.informerFor<KubeObject>(namespacesResource);
     this.zone = options.zone ?? defaultZone;
     let upstreams = options.upstreams;
     if (!upstreams) {

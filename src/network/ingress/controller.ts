@@ -10,14 +10,18 @@
  *              (404 no route, 503 no ready endpoint, 502 the endpoint failed)
  *   TLS: the certificate of the Ingress whose tls.hosts names the server (SNI)
  *   WebSocket and other upgrades are passed through.
+ *   status: this node's address in each served Ingress, addresses of nodes
+ *   that are gone taken out; a failed write retried with backoff
+ *   (load-balancer-status.ts).
  */
 import http from 'node:http';
 import https from 'node:https';
 import { connect } from 'node:net';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import type { Ingress, IngressBackend } from '../../api/networking/index.js';
-import type { Client } from '../../client/index.js';
-import { ingressClassesResource, ingressesResource, secretsResource, servicesResource, SharedInformer } from '../../client/index.js';
+import type { Controller, InformerFactory, SharedInformer } from '../../client/index.js';
+import { ingressClassesResource, ingressesResource, nodesResource, secretsResource, servicesResource } from '../../client/index.js';
+import { loadBalancerStatusController, nextLoadBalancerIngress, nodeAddresses } from '../load-balancer-status.js';
 import { byService, endpointSliceInformer, readyEndpoints, type SliceObject } from '../endpoint-slices.js';
 import type { KubeObject } from '../../machinery/object.js';
 import { route, tlsSecretFor } from './routes.js';
@@ -57,19 +61,38 @@ export class IngressController {
   private readonly services: SharedInformer<ServiceObject>;
   private readonly slices: SharedInformer<SliceObject>;
   private readonly secrets: SharedInformer<SecretObject>;
+  private readonly nodes: SharedInformer;
+  private readonly statusWriter: Controller;
   private readonly servers: (http.Server | https.Server)[] = [];
   private readonly contexts = new Map<string, { version: string; context: SecureContext }>();
   private nextEndpoint = 0;
 
   constructor(
-    private readonly client: Client,
+    private readonly informers: InformerFactory,
     private readonly options: IngressControllerOptions,
   ) {
-    this.ingresses = new SharedInformer<Ingress>(client.resource<Ingress>(ingressesResource), {});
-    this.classes = new SharedInformer(client.resource(ingressClassesResource), {});
-    this.services = new SharedInformer<ServiceObject>(client.resource<ServiceObject>(servicesResource), {});
-    this.slices = endpointSliceInformer<SliceObject>(client);
-    this.secrets = new SharedInformer<SecretObject>(client.resource<SecretObject>(secretsResource), {});
+    this.ingresses = informers.informerFor<Ingress>(ingressesResource);
+    this.classes = informers.informerFor(ingressClassesResource);
+    this.services = informers.informerFor<ServiceObject>(servicesResource);
+    this.slices = endpointSliceInformer<SliceObject>(informers);
+    this.secrets = informers.informerFor<SecretObject>(secretsResource);
+    this.nodes = informers.informerFor(nodesResource);
+    // What is served is worked out again after Ingresses or classes change (handlers run in order: this first).
+    const changed = () => (this.servedCache = undefined);
+    this.ingresses.addEventHandler({ add: changed, update: changed, delete: changed });
+    this.classes.addEventHandler({ add: changed, update: changed, delete: changed });
+    this.statusWriter = loadBalancerStatusController(informers, { name: 'ingress-status', for: ingressesResource, reconcile: (key) => this.reportStatus(key), log: options.log });
+    // A class changing changes which Ingresses are served: every one is checked again.
+    this.classes.addEventHandler({ add: () => this.checkAll(), update: () => this.checkAll(), delete: () => this.checkAll() });
+  }
+
+  /** Failed status writes so far (tests). */
+  get statusErrors(): number {
+    return this.statusWriter.stats.errors;
+  }
+
+  private checkAll(): void {
+    for (const key of this.ingresses.store.keys()) this.statusWriter.queue.add(key);
   }
 
   /** The served Ingresses, worked out again only when Ingresses or classes change (not on every request). */
@@ -92,28 +115,9 @@ export class IngressController {
   }
 
   async start(signal: AbortSignal): Promise<void> {
-    const informers = [this.ingresses, this.classes, this.services, this.slices, this.secrets] as SharedInformer<KubeObject>[];
+    const informers = [this.ingresses, this.classes, this.services, this.slices, this.secrets, this.nodes] as SharedInformer<KubeObject>[];
     for (const informer of informers) informer.start(signal);
-    const changed = () => (this.servedCache = undefined);
-    this.ingresses.addEventHandler({
-      add: (i) => {
-        changed();
-        void this.reportStatus(i);
-      },
-      update: (_old, i) => {
-        changed();
-        void this.reportStatus(i);
-      },
-      delete: changed,
-    });
-    this.classes.addEventHandler({
-      add: () => {
-        changed();
-        this.served().forEach((i) => void this.reportStatus(i));
-      },
-      update: changed,
-      delete: changed,
-    });
+    void this.statusWriter.run(signal);
     await Promise.all(informers.map((informer) => informer.waitForSync(signal)));
     for (const address of this.options.addresses ?? ['0.0.0.0']) {
       if (this.options.httpPort > 0) {
@@ -220,16 +224,15 @@ export class IngressController {
     socket.on('error', () => upstream.destroy());
   }
 
-  /** Puts this node's address in a served Ingress's status.loadBalancer, once. */
-  private async reportStatus(ingress: Ingress): Promise<void> {
-    if (!this.served().some((i) => i.metadata.uid === ingress.metadata.uid)) return;
-    const current = ingress.status?.loadBalancer?.ingress ?? [];
-    if (current.some((entry) => entry.ip === this.options.nodeIP)) return;
-    const next = [...current, { ip: this.options.nodeIP }].sort((a, b) => (a.ip ?? '').localeCompare(b.ip ?? ''));
-    await this.client
-      .resource(ingressesResource)
-      .patch(ingress.metadata.namespace, ingress.metadata.name!, { status: { loadBalancer: { ingress: next } } }, 'merge', { subresource: 'status' })
-      .catch((err: Error) => this.options.log?.({ msg: 'ingress status not written', ingress: `${ingress.metadata.namespace}/${ingress.metadata.name}`, error: err.message }));
+  /** A served Ingress's status.loadBalancer: this node's address in, gone nodes' out. */
+  private async reportStatus(key: string): Promise<void> {
+    const ingress = this.ingresses.store.get(key);
+    if (!ingress || !this.served().some((i) => i.metadata.uid === ingress.metadata.uid)) return;
+    const next = nextLoadBalancerIngress(ingress.status?.loadBalancer?.ingress ?? [], { ip: this.options.nodeIP }, nodeAddresses(this.nodes));
+    if (!next) return;
+    // The version we computed from: a write racing another node's is a 409, retried from the newer copy.
+    const patch = { metadata: { resourceVersion: ingress.metadata.resourceVersion }, status: { loadBalancer: { ingress: next } } };
+    await this.informers.client.resource(ingressesResource).patch(ingress.metadata.namespace, ingress.metadata.name!, patch, 'merge', { subresource: 'status' });
   }
 }
 

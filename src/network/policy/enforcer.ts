@@ -1,7 +1,7 @@
 /**
  * NetworkPolicy on a node: Pods, Namespaces and NetworkPolicies in,
- * nftables rules out (rules.ts), batched and applied when they change, as
- * the service proxy does. Pod-to-pod traffic on one bridge is only seen by
+ * nftables rules out (rules.ts), batched, applied when they change and
+ * retried with backoff when applying fails, as the service proxy does. Pod-to-pod traffic on one bridge is only seen by
  * IP rules through br_netfilter, which the enforcer turns on (loading the
  * module when it can); without it, policies hold only for traffic that is
  * routed (through Services, or between nodes), and the log says so.
@@ -11,8 +11,8 @@ import { NftTable } from '../nft.js';
 import { BatchedWork, followInformers } from '../batched.js';
 import { existsSync, writeFileSync } from 'node:fs';
 import type { NetworkPolicy } from '../../api/networking/index.js';
-import type { Client } from '../../client/index.js';
-import { namespacesResource, networkPoliciesResource, podsResource, SharedInformer } from '../../client/index.js';
+import type { InformerFactory, SharedInformer } from '../../client/index.js';
+import { namespacesResource, networkPoliciesResource, podsResource } from '../../client/index.js';
 import type { KubeObject } from '../../machinery/object.js';
 import { renderPolicyRuleset, type PolicyPod } from './rules.js';
 
@@ -26,6 +26,8 @@ export interface PolicyEnforcerOptions {
   /** The node's own addresses on the pod network: never blocked. */
   nodeAddresses: string[];
   log?: (event: Record<string, unknown>) => void;
+  /** Where the rules go (default: the nftables table named `table`); tests give a fake. */
+  nftTable?: Pick<NftTable, 'apply' | 'remove'>;
 }
 
 
@@ -45,26 +47,27 @@ export class PolicyEnforcer {
   private readonly pods: SharedInformer<PodObject>;
   private readonly namespaces: SharedInformer<KubeObject>;
   private readonly policies: SharedInformer<NetworkPolicy>;
-  private readonly table: NftTable;
+  private readonly table: Pick<NftTable, 'apply' | 'remove'>;
   private readonly work: BatchedWork;
 
   constructor(
-    client: Client,
+    informers: InformerFactory,
     private readonly options: PolicyEnforcerOptions,
   ) {
-    this.pods = new SharedInformer<PodObject>(client.resource<PodObject>(podsResource), {});
-    this.namespaces = new SharedInformer(client.resource(namespacesResource), {});
-    this.policies = new SharedInformer<NetworkPolicy>(client.resource<NetworkPolicy>(networkPoliciesResource), {});
-    this.table = new NftTable(options.table);
+    this.pods = informers.informerFor<PodObject>(podsResource);
+    this.namespaces = informers.informerFor(namespacesResource);
+    this.policies = informers.informerFor<NetworkPolicy>(networkPoliciesResource);
+    this.table = options.nftTable ?? new NftTable(options.table);
     this.work = new BatchedWork(() => this.sync(), (err) => this.options.log?.({ msg: 'network policy rules failed', error: err.message }));
   }
 
   async start(signal: AbortSignal): Promise<void> {
-    if (!bridgeTrafficVisible()) {
+    // (With a fake table — a test — the machine is left alone.)
+    if (!this.options.nftTable && !bridgeTrafficVisible()) {
       this.options.log?.({ msg: 'NetworkPolicy is not enforced between pods on the same node: br_netfilter is not available' });
     }
     await followInformers([this.pods, this.namespaces, this.policies] as SharedInformer<KubeObject>[], this.work, signal);
-    await this.sync();
+    await this.work.now();
     signal.addEventListener('abort', () => void this.stop(), { once: true });
   }
 

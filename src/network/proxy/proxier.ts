@@ -1,15 +1,15 @@
 /**
  * The service proxy on a node: Services and EndpointSlices in, nftables
  * rules out (rules.ts). Changes are batched (a sync at most every 100 ms)
- * and applied with `nft -f` only when the rules differ; stopping removes
- * the table. Needs root and nft; `available()` says whether it can run.
+ * and applied with `nft -f` only when the rules differ; a failed apply is
+ * retried with backoff (batched.ts); stopping removes the table. Needs root and nft; `available()` says whether it can run.
  */
 import { spawnSync } from 'node:child_process';
 import { NftTable } from '../nft.js';
 import { BatchedWork, followInformers } from '../batched.js';
 import { writeFileSync } from 'node:fs';
-import type { Client } from '../../client/index.js';
-import { servicesResource, SharedInformer } from '../../client/index.js';
+import type { InformerFactory, SharedInformer } from '../../client/index.js';
+import { servicesResource } from '../../client/index.js';
 import { byService, endpointSliceInformer, readyEndpoints, type SliceObject } from '../endpoint-slices.js';
 import type { KubeObject } from '../../machinery/object.js';
 import { renderRuleset, type ProxyService, type ProxyServicePort } from './rules.js';
@@ -33,6 +33,8 @@ export interface ServiceProxyOptions {
   table: string;
   clusterCIDR: string;
   log?: (event: Record<string, unknown>) => void;
+  /** Where the rules go (default: the nftables table named `table`); tests give a fake. */
+  nftTable?: Pick<NftTable, 'apply' | 'remove'>;
 }
 
 /** Whether this machine lets us program nftables: root and a working `nft`. */
@@ -45,28 +47,29 @@ export function serviceProxyAvailable(): boolean {
 export class ServiceProxy {
   private readonly services: SharedInformer<ServiceObject>;
   private readonly slices: SharedInformer<SliceObject>;
-  private readonly table: NftTable;
+  private readonly table: Pick<NftTable, 'apply' | 'remove'>;
   private readonly work: BatchedWork;
 
   constructor(
-    client: Client,
+    informers: InformerFactory,
     private readonly options: ServiceProxyOptions,
   ) {
-    this.services = new SharedInformer<ServiceObject>(client.resource<ServiceObject>(servicesResource), {});
-    this.slices = endpointSliceInformer<SliceObject>(client);
-    this.table = new NftTable(options.table);
+    this.services = informers.informerFor<ServiceObject>(servicesResource);
+    this.slices = endpointSliceInformer<SliceObject>(informers);
+    this.table = options.nftTable ?? new NftTable(options.table);
     this.work = new BatchedWork(() => this.sync(), (err) => this.options.log?.({ msg: 'service rules failed', error: err.message }));
   }
 
   async start(signal: AbortSignal): Promise<void> {
     // Routing between pods through the node (a pod reaching another by its Service) is forwarding.
+    // (With a fake table — a test — the machine is left alone.)
     try {
-      writeFileSync('/proc/sys/net/ipv4/ip_forward', '1');
+      if (!this.options.nftTable) writeFileSync('/proc/sys/net/ipv4/ip_forward', '1');
     } catch (err) {
       this.options.log?.({ msg: 'could not turn on IP forwarding', error: (err as Error).message });
     }
     await followInformers([this.services, this.slices] as SharedInformer<KubeObject>[], this.work, signal);
-    await this.sync();
+    await this.work.now();
     signal.addEventListener('abort', () => void this.stop(), { once: true });
   }
 

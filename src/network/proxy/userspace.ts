@@ -19,8 +19,8 @@
  */
 import { createServer, type Server } from 'node:net';
 import { createSocket } from 'node:dgram';
-import type { Client } from '../../client/index.js';
-import { servicesResource, SharedInformer } from '../../client/index.js';
+import type { InformerFactory, SharedInformer } from '../../client/index.js';
+import { servicesResource } from '../../client/index.js';
 import type { KubeObject } from '../../machinery/object.js';
 import { byService, endpointSliceInformer, readyEndpoints, type SliceObject } from '../endpoint-slices.js';
 import { BatchedWork, followInformers } from '../batched.js';
@@ -76,11 +76,11 @@ export class UserspaceProxy {
   private stopping = false;
 
   constructor(
-    client: Client,
+    informers: InformerFactory,
     private readonly options: UserspaceProxyOptions,
   ) {
-    this.services = new SharedInformer<ServiceObject>(client.resource<ServiceObject>(servicesResource), {});
-    this.slices = endpointSliceInformer<SliceObject>(client);
+    this.services = informers.informerFor<ServiceObject>(servicesResource);
+    this.slices = endpointSliceInformer<SliceObject>(informers);
     this.serviceInterface = options.serviceInterface;
     this.work = new BatchedWork(() => this.sync(), (err) => this.options.log?.({ msg: 'user-space proxy failed', error: err.message }));
   }
