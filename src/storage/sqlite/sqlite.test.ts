@@ -5,13 +5,25 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { storeContract } from '../contract.js';
 import { openSqliteStore } from './store.js';
+import type { Store } from '../interface.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'skiff-sqlite-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 let files = 0;
 
 storeContract('sqlite in memory', () => openSqliteStore(':memory:'));
-storeContract('sqlite on disk', () => openSqliteStore(join(dir, `contract-${files++}`, 'state.db')));
+const paths = new WeakMap<Store, string>();
+const openOnDisk = async (path: string) => {
+  const store = await openSqliteStore(path);
+  paths.set(store, path);
+  return store;
+};
+storeContract('sqlite on disk', () => openOnDisk(join(dir, `contract-${files++}`, 'state.db')), {
+  reopen: async (store) => {
+    await store.close();
+    return openOnDisk(paths.get(store)!);
+  },
+});
 
 describe('sqlite store across restarts', () => {
   it('keeps data, the revision counter and the compacted revision', async () => {
