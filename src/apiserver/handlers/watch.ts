@@ -223,6 +223,8 @@ export async function handleWatch(ctx: RequestContext): Promise<void> {
   ctx.req.on('close', () => finish());
   res.on('close', () => finish());
   const unregisterShutdown = ctx.server.onShutdown?.(() => finish());
+  // The client may have gone while the subscription was being set up.
+  if (res.destroyed) finish();
 }
 
 /** First in, first out, without Array.shift's cost on long queues. */
