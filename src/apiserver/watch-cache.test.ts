@@ -102,6 +102,8 @@ describe('watch cache window', () => {
     const store = await openSqliteStore(path);
     const cache = new WatchCache(store, prefix);
     await cache.start();
+    assert.deepEqual(cache.historyStats().events, 3, 'the window is primed from the store: the three configmap events');
+    assert.ok(cache.historyStats().oldestKnownRevision < acknowledged);
     const received = new Received();
     const subscription = await cache.subscribe(acknowledged, received.listener, received.onError);
     const b = await store.create(`${prefix}default/b`, configMap('b', '1'));
@@ -117,15 +119,20 @@ describe('watch cache window', () => {
     assert.equal((received.events[1].current.object.data as { value: string }).value, '2', 'a deletion carries the last state');
     subscription.unsubscribe();
 
+    cache.stop();
+
+    // Another restart after a compaction: the window starts at the compacted revision.
     await store.compact(a2.modRevision);
-    await assert.rejects(cache.subscribe(acknowledged, () => {}), (err: StatusError) => err.status.code === 410 && err.status.reason === 'Expired');
+    const compactedCache = new WatchCache(store, prefix);
+    await compactedCache.start();
+    await assert.rejects(compactedCache.subscribe(acknowledged, () => {}), (err: StatusError) => err.status.code === 410 && err.status.reason === 'Expired');
     // The compacted revision itself is still a valid starting point.
     const fromCompacted = new Received();
-    const resumed = await cache.subscribe(a2.modRevision, fromCompacted.listener);
+    const resumed = await compactedCache.subscribe(a2.modRevision, fromCompacted.listener);
     await fromCompacted.until(() => fromCompacted.events.length >= 2, 'the deletion and the later create');
     assert.deepEqual(fromCompacted.revisions(), [deleted.revision, b.modRevision]);
     resumed.unsubscribe();
-    cache.stop();
+    compactedCache.stop();
     await store.close();
   });
 });

@@ -90,6 +90,9 @@ export class WatchCache {
   /** Revisions after this one are all in `history`; a watch from older ones reads the store's history first. */
   private oldestKnownRevision = 0;
   private failure: Error | undefined;
+  /** The revision the initial list was read at: events up to it only prime the window. */
+  private listRevision = 0;
+  private primed: (() => void) | undefined;
 
   constructor(
     private readonly store: Store,
@@ -98,7 +101,12 @@ export class WatchCache {
     private readonly historyLimits: WatchCacheHistoryLimits = defaultHistoryLimits,
   ) {}
 
-  /** Lists the prefix, then watches from the list's revision. */
+  /**
+   * Lists the prefix, then watches the store from its compacted revision: the
+   * events up to the list's revision prime the window (so after a restart a
+   * watch from an earlier resourceVersion resumes from memory, as from etcd's
+   * history upstream), the later ones are applied. Resolves once primed.
+   */
   async start(): Promise<void> {
     let after: string | undefined;
     let revision = 0;
@@ -110,13 +118,34 @@ export class WatchCache {
       after = page.items[page.items.length - 1].key;
     }
     this.revision = revision;
-    this.oldestKnownRevision = revision;
+    const compacted = await this.store.compactedRevision();
+    // A compaction may have moved past the list's revision meanwhile; then there is nothing to prime.
+    const primeFrom = Math.min(compacted, revision);
+    this.oldestKnownRevision = primeFrom;
+    this.listRevision = revision;
+    await new Promise<void>((resolve) => {
+      this.primed = resolve;
+      this.follow(primeFrom);
+    });
+  }
+
+  /** Watches the store from `afterRevision` for as long as the cache runs. */
+  private follow(afterRevision: number): void {
     this.store.watch(
       this.prefix,
-      { afterRevision: revision, signal: this.abort.signal },
+      { afterRevision, signal: this.abort.signal },
       (event) => this.apply(event),
       (err) => {
+        if (err instanceof ExpiredError && this.primed) {
+          // A compaction overtook the priming: start the window here instead (older watches read the store).
+          this.history.length = 0;
+          this.historyBytes = 0;
+          this.oldestKnownRevision = this.revision;
+          this.follow(this.revision);
+          return;
+        }
         this.failure = err;
+        this.primed?.();
       },
     );
   }
@@ -127,10 +156,20 @@ export class WatchCache {
 
   private apply(event: StoreEvent): void {
     if (event.type === 'progress') {
+      if (event.revision >= this.listRevision && this.primed) {
+        this.primed();
+        this.primed = undefined;
+      }
       if (event.revision > this.revision) {
         this.revision = event.revision;
         this.releaseWaiters();
       }
+      return;
+    }
+    const revision = event.type === 'put' ? event.kv.modRevision : event.modRevision;
+    if (revision <= this.listRevision) {
+      // History from before the list: the window learns it, the objects already reflect it.
+      this.remember(cacheEventOf(event));
       return;
     }
     let cacheEvent: CacheEvent;

@@ -201,6 +201,19 @@ export function storeContract(name: string, open: () => Promise<Store>, options:
       assert.equal(log.error, undefined);
     });
 
+    it('replays a long history while writes continue: every event exactly once, in order', async () => {
+      const written: number[] = [];
+      for (let batch = 0; batch < 5; batch++) {
+        const kvs = await Promise.all(Array.from({ length: 500 }, (_, i) => store.create(`/long/${batch}-${i}`, bytes('v'.repeat(100)))));
+        written.push(...kvs.map((kv) => kv.modRevision));
+      }
+      const log = watch('/long/', 0);
+      // Writes racing the replay come after it, once each.
+      for (let i = 0; i < 20; i++) written.push((await store.create(`/long/late-${i}`, bytes('late'))).modRevision);
+      await log.until(() => log.changes().length >= written.length, `${written.length} events`);
+      assert.deepEqual(log.changes().map(revisionOf), [...written].sort((x, y) => x - y));
+    });
+
     it('delivers only events under the watched prefix, with the previous value', async () => {
       const log = watch('/x/', await store.currentRevision());
       const a = await store.create('/x/a', bytes('1'));
