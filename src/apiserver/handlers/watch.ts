@@ -83,11 +83,15 @@ export async function handleWatch(ctx: RequestContext): Promise<void> {
       startRevision,
       (event) => {
         if (closed) return;
+        // Only what this watcher will send waits in its queue (and counts against its bounds).
+        const type = eventTypeFor(event);
+        if (!type) return;
+        const pending = { type, entry: event.current };
         if (!subscription?.live()) {
-          backlog.push(event);
+          backlog.push(pending);
           return schedule();
         }
-        queue.push(event);
+        queue.push(pending);
         queuedBytes += event.current.json.length;
         if (queue.length > limits.queuedEvents || queuedBytes > limits.queuedBytes) return terminate();
         schedule();
@@ -113,19 +117,19 @@ export async function handleWatch(ctx: RequestContext): Promise<void> {
   res.flushHeaders();
   started = true;
 
-  /** One event as this watcher's lines: the selectors decide ADDED, MODIFIED or DELETED (or nothing). */
-  function renderEvent(event: CacheEvent): string {
-    if (!event.current.key.startsWith(namespacePrefix)) return '';
+  /** What an event is to this watcher: the selectors decide ADDED, MODIFIED or DELETED (or nothing). */
+  function eventTypeFor(event: CacheEvent): WatchEventType | undefined {
+    if (!event.current.key.startsWith(namespacePrefix)) return undefined;
     const current = storage.view(event.current);
     const matchesNow = event.type !== 'DELETED' && filter(current);
     const matchedBefore = event.previous ? filter(storage.view(event.previous)) : false;
-    if (event.type === 'ADDED') return matchesNow ? renderCached('ADDED', event.current, current) : '';
+    if (event.type === 'ADDED') return matchesNow ? 'ADDED' : undefined;
     if (event.type === 'MODIFIED') {
-      if (matchesNow && matchedBefore) return renderCached('MODIFIED', event.current, current);
-      if (matchesNow) return renderCached('ADDED', event.current, current);
-      return matchedBefore ? renderCached('DELETED', event.current, current) : '';
+      if (matchesNow && matchedBefore) return 'MODIFIED';
+      if (matchesNow) return 'ADDED';
+      return matchedBefore ? 'DELETED' : undefined;
     }
-    return filter(current) || matchedBefore ? renderCached('DELETED', event.current, current) : '';
+    return filter(current) || matchedBefore ? 'DELETED' : undefined;
   }
 
   /** The next lines to write, up to about `chunkBytes`: the initial state first, then queued events. */
@@ -141,11 +145,12 @@ export async function handleWatch(ctx: RequestContext): Promise<void> {
         initialEnd = false;
         chunk += bookmark(ctx, String(startRevision), true);
       } else if (backlog.length > 0) {
-        chunk += renderEvent(backlog.shift()!);
+        const { type, entry } = backlog.shift()!;
+        chunk += renderCached(type, entry);
       } else if (queue.length > 0) {
-        const event = queue.shift()!;
-        queuedBytes -= event.current.json.length;
-        chunk += renderEvent(event);
+        const { type, entry } = queue.shift()!;
+        queuedBytes -= entry.json.length;
+        chunk += renderCached(type, entry);
       } else {
         break;
       }
@@ -227,20 +232,28 @@ export async function handleWatch(ctx: RequestContext): Promise<void> {
   if (res.destroyed) finish();
 }
 
+type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+/** An event this watcher will send, waiting for its connection to take it. */
+interface PendingEvent {
+  type: WatchEventType;
+  entry: CachedObject;
+}
+
 /** First in, first out, without Array.shift's cost on long queues. */
 class EventQueue {
-  private items: CacheEvent[] = [];
+  private items: PendingEvent[] = [];
   private head = 0;
 
   get length(): number {
     return this.items.length - this.head;
   }
 
-  push(event: CacheEvent): void {
+  push(event: PendingEvent): void {
     this.items.push(event);
   }
 
-  shift(): CacheEvent | undefined {
+  shift(): PendingEvent | undefined {
     if (this.head >= this.items.length) return undefined;
     const event = this.items[this.head];
     this.items[this.head++] = undefined!;
