@@ -271,9 +271,9 @@ export class WatchCache {
 
   /**
    * Subscribes to events after `afterRevision`: those still in the window are
-   * replayed from memory, older ones are first read from the store's history
-   * (after a restart the window starts empty; a big object's updates push the
-   * window forward quickly), then live events follow — each exactly once, in
+   * replayed from memory, older ones (past the window's bounds: a big object's
+   * updates push it forward quickly) are first read from the store's history,
+   * then live events follow — each exactly once, in
    * revision order. Rejects with 410 Expired only when the store compacted
    * that revision; `onError` gets failures that happen later (a compaction
    * racing the read), after which no more events come.
