@@ -30,7 +30,8 @@ export interface CacheEvent {
   previous?: CachedObject;
 }
 
-export type CacheListener = (event: CacheEvent) => void;
+/** `fromStore`: read from the store's history for this one subscriber, not shared with the cache. */
+export type CacheListener = (event: CacheEvent, fromStore?: boolean) => void;
 
 export interface Subscription {
   unsubscribe(): void;
@@ -334,7 +335,7 @@ export class WatchCache {
       (event) => {
         if (abort.signal.aborted) return;
         if (isStopped()) return abort.abort();
-        if (event.type !== 'progress') return listener(cacheEventOf(event));
+        if (event.type !== 'progress') return listener(cacheEventOf(event), true);
         if (event.revision < target) return;
         abort.abort();
         if (event.revision >= this.oldestKnownRevision) join(event.revision);

@@ -92,6 +92,28 @@ describe('watch limits', () => {
     }
   });
 
+  test('a watch from before the cache window reads the store history, then goes on live, in order and exactly once', async () => {
+    const api = await startTestServer({ watchLimits: { history: { events: 5 } } });
+    try {
+      const from = (await api.request('GET', '/api/v1/namespaces/default/configmaps')).json().metadata.resourceVersion;
+      let current = (await api.request('POST', '/api/v1/namespaces/default/configmaps', configMap('window', '0'))).json();
+      const revisions = [current.metadata.resourceVersion];
+      for (let i = 1; i < 20; i++) {
+        current = (await api.request('PUT', '/api/v1/namespaces/default/configmaps/window', { ...current, data: { value: String(i) } })).json();
+        revisions.push(current.metadata.resourceVersion);
+      }
+      const watch = await api.watch(`/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=${from}`);
+      const live = (await api.request('PUT', '/api/v1/namespaces/default/configmaps/window', { ...current, data: { value: 'live' } })).json();
+      revisions.push(live.metadata.resourceVersion);
+      const seen: string[] = [];
+      while (seen.length < revisions.length) seen.push((await watch.next()).object.metadata.resourceVersion);
+      assert.deepEqual(seen, revisions);
+      watch.close();
+    } finally {
+      await api.close();
+    }
+  });
+
   test('after a restart, a watch from a resourceVersion acknowledged before it resumes with exactly the events after it', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'skiff-watch-restart-'));
     try {

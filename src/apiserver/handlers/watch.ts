@@ -63,11 +63,13 @@ export async function handleWatch(ctx: RequestContext): Promise<void> {
   // its bounds and is closed (the client re-watches from the last
   // resourceVersion it got, as after any dropped watch).
   const { limits, counters } = ctx.server.watchers;
+  // One queue, in revision order. The replay of the cache's window is what the
+  // client asked for, not lag, and shares the cache's objects: it does not
+  // count against the bounds. Live events do, and so do events read from the
+  // store's history for this watcher alone (a watch from before the window).
   const queue = new EventQueue();
+  let queuedEvents = 0;
   let queuedBytes = 0;
-  // The replay of older events (from the cache's window or the store's history)
-  // is what the client asked for, not lag: it waits here, outside the bounds.
-  const backlog = new EventQueue();
   let closed = false;
   let waitingForDrain = false;
   let scheduled = false;
@@ -81,19 +83,18 @@ export async function handleWatch(ctx: RequestContext): Promise<void> {
   try {
     subscription = await cache.subscribe(
       startRevision,
-      (event) => {
+      (event, fromStore) => {
         if (closed) return;
         // Only what this watcher will send waits in its queue (and counts against its bounds).
         const type = eventTypeFor(event);
         if (!type) return;
-        const pending = { type, entry: event.current };
-        if (!subscription?.live()) {
-          backlog.push(pending);
-          return schedule();
+        const counted = fromStore || subscription?.live() === true;
+        queue.push({ type, entry: event.current, counted });
+        if (counted) {
+          queuedEvents++;
+          queuedBytes += event.current.json.length;
+          if (queuedEvents > limits.queuedEvents || queuedBytes > limits.queuedBytes) return terminate();
         }
-        queue.push(pending);
-        queuedBytes += event.current.json.length;
-        if (queue.length > limits.queuedEvents || queuedBytes > limits.queuedBytes) return terminate();
         schedule();
       },
       (err) => {
@@ -144,12 +145,12 @@ export async function handleWatch(ctx: RequestContext): Promise<void> {
       } else if (initialEnd) {
         initialEnd = false;
         chunk += bookmark(ctx, String(startRevision), true);
-      } else if (backlog.length > 0) {
-        const { type, entry } = backlog.shift()!;
-        chunk += renderCached(type, entry);
       } else if (queue.length > 0) {
-        const { type, entry } = queue.shift()!;
-        queuedBytes -= entry.json.length;
+        const { type, entry, counted } = queue.shift()!;
+        if (counted) {
+          queuedEvents--;
+          queuedBytes -= entry.json.length;
+        }
         chunk += renderCached(type, entry);
       } else {
         break;
@@ -195,7 +196,7 @@ export async function handleWatch(ctx: RequestContext): Promise<void> {
   const bookmarkTimer = allowBookmarks
     ? setInterval(() => {
         // Only a watcher that has sent everything may say it is at the cache's revision.
-        if (!closed && !waitingForDrain && queue.length === 0 && backlog.length === 0 && initialIndex >= initial.length && subscription!.live()) {
+        if (!closed && !waitingForDrain && queue.length === 0 && initialIndex >= initial.length && subscription!.live()) {
           res.write(bookmark(ctx, String(cache.revision), false));
         }
       }, ctx.server.bookmarkIntervalMs)
@@ -205,7 +206,7 @@ export async function handleWatch(ctx: RequestContext): Promise<void> {
   /** Closes a watcher that stopped taking its events (upstream: "Forcing watcher close due to unresponsiveness"). */
   function terminate(): void {
     counters.terminated++;
-    ctx.server.log?.({ msg: 'closing unresponsive watcher', v: 1, resource: ctx.info.resource, queuedEvents: queue.length, queuedBytes, bufferedBytes: res.writableLength });
+    ctx.server.log?.({ msg: 'closing unresponsive watcher', v: 1, resource: ctx.info.resource, queuedEvents, queuedBytes, bufferedBytes: res.writableLength });
     // What is buffered would never reach a client that does not read: drop it with the connection.
     finish(true);
   }
@@ -215,7 +216,7 @@ export async function handleWatch(ctx: RequestContext): Promise<void> {
     closed = true;
     counters.open--;
     queue.clear();
-    backlog.clear();
+    queuedEvents = 0;
     queuedBytes = 0;
     initial.length = 0;
     unregisterShutdown?.();
@@ -238,6 +239,8 @@ type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 interface PendingEvent {
   type: WatchEventType;
   entry: CachedObject;
+  /** Counts against the watcher's bounds (not a replay of the cache's shared window). */
+  counted: boolean;
 }
 
 /** First in, first out, without Array.shift's cost on long queues. */
