@@ -1,13 +1,15 @@
 /**
  * apiserver benchmark: create / get / list latency (p50, p99) and create
  * throughput through HTTPS, against a real `skiff up`; plus cold start time
- * (spawn to ready, median of 5 on a warm disk) and idle RSS.
+ * (spawn to ready, median of 5 on a warm disk) and idle RSS; then the
+ * watch figures of apiserver-watch.ts.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBenchCluster } from './cluster.js';
 import { conditions, median, ms, percentile } from './stats.js';
+import { run as runWatchBenchmarks } from './apiserver-watch.js';
 
 function rssMiB(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -98,6 +100,7 @@ export async function run(): Promise<void> {
     await cluster.stop();
   }
   await (await import('./apiserver-load.js')).run();
+  await runWatchBenchmarks();
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await run();

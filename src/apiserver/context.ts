@@ -24,6 +24,18 @@ export interface StorageHooks {
   afterDelete?(object: KubeObject): void;
 }
 
+/**
+ * How far one watcher may fall behind before it is closed: events it has not
+ * yet taken, counted and summed by their objects' JSON size. (Upstream closes a
+ * watcher whose channel stays full; its client re-watches, as after any drop.)
+ */
+export interface WatcherLimits {
+  queuedEvents: number;
+  queuedBytes: number;
+}
+
+export const defaultWatcherLimits: WatcherLimits = { queuedEvents: 10_000, queuedBytes: 10 * 1024 * 1024 };
+
 export interface ServerContext {
   registry: Registry;
   storageFor(type: ResourceType): ResourceStorage;
@@ -34,6 +46,9 @@ export interface ServerContext {
   bookmarkIntervalMs: number;
   /** Upstream's --min-request-timeout: a watch without timeoutSeconds ends after 1–2 times this many seconds. */
   minRequestTimeoutSeconds: number;
+  /** Bounds of every watcher, and counts of watches open and closed for not keeping up. */
+  watchers: { limits: WatcherLimits; counters: { open: number; terminated: number } };
+  log?(event: Record<string, unknown>): void;
   /** Registers a callback run when the server shuts down (ends open watches). */
   onShutdown?(callback: () => void): () => void;
   /** The client certificate the apiserver shows node agents (for `pods/log`); without it, logs are not served. */

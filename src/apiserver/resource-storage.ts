@@ -14,19 +14,22 @@ import {
   RevisionConflictError,
   type Store,
 } from '../storage/interface.js';
-import { WatchCache, decodeStored, type CachedObject } from './watch-cache.js';
+import { WatchCache, decodeStored, type CachedObject, type WatchCacheHistoryLimits } from './watch-cache.js';
 
 const encoder = new TextEncoder();
 
 /** The watch caches of a server, one per storage resource, shared by the versions of a kind. */
 export class WatchCachePool {
   private readonly caches = new Map<string, Promise<WatchCache>>();
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    private readonly historyLimits?: WatchCacheHistoryLimits,
+  ) {}
 
   cacheFor(prefix: string): Promise<WatchCache> {
     let cache = this.caches.get(prefix);
     if (!cache) {
-      const created = new WatchCache(this.store, prefix);
+      const created = new WatchCache(this.store, prefix, this.historyLimits);
       cache = created.start().then(() => created);
       this.caches.set(prefix, cache);
     }

@@ -21,7 +21,8 @@ import { defaultTolerationSecondsPlugin } from './admission/default-toleration-s
 import { defaultStorageClassPlugin } from './admission/default-storage-class.js';
 import { serviceAccountPlugin } from './admission/service-account.js';
 import { priorityPlugin } from './admission/priority.js';
-import type { Clock, RequestContext, ServerContext, StorageHooks } from './context.js';
+import { defaultWatcherLimits, type Clock, type RequestContext, type ServerContext, type StorageHooks, type WatcherLimits } from './context.js';
+import { defaultHistoryLimits, type WatchCacheHistoryLimits } from './watch-cache.js';
 import { sendJson, sendStatus, toStatus } from './http.js';
 import { parseResourcePath } from './request-info.js';
 import { ResourceStorage, WatchCachePool } from './resource-storage.js';
@@ -78,6 +79,8 @@ export interface ApiServerOptions {
   hooks?: Map<ResourceType, StorageHooks> | ((type: ResourceType) => StorageHooks | undefined);
   documentRoutes?: DocumentRoute[];
   bookmarkIntervalMs?: number;
+  /** Bounds of each watch cache's event window and of each watcher's queue (defaults: docs/api-server.md, "Limits and protections"). */
+  watchLimits?: { history?: Partial<WatchCacheHistoryLimits>; watcher?: Partial<WatcherLimits> };
   /** How often storage history is compacted (default five minutes, as upstream). */
   compactionIntervalMs?: number;
   log?: (event: Record<string, unknown>) => void;
@@ -121,7 +124,7 @@ export class ApiServer {
   }
 
   constructor(private readonly options: ApiServerOptions) {
-    this.pool = new WatchCachePool(options.store);
+    this.pool = new WatchCachePool(options.store, { ...defaultHistoryLimits, ...options.watchLimits?.history });
     const limits = options.limits ?? {};
     this.inFlight = new MaxInFlightLimit(limits.maxRequestsInFlight ?? defaultMaxRequestsInFlight, limits.maxMutatingRequestsInFlight ?? defaultMaxMutatingRequestsInFlight);
     this.requestTimeoutMs = limits.requestTimeoutMs ?? defaultRequestTimeoutMs;
@@ -152,6 +155,8 @@ export class ApiServer {
       clock: options.clock ?? { now: () => new Date() },
       bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000,
       minRequestTimeoutSeconds: limits.minRequestTimeoutSeconds ?? defaultMinRequestTimeoutSeconds,
+      watchers: { limits: { ...defaultWatcherLimits, ...options.watchLimits?.watcher }, counters: { open: 0, terminated: 0 } },
+      log: (event) => this.log(event),
       nodeClient: options.nodeClient,
       serviceAccountTokens: options.serviceAccountTokens,
       onShutdown: (callback) => {

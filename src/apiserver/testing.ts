@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { builtinRegistry } from '../api/index.js';
 import { openSqliteStore, type Store } from '../storage/index.js';
 import { ensureClusterPki } from './pki/index.js';
-import { ApiServer, type ServingLimits } from './server.js';
+import { ApiServer, type ApiServerOptions, type ServingLimits } from './server.js';
 import type { AdmissionPlugin } from './admission/chain.js';
 import { ServiceAllocator } from './service-allocation.js';
 import { bootstrapCluster } from './bootstrap.js';
@@ -45,12 +45,20 @@ export interface TestWatch {
   close(): void;
 }
 
-export async function startTestServer(
-  options: { clock?: Clock; bookmarkIntervalMs?: number; limits?: ServingLimits; admissionPlugins?: AdmissionPlugin[] } = {},
-): Promise<TestServer> {
-  const dir = mkdtempSync(join(tmpdir(), 'skiff-apiserver-test-'));
+export interface TestServerOptions {
+  clock?: Clock;
+  bookmarkIntervalMs?: number;
+  limits?: ServingLimits;
+  admissionPlugins?: AdmissionPlugin[];
+  watchLimits?: ApiServerOptions['watchLimits'];
+  /** Keep PKI and the store (on disk) in this directory, left in place on close: a later server over it is a restart. */
+  dataDir?: string;
+}
+
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const dir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'skiff-apiserver-test-'));
   const pki = await ensureClusterPki(dir, { hosts: ['127.0.0.1'] });
-  const store = await openSqliteStore(':memory:');
+  const store = await openSqliteStore(options.dataDir ? join(dir, 'state.db') : ':memory:');
   const registry = builtinRegistry();
   const allocator = new ServiceAllocator();
   const services = registry.find('', 'v1', 'services')!;
@@ -67,6 +75,7 @@ export async function startTestServer(
     bookmarkIntervalMs: options.bookmarkIntervalMs,
     limits: options.limits,
     admissionPlugins: options.admissionPlugins,
+    watchLimits: options.watchLimits,
     nodeClient: { caPem: pki.caCertPem, certPem: pki.adminCertPem, keyPem: pki.adminKeyPem },
   });
   const port = await server.start();
@@ -153,7 +162,7 @@ export async function startTestServer(
       agent.destroy();
       await server.stop();
       await store.close();
-      rmSync(dir, { recursive: true, force: true });
+      if (!options.dataDir) rmSync(dir, { recursive: true, force: true });
     },
   };
 }

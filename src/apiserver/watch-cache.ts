@@ -9,8 +9,8 @@
  * strings instead of serialising every object again.
  */
 import type { KubeObject } from '../machinery/object.js';
-import type { Store, WatchEvent as StoreEvent } from '../storage/interface.js';
-import { errors } from '../machinery/status.js';
+import { ExpiredError, type Store, type WatchEvent as StoreEvent } from '../storage/interface.js';
+import { errors, type StatusError } from '../machinery/status.js';
 
 export type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
@@ -30,7 +30,27 @@ export interface CacheEvent {
   previous?: CachedObject;
 }
 
-export type CacheListener = (event: CacheEvent) => void;
+/** `fromStore`: read from the store's history for this one subscriber, not shared with the cache. */
+export type CacheListener = (event: CacheEvent, fromStore?: boolean) => void;
+
+export interface Subscription {
+  unsubscribe(): void;
+  /** True once the replay of older events is over and what comes is live. */
+  live(): boolean;
+}
+
+/**
+ * How much recent history a watch cache keeps in memory. Both bounds hold: a
+ * few huge objects cannot fill memory any more than many small ones. Watches
+ * from older revisions are served from the store's history instead.
+ */
+export interface WatchCacheHistoryLimits {
+  events: number;
+  /** Sum of the JSON sizes of the objects the events carry. */
+  bytes: number;
+}
+
+export const defaultHistoryLimits: WatchCacheHistoryLimits = { events: 10_000, bytes: 32 * 1024 * 1024 };
 
 const decoder = new TextDecoder();
 
@@ -42,27 +62,52 @@ export function decodeStored(key: string, value: Uint8Array, revision: number): 
   return { key, object, json: JSON.stringify(object), revision };
 }
 
+/** A store event as the cache's event, from the store's own previous value (no cache state needed). */
+function cacheEventOf(event: Exclude<StoreEvent, { type: 'progress' }>): CacheEvent {
+  if (event.type === 'put') {
+    const current = decodeStored(event.kv.key, event.kv.value, event.kv.modRevision);
+    const previous = event.prev ? decodeStored(event.prev.key, event.prev.value, event.prev.modRevision) : undefined;
+    return { type: previous ? 'MODIFIED' : 'ADDED', revision: current.revision, current, previous };
+  }
+  const previous = decodeStored(event.key, event.prev.value, event.prev.modRevision);
+  return { type: 'DELETED', revision: event.modRevision, current: decodeStored(event.key, event.prev.value, event.modRevision), previous };
+}
+
+/** What a cached event costs to keep, roughly: its object's JSON (the parsed object is of the same order). */
+function sizeOf(event: CacheEvent): number {
+  return event.current.json.length;
+}
+
 export class WatchCache {
   private readonly objects = new Map<string, CachedObject>();
   private sortedKeys: string[] | undefined;
   private readonly history: CacheEvent[] = [];
+  private historyBytes = 0;
   private readonly listeners = new Set<CacheListener>();
   private readonly waiters: { revision: number; resolve: () => void }[] = [];
   private abort = new AbortController();
   /** The newest revision this cache reflects. */
   revision = 0;
-  /** Revisions after this one are all in `history` (a watch from older revisions gets 410). */
+  /** Revisions after this one are all in `history`; a watch from older ones reads the store's history first. */
   private oldestKnownRevision = 0;
   private failure: Error | undefined;
+  /** The revision the initial list was read at: events up to it only prime the window. */
+  private listRevision = 0;
+  private primed: (() => void) | undefined;
 
   constructor(
     private readonly store: Store,
     /** Storage key prefix, e.g. `/registry/pods/`. */
     readonly prefix: string,
-    private readonly historyLimit = 10_000,
+    private readonly historyLimits: WatchCacheHistoryLimits = defaultHistoryLimits,
   ) {}
 
-  /** Lists the prefix, then watches from the list's revision. */
+  /**
+   * Lists the prefix, then watches the store from its compacted revision: the
+   * events up to the list's revision prime the window (so after a restart a
+   * watch from an earlier resourceVersion resumes from memory, as from etcd's
+   * history upstream), the later ones are applied. Resolves once primed.
+   */
   async start(): Promise<void> {
     let after: string | undefined;
     let revision = 0;
@@ -74,13 +119,34 @@ export class WatchCache {
       after = page.items[page.items.length - 1].key;
     }
     this.revision = revision;
-    this.oldestKnownRevision = revision;
+    const compacted = await this.store.compactedRevision();
+    // A compaction may have moved past the list's revision meanwhile; then there is nothing to prime.
+    const primeFrom = Math.min(compacted, revision);
+    this.oldestKnownRevision = primeFrom;
+    this.listRevision = revision;
+    await new Promise<void>((resolve) => {
+      this.primed = resolve;
+      this.follow(primeFrom);
+    });
+  }
+
+  /** Watches the store from `afterRevision` for as long as the cache runs. */
+  private follow(afterRevision: number): void {
     this.store.watch(
       this.prefix,
-      { afterRevision: revision, signal: this.abort.signal },
+      { afterRevision, signal: this.abort.signal },
       (event) => this.apply(event),
       (err) => {
+        if (err instanceof ExpiredError && this.primed) {
+          // A compaction overtook the priming: start the window here instead (older watches read the store).
+          this.history.length = 0;
+          this.historyBytes = 0;
+          this.oldestKnownRevision = this.revision;
+          this.follow(this.revision);
+          return;
+        }
         this.failure = err;
+        this.primed?.();
       },
     );
   }
@@ -91,10 +157,20 @@ export class WatchCache {
 
   private apply(event: StoreEvent): void {
     if (event.type === 'progress') {
+      if (event.revision >= this.listRevision && this.primed) {
+        this.primed();
+        this.primed = undefined;
+      }
       if (event.revision > this.revision) {
         this.revision = event.revision;
         this.releaseWaiters();
       }
+      return;
+    }
+    const revision = event.type === 'put' ? event.kv.modRevision : event.modRevision;
+    if (revision <= this.listRevision) {
+      // History from before the list: the window learns it, the objects already reflect it.
+      this.remember(cacheEventOf(event));
       return;
     }
     let cacheEvent: CacheEvent;
@@ -112,13 +188,30 @@ export class WatchCache {
       cacheEvent = { type: 'DELETED', revision: event.modRevision, current: last, previous };
     }
     this.revision = cacheEvent.revision;
-    this.history.push(cacheEvent);
-    if (this.history.length > this.historyLimit) {
-      const dropped = this.history.splice(0, this.history.length - this.historyLimit);
-      this.oldestKnownRevision = dropped[dropped.length - 1].revision;
-    }
+    this.remember(cacheEvent);
     for (const listener of this.listeners) listener(cacheEvent);
     this.releaseWaiters();
+  }
+
+  /** Adds an event to the window, dropping the oldest ones past either bound. */
+  private remember(event: CacheEvent): void {
+    this.history.push(event);
+    this.historyBytes += sizeOf(event);
+    let drop = 0;
+    let bytes = this.historyBytes;
+    while (drop < this.history.length && (this.history.length - drop > this.historyLimits.events || bytes > this.historyLimits.bytes)) {
+      bytes -= sizeOf(this.history[drop]);
+      drop++;
+    }
+    if (drop === 0) return;
+    this.oldestKnownRevision = this.history[drop - 1].revision;
+    this.history.splice(0, drop);
+    this.historyBytes = bytes;
+  }
+
+  /** What the window holds now (for tests and benchmarks). */
+  historyStats(): { events: number; bytes: number; oldestKnownRevision: number } {
+    return { events: this.history.length, bytes: this.historyBytes, oldestKnownRevision: this.oldestKnownRevision };
   }
 
   /** Wakes readers waiting for the cache to reach a revision. */
@@ -178,15 +271,84 @@ export class WatchCache {
   }
 
   /**
-   * Subscribes to events after `afterRevision`, replaying buffered history first.
-   * Throws 410 Expired when that revision is older than the buffered window.
+   * Subscribes to events after `afterRevision`: those still in the window are
+   * replayed from memory, older ones (past the window's bounds: a big object's
+   * updates push it forward quickly) are first read from the store's history,
+   * then live events follow — each exactly once, in
+   * revision order. Rejects with 410 Expired only when the store compacted
+   * that revision; `onError` gets failures that happen later (a compaction
+   * racing the read), after which no more events come.
    */
-  subscribe(afterRevision: number, listener: CacheListener): () => void {
-    if (afterRevision < this.oldestKnownRevision) {
-      throw errors.expired(`too old resource version: ${afterRevision} (${this.oldestKnownRevision})`);
+  async subscribe(afterRevision: number, listener: CacheListener, onError: (err: StatusError) => void = () => {}): Promise<Subscription> {
+    if (afterRevision >= this.oldestKnownRevision) {
+      const unsubscribe = this.subscribeToWindow(afterRevision, listener);
+      return { unsubscribe, live: () => true };
     }
+    const compacted = await this.store.compactedRevision();
+    if (afterRevision < compacted) throw expired(afterRevision, compacted);
+    let stopped = false;
+    let unsubscribeFromWindow: (() => void) | undefined;
+    this.catchUpFromStore(
+      afterRevision,
+      listener,
+      (err) => !stopped && onError(err),
+      (joinedAt) => {
+        if (stopped) return;
+        // Events up to `joinedAt` came from the store; the live stream may still bring some of them.
+        unsubscribeFromWindow = this.subscribeToWindow(joinedAt, (event) => event.revision > joinedAt && listener(event));
+      },
+      () => stopped,
+    );
+    return {
+      unsubscribe: () => {
+        stopped = true;
+        unsubscribeFromWindow?.();
+      },
+      live: () => unsubscribeFromWindow !== undefined,
+    };
+  }
+
+  private subscribeToWindow(afterRevision: number, listener: CacheListener): () => void {
     for (const event of this.history) if (event.revision > afterRevision) listener(event);
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
+
+  /**
+   * Reads the store's history under this prefix from `afterRevision` until it
+   * reaches the window (a progress marker says every earlier event was
+   * delivered), then hands over to the window. The window may have moved on
+   * meanwhile (a long read on a busy resource): then the next stretch is read too.
+   */
+  private catchUpFromStore(
+    afterRevision: number,
+    listener: CacheListener,
+    onError: (err: StatusError) => void,
+    join: (revision: number) => void,
+    isStopped: () => boolean,
+  ): void {
+    const abort = new AbortController();
+    const target = this.revision;
+    this.store.watch(
+      this.prefix,
+      { afterRevision, signal: abort.signal },
+      (event) => {
+        if (abort.signal.aborted) return;
+        if (isStopped()) return abort.abort();
+        if (event.type !== 'progress') return listener(cacheEventOf(event), true);
+        if (event.revision < target) return;
+        abort.abort();
+        if (event.revision >= this.oldestKnownRevision) join(event.revision);
+        else this.catchUpFromStore(event.revision, listener, onError, join, isStopped);
+      },
+      (err) => {
+        abort.abort();
+        onError(err instanceof ExpiredError ? expired(err.requested, err.compacted) : errors.internal(err.message));
+      },
+    );
+  }
+}
+
+function expired(requested: number, compacted: number): StatusError {
+  return errors.expired(`too old resource version: ${requested} (${compacted})`);
 }

@@ -78,6 +78,11 @@ export interface ContractOptions {
    * (in memory) leave it out, and the tests that need it are skipped.
    */
   openAnother?: () => Promise<Store>;
+  /**
+   * Closes a store and opens the same data again, as a restart does (a
+   * backend with nothing to reopen, like an in-memory one, leaves this out).
+   */
+  reopen?: (store: Store) => Promise<Store>;
 }
 
 export function storeContract(name: string, open: () => Promise<Store>, options: ContractOptions = {}): void {
@@ -203,6 +208,19 @@ export function storeContract(name: string, open: () => Promise<Store>, options:
       assert.equal(log.error, undefined);
     });
 
+    it('replays a long history while writes continue: every event exactly once, in order', async () => {
+      const written: number[] = [];
+      for (let batch = 0; batch < 5; batch++) {
+        const kvs = await Promise.all(Array.from({ length: 500 }, (_, i) => store.create(`/long/${batch}-${i}`, bytes('v'.repeat(100)))));
+        written.push(...kvs.map((kv) => kv.modRevision));
+      }
+      const log = watch('/long/', 0);
+      // Writes racing the replay come after it, once each.
+      for (let i = 0; i < 20; i++) written.push((await store.create(`/long/late-${i}`, bytes('late'))).modRevision);
+      await log.until(() => log.changes().length >= written.length, `${written.length} events`);
+      assert.deepEqual(log.changes().map(revisionOf), [...written].sort((x, y) => x - y));
+    });
+
     it('delivers only events under the watched prefix, with the previous value', async () => {
       const log = watch('/x/', await store.currentRevision());
       const a = await store.create('/x/a', bytes('1'));
@@ -286,6 +304,26 @@ export function storeContract(name: string, open: () => Promise<Store>, options:
       const [, , recreated] = log.changes();
       assert.equal(recreated.type, 'put');
       assert.equal(recreated.type === 'put' && recreated.prev, undefined, 'a recreation has no previous value');
+    });
+
+    it('resumes a watch from an old revision after a restart: exactly the later events, then live ones', { skip: !options.reopen && 'this backend cannot be reopened' }, async () => {
+      const a = await store.create('/r/a', bytes('1'));
+      const acknowledged = a.modRevision;
+      const later: number[] = [];
+      let current = a;
+      for (let i = 2; i <= 20; i++) {
+        current = await store.update('/r/a', bytes(String(i)), current.modRevision);
+        later.push(current.modRevision);
+        await store.create(`/other/${i}`, bytes('x'));
+      }
+      later.push((await store.delete('/r/a')).revision);
+      store = await options.reopen!(store);
+      const log = watch('/r/', acknowledged);
+      later.push((await store.create('/r/b', bytes('live'))).modRevision);
+      await log.until(() => log.changes().length === later.length, `${later.length} events`);
+      assert.deepEqual(log.changes().map(revisionOf), later);
+      assert.equal(str((log.changes()[0] as { prev?: { value: Uint8Array } }).prev!.value), '1');
+      assert.equal(log.error, undefined);
     });
 
     it('compacts history: old reads and watches expire, current data stays', async () => {

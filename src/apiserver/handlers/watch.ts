@@ -8,7 +8,7 @@ import type { KubeObject } from '../../machinery/object.js';
 import { errors, StatusError } from '../../machinery/status.js';
 import type { RequestContext } from '../context.js';
 import { query, queryBool } from '../context.js';
-import type { CacheEvent } from '../watch-cache.js';
+import type { CacheEvent, CachedObject, Subscription } from '../watch-cache.js';
 import { filterFor } from './filter.js';
 import { includeObjectOf, outputOf } from './respond.js';
 import { partialMetadata } from './partial-metadata.js';
@@ -52,21 +52,54 @@ export async function handleWatch(ctx: RequestContext): Promise<void> {
     }
     return `{"type":"${eventType}","object":${JSON.stringify(payload)}}\n`;
   };
-  const renderCached = (eventType: string, object: KubeObject, json: string): string =>
-    output.format === 'json' ? `{"type":"${eventType}","object":${json}}\n` : render(eventType, object);
+  const renderCached = (eventType: string, entry: CachedObject, object = storage.view(entry)): string =>
+    output.format === 'json' ? `{"type":"${eventType}","object":${storage.viewJson(entry)}}\n` : render(eventType, object);
 
-  let pending: string[] = [];
+  // What this watcher still has to send. Events wait here as references to the
+  // cache's shared objects and are rendered only when the socket takes more,
+  // so a slow client costs little; one that stops reading fills the queue past
+  // its bounds and is closed (the client re-watches from the last
+  // resourceVersion it got, as after any dropped watch).
+  const { limits, counters } = ctx.server.watchers;
+  // One queue, in revision order. The replay of the cache's window is what the
+  // client asked for, not lag, and shares the cache's objects: it does not
+  // count against the bounds. Live events do, and so do events read from the
+  // store's history for this watcher alone (a watch from before the window).
+  const queue = new EventQueue();
+  let queuedEvents = 0;
+  let queuedBytes = 0;
   let closed = false;
-  // Declared before subscribing: subscribe replays history synchronously into schedule().
+  let waitingForDrain = false;
   let scheduled = false;
-  const queue: CacheEvent[] = [];
-  let unsubscribe: (() => void) | undefined;
+  // The initial state is taken in the same synchronous step as the subscription, so nothing falls between.
+  const initial = sendInitialEvents ? cache.list(namespacePrefix) : [];
+  let initialIndex = 0;
+  let initialEnd = sendInitialEventsParam === 'true' && allowBookmarks;
+  let subscription: Subscription | undefined;
+  let started = false;
+  let failure: StatusError | undefined;
   try {
-    unsubscribe = cache.subscribe(startRevision, (event) => {
-      if (closed) return;
-      queue.push(event);
-      schedule();
-    });
+    subscription = await cache.subscribe(
+      startRevision,
+      (event, fromStore) => {
+        if (closed) return;
+        // Only what this watcher will send waits in its queue (and counts against its bounds).
+        const type = eventTypeFor(event);
+        if (!type) return;
+        const counted = fromStore || subscription?.live() === true;
+        queue.push({ type, entry: event.current, counted });
+        if (counted) {
+          queuedEvents++;
+          queuedBytes += event.current.json.length;
+          if (queuedEvents > limits.queuedEvents || queuedBytes > limits.queuedBytes) return terminate();
+        }
+        schedule();
+      },
+      (err) => {
+        failure = err;
+        if (started) fail();
+      },
+    );
   } catch (err) {
     // Upstream answers a too-old revision with 200 and a single ERROR event.
     if (err instanceof StatusError) {
@@ -76,75 +109,166 @@ export async function handleWatch(ctx: RequestContext): Promise<void> {
     }
     throw err;
   }
+  counters.open++;
 
   res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
   res.socket?.setNoDelay(true);
   res.flushHeaders();
+  started = true;
 
-  if (sendInitialEvents) {
-    for (const entry of cache.list(namespacePrefix)) {
-      if (entry.revision > startRevision) continue;
-      const object = storage.view(entry);
-      if (filter(object)) pending.push(renderCached('ADDED', object, storage.viewJson(entry)));
-    }
-    if (sendInitialEventsParam === 'true' && allowBookmarks) {
-      pending.push(bookmark(ctx, String(startRevision), true));
-    }
-    flush();
-  }
-
-  function deliver(event: CacheEvent): void {
-    if (!event.current.key.startsWith(namespacePrefix)) return;
+  /** What an event is to this watcher: the selectors decide ADDED, MODIFIED or DELETED (or nothing). */
+  function eventTypeFor(event: CacheEvent): WatchEventType | undefined {
+    if (!event.current.key.startsWith(namespacePrefix)) return undefined;
     const current = storage.view(event.current);
     const matchesNow = event.type !== 'DELETED' && filter(current);
     const matchedBefore = event.previous ? filter(storage.view(event.previous)) : false;
-    if (event.type === 'ADDED') {
-      if (matchesNow) pending.push(renderCached('ADDED', current, storage.viewJson(event.current)));
-    } else if (event.type === 'MODIFIED') {
-      if (matchesNow && matchedBefore) pending.push(renderCached('MODIFIED', current, storage.viewJson(event.current)));
-      else if (matchesNow) pending.push(renderCached('ADDED', current, storage.viewJson(event.current)));
-      else if (matchedBefore) pending.push(renderCached('DELETED', current, storage.viewJson(event.current)));
-    } else if (filter(current) || matchedBefore) {
-      pending.push(renderCached('DELETED', current, storage.viewJson(event.current)));
+    if (event.type === 'ADDED') return matchesNow ? 'ADDED' : undefined;
+    if (event.type === 'MODIFIED') {
+      if (matchesNow && matchedBefore) return 'MODIFIED';
+      if (matchesNow) return 'ADDED';
+      return matchedBefore ? 'DELETED' : undefined;
+    }
+    return filter(current) || matchedBefore ? 'DELETED' : undefined;
+  }
+
+  /** The next lines to write, up to about `chunkBytes`: the initial state first, then queued events. */
+  function nextChunk(chunkBytes: number): string {
+    let chunk = '';
+    while (chunk.length < chunkBytes) {
+      if (initialIndex < initial.length) {
+        const entry = initial[initialIndex];
+        initial[initialIndex++] = undefined!; // let the snapshot's objects go as they are sent
+        const object = storage.view(entry);
+        if (filter(object)) chunk += renderCached('ADDED', entry, object);
+      } else if (initialEnd) {
+        initialEnd = false;
+        chunk += bookmark(ctx, String(startRevision), true);
+      } else if (queue.length > 0) {
+        const { type, entry, counted } = queue.shift()!;
+        if (counted) {
+          queuedEvents--;
+          queuedBytes -= entry.json.length;
+        }
+        chunk += renderCached(type, entry);
+      } else {
+        break;
+      }
+    }
+    return chunk;
+  }
+
+  /** Writes while the socket takes it; when it is full, waits for 'drain' (Node's backpressure). */
+  function pump(): void {
+    while (started && !closed && !waitingForDrain) {
+      const chunk = nextChunk(64 * 1024);
+      if (chunk === '') return;
+      if (!res.write(chunk)) {
+        waitingForDrain = true;
+        res.once('drain', () => {
+          waitingForDrain = false;
+          pump();
+        });
+      }
     }
   }
 
   function schedule(): void {
     if (scheduled) return;
     scheduled = true;
-    // Batch the events of one tick into one write.
+    // The events of one tick go out in one write.
     queueMicrotask(() => {
       scheduled = false;
-      for (const event of queue.splice(0)) deliver(event);
-      flush();
+      pump();
     });
   }
+  if (failure) fail();
+  else pump();
 
-  function flush(): void {
-    if (closed || pending.length === 0) return;
-    res.write(pending.join(''));
-    pending = [];
+  /** The store could not serve the rest (a compaction raced the read): an ERROR event ends the watch, as upstream. */
+  function fail(): void {
+    if (closed) return;
+    res.write(`{"type":"ERROR","object":${JSON.stringify(failure!.status)}}\n`);
+    finish();
   }
 
   const bookmarkTimer = allowBookmarks
     ? setInterval(() => {
-        if (!closed) res.write(bookmark(ctx, String(cache.revision), false));
+        // Only a watcher that has sent everything may say it is at the cache's revision.
+        if (!closed && !waitingForDrain && queue.length === 0 && initialIndex >= initial.length && subscription!.live()) {
+          res.write(bookmark(ctx, String(cache.revision), false));
+        }
       }, ctx.server.bookmarkIntervalMs)
     : undefined;
   const timeoutTimer = setTimeout(() => finish(), timeoutSeconds * 1000);
 
-  function finish(): void {
+  /** Closes a watcher that stopped taking its events (upstream: "Forcing watcher close due to unresponsiveness"). */
+  function terminate(): void {
+    counters.terminated++;
+    ctx.server.log?.({ msg: 'closing unresponsive watcher', v: 1, resource: ctx.info.resource, queuedEvents, queuedBytes, bufferedBytes: res.writableLength });
+    // What is buffered would never reach a client that does not read: drop it with the connection.
+    finish(true);
+  }
+
+  function finish(destroy = false): void {
     if (closed) return;
     closed = true;
+    counters.open--;
+    queue.clear();
+    queuedEvents = 0;
+    queuedBytes = 0;
+    initial.length = 0;
     unregisterShutdown?.();
-    unsubscribe?.();
+    subscription!.unsubscribe();
     if (bookmarkTimer) clearInterval(bookmarkTimer);
     clearTimeout(timeoutTimer);
-    if (!res.writableEnded) res.end();
+    if (destroy) res.destroy();
+    else if (!res.writableEnded) res.end();
   }
-  ctx.req.on('close', finish);
-  res.on('close', finish);
-  const unregisterShutdown = ctx.server.onShutdown?.(finish);
+  ctx.req.on('close', () => finish());
+  res.on('close', () => finish());
+  const unregisterShutdown = ctx.server.onShutdown?.(() => finish());
+  // The client may have gone while the subscription was being set up.
+  if (res.destroyed) finish();
+}
+
+type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+/** An event this watcher will send, waiting for its connection to take it. */
+interface PendingEvent {
+  type: WatchEventType;
+  entry: CachedObject;
+  /** Counts against the watcher's bounds (not a replay of the cache's shared window). */
+  counted: boolean;
+}
+
+/** First in, first out, without Array.shift's cost on long queues. */
+class EventQueue {
+  private items: PendingEvent[] = [];
+  private head = 0;
+
+  get length(): number {
+    return this.items.length - this.head;
+  }
+
+  push(event: PendingEvent): void {
+    this.items.push(event);
+  }
+
+  shift(): PendingEvent | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const event = this.items[this.head];
+    this.items[this.head++] = undefined!;
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return event;
+  }
+
+  clear(): void {
+    this.items = [];
+    this.head = 0;
+  }
 }
 
 function bookmark(ctx: RequestContext, resourceVersion: string, initialEventsEnd: boolean): string {

@@ -7,16 +7,28 @@ import Database from 'better-sqlite3';
 import { EventLog, storeContract } from '../contract.js';
 import { RevisionConflictError } from '../interface.js';
 import { openSqliteStore } from './store.js';
+import type { Store } from '../interface.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'skiff-sqlite-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 let files = 0;
 
 storeContract('sqlite in memory', () => openSqliteStore(':memory:'));
+const paths = new WeakMap<Store, string>();
 let lastPath = '';
-storeContract('sqlite on disk', () => openSqliteStore((lastPath = join(dir, `contract-${files++}`, 'state.db'))), {
+const openOnDisk = async (path: string) => {
+  const store = await openSqliteStore(path);
+  paths.set(store, path);
+  lastPath = path;
+  return store;
+};
+storeContract('sqlite on disk', () => openOnDisk(join(dir, `contract-${files++}`, 'state.db')), {
   // Another connection to the same file, as a second process would open.
   openAnother: () => openSqliteStore(lastPath),
+  reopen: async (store) => {
+    await store.close();
+    return openOnDisk(paths.get(store)!);
+  },
 });
 
 describe('sqlite store across restarts', () => {

@@ -49,6 +49,10 @@ interface PendingWrite {
   reject(err: unknown): void;
 }
 
+/** How much of the log one step of a watch's replay reads. */
+const replayPageRows = 1000;
+const replayPageBytes = 4 * 1024 * 1024;
+
 /** Greater than any key in UTF-8 byte order: the range end of the empty prefix. */
 const afterEverything = '\u{10FFFF}';
 
@@ -163,7 +167,7 @@ export class SqliteStore implements Store {
         // A recreation names the deletion marker it follows: that is no previous value.
         `SELECT kv.*, prev.value AS prev_value, prev.create_revision AS prev_create_revision
            FROM kv LEFT JOIN kv AS prev ON prev.id = kv.prev_revision AND prev.deleted = 0
-          WHERE kv.key >= @start AND kv.key < @end AND kv.id > @after ORDER BY kv.id`,
+          WHERE kv.key >= @start AND kv.key < @end AND kv.id > @after AND kv.id <= @until ORDER BY kv.id`,
       ),
       sequence: this.db.prepare<[], { seq: number }>("SELECT seq FROM sqlite_sequence WHERE name = 'kv'"),
       getMeta: this.db.prepare<[string], { value: number }>('SELECT value FROM meta WHERE name = ?'),
@@ -258,15 +262,47 @@ export class SqliteStore implements Store {
       return;
     }
     const watcher = new Watcher(prefix, onEvent);
-    // Replaying the log and registering for new commits happen in the same
-    // synchronous step, and commits publish synchronously too, so no event can
-    // fall between the replay and the live stream, nor arrive twice.
-    if (options.afterRevision < this.revision) {
-      const rows = this.statements.history.all({ start: prefix, end: prefixEnd(prefix), after: options.afterRevision });
-      for (const row of rows) watcher.push(this.historyEvent(row));
-    }
-    watcher.push({ type: 'progress', revision: this.revision });
+    // Registering for new commits and fixing where the replay ends happen in
+    // the same synchronous step, and commits publish synchronously too, so no
+    // event falls between the replay and the live stream, nor arrives twice.
+    const until = this.revision;
     this.watchers.add(watcher, options.signal);
+    if (options.afterRevision < until) {
+      watcher.hold();
+      this.replay(watcher, prefix, options.afterRevision, until, onError);
+    } else {
+      watcher.push({ type: 'progress', revision: until });
+    }
+  }
+
+  /**
+   * Replays the log after `after` up to `until` in pages, one page per turn of
+   * the event loop, so the reader can handle and drop one page before the
+   * next is read: history of big objects is never all in memory at once.
+   */
+  private replay(watcher: Watcher, prefix: string, after: number, until: number, onError?: (err: Error) => void): void {
+    if (watcher.closed || this.closed) return;
+    // A compaction between two pages may have removed rows this replay still needs.
+    if (after < this.compacted) {
+      watcher.closed = true;
+      onError?.(new ExpiredError(after, this.compacted));
+      return;
+    }
+    let last = after;
+    let rows = 0;
+    let bytes = 0;
+    for (const row of this.statements.history.iterate({ start: prefix, end: prefixEnd(prefix), after, until })) {
+      watcher.replay(this.historyEvent(row));
+      last = row.id;
+      bytes += row.value.length + (row.prev_value?.length ?? 0);
+      if (++rows >= replayPageRows || bytes >= replayPageBytes) break;
+    }
+    if (last < until && (rows >= replayPageRows || bytes >= replayPageBytes)) {
+      setImmediate(() => this.replay(watcher, prefix, last, until, onError));
+      return;
+    }
+    watcher.replay({ type: 'progress', revision: until });
+    watcher.release();
   }
 
   async compact(revision: number): Promise<void> {

@@ -14,6 +14,8 @@ import type { WatchEvent } from '../interface.js';
 export class Watcher {
   private queue: WatchEvent[] = [];
   private scheduled = false;
+  /** While history is being replayed, live events wait here (they all come after it). */
+  private held: WatchEvent[] | undefined;
   closed = false;
 
   constructor(
@@ -25,7 +27,27 @@ export class Watcher {
     return key.startsWith(this.prefix);
   }
 
+  /** Live events wait until `release()`; `replay()` delivers history meanwhile. */
+  hold(): void {
+    this.held = [];
+  }
+
+  release(): void {
+    const held = this.held ?? [];
+    this.held = undefined;
+    for (const event of held) this.push(event);
+  }
+
   push(event: WatchEvent): void {
+    if (this.held) {
+      if (!this.closed) this.held.push(event);
+      return;
+    }
+    this.replay(event);
+  }
+
+  /** Queues an event even while live ones are held (history being replayed). */
+  replay(event: WatchEvent): void {
     if (this.closed) return;
     this.queue.push(event);
     if (!this.scheduled) {
