@@ -19,6 +19,7 @@ import {
 } from '../../machinery/schema/validate.js';
 import { addWarning } from '../http.js';
 import { decodeKubernetesProtobuf } from '../protobuf/decode.js';
+import { jsonNestingExceeds, maxYamlNestingDepth, valueNestingExceeds, yamlNestingExceeds } from './nesting-depth.js';
 import type { RequestContext } from '../context.js';
 import { query } from '../context.js';
 
@@ -35,18 +36,45 @@ function mediaType(contentType: string | undefined): string {
   return (contentType ?? 'application/json').split(';')[0].trim().toLowerCase();
 }
 
-/** Parses JSON or YAML text; returns the value and any duplicate field paths. */
-export function parseBody(body: Buffer, contentType: string | undefined): { value: unknown; duplicates: string[] } {
+/**
+ * Parses JSON, YAML or protobuf; returns the value and any duplicate field
+ * paths. Before a parser runs, the body's nesting depth is checked with a
+ * cheap scan (nesting-depth.ts): a deeper body is a 400, as upstream's
+ * decoders answer, and never reaches the parsers or the recursive code after
+ * them. `purpose` only chooses upstream's wording for a patch.
+ */
+export function parseBody(body: Buffer, contentType: string | undefined, purpose: 'object' | 'patch' = 'object'): { value: unknown; duplicates: string[] } {
   const type = mediaType(contentType);
   if (body.length === 0) throw errors.badRequest('the request body is empty');
-  if (type === 'application/vnd.kubernetes.protobuf') return { value: decodeKubernetesProtobuf(body).object, duplicates: [] };
+  if (type === 'application/vnd.kubernetes.protobuf') return { value: decodeProtobufBody(body), duplicates: [] };
   const text = body.toString('utf8');
   if (text.trim() === '') throw errors.badRequest('the request body is empty');
   if (type === 'application/yaml' || type === 'application/apply-patch+yaml' || type === 'text/yaml') {
+    // YAML is a superset of JSON: a JSON body sent as YAML may nest with brackets the YAML scan counts too.
+    if (yamlNestingExceeds(text)) throw errors.badRequest(`error converting YAML to JSON: yaml: exceeded max depth of ${maxYamlNestingDepth}`);
     return parseYamlStrict(text);
   }
-  if (type === 'application/json' || type.endsWith('+json') || type === '*/*' || type === '') return parseJsonStrict(text);
+  if (type === 'application/json' || type.endsWith('+json') || type === '*/*' || type === '') {
+    if (jsonNestingExceeds(body)) {
+      throw errors.badRequest(purpose === 'patch' ? 'error decoding patch: exceeded max depth' : "couldn't get version/kind; json parse error: exceeded max depth");
+    }
+    return parseJsonStrict(text);
+  }
   throw errors.unsupportedMediaType(type);
+}
+
+/** A protobuf body's object; messages nest too (JSONSchemaProps, raw JSON inside), so the depth limit holds. */
+function decodeProtobufBody(body: Buffer): unknown {
+  let object: unknown;
+  try {
+    object = decodeKubernetesProtobuf(body).object;
+  } catch (err) {
+    // Nesting deep enough to exhaust the decoder's stack is the same hostile input as below.
+    if (!(err instanceof RangeError)) throw err;
+    throw errors.badRequest('the body of the request could not be decoded as protobuf: exceeded max depth');
+  }
+  if (valueNestingExceeds(object)) throw errors.badRequest('the body of the request could not be decoded as protobuf: exceeded max depth');
+  return object;
 }
 
 /**
