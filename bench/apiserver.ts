@@ -97,6 +97,7 @@ export async function run(): Promise<void> {
   } finally {
     await cluster.stop();
   }
+  await (await import('./apiserver-hostile.js')).run();
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await run();
