@@ -47,20 +47,25 @@ export function parseBody(body: Buffer, contentType: string | undefined, purpose
   const type = mediaType(contentType);
   if (body.length === 0) throw errors.badRequest('the request body is empty');
   if (type === 'application/vnd.kubernetes.protobuf') return { value: decodeProtobufBody(body), duplicates: [] };
-  const text = body.toString('utf8');
-  if (text.trim() === '') throw errors.badRequest('the request body is empty');
+  // The depth scans read the bytes, before the body is decoded to text at all.
   if (type === 'application/yaml' || type === 'application/apply-patch+yaml' || type === 'text/yaml') {
-    // YAML is a superset of JSON: a JSON body sent as YAML may nest with brackets the YAML scan counts too.
-    if (yamlNestingExceeds(text)) throw errors.badRequest(`error converting YAML to JSON: yaml: exceeded max depth of ${maxYamlNestingDepth}`);
-    return parseYamlStrict(text);
+    // YAML is a superset of JSON: a JSON body sent as YAML nests with brackets, which the YAML scan counts too.
+    if (yamlNestingExceeds(body)) throw errors.badRequest(`error converting YAML to JSON: yaml: exceeded max depth of ${maxYamlNestingDepth}`);
+    return parseYamlStrict(nonEmptyText(body));
   }
   if (type === 'application/json' || type.endsWith('+json') || type === '*/*' || type === '') {
     if (jsonNestingExceeds(body)) {
       throw errors.badRequest(purpose === 'patch' ? 'error decoding patch: exceeded max depth' : "couldn't get version/kind; json parse error: exceeded max depth");
     }
-    return parseJsonStrict(text);
+    return parseJsonStrict(nonEmptyText(body));
   }
   throw errors.unsupportedMediaType(type);
+}
+
+function nonEmptyText(body: Buffer): string {
+  const text = body.toString('utf8');
+  if (text.trim() === '') throw errors.badRequest('the request body is empty');
+  return text;
 }
 
 /** A protobuf body's object; messages nest too (JSONSchemaProps, raw JSON inside), so the depth limit holds. */

@@ -7,7 +7,7 @@ import type { KubeObject } from '../../machinery/object.js';
 import { isPlainObject } from '../../machinery/object.js';
 import { errors } from '../../machinery/status.js';
 import type { Schema } from '../../machinery/schema/types.js';
-import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from '../../machinery/patch/index.js';
+import { applyJsonPatch, applyMergePatchInPlace, applyStrategicMergePatchInPlace } from '../../machinery/patch/index.js';
 import type { RequestContext } from '../context.js';
 import { query } from '../context.js';
 import { checkKind, fieldValidationOf, parseBody, validateFields } from './decode.js';
@@ -40,7 +40,12 @@ export function decodePatch(ctx: RequestContext, body: Buffer): DecodedPatch {
   return { contentType, patch, duplicates };
 }
 
-/** Applies a decoded patch to (a private copy of) the current object; the result is validated like a PUT body. */
+/**
+ * Applies a decoded patch to the current object, which the caller owns and
+ * which is changed (guaranteedUpdate hands each round a private copy): copying
+ * a megabyte object again would cost more than the patch. The result is
+ * validated like a PUT body.
+ */
 export function applyDecodedPatch(ctx: RequestContext, current: KubeObject, decoded: DecodedPatch, schema: Schema = ctx.type.schema): KubeObject {
   const { patch } = decoded;
   let result: unknown;
@@ -49,15 +54,15 @@ export function applyDecodedPatch(ctx: RequestContext, current: KubeObject, deco
       result = applyJsonPatch(current, patch);
       break;
     case 'application/merge-patch+json':
-      result = applyMergePatch(current, patch);
+      result = applyMergePatchInPlace(current, patch);
       break;
     case 'application/strategic-merge-patch+json':
-      result = applyStrategicMergePatch(current, patch, schema);
+      result = applyStrategicMergePatchInPlace(current, patch, schema);
       break;
     case 'application/apply-patch+yaml':
       // Server-side apply comes with its field-ownership model in a later change;
       // until then an apply merges the applied configuration like a merge patch.
-      result = applyMergePatch(current, patch);
+      result = applyMergePatchInPlace(current, patch);
       break;
   }
   if (!isPlainObject(result)) throw errors.badRequest('the patch did not produce an object');

@@ -3,7 +3,7 @@
  * pipeline — decode, server metadata, defaults, stateful hooks (IP
  * allocation), admission, validation — then one compare-and-swap in storage.
  */
-import type { KubeObject } from '../../machinery/object.js';
+import { jsonEqual, type KubeObject } from '../../machinery/object.js';
 import { errors, isStatusError } from '../../machinery/status.js';
 import { readBody } from '../http.js';
 import type { RequestContext } from '../context.js';
@@ -103,8 +103,10 @@ async function tryUpdate(
   const { type, server, storage } = ctx;
   const dryRun = isDryRun(ctx);
   const name = ctx.info.name!;
+  // storage.get hands out a private copy: it is the old object; mutate gets a copy of its own.
   const { object: current, revision } = await storage.get(ctx.info.namespace, name);
-  const old = structuredClone(current);
+  const old = current;
+  await yieldToOtherRequests();
   let next = await mutate(structuredClone(current));
   const requestedVersion = next.metadata?.resourceVersion;
   if (requestedVersion && requestedVersion !== String(revision)) {
@@ -140,6 +142,7 @@ async function tryUpdate(
   try {
     if (!options.subresourceStatus) validateUpdate(type, next, old);
     await server.admission.validate(attributes);
+    await yieldToOtherRequests();
     if (dryRun) {
       undo?.();
       return { object: next, deleted: false };
@@ -154,8 +157,7 @@ async function tryUpdate(
       return { object: gone.object, deleted: true };
     }
     // Writing an unchanged object is a no-op upstream: same resourceVersion, no event.
-    if (JSON.stringify({ ...next, metadata: { ...next.metadata, resourceVersion: undefined } }) ===
-        JSON.stringify({ ...old, metadata: { ...old.metadata, resourceVersion: undefined } })) {
+    if (jsonEqual({ ...next, metadata: { ...next.metadata, resourceVersion: undefined } }, { ...old, metadata: { ...old.metadata, resourceVersion: undefined } })) {
       undo?.();
       return { object: current, deleted: false };
     }
@@ -169,6 +171,16 @@ async function tryUpdate(
     undo?.();
     throw err;
   }
+}
+
+/**
+ * Lets the event loop serve other requests before the next step. Awaiting a
+ * promise does not: resolved promises run as microtasks, before any I/O, so
+ * reading, patching, validating and encoding a megabyte object would be one
+ * long stretch during which no other client is answered.
+ */
+function yieldToOtherRequests(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /** A compare-and-swap in storage; undefined when the revision moved on (storage answers Conflict). */

@@ -62,8 +62,13 @@ function sameValue(a: unknown, b: unknown): boolean {
 
 /** Applies a strategic merge patch; returns a new document, inputs untouched. */
 export function applyStrategicMergePatch(document: unknown, patch: unknown, schema: Schema): unknown {
+  return applyStrategicMergePatchInPlace(isPlainObject(document) ? deepCopy(document) : {}, patch, schema);
+}
+
+/** The same, changing `document` (which the caller owns) instead of copying it first. */
+export function applyStrategicMergePatchInPlace(document: unknown, patch: unknown, schema: Schema): unknown {
   if (!isPlainObject(patch)) throw malformedPatch('strategic merge patch must be a JSON object');
-  const result = mergeMap(isPlainObject(document) ? deepCopy(document) : {}, patch, schema);
+  const result = mergeMap(isPlainObject(document) ? document : {}, patch, schema);
   return result === DELETE ? {} : result;
 }
 
