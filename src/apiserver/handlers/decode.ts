@@ -49,8 +49,12 @@ export function parseBody(body: Buffer, contentType: string | undefined, purpose
   if (type === 'application/vnd.kubernetes.protobuf') return { value: decodeProtobufBody(body), duplicates: [] };
   // The depth scans read the bytes, before the body is decoded to text at all.
   if (type === 'application/yaml' || type === 'application/apply-patch+yaml' || type === 'text/yaml') {
-    // YAML is a superset of JSON: a JSON body sent as YAML nests with brackets, which the YAML scan counts too.
+    // kubectl and client-go send server-side apply bodies as JSON (JSON is YAML): read those as JSON,
+    // a hundred times faster than the YAML parser, which needs a second for a megabyte of JSON.
+    const asJson = firstByteIsBrace(body) && !jsonNestingExceeds(body) ? parseJsonIfValid(body) : undefined;
+    if (asJson) return asJson;
     if (yamlNestingExceeds(body)) throw errors.badRequest(`error converting YAML to JSON: yaml: exceeded max depth of ${maxYamlNestingDepth}`);
+    if (body.length > maxYamlBodyBytes) throw errors.requestEntityTooLarge(maxYamlBodyBytes);
     return parseYamlStrict(nonEmptyText(body));
   }
   if (type === 'application/json' || type.endsWith('+json') || type === '*/*' || type === '') {
@@ -60,6 +64,30 @@ export function parseBody(body: Buffer, contentType: string | undefined, purpose
     return parseJsonStrict(nonEmptyText(body));
   }
   throw errors.unsupportedMediaType(type);
+}
+
+/**
+ * Most bytes a body in YAML (not JSON) may have. The YAML parser runs on the
+ * event loop at some hundred milliseconds a megabyte, during which no other
+ * client is answered; JSON bodies keep the 3 MiB limit of every request.
+ */
+export const maxYamlBodyBytes = 1024 * 1024;
+
+function firstByteIsBrace(body: Buffer): boolean {
+  for (const byte of body) {
+    if (byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09) continue;
+    return byte === 0x7b;
+  }
+  return false;
+}
+
+/** The body parsed as JSON, or undefined when it is not JSON (then it is YAML's to judge). */
+function parseJsonIfValid(body: Buffer): { value: unknown; duplicates: string[] } | undefined {
+  try {
+    return parseJsonStrict(body.toString('utf8'));
+  } catch {
+    return undefined;
+  }
 }
 
 function nonEmptyText(body: Buffer): string {
