@@ -166,6 +166,7 @@ async function tryUpdate(
       undo?.();
       return 'lost the race';
     }
+    await yieldToOtherRequests(); // before the answer is serialised
     return { object: stored.object, deleted: false };
   } catch (err) {
     undo?.();
