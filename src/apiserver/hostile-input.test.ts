@@ -155,6 +155,7 @@ describe('URL and query parameters', () => {
     assert.equal((await api.request('POST', `${ns}/configmaps`, cm('grace'))).status, 201);
     assertStatus(await api.request('DELETE', `${cmPath('grace')}?gracePeriodSeconds=later`), 400, 'BadRequest', /later/);
     assertStatus(await api.request('DELETE', `${ns}/configmaps?gracePeriodSeconds=later`), 400, 'BadRequest', /later/);
+    assertStatus(await api.request('DELETE', cmPath('grace'), { kind: 'DeleteOptions', apiVersion: 'v1', gracePeriodSeconds: 'soon' }), 400, 'BadRequest', /gracePeriodSeconds/);
     assert.equal((await api.request('GET', cmPath('grace'))).status, 200, 'the object is still there');
   });
 
