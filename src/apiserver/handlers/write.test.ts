@@ -18,6 +18,7 @@ function contendedContext(rivals: number) {
   let stored: KubeObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'shared', namespace: 'default', uid: 'u1', resourceVersion: '1', creationTimestamp: '2026-01-01T00:00:00Z' }, data: {} };
   let swaps = 0;
   const storage = {
+    keyFor: (namespace: string, name: string) => `/registry/configmaps/${namespace}/${name}`,
     async get() {
       return { object: structuredClone(stored), revision };
     },
@@ -62,4 +63,13 @@ test('a precondition is checked against the object of each round', async () => {
     guaranteedUpdate(ctx, (current) => ({ ...current, metadata: { ...current.metadata, resourceVersion: '1' }, data: { mine: 'x' } })),
     (err: { reason?: string }) => err.reason === 'Conflict',
   );
+});
+
+test('writes to one object from this server take turns; each still sees the other\'s result', async () => {
+  const { ctx, swaps, stored } = contendedContext(0);
+  const writers = Array.from({ length: 8 }, (_, i) =>
+    guaranteedUpdate(ctx, (current) => ({ ...current, data: { ...(current.data as object), [`writer${i}`]: 'x' } })));
+  await Promise.all(writers);
+  assert.equal(swaps(), 8, 'no round was thrown away');
+  assert.equal(Object.keys(stored().data as object).length, 8);
 });
