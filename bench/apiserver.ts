@@ -101,6 +101,7 @@ export async function run(): Promise<void> {
   }
   await (await import('./apiserver-load.js')).run();
   await runWatchBenchmarks();
+  await (await import('./apiserver-hostile.js')).run();
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await run();

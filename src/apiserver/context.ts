@@ -11,6 +11,7 @@ import type { RequestInfo } from './request-info.js';
 import type { ResourceStorage } from './resource-storage.js';
 import type { AdmissionChain } from './admission/chain.js';
 import type { UserInfo } from './authentication.js';
+import { errors } from '../machinery/status.js';
 
 export interface Clock {
   now(): Date;
@@ -78,9 +79,27 @@ export function query(ctx: RequestContext, name: string): string | undefined {
   return value === null ? undefined : value;
 }
 
+/**
+ * A boolean query parameter as upstream's parameter codec reads it: absent,
+ * "false" (any case) and "0" are false; anything else, even "", is true.
+ */
 export function queryBool(ctx: RequestContext, name: string): boolean {
   const value = query(ctx, name);
-  return value === 'true' || value === '1';
+  return value !== undefined && value !== '0' && value.toLowerCase() !== 'false';
+}
+
+/**
+ * An integer query parameter (limit, timeoutSeconds, gracePeriodSeconds) as
+ * upstream's parameter codec reads it with strconv.ParseInt: absent is
+ * undefined; anything that is not a base-10 integer is a 400 with Go's message.
+ */
+export function queryInt(ctx: RequestContext, name: string): number | undefined {
+  const value = query(ctx, name);
+  if (value === undefined) return undefined;
+  if (!/^[+-]?\d+$/.test(value)) throw errors.badRequest(`strconv.ParseInt: parsing ${JSON.stringify(value)}: invalid syntax`);
+  const parsed = Number(value);
+  if (!Number.isSafeInteger(parsed)) throw errors.badRequest(`strconv.ParseInt: parsing ${JSON.stringify(value)}: value out of range`);
+  return parsed;
 }
 
 export function isDryRun(ctx: RequestContext): boolean {

@@ -3,6 +3,7 @@
  * namespace, resource, name and subresource, and which verb the method means.
  * Follows upstream's RequestInfoFactory (including the legacy `/watch/` prefix).
  */
+import { errors } from '../machinery/status.js';
 
 export interface RequestInfo {
   /** `api` (core group) or `apis`. */
@@ -20,8 +21,17 @@ export interface RequestInfo {
 /** Subresources of a namespace object itself, not resources inside the namespace. */
 const namespaceSubresources = new Set(['status', 'finalize']);
 
+/** One path segment, percent-decoded; a malformed escape (`%zz`, a cut UTF-8 sequence) is the client's error. */
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw errors.badRequest(`invalid URL escape ${JSON.stringify(segment)}`);
+  }
+}
+
 export function parseResourcePath(method: string, pathname: string, watchParam: boolean): RequestInfo | undefined {
-  const parts = pathname.split('/').filter((p) => p.length > 0).map(decodeURIComponent);
+  const parts = pathname.split('/').filter((p) => p.length > 0).map(decodeSegment);
   let rest: string[];
   let apiPrefix: 'api' | 'apis';
   let group = '';

@@ -9,7 +9,7 @@ import { isPlainObject } from '../../machinery/object.js';
 import { errors, isStatusError } from '../../machinery/status.js';
 import { readBody, sendJson } from '../http.js';
 import type { RequestContext } from '../context.js';
-import { isDryRun, query, timestamp } from '../context.js';
+import { isDryRun, query, queryBool, queryInt, timestamp } from '../context.js';
 import { parseBody } from './decode.js';
 import { filterFor } from './filter.js';
 import { sendObject } from './respond.js';
@@ -30,13 +30,16 @@ export async function readDeleteOptions(ctx: RequestContext): Promise<DeleteOpti
     const { value } = parseBody(body, ctx.req.headers['content-type']);
     if (!isPlainObject(value)) throw errors.badRequest('DeleteOptions must be an object');
     options = value as DeleteOptions;
+    if (options.gracePeriodSeconds !== undefined && options.gracePeriodSeconds !== null && !Number.isInteger(options.gracePeriodSeconds)) {
+      throw errors.badRequest(`json: cannot unmarshal ${typeof options.gracePeriodSeconds} into Go struct field DeleteOptions.gracePeriodSeconds of type int64`);
+    }
   }
-  const grace = query(ctx, 'gracePeriodSeconds');
-  if (grace !== undefined) options.gracePeriodSeconds = Number(grace);
+  const grace = queryInt(ctx, 'gracePeriodSeconds');
+  if (grace !== undefined) options.gracePeriodSeconds = grace;
   const policy = query(ctx, 'propagationPolicy');
   if (policy !== undefined) options.propagationPolicy = policy as DeleteOptions['propagationPolicy'];
   const orphan = query(ctx, 'orphanDependents');
-  if (orphan !== undefined) options.orphanDependents = orphan === 'true';
+  if (orphan !== undefined) options.orphanDependents = queryBool(ctx, 'orphanDependents');
   if (options.propagationPolicy && !['Orphan', 'Background', 'Foreground'].includes(options.propagationPolicy)) {
     throw errors.invalid('', 'DeleteOptions', '', [
       { type: 'FieldValueNotSupported', field: 'propagationPolicy', value: options.propagationPolicy, detail: 'supported values: "Foreground", "Background", "Orphan", "nil"' },

@@ -7,7 +7,7 @@ import type { KubeObject } from '../../machinery/object.js';
 import { isPlainObject } from '../../machinery/object.js';
 import { errors } from '../../machinery/status.js';
 import type { Schema } from '../../machinery/schema/types.js';
-import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from '../../machinery/patch/index.js';
+import { applyJsonPatch, applyMergePatchInPlace, applyStrategicMergePatchInPlace } from '../../machinery/patch/index.js';
 import type { RequestContext } from '../context.js';
 import { query } from '../context.js';
 import { checkKind, fieldValidationOf, parseBody, validateFields } from './decode.js';
@@ -19,33 +19,54 @@ export const patchTypes = [
   'application/apply-patch+yaml',
 ];
 
-export function applyPatchBody(ctx: RequestContext, current: KubeObject, body: Buffer, schema: Schema = ctx.type.schema): KubeObject {
+/** A PATCH body, parsed once and checked for its shape before any object is read. */
+export interface DecodedPatch {
+  contentType: string;
+  patch: unknown;
+  /** Duplicate field paths in the body, for field validation. */
+  duplicates: string[];
+}
+
+export function decodePatch(ctx: RequestContext, body: Buffer): DecodedPatch {
   const contentType = (ctx.req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
   if (!patchTypes.includes(contentType)) throw errors.unsupportedMediaType(contentType);
-  const { value: patch, duplicates } = parseBody(body, contentType);
+  if (contentType === 'application/apply-patch+yaml' && !query(ctx, 'fieldManager')) {
+    throw errors.badRequest('PATCH, application/apply-patch+yaml requests must have a fieldManager');
+  }
+  const { value: patch, duplicates } = parseBody(body, contentType, 'patch');
+  if (contentType === 'application/merge-patch+json' && !isPlainObject(patch)) throw errors.badRequest('merge patch must be a JSON object');
+  if (contentType === 'application/strategic-merge-patch+json' && !isPlainObject(patch)) throw errors.badRequest('strategic merge patch must be a JSON object');
+  if (contentType === 'application/apply-patch+yaml' && !isPlainObject(patch)) throw errors.badRequest('apply patch must be an object');
+  return { contentType, patch, duplicates };
+}
+
+/**
+ * Applies a decoded patch to the current object, which the caller owns and
+ * which is changed (guaranteedUpdate hands each round a private copy): copying
+ * a megabyte object again would cost more than the patch. The result is
+ * validated like a PUT body.
+ */
+export function applyDecodedPatch(ctx: RequestContext, current: KubeObject, decoded: DecodedPatch, schema: Schema = ctx.type.schema): KubeObject {
+  const { patch } = decoded;
   let result: unknown;
-  switch (contentType) {
+  switch (decoded.contentType) {
     case 'application/json-patch+json':
       result = applyJsonPatch(current, patch);
       break;
     case 'application/merge-patch+json':
-      if (!isPlainObject(patch)) throw errors.badRequest('merge patch must be a JSON object');
-      result = applyMergePatch(current, patch);
+      result = applyMergePatchInPlace(current, patch);
       break;
     case 'application/strategic-merge-patch+json':
-      if (!isPlainObject(patch)) throw errors.badRequest('strategic merge patch must be a JSON object');
-      result = applyStrategicMergePatch(current, patch, schema);
+      result = applyStrategicMergePatchInPlace(current, patch, schema);
       break;
     case 'application/apply-patch+yaml':
-      if (!query(ctx, 'fieldManager')) throw errors.badRequest('PATCH, application/apply-patch+yaml requests must have a fieldManager');
       // Server-side apply comes with its field-ownership model in a later change;
       // until then an apply merges the applied configuration like a merge patch.
-      if (!isPlainObject(patch)) throw errors.badRequest('apply patch must be an object');
-      result = applyMergePatch(current, patch);
+      result = applyMergePatchInPlace(current, patch);
       break;
   }
   if (!isPlainObject(result)) throw errors.badRequest('the patch did not produce an object');
   if (schema === ctx.type.schema) checkKind(ctx, result);
-  validateFields(ctx, result, schema, duplicates, fieldValidationOf(ctx));
+  validateFields(ctx, result, schema, decoded.duplicates, fieldValidationOf(ctx));
   return result as KubeObject;
 }

@@ -6,7 +6,7 @@
 import { errors } from '../../machinery/status.js';
 import type { KubeObject } from '../../machinery/object.js';
 import type { RequestContext } from '../context.js';
-import { query } from '../context.js';
+import { query, queryInt } from '../context.js';
 import { filterFor } from './filter.js';
 import { sendList, sendObject } from './respond.js';
 
@@ -41,9 +41,19 @@ function parseRevision(text: string | undefined, what = 'resourceVersion'): numb
   return Number(text);
 }
 
+/**
+ * The numeric list options, read for lists and watches alike as upstream
+ * decodes one ListOptions for both: an unparsable number is a 400 whichever
+ * of the two the request turns out to be. A negative limit means no limit.
+ */
+export function numericListOptions(ctx: RequestContext): { limit: number; timeoutSeconds?: number } {
+  const limit = queryInt(ctx, 'limit') ?? 0;
+  return { limit: limit > 0 ? limit : 0, timeoutSeconds: queryInt(ctx, 'timeoutSeconds') };
+}
+
 export async function handleList(ctx: RequestContext): Promise<void> {
+  const { limit } = numericListOptions(ctx);
   const filter = filterFor(ctx);
-  const limit = Number(query(ctx, 'limit') ?? 0) || 0;
   const continueText = query(ctx, 'continue');
   const resourceVersion = query(ctx, 'resourceVersion');
   const match = query(ctx, 'resourceVersionMatch');

@@ -16,8 +16,8 @@ import type { RequestContext } from '../context.js';
 import { timestamp } from '../context.js';
 import { prepareStatusUpdate } from '../strategy.js';
 import { decodeObject, fieldValidationOf, parseBody, validateFields } from './decode.js';
-import { guaranteedUpdate, patchNamesResourceVersion } from './write.js';
-import { applyPatchBody } from './patch.js';
+import { guaranteedUpdate } from './write.js';
+import { applyDecodedPatch, decodePatch } from './patch.js';
 import { sendObject } from './respond.js';
 import { deleteObject } from './delete.js';
 import { handleLog } from './logs.js';
@@ -53,8 +53,8 @@ async function handleStatus(ctx: RequestContext): Promise<void> {
     return sendObject(ctx, 200, object);
   }
   if (verb === 'patch') {
-    const body = await readBody(ctx.req);
-    const { object } = await guaranteedUpdate(ctx, (current) => applyPatchBody(ctx, current, body), { ...statusOnly, preconditioned: patchNamesResourceVersion(body) });
+    const patch = decodePatch(ctx, await readBody(ctx.req));
+    const { object } = await guaranteedUpdate(ctx, (current) => applyDecodedPatch(ctx, current, patch), statusOnly);
     return sendObject(ctx, 200, object);
   }
   throw errors.methodNotSupported(ctx.type.group, `${ctx.type.resource}/status`, verb);
@@ -125,16 +125,19 @@ async function handleScale(ctx: RequestContext, scale: ScaleSubresource): Promis
   if (verb === 'get') return send((await ctx.storage.get(ctx.info.namespace, ctx.info.name!)).object);
   if (verb !== 'update' && verb !== 'patch') throw errors.methodNotSupported(ctx.type.group, `${ctx.type.resource}/scale`, verb);
   const body = await readBody(ctx.req);
+  // Decoded once; each round of guaranteedUpdate works from the object of that round.
+  const update = verb === 'update' ? parseBody(body, ctx.req.headers['content-type']) : undefined;
+  const patch = verb === 'patch' ? decodePatch(ctx, body) : undefined;
   const { object } = await guaranteedUpdate(ctx, (current) => {
     const currentScale = scaleOf(current, scale);
     let desired: KubeObject;
-    if (verb === 'update') {
-      const { value, duplicates } = parseBody(body, ctx.req.headers['content-type']);
+    if (update) {
+      const value = structuredClone(update.value);
       if (!isPlainObject(value)) throw errors.badRequest('Scale must be an object');
-      validateFields(ctx, value, ScaleSchema, duplicates, fieldValidationOf(ctx));
+      validateFields(ctx, value, ScaleSchema, update.duplicates, fieldValidationOf(ctx));
       desired = value as KubeObject;
     } else {
-      desired = applyPatchBody(ctx, currentScale, body, ScaleSchema);
+      desired = applyDecodedPatch(ctx, currentScale, patch!, ScaleSchema);
     }
     const replicas = (desired.spec as { replicas?: unknown } | undefined)?.replicas;
     if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {

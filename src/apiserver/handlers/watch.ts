@@ -8,6 +8,7 @@ import type { KubeObject } from '../../machinery/object.js';
 import { errors, StatusError } from '../../machinery/status.js';
 import type { RequestContext } from '../context.js';
 import { query, queryBool } from '../context.js';
+import { numericListOptions } from './read.js';
 import type { CacheEvent, CachedObject, Subscription } from '../watch-cache.js';
 import { filterFor } from './filter.js';
 import { includeObjectOf, outputOf } from './respond.js';
@@ -22,7 +23,7 @@ export async function handleWatch(ctx: RequestContext): Promise<void> {
   const resourceVersion = query(ctx, 'resourceVersion') ?? '';
   const allowBookmarks = queryBool(ctx, 'allowWatchBookmarks');
   const sendInitialEventsParam = query(ctx, 'sendInitialEvents');
-  const timeoutParam = Number(query(ctx, 'timeoutSeconds') ?? 0);
+  const timeoutParam = numericListOptions(ctx).timeoutSeconds ?? 0;
   // Without timeoutSeconds a watch ends after 1–2 × --min-request-timeout (30–60 minutes), so watchers spread over servers.
   const timeoutSeconds = timeoutParam > 0 ? timeoutParam : ctx.server.minRequestTimeoutSeconds * (1 + Math.random());
   if (resourceVersion !== '' && !/^\d+$/.test(resourceVersion)) throw errors.badRequest(`invalid resourceVersion: ${resourceVersion}`);

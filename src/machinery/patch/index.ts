@@ -1,4 +1,4 @@
 /** The three patch formats of the Kubernetes API. */
 export { applyJsonPatch } from './json-patch.js';
-export { applyMergePatch } from './merge-patch.js';
-export { applyStrategicMergePatch } from './strategic-merge.js';
+export { applyMergePatch, applyMergePatchInPlace } from './merge-patch.js';
+export { applyStrategicMergePatch, applyStrategicMergePatchInPlace } from './strategic-merge.js';

@@ -4,7 +4,7 @@
  * `kubectl patch --type=json` sends these. The operations apply in order to
  * a copy; if any fails, the whole patch fails and nothing changes.
  */
-import { deepCopy, isPlainObject } from '../object.js';
+import { deepCopy, isPlainObject, jsonEqual } from '../object.js';
 import { malformedPatch, unappliablePatch } from './errors.js';
 import { parsePointer } from './pointer.js';
 
@@ -15,16 +15,6 @@ interface Operation {
   path: string;
   value?: unknown;
   from?: string;
-}
-
-function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((item, i) => deepEqual(item, b[i]));
-  if (isPlainObject(a) && isPlainObject(b)) {
-    const keys = Object.keys(a);
-    return keys.length === Object.keys(b).length && keys.every((key) => Object.hasOwn(b, key) && deepEqual(a[key], b[key]));
-  }
-  return false;
 }
 
 /** Array index of a segment; `-` means one past the end when allowed. */
@@ -130,7 +120,7 @@ export function applyJsonPatch(document: unknown, patch: unknown): unknown {
         result = add(result, operation.path, deepCopy(get(result, operation.from!)));
         break;
       case 'test':
-        if (!deepEqual(get(result, operation.path), operation.value)) {
+        if (!jsonEqual(get(result, operation.path), operation.value)) {
           throw unappliablePatch(`testing value ${operation.path} failed: test failed`);
         }
         break;
@@ -141,4 +131,3 @@ export function applyJsonPatch(document: unknown, patch: unknown): unknown {
   return result;
 }
 
-export { deepEqual };

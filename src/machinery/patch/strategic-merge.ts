@@ -62,8 +62,13 @@ function sameValue(a: unknown, b: unknown): boolean {
 
 /** Applies a strategic merge patch; returns a new document, inputs untouched. */
 export function applyStrategicMergePatch(document: unknown, patch: unknown, schema: Schema): unknown {
+  return applyStrategicMergePatchInPlace(isPlainObject(document) ? deepCopy(document) : {}, patch, schema);
+}
+
+/** The same, changing `document` (which the caller owns) instead of copying it first. */
+export function applyStrategicMergePatchInPlace(document: unknown, patch: unknown, schema: Schema): unknown {
   if (!isPlainObject(patch)) throw malformedPatch('strategic merge patch must be a JSON object');
-  const result = mergeMap(isPlainObject(document) ? deepCopy(document) : {}, patch, schema);
+  const result = mergeMap(isPlainObject(document) ? document : {}, patch, schema);
   return result === DELETE ? {} : result;
 }
 
@@ -100,7 +105,12 @@ function mergeMap(original: Json, patch: Json, schema: Schema | undefined): Json
       if (Array.isArray(list)) original[field] = list.filter((item) => !value.some((gone) => sameValue(gone, item)));
       continue;
     }
-    if (key.startsWith(orderPrefix)) continue; // applied after the field merges, below
+    if (key.startsWith(orderPrefix)) {
+      // Checked here, applied after the field merges (below).
+      const field = key.slice(orderPrefix.length);
+      checkElementOrder(value, patch[field], childSchema(schema, field));
+      continue;
+    }
     if (key.startsWith('$')) throw malformedPatch(`unknown patch directive ${key}`);
 
     const fieldSchema = childSchema(schema, key);
@@ -131,12 +141,46 @@ function mergeMap(original: Json, patch: Json, schema: Schema | undefined): Json
   for (const [key, order] of Object.entries(patch)) {
     if (!key.startsWith(orderPrefix)) continue;
     const field = key.slice(orderPrefix.length);
-    if (!Array.isArray(order)) throw malformedPatch(`${key} must be a list`);
-    if (Object.hasOwn(patch, field)) continue;
+    if (Object.hasOwn(patch, field)) continue; // ordered by the list merge above
     const list = original[field];
-    if (Array.isArray(list)) original[field] = reorder(list, order, mergeKeyOf(childSchema(schema, field)));
+    if (Array.isArray(list)) original[field] = reorder(list, order as unknown[], mergeKeyOf(childSchema(schema, field)));
   }
   return original;
+}
+
+const badElementOrder = 'invalid patch format of setElementOrder list';
+
+/**
+ * A `$setElementOrder/<field>` list must be what kubectl sends: a list of
+ * `{<mergeKey>: value}` maps (a list of scalars for a merged list of
+ * scalars), naming the patch's own elements of that field in the same order.
+ * Anything else is a 400 with upstream's message, before it is used.
+ */
+function checkElementOrder(order: unknown, patchList: unknown, schema: Schema | undefined): void {
+  if (!Array.isArray(order)) throw malformedPatch(badElementOrder);
+  if (patchList !== undefined && !Array.isArray(patchList)) throw malformedPatch(badElementOrder);
+  const mergeKey = listMerges(schema) ? mergeKeyOf(schema) : undefined;
+  const identity = (entry: unknown): string => {
+    if (mergeKey) {
+      if (!isPlainObject(entry)) throw malformedPatch(badElementOrder);
+      if (!Object.hasOwn(entry, mergeKey)) throw malformedPatch(`map: ${JSON.stringify(entry)} does not contain declared merge key: ${mergeKey}`);
+      return JSON.stringify(entry[mergeKey]);
+    }
+    if (entry !== null && typeof entry === 'object') throw malformedPatch(badElementOrder);
+    return JSON.stringify(entry);
+  };
+  const wanted = order.map(identity);
+  if (!Array.isArray(patchList) || wanted.length === 0) return;
+  // The patch's elements (deletions and directives aside) must be a subsequence of the order.
+  let at = 0;
+  for (const item of patchList) {
+    if (isPlainObject(item) && (item.$patch !== undefined || Object.keys(item).every((k) => k.startsWith('$')))) continue;
+    if (mergeKey && !isPlainObject(item)) continue; // reported by the list merge itself
+    const id = mergeKey ? JSON.stringify((item as Json)[mergeKey]) : JSON.stringify(item);
+    while (at < wanted.length && wanted[at] !== id) at++;
+    if (at === wanted.length) throw malformedPatch(badElementOrder);
+    at++;
+  }
 }
 
 /** Removes directive keys from a value that replaces rather than merges. */

@@ -348,6 +348,14 @@ function yamlDuplicates(node: YamlNode | null | undefined, path: string, out: st
   }
 }
 
+/**
+ * How much aliases may expand (the yaml package's maxAliasCount: nodes
+ * reached through aliases): a few kilobytes of anchors and aliases can
+ * otherwise expand to gigabytes (the "billion laughs"). Upstream's YAML
+ * decoder refuses such documents too ("document contains excessive aliasing").
+ */
+export const maxYamlAliasCount = 100;
+
 /** Parses one YAML document, reporting duplicate keys; a 400 StatusError on bad syntax. */
 export function parseYamlStrict(text: string): StrictParseResult {
   const document = parseDocument(text, { uniqueKeys: false, merge: true });
@@ -356,5 +364,13 @@ export function parseYamlStrict(text: string): StrictParseResult {
   }
   const duplicates: string[] = [];
   yamlDuplicates(document.contents as YamlNode, '', duplicates);
-  return { value: document.toJS({ maxAliasCount: 100 }), duplicates };
+  try {
+    return { value: document.toJS({ maxAliasCount: maxYamlAliasCount }), duplicates };
+  } catch (err) {
+    // The yaml package throws a ReferenceError for an alias bomb (aliases
+    // expanding past the limit) and for an alias to an unknown anchor.
+    if (!(err instanceof ReferenceError)) throw err;
+    const reason = err.message.startsWith('Excessive alias count') ? 'document contains excessive aliasing' : err.message;
+    throw errors.badRequest(`error converting YAML to JSON: yaml: ${reason}`);
+  }
 }
