@@ -2,6 +2,7 @@
  * What a handler needs to serve one resource request: the parsed request, the
  * resource's type and storage, who is asking, and the server-wide services.
  */
+import { isTrueParameter } from '../machinery/query-params.js';
 import type { ServiceAccountTokens } from './serviceaccount-tokens.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Registry } from '../api/registry.js';
@@ -84,8 +85,7 @@ export function query(ctx: RequestContext, name: string): string | undefined {
  * "false" (any case) and "0" are false; anything else, even "", is true.
  */
 export function queryBool(ctx: RequestContext, name: string): boolean {
-  const value = query(ctx, name);
-  return value !== undefined && value !== '0' && value.toLowerCase() !== 'false';
+  return isTrueParameter(query(ctx, name));
 }
 
 /**

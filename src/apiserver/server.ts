@@ -3,6 +3,7 @@
  * (health, version, discovery, OpenAPI) and resource paths to the generic
  * handlers. It stores and serves objects; it runs no controller logic.
  */
+import { isTrueParameter } from '../machinery/query-params.js';
 import type { KubeObject } from '../machinery/object.js';
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -274,7 +275,7 @@ export class ApiServer {
     try {
       const url = new URL(req.url ?? '/', 'https://skiff');
       const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
-      const info = parseResourcePath(req.method ?? 'GET', path, url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1');
+      const info = parseResourcePath(req.method ?? 'GET', path, isTrueParameter(url.searchParams.get('watch')));
       // As upstream's filter chain: the deadline first (it covers authentication), then authentication, then the seat.
       if (!isLongRunning(info)) {
         armRequestTimeout(res, requestTimeoutMs(url, this.requestTimeoutMs), () => timeoutError(isMutating(req, info)), () =>

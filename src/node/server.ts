@@ -7,6 +7,7 @@
  *   WebSocket /exec|attach/<namespace>/<pod>/<container>?command&stdin&tty
  *   WebSocket /portforward/<namespace>/<pod>?ports
  */
+import { isTrueParameter } from '../machinery/query-params.js';
 import https from 'node:https';
 import { WebSocketServer } from 'ws';
 import { attachOutput, execProtocols, exitStatus, runAttach, runExec } from './exec.js';
@@ -40,7 +41,7 @@ export async function startNodeServer(tls: NodeServerTls, address: string, port:
     if (req.method !== 'GET' || !match) return send(res, 404, 'not found');
     const [namespace, pod, container] = match.slice(1).map(decodeURIComponent);
     const worker = [...workers()].find((w) => w.podKey === `${namespace}/${pod}`);
-    const log = worker?.logOf(container, url.searchParams.get('previous') === 'true');
+    const log = worker?.logOf(container, isTrueParameter(url.searchParams.get('previous')));
     if (!log) return send(res, 404, `container "${container}" in pod "${pod}" not found on this node`);
     const number = (name: string) => (url.searchParams.has(name) ? Number(url.searchParams.get(name)) : undefined);
     const abort = new AbortController();
@@ -50,8 +51,8 @@ export async function startNodeServer(tls: NodeServerTls, address: string, port:
     void streamLog(
       log.path,
       {
-        follow: url.searchParams.get('follow') === 'true',
-        timestamps: url.searchParams.get('timestamps') === 'true',
+        follow: isTrueParameter(url.searchParams.get('follow')),
+        timestamps: isTrueParameter(url.searchParams.get('timestamps')),
         tailLines: number('tailLines'),
         sinceSeconds: number('sinceSeconds'),
         sinceTime: url.searchParams.get('sinceTime') ?? undefined,
@@ -110,7 +111,7 @@ export async function startNodeServer(tls: NodeServerTls, address: string, port:
           ws.close(1000);
           return;
         }
-        runAttach(ws, attached, url.searchParams.get('stdin') === 'true');
+        runAttach(ws, attached, isTrueParameter(url.searchParams.get('stdin')));
         return;
       }
       const command = url.searchParams.getAll('command');
@@ -124,7 +125,7 @@ export async function startNodeServer(tls: NodeServerTls, address: string, port:
         ws.close(1000);
         return;
       }
-      runExec(ws, command, target.env, url.searchParams.get('stdin') === 'true', target.inContainer, url.searchParams.get('tty') === 'true');
+      runExec(ws, command, target.env, isTrueParameter(url.searchParams.get('stdin')), target.inContainer, isTrueParameter(url.searchParams.get('tty')));
     });
   });
   await new Promise<void>((resolve, reject) => {

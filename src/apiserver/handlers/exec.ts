@@ -6,6 +6,7 @@
  * to the agent; once the agent accepts, the client's handshake completes
  * with the same protocol and messages flow both ways unchanged.
  */
+import { normalizeBooleanParameters } from '../../machinery/query-params.js';
 import type { IncomingMessage } from 'node:http';
 import { connect as tlsConnect } from 'node:tls';
 import type { Duplex } from 'node:stream';
@@ -62,8 +63,10 @@ export async function handleExecUpgrade(req: IncomingMessage, socket: Duplex, he
     refuse(socket, 400, 'BadRequest', `pod ${name} is not running on a node that accepts ${verb}`);
     return true;
   }
-  const query = new URLSearchParams();
-  for (const key of passedOn) for (const value of url.searchParams.getAll(key)) query.append(key, value);
+  const passed = new URLSearchParams();
+  for (const key of passedOn) for (const value of url.searchParams.getAll(key)) passed.append(key, value);
+  // stdin=True (the Python client) means stdin: the agent is told plainly.
+  const query = normalizeBooleanParameters(passed, ['stdin', 'stdout', 'stderr', 'tty']);
   const protocols = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim()).filter(Boolean);
   const target = `/${verb}/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}${container ? `/${encodeURIComponent(container)}` : ''}`;
   if (verb === 'portforward') {

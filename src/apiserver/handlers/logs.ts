@@ -5,6 +5,7 @@
  * `status.daemonEndpoints.kubeletEndpoint.Port`, with the apiserver's client
  * certificate.
  */
+import { normalizeBooleanParameters } from '../../machinery/query-params.js';
 import https from 'node:https';
 import type { RequestContext } from '../context.js';
 import { errors } from '../../machinery/status.js';
@@ -58,7 +59,9 @@ export async function handleLog(ctx: RequestContext): Promise<void> {
     const value = ctx.url.searchParams.get(key);
     if (value !== null) query.set(key, value);
   }
-  const path = `/containerLogs/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}/${encodeURIComponent(container)}?${query}`;
+  // follow=True (the Python client) means follow: the agent is told plainly.
+  const forwarded = normalizeBooleanParameters(query, ['follow', 'timestamps', 'previous']);
+  const path = `/containerLogs/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}/${encodeURIComponent(container)}?${forwarded}`;
   await new Promise<void>((resolve, reject) => {
     const upstream = https.request({ host: address, port, path, method: 'GET', ca: client.caPem, cert: client.certPem, key: client.keyPem, servername: undefined, checkServerIdentity: () => undefined }, (answer) => {
       if (answer.statusCode !== 200) {

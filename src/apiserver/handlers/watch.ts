@@ -37,7 +37,7 @@ export async function handleWatch(ctx: RequestContext): Promise<void> {
   const namespacePrefix = storage.keyPrefixFor(ctx.info.namespace);
   // "" and "0" start from the current state with synthetic ADDED events; an exact
   // revision streams what happened after it. sendInitialEvents makes that explicit.
-  const sendInitialEvents = sendInitialEventsParam !== undefined ? sendInitialEventsParam === 'true' : resourceVersion === '' || resourceVersion === '0';
+  const sendInitialEvents = sendInitialEventsParam !== undefined ? queryBool(ctx, 'sendInitialEvents') : resourceVersion === '' || resourceVersion === '0';
   if (resourceVersion === '' ) await cache.sync();
   else if (Number(resourceVersion) > 0) await cache.waitForRevision(Number(resourceVersion));
   const startRevision = sendInitialEvents || resourceVersion === '' || resourceVersion === '0' ? cache.revision : Number(resourceVersion);
@@ -75,7 +75,7 @@ export async function handleWatch(ctx: RequestContext): Promise<void> {
   // The initial state is taken in the same synchronous step as the subscription, so nothing falls between.
   const initial = sendInitialEvents ? cache.list(namespacePrefix) : [];
   let initialIndex = 0;
-  let initialEnd = sendInitialEventsParam === 'true' && allowBookmarks;
+  let initialEnd = queryBool(ctx, 'sendInitialEvents') && allowBookmarks;
   let subscription: Subscription | undefined;
   let started = false;
   let failure: StatusError | undefined;
