@@ -33,4 +33,29 @@ describe('skiff up --runtime simulated', () => {
     const deleted = await cluster.kubectl(['delete', 'pod', pod, '--timeout=30s']);
     assert.equal(deleted.stdout, `pod "${pod}" deleted\n`);
   });
+  test('kubectl delete --dry-run=server deletes nothing; kubectl drain waits on a PodDisruptionBudget and evicts once it allows', async () => {
+    await cluster.kubectl(['create', 'configmap', 'keep', '--from-literal=a=b']);
+    const dry = await cluster.kubectl(['delete', 'configmap', 'keep', '--dry-run=server']);
+    assert.equal(dry.stdout, 'configmap "keep" deleted (server dry run)\n');
+    assert.equal((await cluster.kubectl(['get', 'configmap', 'keep', '-o', 'jsonpath={.data.a}'])).stdout, 'b');
+
+    await cluster.kubectl(['create', 'deployment', 'guarded', '--image=nginx', '--replicas=2']);
+    await cluster.kubectl(['rollout', 'status', 'deployment/guarded', '--timeout=30s']);
+    await cluster.kubectl(['create', 'poddisruptionbudget', 'guarded', '--selector=app=guarded', '--min-available=100%']);
+    await waitFor(async () => (await cluster.kubectl(['get', 'pdb', 'guarded', '-o', 'jsonpath={.status.currentHealthy}'])).stdout === '2', { message: 'the PDB counts both pods' });
+    const node = (await cluster.kubectl(['get', 'nodes', '-o', 'jsonpath={.items[0].metadata.name}'])).stdout;
+    const blocked = await cluster.kubectl(['drain', node, '--ignore-daemonsets', '--pod-selector=app=guarded', '--timeout=3s'], { allowFailure: true });
+    assert.notEqual(blocked.code, 0);
+    assert.match(blocked.stderr, /Cannot evict pod as it would violate the pod's disruption budget/);
+    const running = (await cluster.kubectl(['get', 'pods', '-l', 'app=guarded', '-o', 'jsonpath={range .items[*]}{.metadata.deletionTimestamp}{"|"}{end}'])).stdout;
+    assert.equal(running, '||', 'no guarded pod was evicted');
+
+    // A drain that meets the budget waits and retries (every 5 s, as against upstream) until the budget allows.
+    const drain = cluster.kubectlStream(['drain', node, '--ignore-daemonsets', '--pod-selector=app=guarded', '--timeout=60s']);
+    await drain.stderr.waitForLine(/will retry after 5s/, { message: 'drain meets the budget' });
+    await cluster.kubectl(['patch', 'pdb', 'guarded', '--type=merge', '-p', '{"spec":{"minAvailable":0}}']);
+    await drain.stdout.waitForLine(/node\/\S+ drained/, { timeoutMs: 30_000, message: 'drain finishes once the budget allows' });
+    await drain.stop();
+    await cluster.kubectl(['uncordon', node]);
+  });
 });

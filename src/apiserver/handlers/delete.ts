@@ -23,6 +23,11 @@ export interface DeleteOptions {
   dryRun?: string[];
 }
 
+/**
+ * DeleteOptions arrive in the body (kubectl and client libraries send them
+ * there) or as query parameters; both count, the query winning where both say
+ * something, and both are validated alike.
+ */
 export async function readDeleteOptions(ctx: RequestContext): Promise<DeleteOptions> {
   const body = await readBody(ctx.req);
   let options: DeleteOptions = {};
@@ -40,6 +45,14 @@ export async function readDeleteOptions(ctx: RequestContext): Promise<DeleteOpti
   if (policy !== undefined) options.propagationPolicy = policy as DeleteOptions['propagationPolicy'];
   const orphan = query(ctx, 'orphanDependents');
   if (orphan !== undefined) options.orphanDependents = queryBool(ctx, 'orphanDependents');
+  const dryRun = ctx.url.searchParams.getAll('dryRun');
+  if (dryRun.length > 0) options.dryRun = dryRun;
+  validateDeleteOptions(options);
+  return options;
+}
+
+/** Upstream's DeleteOptions validation: 422 Invalid on DeleteOptions, whichever way the options came. */
+export function validateDeleteOptions(options: DeleteOptions): void {
   if (options.propagationPolicy && !['Orphan', 'Background', 'Foreground'].includes(options.propagationPolicy)) {
     throw errors.invalid('', 'DeleteOptions', '', [
       { type: 'FieldValueNotSupported', field: 'propagationPolicy', value: options.propagationPolicy, detail: 'supported values: "Foreground", "Background", "Orphan", "nil"' },
@@ -55,7 +68,19 @@ export async function readDeleteOptions(ctx: RequestContext): Promise<DeleteOpti
       { type: 'FieldValueInvalid', field: 'gracePeriodSeconds', value: options.gracePeriodSeconds, detail: 'must be greater than or equal to 0' },
     ]);
   }
-  return options;
+  if (options.dryRun !== undefined) {
+    if (!Array.isArray(options.dryRun)) throw errors.badRequest('dryRun must be a list of strings');
+    for (const value of options.dryRun) {
+      if (value !== 'All') {
+        throw errors.invalid('', 'DeleteOptions', '', [{ type: 'FieldValueNotSupported', field: 'dryRun', value, detail: 'supported values: "All"' }]);
+      }
+    }
+  }
+}
+
+/** True when the options ask for a dry run: everything is checked, nothing is written. */
+export function isDryRunDelete(options: DeleteOptions): boolean {
+  return options.dryRun?.includes('All') ?? false;
 }
 
 function finalizerFor(options: DeleteOptions): string | undefined {
@@ -73,7 +98,8 @@ interface DeleteOutcome {
 /** Deletes one object, retrying on concurrent writes. */
 export async function deleteObject(ctx: RequestContext, namespace: string | undefined, name: string, options: DeleteOptions): Promise<DeleteOutcome> {
   const { type, server, storage } = ctx;
-  const dryRun = isDryRun(ctx);
+  // Callers that build options themselves (eviction, namespace finalize) may not carry the query's dryRun.
+  const dryRun = isDryRunDelete(options) || isDryRun(ctx);
   for (let attempt = 0; ; attempt++) {
     const { object: current, revision } = await storage.get(namespace, name);
     const preconditions = options.preconditions ?? {};

@@ -20,6 +20,7 @@ import { guaranteedUpdate } from './write.js';
 import { applyDecodedPatch, decodePatch } from './patch.js';
 import { sendObject } from './respond.js';
 import { deleteObject } from './delete.js';
+import { handleEviction } from './eviction.js';
 import { handleLog } from './logs.js';
 import { handleTokenRequest } from './token-request.js';
 
@@ -192,14 +193,6 @@ async function handleBinding(ctx: RequestContext): Promise<void> {
     },
     { subresourceStatus: (next) => next },
   );
-  sendJson(ctx.res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
-}
-
-async function handleEviction(ctx: RequestContext): Promise<void> {
-  const { value } = parseBody(await readBody(ctx.req), ctx.req.headers['content-type']);
-  const eviction = value as { deleteOptions?: { gracePeriodSeconds?: number; preconditions?: { uid?: string; resourceVersion?: string } } };
-  // PodDisruptionBudgets are checked here once their controller exists (a later issue).
-  await deleteObject(ctx, ctx.info.namespace, ctx.info.name!, eviction.deleteOptions ?? {});
   sendJson(ctx.res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
 }
 

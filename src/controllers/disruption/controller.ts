@@ -8,7 +8,10 @@
  *   - `minAvailable: N` needs N healthy pods, out of the pods that exist;
  *   - `maxUnavailable` or a percentage needs the pods' controllers' scale
  *     (ReplicaSet — or its Deployment —, StatefulSet) for the expected count;
- *   - healthy = Ready and not being deleted;
+ *   - healthy = Ready, not being deleted, and not in `disruptedPods` — the
+ *     pods the eviction API has just taken from the budget but that are not
+ *     yet seen deleted; an entry older than two minutes is dropped (the
+ *     eviction evidently did not happen), with a requeue for that moment;
  *   - disruptionsAllowed = max(0, healthy − desired), with the
  *     DisruptionAllowed condition (SufficientPods / InsufficientPods).
  */
@@ -25,9 +28,12 @@ import { isPodReady, podsResource, type Pod } from '../util/pods.js';
 import { deploymentsResource, podDisruptionBudgetsResource, replicaSetsResource, statefulSetsResource } from '../resources.js';
 import { timestamp } from '../util/time.js';
 
+/** How long an eviction recorded in `disruptedPods` may take before the controller stops waiting for it (upstream: 2 min). */
+const disruptionDeletionTimeoutMs = 2 * 60 * 1000;
+
 interface PodDisruptionBudget extends KubeObject {
   spec?: { minAvailable?: IntOrString; maxUnavailable?: IntOrString; selector?: LabelSelector };
-  status?: Record<string, unknown> & { conditions?: { type: string; status: string; reason?: string; message?: string; lastTransitionTime?: string; observedGeneration?: number }[] };
+  status?: Record<string, unknown> & { disruptedPods?: Record<string, string>; conditions?: { type: string; status: string; reason?: string; message?: string; lastTransitionTime?: string; observedGeneration?: number }[] };
 }
 
 
@@ -85,7 +91,9 @@ export function disruptionController(context: ControllerContext): ControllerSpec
       const spec = pdb.spec ?? {};
       // policy/v1: an empty selector selects every pod in the namespace, a missing one none.
       const pods = podInformer.lister.list(namespace, (pod) => spec.selector !== undefined && labelSelectorMatches(spec.selector, pod.metadata.labels));
-      const healthy = pods.filter((pod) => isPodReady(pod) && !pod.metadata.deletionTimestamp).length;
+      const now = context.now();
+      const { disruptedPods, recheckAtMs } = pendingDisruptions(pdb.status?.disruptedPods, pods, now);
+      const healthy = pods.filter((pod) => isPodReady(pod) && !pod.metadata.deletionTimestamp && !(pod.metadata.name! in disruptedPods)).length;
 
       let expected = pods.length;
       let desired = 0;
@@ -109,7 +117,6 @@ export function disruptionController(context: ControllerContext): ControllerSpec
         desired = isPercent(spec.minAvailable) ? scaledValue(spec.minAvailable, expected, true) : Number(spec.minAvailable);
       }
       const allowed = failure ? 0 : Math.max(0, healthy - desired);
-      const now = context.now();
       const previous = pdb.status?.conditions?.find((c) => c.type === 'DisruptionAllowed');
       const conditionStatus = allowed > 0 ? 'True' : 'False';
       const reason = failure ? 'SyncFailed' : allowed > 0 ? 'SufficientPods' : 'InsufficientPods';
@@ -127,13 +134,35 @@ export function disruptionController(context: ControllerContext): ControllerSpec
         currentHealthy: healthy,
         desiredHealthy: desired,
         expectedPods: expected,
-        ...(pdb.status?.disruptedPods ? { disruptedPods: pdb.status.disruptedPods } : {}),
+        ...(Object.keys(disruptedPods).length > 0 ? { disruptedPods } : {}),
         conditions: [condition],
       };
-      if (canonicalJson(status) === canonicalJson(pdb.status ?? {})) return;
+      const recheck = recheckAtMs !== undefined ? { requeueAfterMs: Math.max(1, recheckAtMs - now.getTime()) } : undefined;
+      if (canonicalJson(status) === canonicalJson(pdb.status ?? {})) return recheck;
       await pdbs.updateStatus({ ...pdb, status }).catch((err) => {
         if (!isStatusError(err, 'NotFound') && !isStatusError(err, 'Conflict')) throw err;
       });
+      return recheck;
     },
   };
+}
+
+/**
+ * The evictions still under way: entries of `disruptedPods` whose pod exists and
+ * is not yet being deleted, and that are younger than the deletion timeout.
+ * Returns them and the moment the oldest of them expires.
+ */
+export function pendingDisruptions(recorded: Record<string, string> | undefined, pods: Pod[], now: Date): { disruptedPods: Record<string, string>; recheckAtMs?: number } {
+  const disruptedPods: Record<string, string> = {};
+  let recheckAtMs: number | undefined;
+  const byName = new Map(pods.map((pod) => [pod.metadata.name!, pod]));
+  for (const [name, since] of Object.entries(recorded ?? {})) {
+    const pod = byName.get(name);
+    if (!pod || pod.metadata.deletionTimestamp) continue; // gone or going: the eviction happened
+    const expiresAtMs = Date.parse(since) + disruptionDeletionTimeoutMs;
+    if (!(expiresAtMs > now.getTime())) continue; // never deleted: count the pod again
+    disruptedPods[name] = since;
+    recheckAtMs = recheckAtMs === undefined ? expiresAtMs : Math.min(recheckAtMs, expiresAtMs);
+  }
+  return { disruptedPods, recheckAtMs };
 }
