@@ -25,15 +25,15 @@ const lazy = () => import('./lazy.js');
 `,
   );
   assert.deepEqual(listTypeScriptFiles(root, 'src'), ['src/a/b.ts', 'src/a/inner/index.ts', 'src/a/main.ts']);
-  const edges = importsOf(root, 'src/a/main.ts').map(({ specifier, to, typeOnly }) => ({ specifier, to, typeOnly }));
+  const edges = importsOf(root, 'src/a/main.ts').map(({ specifier, to, typeOnly, dynamic }) => ({ specifier, to, typeOnly, dynamic }));
   assert.deepEqual(edges, [
-    { specifier: './b.js', to: 'src/a/b.ts', typeOnly: false },
-    { specifier: '../c/t.js', to: 'src/c/t.ts', typeOnly: true },
-    { specifier: './inner/index.js', to: 'src/a/inner/index.ts', typeOnly: true },
-    { specifier: './b.js', to: 'src/a/b.ts', typeOnly: false },
-    { specifier: './b.js', to: 'src/a/b.ts', typeOnly: true },
-    { specifier: 'node:fs', to: undefined, typeOnly: false },
-    { specifier: './lazy.js', to: 'src/a/lazy.ts', typeOnly: false },
+    { specifier: './b.js', to: 'src/a/b.ts', typeOnly: false, dynamic: false },
+    { specifier: '../c/t.js', to: 'src/c/t.ts', typeOnly: true, dynamic: false },
+    { specifier: './inner/index.js', to: 'src/a/inner/index.ts', typeOnly: true, dynamic: false },
+    { specifier: './b.js', to: 'src/a/b.ts', typeOnly: false, dynamic: false },
+    { specifier: './b.js', to: 'src/a/b.ts', typeOnly: true, dynamic: false },
+    { specifier: 'node:fs', to: undefined, typeOnly: false, dynamic: false },
+    { specifier: './lazy.js', to: 'src/a/lazy.ts', typeOnly: false, dynamic: true },
   ]);
 });
 

@@ -15,6 +15,8 @@ export interface ImportEdge {
   to: string | undefined;
   /** `import type` / `export type` / every named binding marked `type`: erased at run time. */
   typeOnly: boolean;
+  /** `import('…')`: loaded when the code runs it, not with the importing module. */
+  dynamic: boolean;
   line: number;
 }
 
@@ -62,7 +64,7 @@ export function importsOf(root: string, file: string): ImportEdge[] {
   const text = readFileSync(join(root, file), 'utf8');
   const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
   const edges: ImportEdge[] = [];
-  const add = (specifierNode: ts.Expression, typeOnly: boolean) => {
+  const add = (specifierNode: ts.Expression, typeOnly: boolean, dynamic = false) => {
     if (!ts.isStringLiteralLike(specifierNode)) return;
     const specifier = specifierNode.text;
     const relativeSpecifier = specifier.startsWith('./') || specifier.startsWith('../') || specifier === '.' || specifier === '..';
@@ -71,6 +73,7 @@ export function importsOf(root: string, file: string): ImportEdge[] {
       specifier,
       to: relativeSpecifier ? resolveRelative(root, file, specifier) : undefined,
       typeOnly,
+      dynamic,
       line: source.getLineAndCharacterOfPosition(specifierNode.getStart()).line + 1,
     });
   };
@@ -78,7 +81,7 @@ export function importsOf(root: string, file: string): ImportEdge[] {
     if (ts.isImportDeclaration(node)) add(node.moduleSpecifier, isTypeOnlyImport(node));
     else if (ts.isExportDeclaration(node) && node.moduleSpecifier) add(node.moduleSpecifier, isTypeOnlyExport(node));
     else if (ts.isImportEqualsDeclaration(node) && ts.isExternalModuleReference(node.moduleReference)) add(node.moduleReference.expression, node.isTypeOnly);
-    else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword && node.arguments[0]) add(node.arguments[0], false);
+    else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword && node.arguments[0]) add(node.arguments[0], false, true);
     else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument)) add(node.argument.literal as ts.Expression, true);
     ts.forEachChild(node, visit);
   };

@@ -6,8 +6,8 @@ let cached: Record<string, string> | undefined;
 export const kubernetesVersion = { major: '1', minor: '32', patch: '0' };
 
 export function skiffVersion(): string {
-  // From src/ (tsx) the package is two levels up; from dist/src/ three.
-  for (const relative of ['../../package.json', '../../../package.json']) {
+  // From src/ (tsx) the package is two levels up; from dist/src/ three; from the bundle (dist/skiff.mjs) one.
+  for (const relative of ['../../package.json', '../../../package.json', '../package.json']) {
     try {
       const pkg = JSON.parse(readFileSync(new URL(relative, import.meta.url), 'utf8')) as { name?: string; version: string };
       if (pkg.name === 'skiff') return pkg.version;

@@ -1,7 +1,13 @@
 /**
  * Starts the control plane: PKI, storage, the API registry, the apiserver,
- * bootstrap objects and the admin kubeconfig; stops it all on SIGTERM/SIGINT.
- * `skiff up` will add controllers, scheduler and a node agent here (later issues).
+ * bootstrap objects and the admin kubeconfig; then the controllers, the
+ * scheduler and a node agent; stops it all on SIGTERM/SIGINT.
+ *
+ * Start time: only what serves the API is imported statically. The
+ * controllers, the scheduler, the node agent and the network are loaded with
+ * `import()` when a command runs them — for `skiff up` after the ready line.
+ * (The bootstrap objects come from small leaf modules; `import type` costs
+ * nothing at run time.) test/start-path.test.ts keeps it so.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -23,11 +29,12 @@ import { podsResource } from '../client/builtin-resources.js';
 import type { ClientConfig } from '../client/config.js';
 import { caCertHash, discoverPinnedCA } from '../node/ca-pin.js';
 import { ServiceAccountTokens } from '../apiserver/serviceaccount-tokens.js';
-import { chooseProxyMode, ClusterDNS, defaultZone, describeProxyMode, hostAddresses, IngressController, kubeDnsService, kubeDnsServiceIP, NodeEndpoints, proxyModeFacts, publishNodeDNS, PodRoutes, PolicyEnforcer, ServiceInterface, startApiserverRelay, ServiceLoadBalancer, ServiceProxy, skiffIngressClass, UserspaceProxy, type ProxyModeFlag } from '../network/index.js';
+import { kubeDnsService } from '../network/dns/kube-dns.js';
+import { skiffIngressClass } from '../network/ingress/controller.js';
+import type { ProxyModeFlag } from '../network/index.js';
 import type { ClusterDnsSettings } from '../node/dns-config.js';
-import { runControllerManager } from '../controllers/index.js';
-import { loadSchedulerConfiguration, runScheduler } from '../scheduler/index.js';
-import { localPathStorageClass, machineAddress, NodeAgent, ProcessRuntime, runNodeAgent, SharedPodFeed, SimulatedRuntime } from '../node/index.js';
+import { localPathStorageClass } from '../node/local-path.js';
+import type { ProcessRuntime, SimulatedRuntime } from '../node/index.js';
 import { createLogger } from '../util/log.js';
 import { lockDataDir } from './data-dir-lock.js';
 
@@ -178,11 +185,19 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<voi
   process.stdout.write(`  export KUBECONFIG=${kubeconfigPath}\n  kubectl get namespaces\n`);
   process.stdout.write(`Join another machine:\n  skiff agent --server ${url} --token ${joinToken} --ca-cert-hash ${caCertHash(pki.caCertPem)}\n`);
 
+  // From here a signal stops gracefully; it takes effect once the components below have started.
+  const stopRequested = new Promise<string>((resolveSignal) => {
+    process.once('SIGTERM', () => resolveSignal('SIGTERM'));
+    process.once('SIGINT', () => resolveSignal('SIGINT'));
+  });
+
   // The controller manager and the scheduler are clients of the apiserver like any other, over HTTPS.
+  // Each is loaded only now, after the API serves, and only if it runs.
   const credentials = { server: url, caPem: pki.caCertPem, certPem: pki.adminCertPem, keyPem: pki.adminKeyPem };
   const components = new AbortController();
   const running: Promise<void>[] = [];
   if (options.controllers !== false) {
+    const { runControllerManager } = await import('../controllers/index.js');
     running.push(
       runControllerManager(credentials, components.signal, {
         controllers: options.controllers,
@@ -191,6 +206,7 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<voi
     );
   }
   if (options.mode === 'up' && (options.runtime === 'simulated' || options.runtime === 'process')) {
+    const { machineAddress, ProcessRuntime, runNodeAgent, SimulatedRuntime } = await import('../node/index.js');
     const name = hostname().toLowerCase().replace(/[^a-z0-9.-]/g, '-');
     const address = machineAddress();
     const podCIDR = options.podCIDR ?? '10.42.0.0/24';
@@ -219,6 +235,7 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<voi
     );
   }
   if (options.scheduler !== false) {
+    const { loadSchedulerConfiguration, runScheduler } = await import('../scheduler/index.js');
     const config = options.schedulerConfig ? loadSchedulerConfiguration(options.schedulerConfig) : undefined;
     running.push(
       runScheduler(credentials, components.signal, {
@@ -241,8 +258,7 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<voi
       dataDirLock.release();
       resolvePromise();
     };
-    process.once('SIGTERM', () => void stop('SIGTERM'));
-    process.once('SIGINT', () => void stop('SIGINT'));
+    void stopRequested.then(stop);
   });
 }
 
@@ -254,6 +270,7 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<voi
 export async function runStandaloneControllerManager(options: { kubeconfig?: string; controllers?: string[]; verbosity: number }): Promise<void> {
   const log = createLogger(options.verbosity);
   const config = configFromKubeconfig(options.kubeconfig);
+  const { runControllerManager } = await import('../controllers/index.js');
   const stop = new AbortController();
   process.once('SIGTERM', () => stop.abort());
   process.once('SIGINT', () => stop.abort());
@@ -271,6 +288,7 @@ export async function runStandaloneControllerManager(options: { kubeconfig?: str
 export async function runStandaloneScheduler(options: { kubeconfig?: string; config?: string; verbosity: number }): Promise<void> {
   const log = createLogger(options.verbosity);
   const clientConfig = configFromKubeconfig(options.kubeconfig);
+  const { loadSchedulerConfiguration, runScheduler } = await import('../scheduler/index.js');
   const config = options.config ? loadSchedulerConfiguration(options.config) : undefined;
   const stop = new AbortController();
   process.once('SIGTERM', () => stop.abort());
@@ -289,6 +307,7 @@ export async function runStandaloneScheduler(options: { kubeconfig?: string; con
 export async function runSimulatedNodes(options: { kubeconfig?: string; name: string; count: number; verbosity: number }): Promise<void> {
   const log = createLogger(options.verbosity);
   const clientConfig = configFromKubeconfig(options.kubeconfig);
+  const { NodeAgent, SharedPodFeed, SimulatedRuntime } = await import('../node/index.js');
   const stop = new AbortController();
   process.once('SIGTERM', () => stop.abort());
   process.once('SIGINT', () => stop.abort());
@@ -332,7 +351,26 @@ async function startNodeNetwork(
   options: { nodeIP: string; http?: number; https?: number; proxyMode?: ProxyModeFlag },
 ): Promise<{ clusterDNS?: ClusterDnsSettings; stopped: Promise<void> }> {
   const none = { stopped: Promise.resolve() };
+  const { ProcessRuntime } = await import('../node/index.js');
   if (!(runtime instanceof ProcessRuntime)) return none;
+  const {
+    chooseProxyMode,
+    ClusterDNS,
+    defaultZone,
+    describeProxyMode,
+    hostAddresses,
+    kubeDnsServiceIP,
+    NodeEndpoints,
+    proxyModeFacts,
+    publishNodeDNS,
+    PodRoutes,
+    PolicyEnforcer,
+    ServiceInterface,
+    startApiserverRelay,
+    ServiceLoadBalancer,
+    ServiceProxy,
+    UserspaceProxy,
+  } = await import('../network/index.js');
   const network = await runtime.prepareNetwork().catch((err: Error) => {
     log({ msg: 'no service networking: the pod network could not be set up', error: err.message });
     return undefined;
@@ -413,6 +451,7 @@ async function startIngress(informers: InformerFactory, signal: AbortSignal, log
   const httpPort = options.http ?? (root ? 80 : 8080);
   const httpsPort = options.https ?? (root ? 443 : 8443);
   if (!httpPort && !httpsPort) return;
+  const { IngressController } = await import('../network/index.js');
   const controller = new IngressController(informers, { httpPort, httpsPort, addresses: options.addresses, nodeIP: options.nodeIP, log });
   try {
     await controller.start(signal);
@@ -446,6 +485,7 @@ export async function runJoinedAgent(options: {
   const dataDir = resolve(options.dataDir ?? join(homedir(), '.skiff-agent'));
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const dataDirLock = await lockDataDir(dataDir);
+  const { machineAddress, ProcessRuntime, runNodeAgent, SimulatedRuntime } = await import('../node/index.js');
   const name = options.name ?? hostname().toLowerCase().replace(/[^a-z0-9.-]/g, '-');
   const address = machineAddress();
   const stored = join(dataDir, 'node-credentials.json');

@@ -2,12 +2,15 @@
 /**
  * The `skiff` command. Parses arguments and wires components together; the
  * components themselves live in their own folders.
+ *
+ * Start time: this file imports nothing of skiff's statically. Each command
+ * loads what it runs with `import()` once its arguments are parsed, so
+ * `skiff version` reads one small module and `skiff up` loads the apiserver
+ * first and the other components after the API serves (control-plane.ts).
+ * test/start-path.test.ts keeps it so.
  */
 import { parseArgs } from 'node:util';
-import { skiffVersion, versionInfo } from '../apiserver/version.js';
-import { selectControllers } from '../controllers/index.js';
-import { proxyModeFlags, type ProxyModeFlag } from '../network/index.js';
-import { runControlPlane, runJoinedAgent, runSimulatedNodes, runStandaloneControllerManager, runStandaloneScheduler, servingLimitFlags, servingLimitsFromFlags } from './control-plane.js';
+import type { ProxyModeFlag } from '../network/proxy/mode.js';
 
 function ingressPorts(http: string | undefined, https: string | undefined): { http?: number; https?: number } {
   const parse = (flag: string, value: string | undefined) => {
@@ -24,8 +27,10 @@ function isolationFlag(flag: string | undefined): 'auto' | 'none' | undefined {
   throw new Error(`--isolation ${flag}: choose auto or none`);
 }
 
-function proxyModeFlag(flag: string | undefined): ProxyModeFlag | undefined {
-  if (flag === undefined || (proxyModeFlags as readonly string[]).includes(flag)) return flag as ProxyModeFlag | undefined;
+async function proxyModeFlag(flag: string | undefined): Promise<ProxyModeFlag | undefined> {
+  if (flag === undefined) return undefined;
+  const { proxyModeFlags } = await import('../network/proxy/mode.js');
+  if ((proxyModeFlags as readonly string[]).includes(flag)) return flag as ProxyModeFlag;
   throw new Error(`--proxy-mode ${flag}: choose ${proxyModeFlags.join(', ')}`);
 }
 
@@ -35,9 +40,14 @@ function runtimeFlag(flag: string | undefined): 'process' | 'simulated' | 'none'
   throw new Error(`--runtime ${flag}: supported runtimes are process, simulated and none`);
 }
 
-/** `--controllers a,-b,*` as a list, checked now so a typo fails at once. */
-function controllerList(flag: string | undefined): string[] {
-  const list = (flag ?? '*').split(',').map((s) => s.trim()).filter(Boolean);
+/**
+ * `--controllers a,-b,*` as a list, checked now so a typo fails at once
+ * (the controllers are loaded for the check only when the flag is given).
+ */
+async function controllerList(flag: string | undefined): Promise<string[]> {
+  if (flag === undefined) return ['*'];
+  const list = flag.split(',').map((s) => s.trim()).filter(Boolean);
+  const { selectControllers } = await import('../controllers/index.js');
   selectControllers(list);
   return list;
 }
@@ -103,6 +113,8 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'up':
     case 'server': {
+      // The control plane is what these commands run: it also declares the apiserver's limit flags.
+      const { runControlPlane, servingLimitFlags, servingLimitsFromFlags } = await import('./control-plane.js');
       const { values } = parseArgs({
         args: rest,
         options: {
@@ -126,21 +138,24 @@ async function main(argv: string[]): Promise<number> {
       });
       const port = values.port === undefined ? 6443 : Number(values.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid --port ${values.port}`);
+      const controllers = values['no-controllers'] ? false : await controllerList(values.controllers);
+      const servingLimits = servingLimitsFromFlags(values);
+      const proxyMode = await proxyModeFlag(values['proxy-mode']);
       await runControlPlane({
         mode: command,
         dataDir: values['data-dir'],
         port,
         bind: values.bind ?? '127.0.0.1',
         verbosity: Number(values.v ?? 0),
-        controllers: values['no-controllers'] ? false : controllerList(values.controllers),
+        controllers,
         scheduler: !values['no-scheduler'],
         schedulerConfig: values['scheduler-config'],
         runtime: runtimeFlag(values.runtime ?? (command === 'up' ? 'process' : 'none')),
         isolation: isolationFlag(values.isolation),
         podCIDR: values['pod-cidr'],
         ingressPorts: ingressPorts(values['ingress-http-port'], values['ingress-https-port']),
-        servingLimits: servingLimitsFromFlags(values),
-        proxyMode: proxyModeFlag(values['proxy-mode']),
+        servingLimits,
+        proxyMode,
       });
       return 0;
     }
@@ -150,7 +165,9 @@ async function main(argv: string[]): Promise<number> {
         options: { kubeconfig: { type: 'string' }, controllers: { type: 'string' }, v: { type: 'string', short: 'v' } },
         strict: true,
       });
-      await runStandaloneControllerManager({ kubeconfig: values.kubeconfig, controllers: controllerList(values.controllers), verbosity: Number(values.v ?? 0) });
+      const controllers = await controllerList(values.controllers);
+      const { runStandaloneControllerManager } = await import('./control-plane.js');
+      await runStandaloneControllerManager({ kubeconfig: values.kubeconfig, controllers, verbosity: Number(values.v ?? 0) });
       return 0;
     }
     case 'scheduler': {
@@ -159,6 +176,7 @@ async function main(argv: string[]): Promise<number> {
         options: { kubeconfig: { type: 'string' }, config: { type: 'string' }, v: { type: 'string', short: 'v' } },
         strict: true,
       });
+      const { runStandaloneScheduler } = await import('./control-plane.js');
       await runStandaloneScheduler({ kubeconfig: values.kubeconfig, config: values.config, verbosity: Number(values.v ?? 0) });
       return 0;
     }
@@ -187,17 +205,21 @@ async function main(argv: string[]): Promise<number> {
       if (values.simulate !== undefined) {
         const count = Number(values.simulate);
         if (!Number.isInteger(count) || count < 1) throw new Error('--simulate needs a number of nodes (1 or more)');
+        const { runSimulatedNodes } = await import('./control-plane.js');
         await runSimulatedNodes({ kubeconfig: values.kubeconfig, name: values.name ?? 'sim', count, verbosity });
         return 0;
       }
       if (!values.server) throw new Error('skiff agent needs --server URL (and --token T the first time), or --simulate N');
       const runtime = runtimeFlag(values.runtime ?? 'process');
       if (runtime === 'none') throw new Error('skiff agent needs a runtime: process or simulated');
-      await runJoinedAgent({ server: values.server, token: values.token, name: values.name, dataDir: values['data-dir'], runtime, isolation: isolationFlag(values.isolation), podCIDR: values['pod-cidr'], caCertHash: values['ca-cert-hash'], ingressPorts: ingressPorts(values['ingress-http-port'], values['ingress-https-port']), proxyMode: proxyModeFlag(values['proxy-mode']), verbosity });
+      const proxyMode = await proxyModeFlag(values['proxy-mode']);
+      const { runJoinedAgent } = await import('./control-plane.js');
+      await runJoinedAgent({ server: values.server, token: values.token, name: values.name, dataDir: values['data-dir'], runtime, isolation: isolationFlag(values.isolation), podCIDR: values['pod-cidr'], caCertHash: values['ca-cert-hash'], ingressPorts: ingressPorts(values['ingress-http-port'], values['ingress-https-port']), proxyMode, verbosity });
       return 0;
     }
     case 'version':
     case '--version': {
+      const { skiffVersion, versionInfo } = await import('../apiserver/version.js');
       const info = versionInfo();
       process.stdout.write(`skiff ${skiffVersion()} (Kubernetes ${info.gitVersion.split('+')[0]})\n`);
       return 0;

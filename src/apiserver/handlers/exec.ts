@@ -10,7 +10,6 @@ import { normalizeBooleanParameters } from '../../machinery/query-params.js';
 import type { IncomingMessage } from 'node:http';
 import { connect as tlsConnect } from 'node:tls';
 import type { Duplex } from 'node:stream';
-import { WebSocket, WebSocketServer } from 'ws';
 import { clientCertificateAuthenticator } from '../authentication.js';
 import type { ServerContext } from '../context.js';
 
@@ -73,6 +72,8 @@ export async function handleExecUpgrade(req: IncomingMessage, socket: Duplex, he
     proxyUpgrade(req, socket, head, { host: address, port, path: `${target}?${query}`, credentials, nodeName: nodeName! });
     return true;
   }
+  // Loaded on the first exec or attach, not with the apiserver: the library is large and a start never needs it.
+  const { WebSocket, WebSocketServer } = await import('ws');
   const agent = new WebSocket(`wss://${address}:${port}${target}?${query}`, protocols, {
     ca: credentials.caPem,
     cert: credentials.certPem,

@@ -1,0 +1,86 @@
+/**
+ * What the `skiff` command loads before it does its work (start time, issue
+ * 10): a module reached by static imports is loaded — read, parsed and run —
+ * with its importer, one reached by `import()` only when the code gets there.
+ * So the static import closure of a file is what starting it costs:
+ *
+ * - `src/cli/main.ts` imports nothing of skiff's: `skiff version` and
+ *   `skiff help` answer without loading a component;
+ * - the version module reads package.json and nothing else;
+ * - `skiff up` loads the apiserver's side only; the controllers, the
+ *   scheduler, the node agent and the network are imported after the API
+ *   serves, and @peculiar/x509 only when certificates are issued.
+ *
+ * The timings themselves are in `npm run bench -- apiserver`.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { importsOf } from './import-graph.js';
+
+function repositoryRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!(existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'src')))) {
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error('repository root not found');
+    dir = parent;
+  }
+  return dir;
+}
+
+/** Every file and package a file loads with itself: static, non-type imports, followed transitively. */
+function staticClosure(root: string, start: string): { files: Set<string>; packages: Set<string> } {
+  const files = new Set<string>([start]);
+  const packages = new Set<string>();
+  const pending = [start];
+  while (pending.length > 0) {
+    for (const edge of importsOf(root, pending.pop()!)) {
+      if (edge.typeOnly || edge.dynamic) continue;
+      if (edge.to === undefined) packages.add(edge.specifier);
+      else if (!files.has(edge.to)) {
+        files.add(edge.to);
+        pending.push(edge.to);
+      }
+    }
+  }
+  return { files, packages };
+}
+
+const root = repositoryRoot();
+
+test('skiff main imports only Node built-ins: each command loads its own modules', () => {
+  const edges = importsOf(root, 'src/cli/main.ts').filter((edge) => !edge.typeOnly && !edge.dynamic);
+  const notBuiltin = edges.filter((edge) => !edge.specifier.startsWith('node:'));
+  assert.deepEqual(
+    notBuiltin.map((edge) => `${edge.specifier} (line ${edge.line})`),
+    [],
+    'main.ts must load skiff modules with import() in the command that needs them',
+  );
+  // And the commands do load theirs.
+  const dynamic = importsOf(root, 'src/cli/main.ts').filter((edge) => edge.dynamic).map((edge) => edge.to);
+  assert.ok(dynamic.includes('src/cli/control-plane.ts'));
+  assert.ok(dynamic.includes('src/apiserver/version.ts'));
+});
+
+test('skiff version loads the version module alone', () => {
+  const { files, packages } = staticClosure(root, 'src/apiserver/version.ts');
+  assert.deepEqual([...files], ['src/apiserver/version.ts']);
+  assert.ok([...packages].every((name) => name.startsWith('node:')), [...packages].join(', '));
+});
+
+test('skiff up loads the controllers, scheduler, node agent and network after the API serves', () => {
+  const { files, packages } = staticClosure(root, 'src/cli/control-plane.ts');
+  const components = [...files].filter(
+    (file) =>
+      file.startsWith('src/controllers/') ||
+      file.startsWith('src/scheduler/') ||
+      file.startsWith('src/node/runtime/') ||
+      ['src/node/index.ts', 'src/node/agent.ts', 'src/network/index.ts'].includes(file),
+  );
+  assert.deepEqual(components, [], 'control-plane.ts must import these with import() where it starts them');
+  assert.ok(!packages.has('@peculiar/x509'), 'the X.509 library is loaded only when a certificate is issued');
+  // The apiserver is what it does load.
+  assert.ok(files.has('src/apiserver/index.ts'));
+});
