@@ -49,4 +49,26 @@ describe('BatchedWork', () => {
     assert.equal(most, 1);
     work.cancel();
   });
+
+  it('after cancel, now() runs the work once more, after the run under way — a stop cleans up with it', async () => {
+    let runs = 0;
+    let running = 0;
+    let overlapped = false;
+    let release: () => void = () => {};
+    const work = new BatchedWork(async () => {
+      running++;
+      if (running > 1) overlapped = true;
+      runs++;
+      if (runs === 1) await new Promise<void>((resolve) => (release = resolve));
+      running--;
+    }, () => {}, 1);
+    work.schedule();
+    await until(() => runs === 1, 'the first run to start');
+    work.cancel();
+    const last = work.now();
+    release();
+    await last;
+    assert.equal(runs, 2, 'the last run happened');
+    assert.equal(overlapped, false, 'and not during the first');
+  });
 });

@@ -20,6 +20,8 @@ export const networkRetry: WorkQueueOptions = { baseDelayMs: 100, maxDelayMs: 30
 export class BatchedWork {
   private readonly queue: WorkQueue<string>;
   private looping = false;
+  /** The run under way, if any: a last run after cancel() waits for it. */
+  private running: Promise<void> | undefined;
   /** Callers of now() waiting for the next run to end. */
   private waiting: (() => void)[] = [];
 
@@ -38,13 +40,27 @@ export class BatchedWork {
     this.loop();
   }
 
-  /** Runs now (after any run in progress); resolves when that run ended — a failure goes to onError and is retried. */
+  /**
+   * Runs now (after any run in progress); resolves when that run ended — a
+   * failure goes to onError and is retried. After cancel() it runs the work
+   * once more, unretried: a component's stop uses that last run to clean up
+   * (close its listeners, delete its rules).
+   */
   now(): Promise<void> {
+    if (this.queue.isShuttingDown) return this.lastRun();
     const ended = new Promise<void>((resolve) => this.waiting.push(resolve));
     this.queue.add(key);
     this.loop();
-    if (this.queue.isShuttingDown) this.wake();
     return ended;
+  }
+
+  private async lastRun(): Promise<void> {
+    await this.running;
+    try {
+      await this.work();
+    } catch (err) {
+      this.onError(err as Error);
+    }
   }
 
   /** How many runs in a row have failed (0 after a success). */
@@ -72,12 +88,18 @@ export class BatchedWork {
         if (item === undefined) return;
         const ending = this.waiting.splice(0);
         try {
-          await this.work();
+          const run = Promise.resolve().then(() => this.work());
+          this.running = run.then(
+            () => undefined,
+            () => undefined,
+          );
+          await run;
           this.queue.forget(item);
         } catch (err) {
           this.onError(err as Error);
           this.queue.addRateLimited(item);
         } finally {
+          this.running = undefined;
           this.queue.done(item);
           for (const resolve of ending) resolve();
         }
