@@ -10,6 +10,7 @@
  * nothing at run time.) test/start-path.test.ts keeps it so.
  */
 import { randomBytes } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname, homedir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -195,6 +196,8 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<voi
   // Each is loaded only now, after the API serves, and only if it runs.
   const credentials = { server: url, caPem: pki.caCertPem, certPem: pki.adminCertPem, keyPem: pki.adminKeyPem };
   const components = new AbortController();
+  // Every component and each of its loops stops on this one signal: more than Node's default of 10 listeners.
+  setMaxListeners(0, components.signal);
   const running: Promise<void>[] = [];
   if (options.controllers !== false) {
     const { runControllerManager } = await import('../controllers/index.js');
@@ -503,6 +506,7 @@ export async function runJoinedAgent(options: {
     writeFileSync(stored, JSON.stringify(credentials), { mode: 0o600 });
   }
   const stop = new AbortController();
+  setMaxListeners(0, stop.signal);
   process.once('SIGTERM', () => stop.abort());
   process.once('SIGINT', () => stop.abort());
   const podCIDR = options.podCIDR ?? '10.42.1.0/24';
