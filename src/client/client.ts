@@ -24,8 +24,18 @@ export class Client {
     readonly config: ClientConfig,
     retry?: RetryPolicy,
     private readonly registry: Registry = (sharedRegistry ??= builtinRegistry()),
+    rest?: RestClient,
   ) {
-    this.rest = new RestClient(config, retry);
+    this.rest = rest ?? new RestClient(config, retry);
+  }
+
+  /**
+   * The same client (connections, registry), but every request it makes also
+   * ends when `signal` aborts — what a controller manager's term hands its
+   * controllers. Closing the original still ends everything.
+   */
+  withSignal(signal: AbortSignal): Client {
+    return new Client(this.config, undefined, this.registry, this.rest.withSignal(signal));
   }
 
   /** A client for a resource: a built-in ResourceType or any `{group, version, resource, kind, namespaced}`. */

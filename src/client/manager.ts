@@ -105,7 +105,8 @@ export class Manager {
       onError: (err) => this.log({ msg: 'informer error', error: (err as Error).message }),
     });
     const context: ControllerContext = {
-      client: this.client,
+      // Requests of this term's controllers end with the term: a reconcile in flight cannot hold the next term back.
+      client: this.client.withSignal(signal),
       informers,
       signal,
       now: this.now,

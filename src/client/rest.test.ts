@@ -138,4 +138,34 @@ describe('RestClient retries', () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
   });
+
+  it('a scoped client (withSignal) ends its requests with its scope; the client it came from goes on', async () => {
+    const held: http.ServerResponse[] = [];
+    const server = http.createServer((req, res) => {
+      req.resume();
+      if (req.url?.includes('slow')) held.push(res); // never answered
+      else res.end(JSON.stringify({ kind: 'ConfigMap', apiVersion: 'v1', metadata: { name: 'quick' } }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const rest = new RestClient({ server: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}` }, policy);
+    const term = new AbortController();
+    const scoped = rest.withSignal(term.signal);
+    try {
+      const pending = scoped.request('GET', '/api/v1/namespaces/default/configmaps/slow');
+      const deadline = Date.now() + 5000;
+      while (held.length === 0) {
+        assert.ok(Date.now() < deadline, 'the request reached the server');
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      term.abort();
+      await assert.rejects(pending, (err: Error) => err.name === 'AbortError');
+      scoped.close(); // the connections are not the scoped client's to close
+      const quick = await rest.request<{ metadata: { name: string } }>('GET', '/api/v1/namespaces/default/configmaps/quick');
+      assert.equal(quick.metadata.name, 'quick');
+    } finally {
+      rest.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
 });

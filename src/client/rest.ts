@@ -106,19 +106,33 @@ export interface RawResponse {
   body: string;
 }
 
+/** What a scoped client shares with the client it came from (see RestClient.withSignal). */
+interface SharedConnections {
+  agent: https.Agent | http.Agent;
+  lifetime: AbortController;
+  scope: AbortSignal;
+}
+
 export class RestClient {
   readonly server: URL;
   private readonly agent: https.Agent | http.Agent;
-  private readonly lifetime = new AbortController();
+  private readonly lifetime: AbortController;
+  /** A scoped client's own end (a controller manager's term); undefined for the client that owns the connections. */
+  private readonly scope: AbortSignal | undefined;
   private readonly headers: Record<string, string>;
 
   constructor(
     readonly config: ClientConfig,
     private readonly retry: RetryPolicy = defaultRetry,
+    shared?: SharedConnections,
   ) {
     this.server = new URL(config.server);
+    this.lifetime = shared?.lifetime ?? new AbortController();
+    this.scope = shared?.scope;
     const tls = this.server.protocol === 'https:';
-    this.agent = tls
+    this.agent = shared
+      ? shared.agent
+      : tls
       ? new https.Agent({
           keepAlive: true,
           maxSockets: 64,
@@ -130,6 +144,15 @@ export class RestClient {
       : new http.Agent({ keepAlive: true, maxSockets: 64 });
     this.headers = { Accept: 'application/json', 'User-Agent': config.userAgent ?? 'skiff-client' };
     if (config.token) this.headers.Authorization = `Bearer ${config.token}`;
+  }
+
+  /**
+   * A client on the same connections whose every request and retry also ends
+   * when `signal` aborts: what a term of the controller manager hands its
+   * controllers, so a term that ends leaves no request of its own behind.
+   */
+  withSignal(signal: AbortSignal): RestClient {
+    return new RestClient(this.config, this.retry, { agent: this.agent, lifetime: this.lifetime, scope: this.scope ? AbortSignal.any([this.scope, signal]) : signal });
   }
 
   /** Sends a request and returns the parsed JSON answer; throws StatusError on failure. */
@@ -226,7 +249,8 @@ export class RestClient {
 
   /** The caller's signal combined with the client's own lifetime. */
   private signalFor(signal: AbortSignal | undefined): AbortSignal {
-    return signal ? AbortSignal.any([signal, this.lifetime.signal]) : this.lifetime.signal;
+    const ends = [signal, this.scope, this.lifetime.signal].filter((s): s is AbortSignal => s !== undefined);
+    return ends.length === 1 ? ends[0] : AbortSignal.any(ends);
   }
 
   /**
@@ -235,6 +259,8 @@ export class RestClient {
    * keeps the process alive.
    */
   close(): void {
+    // A scoped client's connections belong to the client it came from, which closes them.
+    if (this.scope) return;
     this.lifetime.abort(new Error('client closed'));
     this.agent.destroy();
   }
