@@ -274,6 +274,23 @@ describe('StatefulSet volumeClaimTemplates (issue 11)', () => {
     assert.deepEqual(await claimNames(namespace), ['data-db-0']);
     assert.deepEqual(names(await livePods(namespace)), ['db-0']);
 
+    // Down and straight back up: the new db-1 must not start on the old claim the garbage collector is
+    // about to delete (it belongs to the old db-1); it waits for it to go and gets a fresh one.
+    await statefulSets.patch(namespace, 'db', { spec: { replicas: 2 } });
+    await eventually(() => livePods(namespace), (p) => p.length === 2 && p.every((pod) => pod.status?.phase === 'Running'), 'db-1 back again');
+    const previous = (await claims.get(namespace, 'data-db-1'))!.metadata.uid;
+    await statefulSets.patch(namespace, 'db', { spec: { replicas: 1 } });
+    await eventually(() => livePods(namespace), (p) => p.length === 1, 'db-1 removed again');
+    await statefulSets.patch(namespace, 'db', { spec: { replicas: 2 } });
+    await eventually(
+      async () => ({ pods: await livePods(namespace), claim: await claims.find(namespace, 'data-db-1') }),
+      ({ pods, claim }) => pods.length === 2 && pods.every((pod) => pod.status?.phase === 'Running') && claim !== undefined && claim.metadata.uid !== previous && !claim.metadata.deletionTimestamp,
+      'db-1 running on a fresh claim',
+    );
+    assert.equal((await claims.get(namespace, 'data-db-1'))!.metadata.ownerReferences, undefined, 'in range: no pod owns it');
+    await statefulSets.patch(namespace, 'db', { spec: { replicas: 1 } });
+    await eventually(() => claimNames(namespace), (c) => c.length === 1, 'data-db-1 deleted again');
+
     // whenDeleted Delete: the set owns the claims, and they go with it.
     await statefulSets.patch(namespace, 'db', { spec: { persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Delete' } } });
     const owned = await eventually(() => claims.get(namespace, 'data-db-0'), (c) => Boolean(c?.metadata.ownerReferences?.length), 'data-db-0 owned by the set');

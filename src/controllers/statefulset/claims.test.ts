@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { StatefulSet } from '../../api/apps/index.js';
 import type { OwnerReference } from '../../machinery/object.js';
 import type { Pod } from '../util/pods.js';
-import { claimName, claimOwnerReferences, newClaim, podVolumes } from './claims.js';
+import { claimName, claimOwnerReferences, isClaimStale, newClaim, podVolumes } from './claims.js';
 
 const dataTemplate = {
   metadata: { name: 'data', labels: { tier: 'storage', app: 'overridden' }, annotations: { note: 'kept' } },
@@ -88,5 +88,17 @@ describe('StatefulSet claims', () => {
       const claim = { metadata: { name: 'data-db-2', ...(c.refs ? { ownerReferences: c.refs } : {}) } };
       assert.deepEqual(claimOwnerReferences(claim, set(c.policy), pod, c.scaledDown), c.want, c.name);
     }
+  });
+
+  it('holds a new pod back while its claim is stale', () => {
+    const claim = (meta: Record<string, unknown>) => ({ metadata: { name: 'data-db-2', ...meta } });
+    const cases: { name: string; policy?: { whenScaled?: string }; meta: Record<string, unknown>; stale: boolean }[] = [
+      { name: 'a plain claim', meta: {}, stale: false },
+      { name: 'a claim being deleted', meta: { deletionTimestamp: '2024-01-01T00:00:00Z' }, stale: true },
+      { name: 'owned by an earlier db-2, whenScaled Delete', policy: { whenScaled: 'Delete' }, meta: { ownerReferences: [podRef] }, stale: true },
+      { name: 'owned by an earlier db-2, but Retain', meta: { ownerReferences: [podRef] }, stale: false },
+      { name: 'owned by the set only', policy: { whenScaled: 'Delete' }, meta: { ownerReferences: [setRef] }, stale: false },
+    ];
+    for (const c of cases) assert.equal(isClaimStale(claim(c.meta), set(c.policy), 'db-2'), c.stale, c.name);
   });
 });

@@ -98,3 +98,16 @@ export function claimOwnerReferences(claim: KubeObject, set: StatefulSet, pod: P
   const key = (list: OwnerReference[]) => JSON.stringify(list.map((ref) => [ref.uid, Boolean(ref.controller)]).sort());
   return key(wanted) === key(refs) ? undefined : wanted;
 }
+
+/**
+ * Whether a claim must go before the pod of this name is created: it is
+ * being deleted, or (whenScaled: Delete) it still belongs to an earlier pod
+ * of that name, scaled down, so the garbage collector will delete it. A new
+ * pod would otherwise start on a claim about to vanish; it waits and gets a
+ * fresh one, as upstream.
+ */
+export function isClaimStale(claim: KubeObject, set: StatefulSet, podName: string): boolean {
+  if (claim.metadata.deletionTimestamp) return true;
+  if (retentionOf(set).whenScaled !== 'Delete') return false;
+  return (claim.metadata.ownerReferences ?? []).some((ref) => refersTo(ref, 'Pod', 'v1', podName));
+}

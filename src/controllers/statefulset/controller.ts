@@ -29,7 +29,7 @@ import { controllerRefOf, controllerRefTo } from '../util/owners.js';
 import { isPodAvailable, isPodReady, podsResource, type Pod } from '../util/pods.js';
 import { controllerRevisionHashLabel, syncRevisions, templateOf, trimRevisions } from '../util/revisions.js';
 import { controllerRevisionsResource, persistentVolumeClaimsResource, statefulSetsResource } from '../resources.js';
-import { claimName, claimOwnerReferences, newClaim, podVolumes } from './claims.js';
+import { claimName, claimOwnerReferences, isClaimStale, newClaim, podVolumes } from './claims.js';
 
 export const podNameLabel = 'statefulset.kubernetes.io/pod-name';
 export const podIndexLabel = 'apps.kubernetes.io/pod-index';
@@ -97,7 +97,7 @@ export function statefulSetController(context: ControllerContext): ControllerSpe
 
   /**
    * Creates the pod's missing PVCs before the pod. False while one of its
-   * claims is still being deleted (a claim released by an earlier scale-down):
+   * claims is stale (being deleted, or released by an earlier scale-down):
    * the pod waits for it to go, then gets a fresh one, as upstream.
    */
   async function ensureClaims(set: StatefulSet, podName: string): Promise<boolean> {
@@ -106,7 +106,7 @@ export function statefulSetController(context: ControllerContext): ControllerSpe
       const name = claimName(template, podName);
       const existing = claimInformer.lister.get(set.metadata.namespace, name);
       if (existing) {
-        if (existing.metadata.deletionTimestamp) ready = false;
+        if (isClaimStale(existing, set, podName)) ready = false;
         continue;
       }
       const claim = newClaim(set, template, podName);
@@ -223,7 +223,7 @@ export function statefulSetController(context: ControllerContext): ControllerSpe
           continue;
         }
         if (!pod) {
-          // A claim still being deleted: look again shortly (claims do not queue this set).
+          // A stale claim: look again shortly (claim events do not queue this set).
           if (!(await createPod(set, ordinal, revisionFor(ordinal)))) requeueAfterMs = 1000;
           if (orderedReady) {
             blocked = true;
