@@ -6,6 +6,9 @@
  * reconcile(key):
  *   1. make sure the current template has a ControllerRevision (history for
  *      `kubectl rollout history|undo`);
+ *   1b. keep each existing pod's claims owned as the retention policy says
+ *      (claims.ts): by the set (whenDeleted: Delete), by a condemned pod
+ *      (whenScaled: Delete), or by nobody (Retain, the default);
  *   2. for each ordinal in range: create its PVCs, then its pod — with
  *      `OrderedReady`, one at a time and only once every lower ordinal is
  *      Running and Ready; with `Parallel`, all at once. Failed pods are
