@@ -184,4 +184,44 @@ spec:
     assert.equal(image.stdout, 'postgres:16');
     await waitFor(async () => /\n2\s+<none>\n3\s+<none>/.test((await k(['rollout', 'history', 'statefulset/db'])).stdout), { message: 'revision 1 renumbered as 3' });
   });
+
+  test('StatefulSet with volumeClaimTemplates: kubectl apply is accepted and each pod gets its claim (issue 11)', async () => {
+    const manifest = `apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: kv}
+spec:
+  replicas: 2
+  podManagementPolicy: Parallel
+  serviceName: kv
+  selector: {matchLabels: {app: kv}}
+  template:
+    metadata: {labels: {app: kv}}
+    spec:
+      containers:
+      - name: main
+        image: "redis:7"
+        volumeMounts: [{name: data, mountPath: /data}]
+  volumeClaimTemplates:
+  - metadata: {name: data}
+    spec:
+      accessModes: [ReadWriteOnce]
+      resources: {requests: {storage: 1Gi}}
+`;
+    const applied = await k(['apply', '-f', '-'], { input: manifest });
+    assert.match(applied.stdout, /statefulset.apps\/kv created/);
+    const claims = await waitFor(async () => {
+      const out = (await k(['get', 'pvc', '-l', 'app=kv', '-o', 'name'])).stdout.trim();
+      return out.split('\n').length === 2 ? out : undefined;
+    }, { message: 'two claims' });
+    assert.deepEqual(claims.split('\n').sort(), ['persistentvolumeclaim/data-kv-0', 'persistentvolumeclaim/data-kv-1']);
+    const table = await k(['get', 'pvc', 'data-kv-0']);
+    assert.match(table.stdout, /^NAME\s+STATUS\s+VOLUME\s+CAPACITY\s+ACCESS MODES\s+STORAGECLASS/);
+    await waitFor(async () => (await items('pods', 'app=kv')).length === 2, { message: 'kv-0 and kv-1' });
+    const claimOfKv1 = await k(['get', 'pod', 'kv-1', '-o', 'jsonpath={.spec.volumes[?(@.name=="data")].persistentVolumeClaim.claimName}']);
+    assert.equal(claimOfKv1.stdout, 'data-kv-1');
+    // Deleting the StatefulSet keeps the claims (whenDeleted: Retain by default).
+    await k(['delete', 'statefulset', 'kv']);
+    await waitFor(async () => (await items('pods', 'app=kv')).length === 0, { message: 'the pods gone' });
+    assert.equal((await k(['get', 'pvc', '-l', 'app=kv', '-o', 'name'])).stdout.trim().split('\n').length, 2);
+  });
 });

@@ -365,6 +365,51 @@ spec:
     assert.equal(readFileSync(join(volume.spec.hostPath.path, 'file'), 'utf8'), 'kept\n');
   });
 
+  test('a StatefulSet gets a local-path claim per pod from its volumeClaimTemplate; a recreated pod finds its own data again', async () => {
+    await apply(`
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: store}
+spec:
+  replicas: 2
+  podManagementPolicy: Parallel
+  serviceName: store
+  selector: {matchLabels: {app: store}}
+  template:
+    metadata: {labels: {app: store}}
+    spec:
+      terminationGracePeriodSeconds: 1
+      containers:
+      - name: main
+        image: busybox
+        command: [sh, -c, 'hostname >> /data/boots; exec sleep 3600']
+        volumeMounts: [{name: data, mountPath: /data}]
+  volumeClaimTemplates:
+  - metadata: {name: data}
+    spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}
+`);
+    await waitFor(async () => (await cluster.kubectl(['get', 'pod', 'store-0', 'store-1'], { allowFailure: true })).code === 0, { message: 'both pods created' });
+    await cluster.kubectl(['wait', '--for=condition=Ready', 'pod/store-0', 'pod/store-1', '--timeout=60s']);
+    for (const ordinal of [0, 1]) {
+      const claim = await json(['get', 'pvc', `data-store-${ordinal}`]);
+      assert.equal(claim.status.phase, 'Bound', `data-store-${ordinal} bound by the local-path provisioner`);
+    }
+    const before = await json(['get', 'pvc', 'data-store-0']);
+    assert.equal((await cluster.kubectl(['exec', 'store-0', '--', 'cat', '/data/boots'])).stdout, 'store-0\n');
+    assert.equal((await cluster.kubectl(['exec', 'store-1', '--', 'cat', '/data/boots'])).stdout, 'store-1\n', 'each pod its own volume');
+    const oldUid = (await json(['get', 'pod', 'store-0'])).metadata.uid;
+    await cluster.kubectl(['delete', 'pod', 'store-0']);
+    await waitFor(async () => {
+      const pod = await json(['get', 'pod', 'store-0']).catch(() => undefined);
+      return pod && pod.metadata.uid !== oldUid && pod.status?.conditions?.some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True');
+    }, { message: 'store-0 back and Ready', timeoutMs: 60_000 });
+    assert.equal((await cluster.kubectl(['exec', 'store-0', '--', 'cat', '/data/boots'])).stdout, 'store-0\nstore-0\n', 'the same claim, with what the first pod wrote');
+    const after = await json(['get', 'pvc', 'data-store-0']);
+    assert.equal(after.metadata.uid, before.metadata.uid);
+    assert.equal(after.spec.volumeName, before.spec.volumeName);
+    await cluster.kubectl(['delete', 'statefulset', 'store']);
+  });
+
   test('a memory hog is OOMKilled; a crashing container backs off longer each time; a failing liveness probe restarts', async () => {
     await apply(`
 apiVersion: v1

@@ -224,3 +224,79 @@ describe('StatefulSet OnDelete', () => {
     await eventually(() => statefulSets.get('sts-ondelete', 'cache'), (s) => (s.status as { updatedReplicas?: number }).updatedReplicas === 1, 'updatedReplicas 1');
   });
 });
+
+describe('StatefulSet volumeClaimTemplates (issue 11)', () => {
+  type Volume = { name: string; persistentVolumeClaim?: { claimName: string } };
+  const claimVolume = (pod: Pod) => ((pod.spec as { volumes?: Volume[] }).volumes ?? []).find((v) => v.name === 'data');
+  const claimNames = async (namespace: string) => names((await cluster.client.resource(resources.persistentVolumeClaims).list(namespace)).items.filter((c) => !c.metadata.deletionTimestamp));
+
+  it('a container mounts its claim; claims outlive pods and scale-down unless the policy says Delete', async () => {
+    const namespace = 'sts-claims';
+    await cluster.createNamespace(namespace);
+    const claims = cluster.client.resource(resources.persistentVolumeClaims);
+    const pods = cluster.client.resource<Pod>(resources.pods);
+    const set = statefulSet('db', namespace, 2, {
+      podManagementPolicy: 'Parallel',
+      volumeClaimTemplates: [{ metadata: { name: 'data', labels: { tier: 'storage' } }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }],
+    });
+    // The mount names the claim template, which is not among the template's volumes: the bug was a 422 here.
+    (set.spec!.template!.spec!.containers![0] as { volumeMounts?: unknown }).volumeMounts = [{ name: 'data', mountPath: '/var/lib/db' }];
+    await statefulSets.create(set);
+
+    const running = await eventually(() => livePods(namespace), (p) => p.length === 2 && p.every((pod) => pod.status?.phase === 'Running'), 'db-0 and db-1 running');
+    assert.deepEqual(await claimNames(namespace), ['data-db-0', 'data-db-1']);
+    for (const pod of running) assert.deepEqual(claimVolume(pod), { name: 'data', persistentVolumeClaim: { claimName: `data-${pod.metadata.name}` } });
+    const first = (await claims.get(namespace, 'data-db-0'))!;
+    assert.deepEqual(first.metadata.labels, { tier: 'storage', app: 'db' }, 'template labels plus the selector labels');
+    assert.equal(first.metadata.ownerReferences, undefined, 'Retain: no owner');
+
+    // A deleted pod comes back with the same claim.
+    const oldUid = running.find((p) => p.metadata.name === 'db-0')!.metadata.uid;
+    await pods.delete(namespace, 'db-0');
+    const back = await eventually(() => livePods(namespace), (p) => p.some((pod) => pod.metadata.name === 'db-0' && pod.metadata.uid !== oldUid), 'db-0 recreated');
+    assert.deepEqual(claimVolume(back.find((p) => p.metadata.name === 'db-0')!), { name: 'data', persistentVolumeClaim: { claimName: 'data-db-0' } });
+    assert.equal((await claims.get(namespace, 'data-db-0'))!.metadata.uid, first.metadata.uid, 'the same claim, not a new one');
+
+    // Scale down with whenScaled Retain (the default): the claim stays.
+    await statefulSets.patch(namespace, 'db', { spec: { replicas: 1 } });
+    await eventually(() => livePods(namespace), (p) => p.length === 1, 'db-1 removed');
+    assert.deepEqual(await claimNames(namespace), ['data-db-0', 'data-db-1']);
+
+    // Scaling up again reuses the kept claim.
+    const kept = (await claims.get(namespace, 'data-db-1'))!.metadata.uid;
+    await statefulSets.patch(namespace, 'db', { spec: { replicas: 2 } });
+    await eventually(() => livePods(namespace), (p) => p.length === 2 && p.every((pod) => pod.status?.phase === 'Running'), 'db-1 back');
+    assert.equal((await claims.get(namespace, 'data-db-1'))!.metadata.uid, kept);
+
+    // whenScaled Delete: the removed ordinal's claim goes with its pod; db-0's stays.
+    await statefulSets.patch(namespace, 'db', { spec: { replicas: 1, persistentVolumeClaimRetentionPolicy: { whenScaled: 'Delete' } } });
+    await eventually(() => claimNames(namespace), (c) => c.length === 1, 'data-db-1 deleted');
+    assert.deepEqual(await claimNames(namespace), ['data-db-0']);
+    assert.deepEqual(names(await livePods(namespace)), ['db-0']);
+
+    // Down and straight back up: the new db-1 must not start on the old claim the garbage collector is
+    // about to delete (it belongs to the old db-1); it waits for it to go and gets a fresh one.
+    await statefulSets.patch(namespace, 'db', { spec: { replicas: 2 } });
+    await eventually(() => livePods(namespace), (p) => p.length === 2 && p.every((pod) => pod.status?.phase === 'Running'), 'db-1 back again');
+    const previous = (await claims.get(namespace, 'data-db-1'))!.metadata.uid;
+    await statefulSets.patch(namespace, 'db', { spec: { replicas: 1 } });
+    await eventually(() => livePods(namespace), (p) => p.length === 1, 'db-1 removed again');
+    await statefulSets.patch(namespace, 'db', { spec: { replicas: 2 } });
+    await eventually(
+      async () => ({ pods: await livePods(namespace), claim: await claims.find(namespace, 'data-db-1') }),
+      ({ pods, claim }) => pods.length === 2 && pods.every((pod) => pod.status?.phase === 'Running') && claim !== undefined && claim.metadata.uid !== previous && !claim.metadata.deletionTimestamp,
+      'db-1 running on a fresh claim',
+    );
+    assert.equal((await claims.get(namespace, 'data-db-1'))!.metadata.ownerReferences, undefined, 'in range: no pod owns it');
+    await statefulSets.patch(namespace, 'db', { spec: { replicas: 1 } });
+    await eventually(() => claimNames(namespace), (c) => c.length === 1, 'data-db-1 deleted again');
+
+    // whenDeleted Delete: the set owns the claims, and they go with it.
+    await statefulSets.patch(namespace, 'db', { spec: { persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Delete' } } });
+    const owned = await eventually(() => claims.get(namespace, 'data-db-0'), (c) => Boolean(c?.metadata.ownerReferences?.length), 'data-db-0 owned by the set');
+    const setUid = (await statefulSets.get(namespace, 'db'))!.metadata.uid;
+    assert.deepEqual(owned!.metadata.ownerReferences, [{ apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'db', uid: setUid, controller: true, blockOwnerDeletion: true }]);
+    await statefulSets.delete(namespace, 'db');
+    await eventually(() => claimNames(namespace), (c) => c.length === 0, 'the claims deleted with the set');
+  });
+});

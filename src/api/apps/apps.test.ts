@@ -77,6 +77,44 @@ describe('apps/v1 validation', () => {
     const errs = statefulsets.validateUpdate!({ ...old, spec: { ...old.spec, serviceName: 'other' } }, old);
     assert.match(errs[0].detail!, /^updates to statefulset spec for fields other than 'replicas'/);
   });
+  it('lets a StatefulSet container mount a volumeClaimTemplate by name (issue 11)', () => {
+    const withMount = (mount: string, claims: string[]): StatefulSet => ({
+      metadata: { name: 'db', namespace: 'default' },
+      spec: {
+        serviceName: 'db',
+        selector: { matchLabels: { app: 'web' } },
+        template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'db', image: 'postgres', volumeMounts: [{ name: mount, mountPath: '/data' }] } as { name: string }] } },
+        volumeClaimTemplates: claims.map((name) => ({ metadata: { name }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } })),
+      },
+    });
+    const cases: { name: string; mount: string; claims: string[]; errors: string[] }[] = [
+      { name: 'a mount naming a claim template', mount: 'data', claims: ['data'], errors: [] },
+      { name: 'a mount naming one of several templates', mount: 'logs', claims: ['data', 'logs'], errors: [] },
+      { name: 'a mount naming nothing', mount: 'data', claims: [], errors: ['spec.template.spec.containers[0].volumeMounts[0].name'] },
+      { name: 'a mount naming another template', mount: 'cache', claims: ['data'], errors: ['spec.template.spec.containers[0].volumeMounts[0].name'] },
+    ];
+    for (const c of cases) {
+      const obj = withMount(c.mount, c.claims);
+      statefulsets.defaults!(obj);
+      assert.deepEqual(fields(statefulsets.validate!(obj, { operation: 'create' })), c.errors, c.name);
+    }
+    // A Deployment has no claim templates: the same mount is still unknown there.
+    const dep = deployment();
+    (dep.spec!.template!.spec!.containers![0] as Record<string, unknown>).volumeMounts = [{ name: 'data', mountPath: '/data' }];
+    deployments.defaults!(dep);
+    assert.deepEqual(fields(deployments.validate!(dep, { operation: 'create' })), ['spec.template.spec.containers[0].volumeMounts[0].name']);
+  });
+  it('validates the claim retention policy and forbids activeDeadlineSeconds in a StatefulSet', () => {
+    const obj: StatefulSet = {
+      metadata: { name: 'db', namespace: 'default' },
+      spec: { serviceName: 'db', selector: { matchLabels: { app: 'web' } }, template: structuredClone(template), persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Delete', whenScaled: 'Keep' } },
+    };
+    (obj.spec!.template!.spec as Record<string, unknown>).activeDeadlineSeconds = 30;
+    statefulsets.defaults!(obj);
+    const errs = statefulsets.validate!(obj, { operation: 'create' });
+    assert.deepEqual(fields(errs).sort(), ['spec.persistentVolumeClaimRetentionPolicy.whenScaled', 'spec.template.spec.activeDeadlineSeconds']);
+    assert.equal(errs.find((e) => e.field.endsWith('whenScaled'))!.type, 'FieldValueNotSupported');
+  });
   it('keeps ControllerRevision data immutable', () => {
     const old = { metadata: { name: 'r', namespace: 'default' }, revision: 1, data: { a: 1 } };
     assert.deepEqual(fields(controllerrevisions.validateUpdate!({ ...old, data: { a: 2 } }, old)), ['data']);

@@ -5,7 +5,7 @@
 import { field, type FieldErrorLike } from '../../machinery/status.js';
 import { validateImmutable, validateNonNegative, validateObjectMeta } from '../../machinery/validation.js';
 import { labelSelectorMatches } from '../../machinery/labels.js';
-import { validatePodTemplateSpec } from '../core/index.js';
+import { validatePodTemplateSpec, type PodSpecValidationOptions } from '../core/index.js';
 import { validateLabelSelector, type LabelSelector } from '../common/selector.js';
 import { isZeroIntOrPercent, validateNotMoreThan100Percent, validatePositiveIntOrPercent } from '../common/intorstring.js';
 import type { ControllerRevision, DaemonSet, Deployment, IntOrString, PodTemplateSpec, ReplicaSet, StatefulSet } from './types.js';
@@ -23,6 +23,7 @@ function validateSelectorAndTemplate(
   path: string,
   kindWord: string,
   requireTemplate = true,
+  podSpecOptions: PodSpecValidationOptions = {},
 ): Errs {
   const errs: Errs = [];
   const selectorEmpty = !selector || (Object.keys(selector.matchLabels ?? {}).length === 0 && (selector.matchExpressions ?? []).length === 0);
@@ -38,7 +39,7 @@ function validateSelectorAndTemplate(
   if (selector && !selectorEmpty && !labelSelectorMatches(selector, template.metadata?.labels)) {
     errs.push(field.invalid(`${path}.template.metadata.labels`, template.metadata?.labels ?? {}, '`selector` does not match template `labels`'));
   }
-  errs.push(...validatePodTemplateSpec(template, `${path}.template`));
+  errs.push(...validatePodTemplateSpec(template, `${path}.template`, podSpecOptions));
   const restartPolicy = template.spec?.restartPolicy;
   if (restartPolicy !== undefined && restartPolicy !== 'Always') {
     errs.push(field.notSupported(`${path}.template.spec.restartPolicy`, restartPolicy, ['Always']));
@@ -123,7 +124,13 @@ export function validateStatefulSet(obj: StatefulSet): Errs {
   errs.push(...validateNonNegative(spec.minReadySeconds, 'spec.minReadySeconds'));
   errs.push(...validateNonNegative(spec.revisionHistoryLimit, 'spec.revisionHistoryLimit'));
   errs.push(...validateNonNegative(spec.ordinals?.start, 'spec.ordinals.start'));
-  errs.push(...validateSelectorAndTemplate(spec.selector, spec.template, 'spec', 'statefulset'));
+  // Each pod gets a volume named after every volumeClaimTemplate (the controller
+  // adds it), so containers may mount a claim template by name.
+  const claimTemplateNames = (spec.volumeClaimTemplates ?? []).map((claim) => claim.metadata?.name).filter((name): name is string => Boolean(name));
+  errs.push(...validateSelectorAndTemplate(spec.selector, spec.template, 'spec', 'statefulset', true, { providedVolumeNames: claimTemplateNames }));
+  if (spec.template?.spec?.activeDeadlineSeconds !== undefined) {
+    errs.push(field.forbidden('spec.template.spec.activeDeadlineSeconds', 'activeDeadlineSeconds in StatefulSet is not Supported'));
+  }
   (spec.volumeClaimTemplates ?? []).forEach((claim, i) => {
     if (!claim.metadata?.name) errs.push(field.required(`spec.volumeClaimTemplates[${i}].metadata.name`, ''));
   });

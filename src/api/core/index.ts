@@ -38,7 +38,7 @@ export { ContainerSchema, EphemeralContainerSchema, ProbeSchema, SecurityContext
 export { TolerationSchema, AffinitySchema, TopologySpreadConstraintSchema } from './schema/scheduling.js';
 export { defaultPodSpec, defaultPodTemplateSpec, defaultPod } from './defaults-pod.js';
 export { defaultPersistentVolumeClaim, defaultPersistentVolumeClaimSpec } from './defaults-storage.js';
-export { validatePodSpec, validatePodTemplateSpec } from './validate-podspec.js';
+export { validatePodSpec, validatePodTemplateSpec, type PodSpecValidationOptions } from './validate-podspec.js';
 export { validateLabelSelector } from './validate-common.js';
 export type { FieldErrorLike } from '../../machinery/status.js';
 

@@ -76,15 +76,23 @@ function validatePodSecurityContext(sc: any, path: string): Errs {
   return errs;
 }
 
+/** What a pod's owner adds to its pods beyond the template (a StatefulSet adds one volume per volumeClaimTemplate). */
+export interface PodSpecValidationOptions {
+  /** Volume names containers may mount though the spec does not declare them. */
+  providedVolumeNames?: readonly string[];
+}
+
 /** upstream ValidatePodSpec. */
-export function validatePodSpec(spec: any, path: string): FieldErrorLike[] {
+export function validatePodSpec(spec: any, path: string, options: PodSpecValidationOptions = {}): FieldErrorLike[] {
   if (!isPlainObject(spec)) return [field.required(path, '')];
   const s = spec as any;
   const errs: Errs = [];
   const { errs: volumeErrs, byName } = validateVolumes(s.volumes, `${path}.volumes`);
   errs.push(...volumeErrs);
   const podClaimNames = new Set<string>(arr(s.resourceClaims).map((c) => c?.name).filter(Boolean));
-  const ctx: ContainerContext = { volumes: byName, hostNetwork: Boolean(s.hostNetwork), portNames: new Set(), podClaimNames };
+  const volumes = new Map(byName);
+  for (const name of options.providedVolumeNames ?? []) if (!volumes.has(name)) volumes.set(name, { name });
+  const ctx: ContainerContext = { volumes, hostNetwork: Boolean(s.hostNetwork), portNames: new Set(), podClaimNames };
   const containers = arr(s.containers);
   if (containers.length === 0) errs.push(field.required(`${path}.containers`, ''));
   // Names must be unique across all kinds of containers of the pod.
@@ -156,14 +164,14 @@ export function validatePodSpec(spec: any, path: string): FieldErrorLike[] {
 }
 
 /** upstream ValidatePodTemplateSpec: labels, annotations and the spec of a template. */
-export function validatePodTemplateSpec(template: any, path: string): FieldErrorLike[] {
+export function validatePodTemplateSpec(template: any, path: string, options: PodSpecValidationOptions = {}): FieldErrorLike[] {
   if (!isPlainObject(template)) return [field.required(path, '')];
   const meta = (template as any).metadata ?? {};
   const errs: Errs = [
     ...validateLabels(meta.labels, `${path}.metadata.labels`),
     ...validateAnnotations(meta.annotations, `${path}.metadata.annotations`),
   ];
-  errs.push(...validatePodSpec((template as any).spec, `${path}.spec`));
+  errs.push(...validatePodSpec((template as any).spec, `${path}.spec`, options));
   // Ephemeral containers are added to running pods only.
   if (arr((template as any).spec?.ephemeralContainers).length > 0) {
     errs.push(field.forbidden(`${path}.spec.ephemeralContainers`, 'ephemeral containers not allowed in pod template'));

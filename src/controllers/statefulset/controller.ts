@@ -6,6 +6,9 @@
  * reconcile(key):
  *   1. make sure the current template has a ControllerRevision (history for
  *      `kubectl rollout history|undo`);
+ *   1b. keep each existing pod's claims owned as the retention policy says
+ *      (claims.ts): by the set (whenDeleted: Delete), by a condemned pod
+ *      (whenScaled: Delete), or by nobody (Retain, the default);
  *   2. for each ordinal in range: create its PVCs, then its pod — with
  *      `OrderedReady`, one at a time and only once every lower ordinal is
  *      Running and Ready; with `Parallel`, all at once. Failed pods are
@@ -23,13 +26,13 @@ import type { ControllerContext, ControllerSpec } from '../../client/index.js';
 import { splitKey } from '../../client/index.js';
 import { scaledValue } from '../../machinery/intorstring.js';
 import { labelSelectorMatches } from '../../machinery/labels.js';
-import type { KubeObject } from '../../machinery/object.js';
 import { isStatusError } from '../../machinery/status.js';
 import { canonicalJson } from '../util/hash.js';
 import { controllerRefOf, controllerRefTo } from '../util/owners.js';
 import { isPodAvailable, isPodReady, podsResource, type Pod } from '../util/pods.js';
 import { controllerRevisionHashLabel, syncRevisions, templateOf, trimRevisions } from '../util/revisions.js';
 import { controllerRevisionsResource, persistentVolumeClaimsResource, statefulSetsResource } from '../resources.js';
+import { claimName, claimOwnerReferences, isClaimStale, newClaim, podVolumes } from './claims.js';
 
 export const podNameLabel = 'statefulset.kubernetes.io/pod-name';
 export const podIndexLabel = 'apps.kubernetes.io/pod-index';
@@ -55,10 +58,6 @@ function isHealthy(pod: Pod, minReadySeconds: number, now: Date): boolean {
   return pod.status?.phase === 'Running' && !pod.metadata.deletionTimestamp && isPodAvailable(pod, minReadySeconds, now);
 }
 
-/** The PVC of one volumeClaimTemplate for one pod: `<template>-<pod>`. */
-function claimName(template: KubeObject, podName: string): string {
-  return `${template.metadata.name}-${podName}`;
-}
 
 export function statefulSetController(context: ControllerContext): ControllerSpec {
   const { client, informers } = context;
@@ -76,8 +75,7 @@ export function statefulSetController(context: ControllerContext): ControllerSpe
     const template = templateOf(revision);
     const name = `${set.metadata.name}-${ordinal}`;
     const spec = structuredClone(template.spec ?? {}) as NonNullable<Pod['spec']> & { volumes?: { name: string }[]; hostname?: string; subdomain?: string };
-    const claimVolumes = (set.spec?.volumeClaimTemplates ?? []).map((claim) => ({ name: claim.metadata.name!, persistentVolumeClaim: { claimName: claimName(claim, name) } }));
-    spec.volumes = [...(spec.volumes ?? []).filter((v) => !claimVolumes.some((c) => c.name === v.name)), ...claimVolumes];
+    spec.volumes = podVolumes(set, name, spec.volumes);
     if (!spec.volumes.length) delete spec.volumes;
     spec.hostname = name;
     if (set.spec?.serviceName) spec.subdomain = set.spec.serviceName;
@@ -100,23 +98,25 @@ export function statefulSetController(context: ControllerContext): ControllerSpe
     };
   }
 
-  /** Creates the pod's missing PVCs; retention policy Delete makes them owned by the set. */
-  async function ensureClaims(set: StatefulSet, podName: string): Promise<void> {
-    const whenDeleted = set.spec?.persistentVolumeClaimRetentionPolicy?.whenDeleted ?? 'Retain';
+  /**
+   * Creates the pod's missing PVCs before the pod. False while one of its
+   * claims is stale (being deleted, or released by an earlier scale-down):
+   * the pod waits for it to go, then gets a fresh one, as upstream.
+   */
+  async function ensureClaims(set: StatefulSet, podName: string): Promise<boolean> {
+    let ready = true;
     for (const template of set.spec?.volumeClaimTemplates ?? []) {
       const name = claimName(template, podName);
-      if (claimInformer.lister.get(set.metadata.namespace, name)) continue;
-      const claim = structuredClone(template) as KubeObject & { spec?: unknown };
-      claim.metadata = {
-        name,
-        namespace: set.metadata.namespace,
-        labels: { ...template.metadata.labels, ...set.spec?.selector?.matchLabels },
-        annotations: template.metadata.annotations,
-      };
-      if (whenDeleted === 'Delete') claim.metadata.ownerReferences = [{ ...controllerRefTo(set, 'apps/v1', 'StatefulSet'), controller: false }];
-      delete (claim as { status?: unknown }).status;
+      const existing = claimInformer.lister.get(set.metadata.namespace, name);
+      if (existing) {
+        if (isClaimStale(existing, set, podName)) ready = false;
+        continue;
+      }
+      const claim = newClaim(set, template, podName);
+      const owners = claimOwnerReferences(claim, set, undefined, false);
+      if (owners?.length) claim.metadata.ownerReferences = owners;
       try {
-        await claims.create({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', ...claim });
+        await claims.create(claim);
       } catch (err) {
         if (!isStatusError(err, 'AlreadyExists')) {
           recorder.event(set, 'Warning', 'FailedCreate', `create Claim ${name} for Pod ${podName} in StatefulSet ${set.metadata.name} failed error: ${(err as Error).message}`);
@@ -124,19 +124,22 @@ export function statefulSetController(context: ControllerContext): ControllerSpe
         }
       }
     }
+    return ready;
   }
 
-  async function createPod(set: StatefulSet, ordinal: number, revision: ControllerRevision): Promise<void> {
+  /** Creates the pod at an ordinal after its claims; false when it has to wait for a claim still being deleted. */
+  async function createPod(set: StatefulSet, ordinal: number, revision: ControllerRevision): Promise<boolean> {
     const pod = newPod(set, ordinal, revision);
-    await ensureClaims(set, pod.metadata.name!);
+    if (!(await ensureClaims(set, pod.metadata.name!))) return false;
     try {
       await pods.create(pod);
       recorder.event(set, 'Normal', 'SuccessfulCreate', `create Pod ${pod.metadata.name} in StatefulSet ${set.metadata.name} successful`);
     } catch (err) {
-      if (isStatusError(err, 'AlreadyExists')) return;
+      if (isStatusError(err, 'AlreadyExists')) return true;
       recorder.event(set, 'Warning', 'FailedCreate', `create Pod ${pod.metadata.name} in StatefulSet ${set.metadata.name} failed error: ${(err as Error).message}`);
       throw err;
     }
+    return true;
   }
 
   async function deletePod(set: StatefulSet, pod: Pod): Promise<void> {
@@ -148,14 +151,21 @@ export function statefulSetController(context: ControllerContext): ControllerSpe
     }
   }
 
-  /** whenScaled: Delete — a condemned pod's claims become owned by the pod, so they go with it. */
-  async function releaseClaimsOnScaleDown(set: StatefulSet, pod: Pod): Promise<void> {
-    if (set.spec?.persistentVolumeClaimRetentionPolicy?.whenScaled !== 'Delete') return;
+  /**
+   * Keeps the owner references of each existing pod's claims in line with the
+   * retention policy (it may change at any time): the set owns them for
+   * whenDeleted: Delete, a condemned pod (ordinal out of range) for
+   * whenScaled: Delete — set before the pod is deleted, so the claim goes with it.
+   */
+  async function syncClaimOwners(set: StatefulSet, pod: Pod, scaledDown: boolean): Promise<void> {
     for (const template of set.spec?.volumeClaimTemplates ?? []) {
       const claim = claimInformer.lister.get(set.metadata.namespace, claimName(template, pod.metadata.name!));
-      if (!claim || claim.metadata.ownerReferences?.some((ref) => ref.uid === pod.metadata.uid)) continue;
+      if (!claim || claim.metadata.deletionTimestamp) continue;
+      const ownerReferences = claimOwnerReferences(claim, set, pod, scaledDown);
+      if (!ownerReferences) continue;
+      // The resourceVersion makes the patch fail rather than overwrite owners someone else just changed.
       await claims
-        .patch(claim.metadata.namespace, claim.metadata.name!, { metadata: { ownerReferences: [...(claim.metadata.ownerReferences ?? []), { apiVersion: 'v1', kind: 'Pod', name: pod.metadata.name!, uid: pod.metadata.uid!, blockOwnerDeletion: true }] } }, 'merge')
+        .patch(claim.metadata.namespace, claim.metadata.name!, { metadata: { resourceVersion: claim.metadata.resourceVersion, ownerReferences } }, 'merge')
         .catch((err) => {
           if (!isStatusError(err, 'NotFound')) throw err;
         });
@@ -200,6 +210,9 @@ export function statefulSetController(context: ControllerContext): ControllerSpe
       const revisionFor = (ordinal: number) => (rollingUpdate && ordinal - start < partition ? current : update);
       let requeueAfterMs: number | undefined;
 
+      // Claims' owners follow the retention policy, before any condemned pod goes.
+      for (const [ordinal, pod] of byOrdinal) if (!pod.metadata.deletionTimestamp) await syncClaimOwners(set, pod, !inRange(ordinal));
+
       // 2. Create what is missing; replace failed pods.
       let blocked = false;
       for (let ordinal = start; ordinal < start + replicas; ordinal++) {
@@ -213,7 +226,8 @@ export function statefulSetController(context: ControllerContext): ControllerSpe
           continue;
         }
         if (!pod) {
-          await createPod(set, ordinal, revisionFor(ordinal));
+          // A stale claim: look again shortly (claim events do not queue this set).
+          if (!(await createPod(set, ordinal, revisionFor(ordinal)))) requeueAfterMs = 1000;
           if (orderedReady) {
             blocked = true;
             break;
@@ -237,7 +251,6 @@ export function statefulSetController(context: ControllerContext): ControllerSpe
           if (!orderedReady || (allHealthy && !victims[0][1].metadata.deletionTimestamp)) {
             for (const [, pod] of victims) {
               if (pod.metadata.deletionTimestamp) continue;
-              await releaseClaimsOnScaleDown(set, pod);
               await deletePod(set, pod);
             }
           }
