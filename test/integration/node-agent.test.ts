@@ -47,7 +47,8 @@ describe('node agent (simulated runtime)', () => {
     const node = await eventually(() => client.resource<Obj>(resources.nodes).find(undefined, 'sim-1'), (n) => n?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false, 'node Ready');
     assert.equal(node!.metadata.labels?.['kubernetes.io/hostname'], 'sim-1');
     assert.deepEqual((node!.status as { allocatable?: unknown }).allocatable, { cpu: '4', memory: '8Gi', pods: '110' });
-    const lease = await client.resource<Obj>(resources.leases).get('kube-node-lease', 'sim-1');
+    // The Lease is the agent's next write after the node's status: wait for it rather than race it.
+    const lease = (await eventually(() => client.resource<Obj>(resources.leases).find('kube-node-lease', 'sim-1'), (l) => l !== undefined, 'the node Lease'))!;
     const first = (lease.spec as { renewTime?: string }).renewTime;
     await eventually(() => client.resource<Obj>(resources.leases).get('kube-node-lease', 'sim-1'), (l) => (l.spec as { renewTime?: string }).renewTime !== first, 'lease renewed');
   });

@@ -150,12 +150,13 @@ describe('node network components', () => {
 
   it('retry a service rules apply that failed, without any other change', async () => {
     await eventually(() => proxyTable.applied, (applied) => applied.includes('table ip test'), 'service rules applied after a failure');
-    assert.equal(proxyTable.attempts, 2);
+    // The failed apply, then the retry (a Service or EndpointSlice event may add another run: never fewer).
+    assert.ok(proxyTable.attempts >= 2, `attempts: ${proxyTable.attempts}`);
   });
 
   it('retry a NetworkPolicy rules apply that failed, without any other change', async () => {
     await eventually(() => policyTable.applied, (applied) => applied.length > 0, 'policy rules applied after a failure');
-    assert.equal(policyTable.attempts, 2);
+    assert.ok(policyTable.attempts >= 2, `attempts: ${policyTable.attempts}`);
   });
 
   it('retry a LoadBalancer status write answered 409', async () => {
