@@ -6,9 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { cycles, describeCycle, importsOf, listTypeScriptFiles, type ImportEdge } from './import-graph.js';
+import { join } from 'node:path';
+import { cycles, describeCycle, importsOf, listTypeScriptFiles, type ImportEdge, repositoryRoot } from './import-graph.js';
 
 /**
  * The "may import" column of the layout table, folder by folder. `util` is
@@ -28,17 +27,6 @@ export const allowedImports: Record<string, readonly string[] | 'everything'> = 
   network: ['machinery', 'api', 'client'],
   cli: 'everything',
 };
-
-/** The repository root, found from this file whether it runs from test/ or dist/test/. */
-function repositoryRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!(existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'src')))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error('repository root not found');
-    dir = parent;
-  }
-  return dir;
-}
 
 const root = repositoryRoot();
 const files = listTypeScriptFiles(root, 'src');

@@ -15,20 +15,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { importsOf } from './import-graph.js';
-
-function repositoryRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!(existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'src')))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error('repository root not found');
-    dir = parent;
-  }
-  return dir;
-}
+import { importsOf, repositoryRoot } from './import-graph.js';
 
 /** Every file and package a file loads with itself: static, non-type imports, followed transitively. */
 function staticClosure(root: string, start: string): { files: Set<string>; packages: Set<string> } {
