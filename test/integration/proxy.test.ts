@@ -33,6 +33,11 @@ function podServer(): http.Server {
         res.writeHead(302, { Location: '/landing?x=1', 'Access-Control-Allow-Origin': '*' }).end();
         return;
       }
+      if (req.url === '/page') {
+        res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+        res.end(`<html><head><link rel="stylesheet" href="/style.css"></head><body><a href='/next?a=1'>next</a> <a href="rel/x">rel</a> <a href="http://example.com/">out</a> <img src="http://127.0.0.1:${podPort}/logo.png"></body></html>`);
+        return;
+      }
       if (req.url === '/elsewhere') {
         res.writeHead(302, { Location: 'http://example.com/away' }).end();
         return;
@@ -137,6 +142,17 @@ describe('pods/proxy', () => {
     assert.equal(res.headers['access-control-allow-origin'], undefined);
     const away = await api.request('GET', `/api/v1/namespaces/px/pods/web/proxy/elsewhere`);
     assert.equal(away.headers.location, 'http://example.com/away');
+  });
+
+  it('rewrites links of an HTML page that point at the pod itself; leaves relative and other hosts alone', async () => {
+    const prefix = '/api/v1/namespaces/px/pods/web/proxy';
+    const res = await api.request('GET', `${prefix}/page`);
+    assert.equal(res.status, 200);
+    assert.equal(
+      res.body,
+      `<html><head><link rel="stylesheet" href="${prefix}/style.css"></head><body><a href='${prefix}/next?a=1'>next</a> <a href="rel/x">rel</a> <a href="http://example.com/">out</a> <img src="${prefix}/logo.png"></body></html>`,
+    );
+    assert.equal(Number(res.headers['content-length']), Buffer.byteLength(res.body));
   });
 
   it('answers upstream Status errors: unknown pod 404, no IP 400, nothing listening 503, bad id 400', async () => {

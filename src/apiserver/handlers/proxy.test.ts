@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseProxyPath, rewriteLocation } from './proxy.js';
 import { splitSchemeNamePort } from './proxy-target.js';
+import { rewriteHtmlLinks } from './proxy-html.js';
 
 describe('proxy paths and names', () => {
   it('splits name, name:port and scheme:name:port as upstream; refuses other schemes and shapes', () => {
@@ -35,5 +36,13 @@ describe('proxy paths and names', () => {
     assert.equal(rewriteLocation(`${prefix}/already`, prefix, target), `${prefix}/already`);
     assert.equal(rewriteLocation('http://example.com/a', prefix, target), 'http://example.com/a');
     assert.equal(rewriteLocation('relative/path', prefix, target), 'relative/path');
+  });
+
+  it('rewrites URL attributes inside tags only', () => {
+    const rewrite = (url: string) => (url.startsWith('/') ? `/p${url}` : url);
+    assert.equal(
+      rewriteHtmlLinks(`<a class="x" HREF = "/a">/b</a><script src='/s.js'>var src = "/no";</script><form action="/f"><p title="/t">`, rewrite),
+      `<a class="x" HREF = "/p/a">/b</a><script src='/p/s.js'>var src = "/no";</script><form action="/p/f"><p title="/t">`,
+    );
   });
 });

@@ -4,16 +4,14 @@
  * apiserver as a reverse proxy, as upstream's UpgradeAwareHandler. Every
  * method is passed on; the path after `/proxy` goes to the target with the
  * query; status, headers and body come back streamed. A redirect to the
- * target's own host is rewritten to go through the proxy again. Upgrades
- * (WebSocket) are joined to the target byte for byte.
- *
- * Where each id leads is proxy-target.ts. Not done (upstream does it): links
- * inside HTML pages are not rewritten, so a page that links `/x` absolutely
- * leaves the proxy; relative links work.
+ * target's own host is rewritten to go through the proxy again, and so are
+ * such links in HTML pages (proxy-html.ts). Upgrades (WebSocket) are joined
+ * to the target byte for byte. Where each id leads is proxy-target.ts.
  */
 import http from 'node:http';
 import https from 'node:https';
-import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import type { Duplex } from 'node:stream';
@@ -22,6 +20,7 @@ import { toStatus } from '../http.js';
 import type { UserInfo } from '../authentication.js';
 import type { RequestContext, ServerContext } from '../context.js';
 import { resolveProxyTarget, type ProxiedResource, type ProxyTarget } from './proxy-target.js';
+import { rewriteHtmlLinks } from './proxy-html.js';
 
 /** `/api/v1/[namespaces/<ns>/](pods|services|nodes)/<id>/proxy[/<path>]`, on the raw (still escaped) path. */
 const proxyPath = /^\/api\/v1\/(?:namespaces\/([^/]+)\/)?(pods|services|nodes)\/([^/]+)\/proxy(\/.*)?$/;
@@ -111,6 +110,31 @@ export function rewriteLocation(location: string, prefix: string, target: Pick<P
   return `${prefix}${url.pathname}${url.search}${url.hash}`;
 }
 
+/** An HTML page whose links can be rewritten: plain or gzip (others pass unchanged, as upstream). */
+function rewritableHtml(answer: IncomingMessage): boolean {
+  const type = String(answer.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  const encoding = String(answer.headers['content-encoding'] ?? '').trim().toLowerCase();
+  return type === 'text/html' && (encoding === '' || encoding === 'gzip');
+}
+
+/** Reads the whole page (upstream does too), rewrites its links, and sends it with its new length. */
+function sendRewrittenHtml(answer: IncomingMessage, res: ServerResponse, code: number, headers: OutgoingHttpHeaders, rewrite: (url: string) => string): void {
+  const chunks: Buffer[] = [];
+  answer.on('data', (chunk: Buffer) => chunks.push(chunk));
+  answer.on('end', () => {
+    const gzipped = String(answer.headers['content-encoding'] ?? '').trim().toLowerCase() === 'gzip';
+    let body = Buffer.concat(chunks);
+    try {
+      const page = rewriteHtmlLinks((gzipped ? gunzipSync(body) : body).toString('utf8'), rewrite);
+      body = gzipped ? gzipSync(page) : Buffer.from(page);
+    } catch {
+      // Not really gzip: sent as it came.
+    }
+    res.writeHead(code, { ...headers, 'content-length': body.length });
+    res.end(body);
+  });
+}
+
 /** A connection error as upstream words it: the apiserver could not reach the target. */
 function unreachable(err: NodeJS.ErrnoException, target: ProxyTarget): StatusError {
   const address = `${target.host}:${target.port ?? (target.scheme === 'https' ? 443 : 80)}`;
@@ -140,15 +164,20 @@ export async function handleProxy(ctx: RequestContext): Promise<void> {
   const send = target.scheme === 'https' ? https.request : http.request;
   await new Promise<void>((resolve, reject) => {
     const upstream = send(requestOptions(target, method, path, requestHeaders(ctx.req, target, `${proxy.prefix}${proxy.rest}`)), (answer) => {
-      ctx.res.writeHead(answer.statusCode ?? 502, responseHeaders(answer, proxy, target));
-      // Each chunk goes out as it comes (a streaming target — logs, events — is streamed on).
-      ctx.res.flushHeaders();
-      answer.pipe(ctx.res);
-      answer.on('end', () => resolve());
       answer.on('error', () => {
         ctx.res.destroy();
         resolve();
       });
+      answer.on('end', () => resolve());
+      const headers = responseHeaders(answer, proxy, target);
+      if (method !== 'HEAD' && rewritableHtml(answer)) {
+        sendRewrittenHtml(answer, ctx.res, answer.statusCode ?? 502, headers, (url) => rewriteLocation(url, proxy.prefix, target));
+        return;
+      }
+      ctx.res.writeHead(answer.statusCode ?? 502, headers);
+      // Each chunk goes out as it comes (a streaming target — logs, events — is streamed on).
+      ctx.res.flushHeaders();
+      answer.pipe(ctx.res);
     });
     upstream.on('error', (err: NodeJS.ErrnoException) => {
       if (ctx.res.headersSent) {
