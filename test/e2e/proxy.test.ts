@@ -3,10 +3,12 @@
  * process runtime as an ordinary user — `nobody` when the tests run as root —
  * so the pod is a host process and needs no network lock): `kubectl get --raw`
  * through services/proxy (by port number and name), pods/proxy and
- * nodes/proxy, and `kubectl proxy --port=0` with a plain HTTP GET through it.
+ * nodes/proxy, and `kubectl proxy --port=0` with HTTP requests and a
+ * WebSocket through it.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { WebSocket } from 'ws';
 import { freePort, startCluster, waitFor, type Cluster } from './harness.js';
 
 describe('proxy subresources with kubectl', () => {
@@ -23,7 +25,16 @@ describe('proxy subresources with kubectl', () => {
     const podPort = await freePort();
     const servicePort = await freePort();
     // The harness's kubectl adds ?timeout=30s (--request-timeout), which the proxy passes on as upstream does: the pod leaves it out.
-    const server = `require('http').createServer((q, s) => { const u = new URL(q.url, 'http://pod'); u.searchParams.delete('timeout'); s.end('hi ' + q.method + ' ' + u.pathname + u.search); }).listen(${podPort})`;
+    // A WebSocket upgrade is answered by hand (the pod has no libraries): one text frame naming the path.
+    const server = [
+      `const server = require('http').createServer((q, s) => { const u = new URL(q.url, 'http://pod'); u.searchParams.delete('timeout'); s.end('hi ' + q.method + ' ' + u.pathname + u.search); });`,
+      `server.on('upgrade', (q, socket) => {`,
+      `  const accept = require('crypto').createHash('sha1').update(q.headers['sec-websocket-key'] + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11').digest('base64');`,
+      `  socket.write('HTTP/1.1 101 Switching Protocols\\r\\nUpgrade: websocket\\r\\nConnection: Upgrade\\r\\nSec-WebSocket-Accept: ' + accept + '\\r\\n\\r\\n');`,
+      `  const text = Buffer.from('ws ' + q.url); socket.write(Buffer.concat([Buffer.from([0x81, text.length]), text]));`,
+      `});`,
+      `server.listen(${podPort});`,
+    ].join('\n');
     await cluster.kubectl(['create', 'deployment', 'web', '--image=node', `--port=${podPort}`, '--', process.execPath, '-e', server]);
     await cluster.kubectl(['create', '-f', '-'], {
       input: JSON.stringify({
@@ -72,6 +83,14 @@ describe('proxy subresources with kubectl', () => {
       assert.equal(await response.text(), 'hi GET /through-kubectl?x=1');
       const posted = await fetch(`http://${address}/api/v1/namespaces/default/pods/${pod}:${podPort}/proxy/posted`, { method: 'POST', body: 'data' });
       assert.equal(await posted.text(), 'hi POST /posted');
+      // A WebSocket through kubectl proxy and the apiserver to the pod.
+      const ws = new WebSocket(`ws://${address}/api/v1/namespaces/default/pods/${pod}/proxy/socket?s=1`);
+      const message = await new Promise<string>((resolve, reject) => {
+        ws.once('message', (data) => resolve(data.toString()));
+        ws.once('error', reject);
+      });
+      ws.terminate();
+      assert.equal(message, 'ws /socket?s=1');
     } finally {
       await proxy.stop();
     }
