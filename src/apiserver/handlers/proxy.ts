@@ -110,6 +110,18 @@ export function rewriteLocation(location: string, prefix: string, target: Pick<P
   return `${prefix}${url.pathname}${url.search}${url.hash}`;
 }
 
+/** Upstream's proxy transport gives up dialling after 30 s: so does this (as an i/o timeout, 503). */
+const dialTimeoutMs = 30_000;
+
+function dialDeadline(socket: Socket, fail: (err: Error) => void): void {
+  const timer = setTimeout(() => fail(Object.assign(new Error('i/o timeout'), { code: 'ETIMEDOUT' })), dialTimeoutMs);
+  timer.unref();
+  const done = () => clearTimeout(timer);
+  socket.once('connect', done);
+  socket.once('secureConnect', done);
+  socket.once('close', done);
+}
+
 /** An HTML page whose links can be rewritten: plain or gzip (others pass unchanged, as upstream). */
 function rewritableHtml(answer: IncomingMessage): boolean {
   const type = String(answer.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
@@ -179,6 +191,7 @@ export async function handleProxy(ctx: RequestContext): Promise<void> {
       ctx.res.flushHeaders();
       answer.pipe(ctx.res);
     });
+    upstream.on('socket', (socket) => dialDeadline(socket, (err) => upstream.destroy(err)));
     upstream.on('error', (err: NodeJS.ErrnoException) => {
       if (ctx.res.headersSent) {
         ctx.res.destroy();
@@ -232,6 +245,7 @@ export async function handleProxyUpgrade(
     target.scheme === 'https'
       ? tlsConnect({ host: target.host, port, ...(target.tls ? { ca: target.tls.caPem, cert: target.tls.certPem, key: target.tls.keyPem, checkServerIdentity: () => undefined } : { rejectUnauthorized: false }) })
       : netConnect({ host: target.host, port });
+  dialDeadline(backend, (err) => backend.destroy(err));
   backend.once(target.scheme === 'https' ? 'secureConnect' : 'connect', () => {
     const headers = requestHeaders(req, target, `${proxy.prefix}${proxy.rest}`);
     // The upgrade itself is what is passed on here: keep the client's Connection and Upgrade.
