@@ -60,7 +60,8 @@ export function parseResourcePath(method: string, pathname: string, watchParam: 
     namespace = rest[1];
     if (rest.length > 2 && !namespaceSubresources.has(rest[2])) rest = rest.slice(2);
   }
-  if (rest.length === 0 || rest.length > 3) return undefined;
+  // Only a proxy subresource has more after it: the path to pass on (handlers/proxy.ts reads it).
+  if (rest.length === 0 || (rest.length > 3 && rest[2] !== 'proxy')) return undefined;
   const [resource, name, subresource] = rest;
   // For /api/v1/namespaces/foo the namespace is also the name.
   if (resource === 'namespaces' && rest.length >= 2) namespace = undefined;

@@ -14,6 +14,7 @@ import type { Store } from '../storage/interface.js';
 import { errors, StatusError } from '../machinery/status.js';
 import { handleJoin, joinPath, type JoinOptions } from './join.js';
 import { handleExecUpgrade } from './handlers/exec.js';
+import { handleProxyUpgrade, isProxyUpgrade } from './handlers/proxy.js';
 import type { BoundObjectReader, ServiceAccountTokens } from './serviceaccount-tokens.js';
 import { anonymousUser, authenticate, clientCertificateAuthenticator, publicPaths, type Authenticator } from './authentication.js';
 import { AdmissionChain, type AdmissionPlugin } from './admission/chain.js';
@@ -198,6 +199,14 @@ export class ApiServer {
     );
     // Streaming subresources (kubectl exec) arrive as WebSocket upgrades.
     this.server.on('upgrade', (req, socket, head) => {
+      // WebSockets through pods/services/nodes proxy (kubectl proxy) are joined to their target.
+      if (isProxyUpgrade(req)) {
+        handleProxyUpgrade(req, socket, head, this.context, (r) => authenticate(r, this.authenticators)).catch((err: Error) => {
+          this.log({ msg: 'upgrade failed', path: req.url, error: err.message });
+          socket.destroy();
+        });
+        return;
+      }
       handleExecUpgrade(req, socket, head, this.context)
         .then((handled) => {
           if (!handled) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');

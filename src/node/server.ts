@@ -3,6 +3,7 @@
  * proxies `kubectl logs` here): clients must present a certificate signed by
  * the cluster CA.
  *
+ *   GET /healthz (as the kubelet's: `kubectl get --raw /api/v1/nodes/<node>/proxy/healthz`)
  *   GET /containerLogs/<namespace>/<pod>/<container>?follow&timestamps&tailLines&sinceSeconds&sinceTime&limitBytes&previous
  *   WebSocket /exec|attach/<namespace>/<pod>/<container>?command&stdin&tty
  *   WebSocket /portforward/<namespace>/<pod>?ports
@@ -37,6 +38,7 @@ function send(res: import('node:http').ServerResponse, code: number, message: st
 export async function startNodeServer(tls: NodeServerTls, address: string, port: number, workers: () => Iterable<PodWorker>): Promise<NodeServer> {
   const server = https.createServer({ cert: tls.certPem, key: tls.keyPem, ca: tls.caPem, requestCert: true, rejectUnauthorized: true }, (req, res) => {
     const url = new URL(req.url ?? '/', 'https://node');
+    if (req.method === 'GET' && url.pathname === '/healthz') return send(res, 200, 'ok');
     const match = /^\/containerLogs\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(url.pathname);
     if (req.method !== 'GET' || !match) return send(res, 404, 'not found');
     const [namespace, pod, container] = match.slice(1).map(decodeURIComponent);
