@@ -57,6 +57,14 @@ export interface ValidationContext {
   operation: 'create' | 'update';
 }
 
+/** How a write through a subresource that exchanges the whole object is turned into the object to store. */
+export interface SubresourceStrategy<T extends KubeObject = KubeObject> {
+  /** The object to store: `old` with the part this subresource may change taken from `next`. */
+  prepareForUpdate(next: T, old: T): T;
+  /** Checks of the result beyond the kind's `validate` (which runs too): what may change and how. */
+  validateUpdate(next: T, old: T): FieldErrorLike[];
+}
+
 export interface ResourceType<T extends KubeObject = KubeObject> {
   /** `''` for the core group. */
   group: string;
@@ -86,6 +94,12 @@ export interface ResourceType<T extends KubeObject = KubeObject> {
     scale?: ScaleSubresource;
     /** Other subresources the apiserver implements specially, e.g. `binding`, `eviction` for pods. */
     others?: string[];
+    /**
+     * Subresources that read and write the whole object but may change only a part of it
+     * (upstream's per-subresource update strategies: pods' `ephemeralcontainers`). get, update
+     * and patch are generic; the strategy says what the write keeps and how it is validated.
+     */
+    strategies?: Record<string, SubresourceStrategy<T>>;
   };
   /** Whether metadata.generation is maintained (starts at 1, bumped on every non-metadata, non-status change). */
   hasGeneration?: boolean;

@@ -4,7 +4,7 @@
  * separation, generation, validation. Upstream spreads this over
  * rest.BeforeCreate / BeforeUpdate and each kind's strategy.
  */
-import type { ResourceType } from '../api/resource.js';
+import type { ResourceType, SubresourceStrategy } from '../api/resource.js';
 import type { KubeObject } from '../machinery/object.js';
 import { errors, field, type FieldErrorLike } from '../machinery/status.js';
 import { validateObjectMeta } from '../machinery/validation.js';
@@ -106,6 +106,19 @@ export function prepareStatusUpdate(type: ResourceType, object: KubeObject, old:
   if (object.metadata.annotations !== undefined) next.metadata.annotations = object.metadata.annotations;
   type.defaults?.(next);
   const errs = [...validateWhole(type, next, 'update'), ...(type.validateStatusUpdate?.(next, old) ?? [])];
+  throwIfInvalid(type, next, errs);
+  return next;
+}
+
+/**
+ * A write through a subresource with its own strategy (pods'
+ * `ephemeralcontainers`): the strategy keeps what it may change, the
+ * result is defaulted and validated as a whole and by the strategy.
+ */
+export function prepareSubresourceUpdate(type: ResourceType, strategy: SubresourceStrategy, object: KubeObject, old: KubeObject): KubeObject {
+  const next = strategy.prepareForUpdate(object, old);
+  type.defaults?.(next);
+  const errs = [...validateWhole(type, next, 'update'), ...strategy.validateUpdate(next, old)];
   throwIfInvalid(type, next, errs);
   return next;
 }

@@ -24,6 +24,8 @@ export interface ContainerRecord {
   /** Probes' verdicts, when the container has probes: readiness, and whether its startup probe passed. */
   ready?: boolean;
   started?: boolean;
+  /** An ephemeral container: never ready, and without `started` (upstream's kubelet sets neither). */
+  ephemeral?: boolean;
 }
 
 export interface PodRuntimeView {
@@ -33,6 +35,8 @@ export interface PodRuntimeView {
   startTime: Date;
   init: ContainerRecord[];
   containers: ContainerRecord[];
+  /** Ephemeral containers (kubectl debug): reported, never counted in the phase or readiness. */
+  ephemeral?: ContainerRecord[];
   initDone: boolean;
 }
 
@@ -79,8 +83,8 @@ function containerStatus(record: ContainerRecord, runtimeName: string): Record<s
     image: record.image,
     imageID: '',
     ...(c ? { containerID: `${runtimeName}://${c.id}` } : {}),
-    ready: state === 'running' && (record.ready ?? true),
-    started: state === 'running' && (record.started ?? true),
+    ready: !record.ephemeral && state === 'running' && (record.ready ?? true),
+    ...(record.ephemeral ? {} : { started: state === 'running' && (record.started ?? true) }),
     restartCount: record.restartCount,
     state: stateObject,
     lastState: last?.state === 'exited' ? terminated(last, runtimeName) : {},
@@ -169,6 +173,7 @@ export function podStatus(pod: AgentPod, view: PodRuntimeView, runtimeName: stri
     containerStatuses: view.containers.map((r) => containerStatus(r, runtimeName)),
   };
   if (view.init.length) status.initContainerStatuses = view.init.map((r) => containerStatus(r, runtimeName));
+  if (view.ephemeral?.length) status.ephemeralContainerStatuses = view.ephemeral.map((r) => containerStatus(r, runtimeName));
   if (view.podIP) {
     status.podIP = view.podIP;
     status.podIPs = [{ ip: view.podIP }];

@@ -135,3 +135,58 @@ test('the final status of a pod that ended is written even when the first write 
   await worker.halt();
   syncs.shutDown();
 });
+
+test('an ephemeral container added to a running pod starts once, joins its target, is reported and never restarted', async () => {
+  const writes: Record<string, any>[] = [];
+  const pods = {
+    patch: async (_namespace: string, _name: string, body: { status: Record<string, any> }) => {
+      writes.push(body.status);
+      return {};
+    },
+  } as unknown as ResourceClient<AgentPod>;
+  const runtime = new SimulatedRuntime({ completeAfterMs: 20 });
+  const created: { name: string; pidNamespaceOf?: string; restartPolicy?: string }[] = [];
+  const createContainer = runtime.createContainer.bind(runtime);
+  runtime.createContainer = async (sandboxId, config) => {
+    created.push({ name: config.name, pidNamespaceOf: config.pidNamespaceOf, restartPolicy: config.restartPolicy });
+    return createContainer(sandboxId, config);
+  };
+  const pod: AgentPod = { metadata: { name: 'p', namespace: 'default', uid: 'u-eph' }, spec: { nodeName: 'n', restartPolicy: 'Always', containers: [{ name: 'app', image: 'busybox' }] } };
+  const worker = new PodWorker(pod, {
+    runtime,
+    envSources: { configMap: async () => undefined, secret: async () => undefined, services: async () => [] },
+    pods,
+    hostIP: '192.0.2.1',
+    now: () => new Date(),
+    log: () => {},
+  });
+  // The agent's part: a container event syncs the pod.
+  runtime.onContainerEvent(() => worker.update());
+  worker.update(pod);
+  await until(() => writes.some((s) => s.phase === 'Running'), 'the pod running');
+  const withDebugger: AgentPod = structuredClone(pod);
+  withDebugger.spec!.ephemeralContainers = [{ name: 'debugger', image: 'busybox', command: ['sh'], targetContainerName: 'app' }];
+  worker.update(withDebugger);
+  const last = () => writes[writes.length - 1];
+  await until(() => last().ephemeralContainerStatuses?.[0]?.state?.terminated !== undefined, 'the debugger to finish');
+  const status = last().ephemeralContainerStatuses[0];
+  assert.equal(status.name, 'debugger');
+  assert.equal(status.ready, false);
+  assert.equal(status.started, undefined);
+  assert.equal(status.restartCount, 0);
+  assert.equal(status.state.terminated.exitCode, 0);
+  // It ran once, in the app container's PID namespace, with restart policy Never; the pod still runs.
+  const app = created.find((c) => c.name === 'app');
+  const debuggers = created.filter((c) => c.name === 'debugger');
+  assert.equal(debuggers.length, 1);
+  assert.equal(debuggers[0].restartPolicy, 'Never');
+  assert.ok(debuggers[0].pidNamespaceOf && app);
+  assert.equal(last().phase, 'Running');
+  assert.equal(last().containerStatuses.length, 1);
+  // Logs and attach find it by name like any other container.
+  assert.ok(worker.logOf('debugger', false));
+  worker.update(structuredClone(withDebugger));
+  await worker.idle();
+  assert.equal(created.filter((c) => c.name === 'debugger').length, 1);
+  await worker.halt();
+});

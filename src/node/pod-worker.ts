@@ -85,6 +85,18 @@ function limitsOf(spec: AgentContainer): { memoryLimit?: number; milliCPULimit?:
   };
 }
 
+function newSlot(spec: AgentContainer, ephemeral = false): Slot {
+  return {
+    spec,
+    record: { name: spec.name, image: spec.image ?? '', restartCount: 0, ...(isSidecar(spec) ? { sidecar: true } : {}), ...(ephemeral ? { ephemeral: true } : {}) },
+    backoffMs: 0,
+    restartAt: 0,
+    waitMs: 0,
+    probes: [],
+    env: {},
+  };
+}
+
 /** A restartable init container: started in order, then kept running beside the app containers. */
 function isSidecar(container: AgentContainer): boolean {
   return container.restartPolicy === 'Always';
@@ -95,6 +107,8 @@ export class PodWorker implements PodSyncTarget {
   private sandbox: PodSandbox | undefined;
   private readonly init: Slot[];
   private readonly app: Slot[];
+  /** Ephemeral containers (kubectl debug): added while the pod runs, each started once, never restarted. */
+  private readonly ephemeral: Slot[] = [];
   private readonly startTime: Date;
   private readonly syncs: PodSyncQueue;
   /** The queue is this worker's own (no agent gave one): it stops with the worker. */
@@ -130,17 +144,9 @@ export class PodWorker implements PodSyncTarget {
     this.startTime = context.now();
     this.ownQueue = !context.syncs;
     this.syncs = context.syncs ?? new PodSyncQueue({ log: context.log });
-    const slot = (spec: AgentContainer): Slot => ({
-      spec,
-      record: { name: spec.name, image: spec.image ?? '', restartCount: 0, ...(isSidecar(spec) ? { sidecar: true } : {}) },
-      backoffMs: 0,
-      restartAt: 0,
-      waitMs: 0,
-      probes: [],
-      env: {},
-    });
-    this.init = (pod.spec?.initContainers ?? []).map(slot);
-    this.app = (pod.spec?.containers ?? []).map(slot);
+    this.init = (pod.spec?.initContainers ?? []).map((spec) => newSlot(spec));
+    this.app = (pod.spec?.containers ?? []).map((spec) => newSlot(spec));
+    this.addEphemeralSlots();
     if (context.volumes) {
       this.volumes = new PodVolumes(() => this.pod as never, context.volumes.sources, {
         dir: `${context.volumes.podsDir}/${pod.metadata.uid}/volumes`,
@@ -150,13 +156,26 @@ export class PodWorker implements PodSyncTarget {
     }
   }
 
+  /** Every container of the pod: init, app and ephemeral. */
+  private get slots(): Slot[] {
+    return [...this.init, ...this.app, ...this.ephemeral];
+  }
+
+  /** Ephemeral containers only ever get added (the apiserver refuses changes and removals). */
+  private addEphemeralSlots(): void {
+    const known = new Set(this.ephemeral.map((s) => s.spec.name));
+    for (const spec of this.pod.spec?.ephemeralContainers ?? []) {
+      if (!known.has(spec.name)) this.ephemeral.push(newSlot(spec, true));
+    }
+  }
+
   get sandboxId(): string | undefined {
     return this.sandbox?.id;
   }
 
   /** The log file of a container's current attempt (or the one before), and whether it still runs. */
   logOf(container: string, previous: boolean): { path?: string; running: () => boolean } | undefined {
-    const slot = [...this.app, ...this.init].find((s) => s.spec.name === container);
+    const slot = this.slots.find((s) => s.spec.name === container);
     if (!slot) return undefined;
     const attempt = previous ? slot.record.previous : slot.record.current;
     return { path: attempt?.logPath, running: () => !previous && slot.record.current?.id === attempt?.id && slot.record.current?.state === 'running' };
@@ -164,7 +183,7 @@ export class PodWorker implements PodSyncTarget {
 
   /** What exec in a container needs: its environment — or why it cannot run there. */
   execTarget(container: string): { env: Record<string, string>; inContainer?: (command: string[]) => string[]; error?: string } | undefined {
-    const slot = [...this.app, ...this.init].find((s) => s.spec.name === container);
+    const slot = this.slots.find((s) => s.spec.name === container);
     const id = slot?.record.current?.state === 'running' ? slot.record.current.id : undefined;
     if (!slot || !id) return undefined;
     const { runtime } = this.context;
@@ -175,7 +194,7 @@ export class PodWorker implements PodSyncTarget {
 
   /** Attaches to a running container's stdio (kubectl attach); undefined when it is not running or the runtime cannot. */
   attach(container: string, output: (stream: 'stdout' | 'stderr', data: Buffer) => void): ReturnType<NonNullable<Runtime['attach']>> {
-    const slot = [...this.app, ...this.init].find((s) => s.spec.name === container);
+    const slot = this.slots.find((s) => s.spec.name === container);
     const id = slot?.record.current?.state === 'running' ? slot.record.current.id : undefined;
     return id ? this.context.runtime.attach?.(id, output) : undefined;
   }
@@ -197,7 +216,10 @@ export class PodWorker implements PodSyncTarget {
 
   /** A newer pod object (or a runtime event): sync again. */
   update(pod?: AgentPod): void {
-    if (pod) this.pod = pod;
+    if (pod) {
+      this.pod = pod;
+      this.addEphemeralSlots();
+    }
     this.schedule();
   }
 
@@ -210,7 +232,7 @@ export class PodWorker implements PodSyncTarget {
   async halt(): Promise<void> {
     this.halted = true;
     clearInterval(this.volumeRefresh);
-    for (const slot of [...this.app, ...this.init]) this.stopProbes(slot);
+    for (const slot of this.slots) this.stopProbes(slot);
     await this.syncs.idle(this);
     if (this.ownQueue) this.syncs.shutDown();
   }
@@ -223,7 +245,7 @@ export class PodWorker implements PodSyncTarget {
   async remove(): Promise<void> {
     this.gone = true;
     clearInterval(this.volumeRefresh);
-    for (const slot of [...this.app, ...this.init]) this.stopProbes(slot);
+    for (const slot of this.slots) this.stopProbes(slot);
     this.syncs.request(this);
     await this.syncs.idle(this);
   }
@@ -257,13 +279,14 @@ export class PodWorker implements PodSyncTarget {
       startTime: this.startTime,
       init: this.init.map((s) => s.record),
       containers: this.app.map((s) => s.record),
+      ephemeral: this.ephemeral.map((s) => s.record),
       initDone: this.init.every((s) => (isSidecar(s.spec) ? s.record.current !== undefined : s.record.current?.state === 'exited' && s.record.current.exitCode === 0)),
     };
   }
 
   /** Refreshes each container's record from the runtime. */
   private async refresh(): Promise<void> {
-    for (const slot of [...this.init, ...this.app]) {
+    for (const slot of this.slots) {
       const id = slot.record.current?.id;
       if (!id) continue;
       const status = await this.context.runtime.containerStatus(id);
@@ -295,6 +318,18 @@ export class PodWorker implements PodSyncTarget {
       slot.record.restartCount++;
       await runtime.removeContainer(slot.record.current.id).catch(() => {});
     }
+    let pidNamespaceOf: string | undefined;
+    if (spec.targetContainerName) {
+      // Shares the target's processes (kubectl debug --target): the target must be running.
+      const target = [...this.init, ...this.app].find((s) => s.spec.name === spec.targetContainerName)?.record.current;
+      if (target?.state !== 'running') {
+        slot.record.waitingReason = 'CreateContainerConfigError';
+        slot.record.waitingMessage = target ? `target container ${spec.targetContainerName} is not running` : `unable to find target container ${spec.targetContainerName}`;
+        this.wakeAt(this.context.now().getTime() + 5000);
+        return;
+      }
+      pidNamespaceOf = target.id;
+    }
     const { command, args } = expandCommand(spec as EnvContainer, env);
     this.event('Normal', 'Pulled', `Container image "${spec.image ?? ''}" already present on machine`);
     const id = await runtime.createContainer(this.sandbox!.id, {
@@ -304,12 +339,13 @@ export class PodWorker implements PodSyncTarget {
       args,
       env,
       workingDir: spec.workingDir,
-      restartPolicy: this.pod.spec?.restartPolicy ?? 'Always',
+      restartPolicy: this.ephemeral.includes(slot) ? 'Never' : (this.pod.spec?.restartPolicy ?? 'Always'),
       stdin: spec.stdin,
       stdinOnce: spec.stdinOnce,
       tty: spec.tty,
       mounts,
       ...limitsOf(spec),
+      ...(pidNamespaceOf ? { pidNamespaceOf } : {}),
     });
     this.event('Normal', 'Created', `Created container: ${spec.name}`);
     await runtime.startContainer(id);
@@ -329,7 +365,7 @@ export class PodWorker implements PodSyncTarget {
         return;
       }
     }
-    if (!this.init.includes(slot) || isSidecar(spec)) this.startProbes(slot);
+    if (this.app.includes(slot) || isSidecar(spec)) this.startProbes(slot);
   }
 
   /** What probes of a container reach: the pod's IP, its environment, its named ports. */
@@ -490,7 +526,7 @@ export class PodWorker implements PodSyncTarget {
         return { ...status, phase: 'Failed', reason: 'Evicted', message, conditions };
       },
     };
-    for (const slot of [...this.app, ...this.init]) {
+    for (const slot of this.slots) {
       this.stopProbes(slot);
       const id = slot.record.current?.id;
       if (id && slot.record.current?.state === 'running') {
@@ -510,7 +546,7 @@ export class PodWorker implements PodSyncTarget {
   private async completeEnding(): Promise<void> {
     const ending = this.ending!;
     if (ending.written) return;
-    for (const slot of [...this.app, ...this.init]) this.stopProbes(slot);
+    for (const slot of this.slots) this.stopProbes(slot);
     if (this.sandbox) {
       await this.context.runtime.stopPodSandbox(this.sandbox.id);
       await this.refresh();
@@ -560,11 +596,14 @@ export class PodWorker implements PodSyncTarget {
     }
     await this.refresh();
     if (this.volumes && !(await this.syncVolumes())) {
-      for (const slot of [...this.init, ...this.app]) if (!slot.record.current) slot.record.waitingReason = 'ContainerCreating';
+      for (const slot of this.slots) if (!slot.record.current) slot.record.waitingReason = 'ContainerCreating';
       await this.writeStatus(this.computeStatus());
       this.wakeAt(this.context.now().getTime() + 2000);
       return;
     }
+
+    // Ephemeral containers first, as upstream: a debugger must start even while initialization fails.
+    for (const slot of this.ephemeral) if (!slot.record.current) await this.start(slot);
 
     // Init containers, in order, each to success — except sidecars (restartPolicy Always),
     // which start and keep running beside everything after them.
@@ -662,7 +701,7 @@ export class PodWorker implements PodSyncTarget {
     if (!sandbox) return;
     this.sandbox = sandbox;
     const containers = await runtime.listContainers(sandbox.id);
-    for (const slot of [...this.init, ...this.app]) {
+    for (const slot of this.slots) {
       const attempts = containers.filter((c) => c.name === slot.spec.name).sort((a, b) => (a.attempt ?? 0) - (b.attempt ?? 0));
       if (!attempts.length) continue;
       slot.record.current = attempts[attempts.length - 1];
@@ -671,7 +710,7 @@ export class PodWorker implements PodSyncTarget {
       slot.backoffMs = slot.record.restartCount > 0 ? initialBackoffMs : 0;
       if (slot.record.current.state === 'running' && !this.finished) {
         slot.env = await containerEnv(this.pod as EnvPod, slot.spec as EnvContainer, this.context.envSources, { podIP: this.view().podIP, hostIP: this.context.hostIP }).catch(() => ({}));
-        if (!this.init.includes(slot) || isSidecar(slot.spec)) this.startProbes(slot);
+        if (this.app.includes(slot) || isSidecar(slot.spec)) this.startProbes(slot);
       }
     }
     this.context.log({ msg: 'pod adopted', pod: this.podKey, containers: containers.length });
@@ -707,7 +746,7 @@ export class PodWorker implements PodSyncTarget {
   /** Stops every container within the grace period and removes the sandbox. */
   private async teardown(graceSeconds: number): Promise<void> {
     const { runtime } = this.context;
-    for (const slot of [...this.app, ...this.init]) {
+    for (const slot of this.slots) {
       const id = slot.record.current?.id;
       if (id && slot.record.current?.state === 'running') await runtime.stopContainer(id, graceSeconds);
     }
@@ -725,7 +764,7 @@ export class PodWorker implements PodSyncTarget {
     const grace = pod.metadata.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30;
     const { runtime } = this.context;
     for (const slot of this.app) this.stopProbes(slot);
-    for (const slot of [...this.app, ...this.init]) {
+    for (const slot of this.slots) {
       const id = slot.record.current?.id;
       if (id && slot.record.current?.state === 'running') {
         this.event('Normal', 'Killing', `Stopping container ${slot.spec.name}`);

@@ -21,6 +21,8 @@ export interface AgentContainer {
   readinessProbe?: Probe;
   startupProbe?: Probe;
   lifecycle?: { postStart?: LifecycleHandler; preStop?: LifecycleHandler };
+  /** Ephemeral containers only: the container whose PID namespace this one joins. */
+  targetContainerName?: string;
 }
 
 export interface AgentPod extends KubeObject {
@@ -29,6 +31,8 @@ export interface AgentPod extends KubeObject {
     restartPolicy?: string;
     containers?: AgentContainer[];
     initContainers?: AgentContainer[];
+    /** Added to the running pod through pods/ephemeralcontainers (kubectl debug); started once, never restarted. */
+    ephemeralContainers?: AgentContainer[];
     hostNetwork?: boolean;
     hostname?: string;
     terminationGracePeriodSeconds?: number;

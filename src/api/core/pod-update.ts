@@ -82,9 +82,8 @@ export function validatePodUpdate(pod: any, old: any): FieldErrorLike[] {
       else munged.nodeSelector = oldSpec.nodeSelector;
     }
   }
-  // Ephemeral containers change only through their own subresource.
-  if (oldSpec.ephemeralContainers === undefined) delete munged.ephemeralContainers;
-  else munged.ephemeralContainers = oldSpec.ephemeralContainers;
+  // Ephemeral containers are not munged: they change only through pods/ephemeralcontainers, so
+  // an update of the pod that changes them is refused like any other spec change.
   if (!same(munged, oldSpec)) {
     const changed = changedFields(munged, oldSpec).map((k) => `spec.${k}`).join(', ');
     errs.push(field.forbidden('spec', `pod updates may not change fields other than ${UPDATABLE}\n  changed: ${changed}`));

@@ -7,6 +7,7 @@ import { PodSchema, PodTemplateSchema } from './schema/pod.js';
 import { defaultPod, defaultPodTemplateSpec } from './defaults-pod.js';
 import { validatePodSpec, validatePodTemplateSpec } from './validate-podspec.js';
 import { validatePodUpdate } from './pod-update.js';
+import { dropNonEphemeralContainerUpdates, validateEphemeralContainersUpdate } from './pod-ephemeral-containers.js';
 import { podQOSClass } from './qos.js';
 import { podTable } from './table-pod.js';
 import { column, formatLabels } from './table-util.js';
@@ -57,7 +58,13 @@ export const pods: ResourceType = {
   group: '', version: 'v1', kind: 'Pod', resource: 'pods', singular: 'pod',
   shortNames: ['po'], categories: ['all'], namespaced: true,
   schema: PodSchema,
-  subresources: { status: true, others: ['binding', 'eviction', 'log', 'exec', 'attach', 'portforward', 'proxy'] },
+  subresources: {
+    status: true,
+    others: ['binding', 'eviction', 'log', 'exec', 'attach', 'portforward', 'proxy', 'ephemeralcontainers'],
+    strategies: {
+      ephemeralcontainers: { prepareForUpdate: dropNonEphemeralContainerUpdates, validateUpdate: validateEphemeralContainersUpdate },
+    },
+  },
   defaults: defaultPod,
   prepareForCreate(pod) {
     const spec = pod.spec as any;

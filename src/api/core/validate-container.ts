@@ -254,7 +254,7 @@ export function validateContainer(c: any, path: string, kind: ContainerKind, ctx
   errs.push(...validateVolumeMounts(c.volumeMounts, c.volumeDevices, path, ctx));
   errs.push(...validateResourceRequirements(c.resources, `${path}.resources`, ctx.podClaimNames));
   errs.push(...validateSecurityContext(c.securityContext, `${path}.securityContext`));
-  if (isPlainObject(c.lifecycle)) {
+  if (isPlainObject(c.lifecycle) && kind !== 'ephemeral') {
     for (const hook of ['postStart', 'preStop']) {
       const h = (c.lifecycle as any)[hook];
       if (h !== undefined) errs.push(...validateHandler(h, `${path}.lifecycle.${hook}`, ['exec', 'httpGet', 'tcpSocket', 'sleep']));
@@ -270,17 +270,24 @@ export function validateContainer(c: any, path: string, kind: ContainerKind, ctx
       errs.push(...validateProbe(c[key], `${path}.${key}`, probeKind));
     }
   }
-  if (c.restartPolicy !== undefined) {
+  if (c.restartPolicy !== undefined && kind !== 'ephemeral') {
     if (kind !== 'init') errs.push(field.forbidden(`${path}.restartPolicy`, 'may not be set for non-init containers'));
     else if (c.restartPolicy !== 'Always') errs.push(field.notSupported(`${path}.restartPolicy`, c.restartPolicy, ['Always']));
   }
   if (kind === 'ephemeral') {
-    for (const f of ['ports', 'resources', 'lifecycle']) {
+    // Ephemeral containers are for looking around, not for serving: no ports, resources or lifecycle
+    // (probes are refused above), and no subPath mounts, whose bind mounts would outlive them.
+    for (const f of ['ports', 'resources', 'resizePolicy', 'restartPolicy', 'lifecycle']) {
       const v = c[f];
-      if (v !== undefined && !(Array.isArray(v) && v.length === 0) && !(isPlainObject(v) && Object.keys(v).length === 0)) {
+      if (v !== undefined && v !== null && v !== '' && !(Array.isArray(v) && v.length === 0) && !(isPlainObject(v) && Object.keys(v).length === 0)) {
         errs.push(field.forbidden(`${path}.${f}`, 'cannot be set for an Ephemeral Container'));
       }
     }
+    arr(c.volumeMounts).forEach((m: any, i: number) => {
+      for (const f of ['subPath', 'subPathExpr']) {
+        if (m?.[f]) errs.push(field.forbidden(`${path}.volumeMounts[${i}].${f}`, 'cannot be set for an Ephemeral Container'));
+      }
+    });
   }
   return errs;
 }

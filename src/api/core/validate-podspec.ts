@@ -97,7 +97,10 @@ export function validatePodSpec(spec: any, path: string, options: PodSpecValidat
   if (containers.length === 0) errs.push(field.required(`${path}.containers`, ''));
   // Names must be unique across all kinds of containers of the pod.
   const names = new Set<string>();
-  const lists: [string, 'container' | 'init' | 'ephemeral'][] = [['initContainers', 'init'], ['containers', 'container'], ['ephemeralContainers', 'ephemeral']];
+  // Upstream's order: regular containers, then init containers, then ephemeral ones; a name seen before is the duplicate.
+  const lists: [string, 'container' | 'init' | 'ephemeral'][] = [['containers', 'container'], ['initContainers', 'init'], ['ephemeralContainers', 'ephemeral']];
+  // What an ephemeral container may target: a regular or init container, never another ephemeral one.
+  const targets = new Set([...arr(s.containers), ...arr(s.initContainers)].map((c) => c?.name));
   for (const [key, kind] of lists) {
     arr(s[key]).forEach((c, i) => {
       const p = `${path}.${key}[${i}]`;
@@ -106,6 +109,9 @@ export function validatePodSpec(spec: any, path: string, options: PodSpecValidat
       if (c?.name) {
         if (names.has(c.name)) errs.push(field.duplicate(`${p}.name`, c.name));
         names.add(c.name);
+      }
+      if (kind === 'ephemeral' && c?.targetContainerName && !targets.has(c.targetContainerName)) {
+        errs.push(field.notFound(`${p}.targetContainerName`, c.targetContainerName));
       }
     });
   }

@@ -11,8 +11,8 @@ import type { RequestContext } from '../context.js';
 import { errors } from '../../machinery/status.js';
 
 interface LogPod {
-  spec?: { nodeName?: string; containers?: { name: string }[]; initContainers?: { name: string }[] };
-  status?: { containerStatuses?: ContainerState[]; initContainerStatuses?: ContainerState[] };
+  spec?: { nodeName?: string; containers?: { name: string }[]; initContainers?: { name: string }[]; ephemeralContainers?: { name: string }[] };
+  status?: { containerStatuses?: ContainerState[]; initContainerStatuses?: ContainerState[]; ephemeralContainerStatuses?: ContainerState[] };
 }
 
 interface ContainerState {
@@ -30,16 +30,19 @@ export async function handleLog(ctx: RequestContext): Promise<void> {
   const pod = object as LogPod;
   const containers = (pod.spec?.containers ?? []).map((c) => c.name);
   const initContainers = (pod.spec?.initContainers ?? []).map((c) => c.name);
+  const ephemeralContainers = (pod.spec?.ephemeralContainers ?? []).map((c) => c.name);
   let container = ctx.url.searchParams.get('container') ?? undefined;
   if (!container) {
     if (containers.length !== 1) {
       const init = initContainers.length ? ` or one of the init containers: [${initContainers.join(' ')}]` : '';
-      throw errors.badRequest(`a container name must be specified for pod ${name}, choose one of: [${containers.join(' ')}]${init}`);
+      const ephemeral = ephemeralContainers.length ? ` or one of the ephemeral containers: [${ephemeralContainers.join(' ')}]` : '';
+      throw errors.badRequest(`a container name must be specified for pod ${name}, choose one of: [${containers.join(' ')}]${init}${ephemeral}`);
     }
     container = containers[0];
   }
-  if (!containers.includes(container) && !initContainers.includes(container)) throw errors.badRequest(`container ${container} is not valid for pod ${name}`);
-  const status = [...(pod.status?.containerStatuses ?? []), ...(pod.status?.initContainerStatuses ?? [])].find((s) => s.name === container);
+  if (![...containers, ...initContainers, ...ephemeralContainers].includes(container)) throw errors.badRequest(`container ${container} is not valid for pod ${name}`);
+  const statuses = [...(pod.status?.containerStatuses ?? []), ...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.ephemeralContainerStatuses ?? [])];
+  const status = statuses.find((s) => s.name === container);
   const nodeName = pod.spec?.nodeName;
   const waiting = status?.state?.waiting;
   if (!nodeName || !status || (waiting && !status.lastState?.terminated)) {

@@ -1,9 +1,11 @@
 /**
  * Subresources with their own semantics: `/status` (only status changes),
  * `/scale` (an autoscaling/v1 Scale view of the replica count), pods'
- * `/binding` (assign a node) and `/eviction` (a polite delete), and
- * namespaces' `/finalize` (only spec.finalizers changes); `/proxy` of pods,
- * services and nodes (proxy.ts), with every verb.
+ * `/binding` (assign a node) and `/eviction` (a polite delete),
+ * namespaces' `/finalize` (only spec.finalizers changes), those a kind
+ * declares a strategy for (pods' `/ephemeralcontainers`: only ephemeral
+ * containers are added), and `/proxy` of pods, services and nodes
+ * (proxy.ts), with every verb.
  */
 import type { KubeObject } from '../../machinery/object.js';
 import { isPlainObject } from '../../machinery/object.js';
@@ -11,11 +13,11 @@ import { errors, StatusError } from '../../machinery/status.js';
 import { s } from '../../machinery/schema/build.js';
 import { ObjectMetaSchema } from '../../machinery/schema/meta.js';
 import type { Schema } from '../../machinery/schema/types.js';
-import type { ScaleSubresource } from '../../api/resource.js';
+import type { ScaleSubresource, SubresourceStrategy } from '../../api/resource.js';
 import { readBody, sendJson } from '../http.js';
 import type { RequestContext } from '../context.js';
 import { timestamp } from '../context.js';
-import { prepareStatusUpdate } from '../strategy.js';
+import { prepareStatusUpdate, prepareSubresourceUpdate } from '../strategy.js';
 import { decodeObject, fieldValidationOf, parseBody, validateFields } from './decode.js';
 import { guaranteedUpdate } from './write.js';
 import { applyDecodedPatch, decodePatch } from './patch.js';
@@ -32,6 +34,8 @@ export async function handleSubresource(ctx: RequestContext): Promise<void> {
   const { type } = ctx;
   if (sub === 'status' && type.subresources?.status) return handleStatus(ctx);
   if (sub === 'scale' && type.subresources?.scale) return handleScale(ctx, type.subresources.scale);
+  const strategy = type.subresources?.strategies?.[sub];
+  if (strategy) return handleWithStrategy(ctx, strategy);
   if (type.group === '' && type.resource === 'pods' && sub === 'binding' && verb === 'create') return handleBinding(ctx);
   if (type.group === '' && type.resource === 'pods' && sub === 'eviction' && verb === 'create') return handleEviction(ctx);
   if (type.group === '' && type.resource === 'pods' && sub === 'log' && verb === 'get') return handleLog(ctx);
@@ -62,6 +66,32 @@ async function handleStatus(ctx: RequestContext): Promise<void> {
     return sendObject(ctx, 200, object);
   }
   throw errors.methodNotSupported(ctx.type.group, `${ctx.type.resource}/status`, verb);
+}
+
+/**
+ * A subresource that reads and writes the whole object and changes only
+ * what its strategy lets through (upstream: the pod's ephemeralcontainers
+ * REST, which shares the pod's store with another update strategy).
+ */
+async function handleWithStrategy(ctx: RequestContext, strategy: SubresourceStrategy): Promise<void> {
+  const { verb } = ctx.info;
+  const sub = ctx.info.subresource!;
+  if (verb === 'get') {
+    const { object } = await ctx.storage.get(ctx.info.namespace, ctx.info.name!);
+    return sendObject(ctx, 200, object);
+  }
+  const through = { subresourceStatus: (next: KubeObject, old: KubeObject) => prepareSubresourceUpdate(ctx.type, strategy, next, old) };
+  if (verb === 'update') {
+    const body = decodeObject(ctx, await readBody(ctx.req));
+    const { object } = await guaranteedUpdate(ctx, () => structuredClone(body), through);
+    return sendObject(ctx, 200, object);
+  }
+  if (verb === 'patch') {
+    const patch = decodePatch(ctx, await readBody(ctx.req));
+    const { object } = await guaranteedUpdate(ctx, (current) => applyDecodedPatch(ctx, current, patch), through);
+    return sendObject(ctx, 200, object);
+  }
+  throw errors.methodNotSupported(ctx.type.group, `${ctx.type.resource}/${sub}`, verb);
 }
 
 // --- scale ---

@@ -48,6 +48,13 @@ export interface ContainerConfig {
   milliCPULimit?: number;
   /** Volumes: a directory or file of the node shown at a path in the container. */
   mounts?: Mount[];
+  /**
+   * The id of a running container of the same sandbox whose process (PID)
+   * namespace this container joins, so it sees that container's processes —
+   * the CRI's NamespaceMode TARGET, used for ephemeral containers with a
+   * targetContainerName. Runtimes without PID namespaces ignore it.
+   */
+  pidNamespaceOf?: string;
 }
 
 export interface Mount {

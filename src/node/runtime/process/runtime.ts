@@ -321,6 +321,11 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
     if (!findExecutable(argv[0], env.PATH)) {
       return this.cannotRun(container, 'StartError', `exec: "${argv[0]}": executable file not found in $PATH`);
     }
+    // Its own PID namespace (it is the init there), or the one of the container it targets.
+    const targetInit = this.isolated && config.pidNamespaceOf ? this.pidNamespaceInit(config.pidNamespaceOf) : undefined;
+    if (this.isolated && config.pidNamespaceOf && !targetInit) {
+      return this.cannotRun(container, 'StartError', `the target container's process namespace is gone (container ${config.pidNamespaceOf} is not running)`);
+    }
     const { dir, record } = container;
     // Limits, mounts and the working directory, for the supervisor to apply.
     if (this.cgroups) {
@@ -347,11 +352,18 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
     if (config.stdin) container.stdinFd = openSync(join(dir, 'stdin'), constants.O_RDWR | constants.O_NONBLOCK);
 
     const supervise = ['bash', this.supervisor, dir, ...argv];
-    const command = !this.isolated
+    const ownNamespaces = ['unshare', '--mount', '--pid', '--fork', '--mount-proc', '--'];
+    let command = !this.isolated
       ? supervise
       : sandbox.hostNetwork
-        ? ['unshare', '--mount', '--pid', '--fork', '--mount-proc', '--', ...supervise]
-        : ['nsenter', '-t', String(sandbox.pausePid), '--net', '--uts', '--ipc', '--', 'unshare', '--mount', '--pid', '--fork', '--mount-proc', '--', ...supervise];
+        ? [...ownNamespaces, ...supervise]
+        : ['nsenter', '-t', String(sandbox.pausePid), '--net', '--uts', '--ipc', '--', ...ownNamespaces, ...supervise];
+    if (targetInit) {
+      // The pod's network, hostname and IPC, the target's PID namespace (nsenter forks after entering
+      // it, so what it runs is inside), and a mount namespace of its own with that /proc.
+      const pause = sandbox.hostNetwork ? [] : [`--net=/proc/${sandbox.pausePid}/ns/net`, `--uts=/proc/${sandbox.pausePid}/ns/uts`, `--ipc=/proc/${sandbox.pausePid}/ns/ipc`];
+      command = ['nsenter', ...pause, `--pid=/proc/${targetInit}/ns/pid`, '--', 'unshare', '--mount', '--mount-proc', '--', ...supervise];
+    }
     const child = spawn(command[0], command.slice(1), { env, detached: true, stdio: 'ignore' });
     child.unref();
     record.pgid = child.pid;
@@ -366,6 +378,13 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
     // the container's init outlives): the container has ended when its whole process group has.
     child.on('exit', () => void this.untilGroupGone(container));
     this.emit(record.sandboxId, this.status(container));
+  }
+
+  /** The host PID of the init of a running container's PID namespace (isolated containers). */
+  private pidNamespaceInit(id: string): number | undefined {
+    const target = this.containers.get(id);
+    if (!target || !this.running(target) || !target.record.pgid) return undefined;
+    return namespaceInit(target.record.pgid);
   }
 
   /** Starts copying the container's output into its log. */
