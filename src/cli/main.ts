@@ -7,13 +7,14 @@ import { parseArgs } from 'node:util';
 import { skiffVersion, versionInfo } from '../apiserver/version.js';
 import { selectControllers } from '../controllers/index.js';
 import { proxyModeFlags, type ProxyModeFlag } from '../network/index.js';
+import { clusterCIDRFlag, isUsageError, nodeIpamFlags, podCIDRFlag, portFlag, UsageError } from './flags.js';
 import { runControlPlane, runJoinedAgent, runSimulatedNodes, runStandaloneControllerManager, runStandaloneScheduler, servingLimitFlags, servingLimitsFromFlags } from './control-plane.js';
 
 function ingressPorts(http: string | undefined, https: string | undefined): { http?: number; https?: number } {
   const parse = (flag: string, value: string | undefined) => {
     if (value === undefined) return undefined;
     const port = Number(value);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--${flag} ${value}: a port number (0 turns the listener off)`);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--${flag} ${value}: a port number (0 turns the listener off)`);
     return port;
   };
   return { http: parse('ingress-http-port', http), https: parse('ingress-https-port', https) };
@@ -21,24 +22,28 @@ function ingressPorts(http: string | undefined, https: string | undefined): { ht
 
 function isolationFlag(flag: string | undefined): 'auto' | 'none' | undefined {
   if (flag === undefined || flag === 'auto' || flag === 'none') return flag;
-  throw new Error(`--isolation ${flag}: choose auto or none`);
+  throw new UsageError(`--isolation ${flag}: choose auto or none`);
 }
 
 function proxyModeFlag(flag: string | undefined): ProxyModeFlag | undefined {
   if (flag === undefined || (proxyModeFlags as readonly string[]).includes(flag)) return flag as ProxyModeFlag | undefined;
-  throw new Error(`--proxy-mode ${flag}: choose ${proxyModeFlags.join(', ')}`);
+  throw new UsageError(`--proxy-mode ${flag}: choose ${proxyModeFlags.join(', ')}`);
 }
 
 function runtimeFlag(flag: string | undefined): 'process' | 'simulated' | 'none' {
   if (flag === undefined || flag === 'none') return 'none';
   if (flag === 'simulated' || flag === 'process') return flag;
-  throw new Error(`--runtime ${flag}: supported runtimes are process, simulated and none`);
+  throw new UsageError(`--runtime ${flag}: supported runtimes are process, simulated and none`);
 }
 
 /** `--controllers a,-b,*` as a list, checked now so a typo fails at once. */
 function controllerList(flag: string | undefined): string[] {
   const list = (flag ?? '*').split(',').map((s) => s.trim()).filter(Boolean);
-  selectControllers(list);
+  try {
+    selectControllers(list);
+  } catch (err) {
+    throw new UsageError(`--controllers: ${(err as Error).message}`);
+  }
   return list;
 }
 
@@ -46,8 +51,10 @@ const usage = `skiff — Kubernetes, written in TypeScript
 
 Usage:
   skiff up      [--data-dir DIR] [--port N] [--bind ADDR] [-v N]   all-in-one cluster
+                [--cluster-cidr CIDR] [--pod-cidr CIDR]
   skiff server  [--data-dir DIR] [--port N] [--bind ADDR] [-v N]   control plane only
   skiff controller-manager [--kubeconfig FILE] [--controllers LIST] [-v N]
+              [--allocate-node-cidrs --cluster-cidr CIDR [--node-cidr-mask-size N]]
                                                                    the built-in controllers alone,
                                                                    against any apiserver
   skiff scheduler [--kubeconfig FILE] [--config FILE] [-v N]       the scheduler alone, against any apiserver
@@ -85,8 +92,13 @@ Options:
                    the node's service proxy (default auto: nftables as root when the nft command
                    works, else userspace: relays in skiff, as root with the ClusterIPs bound on the
                    interface skiff-svc0, otherwise at their loopback twins 127.x.y.z)
-  --pod-cidr CIDR  process runtime as root: the node's pod range, a /24 (default: 10.42.0.0/24
-                   for skiff up, 10.42.1.0/24 for skiff agent)
+  --cluster-cidr CIDR
+                   skiff up/server: the cluster's pod range (default 10.42.0.0/16); the node IPAM
+                   controller gives each node without a range the next free /24 of it
+  --pod-cidr CIDR  process runtime as root: this node's pod range, a /24 (default: the one the
+                   node IPAM controller gives the node; the agent waits for it)
+  --allocate-node-cidrs, --cluster-cidr CIDR, --node-cidr-mask-size N
+                   skiff controller-manager: give nodes pod ranges, as kube-controller-manager
   --controllers LIST
                    which controllers run, as kube-controller-manager's flag: '*' for all,
                    'name' to add one, '-name' to leave one out (default: '*'); e.g. '*,-cronjob'
@@ -117,6 +129,7 @@ async function main(argv: string[]): Promise<number> {
           runtime: { type: 'string' },
           isolation: { type: 'string' },
           'pod-cidr': { type: 'string' },
+          'cluster-cidr': { type: 'string' },
           'ingress-http-port': { type: 'string' },
           'ingress-https-port': { type: 'string' },
           ...servingLimitFlags,
@@ -124,8 +137,7 @@ async function main(argv: string[]): Promise<number> {
         },
         strict: true,
       });
-      const port = values.port === undefined ? 6443 : Number(values.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid --port ${values.port}`);
+      const port = portFlag('port', values.port, 6443);
       await runControlPlane({
         mode: command,
         dataDir: values['data-dir'],
@@ -137,7 +149,8 @@ async function main(argv: string[]): Promise<number> {
         schedulerConfig: values['scheduler-config'],
         runtime: runtimeFlag(values.runtime ?? (command === 'up' ? 'process' : 'none')),
         isolation: isolationFlag(values.isolation),
-        podCIDR: values['pod-cidr'],
+        podCIDR: podCIDRFlag(values['pod-cidr']),
+        clusterCIDR: clusterCIDRFlag(values['cluster-cidr']),
         ingressPorts: ingressPorts(values['ingress-http-port'], values['ingress-https-port']),
         servingLimits: servingLimitsFromFlags(values),
         proxyMode: proxyModeFlag(values['proxy-mode']),
@@ -147,10 +160,17 @@ async function main(argv: string[]): Promise<number> {
     case 'controller-manager': {
       const { values } = parseArgs({
         args: rest,
-        options: { kubeconfig: { type: 'string' }, controllers: { type: 'string' }, v: { type: 'string', short: 'v' } },
+        options: {
+          kubeconfig: { type: 'string' },
+          controllers: { type: 'string' },
+          'allocate-node-cidrs': { type: 'boolean' },
+          'cluster-cidr': { type: 'string' },
+          'node-cidr-mask-size': { type: 'string' },
+          v: { type: 'string', short: 'v' },
+        },
         strict: true,
       });
-      await runStandaloneControllerManager({ kubeconfig: values.kubeconfig, controllers: controllerList(values.controllers), verbosity: Number(values.v ?? 0) });
+      await runStandaloneControllerManager({ kubeconfig: values.kubeconfig, controllers: controllerList(values.controllers), nodeIPAM: nodeIpamFlags(values), verbosity: Number(values.v ?? 0) });
       return 0;
     }
     case 'scheduler': {
@@ -186,14 +206,14 @@ async function main(argv: string[]): Promise<number> {
       const verbosity = Number(values.v ?? 0);
       if (values.simulate !== undefined) {
         const count = Number(values.simulate);
-        if (!Number.isInteger(count) || count < 1) throw new Error('--simulate needs a number of nodes (1 or more)');
+        if (!Number.isInteger(count) || count < 1) throw new UsageError('--simulate needs a number of nodes (1 or more)');
         await runSimulatedNodes({ kubeconfig: values.kubeconfig, name: values.name ?? 'sim', count, verbosity });
         return 0;
       }
-      if (!values.server) throw new Error('skiff agent needs --server URL (and --token T the first time), or --simulate N');
+      if (!values.server) throw new UsageError('skiff agent needs --server URL (and --token T the first time), or --simulate N');
       const runtime = runtimeFlag(values.runtime ?? 'process');
-      if (runtime === 'none') throw new Error('skiff agent needs a runtime: process or simulated');
-      await runJoinedAgent({ server: values.server, token: values.token, name: values.name, dataDir: values['data-dir'], runtime, isolation: isolationFlag(values.isolation), podCIDR: values['pod-cidr'], caCertHash: values['ca-cert-hash'], ingressPorts: ingressPorts(values['ingress-http-port'], values['ingress-https-port']), proxyMode: proxyModeFlag(values['proxy-mode']), verbosity });
+      if (runtime === 'none') throw new UsageError('skiff agent needs a runtime: process or simulated');
+      await runJoinedAgent({ server: values.server, token: values.token, name: values.name, dataDir: values['data-dir'], runtime, isolation: isolationFlag(values.isolation), podCIDR: podCIDRFlag(values['pod-cidr']), caCertHash: values['ca-cert-hash'], ingressPorts: ingressPorts(values['ingress-http-port'], values['ingress-https-port']), proxyMode: proxyModeFlag(values['proxy-mode']), verbosity });
       return 0;
     }
     case 'version':
@@ -220,6 +240,6 @@ main(process.argv.slice(2)).then(
   },
   (err: unknown) => {
     process.stderr.write(`skiff: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(1);
+    process.exit(isUsageError(err) ? 2 : 1);
   },
 );

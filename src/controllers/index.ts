@@ -17,15 +17,15 @@ import { garbageCollector } from './gc/collector.js';
 import { jobController } from './job/controller.js';
 import { nodeLifecycleController } from './nodelifecycle/controller.js';
 import { namespaceController } from './namespace/controller.js';
-import { defaultClusterCIDR, defaultNodeCIDRMaskSize, nodeIpamController, type NodeIpamOptions } from './nodeipam/controller.js';
+import { nodeIpamController, type NodeIpamOptions } from './nodeipam/controller.js';
 import { replicaSetController } from './replicaset/controller.js';
 import { statefulSetController } from './statefulset/controller.js';
 import { resourceQuotaController } from './resourcequota/controller.js';
 import { serviceAccountController } from './serviceaccount/controller.js';
 import { ttlAfterFinishedController } from './ttl/controller.js';
 
-export { CidrSet, clusterCIDRProblem } from './nodeipam/cidr-set.js';
-export { defaultClusterCIDR, defaultNodeCIDRMaskSize, type NodeIpamOptions };
+export { CidrSet, clusterCIDRProblem, defaultClusterCIDR, defaultNodeCIDRMaskSize } from './nodeipam/cidr-set.js';
+export type { NodeIpamOptions };
 export {
   cronJobController,
   daemonSetController,

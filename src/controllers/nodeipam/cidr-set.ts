@@ -6,6 +6,10 @@
  */
 import { parseCIDR, type ParsedCIDR } from '../../api/common/net.js';
 
+/** The cluster's pod range and each node's share of it when no flag says otherwise (k3s's). */
+export const defaultClusterCIDR = '10.42.0.0/16';
+export const defaultNodeCIDRMaskSize = 24;
+
 function formatIPv4(value: bigint): string {
   return [24n, 16n, 8n, 0n].map((shift) => String((value >> shift) & 0xffn)).join('.');
 }

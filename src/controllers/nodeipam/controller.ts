@@ -13,7 +13,7 @@
 import type { ControllerContext, ControllerSpec } from '../../client/index.js';
 import type { KubeObject } from '../../machinery/object.js';
 import { nodesResource } from '../resources.js';
-import { CidrSet } from './cidr-set.js';
+import { CidrSet, defaultNodeCIDRMaskSize } from './cidr-set.js';
 
 export interface NodeIpamOptions {
   /** The cluster's pod range (`--cluster-cidr`), e.g. 10.42.0.0/16. */
@@ -25,9 +25,6 @@ export interface NodeIpamOptions {
 interface IpamNode extends KubeObject {
   spec?: { podCIDR?: string; podCIDRs?: string[] };
 }
-
-export const defaultClusterCIDR = '10.42.0.0/16';
-export const defaultNodeCIDRMaskSize = 24;
 
 export function nodeIpamController(context: ControllerContext, options: NodeIpamOptions): ControllerSpec {
   const maskSize = options.nodeCIDRMaskSize ?? defaultNodeCIDRMaskSize;
