@@ -35,6 +35,8 @@ export function nodeIpamController(context: ControllerContext, options: NodeIpam
   const recorder = context.recorder('cidrAllocator');
   /** node name → the range written to it that the cache does not show yet. */
   const written = new Map<string, string>();
+  /** Nodes already told CIDRNotAvailable (once each, not on every retry). */
+  const toldFull = new Set<string>();
 
   return {
     name: 'nodeipam',
@@ -43,6 +45,7 @@ export function nodeIpamController(context: ControllerContext, options: NodeIpam
       const node = nodeInformer.lister.get(undefined, key);
       if (!node || node.spec?.podCIDR) {
         written.delete(key);
+        toldFull.delete(key);
         return undefined;
       }
       if (node.metadata.deletionTimestamp) return undefined;
@@ -51,9 +54,10 @@ export function nodeIpamController(context: ControllerContext, options: NodeIpam
       for (const [name, cidr] of written) if (name !== key) ranges.occupy(cidr);
       const cidr = written.get(key) ?? ranges.allocateNext();
       if (!cidr) {
-        recorder.event(node, 'Normal', 'CIDRNotAvailable', `Node ${key} status is now: CIDRNotAvailable`);
+        if (!toldFull.has(key)) recorder.event(node, 'Normal', 'CIDRNotAvailable', `Node ${key} status is now: CIDRNotAvailable`);
+        toldFull.add(key);
         // Retried through the work queue's backoff: a deleted node may free a range.
-        throw new Error(`no range of ${options.clusterCIDR} is free for node ${key}`);
+        throw new Error(`no range of ${options.clusterCIDR} is free for node ${key} (a larger --cluster-cidr holds more nodes)`);
       }
       written.set(key, cidr);
       try {
