@@ -60,6 +60,33 @@ describe('node IPAM', () => {
     assert.equal(await rangeOf('d'), freed, 'the deleted node\'s range is the lowest free one');
   });
 
+  it('a node waits while the cluster range is full, is told CIDRNotAvailable, and gets the range a deleted node frees', async () => {
+    const small = await startTestServer();
+    const smallClient = new Client(small.credentials);
+    const stop = new AbortController();
+    try {
+      const manager = controllerManager(smallClient, { controllers: ['nodeipam'], nodeIPAM: { clusterCIDR: '10.50.0.0/23', nodeCIDRMaskSize: 24 } });
+      void manager.run(stop.signal);
+      await manager.waitForSync();
+      const smallNodes = smallClient.resource<Node>(resources.nodes);
+      const smallRange = (name: string) => eventually(() => smallNodes.get(undefined, name), (n) => Boolean(n.spec?.podCIDR), `a podCIDR for ${name}`).then((n) => n.spec!.podCIDR!);
+      await smallNodes.create({ metadata: { name: 'one' } });
+      await smallNodes.create({ metadata: { name: 'two' } });
+      assert.deepEqual([await smallRange('one'), await smallRange('two')].sort(), ['10.50.0.0/24', '10.50.1.0/24']);
+      await smallNodes.create({ metadata: { name: 'three' } });
+      const events = smallClient.resource(resources.events);
+      await eventually(() => events.list('default'), (list) => list.items.some((e) => (e as { reason?: string }).reason === 'CIDRNotAvailable'), 'a CIDRNotAvailable event');
+      assert.equal((await smallNodes.get(undefined, 'three')).spec?.podCIDR, undefined);
+      const freed = await smallRange('one');
+      await smallNodes.delete(undefined, 'one');
+      assert.equal(await smallRange('three'), freed);
+    } finally {
+      stop.abort();
+      smallClient.close();
+      await small.close();
+    }
+  });
+
   it('after a restart, reads the ranges in use from the Nodes', async () => {
     stopManager.abort();
     await startManager();

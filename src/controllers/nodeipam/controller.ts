@@ -41,6 +41,16 @@ export function nodeIpamController(context: ControllerContext, options: NodeIpam
   return {
     name: 'nodeipam',
     for: nodesResource,
+    // A node with a range gone (deleted): the nodes still waiting for one try again now, not after their backoff.
+    watches: [
+      {
+        resource: nodesResource,
+        map: (object) =>
+          (object as IpamNode).spec?.podCIDR && !nodeInformer.lister.get(undefined, object.metadata.name!)
+            ? nodeInformer.lister.list().filter((node) => !node.spec?.podCIDR).map((node) => node.metadata.name!)
+            : [],
+      },
+    ],
     async reconcile(key) {
       const node = nodeInformer.lister.get(undefined, key);
       if (!node || node.spec?.podCIDR) {
