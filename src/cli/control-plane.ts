@@ -36,8 +36,11 @@ import type { ProxyModeFlag } from '../network/index.js';
 import type { ClusterDnsSettings } from '../node/dns-config.js';
 import { localPathStorageClass } from '../node/local-path.js';
 import type { ProcessRuntime, SimulatedRuntime } from '../node/index.js';
+import type { NodeIdentity } from '../node/node-status.js';
+import type { NodeIpamOptions } from '../controllers/index.js';
 import { createLogger } from '../util/log.js';
 import { lockDataDir } from './data-dir-lock.js';
+import { UsageError } from './usage-error.js';
 
 export interface ControlPlaneOptions {
   mode: 'up' | 'server';
@@ -54,8 +57,10 @@ export interface ControlPlaneOptions {
   runtime?: 'process' | 'simulated' | 'none';
   /** The process runtime's isolation: auto (namespaces and cgroups when root) or none. */
   isolation?: 'auto' | 'none';
-  /** The local node's pod range (a /24 of 10.42.0.0/16). */
+  /** The local node's pod range (a /24); default: the one the node IPAM controller gives it. */
   podCIDR?: string;
+  /** The cluster's pod range (`--cluster-cidr`, default 10.42.0.0/16): the nodes' /24s are cut from it. */
+  clusterCIDR?: string;
   /** The Ingress controller's ports (0: off); default 80 and 443 as root, 8080 and 8443 otherwise. */
   ingressPorts?: { http?: number; https?: number };
   /** The apiserver's limits (--max-requests-inflight, --request-timeout, …). */
@@ -76,7 +81,7 @@ export function servingLimitsFromFlags(values: Partial<Record<keyof typeof servi
   const count = (flag: string, value: string | undefined) => {
     if (value === undefined) return undefined;
     const n = Number(value);
-    if (!Number.isInteger(n) || n < 0) throw new Error(`--${flag} ${value}: a whole number, 0 or more`);
+    if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${flag} ${value}: a whole number, 0 or more`);
     return n;
   };
   let requestTimeoutMs: number | undefined;
@@ -86,7 +91,7 @@ export function servingLimitsFromFlags(values: Partial<Record<keyof typeof servi
     } catch {
       requestTimeoutMs = NaN;
     }
-    if (!(requestTimeoutMs > 0)) throw new Error(`--request-timeout ${values['request-timeout']}: a duration such as 1m0s or 30s`);
+    if (!(requestTimeoutMs > 0)) throw new UsageError(`--request-timeout ${values['request-timeout']}: a duration such as 1m0s or 30s`);
   }
   return {
     maxRequestsInFlight: count('max-requests-inflight', values['max-requests-inflight']),
@@ -199,43 +204,54 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<voi
   // Every component and each of its loops stops on this one signal: more than Node's default of 10 listeners.
   setMaxListeners(0, components.signal);
   const running: Promise<void>[] = [];
+  const { defaultClusterCIDR, defaultNodeCIDRMaskSize } = await import('../controllers/nodeipam/cidr-set.js');
+  const clusterCIDR = options.clusterCIDR ?? defaultClusterCIDR;
   if (options.controllers !== false) {
     const { runControllerManager } = await import('../controllers/index.js');
     running.push(
       runControllerManager(credentials, components.signal, {
         controllers: options.controllers,
+        // As k3s: nodes get their /24 of the cluster range from the node IPAM controller.
+        nodeIPAM: { clusterCIDR, nodeCIDRMaskSize: defaultNodeCIDRMaskSize },
         log: (event) => log({ component: 'controller-manager', msg: String(event.msg ?? ''), ...event }),
       }).catch((err) => log({ component: 'controller-manager', msg: 'stopped with an error', error: (err as Error).message })),
     );
   }
   if (options.mode === 'up' && (options.runtime === 'simulated' || options.runtime === 'process')) {
     const { machineAddress, ProcessRuntime, runNodeAgent, SimulatedRuntime } = await import('../node/index.js');
+    const runtimeKind = options.runtime;
     const name = hostname().toLowerCase().replace(/[^a-z0-9.-]/g, '-');
     const address = machineAddress();
-    const podCIDR = options.podCIDR ?? '10.42.0.0/24';
-    // `skiff up` is the whole cluster: its pods stop with it (a kill -9 leaves them to be adopted on the next start).
-    const runtime =
-      options.runtime === 'process'
-        ? new ProcessRuntime({ logDir: join(dataDir, 'logs'), stateDir: join(dataDir, 'runtime'), hostIP: address, podCIDR, isolation: options.isolation, stopOnShutdown: true })
-        : new SimulatedRuntime();
-    const isolated = runtime instanceof ProcessRuntime && runtime.isolated;
-    const serving = await issueServingCertificate(pki, name, [name, address, '127.0.0.1', 'localhost']);
-    const network = await startNodeNetwork(name, credentials, runtime, components.signal, (event) => log({ component: 'network', msg: String(event.msg ?? ''), ...event }), {
-      nodeIP: address,
-      ...options.ingressPorts,
-      proxyMode: options.proxyMode,
-    });
-    const clusterDNS = network.clusterDNS;
-    running.push(network.stopped);
-    running.push(
-      runNodeAgent(credentials, components.signal, {
-        identity: { name, runtime: runtime.name, address, dataDir, ...(isolated ? { podCIDR } : {}) },
-        runtime,
-        clusterDNS,
-        serving: { certPem: serving.certPem, keyPem: serving.keyPem, caPem: pki.caCertPem },
-        log: (event) => log({ component: 'agent', msg: String(event.msg ?? ''), ...event }),
-      }).catch((err) => log({ component: 'agent', msg: 'stopped with an error', error: (err as Error).message })),
-    );
+    const agentLog = (event: Record<string, unknown>) => log({ component: 'agent', msg: String(event.msg ?? ''), ...event });
+    // The node may wait for its range from the controller manager started above: the scheduler starts meanwhile.
+    const startNode = async (): Promise<void> => {
+      const podCIDR = runtimeKind === 'process' ? await nodePodCIDR(credentials, { name, runtime: 'process', address, dataDir }, options, components.signal, agentLog) : undefined;
+      if (components.signal.aborted) return;
+      // `skiff up` is the whole cluster: its pods stop with it (a kill -9 leaves them to be adopted on the next start).
+      const runtime =
+        runtimeKind === 'process'
+          ? new ProcessRuntime({ logDir: join(dataDir, 'logs'), stateDir: join(dataDir, 'runtime'), hostIP: address, podCIDR, isolation: options.isolation, stopOnShutdown: true })
+          : new SimulatedRuntime();
+      const isolated = runtime instanceof ProcessRuntime && runtime.isolated;
+      const serving = await issueServingCertificate(pki, name, [name, address, '127.0.0.1', 'localhost']);
+      const network = await startNodeNetwork(name, credentials, runtime, components.signal, (event) => log({ component: 'network', msg: String(event.msg ?? ''), ...event }), {
+        nodeIP: address,
+        clusterCIDR,
+        ...options.ingressPorts,
+        proxyMode: options.proxyMode,
+      });
+      await Promise.all([
+        network.stopped,
+        runNodeAgent(credentials, components.signal, {
+          identity: { name, runtime: runtime.name, address, dataDir, ...(isolated ? { podCIDR } : {}) },
+          runtime,
+          clusterDNS: network.clusterDNS,
+          serving: { certPem: serving.certPem, keyPem: serving.keyPem, caPem: pki.caCertPem },
+          log: agentLog,
+        }),
+      ]);
+    };
+    running.push(startNode().catch((err) => log({ component: 'agent', msg: 'stopped with an error', error: (err as Error).message })));
   }
   if (options.scheduler !== false) {
     const { loadSchedulerConfiguration, runScheduler } = await import('../scheduler/index.js');
@@ -270,7 +286,7 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<voi
  * the kubeconfig names, under leader election (so it can run beside the
  * controllers of `skiff up`, or several times).
  */
-export async function runStandaloneControllerManager(options: { kubeconfig?: string; controllers?: string[]; verbosity: number }): Promise<void> {
+export async function runStandaloneControllerManager(options: { kubeconfig?: string; controllers?: string[]; nodeIPAM?: NodeIpamOptions; verbosity: number }): Promise<void> {
   const log = createLogger(options.verbosity);
   const config = configFromKubeconfig(options.kubeconfig);
   const { runControllerManager } = await import('../controllers/index.js');
@@ -280,6 +296,7 @@ export async function runStandaloneControllerManager(options: { kubeconfig?: str
   process.stdout.write(`controller manager running against ${config.server}\n`);
   await runControllerManager(config, stop.signal, {
     controllers: options.controllers,
+    nodeIPAM: options.nodeIPAM,
     log: (event) => log({ component: 'controller-manager', msg: String(event.msg ?? ''), ...event }),
   });
 }
@@ -351,7 +368,7 @@ async function startNodeNetwork(
   runtime: ProcessRuntime | SimulatedRuntime,
   signal: AbortSignal,
   log: (event: Record<string, unknown>) => void,
-  options: { nodeIP: string; http?: number; https?: number; proxyMode?: ProxyModeFlag },
+  options: { nodeIP: string; clusterCIDR: string; http?: number; https?: number; proxyMode?: ProxyModeFlag },
 ): Promise<{ clusterDNS?: ClusterDnsSettings; stopped: Promise<void> }> {
   const none = { stopped: Promise.resolve() };
   const { ProcessRuntime } = await import('../node/index.js');
@@ -413,7 +430,7 @@ async function startNodeNetwork(
   );
   if (choice.mode === 'nftables') {
     log({ msg: describeProxyMode(choice, ''), mode: choice.mode, reason: choice.reason });
-    const proxy = new ServiceProxy(informers, { nodeName, table: network.bridge, clusterCIDR: '10.42.0.0/16', log });
+    const proxy = new ServiceProxy(informers, { nodeName, table: network.bridge, clusterCIDR: options.clusterCIDR, log });
     const policies = new PolicyEnforcer(informers, { table: `${network.bridge}-policy`, nodeAddresses: [network.address], log });
     stopped = new Promise((resolve) => signal.addEventListener('abort', () => void Promise.all([proxy.stop(), policies.stop()]).then(() => resolve()), { once: true }));
     await policies.start(signal).catch((err: Error) => log({ msg: 'NetworkPolicy not enforced', error: err.message }));
@@ -509,7 +526,13 @@ export async function runJoinedAgent(options: {
   setMaxListeners(0, stop.signal);
   process.once('SIGTERM', () => stop.abort());
   process.once('SIGINT', () => stop.abort());
-  const podCIDR = options.podCIDR ?? '10.42.1.0/24';
+  const clientConfig = { server: options.server, caPem: credentials.caPem, certPem: credentials.certPem, keyPem: credentials.keyPem };
+  const agentLog = (event: Record<string, unknown>) => log({ component: 'agent', msg: String(event.msg ?? ''), ...event });
+  const podCIDR = options.runtime === 'process' ? await nodePodCIDR(clientConfig, { name, runtime: 'process', address, dataDir }, options, stop.signal, agentLog) : undefined;
+  if (stop.signal.aborted) {
+    dataDirLock.release();
+    return;
+  }
   // Like the kubelet, a stopping agent leaves its containers running for the next one to adopt.
   const runtime =
     options.runtime === 'process'
@@ -517,9 +540,10 @@ export async function runJoinedAgent(options: {
       : new SimulatedRuntime();
   const isolated = runtime instanceof ProcessRuntime && runtime.isolated;
   process.stdout.write(`node ${name} joining ${options.server} (${runtime.name} runtime)\n`);
-  const clientConfig = { server: options.server, caPem: credentials.caPem, certPem: credentials.certPem, keyPem: credentials.keyPem };
   const network = await startNodeNetwork(name, clientConfig, runtime, stop.signal, (event) => log({ component: 'network', msg: String(event.msg ?? ''), ...event }), {
     nodeIP: address,
+    // The agent does not learn the server's --cluster-cidr yet: the default range.
+    clusterCIDR: (await import('../controllers/nodeipam/cidr-set.js')).defaultClusterCIDR,
     ...options.ingressPorts,
     proxyMode: options.proxyMode,
   });
@@ -529,10 +553,33 @@ export async function runJoinedAgent(options: {
     runtime,
     clusterDNS,
     serving: { certPem: credentials.servingCertPem, keyPem: credentials.servingKeyPem, caPem: credentials.caPem },
-    log: (event) => log({ component: 'agent', msg: String(event.msg ?? ''), ...event }),
+    log: agentLog,
   });
   await network.stopped;
   dataDirLock.release();
+}
+
+/**
+ * The pod range of a node with the process runtime: --pod-cidr, else (when
+ * its pods get their own IPs) the range the node IPAM controller gives its
+ * Node; undefined when pods share the host's network.
+ */
+async function nodePodCIDR(
+  config: ClientConfig,
+  identity: NodeIdentity,
+  options: { podCIDR?: string; isolation?: 'auto' | 'none' },
+  signal: AbortSignal,
+  log: (event: Record<string, unknown>) => void,
+): Promise<string | undefined> {
+  if (options.podCIDR) return options.podCIDR;
+  const { canIsolate } = await import('../node/runtime/process/runtime.js');
+  if (options.isolation === 'none' || !canIsolate()) return undefined;
+  const { waitForNodePodCIDR } = await import('./node-pod-cidr.js');
+  // Stopped while waiting: the caller sees the signal and stops too.
+  return waitForNodePodCIDR(config, identity, signal, log).catch((err: unknown) => {
+    if (signal.aborted) return undefined;
+    throw err;
+  });
 }
 
 /** The join request, through the client like any other call to the apiserver (trusting the server on first use). */

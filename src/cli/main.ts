@@ -12,11 +12,21 @@
 import { parseArgs } from 'node:util';
 import type { ProxyModeFlag } from '../network/proxy/mode.js';
 
+/** A usage error (exit code 2): a UsageError of ./usage-error.ts by its name, since this file imports nothing of skiff's statically. */
+function usageError(message: string): Error {
+  const err = new Error(message);
+  err.name = 'UsageError';
+  return err;
+}
+
+/** The checks of flags.ts, loaded when a command needs them. */
+const flags = () => import('./flags.js');
+
 function ingressPorts(http: string | undefined, https: string | undefined): { http?: number; https?: number } {
   const parse = (flag: string, value: string | undefined) => {
     if (value === undefined) return undefined;
     const port = Number(value);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--${flag} ${value}: a port number (0 turns the listener off)`);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw usageError(`--${flag} ${value}: a port number (0 turns the listener off)`);
     return port;
   };
   return { http: parse('ingress-http-port', http), https: parse('ingress-https-port', https) };
@@ -24,20 +34,20 @@ function ingressPorts(http: string | undefined, https: string | undefined): { ht
 
 function isolationFlag(flag: string | undefined): 'auto' | 'none' | undefined {
   if (flag === undefined || flag === 'auto' || flag === 'none') return flag;
-  throw new Error(`--isolation ${flag}: choose auto or none`);
+  throw usageError(`--isolation ${flag}: choose auto or none`);
 }
 
 async function proxyModeFlag(flag: string | undefined): Promise<ProxyModeFlag | undefined> {
   if (flag === undefined) return undefined;
   const { proxyModeFlags } = await import('../network/proxy/mode.js');
   if ((proxyModeFlags as readonly string[]).includes(flag)) return flag as ProxyModeFlag;
-  throw new Error(`--proxy-mode ${flag}: choose ${proxyModeFlags.join(', ')}`);
+  throw usageError(`--proxy-mode ${flag}: choose ${proxyModeFlags.join(', ')}`);
 }
 
 function runtimeFlag(flag: string | undefined): 'process' | 'simulated' | 'none' {
   if (flag === undefined || flag === 'none') return 'none';
   if (flag === 'simulated' || flag === 'process') return flag;
-  throw new Error(`--runtime ${flag}: supported runtimes are process, simulated and none`);
+  throw usageError(`--runtime ${flag}: supported runtimes are process, simulated and none`);
 }
 
 /**
@@ -48,7 +58,11 @@ async function controllerList(flag: string | undefined): Promise<string[]> {
   if (flag === undefined) return ['*'];
   const list = flag.split(',').map((s) => s.trim()).filter(Boolean);
   const { selectControllers } = await import('../controllers/index.js');
-  selectControllers(list);
+  try {
+    selectControllers(list);
+  } catch (err) {
+    throw usageError(`--controllers: ${(err as Error).message}`);
+  }
   return list;
 }
 
@@ -56,8 +70,10 @@ const usage = `skiff — Kubernetes, written in TypeScript
 
 Usage:
   skiff up      [--data-dir DIR] [--port N] [--bind ADDR] [-v N]   all-in-one cluster
+                [--cluster-cidr CIDR] [--pod-cidr CIDR]
   skiff server  [--data-dir DIR] [--port N] [--bind ADDR] [-v N]   control plane only
   skiff controller-manager [--kubeconfig FILE] [--controllers LIST] [-v N]
+              [--allocate-node-cidrs --cluster-cidr CIDR [--node-cidr-mask-size N]]
                                                                    the built-in controllers alone,
                                                                    against any apiserver
   skiff scheduler [--kubeconfig FILE] [--config FILE] [-v N]       the scheduler alone, against any apiserver
@@ -95,8 +111,13 @@ Options:
                    the node's service proxy (default auto: nftables as root when the nft command
                    works, else userspace: relays in skiff, as root with the ClusterIPs bound on the
                    interface skiff-svc0, otherwise at their loopback twins 127.x.y.z)
-  --pod-cidr CIDR  process runtime as root: the node's pod range, a /24 (default: 10.42.0.0/24
-                   for skiff up, 10.42.1.0/24 for skiff agent)
+  --cluster-cidr CIDR
+                   skiff up/server: the cluster's pod range (default 10.42.0.0/16); the node IPAM
+                   controller gives each node without a range the next free /24 of it
+  --pod-cidr CIDR  process runtime as root: this node's pod range, a /24 (default: the one the
+                   node IPAM controller gives the node; the agent waits for it)
+  --allocate-node-cidrs, --cluster-cidr CIDR, --node-cidr-mask-size N
+                   skiff controller-manager: give nodes pod ranges, as kube-controller-manager
   --controllers LIST
                    which controllers run, as kube-controller-manager's flag: '*' for all,
                    'name' to add one, '-name' to leave one out (default: '*'); e.g. '*,-cronjob'
@@ -129,6 +150,7 @@ async function main(argv: string[]): Promise<number> {
           runtime: { type: 'string' },
           isolation: { type: 'string' },
           'pod-cidr': { type: 'string' },
+          'cluster-cidr': { type: 'string' },
           'ingress-http-port': { type: 'string' },
           'ingress-https-port': { type: 'string' },
           ...servingLimitFlags,
@@ -136,8 +158,13 @@ async function main(argv: string[]): Promise<number> {
         },
         strict: true,
       });
-      const port = values.port === undefined ? 6443 : Number(values.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid --port ${values.port}`);
+      const { portFlag, podCIDRFlag, clusterCIDRFlag } = await flags();
+      const port = portFlag('port', values.port, 6443);
+      const podCIDR = podCIDRFlag(values['pod-cidr']);
+      const clusterCIDR = clusterCIDRFlag(values['cluster-cidr']);
+      const runtime = runtimeFlag(values.runtime ?? (command === 'up' ? 'process' : 'none'));
+      const isolation = isolationFlag(values.isolation);
+      const ingress = ingressPorts(values['ingress-http-port'], values['ingress-https-port']);
       const controllers = values['no-controllers'] ? false : await controllerList(values.controllers);
       const servingLimits = servingLimitsFromFlags(values);
       const proxyMode = await proxyModeFlag(values['proxy-mode']);
@@ -150,10 +177,11 @@ async function main(argv: string[]): Promise<number> {
         controllers,
         scheduler: !values['no-scheduler'],
         schedulerConfig: values['scheduler-config'],
-        runtime: runtimeFlag(values.runtime ?? (command === 'up' ? 'process' : 'none')),
-        isolation: isolationFlag(values.isolation),
-        podCIDR: values['pod-cidr'],
-        ingressPorts: ingressPorts(values['ingress-http-port'], values['ingress-https-port']),
+        runtime,
+        isolation,
+        podCIDR,
+        clusterCIDR,
+        ingressPorts: ingress,
         servingLimits,
         proxyMode,
       });
@@ -162,12 +190,20 @@ async function main(argv: string[]): Promise<number> {
     case 'controller-manager': {
       const { values } = parseArgs({
         args: rest,
-        options: { kubeconfig: { type: 'string' }, controllers: { type: 'string' }, v: { type: 'string', short: 'v' } },
+        options: {
+          kubeconfig: { type: 'string' },
+          controllers: { type: 'string' },
+          'allocate-node-cidrs': { type: 'boolean' },
+          'cluster-cidr': { type: 'string' },
+          'node-cidr-mask-size': { type: 'string' },
+          v: { type: 'string', short: 'v' },
+        },
         strict: true,
       });
       const controllers = await controllerList(values.controllers);
+      const nodeIPAM = (await flags()).nodeIpamFlags(values);
       const { runStandaloneControllerManager } = await import('./control-plane.js');
-      await runStandaloneControllerManager({ kubeconfig: values.kubeconfig, controllers, verbosity: Number(values.v ?? 0) });
+      await runStandaloneControllerManager({ kubeconfig: values.kubeconfig, controllers, nodeIPAM, verbosity: Number(values.v ?? 0) });
       return 0;
     }
     case 'scheduler': {
@@ -204,17 +240,20 @@ async function main(argv: string[]): Promise<number> {
       const verbosity = Number(values.v ?? 0);
       if (values.simulate !== undefined) {
         const count = Number(values.simulate);
-        if (!Number.isInteger(count) || count < 1) throw new Error('--simulate needs a number of nodes (1 or more)');
+        if (!Number.isInteger(count) || count < 1) throw usageError('--simulate needs a number of nodes (1 or more)');
         const { runSimulatedNodes } = await import('./control-plane.js');
         await runSimulatedNodes({ kubeconfig: values.kubeconfig, name: values.name ?? 'sim', count, verbosity });
         return 0;
       }
-      if (!values.server) throw new Error('skiff agent needs --server URL (and --token T the first time), or --simulate N');
+      if (!values.server) throw usageError('skiff agent needs --server URL (and --token T the first time), or --simulate N');
       const runtime = runtimeFlag(values.runtime ?? 'process');
-      if (runtime === 'none') throw new Error('skiff agent needs a runtime: process or simulated');
+      if (runtime === 'none') throw usageError('skiff agent needs a runtime: process or simulated');
+      const podCIDR = (await flags()).podCIDRFlag(values['pod-cidr']);
+      const isolation = isolationFlag(values.isolation);
+      const ingress = ingressPorts(values['ingress-http-port'], values['ingress-https-port']);
       const proxyMode = await proxyModeFlag(values['proxy-mode']);
       const { runJoinedAgent } = await import('./control-plane.js');
-      await runJoinedAgent({ server: values.server, token: values.token, name: values.name, dataDir: values['data-dir'], runtime, isolation: isolationFlag(values.isolation), podCIDR: values['pod-cidr'], caCertHash: values['ca-cert-hash'], ingressPorts: ingressPorts(values['ingress-http-port'], values['ingress-https-port']), proxyMode, verbosity });
+      await runJoinedAgent({ server: values.server, token: values.token, name: values.name, dataDir: values['data-dir'], runtime, isolation, podCIDR, caCertHash: values['ca-cert-hash'], ingressPorts: ingress, proxyMode, verbosity });
       return 0;
     }
     case 'version':
@@ -242,6 +281,6 @@ main(process.argv.slice(2)).then(
   },
   (err: unknown) => {
     process.stderr.write(`skiff: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(1);
+    void import('./usage-error.js').then(({ isUsageError }) => process.exit(isUsageError(err) ? 2 : 1));
   },
 );

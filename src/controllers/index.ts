@@ -17,12 +17,15 @@ import { garbageCollector } from './gc/collector.js';
 import { jobController } from './job/controller.js';
 import { nodeLifecycleController } from './nodelifecycle/controller.js';
 import { namespaceController } from './namespace/controller.js';
+import { nodeIpamController, type NodeIpamOptions } from './nodeipam/controller.js';
 import { replicaSetController } from './replicaset/controller.js';
 import { statefulSetController } from './statefulset/controller.js';
 import { resourceQuotaController } from './resourcequota/controller.js';
 import { serviceAccountController } from './serviceaccount/controller.js';
 import { ttlAfterFinishedController } from './ttl/controller.js';
 
+export { CidrSet, clusterCIDRProblem, defaultClusterCIDR, defaultNodeCIDRMaskSize } from './nodeipam/cidr-set.js';
+export type { NodeIpamOptions };
 export {
   cronJobController,
   daemonSetController,
@@ -34,6 +37,7 @@ export {
   jobController,
   namespaceController,
   nodeLifecycleController,
+  nodeIpamController,
   replicaSetController,
   resourceQuotaController,
   serviceAccountController,
@@ -41,7 +45,9 @@ export {
   ttlAfterFinishedController,
 };
 
-type Builtin = { controller: (context: ControllerContext) => ControllerSpec } | { runnable: (context: ControllerContext) => Runnable };
+type Builtin =
+  | { controller: (context: ControllerContext, options: ControllerManagerOptions) => ControllerSpec; enabled?: (options: ControllerManagerOptions) => boolean }
+  | { runnable: (context: ControllerContext) => Runnable };
 
 /** Every built-in controller, by its upstream name. */
 export const builtinControllers: Record<string, Builtin> = {
@@ -49,16 +55,18 @@ export const builtinControllers: Record<string, Builtin> = {
   deployment: { controller: deploymentController },
   statefulset: { controller: statefulSetController },
   daemonset: { controller: daemonSetController },
-  namespace: { controller: namespaceController },
+  namespace: { controller: (context) => namespaceController(context) },
   serviceaccount: { controller: serviceAccountController },
   job: { controller: (context) => jobController(context) },
   cronjob: { controller: cronJobController },
   'ttl-after-finished': { controller: ttlAfterFinishedController },
   'node-lifecycle': { controller: (context) => nodeLifecycleController(context) },
+  // As upstream: selected by default, but it gives nodes ranges only with --allocate-node-cidrs.
+  nodeipam: { controller: (context, options) => nodeIpamController(context, options.nodeIPAM!), enabled: (options) => options.nodeIPAM !== undefined },
   endpoints: { controller: endpointsController },
   endpointslice: { controller: endpointSliceController },
   disruption: { controller: disruptionController },
-  resourcequota: { controller: resourceQuotaController },
+  resourcequota: { controller: (context) => resourceQuotaController(context) },
   garbagecollector: { runnable: garbageCollector },
 };
 
@@ -75,6 +83,8 @@ export function selectControllers(selection: string[] = ['*']): string[] {
 export interface ControllerManagerOptions extends ManagerOptions {
   /** Which controllers to run, as kube-controller-manager's `--controllers` (default `*`). */
   controllers?: string[];
+  /** `--allocate-node-cidrs` with its `--cluster-cidr` and `--node-cidr-mask-size`: the node IPAM controller gives nodes their pod ranges. */
+  nodeIPAM?: NodeIpamOptions;
 }
 
 /** A manager with the selected built-in controllers. */
@@ -82,7 +92,9 @@ export function controllerManager(client: Client, options: ControllerManagerOpti
   const manager = new Manager(client, options);
   for (const name of selectControllers(options.controllers)) {
     const builtin = builtinControllers[name];
-    if ('controller' in builtin) manager.add(builtin.controller);
+    if ('controller' in builtin) {
+      if (builtin.enabled?.(options) !== false) manager.add((context) => builtin.controller(context, options));
+    }
     else manager.addRunnable(builtin.runnable);
   }
   return manager;

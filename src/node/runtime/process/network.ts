@@ -9,6 +9,14 @@
  * The host reaches every pod IP through the bridge (probes, port-forward);
  * pods reach each other on the bridge. Everything is done with `ip`
  * (iproute2) so it reads like the commands one would type.
+ *
+ * A pod IP is reused as soon as its pod is gone (the lowest free address
+ * comes first), while the host and the other pods may still hold a
+ * neighbour (ARP) entry for it. So a pod's eth0 gets a MAC derived from its
+ * IP (as the CNI bridge plugin did: 0a:58 and the four bytes of the IP) —
+ * an old entry is then still right — and the host's entry for the IP is
+ * flushed in the same `ip -batch` that plugs the veth in (no extra process).
+ * The bridge's MAC is fixed the same way (from the gateway address).
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -28,6 +36,32 @@ async function ipBatch(lines: string[], netns?: string): Promise<void> {
     const child = execFile('ip', args, (err, _stdout, stderr) => (err ? reject(new Error(`ip: ${stderr.trim() || err.message}`)) : resolve()));
     child.stdin!.end(lines.join('\n') + '\n');
   });
+}
+
+/** The MAC a pod's eth0 gets: locally administered, 0a:58 and the IPv4 address's bytes, so it is the same for every pod given that IP. */
+export function podMacAddress(ip: string): string {
+  const bytes = ip.split('.').map((part) => Number(part).toString(16).padStart(2, '0'));
+  return ['0a', '58', ...bytes].join(':');
+}
+
+/** What the host runs for a new pod (one `ip -batch`): its namespace and veth on the bridge, and no stale neighbour entry for its IP. */
+export function podHostCommands(options: { netns: string; veth: string; bridge: string; ip: string }): string[] {
+  const { netns, veth, bridge, ip } = options;
+  return [
+    `netns add ${netns}`,
+    `link add ${veth} type veth peer name eth0 netns ${netns}`,
+    `link set ${veth} master ${bridge} up`,
+    // Hairpin: a pod reaching itself through a Service leaves and comes back on its own bridge port.
+    `link set ${veth} type bridge_slave hairpin on`,
+    // The IP may have been a deleted pod's a moment ago: forget the MAC the host learnt for it.
+    `neigh flush to ${ip} dev ${bridge}`,
+  ];
+}
+
+/** What runs inside the pod's namespace (one `ip -n NS -batch`): loopback, eth0 with its IP-derived MAC and address, the default route. */
+export function podNamespaceCommands(options: { ip: string; gateway: string }): string[] {
+  const { ip, gateway } = options;
+  return [`link set lo up`, `link set eth0 address ${podMacAddress(ip)}`, `addr add ${ip}/24 dev eth0`, `link set eth0 up`, `route add default via ${gateway}`];
 }
 
 export class BridgeNetwork {
@@ -59,7 +93,9 @@ export class BridgeNetwork {
         () => false,
       );
       if (!existing) await ipBatch([`link add name ${this.bridge} type bridge`]);
-      await ipBatch([`addr replace ${this.gateway}/24 dev ${this.bridge}`, `link set ${this.bridge} up`]);
+      // A fixed MAC: a bridge otherwise takes its lowest port's, which changes as pods come and go —
+      // the pods' entry for the gateway goes stale, and the host drops its neighbour entries each time.
+      await ipBatch([`link set ${this.bridge} address ${podMacAddress(this.gateway)}`, `addr replace ${this.gateway}/24 dev ${this.bridge}`, `link set ${this.bridge} up`]);
     })().catch((err) => {
       this.ready = undefined;
       throw err;
@@ -67,6 +103,7 @@ export class BridgeNetwork {
     return this.ready;
   }
 
+  /** The lowest free address of the range (so a deleted pod's IP comes back first). */
   private allocate(): string {
     for (let host = 2; host < 255; host++) {
       const ip = `${this.prefix}.${host}`;
@@ -86,9 +123,8 @@ export class BridgeNetwork {
     const veth = `sk${short}`;
     const ip = this.allocate();
     try {
-      // Hairpin: a pod reaching itself through a Service leaves and comes back on its own bridge port.
-      await ipBatch([`netns add ${netns}`, `link add ${veth} type veth peer name eth0 netns ${netns}`, `link set ${veth} master ${this.bridge} up`, `link set ${veth} type bridge_slave hairpin on`]);
-      await ipBatch([`link set lo up`, `addr add ${ip}/24 dev eth0`, `link set eth0 up`, `route add default via ${this.gateway}`], netns);
+      await ipBatch(podHostCommands({ netns, veth, bridge: this.bridge, ip }));
+      await ipBatch(podNamespaceCommands({ ip, gateway: this.gateway }), netns);
     } catch (err) {
       this.used.delete(ip);
       await run('ip', ['netns', 'del', netns]).catch(() => {});
