@@ -36,8 +36,8 @@ test('the bin is the bundle, and skiff version answers from it', () => {
 
 test('a --controllers typo fails at once, before anything starts', () => {
   const { stderr, status } = skiff(['up', '--data-dir', '/nonexistent/never-created', '--controllers', '*,-jobs']);
-  assert.equal(status, 1);
-  assert.match(stderr, /^skiff: unknown controllers: jobs \(known: .*\bjob\b/);
+  assert.equal(status, 2, 'a usage error');
+  assert.match(stderr, /^skiff: --controllers: unknown controllers: jobs \(known: .*\bjob\b/);
 });
 
 test('SIGTERM right after the ready line stops cleanly', async () => {
