@@ -25,10 +25,12 @@ export interface TerminalSize {
 
 /**
  * One exec or attach session's streams, whatever carries them. Events:
- * `stdin` (data), `stdinEnd`, `resize` (TerminalSize), `close` (the client left).
+ * `stdin` (data), `stdinEnd`, `resize` (TerminalSize), `close` (the client
+ * left), `drain` (room again after `output` answered false).
  */
 export interface RemoteCommandConnection extends EventEmitter {
-  output(stream: 'stdout' | 'stderr', data: Buffer): void;
+  /** False when the transport's buffer is full: the producer waits for `drain`. */
+  output(stream: 'stdout' | 'stderr', data: Buffer): boolean;
   /** Ends the session with its final Status (the error stream), then closes the connection. */
   finish(status: Record<string, unknown>): void;
 }
@@ -105,7 +107,11 @@ export function webSocketConnection(socket: WebSocket): RemoteCommandConnection 
     socket.send(Buffer.concat([Buffer.from([channel]), typeof data === 'string' ? Buffer.from(data) : data]));
   };
   const connection = Object.assign(new EventEmitter(), {
-    output: (stream: 'stdout' | 'stderr', data: Buffer) => send(stream === 'stdout' ? stdoutChannel : stderrChannel, data),
+    // The WebSocket library buffers without bound and says nothing when it empties: never "full".
+    output: (stream: 'stdout' | 'stderr', data: Buffer) => {
+      send(stream === 'stdout' ? stdoutChannel : stderrChannel, data);
+      return true;
+    },
     finish: (status: Record<string, unknown>) => {
       send(errorChannel, JSON.stringify(status));
       socket.close(1000);
@@ -171,8 +177,15 @@ function spawnExec(
   const line = terminal ? `stty rows ${terminal.height} cols ${terminal.width} 2>/dev/null; exec ${command.map(shellQuote).join(' ')}` : '';
   const argv = inContainer(tty ? ['script', '--quiet', '--return', '--command', line, '/dev/null'] : command);
   const child = spawn(argv[0], argv.slice(1), { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', TERM: 'xterm', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
-  child.stdout.on('data', (chunk: Buffer) => connection.output('stdout', chunk));
-  child.stderr.on('data', (chunk: Buffer) => connection.output('stderr', chunk));
+  // A slow client slows the command (its pipes fill) rather than the agent's memory growing.
+  for (const [name, pipe] of [['stdout', child.stdout], ['stderr', child.stderr]] as const) {
+    pipe.on('data', (chunk: Buffer) => {
+      if (!connection.output(name, chunk) && !pipe.isPaused()) {
+        pipe.pause();
+        connection.once('drain', () => pipe.resume());
+      }
+    });
+  }
   child.stdin.on('error', () => {});
   if (!wantStdin) child.stdin.end();
   else {

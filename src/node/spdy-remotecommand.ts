@@ -60,7 +60,7 @@ export function acceptSpdyRemoteCommand(req: IncomingMessage, socket: Duplex, he
     const connection: RemoteCommandConnection = Object.assign(new EventEmitter(), {
       output(stream: 'stdout' | 'stderr', data: Buffer) {
         const id = ids.get(stream);
-        if (id !== undefined && !finished) session.write(id, data);
+        return id === undefined || finished || session.write(id, data);
       },
       finish(status: Record<string, unknown>) {
         if (finished) return;
@@ -106,6 +106,9 @@ export function acceptSpdyRemoteCommand(req: IncomingMessage, socket: Duplex, he
       },
       reset(id) {
         if (id === ids.get('stdin')) connection.emit('stdinEnd');
+      },
+      drain() {
+        connection.emit('drain');
       },
       close() {
         clearTimeout(timer);

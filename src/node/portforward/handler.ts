@@ -105,7 +105,10 @@ function portForwardStreams(session: SpdyServerSession, target: PortForwardTarge
       }
       const socket = connect(port, target.host);
       pair.socket = socket;
-      socket.on('data', (chunk: Buffer) => session.write(id, chunk));
+      // A slow client pauses the pod's connection until the transport has room again.
+      socket.on('data', (chunk: Buffer) => {
+        if (!session.write(id, chunk)) socket.pause();
+      });
       socket.on('end', () => session.write(id, Buffer.alloc(0), true));
       socket.on('error', (err) => {
         if (pair.errorStream) session.write(pair.errorStream, Buffer.from(forwardError(target, port, err)), true);
@@ -123,6 +126,9 @@ function portForwardStreams(session: SpdyServerSession, target: PortForwardTarge
     },
     close() {
       for (const pair of pairs.values()) pair.socket?.destroy();
+    },
+    drain() {
+      for (const pair of pairs.values()) pair.socket?.resume();
     },
   };
 }

@@ -132,6 +132,8 @@ export interface SpdyHandlers {
   data(id: number, data: Buffer, fin: boolean): void;
   reset(id: number): void;
   close(): void;
+  /** The transport has room again after a write that answered false. */
+  drain?(): void;
 }
 
 /** The server end of a SPDY session over any byte transport (here: a tunneling WebSocket). */
@@ -144,7 +146,8 @@ export class SpdyServerSession {
   private closed = false;
 
   constructor(
-    private readonly send: (bytes: Buffer) => void,
+    /** Answers false when the transport's buffer is full (its owner then says `drain`). */
+    private readonly send: (bytes: Buffer) => boolean | void,
     private readonly handlers: SpdyHandlers,
   ) {}
 
@@ -211,9 +214,10 @@ export class SpdyServerSession {
     if (!this.closed) this.send(Buffer.concat([header, payload]));
   }
 
-  /** Data for a stream, in frames of at most 32 KiB; fin half-closes our side. */
-  write(id: number, data: Buffer, fin = false): void {
-    if (this.closed) return;
+  /** Data for a stream, in frames of at most 32 KiB; fin half-closes our side. False: the transport's buffer is full. */
+  write(id: number, data: Buffer, fin = false): boolean {
+    if (this.closed) return true;
+    let room = true;
     let offset = 0;
     do {
       const chunk = data.subarray(offset, offset + 32 * 1024);
@@ -223,8 +227,9 @@ export class SpdyServerSession {
       header.writeUInt32BE(id & 0x7fffffff, 0);
       header.writeUInt32BE(chunk.length, 4);
       header[4] = last && fin ? flagFin : 0;
-      this.send(Buffer.concat([header, chunk]));
+      room = this.send(Buffer.concat([header, chunk])) !== false;
     } while (offset < data.length);
+    return room;
   }
 
   /** Abandons a stream (RST_STREAM with CANCEL). */
@@ -285,9 +290,7 @@ export function acceptSpdyUpgrade(
   socket.write(`HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: ${protocol}\r\n\r\n`);
   let handlers: SpdyHandlers | undefined;
   const session = new SpdyServerSession(
-    (bytes) => {
-      if (socket.writable) socket.write(bytes);
-    },
+    (bytes) => !socket.writable || socket.write(bytes),
     {
       stream: (id, headers) => handlers?.stream(id, headers),
       data: (id, data, fin) => handlers?.data(id, data, fin),
@@ -300,6 +303,7 @@ export function acceptSpdyUpgrade(
   );
   handlers = makeHandlers(session, protocol, () => socket.end());
   socket.on('data', (bytes: Buffer) => session.receive(bytes));
+  socket.on('drain', () => handlers?.drain?.());
   socket.on('error', () => session.close());
   socket.on('close', () => session.close());
   if (head.length) session.receive(head);
