@@ -147,13 +147,22 @@ export function runExec(
   if (tty) {
     // The client sends the terminal's size right after connecting: wait for it (briefly) so the
     // command starts with the right size, not the pseudo-terminal's 0×0.
+    // What the client types meanwhile is kept for the command.
     let started = false;
+    const typed: Buffer[] = [];
+    let typedEnd = false;
+    const keep = (data: Buffer) => typed.push(data);
+    const keepEnd = () => (typedEnd = true);
+    connection.on('stdin', keep);
+    connection.on('stdinEnd', keepEnd);
     const start = (size?: TerminalSize) => {
       if (started) return;
       started = true;
       connection.off('resize', start);
+      connection.off('stdin', keep);
+      connection.off('stdinEnd', keepEnd);
       clearTimeout(timer);
-      spawnExec(connection, command, env, wantStdin, inContainer, size ?? { width: 80, height: 24 });
+      spawnExec(connection, command, env, wantStdin, inContainer, size ?? { width: 80, height: 24 }, { typed, ended: typedEnd });
     };
     const timer = setTimeout(() => start(), 1000);
     connection.on('resize', start);
@@ -170,6 +179,7 @@ function spawnExec(
   wantStdin: boolean,
   inContainer: (command: string[]) => string[],
   terminal?: TerminalSize,
+  early: { typed: Buffer[]; ended: boolean } = { typed: [], ended: false },
 ): void {
   const tty = terminal !== undefined;
   // A terminal (kubectl exec -t): util-linux `script` runs the command on a new pseudo-terminal
@@ -189,6 +199,8 @@ function spawnExec(
   child.stdin.on('error', () => {});
   if (!wantStdin) child.stdin.end();
   else {
+    for (const data of early.typed) child.stdin.write(data);
+    if (early.ended) child.stdin.end();
     connection.on('stdin', (data: Buffer) => child.stdin.write(data));
     connection.on('stdinEnd', () => child.stdin.end());
   }

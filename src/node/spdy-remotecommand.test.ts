@@ -197,3 +197,28 @@ test('a SPDY upgrade offering no protocol the server speaks is refused with 403'
     server.close();
   }
 });
+
+test('stdin sent before the last stream is open is kept for the session, its end too', async () => {
+  let received = '';
+  const server = createServer((socket) => {
+    acceptSpdyRemoteCommand(request({ upgrade: 'SPDY/3.1', 'x-stream-protocol-version': 'v4.channel.k8s.io' }), socket, Buffer.alloc(0), { stdin: true, stdout: true, stderr: false, tty: false }, (connection) => {
+      connection.on('stdin', (data: Buffer) => (received += data.toString()));
+      connection.on('stdinEnd', () => connection.finish(exitStatus(['cat'], 0)));
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const client = new TestClient(connect((server.address() as { port: number }).port, '127.0.0.1'));
+  try {
+    await client.open(1, { streamtype: 'error' });
+    await client.open(3, { streamtype: 'stdin' });
+    client.send(3, 'early', true);
+    await client.open(5, { streamtype: 'stdout' });
+    await until(() => client.ended, 'the session to finish');
+    assert.equal(received, 'early');
+    assert.deepEqual(JSON.parse(client.streams.get(1)!.data), { metadata: {}, status: 'Success' });
+  } finally {
+    client.close();
+    server.close();
+  }
+});

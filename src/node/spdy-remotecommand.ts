@@ -55,6 +55,9 @@ export function acceptSpdyRemoteCommand(req: IncomingMessage, socket: Duplex, he
     const wanted = expectedStreams(options, protocol);
     const ids = new Map<StreamType, number>();
     let started = false;
+    /** Events from streams already open before the session starts (a stdin opened with FIN, say): kept for it. */
+    const early: [string, ...unknown[]][] = [];
+    const emit = (event: string, ...args: unknown[]) => (started ? connection.emit(event, ...args) : early.push([event, ...args]));
     let finished = false;
     let resizeText = '';
     const connection: RemoteCommandConnection = Object.assign(new EventEmitter(), {
@@ -88,24 +91,25 @@ export function acceptSpdyRemoteCommand(req: IncomingMessage, socket: Duplex, he
           started = true;
           clearTimeout(timer);
           start(connection);
+          for (const [event, ...args] of early.splice(0)) connection.emit(event, ...args);
         }
       },
       data(id, data, fin) {
         if (id === ids.get('stdin')) {
-          if (data.length) connection.emit('stdin', data);
-          if (fin) connection.emit('stdinEnd');
+          if (data.length) emit('stdin', data);
+          if (fin) emit('stdinEnd');
         } else if (id === ids.get('resize')) {
           resizeText += data.toString('utf8');
           const lines = resizeText.split('\n');
           resizeText = lines.pop() ?? '';
           for (const line of lines) {
             const size = line.trim() ? parseSize(Buffer.from(line)) : undefined;
-            if (size) connection.emit('resize', size);
+            if (size) emit('resize', size);
           }
         }
       },
       reset(id) {
-        if (id === ids.get('stdin')) connection.emit('stdinEnd');
+        if (id === ids.get('stdin')) emit('stdinEnd');
       },
       drain() {
         connection.emit('drain');
