@@ -6,6 +6,7 @@ const suites: { name: string; load: () => Promise<{ run(): Promise<void> }> }[] 
   { name: 'scheduler', load: () => import('./scheduler.js') },
   { name: 'node', load: () => import('./node.js') },
   { name: 'network', load: () => import('./network.js') },
+  { name: 'streaming', load: () => import('./streaming.js') },
 ];
 
 const only = process.argv[2];

@@ -1,15 +1,39 @@
 /**
- * `kubectl exec` on the node: a command run beside a container (with its
- * environment), its stdin, stdout and stderr carried over a WebSocket in
- * the Kubernetes remote-command protocol (`v5.channel.k8s.io`, or
- * `v4.channel.k8s.io`): each binary message starts with its channel — 0
- * stdin, 1 stdout, 2 stderr, 3 the final status, 4 terminal resize, 255
- * "this stream is closed" (v5) — followed by the bytes.
+ * `kubectl exec` and `kubectl attach` on the node: a command run beside a
+ * container (with its environment), or the container's own stdio, carried
+ * to the client in the Kubernetes remote-command protocol. The session code
+ * here speaks to a `RemoteCommandConnection` and does not care how it is
+ * carried:
+ *
+ *   WebSocket (`v5.channel.k8s.io`, `v4.channel.k8s.io`; kubectl ≥ 1.30):
+ *     each binary message starts with its channel — 0 stdin, 1 stdout,
+ *     2 stderr, 3 the final status, 4 terminal resize, 255 "this stream is
+ *     closed" (v5) — followed by the bytes (`webSocketConnection` below);
+ *   SPDY/3.1 (`v4.channel.k8s.io` … `channel.k8s.io`; older kubectl and
+ *     client-go tools): one SPDY stream per channel (`spdy-remotecommand.ts`).
  */
 import { execFile, spawn } from 'node:child_process';
+import { EventEmitter } from 'node:events';
 import { readFileSync, readlinkSync } from 'node:fs';
 import type { WebSocket } from 'ws';
 import type { AttachedContainer } from './runtime/runtime.js';
+
+export interface TerminalSize {
+  width: number;
+  height: number;
+}
+
+/**
+ * One exec or attach session's streams, whatever carries them. Events:
+ * `stdin` (data), `stdinEnd`, `resize` (TerminalSize), `close` (the client
+ * left), `drain` (room again after `output` answered false).
+ */
+export interface RemoteCommandConnection extends EventEmitter {
+  /** False when the transport's buffer is full: the producer waits for `drain`. */
+  output(stream: 'stdout' | 'stderr', data: Buffer): boolean;
+  /** Ends the session with its final Status (the error stream), then closes the connection. */
+  finish(status: Record<string, unknown>): void;
+}
 
 export const execProtocols = ['v5.channel.k8s.io', 'v4.channel.k8s.io'];
 
@@ -26,7 +50,7 @@ function shellQuote(word: string): string {
 }
 
 /** A resize message: `{"Width":80,"Height":24}`, bounded to sane numbers. */
-function parseSize(payload: Buffer): { width: number; height: number } | undefined {
+export function parseSize(payload: Buffer): TerminalSize | undefined {
   try {
     const size = JSON.parse(payload.toString('utf8')) as { Width?: number; Height?: number };
     const clamp = (n: unknown, fallback: number) => Math.max(1, Math.min(1000, Math.floor(Number(n) || fallback)));
@@ -42,7 +66,7 @@ function parseSize(payload: Buffer): { width: number; height: number } | undefin
  * (SIGWINCH). The first message may come before that process exists: tried
  * again briefly.
  */
-function resizeTerminal(scriptPid: number, size: { width: number; height: number }, attempt = 0): void {
+function resizeTerminal(scriptPid: number, size: TerminalSize, attempt = 0): void {
   // The first process below ours whose stdin is a pseudo-terminal (ours may be nsenter, then script, then the command).
   let terminal: string | undefined;
   const queue = [scriptPid];
@@ -76,15 +100,40 @@ export function exitStatus(command: string[], code: number | null, error?: strin
   };
 }
 
-function send(socket: WebSocket, channel: number, data: Buffer | string): void {
-  if (socket.readyState !== socket.OPEN) return;
-  const payload = typeof data === 'string' ? Buffer.from(data) : data;
-  socket.send(Buffer.concat([Buffer.from([channel]), payload]));
+/** The remote-command channels of a WebSocket as a connection. */
+export function webSocketConnection(socket: WebSocket): RemoteCommandConnection {
+  const send = (channel: number, data: Buffer | string) => {
+    if (socket.readyState !== socket.OPEN) return;
+    socket.send(Buffer.concat([Buffer.from([channel]), typeof data === 'string' ? Buffer.from(data) : data]));
+  };
+  const connection = Object.assign(new EventEmitter(), {
+    // The WebSocket library buffers without bound and says nothing when it empties: never "full".
+    output: (stream: 'stdout' | 'stderr', data: Buffer) => {
+      send(stream === 'stdout' ? stdoutChannel : stderrChannel, data);
+      return true;
+    },
+    finish: (status: Record<string, unknown>) => {
+      send(errorChannel, JSON.stringify(status));
+      socket.close(1000);
+    },
+  });
+  socket.on('message', (message: Buffer) => {
+    const data = Buffer.isBuffer(message) ? message : Buffer.from(message as ArrayBuffer);
+    if (!data.length) return;
+    if (data[0] === stdinChannel) connection.emit('stdin', data.subarray(1));
+    else if (data[0] === closeChannel && data[1] === stdinChannel) connection.emit('stdinEnd');
+    else if (data[0] === resizeChannel) {
+      const size = parseSize(data.subarray(1));
+      if (size) connection.emit('resize', size);
+    }
+  });
+  socket.on('close', () => connection.emit('close'));
+  return connection;
 }
 
-/** Runs the command and speaks the protocol on the socket until it exits. */
+/** Runs the command and speaks the protocol on the connection until it exits. */
 export function runExec(
-  socket: WebSocket,
+  connection: RemoteCommandConnection,
   command: string[],
   env: Record<string, string>,
   wantStdin: boolean,
@@ -92,95 +141,91 @@ export function runExec(
   tty = false,
 ): void {
   if (!command.length) {
-    send(socket, errorChannel, JSON.stringify(exitStatus(command, null, 'you must specify at least one command for the container')));
-    socket.close(1000);
+    connection.finish(exitStatus(command, null, 'you must specify at least one command for the container'));
     return;
   }
   if (tty) {
     // The client sends the terminal's size right after connecting: wait for it (briefly) so the
     // command starts with the right size, not the pseudo-terminal's 0×0.
+    // What the client types meanwhile is kept for the command.
     let started = false;
-    const start = (size?: { width: number; height: number }) => {
+    const typed: Buffer[] = [];
+    let typedEnd = false;
+    const keep = (data: Buffer) => typed.push(data);
+    const keepEnd = () => (typedEnd = true);
+    connection.on('stdin', keep);
+    connection.on('stdinEnd', keepEnd);
+    const start = (size?: TerminalSize) => {
       if (started) return;
       started = true;
-      size ??= { width: 80, height: 24 };
-      socket.off('message', early);
+      connection.off('resize', start);
+      connection.off('stdin', keep);
+      connection.off('stdinEnd', keepEnd);
       clearTimeout(timer);
-      spawnExec(socket, command, env, wantStdin, inContainer, size);
-    };
-    const early = (message: Buffer) => {
-      const data = Buffer.isBuffer(message) ? message : Buffer.from(message as ArrayBuffer);
-      if (data[0] === resizeChannel) start(parseSize(data.subarray(1)));
+      spawnExec(connection, command, env, wantStdin, inContainer, size ?? { width: 80, height: 24 }, { typed, ended: typedEnd });
     };
     const timer = setTimeout(() => start(), 1000);
-    socket.on('message', early);
-    socket.on('close', () => start());
+    connection.on('resize', start);
+    connection.on('close', () => start());
     return;
   }
-  spawnExec(socket, command, env, wantStdin, inContainer);
+  spawnExec(connection, command, env, wantStdin, inContainer);
 }
 
 function spawnExec(
-  socket: WebSocket,
+  connection: RemoteCommandConnection,
   command: string[],
   env: Record<string, string>,
   wantStdin: boolean,
   inContainer: (command: string[]) => string[],
-  terminal?: { width: number; height: number },
+  terminal?: TerminalSize,
+  early: { typed: Buffer[]; ended: boolean } = { typed: [], ended: false },
 ): void {
-  const tty = terminal !== undefined || false;
+  const tty = terminal !== undefined;
   // A terminal (kubectl exec -t): util-linux `script` runs the command on a new pseudo-terminal
   // (inside the container, so the shell's job control sees its own processes), sized first.
   const line = terminal ? `stty rows ${terminal.height} cols ${terminal.width} 2>/dev/null; exec ${command.map(shellQuote).join(' ')}` : '';
   const argv = inContainer(tty ? ['script', '--quiet', '--return', '--command', line, '/dev/null'] : command);
   const child = spawn(argv[0], argv.slice(1), { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', TERM: 'xterm', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
-  child.stdout.on('data', (chunk: Buffer) => send(socket, stdoutChannel, chunk));
-  child.stderr.on('data', (chunk: Buffer) => send(socket, stderrChannel, chunk));
+  // A slow client slows the command (its pipes fill) rather than the agent's memory growing.
+  for (const [name, pipe] of [['stdout', child.stdout], ['stderr', child.stderr]] as const) {
+    pipe.on('data', (chunk: Buffer) => {
+      if (!connection.output(name, chunk) && !pipe.isPaused()) {
+        pipe.pause();
+        connection.once('drain', () => pipe.resume());
+      }
+    });
+  }
+  child.stdin.on('error', () => {});
   if (!wantStdin) child.stdin.end();
-  socket.on('message', (message: Buffer) => {
-    const data = Buffer.isBuffer(message) ? message : Buffer.from(message as ArrayBuffer);
-    if (!data.length) return;
-    if (data[0] === stdinChannel) child.stdin.write(data.subarray(1));
-    else if (data[0] === closeChannel && data[1] === stdinChannel) child.stdin.end();
-    else if (data[0] === resizeChannel && tty && child.pid) {
-      const size = parseSize(data.subarray(1));
-      if (size) resizeTerminal(child.pid, size);
-    }
+  else {
+    for (const data of early.typed) child.stdin.write(data);
+    if (early.ended) child.stdin.end();
+    connection.on('stdin', (data: Buffer) => child.stdin.write(data));
+    connection.on('stdinEnd', () => child.stdin.end());
+  }
+  connection.on('resize', (size: TerminalSize) => {
+    if (tty && child.pid) resizeTerminal(child.pid, size);
   });
-  socket.on('close', () => {
+  connection.on('close', () => {
     if (child.exitCode === null) child.kill('SIGKILL');
   });
   let failure: string | undefined;
   child.on('error', (err) => (failure = `failed to run ${command[0]}: ${err.message}`));
-  child.on('close', (code) => {
-    send(socket, errorChannel, JSON.stringify(exitStatus(command, code, failure)));
-    socket.close(1000);
-  });
+  child.on('close', (code) => connection.finish(exitStatus(command, code, failure)));
 }
 
-/** kubectl attach: the container's own stdio on the socket until it exits or the client leaves. */
-export function runAttach(socket: WebSocket, attached: AttachedContainer, wantStdin: boolean): void {
-  socket.on('message', (message: Buffer) => {
-    const data = Buffer.isBuffer(message) ? message : Buffer.from(message as ArrayBuffer);
-    if (!data.length) return;
-    if (data[0] === resizeChannel && attached.terminalPid) {
-      const size = parseSize(data.subarray(1));
-      if (size) resizeTerminal(attached.terminalPid, size);
-    }
-    if (!wantStdin) return;
-    if (data[0] === stdinChannel) attached.writeStdin?.(data.subarray(1));
-    else if (data[0] === closeChannel && data[1] === stdinChannel) attached.closeStdin?.();
+/** kubectl attach: the container's own stdio on the connection until it exits or the client leaves. */
+export function runAttach(connection: RemoteCommandConnection, attached: AttachedContainer, wantStdin: boolean): void {
+  connection.on('resize', (size: TerminalSize) => {
+    if (attached.terminalPid) resizeTerminal(attached.terminalPid, size);
   });
-  socket.on('close', () => attached.detach());
+  if (wantStdin) {
+    connection.on('stdin', (data: Buffer) => attached.writeStdin?.(data));
+    connection.on('stdinEnd', () => attached.closeStdin?.());
+  }
+  connection.on('close', () => attached.detach());
   // Attaching ends when the container does; how it ended is the pod's status to tell, not attach's
   // (kubectl run -i reads it from there), so the stream itself always ends with Success.
-  void attached.exited.then(() => {
-    send(socket, errorChannel, JSON.stringify(exitStatus(['attach'], 0)));
-    socket.close(1000);
-  });
-}
-
-/** The output callback that writes a container's streams on the socket's channels. */
-export function attachOutput(socket: WebSocket): (stream: 'stdout' | 'stderr', data: Buffer) => void {
-  return (stream, data) => send(socket, stream === 'stdout' ? stdoutChannel : stderrChannel, data);
+  void attached.exited.then(() => connection.finish(exitStatus(['attach'], 0)));
 }

@@ -5,19 +5,21 @@
  *
  *   GET /healthz (as the kubelet's: `kubectl get --raw /api/v1/nodes/<node>/proxy/healthz`)
  *   GET /containerLogs/<namespace>/<pod>/<container>?follow&timestamps&tailLines&sinceSeconds&sinceTime&limitBytes&previous
- *   WebSocket /exec|attach/<namespace>/<pod>/<container>?command&stdin&tty
- *   WebSocket /portforward/<namespace>/<pod>?ports
+ *   WebSocket or SPDY/3.1 upgrade /exec|attach/<namespace>/<pod>/<container>?command&stdin&stdout&stderr&tty
+ *   WebSocket or SPDY/3.1 upgrade /portforward/<namespace>/<pod>?ports
  */
 import { isTrueParameter } from '../machinery/query-params.js';
 import https from 'node:https';
 import { WebSocketServer } from 'ws';
-import { attachOutput, execProtocols, exitStatus, runAttach, runExec } from './exec.js';
+import { execProtocols, exitStatus, runAttach, runExec, webSocketConnection, type RemoteCommandConnection } from './exec.js';
 import type { AddressInfo } from 'node:net';
 import { streamLog } from './logs.js';
-import { portForwardProtocols, servePortForward, spdyTunnelProtocol } from './portforward/handler.js';
+import { acceptSpdyPortForward, portForwardProtocols, servePortForward, spdyTunnelProtocol } from './portforward/handler.js';
+import { isSpdyUpgrade } from './portforward/spdy.js';
+import { acceptSpdyRemoteCommand } from './spdy-remotecommand.js';
+import type { PodWorker } from './pod-worker.js';
 
 const spdyTunnelAlias = 'skiff-spdy-tunnel';
-import type { PodWorker } from './pod-worker.js';
 
 export interface NodeServerTls {
   certPem: string;
@@ -67,7 +69,6 @@ export async function startNodeServer(tls: NodeServerTls, address: string, port:
       .catch(() => {})
       .finally(() => res.end());
   });
-  // exec arrives as a WebSocket upgrade: /exec/<namespace>/<pod>/<container>?command=…&stdin=…
   const sockets = new WebSocketServer({
     noServer: true,
     handleProtocols: (offered, req) => {
@@ -76,14 +77,20 @@ export async function startNodeServer(tls: NodeServerTls, address: string, port:
       return known.find((p) => offered.has(p)) ?? false;
     },
   });
+  // Streaming arrives as an upgrade: a WebSocket (kubectl ≥ 1.30), or SPDY/3.1 (older kubectl, client-go tools).
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'https://node');
+    const spdy = isSpdyUpgrade(req);
     const forward = /^\/portforward\/([^/]+)\/([^/]+)$/.exec(url.pathname);
     if (forward) {
       const [namespace, pod] = forward.slice(1).map(decodeURIComponent);
       const target = [...workers()].find((w) => w.podKey === `${namespace}/${pod}`)?.portForwardTarget();
       if (!target) {
         socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
+        return;
+      }
+      if (spdy) {
+        acceptSpdyPortForward(req, socket, head, target);
         return;
       }
       const ports = (url.searchParams.get('ports') ?? '').split(',').filter(Boolean).map(Number);
@@ -103,32 +110,22 @@ export async function startNodeServer(tls: NodeServerTls, address: string, port:
       return;
     }
     const [verb, namespace, pod, container] = [match[1], ...match.slice(2).map(decodeURIComponent)];
-    const worker = [...workers()].find((w) => w.podKey === `${namespace}/${pod}`);
-    const target = worker?.execTarget(container);
-    sockets.handleUpgrade(req, socket, head, (ws) => {
+    const flag = (name: string) => isTrueParameter(url.searchParams.get(name));
+    const serve = (connection: RemoteCommandConnection) => {
+      const worker = [...workers()].find((w) => w.podKey === `${namespace}/${pod}`);
       if (verb === 'attach') {
-        const attached = worker?.attach(container, attachOutput(ws));
-        if (!attached) {
-          ws.send(Buffer.concat([Buffer.from([3]), Buffer.from(JSON.stringify(exitStatus(['attach'], null, `cannot attach to container ${container} in pod ${pod}`)))]));
-          ws.close(1000);
-          return;
-        }
-        runAttach(ws, attached, isTrueParameter(url.searchParams.get('stdin')));
-        return;
+        const attached = worker?.attach(container, (stream, data) => connection.output(stream, data));
+        if (!attached) return connection.finish(exitStatus(['attach'], null, `cannot attach to container ${container} in pod ${pod}`));
+        return runAttach(connection, attached, flag('stdin'));
       }
       const command = url.searchParams.getAll('command');
-      if (!target) {
-        ws.send(Buffer.concat([Buffer.from([3]), Buffer.from(JSON.stringify(exitStatus(command, null, `container ${container} is not running in pod ${pod}`)))]));
-        ws.close(1000);
-        return;
-      }
-      if (target.error) {
-        ws.send(Buffer.concat([Buffer.from([3]), Buffer.from(JSON.stringify(exitStatus(command, null, target.error)))]));
-        ws.close(1000);
-        return;
-      }
-      runExec(ws, command, target.env, isTrueParameter(url.searchParams.get('stdin')), target.inContainer, isTrueParameter(url.searchParams.get('tty')));
-    });
+      const target = worker?.execTarget(container);
+      if (!target) return connection.finish(exitStatus(command, null, `container ${container} is not running in pod ${pod}`));
+      if (target.error) return connection.finish(exitStatus(command, null, target.error));
+      runExec(connection, command, target.env, flag('stdin'), target.inContainer, flag('tty'));
+    };
+    if (spdy) acceptSpdyRemoteCommand(req, socket, head, { stdin: flag('stdin'), stdout: flag('stdout'), stderr: flag('stderr'), tty: flag('tty') }, serve);
+    else sockets.handleUpgrade(req, socket, head, (ws) => serve(webSocketConnection(ws)));
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -61,7 +61,7 @@ export interface Cluster {
   /** Everything the server printed so far (stdout and stderr), for failure messages. */
   output(): string;
   kubectl(args: string[], options?: KubectlOptions): Promise<KubectlResult>;
-  kubectlStream(args: string[], options?: { env?: Record<string, string> }): KubectlStream;
+  kubectlStream(args: string[], options?: { env?: Record<string, string>; binary?: string }): KubectlStream;
   /** Graceful stop (SIGTERM); removes the temporary data dir. Returns the exit code. */
   stop(): Promise<number | null>;
   /** SIGKILL, keeping the data dir for `restart()`. */
@@ -263,8 +263,8 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     return { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, KUBECONFIG: kubeconfig, KUBECACHEDIR: join(root, 'kube-cache'), ...extra };
   }
 
-  function kubectlStream(args: string[], streamOptions: { env?: Record<string, string> } = {}): KubectlStream {
-    const proc = spawn(kubectlPath(), args, { env: kubectlEnv(streamOptions.env), stdio: ['ignore', 'pipe', 'pipe'] });
+  function kubectlStream(args: string[], streamOptions: { env?: Record<string, string>; binary?: string } = {}): KubectlStream {
+    const proc = spawn(streamOptions.binary ?? kubectlPath(), args, { env: kubectlEnv(streamOptions.env), stdio: ['ignore', 'pipe', 'pipe'] });
     running.add(proc);
     const stdout = new LineCollector();
     const stderr = new LineCollector();

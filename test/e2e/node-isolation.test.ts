@@ -87,21 +87,24 @@ spec:
     assert.match(pod.status.podIP, /^10\.42\.77\.\d+$/, 'an IP from the node pod range');
     const name = pod.metadata.name as string;
 
-    // exec -it: through a real terminal (util-linux script), whose size reaches the container's terminal.
-    const terminal = await new Promise<string>((resolve, reject) => {
-      const command = `stty rows 31 cols 97; ${kubectlPath()} exec -it ${name} -- sh -c 'stty size; hostname; cat /etc/hosts; echo pid1=$(cat /proc/1/comm)'`;
-      const child = spawn('script', ['-qec', command, '/dev/null'], { env: { PATH: process.env.PATH, KUBECONFIG: cluster.kubeconfig, HOME: scratch }, stdio: ['pipe', 'pipe', 'pipe'] });
-      let out = '';
-      child.stdout.on('data', (chunk) => (out += chunk));
-      child.on('error', reject);
-      // A terminal may put a NUL byte (padding, invisible on screen) into its output: not part of what is checked.
-      child.on('close', (code) => (code === 0 ? resolve(out.replace(/\0/g, '')) : reject(new Error(`exec -it exited ${code}: ${out}`))));
-      child.stdin.end();
-    });
-    assert.match(terminal, /31 97/, 'the terminal size reached the container');
-    assert.match(terminal, new RegExp(`^${name}\\s*$`, 'm'), 'the pod name is its hostname');
-    assert.match(terminal, new RegExp(`${pod.status.podIP}\\s+${name}`), '/etc/hosts names the pod');
-    assert.match(terminal, /pid1=bash/, 'a PID namespace of its own, the supervisor its init');
+    // exec -it: through a real terminal (util-linux script), whose size reaches the container's terminal —
+    // over WebSocket (kubectl's default) and over SPDY (the resize stream of older kubectl).
+    for (const [transport, transportEnv] of [['WebSocket', {}], ['SPDY', { KUBECTL_REMOTE_COMMAND_WEBSOCKETS: 'false' }]] as const) {
+      const terminal = await new Promise<string>((resolve, reject) => {
+        const command = `stty rows 31 cols 97; ${kubectlPath()} exec -it ${name} -- sh -c 'stty size; hostname; cat /etc/hosts; echo pid1=$(cat /proc/1/comm)'`;
+        const child = spawn('script', ['-qec', command, '/dev/null'], { env: { PATH: process.env.PATH, KUBECONFIG: cluster.kubeconfig, HOME: scratch, ...transportEnv }, stdio: ['pipe', 'pipe', 'pipe'] });
+        let out = '';
+        child.stdout.on('data', (chunk) => (out += chunk));
+        child.on('error', reject);
+        // A terminal may put a NUL byte (padding, invisible on screen) into its output: not part of what is checked.
+        child.on('close', (code) => (code === 0 ? resolve(out.replace(/\0/g, '')) : reject(new Error(`exec -it over ${transport} exited ${code}: ${out}`))));
+        child.stdin.end();
+      });
+      assert.match(terminal, /31 97/, `the terminal size reached the container (${transport})`);
+      assert.match(terminal, new RegExp(`^${name}\\s*$`, 'm'), 'the pod name is its hostname');
+      assert.match(terminal, new RegExp(`${pod.status.podIP}\\s+${name}`), '/etc/hosts names the pod');
+      assert.match(terminal, /pid1=bash/, 'a PID namespace of its own, the supervisor its init');
+    }
 
     // cp into the served directory (an emptyDir), then fetch it through port-forward.
     const local = join(scratch, 'hello.txt');

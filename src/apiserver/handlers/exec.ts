@@ -1,10 +1,14 @@
 /**
  * `pods/<name>/exec`, `pods/<name>/attach` and `pods/<name>/portforward`
- * (kubectl exec, attach, port-forward): a WebSocket upgrade the apiserver
+ * (kubectl exec, attach, cp, port-forward): an upgrade the apiserver
  * passes through to the pod's node agent, as upstream proxies it to the
- * kubelet. The client's subprotocols (`v5.channel.k8s.io`, …) are offered
- * to the agent; once the agent accepts, the client's handshake completes
- * with the same protocol and messages flow both ways unchanged.
+ * kubelet. A WebSocket exec or attach: the client's subprotocols
+ * (`v5.channel.k8s.io`, …) are offered to the agent; once the agent
+ * accepts, the client's handshake completes with the same protocol and
+ * messages flow both ways unchanged. A SPDY/3.1 upgrade (older kubectl,
+ * client-go tools; `POST` for exec and attach) and every port-forward:
+ * the request is forwarded and the two connections joined byte for byte,
+ * the agent answering the upgrade itself.
  */
 import { normalizeBooleanParameters } from '../../machinery/query-params.js';
 import type { IncomingMessage } from 'node:http';
@@ -68,7 +72,7 @@ export async function handleExecUpgrade(req: IncomingMessage, socket: Duplex, he
   const query = normalizeBooleanParameters(passed, ['stdin', 'stdout', 'stderr', 'tty']);
   const protocols = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim()).filter(Boolean);
   const target = `/${verb}/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}${container ? `/${encodeURIComponent(container)}` : ''}`;
-  if (verb === 'portforward') {
+  if (verb === 'portforward' || !/^websocket$/i.test(String(req.headers.upgrade ?? ''))) {
     proxyUpgrade(req, socket, head, { host: address, port, path: `${target}?${query}`, credentials, nodeName: nodeName! });
     return true;
   }
@@ -105,9 +109,11 @@ export async function handleExecUpgrade(req: IncomingMessage, socket: Duplex, he
  * Passes an upgrade through byte for byte: the client's request goes to the
  * agent (on its path, over a TLS connection with the apiserver's node-client
  * certificate), and from then on both connections are simply joined. Used
- * for port-forward, whose subprotocol name (`SPDY/3.1+portforward.k8s.io`)
- * is not a token a WebSocket library accepts, and which needs nothing from
- * the apiserver but the connection.
+ * for SPDY upgrades, which a WebSocket library cannot complete, and for
+ * port-forward, whose subprotocol name (`SPDY/3.1+portforward.k8s.io`)
+ * is not a token a WebSocket library accepts: neither needs anything from
+ * the apiserver but the connection. Either end finishing lets what it
+ * wrote reach the other before that one is closed too.
  */
 function proxyUpgrade(
   req: IncomingMessage,
@@ -117,7 +123,8 @@ function proxyUpgrade(
 ): void {
   const agent = tlsConnect({ host: to.host, port: to.port, ca: to.credentials.caPem, cert: to.credentials.certPem, key: to.credentials.keyPem, checkServerIdentity: () => undefined });
   agent.on('secureConnect', () => {
-    const lines = [`GET ${to.path} HTTP/1.1`, `Host: ${to.host}:${to.port}`];
+    // The client's method: SPDY exec and attach are POSTs (their bodies are empty).
+    const lines = [`${req.method ?? 'GET'} ${to.path} HTTP/1.1`, `Host: ${to.host}:${to.port}`];
     for (let i = 0; i < req.rawHeaders.length; i += 2) {
       const name = req.rawHeaders[i];
       if (/^(host|authorization)$/i.test(name)) continue;
@@ -134,5 +141,6 @@ function proxyUpgrade(
   });
   socket.on('error', () => agent.destroy());
   socket.on('close', () => agent.destroy());
-  agent.on('close', () => socket.destroy());
+  // Ended, not destroyed: what the agent sent last (the exit status) is still on its way out.
+  agent.on('close', () => socket.end(() => socket.destroy()));
 }

@@ -46,7 +46,7 @@ test('a session answers streams, hands data frames on, echoes pings; frames may 
   const sent: Buffer[] = [];
   const streams: [number, Record<string, string>][] = [];
   const data: [number, string, boolean][] = [];
-  const session = new SpdyServerSession((bytes) => sent.push(bytes), {
+  const session = new SpdyServerSession((bytes) => void sent.push(bytes), {
     stream: (id, headers) => streams.push([id, headers]),
     data: (id, bytes, fin) => data.push([id, bytes.toString(), fin]),
     reset: () => {},
@@ -73,4 +73,13 @@ test('a session answers streams, hands data frames on, echoes pings; frames may 
   assert.deepEqual([last.readUInt32BE(0), last[4], last.subarray(8).toString()], [3, 1, 'back']);
   session.close();
   deflate.close();
+});
+
+test('a write says when the transport is full, so the producer can wait for drain', () => {
+  let full = false;
+  const session = new SpdyServerSession(() => !full, { stream: () => {}, data: () => {}, reset: () => {}, close: () => {} });
+  assert.equal(session.write(1, Buffer.from('room')), true);
+  full = true;
+  assert.equal(session.write(1, Buffer.alloc(100_000)), false);
+  session.close();
 });

@@ -1,8 +1,12 @@
 /**
- * Just enough SPDY/3.1 to serve `kubectl port-forward`: kubectl 1.32 opens
- * a WebSocket with the subprotocol `SPDY/3.1+portforward.k8s.io` and speaks
- * SPDY inside it (each WebSocket message carries bytes of the SPDY stream).
- * This is the server side of such a session:
+ * Just enough SPDY/3.1 to serve client-go's streaming clients. Older
+ * kubectl (≤ 1.29 exec/attach/cp, ≤ 1.30 port-forward) and every tool
+ * built on client-go's SPDY executor upgrade an HTTP connection to
+ * `SPDY/3.1` and speak it raw (`acceptSpdyUpgrade` below); kubectl ≥ 1.31
+ * port-forward opens a WebSocket with the subprotocol
+ * `SPDY/3.1+portforward.k8s.io` and speaks SPDY inside it (each WebSocket
+ * message carries bytes of the SPDY stream). This is the server side of
+ * such a session:
  *
  *   frame = control: 1 | version 3 (15 bits) | type (16) | flags (8) | length (24) | payload
  *           data:    0 | stream id (31)                | flags (8) | length (24) | payload
@@ -16,6 +20,8 @@
  *                   and ignored (the Go client does no flow control)
  *   DATA            bytes for a stream; flag FIN (1) half-closes it
  */
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { createDeflate, createInflate, constants as zlibConstants, type Deflate, type Inflate } from 'node:zlib';
 
 const version = 3;
@@ -126,6 +132,8 @@ export interface SpdyHandlers {
   data(id: number, data: Buffer, fin: boolean): void;
   reset(id: number): void;
   close(): void;
+  /** The transport has room again after a write that answered false. */
+  drain?(): void;
 }
 
 /** The server end of a SPDY session over any byte transport (here: a tunneling WebSocket). */
@@ -138,7 +146,8 @@ export class SpdyServerSession {
   private closed = false;
 
   constructor(
-    private readonly send: (bytes: Buffer) => void,
+    /** Answers false when the transport's buffer is full (its owner then says `drain`). */
+    private readonly send: (bytes: Buffer) => boolean | void,
     private readonly handlers: SpdyHandlers,
   ) {}
 
@@ -205,9 +214,10 @@ export class SpdyServerSession {
     if (!this.closed) this.send(Buffer.concat([header, payload]));
   }
 
-  /** Data for a stream, in frames of at most 32 KiB; fin half-closes our side. */
-  write(id: number, data: Buffer, fin = false): void {
-    if (this.closed) return;
+  /** Data for a stream, in frames of at most 32 KiB; fin half-closes our side. False: the transport's buffer is full. */
+  write(id: number, data: Buffer, fin = false): boolean {
+    if (this.closed) return true;
+    let room = true;
     let offset = 0;
     do {
       const chunk = data.subarray(offset, offset + 32 * 1024);
@@ -217,8 +227,9 @@ export class SpdyServerSession {
       header.writeUInt32BE(id & 0x7fffffff, 0);
       header.writeUInt32BE(chunk.length, 4);
       header[4] = last && fin ? flagFin : 0;
-      this.send(Buffer.concat([header, chunk]));
+      room = this.send(Buffer.concat([header, chunk])) !== false;
     } while (offset < data.length);
+    return room;
   }
 
   /** Abandons a stream (RST_STREAM with CANCEL). */
@@ -233,4 +244,67 @@ export class SpdyServerSession {
     this.deflater.close();
     this.handlers.close();
   }
+}
+
+/** A client-go client's upgrade (kubectl ≤ 1.29 exec, ≤ 1.30 port-forward): `Upgrade: SPDY/3.1`, not a WebSocket. */
+export function isSpdyUpgrade(req: IncomingMessage): boolean {
+  return String(req.headers.upgrade ?? '').toLowerCase() === 'spdy/3.1';
+}
+
+/**
+ * The protocol of a SPDY upgrade: the client lists what it speaks in
+ * `X-Stream-Protocol-Version` headers, most preferred first; the first the
+ * server also speaks wins. A client that names none gets the oldest
+ * (`legacy`), as upstream's handshake allows; undefined when none fits.
+ */
+export function negotiateStreamProtocol(req: IncomingMessage, supported: string[], legacy: string): string | undefined {
+  const offered = String(req.headers['x-stream-protocol-version'] ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
+  if (!offered.length) return legacy;
+  return offered.find((p) => supported.includes(p));
+}
+
+/**
+ * Answers a SPDY upgrade and serves the session over the raw connection:
+ * 101 Switching Protocols with the protocol chosen, then SPDY frames both
+ * ways. Refused with 403 when no protocol fits (upstream's words). The
+ * handlers get the session (to write) and `end`, which closes the
+ * connection once what was written has gone.
+ */
+export function acceptSpdyUpgrade(
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+  supported: string[],
+  legacy: string,
+  makeHandlers: (session: SpdyServerSession, protocol: string, end: () => void) => SpdyHandlers,
+): void {
+  const protocol = negotiateStreamProtocol(req, supported, legacy);
+  if (protocol === undefined) {
+    const message = `unable to upgrade: unable to negotiate protocol: client supports [${String(req.headers['x-stream-protocol-version']).split(/,\s*/).join(' ')}], server supports [${supported.join(' ')}]\n`;
+    socket.end(`HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(message)}\r\nConnection: close\r\n\r\n${message}`);
+    return;
+  }
+  socket.write(`HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: ${protocol}\r\n\r\n`);
+  let handlers: SpdyHandlers | undefined;
+  const session = new SpdyServerSession(
+    (bytes) => !socket.writable || socket.write(bytes),
+    {
+      stream: (id, headers) => handlers?.stream(id, headers),
+      data: (id, data, fin) => handlers?.data(id, data, fin),
+      reset: (id) => handlers?.reset(id),
+      close: () => {
+        handlers?.close();
+        socket.destroy();
+      },
+    },
+  );
+  handlers = makeHandlers(session, protocol, () => socket.end());
+  socket.on('data', (bytes: Buffer) => session.receive(bytes));
+  socket.on('drain', () => handlers?.drain?.());
+  socket.on('error', () => session.close());
+  socket.on('close', () => session.close());
+  if (head.length) session.receive(head);
 }
