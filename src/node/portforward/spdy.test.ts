@@ -60,7 +60,12 @@ test('a session answers streams, hands data frames on, echoes pings; frames may 
   const all = Buffer.concat([first, second, dataFrame, ping]);
   // Byte by byte: reassembly must not depend on how the WebSocket split them.
   for (let i = 0; i < all.length; i++) session.receive(all.subarray(i, i + 1));
-  await new Promise((resolve) => setTimeout(resolve, 50));
+  // Header blocks inflate asynchronously: wait for the three answers (two SYN_REPLYs, the PING), with a deadline.
+  const deadline = Date.now() + 5000;
+  while (sent.length < 3 || streams.length < 2 || data.length < 1) {
+    assert.ok(Date.now() < deadline, `timed out: ${sent.length} frames sent, ${streams.length} streams, ${data.length} data`);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
   assert.deepEqual(streams, [
     [1, { streamtype: 'error', port: '80', requestid: '0' }],
     [3, { streamtype: 'data', port: '80', requestid: '0' }],
