@@ -4,7 +4,7 @@
  * separation, generation, validation. Upstream spreads this over
  * rest.BeforeCreate / BeforeUpdate and each kind's strategy.
  */
-import type { ResourceType } from '../api/resource.js';
+import type { Requester, ResourceType } from '../api/resource.js';
 import type { KubeObject } from '../machinery/object.js';
 import { errors, field, type FieldErrorLike } from '../machinery/status.js';
 import { validateObjectMeta } from '../machinery/validation.js';
@@ -46,9 +46,9 @@ export function prepareCreateMetadata(type: ResourceType, object: KubeObject, na
   delete meta.generation;
 }
 
-export function defaultAndPrepareCreate(type: ResourceType, object: KubeObject): void {
+export function defaultAndPrepareCreate(type: ResourceType, object: KubeObject, requester?: Requester): void {
   type.defaults?.(object);
-  type.prepareForCreate?.(object);
+  type.prepareForCreate?.(object, requester);
   if (type.hasGeneration) object.metadata.generation = 1;
 }
 
@@ -104,6 +104,7 @@ export function prepareStatusUpdate(type: ResourceType, object: KubeObject, old:
   // Status writers may still edit labels and annotations, as upstream's status strategies permit.
   if (object.metadata.labels !== undefined) next.metadata.labels = object.metadata.labels;
   if (object.metadata.annotations !== undefined) next.metadata.annotations = object.metadata.annotations;
+  type.prepareForStatusUpdate?.(next, old, timestamp(new Date()));
   type.defaults?.(next);
   const errs = [...validateWhole(type, next, 'update'), ...(type.validateStatusUpdate?.(next, old) ?? [])];
   throwIfInvalid(type, next, errs);

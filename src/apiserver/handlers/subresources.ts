@@ -2,7 +2,8 @@
  * Subresources with their own semantics: `/status` (only status changes),
  * `/scale` (an autoscaling/v1 Scale view of the replica count), pods'
  * `/binding` (assign a node) and `/eviction` (a polite delete), and
- * namespaces' `/finalize` (only spec.finalizers changes).
+ * namespaces' `/finalize` (only spec.finalizers changes), and
+ * CertificateSigningRequests' `/approval` (approval.ts).
  */
 import type { KubeObject } from '../../machinery/object.js';
 import { isPlainObject } from '../../machinery/object.js';
@@ -23,6 +24,7 @@ import { deleteObject } from './delete.js';
 import { handleEviction } from './eviction.js';
 import { handleLog } from './logs.js';
 import { handleTokenRequest } from './token-request.js';
+import { handleApproval } from './approval.js';
 
 export async function handleSubresource(ctx: RequestContext): Promise<void> {
   const sub = ctx.info.subresource!;
@@ -35,6 +37,7 @@ export async function handleSubresource(ctx: RequestContext): Promise<void> {
   if (type.group === '' && type.resource === 'pods' && sub === 'log' && verb === 'get') return handleLog(ctx);
   if (type.group === '' && type.resource === 'namespaces' && sub === 'finalize' && verb === 'update') return handleFinalize(ctx);
   if (type.group === '' && type.resource === 'serviceaccounts' && sub === 'token' && verb === 'create') return handleTokenRequest(ctx);
+  if (type.group === 'certificates.k8s.io' && type.resource === 'certificatesigningrequests' && sub === 'approval') return handleApproval(ctx);
   if ((type.subresources?.others ?? []).includes(sub) || sub === 'status' || sub === 'scale') {
     throw errors.methodNotSupported(type.group, `${type.resource}/${sub}`, verb);
   }
