@@ -9,7 +9,7 @@ import { hostname, homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ApiServer, ServiceAllocator, bootstrapCluster, raiseDescriptorLimit, type ServingLimits } from '../apiserver/index.js';
 import { parseGoDuration } from '../api/batch/cron.js';
-import { ensureClusterPki, issueClientCertificate, issueServingCertificate } from '../apiserver/pki/index.js';
+import { ensureClusterPki, issueClientCertificate, issueServingCertificate, signCertificateRequest, type CertificateAndKey } from '../apiserver/pki/index.js';
 import type { NodeCredentials } from '../apiserver/join.js';
 import { documentRoutes } from '../apiserver/documents.js';
 import { builtinRegistry } from '../api/index.js';
@@ -25,7 +25,7 @@ import { caCertHash, discoverPinnedCA } from '../node/ca-pin.js';
 import { ServiceAccountTokens } from '../apiserver/serviceaccount-tokens.js';
 import { chooseProxyMode, ClusterDNS, defaultZone, describeProxyMode, hostAddresses, IngressController, kubeDnsService, kubeDnsServiceIP, NodeEndpoints, proxyModeFacts, publishNodeDNS, PodRoutes, PolicyEnforcer, ServiceInterface, startApiserverRelay, ServiceLoadBalancer, ServiceProxy, skiffIngressClass, UserspaceProxy, type ProxyModeFlag } from '../network/index.js';
 import type { ClusterDnsSettings } from '../node/dns-config.js';
-import { runControllerManager } from '../controllers/index.js';
+import { runControllerManager, type ClusterSigner } from '../controllers/index.js';
 import { loadSchedulerConfiguration, runScheduler } from '../scheduler/index.js';
 import { localPathStorageClass, machineAddress, NodeAgent, ProcessRuntime, runNodeAgent, SharedPodFeed, SimulatedRuntime } from '../node/index.js';
 import { createLogger } from '../util/log.js';
@@ -186,6 +186,7 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<voi
     running.push(
       runControllerManager(credentials, components.signal, {
         controllers: options.controllers,
+        clusterSigner: clusterSigner({ certPem: pki.caCertPem, keyPem: pki.caKeyPem }),
         log: (event) => log({ component: 'controller-manager', msg: String(event.msg ?? ''), ...event }),
       }).catch((err) => log({ component: 'controller-manager', msg: 'stopped with an error', error: (err as Error).message })),
     );
@@ -246,20 +247,38 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<voi
   });
 }
 
+/** The csrsigning controller's signer: the cluster CA, signing for at most `durationMs` (default one year). */
+function clusterSigner(ca: CertificateAndKey, durationMs?: number): ClusterSigner {
+  return { durationMs, sign: (request) => signCertificateRequest(ca, request) };
+}
+
 /**
  * `skiff controller-manager`: the built-in controllers against any apiserver
  * the kubeconfig names, under leader election (so it can run beside the
  * controllers of `skiff up`, or several times).
  */
-export async function runStandaloneControllerManager(options: { kubeconfig?: string; controllers?: string[]; verbosity: number }): Promise<void> {
+export async function runStandaloneControllerManager(options: {
+  kubeconfig?: string;
+  controllers?: string[];
+  verbosity: number;
+  /** `--cluster-signing-cert-file/--cluster-signing-key-file`: the CA csrsigning signs with (without them csrsigning does not run). */
+  clusterSigningCertFile?: string;
+  clusterSigningKeyFile?: string;
+  clusterSigningDurationMs?: number;
+}): Promise<void> {
   const log = createLogger(options.verbosity);
   const config = configFromKubeconfig(options.kubeconfig);
   const stop = new AbortController();
   process.once('SIGTERM', () => stop.abort());
   process.once('SIGINT', () => stop.abort());
+  const signing =
+    options.clusterSigningCertFile && options.clusterSigningKeyFile
+      ? clusterSigner({ certPem: readFileSync(options.clusterSigningCertFile, 'utf8'), keyPem: readFileSync(options.clusterSigningKeyFile, 'utf8') }, options.clusterSigningDurationMs)
+      : undefined;
   process.stdout.write(`controller manager running against ${config.server}\n`);
   await runControllerManager(config, stop.signal, {
     controllers: options.controllers,
+    clusterSigner: signing,
     log: (event) => log({ component: 'controller-manager', msg: String(event.msg ?? ''), ...event }),
   });
 }

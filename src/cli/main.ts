@@ -8,6 +8,7 @@ import { skiffVersion, versionInfo } from '../apiserver/version.js';
 import { selectControllers } from '../controllers/index.js';
 import { proxyModeFlags, type ProxyModeFlag } from '../network/index.js';
 import { runControlPlane, runJoinedAgent, runSimulatedNodes, runStandaloneControllerManager, runStandaloneScheduler, servingLimitFlags, servingLimitsFromFlags } from './control-plane.js';
+import { parseGoDuration } from '../api/batch/cron.js';
 
 function ingressPorts(http: string | undefined, https: string | undefined): { http?: number; https?: number } {
   const parse = (flag: string, value: string | undefined) => {
@@ -48,6 +49,8 @@ Usage:
   skiff up      [--data-dir DIR] [--port N] [--bind ADDR] [-v N]   all-in-one cluster
   skiff server  [--data-dir DIR] [--port N] [--bind ADDR] [-v N]   control plane only
   skiff controller-manager [--kubeconfig FILE] [--controllers LIST] [-v N]
+                           [--cluster-signing-cert-file F --cluster-signing-key-file F]
+                           [--cluster-signing-duration D]
                                                                    the built-in controllers alone,
                                                                    against any apiserver
   skiff scheduler [--kubeconfig FILE] [--config FILE] [-v N]       the scheduler alone, against any apiserver
@@ -147,10 +150,24 @@ async function main(argv: string[]): Promise<number> {
     case 'controller-manager': {
       const { values } = parseArgs({
         args: rest,
-        options: { kubeconfig: { type: 'string' }, controllers: { type: 'string' }, v: { type: 'string', short: 'v' } },
+        options: {
+          kubeconfig: { type: 'string' },
+          controllers: { type: 'string' },
+          v: { type: 'string', short: 'v' },
+          'cluster-signing-cert-file': { type: 'string' },
+          'cluster-signing-key-file': { type: 'string' },
+          'cluster-signing-duration': { type: 'string' },
+        },
         strict: true,
       });
-      await runStandaloneControllerManager({ kubeconfig: values.kubeconfig, controllers: controllerList(values.controllers), verbosity: Number(values.v ?? 0) });
+      await runStandaloneControllerManager({
+        kubeconfig: values.kubeconfig,
+        controllers: controllerList(values.controllers),
+        verbosity: Number(values.v ?? 0),
+        clusterSigningCertFile: values['cluster-signing-cert-file'],
+        clusterSigningKeyFile: values['cluster-signing-key-file'],
+        clusterSigningDurationMs: values['cluster-signing-duration'] ? parseGoDuration(values['cluster-signing-duration']) : undefined,
+      });
       return 0;
     }
     case 'scheduler': {

@@ -22,6 +22,8 @@ import { statefulSetController } from './statefulset/controller.js';
 import { resourceQuotaController } from './resourcequota/controller.js';
 import { serviceAccountController } from './serviceaccount/controller.js';
 import { ttlAfterFinishedController } from './ttl/controller.js';
+import { csrApprovingController } from './csrapproving/controller.js';
+import { csrSigningController, type ClusterSigner } from './csrsigning/controller.js';
 
 export {
   cronJobController,
@@ -39,9 +41,16 @@ export {
   serviceAccountController,
   statefulSetController,
   ttlAfterFinishedController,
+  csrApprovingController,
+  csrSigningController,
 };
+export { defaultClusterSigningDurationMs, certificateDurationMs, type ClusterSigner } from './csrsigning/controller.js';
 
-type Builtin = { controller: (context: ControllerContext) => ControllerSpec } | { runnable: (context: ControllerContext) => Runnable };
+type Builtin =
+  | { controller: (context: ControllerContext) => ControllerSpec }
+  | { runnable: (context: ControllerContext) => Runnable }
+  /** Runs only when the manager is given the cluster CA (ControllerManagerOptions.clusterSigner). */
+  | { signer: (context: ControllerContext, signer: ClusterSigner) => ControllerSpec };
 
 /** Every built-in controller, by its upstream name. */
 export const builtinControllers: Record<string, Builtin> = {
@@ -60,6 +69,8 @@ export const builtinControllers: Record<string, Builtin> = {
   disruption: { controller: disruptionController },
   resourcequota: { controller: resourceQuotaController },
   garbagecollector: { runnable: garbageCollector },
+  csrapproving: { controller: csrApprovingController },
+  csrsigning: { signer: csrSigningController },
 };
 
 /** Resolves an upstream-style `--controllers` list (`*`, `name`, `-name`) to controller names. */
@@ -75,6 +86,8 @@ export function selectControllers(selection: string[] = ['*']): string[] {
 export interface ControllerManagerOptions extends ManagerOptions {
   /** Which controllers to run, as kube-controller-manager's `--controllers` (default `*`). */
   controllers?: string[];
+  /** The cluster CA for the `csrsigning` controller (`--cluster-signing-cert-file/--cluster-signing-key-file`); without it csrsigning does not run. */
+  clusterSigner?: ClusterSigner;
 }
 
 /** A manager with the selected built-in controllers. */
@@ -82,7 +95,10 @@ export function controllerManager(client: Client, options: ControllerManagerOpti
   const manager = new Manager(client, options);
   for (const name of selectControllers(options.controllers)) {
     const builtin = builtinControllers[name];
-    if ('controller' in builtin) manager.add(builtin.controller);
+    const signer = options.clusterSigner;
+    if ('signer' in builtin) {
+      if (signer) manager.add((context) => builtin.signer(context, signer));
+    } else if ('controller' in builtin) manager.add(builtin.controller);
     else manager.addRunnable(builtin.runnable);
   }
   return manager;
