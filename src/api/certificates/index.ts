@@ -4,6 +4,6 @@ import { certificatesigningrequests } from './csr.js';
 
 export * from './csr.js';
 export * from './signers.js';
-export { parseCertificateRequest, type ParsedCertificateRequest } from './request.js';
+export { createCertificateRequest, parseCertificateRequest, type NewCertificateRequest, type ParsedCertificateRequest } from './request.js';
 
 export const resources: ResourceType[] = [certificatesigningrequests as ResourceType];

@@ -4,7 +4,7 @@
  * whether its signature verifies. Synchronous (validation is), so a small DER
  * reader instead of the asynchronous X.509 library the signer uses.
  */
-import { createPublicKey, verify, X509Certificate } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync, sign, verify, X509Certificate } from 'node:crypto';
 
 export interface ParsedCertificateRequest {
   commonName?: string;
@@ -162,4 +162,69 @@ export function certificateBlocksError(pem: string): string | undefined {
     }
   }
   return undefined;
+}
+
+// --- writing a request (what a node agent sends to renew its certificates) ---
+
+function encodeLength(length: number): Buffer {
+  if (length < 0x80) return Buffer.from([length]);
+  const bytes: number[] = [];
+  for (let n = length; n > 0; n = Math.floor(n / 256)) bytes.unshift(n & 0xff);
+  return Buffer.from([0x80 | bytes.length, ...bytes]);
+}
+
+function tlv(tag: number, ...content: Buffer[]): Buffer {
+  const body = Buffer.concat(content);
+  return Buffer.concat([Buffer.from([tag]), encodeLength(body.length), body]);
+}
+
+function encodeOid(text: string): Buffer {
+  const [first, second, ...rest] = text.split('.').map(Number);
+  const bytes = [first * 40 + second];
+  for (const part of rest) {
+    const group = [part & 0x7f];
+    for (let n = Math.floor(part / 128); n > 0; n = Math.floor(n / 128)) group.unshift((n & 0x7f) | 0x80);
+    bytes.push(...group);
+  }
+  return tlv(0x06, Buffer.from(bytes));
+}
+
+function ipBytes(address: string): Buffer {
+  if (address.includes('.') && !address.includes(':')) return Buffer.from(address.split('.').map(Number));
+  const [head, tail = ''] = address.split('::');
+  const headGroups = head ? head.split(':') : [];
+  const tailGroups = address.includes('::') && tail ? tail.split(':') : [];
+  const groups = address.includes('::') ? [...headGroups, ...Array(8 - headGroups.length - tailGroups.length).fill('0'), ...tailGroups] : headGroups;
+  const out = Buffer.alloc(16);
+  groups.forEach((group, i) => out.writeUInt16BE(parseInt(group, 16), i * 2));
+  return out;
+}
+
+export interface NewCertificateRequest {
+  commonName: string;
+  organizations?: string[];
+  dnsNames?: string[];
+  ipAddresses?: string[];
+}
+
+/** A new ECDSA P-256 key and a PEM certificate request for it, signed with it. */
+export function createCertificateRequest(request: NewCertificateRequest): { requestPem: string; keyPem: string } {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  const utf8 = (text: string) => tlv(0x0c, Buffer.from(text, 'utf8'));
+  const attribute = (type: string, value: string) => tlv(0x31, tlv(SEQUENCE, encodeOid(type), utf8(value)));
+  // Groups (O) before the user (CN), as Go writes a subject.
+  const subject = tlv(SEQUENCE, ...(request.organizations ?? []).map((o) => attribute(organizationOid, o)), attribute(commonNameOid, request.commonName));
+  const names = [...(request.dnsNames ?? []).map((d) => tlv(0x82, Buffer.from(d, 'ascii'))), ...(request.ipAddresses ?? []).map((ip) => tlv(0x87, ipBytes(ip)))];
+  const attributes = names.length
+    ? tlv(0xa0, tlv(SEQUENCE, encodeOid(extensionRequestOid), tlv(0x31, tlv(SEQUENCE, tlv(SEQUENCE, encodeOid(subjectAltNameOid), tlv(0x04, tlv(SEQUENCE, ...names)))))))
+    : tlv(0xa0);
+  const spki = publicKey.export({ type: 'spki', format: 'der' });
+  const info = tlv(SEQUENCE, tlv(0x02, Buffer.from([0])), subject, spki, attributes);
+  const signature = sign('sha256', info, privateKey);
+  const der = tlv(SEQUENCE, info, tlv(SEQUENCE, encodeOid('1.2.840.10045.4.3.2')), tlv(0x03, Buffer.from([0]), signature));
+  const lines = der.toString('base64').match(/.{1,64}/g) ?? [];
+  return {
+    requestPem: `-----BEGIN CERTIFICATE REQUEST-----\n${lines.join('\n')}\n-----END CERTIFICATE REQUEST-----\n`,
+    keyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
+  };
 }
