@@ -18,6 +18,7 @@ import { openSqliteStore } from '../storage/index.js';
 import { writeKubeconfig } from '../client/kubeconfig.js';
 import { configFromKubeconfig } from '../client/config.js';
 import { Client } from '../client/client.js';
+import { RotatingClientCertificate } from '../client/rotating-certificate.js';
 import { InformerFactory } from '../client/informer-factory.js';
 import { podsResource } from '../client/builtin-resources.js';
 import type { ClientConfig } from '../client/config.js';
@@ -27,7 +28,7 @@ import { chooseProxyMode, ClusterDNS, defaultZone, describeProxyMode, hostAddres
 import type { ClusterDnsSettings } from '../node/dns-config.js';
 import { runControllerManager, type ClusterSigner } from '../controllers/index.js';
 import { loadSchedulerConfiguration, runScheduler } from '../scheduler/index.js';
-import { localPathStorageClass, machineAddress, NodeAgent, ProcessRuntime, runNodeAgent, SharedPodFeed, SimulatedRuntime } from '../node/index.js';
+import { ClientCertificateRotation, localPathStorageClass, machineAddress, NodeAgent, ProcessRuntime, runNodeAgent, SharedPodFeed, SimulatedRuntime } from '../node/index.js';
 import { createLogger } from '../util/log.js';
 import { lockDataDir } from './data-dir-lock.js';
 
@@ -492,7 +493,20 @@ export async function runJoinedAgent(options: {
       : new SimulatedRuntime();
   const isolated = runtime instanceof ProcessRuntime && runtime.isolated;
   process.stdout.write(`node ${name} joining ${options.server} (${runtime.name} runtime)\n`);
-  const clientConfig = { server: options.server, caPem: credentials.caPem, certPem: credentials.certPem, keyPem: credentials.keyPem };
+  // The client certificate is renewed through CSRs before it expires; every client of the agent follows it.
+  const clientCertificate = new RotatingClientCertificate(credentials.certPem, credentials.keyPem);
+  const clientConfig = { server: options.server, caPem: credentials.caPem, certPem: credentials.certPem, keyPem: credentials.keyPem, rotatingCertificate: clientCertificate };
+  const rotationClient = new Client({ ...clientConfig, userAgent: `skiff-agent/${name}` });
+  const rotation = new ClientCertificateRotation({
+    client: rotationClient,
+    nodeName: name,
+    certificate: clientCertificate,
+    onRotated: (certPem, keyPem) => {
+      credentials = { ...credentials, certPem, keyPem };
+      writeFileSync(stored, JSON.stringify(credentials), { mode: 0o600 });
+    },
+    log: (event) => log({ component: 'certificate-rotation', msg: String(event.msg ?? ''), ...event }),
+  }).run(stop.signal).finally(() => rotationClient.close());
   const network = await startNodeNetwork(name, clientConfig, runtime, stop.signal, (event) => log({ component: 'network', msg: String(event.msg ?? ''), ...event }), {
     nodeIP: address,
     ...options.ingressPorts,
@@ -507,6 +521,7 @@ export async function runJoinedAgent(options: {
     log: (event) => log({ component: 'agent', msg: String(event.msg ?? ''), ...event }),
   });
   await network.stopped;
+  await rotation;
   dataDirLock.release();
 }
 

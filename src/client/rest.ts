@@ -108,7 +108,8 @@ export interface RawResponse {
 
 export class RestClient {
   readonly server: URL;
-  private readonly agent: https.Agent | http.Agent;
+  private agent: https.Agent | http.Agent;
+  private readonly stopFollowingCertificate?: () => void;
   private readonly lifetime = new AbortController();
   private readonly headers: Record<string, string>;
 
@@ -118,16 +119,25 @@ export class RestClient {
   ) {
     this.server = new URL(config.server);
     const tls = this.server.protocol === 'https:';
-    this.agent = tls
-      ? new https.Agent({
-          keepAlive: true,
-          maxSockets: 64,
-          ca: config.caPem,
-          cert: config.certPem,
-          key: config.keyPem,
-          rejectUnauthorized: !config.insecureSkipTlsVerify,
-        })
-      : new http.Agent({ keepAlive: true, maxSockets: 64 });
+    const rotating = config.rotatingCertificate;
+    const newAgent = () =>
+      tls
+        ? new https.Agent({
+            keepAlive: true,
+            maxSockets: 64,
+            ca: config.caPem,
+            cert: rotating?.certPem ?? config.certPem,
+            key: rotating?.keyPem ?? config.keyPem,
+            rejectUnauthorized: !config.insecureSkipTlsVerify,
+          })
+        : new http.Agent({ keepAlive: true, maxSockets: 64 });
+    this.agent = newAgent();
+    // A renewed certificate: new connections use it, the old ones close (their watches reconnect).
+    this.stopFollowingCertificate = rotating?.onChange(() => {
+      const old = this.agent;
+      this.agent = newAgent();
+      old.destroy();
+    });
     this.headers = { Accept: 'application/json', 'User-Agent': config.userAgent ?? 'skiff-client' };
     if (config.token) this.headers.Authorization = `Bearer ${config.token}`;
   }
@@ -236,6 +246,7 @@ export class RestClient {
    */
   close(): void {
     this.lifetime.abort(new Error('client closed'));
+    this.stopFollowingCertificate?.();
     this.agent.destroy();
   }
 }

@@ -7,8 +7,9 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { createCertificateRequest, type CertificateSigningRequest } from '../../src/api/certificates/index.js';
-import { issueClientCertificate } from '../../src/apiserver/pki/index.js';
-import { Client } from '../../src/client/index.js';
+import { issueClientCertificate, signCertificateRequest } from '../../src/apiserver/pki/index.js';
+import { Client, RotatingClientCertificate } from '../../src/client/index.js';
+import { ClientCertificateRotation, rotationDeadline } from '../../src/node/index.js';
 import { certificateSigningRequestsResource } from '../../src/client/builtin-resources.js';
 import { eventually, startControllerTestCluster, type ControllerTestCluster } from './harness.js';
 
@@ -110,6 +111,39 @@ describe('certificate signing requests', () => {
       await eventually(() => requests.get(undefined, 'node-n1-again'), (c) => !!c.status?.certificate, 'the second node certificate');
       assert.equal((await requests.get(undefined, 'node-n2-by-n1')).status?.conditions, undefined);
     } finally {
+      nodeClient.close();
+    }
+  });
+
+  it('a node agent renews its short-lived client certificate through a CSR and switches to it', async () => {
+    const ca = { certPem: cluster.api.pki.caCertPem, keyPem: cluster.api.pki.caKeyPem };
+    const first = createCertificateRequest({ commonName: 'system:node:n3', organizations: ['system:nodes'] });
+    // One minute (and the five minutes every certificate is back-dated): past 70% of its lifetime already.
+    const shortLived = await signCertificateRequest(ca, { requestPem: first.requestPem, usages: ['client auth'], durationMs: 60_000, now: new Date() });
+    assert.ok(rotationDeadline(shortLived, 0.7).getTime() <= Date.now());
+    const certificate = new RotatingClientCertificate(shortLived, first.keyPem);
+    const nodeClient = new Client({ server: cluster.api.url, caPem: ca.certPem, rotatingCertificate: certificate });
+    const stop = new AbortController();
+    const saved: string[] = [];
+    const rotation = new ClientCertificateRotation({ client: nodeClient, nodeName: 'n3', certificate, pollIntervalMs: 100, rotationFraction: () => 0.7, onRotated: (certPem) => saved.push(certPem) });
+    const running = rotation.run(stop.signal);
+    try {
+      await eventually(() => certificate.certPem, (pem) => pem !== shortLived, 'a renewed certificate');
+      const renewed = new X509Certificate(certificate.certPem);
+      assert.equal(renewed.subject, 'O=system:nodes\nCN=system:node:n3');
+      assert.ok(renewed.verify(new X509Certificate(ca.certPem).publicKey));
+      assert.ok(Date.parse(renewed.validTo) - Date.now() > 300 * 86_400_000, `the cluster's default year: ${renewed.validTo}`);
+      assert.deepEqual(saved, [certificate.certPem]);
+      // The request was the node's own, approved automatically; the client now talks with the new certificate.
+      const requests = nodeClient.resource<CertificateSigningRequest>(certificateSigningRequestsResource);
+      const mine = (await requests.list()).items.filter((c) => c.spec.username === 'system:node:n3');
+      assert.equal(mine.length, 1);
+      assert.equal(mine[0].status?.conditions?.[0].reason, 'AutoApproved');
+      // The next renewal is due at 70-90% of the new certificate's year, not now.
+      assert.ok(rotationDeadline(certificate.certPem, 0.7).getTime() > Date.now() + 200 * 86_400_000);
+    } finally {
+      stop.abort();
+      await running;
       nodeClient.close();
     }
   });
