@@ -97,14 +97,14 @@ export function validateUpdate(type: ResourceType, object: KubeObject, old: Kube
 }
 
 /** A write to `/status`: the old object with the new status (and metadata changes upstream allows). */
-export function prepareStatusUpdate(type: ResourceType, object: KubeObject, old: KubeObject): KubeObject {
+export function prepareStatusUpdate(type: ResourceType, object: KubeObject, old: KubeObject, now = new Date()): KubeObject {
   const next = structuredClone(old);
   if (object.status === undefined) delete next.status;
   else next.status = object.status;
   // Status writers may still edit labels and annotations, as upstream's status strategies permit.
   if (object.metadata.labels !== undefined) next.metadata.labels = object.metadata.labels;
   if (object.metadata.annotations !== undefined) next.metadata.annotations = object.metadata.annotations;
-  type.prepareForStatusUpdate?.(next, old, timestamp(new Date()));
+  type.prepareForStatusUpdate?.(next, old, timestamp(now));
   type.defaults?.(next);
   const errs = [...validateWhole(type, next, 'update'), ...(type.validateStatusUpdate?.(next, old) ?? [])];
   throwIfInvalid(type, next, errs);

@@ -49,6 +49,12 @@ describe('certificate signing requests with kubectl', () => {
     assert.match(pending.stdout, /NAME\s+AGE\s+SIGNERNAME\s+REQUESTOR\s+REQUESTEDDURATION\s+CONDITION/);
     assert.match(pending.stdout, /jane\s+\S+\s+kubernetes.io\/kube-apiserver-client\s+skiff-admin\s+24h\s+Pending/);
 
+    // kubectl's describer decodes the request itself.
+    const described = await cluster.kubectl(['describe', 'csr', 'jane']);
+    assert.match(described.stdout, /Requesting User:\s+skiff-admin/);
+    assert.match(described.stdout, /Common Name:\s+jane/);
+    assert.match(described.stdout, /Status:\s+Pending/);
+
     const approved = await cluster.kubectl(['certificate', 'approve', 'jane']);
     assert.match(approved.stdout, /certificatesigningrequest.certificates.k8s.io\/jane approved/);
     const encoded = await waitFor(async () => (await cluster.kubectl(['get', 'csr', 'jane', '-o', 'jsonpath={.status.certificate}'])).stdout.trim(), {

@@ -50,7 +50,7 @@ async function handleStatus(ctx: RequestContext): Promise<void> {
     const { object } = await ctx.storage.get(ctx.info.namespace, ctx.info.name!);
     return sendObject(ctx, 200, object);
   }
-  const statusOnly = { subresourceStatus: (next: KubeObject, old: KubeObject) => prepareStatusUpdate(ctx.type, next, old) };
+  const statusOnly = { subresourceStatus: (next: KubeObject, old: KubeObject) => prepareStatusUpdate(ctx.type, next, old, ctx.server.clock.now()) };
   if (verb === 'update') {
     const body = decodeObject(ctx, await readBody(ctx.req));
     const { object } = await guaranteedUpdate(ctx, () => body, statusOnly);
