@@ -28,7 +28,7 @@ import { chooseProxyMode, ClusterDNS, defaultZone, describeProxyMode, hostAddres
 import type { ClusterDnsSettings } from '../node/dns-config.js';
 import { runControllerManager, type ClusterSigner } from '../controllers/index.js';
 import { loadSchedulerConfiguration, runScheduler } from '../scheduler/index.js';
-import { ClientCertificateRotation, localPathStorageClass, machineAddress, NodeAgent, ProcessRuntime, runNodeAgent, SharedPodFeed, SimulatedRuntime } from '../node/index.js';
+import { CertificateRotation, localPathStorageClass, machineAddress, NodeAgent, ProcessRuntime, runNodeAgent, SharedPodFeed, SimulatedRuntime } from '../node/index.js';
 import { createLogger } from '../util/log.js';
 import { lockDataDir } from './data-dir-lock.js';
 
@@ -497,7 +497,7 @@ export async function runJoinedAgent(options: {
   const clientCertificate = new RotatingClientCertificate(credentials.certPem, credentials.keyPem);
   const clientConfig = { server: options.server, caPem: credentials.caPem, certPem: credentials.certPem, keyPem: credentials.keyPem, rotatingCertificate: clientCertificate };
   const rotationClient = new Client({ ...clientConfig, userAgent: `skiff-agent/${name}` });
-  const rotation = new ClientCertificateRotation({
+  const rotation = new CertificateRotation({
     client: rotationClient,
     nodeName: name,
     certificate: clientCertificate,
@@ -506,7 +506,21 @@ export async function runJoinedAgent(options: {
       writeFileSync(stored, JSON.stringify(credentials), { mode: 0o600 });
     },
     log: (event) => log({ component: 'certificate-rotation', msg: String(event.msg ?? ''), ...event }),
-  }).run(stop.signal).finally(() => rotationClient.close());
+  }).run(stop.signal);
+  // The serving certificate too, through a kubelet-serving CSR someone approves (as upstream's serverTLSBootstrap).
+  const servingCertificate = new RotatingClientCertificate(credentials.servingCertPem, credentials.servingKeyPem);
+  const servingRotation = new CertificateRotation({
+    client: rotationClient,
+    nodeName: name,
+    certificate: servingCertificate,
+    serving: { dnsNames: [name], ipAddresses: [address, '127.0.0.1'] },
+    onRotated: (servingCertPem, servingKeyPem) => {
+      credentials = { ...credentials, servingCertPem, servingKeyPem };
+      writeFileSync(stored, JSON.stringify(credentials), { mode: 0o600 });
+    },
+    log: (event) => log({ component: 'certificate-rotation', msg: String(event.msg ?? ''), ...event }),
+  }).run(stop.signal);
+  const renewals = Promise.all([rotation, servingRotation]).finally(() => rotationClient.close());
   const network = await startNodeNetwork(name, clientConfig, runtime, stop.signal, (event) => log({ component: 'network', msg: String(event.msg ?? ''), ...event }), {
     nodeIP: address,
     ...options.ingressPorts,
@@ -517,11 +531,11 @@ export async function runJoinedAgent(options: {
     identity: { name, runtime: runtime.name, address, dataDir, ...(isolated ? { podCIDR } : {}) },
     runtime,
     clusterDNS,
-    serving: { certPem: credentials.servingCertPem, keyPem: credentials.servingKeyPem, caPem: credentials.caPem },
+    serving: { certPem: credentials.servingCertPem, keyPem: credentials.servingKeyPem, caPem: credentials.caPem, rotating: servingCertificate },
     log: (event) => log({ component: 'agent', msg: String(event.msg ?? ''), ...event }),
   });
   await network.stopped;
-  await rotation;
+  await renewals;
   dataDirLock.release();
 }
 

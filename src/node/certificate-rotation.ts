@@ -1,10 +1,12 @@
 /**
- * The agent's client certificate renewal, after the kubelet's certificate
- * manager: at a jittered 70–90% of the certificate's lifetime the agent
- * makes a new key, asks for a certificate through a CertificateSigningRequest
- * (signer `kubernetes.io/kube-apiserver-client-kubelet`, which the
- * controller manager's csrapproving approves for a node's own name and
- * csrsigning signs), and switches every client to it once issued.
+ * The agent's certificate renewal, after the kubelet's certificate manager:
+ * at a jittered 70–90% of the certificate's lifetime the agent makes a new
+ * key, asks for a certificate through a CertificateSigningRequest, and
+ * switches to it once issued. The client certificate uses signer
+ * `kubernetes.io/kube-apiserver-client-kubelet` (csrapproving approves a
+ * node's own name, csrsigning signs); the serving certificate
+ * `kubernetes.io/kubelet-serving`, which — as upstream — waits for a person's
+ * `kubectl certificate approve`.
  *
  * One key in a rate-limited work queue drives it, level-triggered: each round
  * either waits for the deadline, creates the request, or looks whether the
@@ -15,6 +17,7 @@ import {
   createCertificateRequest,
   hasCondition,
   kubeAPIServerClientKubeletSignerName,
+  kubeletServingSignerName,
   nodesGroup,
   nodeUserPrefix,
   type CertificateSigningRequest,
@@ -25,6 +28,8 @@ export interface CertificateRotationOptions {
   client: Client;
   nodeName: string;
   certificate: RotatingClientCertificate;
+  /** For the serving certificate: the node's names and addresses (default: the client certificate). */
+  serving?: { dnsNames: string[]; ipAddresses: string[] };
   /** Called with the new certificate and key once issued (the CLI writes them to the data dir). */
   onRotated?(certPem: string, keyPem: string): void;
   now?: () => Date;
@@ -43,9 +48,9 @@ export function rotationDeadline(certPem: string, fraction: number): Date {
   return new Date(from + (to - from) * fraction);
 }
 
-const key = 'client-certificate';
+const key = 'certificate';
 
-export class ClientCertificateRotation {
+export class CertificateRotation {
   private readonly queue = new WorkQueue({ baseDelayMs: 1000, maxDelayMs: 5 * 60_000 });
   private pending?: { name: string; keyPem: string };
   private deadline?: { certPem: string; at: Date };
@@ -93,7 +98,7 @@ export class ClientCertificateRotation {
       this.pending = undefined;
       this.options.onRotated?.(certPem, keyPem);
       certificate.update(certPem, keyPem);
-      this.options.log?.({ msg: 'client certificate renewed', csr: csr.metadata.name, notAfter: new X509Certificate(certPem).validTo });
+      this.options.log?.({ msg: `${this.options.serving ? 'serving' : 'client'} certificate renewed`, csr: csr.metadata.name, notAfter: new X509Certificate(certPem).validTo });
     }
     // One deadline per certificate, drawn once (jittered), as the kubelet does.
     if (this.deadline?.certPem !== certificate.certPem) {
@@ -103,17 +108,18 @@ export class ClientCertificateRotation {
     const left = this.deadline.at.getTime() - this.now().getTime();
     // Timers cannot wait longer than ~24 days; a longer wait is taken in steps.
     if (left > 0) return Math.min(left, 2 ** 31 - 1);
-    const { requestPem, keyPem } = createCertificateRequest({ commonName: `${nodeUserPrefix}${nodeName}`, organizations: [nodesGroup] });
+    const serving = this.options.serving;
+    const { requestPem, keyPem } = createCertificateRequest({ commonName: `${nodeUserPrefix}${nodeName}`, organizations: [nodesGroup], ...serving });
     const created = await requests.create({
       metadata: { generateName: 'csr-' },
       spec: {
         request: Buffer.from(requestPem).toString('base64'),
-        signerName: kubeAPIServerClientKubeletSignerName,
-        usages: ['digital signature', 'client auth'],
+        signerName: serving ? kubeletServingSignerName : kubeAPIServerClientKubeletSignerName,
+        usages: ['digital signature', serving ? 'server auth' : 'client auth'],
       },
     });
     this.pending = { name: created.metadata.name!, keyPem };
-    this.options.log?.({ msg: 'client certificate expires soon; requested a new one', csr: created.metadata.name });
+    this.options.log?.({ msg: `${this.options.serving ? 'serving' : 'client'} certificate expires soon; requested a new one`, csr: created.metadata.name });
     return this.options.pollIntervalMs ?? 2000;
   }
 }

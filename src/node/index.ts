@@ -22,4 +22,4 @@ export async function runNodeAgent(config: ClientConfig, signal: AbortSignal, op
     client.close();
   }
 }
-export { ClientCertificateRotation, rotationDeadline, type CertificateRotationOptions } from './certificate-rotation.js';
+export { CertificateRotation, rotationDeadline, type CertificateRotationOptions } from './certificate-rotation.js';

@@ -12,6 +12,7 @@ import https from 'node:https';
 import { WebSocketServer } from 'ws';
 import { attachOutput, execProtocols, exitStatus, runAttach, runExec } from './exec.js';
 import type { AddressInfo } from 'node:net';
+import type { RotatingClientCertificate } from '../client/index.js';
 import { streamLog } from './logs.js';
 import { portForwardProtocols, servePortForward, spdyTunnelProtocol } from './portforward/handler.js';
 
@@ -22,6 +23,8 @@ export interface NodeServerTls {
   certPem: string;
   keyPem: string;
   caPem: string;
+  /** A serving certificate renewed while the agent runs (through a kubelet-serving CSR): new connections get the new one. */
+  rotating?: RotatingClientCertificate;
 }
 
 export interface NodeServer {
@@ -132,10 +135,12 @@ export async function startNodeServer(tls: NodeServerTls, address: string, port:
     server.once('error', reject);
     server.listen(port, address, () => resolve());
   });
+  const stopFollowing = tls.rotating?.onChange(() => server.setSecureContext({ cert: tls.rotating!.certPem, key: tls.rotating!.keyPem, ca: tls.caPem }));
   return {
     port: (server.address() as AddressInfo).port,
     close: () =>
       new Promise<void>((resolve) => {
+        stopFollowing?.();
         server.close(() => resolve());
         server.closeAllConnections();
       }),

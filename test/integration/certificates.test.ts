@@ -9,7 +9,7 @@ import { X509Certificate } from 'node:crypto';
 import { createCertificateRequest, type CertificateSigningRequest } from '../../src/api/certificates/index.js';
 import { issueClientCertificate, signCertificateRequest } from '../../src/apiserver/pki/index.js';
 import { Client, RotatingClientCertificate } from '../../src/client/index.js';
-import { ClientCertificateRotation, rotationDeadline } from '../../src/node/index.js';
+import { CertificateRotation, rotationDeadline } from '../../src/node/index.js';
 import { certificateSigningRequestsResource } from '../../src/client/builtin-resources.js';
 import { eventually, startControllerTestCluster, type ControllerTestCluster } from './harness.js';
 
@@ -125,7 +125,7 @@ describe('certificate signing requests', () => {
     const nodeClient = new Client({ server: cluster.api.url, caPem: ca.certPem, rotatingCertificate: certificate });
     const stop = new AbortController();
     const saved: string[] = [];
-    const rotation = new ClientCertificateRotation({ client: nodeClient, nodeName: 'n3', certificate, pollIntervalMs: 100, rotationFraction: () => 0.7, onRotated: (certPem) => saved.push(certPem) });
+    const rotation = new CertificateRotation({ client: nodeClient, nodeName: 'n3', certificate, pollIntervalMs: 100, rotationFraction: () => 0.7, onRotated: (certPem) => saved.push(certPem) });
     const running = rotation.run(stop.signal);
     try {
       await eventually(() => certificate.certPem, (pem) => pem !== shortLived, 'a renewed certificate');
