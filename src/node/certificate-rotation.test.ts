@@ -81,3 +81,29 @@ test('the serving certificate is asked of kubelet-serving with the node names, a
   assert.equal(certificate.certPem, issued.certPem);
   assert.equal(switched, 1);
 });
+
+test("the agent's endpoint presents a renewed serving certificate to new connections", async () => {
+  const { startNodeServer } = await import('./server.js');
+  const tls = await import('node:tls');
+  const first = selfSigned(1);
+  const second = selfSigned(2);
+  const rotating = new RotatingClientCertificate(first.certPem, first.keyPem);
+  const server = await startNodeServer({ ...first, caPem: first.certPem, rotating }, '127.0.0.1', 0, () => []);
+  const presented = () =>
+    new Promise<string>((resolve, reject) => {
+      const socket = tls.connect({ host: '127.0.0.1', port: server.port, rejectUnauthorized: false }, () => {
+        resolve(socket.getPeerX509Certificate()!.validTo);
+        socket.destroy();
+      });
+      socket.on('error', reject);
+    });
+  try {
+    const before = await presented();
+    rotating.update(second.certPem, second.keyPem);
+    const after = await presented();
+    assert.notEqual(after, before);
+    assert.equal(after, new (await import('node:crypto')).X509Certificate(second.certPem).validTo);
+  } finally {
+    await server.close();
+  }
+});
