@@ -27,7 +27,7 @@ if (!apiRepo || !machineryRepo) {
 const apiPackages = [
   'core/v1', 'apps/v1', 'batch/v1', 'autoscaling/v1', 'autoscaling/v2', 'policy/v1', 'networking/v1',
   'rbac/v1', 'scheduling/v1', 'storage/v1', 'coordination/v1', 'discovery/v1', 'events/v1', 'node/v1',
-  'admissionregistration/v1', 'authentication/v1', 'authorization/v1',
+  'admissionregistration/v1', 'authentication/v1', 'authorization/v1', 'certificates/v1',
 ];
 const machineryPackages = ['pkg/apis/meta/v1', 'pkg/runtime', 'pkg/runtime/schema', 'pkg/util/intstr', 'pkg/api/resource'];
 

@@ -18,6 +18,7 @@ import { resources as scheduling } from './scheduling/index.js';
 import { resources as coordination } from './coordination/index.js';
 import { resources as node } from './node/index.js';
 import { resources as discovery } from './discovery/index.js';
+import { resources as certificates } from './certificates/index.js';
 
 export const builtinResources: ResourceType[][] = [
   core,
@@ -28,6 +29,7 @@ export const builtinResources: ResourceType[][] = [
   networking,
   policy,
   rbac,
+  certificates,
   storage,
   admissionregistration,
   scheduling,

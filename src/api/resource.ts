@@ -52,6 +52,14 @@ export interface StorageConversion<T extends KubeObject = KubeObject> {
   fromStorage(obj: KubeObject): T;
 }
 
+/** The authenticated user making a request, for kinds that record who asked (CertificateSigningRequest). */
+export interface Requester {
+  username: string;
+  groups: string[];
+  uid?: string;
+  extra?: Record<string, string[]>;
+}
+
 export interface ValidationContext {
   /** The operation being validated. */
   operation: 'create' | 'update';
@@ -110,7 +118,12 @@ export interface ResourceType<T extends KubeObject = KubeObject> {
    * Reset what a client may not set on create (e.g. `status` for kinds with a status subresource
    * is usually cleared), in place. Runs before validation.
    */
-  prepareForCreate?(obj: T): void;
+  prepareForCreate?(obj: T, requester?: Requester): void;
+  /**
+   * Adjust a write to `/status` (the old object with the new status), in place: what only
+   * another subresource may change is carried over from `old`. `now` is an RFC 3339 timestamp.
+   */
+  prepareForStatusUpdate?(obj: T, old: T, now: string): void;
   /** Carry over what an update may not change (e.g. status from `old`), in place. */
   prepareForUpdate?(obj: T, old: T): void;
   /** Validation of the whole object (metadata included) on create and on update. */

@@ -4,7 +4,7 @@
  * separation, generation, validation. Upstream spreads this over
  * rest.BeforeCreate / BeforeUpdate and each kind's strategy.
  */
-import type { ResourceType, SubresourceStrategy } from '../api/resource.js';
+import type { Requester, ResourceType, SubresourceStrategy } from '../api/resource.js';
 import type { KubeObject } from '../machinery/object.js';
 import { errors, field, type FieldErrorLike } from '../machinery/status.js';
 import { validateObjectMeta } from '../machinery/validation.js';
@@ -46,9 +46,9 @@ export function prepareCreateMetadata(type: ResourceType, object: KubeObject, na
   delete meta.generation;
 }
 
-export function defaultAndPrepareCreate(type: ResourceType, object: KubeObject): void {
+export function defaultAndPrepareCreate(type: ResourceType, object: KubeObject, requester?: Requester): void {
   type.defaults?.(object);
-  type.prepareForCreate?.(object);
+  type.prepareForCreate?.(object, requester);
   if (type.hasGeneration) object.metadata.generation = 1;
 }
 
@@ -97,13 +97,14 @@ export function validateUpdate(type: ResourceType, object: KubeObject, old: Kube
 }
 
 /** A write to `/status`: the old object with the new status (and metadata changes upstream allows). */
-export function prepareStatusUpdate(type: ResourceType, object: KubeObject, old: KubeObject): KubeObject {
+export function prepareStatusUpdate(type: ResourceType, object: KubeObject, old: KubeObject, now = new Date()): KubeObject {
   const next = structuredClone(old);
   if (object.status === undefined) delete next.status;
   else next.status = object.status;
   // Status writers may still edit labels and annotations, as upstream's status strategies permit.
   if (object.metadata.labels !== undefined) next.metadata.labels = object.metadata.labels;
   if (object.metadata.annotations !== undefined) next.metadata.annotations = object.metadata.annotations;
+  type.prepareForStatusUpdate?.(next, old, timestamp(now));
   type.defaults?.(next);
   const errs = [...validateWhole(type, next, 'update'), ...(type.validateStatusUpdate?.(next, old) ?? [])];
   throwIfInvalid(type, next, errs);

@@ -16,7 +16,7 @@ import { hostname, homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ApiServer, ServiceAllocator, bootstrapCluster, raiseDescriptorLimit, type ServingLimits } from '../apiserver/index.js';
 import { parseGoDuration } from '../api/batch/cron.js';
-import { ensureClusterPki, issueClientCertificate, issueServingCertificate } from '../apiserver/pki/index.js';
+import { ensureClusterPki, issueClientCertificate, issueServingCertificate, type CertificateAndKey } from '../apiserver/pki/index.js';
 import type { NodeCredentials } from '../apiserver/join.js';
 import { documentRoutes } from '../apiserver/documents.js';
 import { builtinRegistry } from '../api/index.js';
@@ -25,6 +25,7 @@ import { openSqliteStore } from '../storage/index.js';
 import { writeKubeconfig } from '../client/kubeconfig.js';
 import { configFromKubeconfig } from '../client/config.js';
 import { Client } from '../client/client.js';
+import { RotatingClientCertificate } from '../client/rotating-certificate.js';
 import { InformerFactory } from '../client/informer-factory.js';
 import { podsResource } from '../client/builtin-resources.js';
 import type { ClientConfig } from '../client/config.js';
@@ -37,7 +38,7 @@ import type { ClusterDnsSettings } from '../node/dns-config.js';
 import { localPathStorageClass } from '../node/local-path.js';
 import type { ProcessRuntime, SimulatedRuntime } from '../node/index.js';
 import type { NodeIdentity } from '../node/node-status.js';
-import type { NodeIpamOptions } from '../controllers/index.js';
+import type { ClusterSigner, NodeIpamOptions } from '../controllers/index.js';
 import { createLogger } from '../util/log.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { UsageError } from './usage-error.js';
@@ -213,6 +214,7 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<voi
         controllers: options.controllers,
         // As k3s: nodes get their /24 of the cluster range from the node IPAM controller.
         nodeIPAM: { clusterCIDR, nodeCIDRMaskSize: defaultNodeCIDRMaskSize },
+        clusterSigner: clusterSigner({ certPem: pki.caCertPem, keyPem: pki.caKeyPem }),
         log: (event) => log({ component: 'controller-manager', msg: String(event.msg ?? ''), ...event }),
       }).catch((err) => log({ component: 'controller-manager', msg: 'stopped with an error', error: (err as Error).message })),
     );
@@ -281,22 +283,42 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<voi
   });
 }
 
+/** The csrsigning controller's signer: the cluster CA, signing for at most `durationMs` (default one year). */
+function clusterSigner(ca: CertificateAndKey, durationMs?: number): ClusterSigner {
+  // The X.509 library loads when the first request is signed, not at start.
+  return { durationMs, sign: async (request) => (await import('../apiserver/pki/index.js')).signCertificateRequest(ca, request) };
+}
+
 /**
  * `skiff controller-manager`: the built-in controllers against any apiserver
  * the kubeconfig names, under leader election (so it can run beside the
  * controllers of `skiff up`, or several times).
  */
-export async function runStandaloneControllerManager(options: { kubeconfig?: string; controllers?: string[]; nodeIPAM?: NodeIpamOptions; verbosity: number }): Promise<void> {
+export async function runStandaloneControllerManager(options: {
+  kubeconfig?: string;
+  controllers?: string[];
+  nodeIPAM?: NodeIpamOptions;
+  verbosity: number;
+  /** `--cluster-signing-cert-file/--cluster-signing-key-file`: the CA csrsigning signs with (without them csrsigning does not run). */
+  clusterSigningCertFile?: string;
+  clusterSigningKeyFile?: string;
+  clusterSigningDurationMs?: number;
+}): Promise<void> {
   const log = createLogger(options.verbosity);
   const config = configFromKubeconfig(options.kubeconfig);
   const { runControllerManager } = await import('../controllers/index.js');
   const stop = new AbortController();
   process.once('SIGTERM', () => stop.abort());
   process.once('SIGINT', () => stop.abort());
+  const signing =
+    options.clusterSigningCertFile && options.clusterSigningKeyFile
+      ? clusterSigner({ certPem: readFileSync(options.clusterSigningCertFile, 'utf8'), keyPem: readFileSync(options.clusterSigningKeyFile, 'utf8') }, options.clusterSigningDurationMs)
+      : undefined;
   process.stdout.write(`controller manager running against ${config.server}\n`);
   await runControllerManager(config, stop.signal, {
     controllers: options.controllers,
     nodeIPAM: options.nodeIPAM,
+    clusterSigner: signing,
     log: (event) => log({ component: 'controller-manager', msg: String(event.msg ?? ''), ...event }),
   });
 }
@@ -505,7 +527,7 @@ export async function runJoinedAgent(options: {
   const dataDir = resolve(options.dataDir ?? join(homedir(), '.skiff-agent'));
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const dataDirLock = await lockDataDir(dataDir);
-  const { machineAddress, ProcessRuntime, runNodeAgent, SimulatedRuntime } = await import('../node/index.js');
+  const { CertificateRotation, machineAddress, ProcessRuntime, runNodeAgent, SimulatedRuntime } = await import('../node/index.js');
   const name = options.name ?? hostname().toLowerCase().replace(/[^a-z0-9.-]/g, '-');
   const address = machineAddress();
   const stored = join(dataDir, 'node-credentials.json');
@@ -526,7 +548,9 @@ export async function runJoinedAgent(options: {
   setMaxListeners(0, stop.signal);
   process.once('SIGTERM', () => stop.abort());
   process.once('SIGINT', () => stop.abort());
-  const clientConfig = { server: options.server, caPem: credentials.caPem, certPem: credentials.certPem, keyPem: credentials.keyPem };
+  // The client certificate is renewed through CSRs before it expires; every client of the agent follows it.
+  const clientCertificate = new RotatingClientCertificate(credentials.certPem, credentials.keyPem);
+  const clientConfig = { server: options.server, caPem: credentials.caPem, certPem: credentials.certPem, keyPem: credentials.keyPem, rotatingCertificate: clientCertificate };
   const agentLog = (event: Record<string, unknown>) => log({ component: 'agent', msg: String(event.msg ?? ''), ...event });
   const podCIDR = options.runtime === 'process' ? await nodePodCIDR(clientConfig, { name, runtime: 'process', address, dataDir }, options, stop.signal, agentLog) : undefined;
   if (stop.signal.aborted) {
@@ -540,6 +564,32 @@ export async function runJoinedAgent(options: {
       : new SimulatedRuntime();
   const isolated = runtime instanceof ProcessRuntime && runtime.isolated;
   process.stdout.write(`node ${name} joining ${options.server} (${runtime.name} runtime)\n`);
+  // The client certificate is renewed through CSRs before it expires; every client of the agent follows it.
+  const rotationClient = new Client({ ...clientConfig, userAgent: `skiff-agent/${name}` });
+  const rotation = new CertificateRotation({
+    client: rotationClient,
+    nodeName: name,
+    certificate: clientCertificate,
+    onRotated: (certPem, keyPem) => {
+      credentials = { ...credentials, certPem, keyPem };
+      writeFileSync(stored, JSON.stringify(credentials), { mode: 0o600 });
+    },
+    log: (event) => log({ component: 'certificate-rotation', msg: String(event.msg ?? ''), ...event }),
+  }).run(stop.signal);
+  // The serving certificate too, through a kubelet-serving CSR someone approves (as upstream's serverTLSBootstrap).
+  const servingCertificate = new RotatingClientCertificate(credentials.servingCertPem, credentials.servingKeyPem);
+  const servingRotation = new CertificateRotation({
+    client: rotationClient,
+    nodeName: name,
+    certificate: servingCertificate,
+    serving: { dnsNames: [name], ipAddresses: [address, '127.0.0.1'] },
+    onRotated: (servingCertPem, servingKeyPem) => {
+      credentials = { ...credentials, servingCertPem, servingKeyPem };
+      writeFileSync(stored, JSON.stringify(credentials), { mode: 0o600 });
+    },
+    log: (event) => log({ component: 'certificate-rotation', msg: String(event.msg ?? ''), ...event }),
+  }).run(stop.signal);
+  const renewals = Promise.all([rotation, servingRotation]).finally(() => rotationClient.close());
   const network = await startNodeNetwork(name, clientConfig, runtime, stop.signal, (event) => log({ component: 'network', msg: String(event.msg ?? ''), ...event }), {
     nodeIP: address,
     // The agent does not learn the server's --cluster-cidr yet: the default range.
@@ -552,10 +602,11 @@ export async function runJoinedAgent(options: {
     identity: { name, runtime: runtime.name, address, dataDir, ...(isolated ? { podCIDR } : {}) },
     runtime,
     clusterDNS,
-    serving: { certPem: credentials.servingCertPem, keyPem: credentials.servingKeyPem, caPem: credentials.caPem },
+    serving: { certPem: credentials.servingCertPem, keyPem: credentials.servingKeyPem, caPem: credentials.caPem, rotating: servingCertificate },
     log: agentLog,
   });
   await network.stopped;
+  await renewals;
   dataDirLock.release();
 }
 

@@ -9,6 +9,7 @@
 import { clusterCIDRProblem, defaultClusterCIDR, defaultNodeCIDRMaskSize } from '../controllers/nodeipam/cidr-set.js';
 import type { NodeIpamOptions } from '../controllers/nodeipam/controller.js';
 
+import { parseGoDuration } from '../api/batch/cron.js';
 import { UsageError } from './usage-error.js';
 
 export { isUsageError, UsageError } from './usage-error.js';
@@ -51,4 +52,17 @@ export function nodeIpamFlags(values: { 'allocate-node-cidrs'?: boolean; 'cluste
   if (!values['allocate-node-cidrs']) return undefined;
   if (values['cluster-cidr'] === undefined) throw new UsageError('--allocate-node-cidrs needs --cluster-cidr');
   return { clusterCIDR: clusterCIDRFlag(values['cluster-cidr'], mask), nodeCIDRMaskSize: mask };
+}
+
+/** A Go duration flag (`8760h0m0s`, `30m`), in milliseconds. */
+export function durationFlag(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  let ms: number;
+  try {
+    ms = parseGoDuration(value);
+  } catch {
+    ms = NaN;
+  }
+  if (!(ms > 0)) throw new UsageError(`--${flag} ${value}: a duration such as 8760h0m0s or 30m`);
+  return ms;
 }

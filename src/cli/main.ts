@@ -74,6 +74,8 @@ Usage:
   skiff server  [--data-dir DIR] [--port N] [--bind ADDR] [-v N]   control plane only
   skiff controller-manager [--kubeconfig FILE] [--controllers LIST] [-v N]
               [--allocate-node-cidrs --cluster-cidr CIDR [--node-cidr-mask-size N]]
+              [--cluster-signing-cert-file F --cluster-signing-key-file F]
+              [--cluster-signing-duration D]
                                                                    the built-in controllers alone,
                                                                    against any apiserver
   skiff scheduler [--kubeconfig FILE] [--config FILE] [-v N]       the scheduler alone, against any apiserver
@@ -196,14 +198,27 @@ async function main(argv: string[]): Promise<number> {
           'allocate-node-cidrs': { type: 'boolean' },
           'cluster-cidr': { type: 'string' },
           'node-cidr-mask-size': { type: 'string' },
+          'cluster-signing-cert-file': { type: 'string' },
+          'cluster-signing-key-file': { type: 'string' },
+          'cluster-signing-duration': { type: 'string' },
           v: { type: 'string', short: 'v' },
         },
         strict: true,
       });
       const controllers = await controllerList(values.controllers);
-      const nodeIPAM = (await flags()).nodeIpamFlags(values);
+      const { nodeIpamFlags, durationFlag } = await flags();
+      const nodeIPAM = nodeIpamFlags(values);
+      const clusterSigningDurationMs = durationFlag('cluster-signing-duration', values['cluster-signing-duration']);
       const { runStandaloneControllerManager } = await import('./control-plane.js');
-      await runStandaloneControllerManager({ kubeconfig: values.kubeconfig, controllers, nodeIPAM, verbosity: Number(values.v ?? 0) });
+      await runStandaloneControllerManager({
+        kubeconfig: values.kubeconfig,
+        controllers,
+        nodeIPAM,
+        verbosity: Number(values.v ?? 0),
+        clusterSigningCertFile: values['cluster-signing-cert-file'],
+        clusterSigningKeyFile: values['cluster-signing-key-file'],
+        clusterSigningDurationMs,
+      });
       return 0;
     }
     case 'scheduler': {

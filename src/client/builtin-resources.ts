@@ -32,3 +32,4 @@ export const priorityClassesResource = ref('scheduling.k8s.io', 'v1', 'priorityc
 export const ingressesResource = ref('networking.k8s.io', 'v1', 'ingresses', 'Ingress');
 export const ingressClassesResource = ref('networking.k8s.io', 'v1', 'ingressclasses', 'IngressClass', false);
 export const networkPoliciesResource = ref('networking.k8s.io', 'v1', 'networkpolicies', 'NetworkPolicy');
+export const certificateSigningRequestsResource = ref('certificates.k8s.io', 'v1', 'certificatesigningrequests', 'CertificateSigningRequest', false);

@@ -7,10 +7,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { loadKubeconfig, type KubeconfigCredentials } from './kubeconfig.js';
+import type { RotatingClientCertificate } from './rotating-certificate.js';
 
 export type ClientConfig = KubeconfigCredentials & {
   /** Sent as User-Agent, e.g. `skiff-controller-manager`. */
   userAgent?: string;
+  /** A client certificate that may be replaced while the client runs (takes the place of certPem/keyPem). */
+  rotatingCertificate?: RotatingClientCertificate;
 };
 
 const serviceAccountDir = '/var/run/secrets/kubernetes.io/serviceaccount';

@@ -4,6 +4,7 @@
  */
 export { Client } from './client.js';
 export { configFromKubeconfig, defaultConfig, inClusterConfig, type ClientConfig } from './config.js';
+export { RotatingClientCertificate } from './rotating-certificate.js';
 export { loadKubeconfig, writeKubeconfig, type KubeconfigCredentials, type KubeconfigEntry } from './kubeconfig.js';
 export { RestClient, type RequestOptions, type RetryPolicy } from './rest.js';
 export {

@@ -141,7 +141,12 @@ export class ResourceClient<T extends KubeObject = KubeObject> {
   }
 
   updateStatus(object: T, options: WriteOptions = {}): Promise<T> {
-    return this.rest.request<T>('PUT', this.path(object.metadata.namespace, object.metadata.name, 'status'), {
+    return this.updateSubresource(object, 'status', options);
+  }
+
+  /** PUT to a subresource that takes the whole object: `status`, a CertificateSigningRequest's `approval`. */
+  updateSubresource(object: T, subresource: string, options: WriteOptions = {}): Promise<T> {
+    return this.rest.request<T>('PUT', this.path(object.metadata.namespace, object.metadata.name, subresource), {
       body: { apiVersion: this.apiVersion, kind: this.ref.kind, ...object },
       query: writeQuery(options),
       signal: options.signal,

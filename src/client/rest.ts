@@ -108,14 +108,18 @@ export interface RawResponse {
 
 /** What a scoped client shares with the client it came from (see RestClient.withSignal). */
 interface SharedConnections {
-  agent: https.Agent | http.Agent;
+  /** The client that owns the connections (and follows a renewed certificate). */
+  owner: RestClient;
   lifetime: AbortController;
   scope: AbortSignal;
 }
 
 export class RestClient {
   readonly server: URL;
-  private readonly agent: https.Agent | http.Agent;
+  /** The connections; a scoped client uses its owner's (see `connections`). */
+  private agent: https.Agent | http.Agent | undefined;
+  private readonly owner: RestClient | undefined;
+  private readonly stopFollowingCertificate?: () => void;
   private readonly lifetime: AbortController;
   /** A scoped client's own end (a controller manager's term); undefined for the client that owns the connections. */
   private readonly scope: AbortSignal | undefined;
@@ -130,18 +134,28 @@ export class RestClient {
     this.lifetime = shared?.lifetime ?? new AbortController();
     this.scope = shared?.scope;
     const tls = this.server.protocol === 'https:';
-    this.agent = shared
-      ? shared.agent
-      : tls
-      ? new https.Agent({
-          keepAlive: true,
-          maxSockets: 64,
-          ca: config.caPem,
-          cert: config.certPem,
-          key: config.keyPem,
-          rejectUnauthorized: !config.insecureSkipTlsVerify,
-        })
-      : new http.Agent({ keepAlive: true, maxSockets: 64 });
+    this.owner = shared?.owner;
+    const rotating = config.rotatingCertificate;
+    const newAgent = () =>
+      tls
+        ? new https.Agent({
+            keepAlive: true,
+            maxSockets: 64,
+            ca: config.caPem,
+            cert: rotating?.certPem ?? config.certPem,
+            key: rotating?.keyPem ?? config.keyPem,
+            rejectUnauthorized: !config.insecureSkipTlsVerify,
+          })
+        : new http.Agent({ keepAlive: true, maxSockets: 64 });
+    if (!shared) {
+      this.agent = newAgent();
+      // A renewed certificate: new connections use it, the old ones close (their watches reconnect).
+      this.stopFollowingCertificate = rotating?.onChange(() => {
+        const old = this.agent!;
+        this.agent = newAgent();
+        old.destroy();
+      });
+    }
     this.headers = { Accept: 'application/json', 'User-Agent': config.userAgent ?? 'skiff-client' };
     if (config.token) this.headers.Authorization = `Bearer ${config.token}`;
   }
@@ -152,7 +166,12 @@ export class RestClient {
    * controllers, so a term that ends leaves no request of its own behind.
    */
   withSignal(signal: AbortSignal): RestClient {
-    return new RestClient(this.config, this.retry, { agent: this.agent, lifetime: this.lifetime, scope: this.scope ? AbortSignal.any([this.scope, signal]) : signal });
+    return new RestClient(this.config, this.retry, { owner: this.owner ?? this, lifetime: this.lifetime, scope: this.scope ? AbortSignal.any([this.scope, signal]) : signal });
+  }
+
+  /** The agent requests go through: this client's own, or (scoped) its owner's current one. */
+  private get connections(): https.Agent | http.Agent {
+    return this.owner ? this.owner.connections : this.agent!;
   }
 
   /** Sends a request and returns the parsed JSON answer; throws StatusError on failure. */
@@ -233,7 +252,7 @@ export class RestClient {
       port: url.port || (url.protocol === 'https:' ? 443 : 80),
       path: url.pathname + url.search,
       headers,
-      agent: this.agent,
+      agent: this.connections,
       signal: this.signalFor(options.signal),
     };
     return url.protocol === 'https:' ? https.request(requestOptions, onResponse) : http.request(requestOptions, onResponse);
@@ -260,8 +279,9 @@ export class RestClient {
    */
   close(): void {
     // A scoped client's connections belong to the client it came from, which closes them.
-    if (this.scope) return;
+    if (this.owner) return;
     this.lifetime.abort(new Error('client closed'));
-    this.agent.destroy();
+    this.stopFollowingCertificate?.();
+    this.agent?.destroy();
   }
 }

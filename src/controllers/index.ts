@@ -23,6 +23,8 @@ import { statefulSetController } from './statefulset/controller.js';
 import { resourceQuotaController } from './resourcequota/controller.js';
 import { serviceAccountController } from './serviceaccount/controller.js';
 import { ttlAfterFinishedController } from './ttl/controller.js';
+import { csrApprovingController } from './csrapproving/controller.js';
+import { csrSigningController, type ClusterSigner } from './csrsigning/controller.js';
 
 export { CidrSet, clusterCIDRProblem, defaultClusterCIDR, defaultNodeCIDRMaskSize } from './nodeipam/cidr-set.js';
 export type { NodeIpamOptions };
@@ -43,9 +45,13 @@ export {
   serviceAccountController,
   statefulSetController,
   ttlAfterFinishedController,
+  csrApprovingController,
+  csrSigningController,
 };
+export { defaultClusterSigningDurationMs, certificateDurationMs, type ClusterSigner } from './csrsigning/controller.js';
 
 type Builtin =
+  /** `enabled` says when options switch a selected controller off (nodeipam without --allocate-node-cidrs, csrsigning without a CA). */
   | { controller: (context: ControllerContext, options: ControllerManagerOptions) => ControllerSpec; enabled?: (options: ControllerManagerOptions) => boolean }
   | { runnable: (context: ControllerContext) => Runnable };
 
@@ -68,6 +74,9 @@ export const builtinControllers: Record<string, Builtin> = {
   disruption: { controller: disruptionController },
   resourcequota: { controller: (context) => resourceQuotaController(context) },
   garbagecollector: { runnable: garbageCollector },
+  csrapproving: { controller: csrApprovingController },
+  // Signs only with the cluster CA (--cluster-signing-cert-file/--cluster-signing-key-file, or skiff up's own).
+  csrsigning: { controller: (context, options) => csrSigningController(context, options.clusterSigner!), enabled: (options) => options.clusterSigner !== undefined },
 };
 
 /** Resolves an upstream-style `--controllers` list (`*`, `name`, `-name`) to controller names. */
@@ -85,6 +94,8 @@ export interface ControllerManagerOptions extends ManagerOptions {
   controllers?: string[];
   /** `--allocate-node-cidrs` with its `--cluster-cidr` and `--node-cidr-mask-size`: the node IPAM controller gives nodes their pod ranges. */
   nodeIPAM?: NodeIpamOptions;
+  /** The cluster CA for the `csrsigning` controller (`--cluster-signing-cert-file/--cluster-signing-key-file`); without it csrsigning does not run. */
+  clusterSigner?: ClusterSigner;
 }
 
 /** A manager with the selected built-in controllers. */

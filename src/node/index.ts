@@ -22,3 +22,4 @@ export async function runNodeAgent(config: ClientConfig, signal: AbortSignal, op
     client.close();
   }
 }
+export { CertificateRotation, rotationDeadline, type CertificateRotationOptions } from './certificate-rotation.js';

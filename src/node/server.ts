@@ -13,6 +13,7 @@ import https from 'node:https';
 import { WebSocketServer } from 'ws';
 import { execProtocols, exitStatus, runAttach, runExec, webSocketConnection, type RemoteCommandConnection } from './exec.js';
 import type { AddressInfo } from 'node:net';
+import type { RotatingClientCertificate } from '../client/index.js';
 import { streamLog } from './logs.js';
 import { acceptSpdyPortForward, portForwardProtocols, servePortForward, spdyTunnelProtocol } from './portforward/handler.js';
 import { isSpdyUpgrade } from './portforward/spdy.js';
@@ -25,6 +26,8 @@ export interface NodeServerTls {
   certPem: string;
   keyPem: string;
   caPem: string;
+  /** A serving certificate renewed while the agent runs (through a kubelet-serving CSR): new connections get the new one. */
+  rotating?: RotatingClientCertificate;
 }
 
 export interface NodeServer {
@@ -131,10 +134,12 @@ export async function startNodeServer(tls: NodeServerTls, address: string, port:
     server.once('error', reject);
     server.listen(port, address, () => resolve());
   });
+  const stopFollowing = tls.rotating?.onChange(() => server.setSecureContext({ cert: tls.rotating!.certPem, key: tls.rotating!.keyPem, ca: tls.caPem }));
   return {
     port: (server.address() as AddressInfo).port,
     close: () =>
       new Promise<void>((resolve) => {
+        stopFollowing?.();
         server.close(() => resolve());
         server.closeAllConnections();
       }),

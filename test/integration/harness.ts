@@ -6,6 +6,7 @@
 import { startTestServer, type TestServer } from '../../src/apiserver/testing.js';
 import { Client, SharedInformer, type ResourceRef } from '../../src/client/index.js';
 import { controllerManager } from '../../src/controllers/index.js';
+import { signCertificateRequest, type CertificateRequestSigning } from '../../src/apiserver/pki/index.js';
 import type { Pod } from '../../src/controllers/util/pods.js';
 
 export const resources = {
@@ -71,6 +72,8 @@ export interface ControllerTestOptions {
   controllers?: string[];
   /** Whether the stand-in node marks new pods Running and Ready (default true). */
   playNode?: boolean;
+  /** Sign CertificateSigningRequests with the test server's CA (runs the csrsigning controller). */
+  signWithClusterCA?: boolean;
 }
 
 export async function startControllerTestCluster(options: ControllerTestOptions = {}): Promise<ControllerTestCluster> {
@@ -79,7 +82,9 @@ export async function startControllerTestCluster(options: ControllerTestOptions 
   const clock = new TestClock();
   const stop = new AbortController();
   const holdNotReady = new Set<string>();
-  const manager = controllerManager(client, { now: clock.now, controllers: options.controllers });
+  const ca = { certPem: api.pki.caCertPem, keyPem: api.pki.caKeyPem };
+  const clusterSigner = options.signWithClusterCA ? { sign: (request: CertificateRequestSigning) => signCertificateRequest(ca, request) } : undefined;
+  const manager = controllerManager(client, { now: clock.now, controllers: options.controllers, clusterSigner });
   void manager.run(stop.signal);
   const pods = client.resource<Pod>(resources.pods);
 

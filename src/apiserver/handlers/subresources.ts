@@ -4,8 +4,9 @@
  * `/binding` (assign a node) and `/eviction` (a polite delete),
  * namespaces' `/finalize` (only spec.finalizers changes), those a kind
  * declares a strategy for (pods' `/ephemeralcontainers`: only ephemeral
- * containers are added), and `/proxy` of pods, services and nodes
- * (proxy.ts), with every verb.
+ * containers are added), CertificateSigningRequests' `/approval`
+ * (approval.ts), and `/proxy` of pods, services and nodes (proxy.ts), with
+ * every verb.
  */
 import type { KubeObject } from '../../machinery/object.js';
 import { isPlainObject } from '../../machinery/object.js';
@@ -27,6 +28,7 @@ import { handleEviction } from './eviction.js';
 import { handleLog } from './logs.js';
 import { handleTokenRequest } from './token-request.js';
 import { handleProxy } from './proxy.js';
+import { handleApproval } from './approval.js';
 
 export async function handleSubresource(ctx: RequestContext): Promise<void> {
   const sub = ctx.info.subresource!;
@@ -42,6 +44,7 @@ export async function handleSubresource(ctx: RequestContext): Promise<void> {
   if (type.group === '' && type.resource === 'namespaces' && sub === 'finalize' && verb === 'update') return handleFinalize(ctx);
   if (type.group === '' && type.resource === 'serviceaccounts' && sub === 'token' && verb === 'create') return handleTokenRequest(ctx);
   if (type.group === '' && sub === 'proxy' && ['pods', 'services', 'nodes'].includes(type.resource)) return handleProxy(ctx);
+  if (type.group === 'certificates.k8s.io' && type.resource === 'certificatesigningrequests' && sub === 'approval') return handleApproval(ctx);
   if ((type.subresources?.others ?? []).includes(sub) || sub === 'status' || sub === 'scale') {
     throw errors.methodNotSupported(type.group, `${type.resource}/${sub}`, verb);
   }
@@ -54,7 +57,7 @@ async function handleStatus(ctx: RequestContext): Promise<void> {
     const { object } = await ctx.storage.get(ctx.info.namespace, ctx.info.name!);
     return sendObject(ctx, 200, object);
   }
-  const statusOnly = { subresourceStatus: (next: KubeObject, old: KubeObject) => prepareStatusUpdate(ctx.type, next, old) };
+  const statusOnly = { subresourceStatus: (next: KubeObject, old: KubeObject) => prepareStatusUpdate(ctx.type, next, old, ctx.server.clock.now()) };
   if (verb === 'update') {
     const body = decodeObject(ctx, await readBody(ctx.req));
     const { object } = await guaranteedUpdate(ctx, () => body, statusOnly);

@@ -36,7 +36,7 @@ export async function createObject(ctx: RequestContext, object: KubeObject): Pro
       { type: 'FieldValueRequired', field: 'metadata.name', detail: 'name or generateName is required' },
     ]);
   }
-  defaultAndPrepareCreate(type, object);
+  defaultAndPrepareCreate(type, object, ctx.user);
   const attributes = {
     operation: 'CREATE' as const,
     type,
