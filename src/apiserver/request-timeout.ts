@@ -7,7 +7,7 @@
  * longer one. Watches keep their own timeoutSeconds / --min-request-timeout.
  */
 import type { ServerResponse } from 'node:http';
-import { parseGoDuration } from '../api/batch/cron.js';
+import { parseGoDuration } from '../machinery/duration.js';
 import { errors, type StatusError } from '../machinery/status.js';
 import { sendStatus } from './http.js';
 

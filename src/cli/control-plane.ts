@@ -15,7 +15,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname, homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ApiServer, ServiceAllocator, bootstrapCluster, raiseDescriptorLimit, type ServingLimits } from '../apiserver/index.js';
-import { parseGoDuration } from '../api/batch/cron.js';
+import { parseGoDuration } from '../machinery/duration.js';
 import { ensureClusterPki, issueClientCertificate, issueServingCertificate, type CertificateAndKey } from '../apiserver/pki/index.js';
 import type { NodeCredentials } from '../apiserver/join.js';
 import { documentRoutes } from '../apiserver/documents.js';

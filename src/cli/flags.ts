@@ -9,7 +9,7 @@
 import { clusterCIDRProblem, defaultClusterCIDR, defaultNodeCIDRMaskSize } from '../controllers/nodeipam/cidr-set.js';
 import type { NodeIpamOptions } from '../controllers/nodeipam/controller.js';
 
-import { parseGoDuration } from '../api/batch/cron.js';
+import { parseGoDuration } from '../machinery/duration.js';
 import { UsageError } from './usage-error.js';
 
 export { isUsageError, UsageError } from './usage-error.js';

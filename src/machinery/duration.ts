@@ -36,3 +36,18 @@ export function ageOf(creationTimestamp: string | undefined, now: Date): string 
   if (!creationTimestamp) return '<unknown>';
   return humanDuration(now.getTime() - Date.parse(creationTimestamp));
 }
+
+/** Go duration text (`1h30m`, `90s`, `1.5h`) in milliseconds. */
+export function parseGoDuration(text: string): number {
+  const units: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  const re = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g;
+  let total = 0;
+  let consumed = 0;
+  for (const match of text.matchAll(re)) {
+    if (match.index !== consumed) break;
+    total += Number(match[1]) * units[match[2]];
+    consumed += match[0].length;
+  }
+  if (text === '' || consumed !== text.length) throw new Error(`time: invalid duration "${text}"`);
+  return total;
+}

@@ -9,6 +9,7 @@
  * time zone. Wall-clock times that do not exist (skipped by a daylight
  * saving change) are skipped; times that happen twice run at the first.
  */
+import { parseGoDuration } from '../../machinery/duration.js';
 
 export interface CronSchedule {
   kind: 'fields';
@@ -98,26 +99,20 @@ function parseField(text: string, spec: FieldSpec): { values: number[]; any: boo
   return { values: [...values].sort((a, b) => a - b), any };
 }
 
-/** Go duration text (`1h30m`, `90s`, `1.5h`) in milliseconds. */
-export function parseGoDuration(text: string): number {
-  const units: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-  const re = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g;
-  let total = 0;
-  let consumed = 0;
-  for (const match of text.matchAll(re)) {
-    if (match.index !== consumed) break;
-    total += Number(match[1]) * units[match[2]];
-    consumed += match[0].length;
+/** An `@every` interval: a Go duration, whose error is a schedule error here. */
+function parseCronInterval(text: string): number {
+  try {
+    return parseGoDuration(text);
+  } catch (err) {
+    throw new CronParseError((err as Error).message);
   }
-  if (text === '' || consumed !== text.length) throw new CronParseError(`time: invalid duration "${text}"`);
-  return total;
 }
 
 export function parseCronSchedule(text: string): Schedule {
   const trimmed = text.trim();
   if (/^(CRON_)?TZ=/.test(trimmed)) throw new CronParseError('cannot use TZ or CRON_TZ in schedule, use timeZone field instead');
   if (trimmed.startsWith('@every ')) {
-    const intervalMs = parseGoDuration(trimmed.slice('@every '.length).trim());
+    const intervalMs = parseCronInterval(trimmed.slice('@every '.length).trim());
     // Upstream's library rounds the interval to whole seconds, with one second at least.
     return { kind: 'every', intervalMs: Math.max(1000, Math.floor(intervalMs / 1000) * 1000) };
   }
