@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startCluster, type Cluster } from './harness.js';
+import { freePort, startCluster, type Cluster } from './harness.js';
 
 /** Debian's python3 (the one python3-kubernetes installs into), not whatever python3 is first on PATH. */
 const python = '/usr/bin/python3';
@@ -18,16 +18,18 @@ const available = spawnSync(python, ['-c', 'import kubernetes'], { encoding: 'ut
 describe('the Python client', { skip: available ? false : 'python3-kubernetes is not installed (apt-get install python3-kubernetes)' }, () => {
   let cluster: Cluster;
   before(async () => {
-    cluster = await startCluster();
+    const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+    // Pods as plain host processes (skiff as nobody when the tests run as root): no network lock needed.
+    cluster = await startCluster({ args: ['--runtime', 'process'], ...(asRoot ? { user: { uid: 65534, gid: 65534 } } : {}) });
   });
   after(async () => {
     await cluster?.stop();
   });
 
-  async function run(scenario: string): Promise<Record<string, unknown>> {
+  async function run(scenario: string, ...extra: string[]): Promise<Record<string, unknown>> {
     const namespace = `py-${scenario.replace(/_/g, '-')}`;
     await cluster.kubectl(['create', 'namespace', namespace]);
-    const result = spawnSync(python, [script, scenario, namespace], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, KUBECONFIG: cluster.kubeconfig } });
+    const result = spawnSync(python, [script, scenario, namespace, ...extra], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, KUBECONFIG: cluster.kubeconfig } });
     if (result.status !== 0) assert.fail(`python scenario ${scenario} failed (${result.status ?? result.signal}):\n${result.stderr}\n--- server output (tail):\n${cluster.output().slice(-3000)}`);
     return JSON.parse(result.stdout) as Record<string, unknown>;
   }
@@ -42,5 +44,10 @@ describe('the Python client', { skip: available ? false : 'python3-kubernetes is
 
   test('watch=True is a watch: an object created meanwhile arrives as ADDED', async () => {
     assert.deepEqual(await run('watch'), { events: [['ADDED', 'seed'], ['ADDED', 'watched']] });
+  });
+
+  test('exec with stdin=True, logs with follow=True, and port-forward reach a running pod', async () => {
+    const port = await freePort();
+    assert.deepEqual(await run('exec_logs_portforward', String(port), process.execPath), { exec: 'from stdin\n', logs: ['line one', 'line two'], port_forward: true });
   });
 });

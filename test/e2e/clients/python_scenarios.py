@@ -1,13 +1,13 @@
 """Scenarios the official Python client (Debian's python3-kubernetes) runs against skiff.
 
-Usage: python3 python_scenarios.py SCENARIO NAMESPACE   (KUBECONFIG names the cluster)
+Usage: python3 python_scenarios.py SCENARIO NAMESPACE [PORT NODE]   (KUBECONFIG names the cluster)
 Prints one JSON object with what the scenario saw; exits non-zero with the
 error on stderr when the client raised.
 """
 import json
 import sys
 
-from kubernetes import client, config, watch
+from kubernetes import client, config, stream, watch
 from kubernetes.client.rest import ApiException
 
 
@@ -51,7 +51,60 @@ def watch_events(core, namespace):
     return {"events": seen}
 
 
-SCENARIOS = {"crud": crud, "dry_run_delete": dry_run_delete, "watch": watch_events}
+def running_pod(core, namespace):
+    """A pod whose container is a small HTTP server that also prints two log lines, a second apart."""
+    port = int(sys.argv[3])
+    node = sys.argv[4]
+    program = (
+        "require('http').createServer((q, s) => s.end('hello from the pod')).listen(%d);"
+        "console.log('line one'); setTimeout(() => console.log('line two'), 1000)" % port
+    )
+    core.create_namespaced_pod(namespace, client.V1Pod(
+        metadata=client.V1ObjectMeta(name="app"),
+        spec=client.V1PodSpec(containers=[client.V1Container(name="app", image="node", command=[node, "-e", program])]),
+    ))
+    w = watch.Watch()
+    for event in w.stream(core.list_namespaced_pod, namespace, field_selector="metadata.name=app", timeout_seconds=60):
+        if event["object"].status.phase == "Running":
+            w.stop()
+    return port
+
+
+def exec_logs_portforward(core, namespace):
+    port = running_pod(core, namespace)
+    # exec with stdin: the client sends stdin=True (a capital T) on a WebSocket.
+    session = stream.stream(core.connect_get_namespaced_pod_exec, "app", namespace, command=["cat"],
+                            stdin=True, stdout=True, stderr=True, tty=False, _preload_content=False)
+    session.write_stdin("from stdin\n")
+    out = ""
+    while session.is_open() and "from stdin" not in out:
+        session.update(timeout=5)
+        out += session.read_stdout()
+    session.close()
+    # logs with follow=True: the second line arrives while following.
+    response = core.read_namespaced_pod_log("app", namespace, follow=True, _preload_content=False)
+    lines = []
+    for line in response.stream():
+        lines.extend(l for l in line.decode().splitlines() if l)
+        if "line two" in lines:
+            break
+    response.release_conn()
+    # port-forward to the pod's port.
+    forward = stream.portforward(core.connect_get_namespaced_pod_portforward, "app", namespace, ports=str(port))
+    sock = forward.socket(port)
+    sock.setblocking(True)
+    sock.sendall(b"GET / HTTP/1.1\r\nHost: pod\r\nConnection: close\r\n\r\n")
+    answer = b""
+    while b"hello from the pod" not in answer:
+        chunk = sock.recv(4096)
+        if not chunk:
+            break
+        answer += chunk
+    sock.close()
+    return {"exec": out, "logs": lines[:2], "port_forward": "hello from the pod" in answer.decode()}
+
+
+SCENARIOS = {"crud": crud, "dry_run_delete": dry_run_delete, "watch": watch_events, "exec_logs_portforward": exec_logs_portforward}
 
 
 def main():
