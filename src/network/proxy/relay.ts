@@ -28,6 +28,9 @@ export function relayTcp(socket: Socket, endpoint: Endpoint | undefined): void {
   upstream.pipe(socket);
   upstream.on('error', () => socket.destroy());
   socket.on('error', () => upstream.destroy());
+  // Either side gone for good (or destroyed by a stopping proxy): the other goes too.
+  upstream.on('close', () => socket.destroy());
+  socket.on('close', () => upstream.destroy());
 }
 
 interface UdpSession {

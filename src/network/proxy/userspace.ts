@@ -17,7 +17,7 @@
  * What it cannot do, it says once in the log: ports below 1024 without
  * root, SCTP, traffic policies and session affinity.
  */
-import { createServer, type Server } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { createSocket } from 'node:dgram';
 import type { InformerFactory, SharedInformer } from '../../client/index.js';
 import { servicesResource } from '../../client/index.js';
@@ -62,7 +62,8 @@ interface Wanted extends Target {
   port: number;
 }
 
-type Listener = { protocol: 'TCP'; server: Server; target: Target } | { protocol: 'UDP'; relay: UdpRelay; target: Target };
+/** A listener; a TCP one keeps its relayed connections, which closing it ends (a server's close() would leave them open). */
+type Listener = { protocol: 'TCP'; server: Server; connections: Set<Socket>; target: Target } | { protocol: 'UDP'; relay: UdpRelay; target: Target };
 
 export class UserspaceProxy {
   private readonly services: SharedInformer<ServiceObject>;
@@ -188,8 +189,13 @@ export class UserspaceProxy {
     };
     let listener: Listener;
     if (wanted.protocol === 'TCP') {
-      const server = createServer((socket) => relayTcp(socket, this.choose(target, 'TCP')));
-      listener = { protocol: 'TCP', server, target };
+      const connections = new Set<Socket>();
+      const server = createServer((socket) => {
+        connections.add(socket);
+        socket.on('close', () => connections.delete(socket));
+        relayTcp(socket, this.choose(target, 'TCP'));
+      });
+      listener = { protocol: 'TCP', server, connections, target };
       server.on('error', failed);
       server.listen(wanted.port, wanted.address);
     } else {
@@ -203,8 +209,10 @@ export class UserspaceProxy {
   }
 
   private closeListener(listener: Listener): void {
-    if (listener.protocol === 'TCP') listener.server.close();
-    else listener.relay.close();
+    if (listener.protocol === 'TCP') {
+      listener.server.close();
+      for (const connection of listener.connections) connection.destroy();
+    } else listener.relay.close();
   }
 
   private endpoints(target: Target, protocol: 'TCP' | 'UDP'): Endpoint[] {
