@@ -186,17 +186,20 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<voi
   writeKubeconfig(kubeconfigPath, { server: url, caPem: pki.caCertPem, certPem: pki.adminCertPem, keyPem: pki.adminKeyPem });
   server.setReady();
 
+  // From here a signal stops gracefully; it takes effect once the components below have started. The
+  // handlers go in before the ready line: a signal sent the moment a client reads it must not meet
+  // the default action (death) while the lines after it are still being written.
+  const stopRequested = new Promise<string>((resolveSignal) => {
+    process.once('SIGTERM', () => resolveSignal('SIGTERM'));
+    process.once('SIGINT', () => resolveSignal('SIGINT'));
+  });
+
   const elapsed = Math.round(performance.now() - started);
   log({ component: 'cli', msg: 'ready', url, dataDir, startupMs: elapsed });
   process.stdout.write(`API server ready at ${url} (${elapsed} ms)\n`);
   process.stdout.write(`  export KUBECONFIG=${kubeconfigPath}\n  kubectl get namespaces\n`);
   process.stdout.write(`Join another machine:\n  skiff agent --server ${url} --token ${joinToken} --ca-cert-hash ${caCertHash(pki.caCertPem)}\n`);
 
-  // From here a signal stops gracefully; it takes effect once the components below have started.
-  const stopRequested = new Promise<string>((resolveSignal) => {
-    process.once('SIGTERM', () => resolveSignal('SIGTERM'));
-    process.once('SIGINT', () => resolveSignal('SIGINT'));
-  });
 
   // The controller manager and the scheduler are clients of the apiserver like any other, over HTTPS.
   // Each is loaded only now, after the API serves, and only if it runs.
