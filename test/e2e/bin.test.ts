@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startCluster, type Cluster } from './harness.js';
+import { startCluster, type Cluster, startHostProcessCluster } from './harness.js';
 import { repositoryRoot } from './tools.js';
 
 const root = repositoryRoot();
@@ -49,8 +49,7 @@ describe('skiff up from the bin, with a process node', () => {
   let cluster: Cluster;
   before(async () => {
     // As in process-node.test.ts: as root, skiff runs as nobody (plain processes, no isolation).
-    const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-    cluster = await startCluster({ args: ['--runtime', 'process', '--ingress-http-port', '0', '--ingress-https-port', '0'], ...(asRoot ? { user: { uid: 65534, gid: 65534 } } : {}) });
+    cluster = await startHostProcessCluster(['--ingress-http-port', '0', '--ingress-https-port', '0']);
   });
   after(async () => {
     assert.equal(await cluster?.stop(), 0);

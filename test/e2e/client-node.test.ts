@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { createServer as createNetServer } from 'node:net';
 import { PassThrough, Readable, Writable } from 'node:stream';
 import * as k8s from '@kubernetes/client-node';
-import { freePort, startCluster, waitFor, type Cluster } from './harness.js';
+import { freePort, waitFor, type Cluster, startHostProcessCluster } from './harness.js';
 
 /** Collects what a stream is written, for assertions. */
 function sink(): Writable & { text(): string } {
@@ -32,9 +32,8 @@ describe('@kubernetes/client-node', () => {
   const namespace = 'js';
 
   before(async () => {
-    const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
     // Pods as plain host processes (skiff as nobody when the tests run as root): no network lock needed.
-    cluster = await startCluster({ args: ['--runtime', 'process'], ...(asRoot ? { user: { uid: 65534, gid: 65534 } } : {}) });
+    cluster = await startHostProcessCluster();
     kc = new k8s.KubeConfig();
     kc.loadFromFile(cluster.kubeconfig);
     core = kc.makeApiClient(k8s.CoreV1Api);

@@ -9,7 +9,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startCluster, waitFor, type Cluster } from './harness.js';
+import { waitFor, type Cluster, startHostProcessCluster } from './harness.js';
 
 const pod = `apiVersion: v1
 kind: Pod
@@ -25,8 +25,7 @@ spec:
 describe('kubectl debug (ephemeral containers)', () => {
   let cluster: Cluster;
   before(async () => {
-    const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-    cluster = await startCluster({ args: ['--runtime', 'process'], ...(asRoot ? { user: { uid: 65534, gid: 65534 } } : {}) });
+    cluster = await startHostProcessCluster();
     await cluster.kubectl(['apply', '-f', '-'], { input: pod });
     await cluster.kubectl(['wait', '--for=condition=Ready', 'pod/x', '--timeout=30s']);
   });

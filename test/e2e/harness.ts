@@ -84,6 +84,16 @@ process.on('exit', () => {
   if (!process.env.SKIFF_E2E_KEEP) for (const root of temporaryRoots) rmSync(root, { recursive: true, force: true });
 });
 
+/**
+ * `skiff up --runtime process` whose pods are plain processes on the host
+ * network: when the tests run as root, skiff runs as `nobody`, so pods are not
+ * isolated and the test needs no network lock. `args` come after the runtime.
+ */
+export function startHostProcessCluster(args: string[] = []): Promise<Cluster> {
+  const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  return startCluster({ args: ['--runtime', 'process', ...args], ...(asRoot ? { user: { uid: 65534, gid: 65534 } } : {}) });
+}
+
 /** A port nothing listens on right now: bind port 0, read what the kernel chose, release it. */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

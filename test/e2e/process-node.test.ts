@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, startCluster, waitFor, type Cluster } from './harness.js';
+import { freePort, waitFor, type Cluster, startHostProcessCluster } from './harness.js';
 
 async function status(url: string): Promise<number> {
   try {
@@ -23,8 +23,7 @@ async function status(url: string): Promise<number> {
 describe('skiff up --runtime process', () => {
   let cluster: Cluster;
   before(async () => {
-    const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-    cluster = await startCluster({ args: ['--runtime', 'process'], ...(asRoot ? { user: { uid: 65534, gid: 65534 } } : {}) });
+    cluster = await startHostProcessCluster();
   });
   after(async () => {
     await cluster?.stop();

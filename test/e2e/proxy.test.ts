@@ -9,13 +9,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { WebSocket } from 'ws';
-import { freePort, startCluster, waitFor, type Cluster } from './harness.js';
+import { freePort, waitFor, type Cluster, startHostProcessCluster } from './harness.js';
 
 describe('proxy subresources with kubectl', () => {
   let cluster: Cluster;
   before(async () => {
-    const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-    cluster = await startCluster({ args: ['--runtime', 'process'], ...(asRoot ? { user: { uid: 65534, gid: 65534 } } : {}) });
+    cluster = await startHostProcessCluster();
   });
   after(async () => {
     await cluster?.stop();

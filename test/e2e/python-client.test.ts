@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, startCluster, type Cluster } from './harness.js';
+import { freePort, type Cluster, startHostProcessCluster } from './harness.js';
 
 /** Debian's python3 (the one python3-kubernetes installs into), not whatever python3 is first on PATH. */
 const python = '/usr/bin/python3';
@@ -18,9 +18,8 @@ const available = spawnSync(python, ['-c', 'import kubernetes'], { encoding: 'ut
 describe('the Python client', { skip: available ? false : 'python3-kubernetes is not installed (apt-get install python3-kubernetes)' }, () => {
   let cluster: Cluster;
   before(async () => {
-    const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
     // Pods as plain host processes (skiff as nobody when the tests run as root): no network lock needed.
-    cluster = await startCluster({ args: ['--runtime', 'process'], ...(asRoot ? { user: { uid: 65534, gid: 65534 } } : {}) });
+    cluster = await startHostProcessCluster();
   });
   after(async () => {
     await cluster?.stop();

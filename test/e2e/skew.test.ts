@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { startCluster, type Cluster } from './harness.js';
+import { startCluster, type Cluster, startHostProcessCluster } from './harness.js';
 import { exerciseStreaming } from './streaming.js';
 
 function findOnPath(name: string): string | undefined {
@@ -55,8 +55,7 @@ describe('kubectl version skew: exec, cp, attach, port-forward', { skip: version
   let cluster: Cluster;
   before(async () => {
     // The process runtime, so pods run; as `nobody` when the tests run as root (no network lock needed).
-    const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-    cluster = await startCluster({ args: ['--runtime', 'process'], ...(asRoot ? { user: { uid: 65534, gid: 65534 } } : {}) });
+    cluster = await startHostProcessCluster();
   });
   after(async () => {
     await cluster?.stop();

@@ -6,14 +6,13 @@
  * as root, so no network lock is needed).
  */
 import { after, before, describe, test } from 'node:test';
-import { startCluster, type Cluster } from './harness.js';
+import { type Cluster, startHostProcessCluster } from './harness.js';
 import { exerciseStreaming, spdyOnly } from './streaming.js';
 
 describe('exec, cp, attach and port-forward over SPDY/3.1', () => {
   let cluster: Cluster;
   before(async () => {
-    const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-    cluster = await startCluster({ args: ['--runtime', 'process'], ...(asRoot ? { user: { uid: 65534, gid: 65534 } } : {}) });
+    cluster = await startHostProcessCluster();
   });
   after(async () => {
     await cluster?.stop();
