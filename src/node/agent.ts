@@ -107,6 +107,8 @@ export class NodeAgent {
   private readonly recorder: EventRecorder;
   /** Every state-writing piece of work of the agent: pod syncs, with retries and resync. */
   private readonly syncs: PodSyncQueue;
+  /** Teardowns of deleted pods under way (their workers no longer tracked): a graceful stop waits for them. */
+  private readonly removals = new Set<Promise<void>>();
 
   constructor(
     private readonly client: Client,
@@ -341,7 +343,9 @@ export class NodeAgent {
         const worker = this.workers.get(pod.metadata.uid!);
         if (!worker) return;
         this.workers.delete(pod.metadata.uid!);
-        void worker.remove();
+        // A graceful stop waits for it (below): a pod deleted just before does not leave its namespace, bridge port or cgroups.
+        const removal: Promise<void> = worker.remove().finally(() => this.removals.delete(removal));
+        this.removals.add(removal);
       },
     });
     void this.removeOrphans(feed, signal);
@@ -372,6 +376,7 @@ export class NodeAgent {
       }
     }
     unsubscribe();
+    await Promise.all(this.removals);
     await Promise.all([...this.workers.values()].map((worker) => worker.halt()));
     this.syncs.shutDown();
     await this.options.runtime.shutdown?.();

@@ -139,8 +139,14 @@ export class BridgeNetwork {
     this.ready = undefined;
   }
 
-  /** Removes the pod's namespace (its veth goes with it) and frees the IP. */
+  /**
+   * Removes the pod's veth and namespace and frees the IP. The veth goes
+   * first, by name: a namespace is destroyed only once its last process has
+   * exited, so its end of the pair (and the bridge port) would outlive
+   * `netns del` for a while — past an agent that stops right after.
+   */
   async tearDown(info: PodNetworkInfo): Promise<void> {
+    await run('ip', ['link', 'del', `sk${info.netns.slice('skiff-'.length)}`]).catch(() => {});
     await run('ip', ['netns', 'del', info.netns]).catch(() => {});
     this.used.delete(info.ip);
   }

@@ -1,0 +1,121 @@
+/**
+ * A graceful stop of the agent finishes the teardown of the pods deleted
+ * just before it: with the process runtime as root, no network namespace,
+ * bridge port or cgroup of theirs is left once `run` has returned.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startTestServer, type TestServer } from '../../src/apiserver/testing.js';
+import { Client } from '../../src/client/index.js';
+import { NodeAgent, ProcessRuntime } from '../../src/node/index.js';
+import { canIsolate } from '../../src/node/runtime/process/host.js';
+import type { KubeObject } from '../../src/machinery/object.js';
+import { holdNetworkTestLock } from '../e2e/harness.js';
+import { eventually, resources } from './harness.js';
+
+const podCIDR = '10.42.91.0/24';
+const bridge = 'skiff-42-91';
+const skip =
+  typeof process.getuid !== 'function' || process.getuid() !== 0
+    ? 'needs root: pods get network namespaces, a bridge port and cgroups only as root'
+    : !canIsolate()
+      ? 'this machine does not let skiff create namespaces (ip, nsenter, unshare or mount missing)'
+      : false;
+
+let api: TestServer;
+let client: Client;
+let runtime: ProcessRuntime | undefined;
+let release: () => void = () => {};
+const dir = mkdtempSync(join(tmpdir(), 'skiff-pod-cleanup-'));
+
+before(async () => {
+  if (skip) return;
+  release = await holdNetworkTestLock();
+  api = await startTestServer();
+  client = new Client(api.credentials);
+});
+
+after(async () => {
+  if (!skip) {
+    // Whatever a failed run left: its containers, sandboxes and namespaces.
+    await runtime?.stopAll().catch(() => {});
+    for (const sandbox of (await runtime?.listPodSandboxes()) ?? []) await runtime?.removePodSandbox(sandbox.id).catch(() => {});
+    client.close();
+    await api.close();
+    try {
+      execFileSync('ip', ['link', 'del', bridge], { stdio: 'ignore' });
+    } catch {
+      /* not there */
+    }
+  }
+  release();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function netnsList(): string[] {
+  return execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })
+    .split('\n')
+    .map((line) => line.split(' ')[0]!)
+    .filter(Boolean);
+}
+
+function bridgePorts(): string[] {
+  return execFileSync('ip', ['-o', 'link', 'show', 'master', bridge], { encoding: 'utf8' }).split('\n').filter(Boolean);
+}
+
+/** The cgroup directories a pod's containers live under (v2, or v1's controllers). */
+function cgroupDirs(uid: string): string[] {
+  return ['', 'memory', 'cpu', 'cpuacct', 'pids'].map((c) => join('/sys/fs/cgroup', c, 'skiff', uid)).filter((path) => existsSync(path));
+}
+
+type Pod = KubeObject & { spec?: Record<string, unknown>; status?: { phase?: string } };
+
+describe('node agent (process runtime, root): a graceful stop', { skip }, () => {
+  it('waits for the teardown of pods deleted just before: no namespace, bridge port or cgroup of theirs is left', async () => {
+    const stateDir = join(dir, 'state');
+    runtime = new ProcessRuntime({ logDir: join(dir, 'logs'), stateDir, hostIP: '127.0.0.1', podCIDR });
+    const stop = new AbortController();
+    const agent = new NodeAgent(client, {
+      identity: { name: 'cleanup', runtime: 'process', capacity: { cpu: '2', memory: '4Gi', pods: '20' }, address: '127.0.0.1', dataDir: dir },
+      runtime,
+      leaseRenewMs: 200,
+    });
+    const running = agent.run(stop.signal);
+    const pods = client.resource<Pod>(resources.pods);
+    const names = ['cleanup-0', 'cleanup-1', 'cleanup-2', 'cleanup-3'];
+    const uids: string[] = [];
+    let namespaces: string[] = [];
+    try {
+      for (const name of names) {
+        await pods.create({ metadata: { name, namespace: 'default' }, spec: { nodeName: 'cleanup', automountServiceAccountToken: false, terminationGracePeriodSeconds: 0, containers: [{ name: 'main', image: 'busybox', command: ['sleep', '600'] }] } });
+      }
+      for (const name of names) {
+        const pod = await eventually(() => pods.get('default', name), (p) => p.status?.phase === 'Running', `${name} Running`);
+        uids.push(pod.metadata.uid!);
+      }
+      // Each pod's namespace, as the runtime recorded it.
+      const sandboxes = join(stateDir, 'sandboxes');
+      namespaces = readdirSync(sandboxes).map((id) => (JSON.parse(readFileSync(join(sandboxes, id, 'sandbox.json'), 'utf8')) as { network: { netns: string } }).network.netns);
+      assert.equal(namespaces.length, names.length);
+      for (const ns of namespaces) assert.ok(netnsList().includes(ns), `namespace ${ns} listed`);
+      assert.equal(bridgePorts().length, names.length);
+      for (const uid of uids) assert.notDeepEqual(cgroupDirs(uid), [], `a cgroup for pod ${uid}`);
+
+      for (const name of names) await pods.delete('default', name, { gracePeriodSeconds: 0 });
+      await eventually(() => pods.list('default'), (list) => !list.items.some((p) => names.includes(p.metadata.name!)), 'the pods gone from the API');
+    } finally {
+      // The graceful stop, right after the deletions.
+      stop.abort();
+      await running;
+    }
+    assert.deepEqual(netnsList().filter((ns) => namespaces.includes(ns)), [], 'no network namespace left');
+    assert.deepEqual(bridgePorts(), [], 'no bridge port left');
+    assert.deepEqual(uids.flatMap(cgroupDirs), [], 'no cgroup left');
+    const sandboxesLeft = existsSync(join(stateDir, 'sandboxes')) ? readdirSync(join(stateDir, 'sandboxes')) : [];
+    assert.deepEqual(sandboxesLeft, [], 'no sandbox left in the state dir');
+  });
+});
