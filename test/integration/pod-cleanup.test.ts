@@ -1,7 +1,9 @@
 /**
  * A graceful stop of the agent finishes the teardown of the pods deleted
  * just before it: with the process runtime as root, no network namespace,
- * bridge port or cgroup of theirs is left once `run` has returned.
+ * bridge port or cgroup of theirs is left once `run` has returned. And a
+ * starting runtime removes the pod namespaces on its bridge that no
+ * sandbox records.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -74,7 +76,7 @@ function cgroupDirs(uid: string): string[] {
 
 type Pod = KubeObject & { spec?: Record<string, unknown>; status?: { phase?: string } };
 
-describe('node agent (process runtime, root): a graceful stop', { skip }, () => {
+describe('node agent (process runtime, root): nothing of deleted pods is left', { skip }, () => {
   it('waits for the teardown of pods deleted just before: no namespace, bridge port or cgroup of theirs is left', async () => {
     const stateDir = join(dir, 'state');
     runtime = new ProcessRuntime({ logDir: join(dir, 'logs'), stateDir, hostIP: '127.0.0.1', podCIDR });
@@ -117,5 +119,27 @@ describe('node agent (process runtime, root): a graceful stop', { skip }, () => 
     assert.deepEqual(uids.flatMap(cgroupDirs), [], 'no cgroup left');
     const sandboxesLeft = existsSync(join(stateDir, 'sandboxes')) ? readdirSync(join(stateDir, 'sandboxes')) : [];
     assert.deepEqual(sandboxesLeft, [], 'no sandbox left in the state dir');
+  });
+
+  it('a starting runtime removes pod namespaces on its bridge that no sandbox records', async () => {
+    const stray = 'skiff-0badc0ffee42';
+    const fresh = new ProcessRuntime({ logDir: join(dir, 'logs'), stateDir: join(dir, 'state-strays'), hostIP: '127.0.0.1', podCIDR });
+    await fresh.prepareNetwork();
+    // What an agent that ended between making a pod's namespace and recording it leaves behind.
+    execFileSync('ip', ['netns', 'add', stray]);
+    try {
+      execFileSync('ip', ['link', 'add', 'sk0badc0ffee42', 'type', 'veth', 'peer', 'name', 'eth0', 'netns', stray]);
+      execFileSync('ip', ['link', 'set', 'sk0badc0ffee42', 'master', bridge, 'up']);
+      assert.equal(bridgePorts().length, 1);
+      await fresh.recover();
+      assert.deepEqual(netnsList().filter((ns) => ns === stray), [], 'the stray namespace is gone');
+      assert.deepEqual(bridgePorts(), [], 'its bridge port is gone');
+    } finally {
+      try {
+        execFileSync('ip', ['netns', 'del', stray], { stdio: 'ignore' });
+      } catch {
+        /* removed */
+      }
+    }
   });
 });

@@ -133,6 +133,40 @@ export class BridgeNetwork {
     return { netns, ip };
   }
 
+  /**
+   * Removes the pods' ends of this node's bridge that no known sandbox
+   * holds (an agent that ended between making a pod's namespace and
+   * recording it, or before its teardown was done): the veth, the processes
+   * in the namespace named after it, and the namespace. Only this bridge is
+   * looked at, so other nodes' pods on the machine are left alone.
+   */
+  async removeStrays(known: Iterable<string>): Promise<string[]> {
+    const keep = new Set(known);
+    const ports = await run('ip', ['-o', 'link', 'show', 'master', this.bridge]).then(
+      (result) => result.stdout,
+      () => '',
+    );
+    const removed: string[] = [];
+    for (const match of ports.matchAll(/^\d+: sk([0-9a-f]{12})[@:]/gm)) {
+      const netns = `skiff-${match[1]}`;
+      if (keep.has(netns)) continue;
+      const pids = await run('ip', ['netns', 'pids', netns]).then(
+        (result) => result.stdout.split('\n').filter(Boolean).map(Number),
+        () => [],
+      );
+      for (const pid of pids) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          /* gone already */
+        }
+      }
+      await this.tearDown({ netns, ip: '' });
+      removed.push(netns);
+    }
+    return removed;
+  }
+
   /** Removes the bridge (the node is going away with all its pods). */
   async remove(): Promise<void> {
     await run('ip', ['link', 'del', this.bridge]).catch(() => {});

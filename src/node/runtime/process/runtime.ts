@@ -178,6 +178,8 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
         rmSync(join(this.sandboxDir, id), { recursive: true, force: true });
       }
     }
+    // Pod namespaces on the bridge that no sandbox here records: nothing would ever remove them otherwise.
+    await this.network?.removeStrays([...this.sandboxes.values()].flatMap((s) => (s.network ? [s.network.netns] : [])));
     for (const id of existsSync(this.containerDir) ? readdirSync(this.containerDir) : []) {
       const dir = join(this.containerDir, id);
       let record: ContainerRecord;
