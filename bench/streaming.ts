@@ -11,10 +11,10 @@
 import https from 'node:https';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createDeflate, constants, type Deflate } from 'node:zlib';
+import { createDeflate } from 'node:zlib';
 import { parse } from 'yaml';
 import { WebSocket } from 'ws';
-import { encodeHeaderBlock, frameTypes, headerDictionary } from '../src/node/portforward/spdy.js';
+import { encodeSynStream, headerDictionary } from '../src/node/portforward/spdy.js';
 import { startBenchCluster } from './cluster.js';
 import { conditions, ms, percentile } from './stats.js';
 
@@ -37,23 +37,6 @@ function execOverWebSocket(port: number, credentials: Credentials, path: string)
     socket.on('close', () => (status.includes('Success') ? resolve() : reject(new Error(`exec over WebSocket: ${status}`))));
     socket.on('error', reject);
   });
-}
-
-/** A SYN_STREAM with its header block compressed in the session's context. */
-async function synStream(deflate: Deflate, id: number, headers: Record<string, string>): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  const onData = (chunk: Buffer) => chunks.push(chunk);
-  deflate.on('data', onData);
-  await new Promise<void>((resolve) => deflate.write(encodeHeaderBlock(headers), () => deflate.flush(constants.Z_SYNC_FLUSH, () => resolve())));
-  deflate.off('data', onData);
-  const block = Buffer.concat(chunks);
-  const frame = Buffer.alloc(18 + block.length);
-  frame.writeUInt16BE(0x8003, 0);
-  frame.writeUInt16BE(frameTypes.synStream, 2);
-  frame.writeUInt32BE(10 + block.length, 4);
-  frame.writeUInt32BE(id, 8);
-  block.copy(frame, 18);
-  return frame;
 }
 
 /** One exec of `true` over SPDY/3.1, as client-go's executor does it: POST, upgrade, three streams, read the error stream to its end. */
@@ -90,7 +73,7 @@ function execOverSpdy(port: number, credentials: Credentials, path: string): Pro
       });
       socket.on('error', reject);
       void (async () => {
-        for (const [id, type] of [[1, 'error'], [3, 'stdout'], [5, 'stderr']] as const) socket.write(await synStream(deflate, id, { streamtype: type }));
+        for (const [id, type] of [[1, 'error'], [3, 'stdout'], [5, 'stderr']] as const) socket.write(await encodeSynStream(deflate, id, { streamtype: type }));
       })();
     });
     req.end();

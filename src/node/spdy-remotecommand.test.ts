@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import type { IncomingMessage } from 'node:http';
 import { connect, createServer, type Socket } from 'node:net';
 import { once } from 'node:events';
-import { createDeflate, constants } from 'node:zlib';
+import { createDeflate } from 'node:zlib';
 import { exitStatus, type RemoteCommandConnection } from './exec.js';
-import { encodeHeaderBlock, frameTypes, headerDictionary, negotiateStreamProtocol } from './portforward/spdy.js';
+import { encodeSynStream, frameTypes, headerDictionary, negotiateStreamProtocol } from './portforward/spdy.js';
 import { acceptSpdyRemoteCommand, errorStreamContent, expectedStreams, type RemoteCommandOptions } from './spdy-remotecommand.js';
 
 const request = (headers: Record<string, string>) => ({ headers }) as unknown as IncomingMessage;
@@ -72,19 +72,7 @@ class TestClient {
   }
 
   async open(id: number, headers: Record<string, string>): Promise<void> {
-    const chunks: Buffer[] = [];
-    const onData = (chunk: Buffer) => chunks.push(chunk);
-    this.deflate.on('data', onData);
-    await new Promise<void>((resolve) => this.deflate.write(encodeHeaderBlock(headers), () => this.deflate.flush(constants.Z_SYNC_FLUSH, () => resolve())));
-    this.deflate.off('data', onData);
-    const block = Buffer.concat(chunks);
-    const frame = Buffer.alloc(18 + block.length);
-    frame.writeUInt16BE(0x8003, 0);
-    frame.writeUInt16BE(frameTypes.synStream, 2);
-    frame.writeUInt32BE(10 + block.length, 4);
-    frame.writeUInt32BE(id, 8);
-    block.copy(frame, 18);
-    this.socket.write(frame);
+    this.socket.write(await encodeSynStream(this.deflate, id, headers));
   }
 
   send(id: number, data: string, fin = false): void {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createDeflate, constants } from 'node:zlib';
-import { decodeHeaderBlock, encodeHeaderBlock, frameTypes, headerDictionary, SpdyServerSession } from './spdy.js';
+import { createDeflate } from 'node:zlib';
+import { decodeHeaderBlock, encodeHeaderBlock, encodeSynStream, frameTypes, headerDictionary, SpdyServerSession } from './spdy.js';
 
 /** Adler-32, the checksum zlib identifies a preset dictionary by. */
 function adler32(data: Buffer): number {
@@ -24,24 +24,6 @@ test('header blocks round-trip', () => {
   assert.deepEqual(decodeHeaderBlock(encodeHeaderBlock(headers)), headers);
 });
 
-/** A client's SYN_STREAM, compressed with the session's deflate context as a Go client does. */
-async function synStream(deflate: ReturnType<typeof createDeflate>, id: number, headers: Record<string, string>): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  const onData = (chunk: Buffer) => chunks.push(chunk);
-  deflate.on('data', onData);
-  await new Promise<void>((resolve) => deflate.write(encodeHeaderBlock(headers), () => deflate.flush(constants.Z_SYNC_FLUSH, () => resolve())));
-  deflate.off('data', onData);
-  const block = Buffer.concat(chunks);
-  const payload = Buffer.alloc(10 + block.length);
-  payload.writeUInt32BE(id, 0);
-  block.copy(payload, 10);
-  const header = Buffer.alloc(8);
-  header.writeUInt16BE(0x8003, 0);
-  header.writeUInt16BE(frameTypes.synStream, 2);
-  header.writeUInt32BE(payload.length, 4);
-  return Buffer.concat([header, payload]);
-}
-
 test('a session answers streams, hands data frames on, echoes pings; frames may arrive split anywhere', async () => {
   const sent: Buffer[] = [];
   const streams: [number, Record<string, string>][] = [];
@@ -53,8 +35,8 @@ test('a session answers streams, hands data frames on, echoes pings; frames may 
     close: () => {},
   });
   const deflate = createDeflate({ dictionary: headerDictionary });
-  const first = await synStream(deflate, 1, { streamtype: 'error', port: '80', requestid: '0' });
-  const second = await synStream(deflate, 3, { streamtype: 'data', port: '80', requestid: '0' });
+  const first = await encodeSynStream(deflate, 1, { streamtype: 'error', port: '80', requestid: '0' });
+  const second = await encodeSynStream(deflate, 3, { streamtype: 'data', port: '80', requestid: '0' });
   const dataFrame = Buffer.concat([Buffer.from([0, 0, 0, 3, 1, 0, 0, 5]), Buffer.from('hello')]);
   const ping = Buffer.from([0x80, 3, 0, 6, 0, 0, 0, 4, 0, 0, 0, 7]);
   const all = Buffer.concat([first, second, dataFrame, ping]);

@@ -72,6 +72,28 @@ export function encodeHeaderBlock(headers: Headers): Buffer {
   return Buffer.concat(parts);
 }
 
+/**
+ * A client's SYN_STREAM opening stream `id`, its header block compressed in
+ * the session's own deflate context (SPDY compresses every header block of a
+ * session in one stream). The server never sends one; tests and the
+ * streaming bench play the client with it.
+ */
+export async function encodeSynStream(deflate: Deflate, id: number, headers: Headers): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  const onData = (chunk: Buffer) => chunks.push(chunk);
+  deflate.on('data', onData);
+  await new Promise<void>((resolve) => deflate.write(encodeHeaderBlock(headers), () => deflate.flush(zlibConstants.Z_SYNC_FLUSH, () => resolve())));
+  deflate.off('data', onData);
+  const block = Buffer.concat(chunks);
+  const frame = Buffer.alloc(18 + block.length);
+  frame.writeUInt16BE(0x8003, 0); // control frame, version 3
+  frame.writeUInt16BE(frameTypes.synStream, 2);
+  frame.writeUInt32BE(10 + block.length, 4); // flags 0, length
+  frame.writeUInt32BE(id, 8); // then associated stream 0, priority 0
+  block.copy(frame, 18);
+  return frame;
+}
+
 export function decodeHeaderBlock(block: Buffer): Headers {
   const headers: Headers = {};
   let offset = 4;
