@@ -84,6 +84,22 @@ process.on('exit', () => {
   if (!process.env.SKIFF_E2E_KEEP) for (const root of temporaryRoots) rmSync(root, { recursive: true, force: true });
 });
 
+/** Runs the skiff CLI to its exit (killed after `timeoutMs`: a command that starts a server would not exit by itself). */
+export function runSkiff(args: string[], timeoutMs = 20_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [cliPath(), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  return new Promise((resolve) =>
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    }),
+  );
+}
+
 /**
  * `skiff up --runtime process` whose pods are plain processes on the host
  * network: when the tests run as root, skiff runs as `nobody`, so pods are not
