@@ -1,14 +1,14 @@
 /**
  * A graceful stop of the agent finishes the teardown of the pods deleted
  * just before it: with the process runtime as root, no network namespace,
- * bridge port or cgroup of theirs is left once `run` has returned. And a
- * starting runtime removes the pod namespaces on its bridge that no
- * sandbox records.
+ * bridge port, pod shim or cgroup of theirs is left once `run` has
+ * returned. And a starting runtime removes the pod shims and bridge ports
+ * that no sandbox records.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestServer, type TestServer } from '../../src/apiserver/testing.js';
@@ -58,11 +58,22 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function netnsList(): string[] {
-  return execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })
-    .split('\n')
-    .map((line) => line.split(' ')[0]!)
-    .filter(Boolean);
+/** The network namespaces some process is in (a namespace lives as long as one does). */
+function liveNetworkNamespaces(): Set<string> {
+  const found = new Set<string>();
+  for (const pid of readdirSync('/proc').filter((entry) => /^\d+$/.test(entry))) {
+    try {
+      found.add(readlinkSync(`/proc/${pid}/ns/net`));
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  return found;
+}
+
+function sandboxRecords(stateDir: string): { id: string; shimPid: number }[] {
+  const sandboxes = join(stateDir, 'sandboxes');
+  return readdirSync(sandboxes).map((id) => JSON.parse(readFileSync(join(sandboxes, id, 'sandbox.json'), 'utf8')) as { id: string; shimPid: number });
 }
 
 function bridgePorts(): string[] {
@@ -91,6 +102,7 @@ describe('node agent (process runtime, root): nothing of deleted pods is left', 
     const names = ['cleanup-0', 'cleanup-1', 'cleanup-2', 'cleanup-3'];
     const uids: string[] = [];
     let namespaces: string[] = [];
+    let shims: number[] = [];
     try {
       for (const name of names) {
         await pods.create({ metadata: { name, namespace: 'default' }, spec: { nodeName: 'cleanup', automountServiceAccountToken: false, terminationGracePeriodSeconds: 0, containers: [{ name: 'main', image: 'busybox', command: ['sleep', '600'] }] } });
@@ -99,11 +111,12 @@ describe('node agent (process runtime, root): nothing of deleted pods is left', 
         const pod = await eventually(() => pods.get('default', name), (p) => p.status?.phase === 'Running', `${name} Running`);
         uids.push(pod.metadata.uid!);
       }
-      // Each pod's namespace, as the runtime recorded it.
-      const sandboxes = join(stateDir, 'sandboxes');
-      namespaces = readdirSync(sandboxes).map((id) => (JSON.parse(readFileSync(join(sandboxes, id, 'sandbox.json'), 'utf8')) as { network: { netns: string } }).network.netns);
-      assert.equal(namespaces.length, names.length);
-      for (const ns of namespaces) assert.ok(netnsList().includes(ns), `namespace ${ns} listed`);
+      // Each pod's network namespace: the one its shim holds.
+      const records = sandboxRecords(stateDir);
+      shims = records.map((r) => r.shimPid);
+      namespaces = shims.map((pid) => readlinkSync(`/proc/${pid}/ns/net`));
+      assert.equal(new Set(namespaces).size, names.length, 'a network namespace per pod');
+      assert.ok(!namespaces.includes(readlinkSync('/proc/self/ns/net')), "not the node's");
       assert.equal(bridgePorts().length, names.length);
       for (const uid of uids) assert.notDeepEqual(cgroupDirs(uid), [], `a cgroup for pod ${uid}`);
 
@@ -114,26 +127,37 @@ describe('node agent (process runtime, root): nothing of deleted pods is left', 
       stop.abort();
       await running;
     }
-    assert.deepEqual(netnsList().filter((ns) => namespaces.includes(ns)), [], 'no network namespace left');
+    const live = liveNetworkNamespaces();
+    assert.deepEqual(namespaces.filter((ns) => live.has(ns)), [], 'no network namespace left');
+    assert.deepEqual(shims.filter((pid) => existsSync(`/proc/${pid}`)), [], 'no pod shim left');
     assert.deepEqual(bridgePorts(), [], 'no bridge port left');
     assert.deepEqual(uids.flatMap(cgroupDirs), [], 'no cgroup left');
     const sandboxesLeft = existsSync(join(stateDir, 'sandboxes')) ? readdirSync(join(stateDir, 'sandboxes')) : [];
     assert.deepEqual(sandboxesLeft, [], 'no sandbox left in the state dir');
   });
 
-  it('a starting runtime removes pod namespaces on its bridge that no sandbox records', async () => {
+  it('a starting runtime removes the pod shims and bridge ports that no sandbox records', async () => {
+    const stateDir = join(dir, 'state-strays');
+    // What an agent that ended between making a pod and recording it leaves: a shim and its veth on the bridge.
+    const first = new ProcessRuntime({ logDir: join(dir, 'logs'), stateDir, hostIP: '127.0.0.1', podCIDR });
+    const sandbox = await first.runPodSandbox({ uid: 'unrecorded', namespace: 'default', name: 'unrecorded' });
+    const [{ shimPid }] = sandboxRecords(stateDir);
+    unlinkSync(join(stateDir, 'sandboxes', sandbox.id, 'sandbox.json'));
+    await first.shutdown();
+    // And a veth on the bridge that nothing of skiff's made a record of at all.
     const stray = 'skiff-0badc0ffee42';
-    const fresh = new ProcessRuntime({ logDir: join(dir, 'logs'), stateDir: join(dir, 'state-strays'), hostIP: '127.0.0.1', podCIDR });
-    await fresh.prepareNetwork();
-    // What an agent that ended between making a pod's namespace and recording it leaves behind.
     execFileSync('ip', ['netns', 'add', stray]);
     try {
       execFileSync('ip', ['link', 'add', 'sk0badc0ffee42', 'type', 'veth', 'peer', 'name', 'eth0', 'netns', stray]);
       execFileSync('ip', ['link', 'set', 'sk0badc0ffee42', 'master', bridge, 'up']);
-      assert.equal(bridgePorts().length, 1);
-      await fresh.recover();
-      assert.deepEqual(netnsList().filter((ns) => ns === stray), [], 'the stray namespace is gone');
-      assert.deepEqual(bridgePorts(), [], 'its bridge port is gone');
+      assert.equal(bridgePorts().length, 2);
+      assert.ok(existsSync(`/proc/${shimPid}`), 'the unrecorded shim runs');
+      const next = new ProcessRuntime({ logDir: join(dir, 'logs'), stateDir, hostIP: '127.0.0.1', podCIDR });
+      await next.recover();
+      await next.shutdown();
+      await eventually(async () => existsSync(`/proc/${shimPid}`), (exists) => !exists, 'the unrecorded shim gone');
+      assert.deepEqual(bridgePorts(), [], 'their bridge ports are gone');
+      assert.deepEqual(readdirSync(join(stateDir, 'sandboxes')), [], 'the unrecorded sandbox directory is gone');
     } finally {
       try {
         execFileSync('ip', ['netns', 'del', stray], { stdio: 'ignore' });

@@ -4,19 +4,21 @@
  * from the node's pod range (a /24 of 10.42.0.0/16):
  *
  *   host: bridge skiff-42-<n> 10.42.<n>.1/24 ── veth sk<id> ═╗
- *   pod netns skiff-<id>:  eth0 10.42.<n>.<k>/24, lo, default via .1
+ *   pod (the namespace its shim holds):  eth0 10.42.<n>.<k>/24, lo, default via .1
  *
  * The host reaches every pod IP through the bridge (probes, port-forward);
- * pods reach each other on the bridge. Everything is done with `ip`
- * (iproute2) so it reads like the commands one would type.
+ * pods reach each other on the bridge. This module keeps the bridge (made
+ * with `ip` once per node start) and the range's addresses; the node helper
+ * plugs each pod in with netlink as it makes the pod's namespaces
+ * (shim/netlink.c), so a pod costs no `ip` process.
  *
  * A pod IP is reused as soon as its pod is gone (the lowest free address
  * comes first), while the host and the other pods may still hold a
  * neighbour (ARP) entry for it. So a pod's eth0 gets a MAC derived from its
  * IP (as the CNI bridge plugin did: 0a:58 and the four bytes of the IP) —
- * an old entry is then still right — and the host's entry for the IP is
- * flushed in the same `ip -batch` that plugs the veth in (no extra process).
- * The bridge's MAC is fixed the same way (from the gateway address).
+ * an old entry is then still right — and the helper deletes the host's
+ * entry for the IP as it plugs the pod in. The bridge's MAC is fixed the
+ * same way (from the gateway address).
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -24,16 +26,23 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 
 export interface PodNetworkInfo {
-  /** The network namespace's name (`ip netns` lists it). */
-  netns: string;
+  /** The host end of the pod's veth pair, on the bridge. */
+  veth: string;
   ip: string;
 }
 
+/** A pod's network as the node helper sets it up. */
+export interface PodNetworkPlan extends PodNetworkInfo {
+  prefixLength: number;
+  gateway: string;
+  bridge: string;
+  mac: string;
+}
+
 /** `ip` with the lines of a batch file; failures carry iproute2's own words. */
-async function ipBatch(lines: string[], netns?: string): Promise<void> {
-  const args = [...(netns ? ['-n', netns] : []), '-force', '-batch', '-'];
+async function ipBatch(lines: string[]): Promise<void> {
   await new Promise<void>((resolve, reject) => {
-    const child = execFile('ip', args, (err, _stdout, stderr) => (err ? reject(new Error(`ip: ${stderr.trim() || err.message}`)) : resolve()));
+    const child = execFile('ip', ['-force', '-batch', '-'], (err, _stdout, stderr) => (err ? reject(new Error(`ip: ${stderr.trim() || err.message}`)) : resolve()));
     child.stdin!.end(lines.join('\n') + '\n');
   });
 }
@@ -44,24 +53,9 @@ export function podMacAddress(ip: string): string {
   return ['0a', '58', ...bytes].join(':');
 }
 
-/** What the host runs for a new pod (one `ip -batch`): its namespace and veth on the bridge, and no stale neighbour entry for its IP. */
-export function podHostCommands(options: { netns: string; veth: string; bridge: string; ip: string }): string[] {
-  const { netns, veth, bridge, ip } = options;
-  return [
-    `netns add ${netns}`,
-    `link add ${veth} type veth peer name eth0 netns ${netns}`,
-    `link set ${veth} master ${bridge} up`,
-    // Hairpin: a pod reaching itself through a Service leaves and comes back on its own bridge port.
-    `link set ${veth} type bridge_slave hairpin on`,
-    // The IP may have been a deleted pod's a moment ago: forget the MAC the host learnt for it.
-    `neigh flush to ${ip} dev ${bridge}`,
-  ];
-}
-
-/** What runs inside the pod's namespace (one `ip -n NS -batch`): loopback, eth0 with its IP-derived MAC and address, the default route. */
-export function podNamespaceCommands(options: { ip: string; gateway: string }): string[] {
-  const { ip, gateway } = options;
-  return [`link set lo up`, `link set eth0 address ${podMacAddress(ip)}`, `addr add ${ip}/24 dev eth0`, `link set eth0 up`, `route add default via ${gateway}`];
+/** The host end of a pod's veth pair: named after its sandbox, so a leftover one can be told apart. */
+export function podVethName(sandboxId: string): string {
+  return `sk${sandboxId.replace(/-/g, '').slice(0, 12)}`;
 }
 
 export class BridgeNetwork {
@@ -115,30 +109,26 @@ export class BridgeNetwork {
     throw new Error(`no free IP left in the pod range ${this.podCIDR}`);
   }
 
-  /** A network namespace for a pod, with an IP on the bridge. */
-  async setUp(sandboxId: string): Promise<PodNetworkInfo> {
-    await this.ensureBridge();
-    const short = sandboxId.replace(/-/g, '').slice(0, 12);
-    const netns = `skiff-${short}`;
-    const veth = `sk${short}`;
+  /**
+   * What the node helper needs to plug a new pod in (shim/netlink.c): its
+   * veth's name, an address of the range, and the bridge's. The IP is taken
+   * until release().
+   */
+  plan(sandboxId: string): PodNetworkPlan {
     const ip = this.allocate();
-    try {
-      await ipBatch(podHostCommands({ netns, veth, bridge: this.bridge, ip }));
-      await ipBatch(podNamespaceCommands({ ip, gateway: this.gateway }), netns);
-    } catch (err) {
-      this.used.delete(ip);
-      await run('ip', ['netns', 'del', netns]).catch(() => {});
-      throw err;
-    }
-    return { netns, ip };
+    return { veth: podVethName(sandboxId), ip, prefixLength: 24, gateway: this.gateway, bridge: this.bridge, mac: podMacAddress(ip) };
+  }
+
+  /** The pod is gone: its IP may be given again. */
+  release(ip: string): void {
+    this.used.delete(ip);
   }
 
   /**
-   * Removes the pods' ends of this node's bridge that no known sandbox
-   * holds (an agent that ended between making a pod's namespace and
-   * recording it, or before its teardown was done): the veth, the processes
-   * in the namespace named after it, and the namespace. Only this bridge is
-   * looked at, so other nodes' pods on the machine are left alone.
+   * Deletes the pods' veths on this node's bridge that no known sandbox
+   * holds (an agent that ended between plugging a pod in and recording it).
+   * Only this bridge is looked at, so other nodes' pods on the machine are
+   * left alone. Runs once, at the agent's start.
    */
   async removeStrays(known: Iterable<string>): Promise<string[]> {
     const keep = new Set(known);
@@ -146,42 +136,14 @@ export class BridgeNetwork {
       (result) => result.stdout,
       () => '',
     );
-    const removed: string[] = [];
-    for (const match of ports.matchAll(/^\d+: sk([0-9a-f]{12})[@:]/gm)) {
-      const netns = `skiff-${match[1]}`;
-      if (keep.has(netns)) continue;
-      const pids = await run('ip', ['netns', 'pids', netns]).then(
-        (result) => result.stdout.split('\n').filter(Boolean).map(Number),
-        () => [],
-      );
-      for (const pid of pids) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          /* gone already */
-        }
-      }
-      await this.tearDown({ netns, ip: '' });
-      removed.push(netns);
-    }
-    return removed;
+    const strays = [...ports.matchAll(/^\d+: (sk[0-9a-f]{12})[@:]/gm)].map((match) => match[1]).filter((veth) => !keep.has(veth));
+    if (strays.length) await ipBatch(strays.map((veth) => `link del ${veth}`)).catch(() => {});
+    return strays;
   }
 
   /** Removes the bridge (the node is going away with all its pods). */
   async remove(): Promise<void> {
     await run('ip', ['link', 'del', this.bridge]).catch(() => {});
     this.ready = undefined;
-  }
-
-  /**
-   * Removes the pod's veth and namespace and frees the IP. The veth goes
-   * first, by name: a namespace is destroyed only once its last process has
-   * exited, so its end of the pair (and the bridge port) would outlive
-   * `netns del` for a while — past an agent that stops right after.
-   */
-  async tearDown(info: PodNetworkInfo): Promise<void> {
-    await run('ip', ['link', 'del', `sk${info.netns.slice('skiff-'.length)}`]).catch(() => {});
-    await run('ip', ['netns', 'del', info.netns]).catch(() => {});
-    this.used.delete(info.ip);
   }
 }

@@ -5,12 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ProcessRuntime } from './runtime.js';
 
-function setup(t: { after(fn: () => void): void }) {
+/** A runtime of plain processes; a stopping test stops its containers and shims (stopOnShutdown), unless it leaves them to a next runtime. */
+function setup(t: { after(fn: () => void): void }, stopOnShutdown = true) {
   const logDir = mkdtempSync(join(tmpdir(), 'skiff-logs-'));
   const stateDir = mkdtempSync(join(tmpdir(), 'skiff-state-'));
-  const runtime = new ProcessRuntime({ logDir, stateDir, hostIP: '127.0.0.1', isolation: 'none' });
+  const runtime = new ProcessRuntime({ logDir, stateDir, hostIP: '127.0.0.1', isolation: 'none', stopOnShutdown });
   t.after(async () => {
-    await runtime.stopAll();
+    await runtime.shutdown();
     rmSync(logDir, { recursive: true, force: true });
     rmSync(stateDir, { recursive: true, force: true });
   });
@@ -69,7 +70,8 @@ test('logs are rotated past their size, keeping the newest files', async (t) => 
   t.after(() => rmSync(logDir, { recursive: true, force: true }));
   const stateDir = mkdtempSync(join(tmpdir(), 'skiff-state-'));
   t.after(() => rmSync(stateDir, { recursive: true, force: true }));
-  const runtime = new ProcessRuntime({ logDir, stateDir, hostIP: '127.0.0.1', logMaxBytes: 400, logMaxFiles: 3, isolation: 'none' });
+  const runtime = new ProcessRuntime({ logDir, stateDir, hostIP: '127.0.0.1', logMaxBytes: 400, logMaxFiles: 3, isolation: 'none', stopOnShutdown: true });
+  t.after(() => runtime.shutdown());
   const sandbox = await runtime.runPodSandbox({ uid: 'u3', namespace: 'default', name: 'chatty' });
   const id = await runtime.createContainer(sandbox.id, { name: 'main', image: 'x', command: ['sh', '-c', 'i=0; while [ $i -lt 60 ]; do echo line $i; i=$((i+1)); done'] });
   const exited = exitOf(runtime, id);
@@ -92,16 +94,16 @@ test('a command not on the PATH fails to start with upstream\'s StartError', asy
 });
 
 test('containers outlive their runtime: a new runtime on the same state adopts them, reads their output and sees them end', async (t) => {
-  const { runtime, logDir, stateDir } = setup(t);
+  const { runtime, logDir, stateDir } = setup(t, false);
   const sandbox = await runtime.runPodSandbox({ uid: 'u5', namespace: 'default', name: 'long' });
   const id = await runtime.createContainer(sandbox.id, { name: 'main', image: 'x', command: ['sh', '-c', 'echo before; read line; echo "got $line"; sleep 30'], stdin: true });
   await runtime.startContainer(id);
   const log = join(logDir, 'pods', 'default_long_u5', 'main', '0.log');
   await until(() => existsSync(log) && readFileSync(log, 'utf8').includes('before'));
-  // The first runtime goes away without stopping anything (as when the agent is killed).
+  // The first runtime goes away without stopping anything (as when a joined agent stops, like the kubelet).
   await runtime.shutdown();
-  const next = new ProcessRuntime({ logDir, stateDir, hostIP: '127.0.0.1', isolation: 'none' });
-  t.after(() => next.stopAll());
+  const next = new ProcessRuntime({ logDir, stateDir, hostIP: '127.0.0.1', isolation: 'none', stopOnShutdown: true });
+  t.after(() => next.shutdown());
   await next.recover();
   assert.deepEqual((await next.listPodSandboxes()).map((s) => s.podUid), ['u5']);
   assert.equal((await next.containerStatus(id))?.state, 'running', 'still running after its first runtime is gone');

@@ -1,40 +1,43 @@
 /**
  * The process runtime: each container's `command` + `args` runs as a
- * process on this machine (the image name is only recorded), started by a
- * small supervisor (supervisor.ts) in its own session, so containers keep
- * running when the agent stops or dies and are found again ("adopted") by
- * the next agent from the state directory.
+ * process on this machine (the image name is only recorded). The work of
+ * making processes is done by skiff-shim (shim/README.md), a small native
+ * helper, so the agent forks nothing per pod:
  *
- * As root, a pod is isolated like a container:
- *   sandbox  = a network namespace with an IP on the node's bridge
- *              (network.ts) and a "pause" process holding the pod's UTS
- *              (hostname) and IPC namespaces;
- *   container = the supervisor entered into those namespaces, in a new
- *              mount and PID namespace of its own (it is the init there),
- *              with the pod's /etc/hosts, /etc/resolv.conf, /etc/hostname
- *              and volumes bind-mounted, and cgroup limits (cgroups.ts).
- * As an ordinary user: plain processes on the host network.
+ *   agent ──requests──▶ node helper (one per node) ──forks──▶ pod shim (one per pod)
+ *   agent ──"start" into the pod's control FIFO──▶ pod shim ──clones──▶ container
+ *   pod shims ──"started"/"exited" into the node's events FIFO──▶ agent
  *
- * Output: the supervisor writes the container's stdout and stderr into two
- * FIFOs; the runtime reads them into CRI-format log files (cri-log.ts).
+ * A pod shim is its pod's sandbox: as root it holds the pod's network
+ * (an IP on the node's bridge, network.ts), UTS (hostname), IPC and PID
+ * namespaces — it is the init of the pod's PID namespace, as the pause
+ * process is with upstream's shareProcessNamespace — and each container gets
+ * a mount namespace of its own, with the pod's /etc/hosts, /etc/hostname,
+ * /etc/resolv.conf and volumes bind-mounted, and cgroup limits (cgroups.ts).
+ * As an ordinary user: the same shims, plain processes on the host network.
+ *
+ * Pod shims are not the agent's children and outlive it: a container keeps
+ * running when the agent stops or dies, its exit is recorded by its shim,
+ * and the next agent finds ("adopts") it through the state directory.
+ *
+ * Output: a container writes its stdout and stderr into two FIFOs of its
+ * state directory; the runtime reads them into CRI-format log files
+ * (output.ts, cri-log.ts).
  */
-import { execFile, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { constants, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { promisify } from 'node:util';
 import type { AttachedContainer, ContainerConfig, ContainerStatus, PodSandbox, PodSandboxConfig, Runtime } from '../runtime.js';
 import { ContainerEvents } from '../events.js';
 import { closeQuietly, ContainerOutput, type OutputListener } from './output.js';
-import { installSupervisor } from './supervisor.js';
 import { ContainerCgroup, detectCgroups, type CgroupVersion } from './cgroups.js';
 import { BridgeNetwork, type PodNetworkInfo } from './network.js';
-import { alive, canIsolate, defaultPath, findExecutable, namespaceInit, readText, writeAll } from './host.js';
+import { alive, canIsolate, defaultPath, findExecutable, isPodShim, readText, writeAll } from './host.js';
 import { writePodFiles } from './pod-files.js';
+import { writeContainerSpec } from './container-spec.js';
+import { NodeHelper, shimBinary, ShimControl, ShimEventReader } from './shim-client.js';
 
 export { canIsolate } from './host.js';
-
-const run = promisify(execFile);
 
 export interface ProcessRuntimeOptions {
   /** Where container logs go: `<logDir>/pods/<ns>_<pod>_<uid>/<container>/<n>.log`. */
@@ -61,8 +64,8 @@ interface SandboxRecord extends PodSandbox {
   hostname: string;
   hostNetwork: boolean;
   network?: PodNetworkInfo;
-  /** The process holding the pod's namespaces (isolated pods). */
-  pausePid?: number;
+  /** The pod shim: holds the pod's namespaces, starts and watches its containers. */
+  shimPid?: number;
 }
 
 interface ContainerRecord {
@@ -78,7 +81,7 @@ interface ContainerRecord {
   exitCode?: number;
   reason?: string;
   message?: string;
-  /** The process group of the supervisor (and the container). */
+  /** The container's main process, leader of its own process group (0 when it could not start). */
   pgid?: number;
   cgroupPath?: string;
   stdin?: boolean;
@@ -98,13 +101,22 @@ interface Container {
   attached: Set<OutputListener>;
   exited?: Promise<void>;
   markExited?: () => void;
+  /** Settled when its shim says it started (its PID known). */
+  started?: Promise<void>;
+  markStarted?: (pid: number) => void;
 }
 
 export class ProcessRuntime extends ContainerEvents implements Runtime {
   readonly name = 'process';
   private readonly sandboxes = new Map<string, SandboxRecord>();
   private readonly containers = new Map<string, Container>();
-  private readonly supervisor: string;
+  private readonly helper: NodeHelper;
+  private helperReady: Promise<void> | undefined;
+  private events: ShimEventReader | undefined;
+  /** Each ready sandbox's control FIFO, opened on first use. */
+  private readonly controls = new Map<string, ShimControl>();
+  /** Looks for ends the events missed (see checkEnds). */
+  private readonly endCheck: NodeJS.Timeout;
   /** Set once the agent stops: nothing starts any more. */
   private closed = false;
   /** Set when the agent stopped and left the containers to the next one: this runtime no longer touches them. */
@@ -116,7 +128,13 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
 
   constructor(private readonly options: ProcessRuntimeOptions) {
     super();
-    this.supervisor = installSupervisor(options.stateDir);
+    if (/[\t\n]/.test(options.stateDir)) throw new Error(`the runtime's state directory ${JSON.stringify(options.stateDir)} has a tab or newline in its path`);
+    mkdirSync(options.stateDir, { recursive: true });
+    const binary = shimBinary();
+    if (!binary) throw new Error('skiff-shim, the process runtime\'s native helper, was not found beside skiff: build it with `npm run build` (it needs a C compiler), or name it with SKIFF_SHIM');
+    this.helper = new NodeHelper(binary, options.stateDir);
+    this.endCheck = setInterval(() => this.checkEnds(), 2000);
+    this.endCheck.unref();
     this.isolated = options.isolation !== 'none' && canIsolate();
     this.cgroups = this.isolated ? detectCgroups() : undefined;
     this.network = this.isolated ? new BridgeNetwork(options.podCIDR ?? '10.42.0.0/24') : undefined;
@@ -160,26 +178,48 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
     writeFileSync(join(container.dir, 'container.json'), JSON.stringify(container.record));
   }
 
+  /** The node helper runs and the events FIFO is read (once; again after the helper ended). */
+  private ensureHelper(): Promise<void> {
+    this.helperReady ??= this.helper.ready().then(
+      () => {
+        if (this.events) return;
+        this.events = new ShimEventReader(join(this.options.stateDir, 'events'));
+        this.events.on('started', (id, pid) => this.containers.get(id)?.markStarted?.(pid));
+        this.events.on('exited', (id) => this.containers.get(id)?.markExited?.());
+      },
+      (err: Error) => {
+        this.helperReady = undefined;
+        throw err;
+      },
+    );
+    return this.helperReady;
+  }
+
   /**
    * Finds the sandboxes and containers an earlier agent left: running ones
    * are adopted (their output read again, their exit watched), ended ones
-   * report how they ended. A sandbox whose namespaces are gone (a reboot)
-   * is not ready: its pod gets a new one.
+   * report how they ended. A sandbox whose shim is gone (a reboot, a kill)
+   * is not ready: its pod gets a new one. A shim whose sandbox was never
+   * recorded (the agent ended in between) is killed, its veth deleted.
    */
   async recover(): Promise<void> {
+    await this.ensureHelper();
     for (const id of existsSync(this.sandboxDir) ? readdirSync(this.sandboxDir) : []) {
+      const dir = join(this.sandboxDir, id);
       try {
-        const sandbox = JSON.parse(readFileSync(join(this.sandboxDir, id, 'sandbox.json'), 'utf8')) as SandboxRecord;
+        const sandbox = JSON.parse(readFileSync(join(dir, 'sandbox.json'), 'utf8')) as SandboxRecord;
         sandbox.createdAt = new Date(sandbox.createdAt);
-        if (sandbox.pausePid && !alive(sandbox.pausePid)) sandbox.state = 'notready';
+        if (sandbox.state === 'ready' && !isPodShim(sandbox.shimPid)) sandbox.state = 'notready';
         if (sandbox.network) this.network?.reserve(sandbox.network.ip);
         this.sandboxes.set(sandbox.id, sandbox);
       } catch {
-        rmSync(join(this.sandboxDir, id), { recursive: true, force: true });
+        const shimPid = Number(readText(join(dir, 'shim.pid'))) || undefined;
+        await this.helper.tearDown(id, isPodShim(shimPid) ? shimPid : undefined, undefined).catch(() => {});
+        rmSync(dir, { recursive: true, force: true });
       }
     }
-    // Pod namespaces on the bridge that no sandbox here records: nothing would ever remove them otherwise.
-    await this.network?.removeStrays([...this.sandboxes.values()].flatMap((s) => (s.network ? [s.network.netns] : [])));
+    // Pod veths on the bridge that no sandbox here records: nothing would ever remove them otherwise.
+    await this.network?.removeStrays([...this.sandboxes.values()].flatMap((s) => (s.network ? [s.network.veth] : [])));
     for (const id of existsSync(this.containerDir) ? readdirSync(this.containerDir) : []) {
       const dir = join(this.containerDir, id);
       let record: ContainerRecord;
@@ -198,11 +238,8 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
       if (record.cgroupPath && this.cgroups) container.cgroup = new ContainerCgroup(this.cgroups, record.cgroupPath);
       this.containers.set(id, container);
       if (record.startedAt && record.exitCode === undefined) {
-        if (alive(record.pgid)) {
-          this.follow(container);
-          void this.untilGroupGone(container);
-        }
-        else this.finish(container);
+        this.follow(container);
+        if (existsSync(join(dir, 'exit')) || !alive(record.pgid)) container.markExited?.();
       }
     }
   }
@@ -210,35 +247,36 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
   async runPodSandbox(config: PodSandboxConfig): Promise<PodSandbox> {
     const existing = [...this.sandboxes.values()].find((s) => s.podUid === config.uid && s.state === 'ready');
     if (existing) return existing;
+    if (this.closed) throw new Error('the runtime is shutting down');
+    await this.ensureHelper();
     const id = randomUUID();
     const hostname = (config.hostname ?? config.name).slice(0, 63);
+    const hostNetwork = config.hostNetwork ?? false;
+    if (this.network && !hostNetwork) await this.network.ensureBridge();
+    const plan = this.network && !hostNetwork ? this.network.plan(id) : undefined;
     const sandbox: SandboxRecord = {
       id,
       podUid: config.uid,
       namespace: config.namespace,
       name: config.name,
       hostname,
-      hostNetwork: config.hostNetwork ?? false,
-      ip: this.options.hostIP,
+      hostNetwork,
+      ip: plan?.ip ?? this.options.hostIP,
       createdAt: new Date(),
       state: 'ready',
+      ...(plan ? { network: { veth: plan.veth, ip: plan.ip } } : {}),
     };
     const dir = join(this.sandboxDir, id);
     mkdirSync(dir, { recursive: true });
-    if (this.isolated && !sandbox.hostNetwork) {
-      sandbox.network = await this.network!.setUp(id);
-      sandbox.ip = sandbox.network.ip;
-      // The pause process: holds the pod's hostname and IPC namespace for its containers to join.
-      const pause = spawn(
-        'nsenter',
-        [`--net=/run/netns/${sandbox.network.netns}`, '--', 'unshare', '--uts', '--ipc', '--', 'sh', '-c', 'echo "$1" > /proc/sys/kernel/hostname && exec sleep infinity', 'pause', hostname],
-        { detached: true, stdio: 'ignore' },
-      );
-      pause.unref();
-      sandbox.pausePid = pause.pid;
-    }
     // The pod's own /etc files (bind-mounted over the machine's when isolated).
     writePodFiles(dir, sandbox, config);
+    try {
+      sandbox.shimPid = await this.helper.createSandbox({ id, dir, hostname, isolate: this.isolated, network: plan });
+    } catch (err) {
+      if (plan) this.network?.release(plan.ip);
+      rmSync(dir, { recursive: true, force: true });
+      throw new Error(`failed to create the pod sandbox: ${(err as Error).message}`);
+    }
     this.saveSandbox(sandbox);
     this.sandboxes.set(id, sandbox);
     return sandbox;
@@ -248,16 +286,20 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
     await Promise.all([...this.containers.values()].filter((c) => c.record.sandboxId === id && this.running(c)).map((c) => this.stopContainer(c.record.id, 0)));
     const sandbox = this.sandboxes.get(id);
     if (!sandbox) return;
-    if (sandbox.pausePid && alive(sandbox.pausePid)) process.kill(-sandbox.pausePid, 'SIGKILL');
+    this.controls.get(id)?.close();
+    this.controls.delete(id);
+    if (sandbox.state === 'ready' || sandbox.network) {
+      await this.helper.tearDown(id, isPodShim(sandbox.shimPid) ? sandbox.shimPid : undefined, sandbox.network?.veth);
+    }
     sandbox.state = 'notready';
     this.saveSandbox(sandbox);
   }
 
   async removePodSandbox(id: string): Promise<void> {
     const sandbox = this.sandboxes.get(id);
-    if (sandbox?.state === 'ready') await this.stopPodSandbox(id);
+    if (sandbox) await this.stopPodSandbox(id);
     for (const [containerId, container] of this.containers) if (container.record.sandboxId === id) await this.removeContainer(containerId).catch(() => {});
-    if (sandbox?.network) await this.network?.tearDown(sandbox.network);
+    if (sandbox?.network) this.network?.release(sandbox.network.ip);
     rmSync(join(this.sandboxDir, id), { recursive: true, force: true });
     this.sandboxes.delete(id);
   }
@@ -323,19 +365,18 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
     if (!findExecutable(argv[0], env.PATH)) {
       return this.cannotRun(container, 'StartError', `exec: "${argv[0]}": executable file not found in $PATH`);
     }
-    // Its own PID namespace (it is the init there), or the one of the container it targets.
-    const targetInit = this.isolated && config.pidNamespaceOf ? this.pidNamespaceInit(config.pidNamespaceOf) : undefined;
-    if (this.isolated && config.pidNamespaceOf && !targetInit) {
+    // The pod's containers share its PID namespace: one targeting another (an ephemeral container) sees it as long as it runs.
+    const target = config.pidNamespaceOf ? this.containers.get(config.pidNamespaceOf) : undefined;
+    if (config.pidNamespaceOf && !(target && this.running(target))) {
       return this.cannotRun(container, 'StartError', `the target container's process namespace is gone (container ${config.pidNamespaceOf} is not running)`);
     }
+    if (sandbox.state !== 'ready') return this.cannotRun(container, 'StartError', `the pod's sandbox ${sandbox.id} is not ready`);
     const { dir, record } = container;
-    // Limits, mounts and the working directory, for the supervisor to apply.
     if (this.cgroups) {
       record.cgroupPath = `skiff/${sandbox.podUid}/${id}`;
       container.cgroup = new ContainerCgroup(this.cgroups, record.cgroupPath);
       container.cgroup.create({ memoryBytes: config.memoryLimit, milliCPU: config.milliCPULimit });
     }
-    writeFileSync(join(dir, 'cgroups'), (container.cgroup?.procsFiles() ?? []).map((f) => `${f}\n`).join(''));
     const sandboxDir = join(this.sandboxDir, sandbox.id);
     const mounts = this.isolated
       ? [
@@ -344,62 +385,101 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
           ...(config.mounts ?? []),
         ]
       : [];
-    writeFileSync(join(dir, 'mounts'), mounts.map((m) => `${m.hostPath}\t${m.containerPath}\t${m.readOnly ? 'ro' : 'rw'}\n`).join(''));
-    writeFileSync(join(dir, 'workdir'), config.workingDir || '/');
-    await run('mkfifo', [join(dir, 'stdout'), join(dir, 'stderr'), ...(config.stdin ? [join(dir, 'stdin')] : [])]);
-    if (config.stdin && config.stdinOnce) writeFileSync(join(dir, 'stdin-once'), '');
-    if (config.tty) writeFileSync(join(dir, 'tty'), '');
+    writeContainerSpec(dir, {
+      argv,
+      env,
+      workingDir: config.workingDir || '/',
+      cgroupProcs: container.cgroup?.procsFiles() ?? [],
+      mounts,
+      stdin: !config.stdin ? 'none' : config.stdinOnce ? 'once' : 'keep',
+      tty: config.tty ?? false,
+    });
     mkdirSync(dirname(record.logPath), { recursive: true });
-    this.openOutputs(container);
-    if (config.stdin) container.stdinFd = openSync(join(dir, 'stdin'), constants.O_RDWR | constants.O_NONBLOCK);
-
-    const supervise = ['bash', this.supervisor, dir, ...argv];
-    const ownNamespaces = ['unshare', '--mount', '--pid', '--fork', '--mount-proc', '--'];
-    let command = !this.isolated
-      ? supervise
-      : sandbox.hostNetwork
-        ? [...ownNamespaces, ...supervise]
-        : ['nsenter', '-t', String(sandbox.pausePid), '--net', '--uts', '--ipc', '--', ...ownNamespaces, ...supervise];
-    if (targetInit) {
-      // The pod's network, hostname and IPC, the target's PID namespace (nsenter forks after entering
-      // it, so what it runs is inside), and a mount namespace of its own with that /proc.
-      const pause = sandbox.hostNetwork ? [] : [`--net=/proc/${sandbox.pausePid}/ns/net`, `--uts=/proc/${sandbox.pausePid}/ns/uts`, `--ipc=/proc/${sandbox.pausePid}/ns/ipc`];
-      command = ['nsenter', ...pause, `--pid=/proc/${targetInit}/ns/pid`, '--', 'unshare', '--mount', '--mount-proc', '--', ...supervise];
-    }
-    const child = spawn(command[0], command.slice(1), { env, detached: true, stdio: 'ignore' });
-    child.unref();
-    record.pgid = child.pid;
     record.startedAt = new Date().toISOString();
     this.saveContainer(container);
     this.watchExit(container);
-    child.on('error', (err) => {
-      record.message = err.message;
+    this.watchStart(container);
+    try {
+      this.control(sandbox.id).send(['start', id, dir]);
+    } catch (err) {
+      record.message = `the pod's shim is gone: ${(err as Error).message}`;
       container.markExited?.();
-    });
-    // The process we started may end before the container does (as root it is `unshare`, which
-    // the container's init outlives): the container has ended when its whole process group has.
-    child.on('exit', () => void this.untilGroupGone(container));
+      return;
+    }
+    await Promise.race([container.started, container.exited]);
+    if (record.exitCode !== undefined || !record.pgid) return;
+    this.saveContainer(container);
+    this.openOutputs(container);
+    if (config.stdin) {
+      container.stdinFd = openSync(join(dir, 'stdin'), constants.O_RDWR | constants.O_NONBLOCK);
+      // The shim held a writer so the container saw no end of input before ours was there.
+      if (config.stdinOnce) this.sendQuietly(sandbox.id, ['opened', id]);
+    }
     this.emit(record.sandboxId, this.status(container));
   }
 
-  /** The host PID of the init of a running container's PID namespace (isolated containers). */
-  private pidNamespaceInit(id: string): number | undefined {
-    const target = this.containers.get(id);
-    if (!target || !this.running(target) || !target.record.pgid) return undefined;
-    return namespaceInit(target.record.pgid);
+  /** The pod shim's control FIFO. */
+  private control(sandboxId: string): ShimControl {
+    let control = this.controls.get(sandboxId);
+    if (!control) this.controls.set(sandboxId, (control = new ShimControl(join(this.sandboxDir, sandboxId, 'control'))));
+    return control;
   }
 
-  /** Starts copying the container's output into its log. */
+  /** A request whose failure changes nothing (the shim is gone, and with it what the request was about). */
+  private sendQuietly(sandboxId: string, fields: string[]): void {
+    try {
+      this.control(sandboxId).send(fields);
+    } catch {
+      /* the shim is gone */
+    }
+  }
+
+  /** A promise for the shim's word that the container started, with its PID. */
+  private watchStart(container: Container): void {
+    container.started = new Promise((resolve) => {
+      container.markStarted = (pid) => {
+        container.markStarted = undefined;
+        container.record.pgid = pid;
+        resolve();
+      };
+    });
+  }
+
+  /**
+   * A backstop for the events (a FIFO that was full while no agent read
+   * it, a shim that was killed): every 2 s, a running container whose exit
+   * file is there, or whose shim and process group are gone, has ended.
+   */
+  private checkEnds(): void {
+    for (const container of this.containers.values()) {
+      if (!container.markExited || this.detached) continue;
+      const sandbox = this.sandboxes.get(container.record.sandboxId);
+      const shimGone = !isPodShim(sandbox?.shimPid);
+      if (existsSync(join(container.dir, 'exit')) || (shimGone && !alive(container.record.pgid))) {
+        if (shimGone && !container.record.message) container.record.message = "the pod's shim ended before the container";
+        container.markExited();
+      }
+    }
+  }
+
+  /** Starts copying the container's output into its log (the FIFOs are there once the shim started it). */
   private openOutputs(container: Container): void {
     const limits = { maxBytes: this.options.logMaxBytes ?? 10 * 1024 * 1024, maxFiles: this.options.logMaxFiles ?? 5 };
-    container.output = new ContainerOutput(container.dir, container.record.logPath, limits, container.attached);
+    try {
+      container.output = new ContainerOutput(container.dir, container.record.logPath, limits, container.attached);
+    } catch {
+      /* no FIFOs: the container never started */
+    }
   }
 
-  /** A promise for the container's end, settled by markExited (exit event, or the poll for adopted ones). */
+  /** A promise for the container's end, settled by markExited (its shim's event, or checkEnds). */
   private watchExit(container: Container): void {
+    const events = this.events;
+    events?.hold();
     container.exited = new Promise((resolve) => {
       container.markExited = () => {
         container.markExited = undefined;
+        events?.release();
         this.finish(container);
         resolve();
       };
@@ -409,19 +489,27 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
   /** Reads an adopted container's output again and watches for its end. */
   private follow(container: Container): void {
     mkdirSync(dirname(container.record.logPath), { recursive: true });
+    this.openOutputs(container);
     try {
-      this.openOutputs(container);
       if (container.record.stdin) container.stdinFd = openSync(join(container.dir, 'stdin'), constants.O_RDWR | constants.O_NONBLOCK);
     } catch {
-      /* FIFOs gone: only the exit is watched */
+      /* FIFO gone */
     }
     this.watchExit(container);
   }
 
-  /** The container ended: the last output into the log, then its exit code and reason, from the supervisor's files. */
+  /**
+   * The container ended: the last output into the log, then its exit code
+   * and reason, from the files its shim wrote; then the shim may let go of
+   * the FIFOs (it held them so no output was lost while no agent read).
+   */
   private finish(container: Container): void {
     const { record, dir } = container;
     if (record.exitCode !== undefined) return;
+    if (!container.output && record.pgid) {
+      mkdirSync(dirname(record.logPath), { recursive: true });
+      this.openOutputs(container);
+    }
     container.output?.drain();
     container.output = undefined;
     this.release(container);
@@ -429,17 +517,20 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
     try {
       exitCode = Number(readFileSync(join(dir, 'exit'), 'utf8').trim());
     } catch {
-      /* killed with the supervisor (SIGKILL): no exit file */
+      /* its shim was killed with it: no exit file */
     }
     let reason = exitCode === 0 ? 'Completed' : 'Error';
     let message: string | undefined;
     if (container.cgroup?.oomKilled()) reason = 'OOMKilled';
-    if (exitCode === 125) {
-      reason = 'StartError';
-      message = readText(join(dir, 'supervisor.log')) || record.message || 'the container could not be set up';
+    const startError = readText(join(dir, 'start-error'));
+    if (startError) {
+      [exitCode, reason, message] = [128, 'StartError', startError];
+    } else if (!existsSync(join(dir, 'exit')) && record.message) {
+      message = record.message;
     }
     Object.assign(record, { finishedAt: new Date().toISOString(), exitCode, reason, ...(message ? { message } : {}) });
     this.saveContainer(container);
+    this.sendQuietly(record.sandboxId, ['forget', record.id]);
     this.emit(record.sandboxId, this.status(container));
   }
 
@@ -452,11 +543,10 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
       writeStdin: stdinFd !== undefined ? (data) => writeAll(stdinFd, data) : undefined,
       closeStdin:
         stdinFd !== undefined && container.record.stdinOnce
-          ? () =>
-              void this.untilReady(container).then(() => {
-                if (container.stdinFd !== undefined) closeSync(container.stdinFd);
-                container.stdinFd = undefined;
-              })
+          ? () => {
+              closeQuietly(container.stdinFd);
+              container.stdinFd = undefined;
+            }
           : undefined,
       detach: () => container.attached.delete(output),
       ...(existsSync(join(container.dir, 'tty')) ? { terminalPid: container.record.pgid } : {}),
@@ -470,23 +560,21 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
    */
   execCommand(id: string, command: string[]): string[] | undefined {
     const container = this.containers.get(id);
-    if (!container || !this.running(container)) return undefined;
+    if (!container || !this.running(container) || !container.record.pgid) return undefined;
     if (!this.isolated) return command;
-    const init = namespaceInit(container.record.pgid!);
-    if (!init) return undefined;
-    return ['nsenter', '-t', String(init), '--net', '--uts', '--ipc', '--mount', '--pid', '--', ...command];
+    return ['nsenter', '-t', String(container.record.pgid), '--net', '--uts', '--ipc', '--mount', '--pid', '--', ...command];
   }
 
   async stopContainer(id: string, timeoutSeconds: number): Promise<void> {
     const container = this.containers.get(id);
     if (!container || !this.running(container) || this.detached) return;
-    const pgid = container.record.pgid!;
     container.stopping = true;
-    // A supervisor that has just been started may not listen for SIGTERM yet: wait (briefly) until it does.
-    await this.untilReady(container);
+    // Just started: its PID comes with the shim's word (a SIGTERM before that would reach nobody).
+    if (!container.record.pgid) await Promise.race([container.started, container.exited]);
+    const pgid = container.record.pgid;
     const signal = (name: NodeJS.Signals) => {
       try {
-        process.kill(-pgid, name);
+        if (pgid) process.kill(-pgid, name);
       } catch {
         /* already gone */
       }
@@ -495,22 +583,6 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
     const killer = setTimeout(() => signal('SIGKILL'), Math.max(0, timeoutSeconds) * 1000);
     await container.exited;
     clearTimeout(killer);
-  }
-
-  /** Watches for the end of a container's process group (checked with signal 0, more rarely as time goes on). */
-  private async untilGroupGone(container: Container): Promise<void> {
-    for (let delay = 2; alive(container.record.pgid) && container.markExited && !this.detached; delay = Math.min(delay * 2, 250)) {
-      await new Promise((resolve) => setTimeout(resolve, delay));
-    }
-    if (this.detached) return;
-    container.markExited?.();
-  }
-
-  /** Waits (at most 2 s) until the supervisor has set itself up — see `ready` in supervisor.ts. */
-  private async untilReady(container: Container): Promise<void> {
-    for (let waited = 0; waited < 2000 && !existsSync(join(container.dir, 'ready')) && alive(container.record.pgid); waited += 5) {
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
   }
 
   async removeContainer(id: string): Promise<void> {
@@ -555,32 +627,37 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
     return this.containers.get(id)?.cgroup?.usage();
   }
 
-  /** Stops every container (agent shutdown in tests). */
+  /** Stops every container and removes every sandbox, pod shims included (agent shutdown, tests). */
   async stopAll(graceSeconds = 0): Promise<void> {
     await Promise.all([...this.containers.keys()].map((id) => this.stopContainer(id, graceSeconds)));
+    for (const id of [...this.sandboxes.keys()]) await this.removePodSandbox(id).catch(() => {});
   }
 
   /**
    * The agent is stopping. With stopOnShutdown (`skiff up`), the pods stop
    * with it (SIGTERM, SIGKILL after 5 s) and their sandboxes go; otherwise
-   * the supervisors keep the containers running and the next agent adopts
-   * them.
+   * the shims keep the containers running and the next agent adopts them.
+   * The node helper ends either way.
    */
   async shutdown(): Promise<void> {
     this.closed = true;
+    clearInterval(this.endCheck);
     if (this.options.stopOnShutdown) {
       await this.stopAll(5);
-      for (const id of [...this.sandboxes.keys()]) await this.removePodSandbox(id).catch(() => {});
       await this.network?.remove();
-      return;
+    } else {
+      this.detached = true;
+      for (const container of this.containers.values()) {
+        container.output?.close();
+        container.output = undefined;
+        container.markExited = undefined;
+        this.release(container);
+      }
     }
-    this.detached = true;
-    for (const container of this.containers.values()) {
-      container.output?.close();
-      container.output = undefined;
-      container.markExited = undefined;
-      this.release(container);
-    }
+    for (const control of this.controls.values()) control.close();
+    this.controls.clear();
+    this.events?.close();
+    this.helper.stop();
   }
 
   /** Closes what this runtime holds of a container's stdin. */

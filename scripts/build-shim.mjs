@@ -1,0 +1,23 @@
+#!/usr/bin/env node
+// Builds skiff-shim, the process runtime's native helper (src/node/runtime/process/shim/),
+// into dist/shim/skiff-shim with the machine's C compiler ($CC, else cc).
+// Skipped when the binary is newer than every source file.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readdirSync, statSync, existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const sourceDir = join(root, 'src', 'node', 'runtime', 'process', 'shim');
+const sources = readdirSync(sourceDir).filter((f) => f.endsWith('.c') || f.endsWith('.h')).map((f) => join(sourceDir, f));
+const output = join(root, 'dist', 'shim', 'skiff-shim');
+const newest = Math.max(...sources.map((f) => statSync(f).mtimeMs), statSync(fileURLToPath(import.meta.url)).mtimeMs);
+if (existsSync(output) && statSync(output).mtimeMs > newest) process.exit(0);
+mkdirSync(dirname(output), { recursive: true });
+const compiler = process.env.CC || 'cc';
+try {
+  execFileSync(compiler, ['-O2', '-Wall', '-Wextra', '-o', output, ...sources.filter((f) => f.endsWith('.c'))], { stdio: 'inherit' });
+} catch (err) {
+  console.error(`building skiff-shim with ${compiler} failed: the process runtime needs it (install a C compiler, e.g. Debian's gcc)`);
+  process.exit(1);
+}

@@ -1,0 +1,286 @@
+/*
+ * One container: its spec (written by the agent into the container's state
+ * directory), its FIFOs or terminal, and the child the pod shim clones for
+ * it — which joins the container's cgroups, makes its mounts (in a mount
+ * namespace of its own when the pod is isolated), and executes the command.
+ *
+ * The spec file is a list of NUL-terminated `key=value` entries:
+ *   arg=…          the command line, one entry per argument, in order
+ *   env=NAME=…     the environment
+ *   cwd=…          the working directory
+ *   cgroup=…       a cgroup.procs file to join
+ *   mount-ro=… / mount-rw=…  a bind mount's source, followed by target=…
+ *   stdin=none|keep|once     no stdin / a stdin that stays open / one that
+ *                  ends when the first attached client leaves (stdinOnce)
+ *   tty=1          the command runs on a pseudo-terminal
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "shim.h"
+
+#define MAX_SPEC (1 << 20)
+#define MAX_ENTRIES 4096
+
+struct spec {
+  char *text;
+  char *argv[MAX_ENTRIES];
+  char *envp[MAX_ENTRIES];
+  char *cgroups[16];
+  struct { const char *source, *target; int read_only; } mounts[256];
+  int argc, envc, cgroupc, mountc;
+  const char *cwd;
+  enum { STDIN_NONE, STDIN_KEEP, STDIN_ONCE } stdin_mode;
+  int tty;
+};
+
+static int read_spec(const char *dir, struct spec *spec, char *error, size_t error_size) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s/spec", dir);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    set_error(error, error_size, "%s: %s", path, strerror(errno));
+    return -1;
+  }
+  memset(spec, 0, sizeof *spec);
+  spec->text = malloc(MAX_SPEC + 1);
+  size_t length = 0;
+  ssize_t n;
+  while (spec->text && length < MAX_SPEC && (n = read(fd, spec->text + length, MAX_SPEC - length)) > 0) length += n;
+  close(fd);
+  if (!spec->text || length == 0 || length >= MAX_SPEC) {
+    set_error(error, error_size, "%s: empty, unreadable or over 1 MiB", path);
+    return -1;
+  }
+  spec->text[length] = '\0';
+  spec->cwd = "/";
+  for (char *entry = spec->text, *next; entry < spec->text + length; entry = next) {
+    next = entry + strlen(entry) + 1;
+    char *value = strchr(entry, '=');
+    if (!value) continue;
+    *value++ = '\0';
+    if (!strcmp(entry, "arg") && spec->argc < MAX_ENTRIES - 1) spec->argv[spec->argc++] = value;
+    else if (!strcmp(entry, "env") && spec->envc < MAX_ENTRIES - 1) spec->envp[spec->envc++] = value;
+    else if (!strcmp(entry, "cwd")) spec->cwd = value;
+    else if (!strcmp(entry, "cgroup") && spec->cgroupc < 16) spec->cgroups[spec->cgroupc++] = value;
+    else if ((!strcmp(entry, "mount-ro") || !strcmp(entry, "mount-rw")) && spec->mountc < 256) {
+      spec->mounts[spec->mountc].source = value;
+      spec->mounts[spec->mountc].read_only = entry[6] == 'r' && entry[7] == 'o';
+    } else if (!strcmp(entry, "target") && spec->mountc < 256 && spec->mounts[spec->mountc].source) spec->mounts[spec->mountc++].target = value;
+    else if (!strcmp(entry, "stdin")) spec->stdin_mode = !strcmp(value, "once") ? STDIN_ONCE : !strcmp(value, "keep") ? STDIN_KEEP : STDIN_NONE;
+    else if (!strcmp(entry, "tty")) spec->tty = !strcmp(value, "1");
+  }
+  if (!spec->argc) {
+    set_error(error, error_size, "%s: no command", path);
+    return -1;
+  }
+  return 0;
+}
+
+/* mkdir -p */
+static int make_directories(const char *path) {
+  char copy[4096];
+  snprintf(copy, sizeof copy, "%s", path);
+  for (char *slash = copy + 1; *slash; slash++) {
+    if (*slash != '/') continue;
+    *slash = '\0';
+    if (mkdir(copy, 0755) && errno != EEXIST) return -1;
+    *slash = '/';
+  }
+  return mkdir(copy, 0755) && errno != EEXIST ? -1 : 0;
+}
+
+/* A bind mount needs something to mount on: a directory for a directory, a file for anything else. */
+static int make_mount_point(const char *source, const char *target) {
+  struct stat st;
+  if (stat(source, &st) == 0 && S_ISDIR(st.st_mode)) return make_directories(target);
+  if (access(target, F_OK) == 0) return 0;
+  char parent[4096];
+  snprintf(parent, sizeof parent, "%s", target);
+  char *slash = strrchr(parent, '/');
+  if (slash && slash != parent) {
+    *slash = '\0';
+    if (make_directories(parent)) return -1;
+  }
+  int fd = open(target, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return -1;
+  close(fd);
+  return 0;
+}
+
+/* In the child: report why the container cannot start (the shim reads it from the pipe) and end. */
+static void __attribute__((noreturn)) fail(int report, const char *fmt, ...) {
+  char message[1024];
+  va_list args;
+  va_start(args, fmt);
+  vsnprintf(message, sizeof message, fmt, args);
+  va_end(args);
+  write_all(report, message, strlen(message));
+  _exit(127);
+}
+
+/* The child, between the clone and the exec. `report` is closed by a successful exec. */
+static void __attribute__((noreturn)) become_container(struct spec *spec, int isolated, int in, int out, int err, const char *terminal, int report) {
+  sigset_t all;
+  sigemptyset(&all);
+  sigprocmask(SIG_SETMASK, &all, NULL);
+  signal(SIGPIPE, SIG_DFL);
+  /* Its own session and process group: the agent signals the group, and a terminal needs a session. */
+  if (setsid() < 0) fail(report, "setsid: %s", strerror(errno));
+  for (int i = 0; i < spec->cgroupc; i++) {
+    if (write_file(spec->cgroups[i], "0")) fail(report, "join cgroup %s: %s", spec->cgroups[i], strerror(errno));
+  }
+  if (isolated) {
+    /* Nothing mounted here may reach the node's mount namespace. */
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL)) fail(report, "make mounts private: %s", strerror(errno));
+    for (int i = 0; i < spec->mountc; i++) {
+      const char *source = spec->mounts[i].source, *target = spec->mounts[i].target;
+      if (make_mount_point(source, target)) fail(report, "mount point %s: %s", target, strerror(errno));
+      if (mount(source, target, NULL, MS_BIND | MS_REC, NULL)) fail(report, "mount %s on %s: %s", source, target, strerror(errno));
+      if (spec->mounts[i].read_only && mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL)) fail(report, "make %s read-only: %s", target, strerror(errno));
+    }
+    /* A /proc of the pod's PID namespace. */
+    if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL)) fail(report, "mount /proc: %s", strerror(errno));
+  }
+  if (chdir(spec->cwd)) fail(report, "chdir to %s: %s", spec->cwd, strerror(errno));
+  if (terminal) {
+    int slave = open(terminal, O_RDWR);
+    if (slave < 0 || ioctl(slave, TIOCSCTTY, 0)) fail(report, "terminal %s: %s", terminal, strerror(errno));
+    in = out = err = slave;
+  }
+  if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0) fail(report, "stdio: %s", strerror(errno));
+  spec->argv[spec->argc] = NULL;
+  spec->envp[spec->envc] = NULL;
+  environ = spec->envp;
+  execvp(spec->argv[0], spec->argv);
+  if (errno == ENOENT && !strchr(spec->argv[0], '/')) fail(report, "exec: \"%s\": executable file not found in $PATH", spec->argv[0]);
+  fail(report, "exec: \"%s\": %s", spec->argv[0], strerror(errno));
+}
+
+/*
+ * The PID the node sees for a child of ours. In the pod's PID namespace the
+ * clone returns the child's number there (2, 3, …); a pidfd's fdinfo, read
+ * through the node's /proc, tells its number in the node's namespace.
+ */
+static pid_t host_pid(pid_t pid) {
+  int pidfd = syscall(SYS_pidfd_open, pid, 0);
+  if (pidfd < 0) return pid;
+  char path[64], text[1024];
+  snprintf(path, sizeof path, "/proc/self/fdinfo/%d", pidfd);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  ssize_t n = fd >= 0 ? read(fd, text, sizeof text - 1) : -1;
+  if (fd >= 0) close(fd);
+  close(pidfd);
+  if (n <= 0) return pid;
+  text[n] = '\0';
+  char *line = strstr(text, "\nPid:");
+  return line ? (pid_t)atoi(line + 5) : pid;
+}
+
+static int open_fifo(const char *dir, const char *name, int flags) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s/%s", dir, name);
+  if (mkfifo(path, 0600) && errno != EEXIST) return -1;
+  return open(path, flags | O_CLOEXEC);
+}
+
+struct container *container_start(const char *id, const char *dir, int isolated, char *error, size_t error_size) {
+  struct spec spec;
+  if (read_spec(dir, &spec, error, error_size)) {
+    free(spec.text);
+    return NULL;
+  }
+  struct container *c = calloc(1, sizeof *c);
+  snprintf(c->id, sizeof c->id, "%s", id);
+  snprintf(c->dir, sizeof c->dir, "%s", dir);
+  c->stdin_fd = c->stdin_hold = c->master = c->relay_out = -1;
+  /* The shim holds both ends of the output FIFOs: the container never gets EPIPE while no agent reads. */
+  c->stdout_fd = open_fifo(dir, "stdout", O_RDWR);
+  c->stderr_fd = open_fifo(dir, "stderr", O_RDWR);
+  int in = -1;
+  if (spec.stdin_mode == STDIN_KEEP) in = open_fifo(dir, "stdin", O_RDWR);
+  else if (spec.stdin_mode == STDIN_ONCE) {
+    /* A writer held until the agent has opened its own end, so the container does not see an end of file first. */
+    c->stdin_hold = open_fifo(dir, "stdin", O_RDWR | O_NONBLOCK);
+    in = open_fifo(dir, "stdin", O_RDONLY);
+  } else in = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  char terminal[128] = "";
+  if (spec.tty) {
+    c->master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (c->master >= 0 && !grantpt(c->master) && !unlockpt(c->master) && ptsname_r(c->master, terminal, sizeof terminal) == 0) {
+      fcntl(c->master, F_SETFL, O_NONBLOCK);
+      char path[4096];
+      snprintf(path, sizeof path, "%s/stdout", dir);
+      c->relay_out = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+      /* The terminal's input comes from the stdin FIFO, relayed by the shim. */
+      if (spec.stdin_mode != STDIN_NONE) {
+        c->stdin_fd = in;
+        fcntl(c->stdin_fd, F_SETFL, O_NONBLOCK);
+        in = -1;
+      }
+    } else terminal[0] = '\0';
+  }
+  if (c->stdout_fd < 0 || c->stderr_fd < 0 || (in < 0 && !spec.tty) || (spec.tty && !terminal[0])) {
+    set_error(error, error_size, "container %s: FIFOs or terminal: %s", id, strerror(errno));
+    if (in >= 0) close(in);
+    container_close(c);
+    free(spec.text);
+    free(c);
+    return NULL;
+  }
+  int report[2];
+  if (pipe2(report, O_CLOEXEC)) {
+    set_error(error, error_size, "pipe: %s", strerror(errno));
+    return NULL;
+  }
+  pid_t pid = syscall(SYS_clone, SIGCHLD | (isolated ? CLONE_NEWNS : 0), NULL, NULL, NULL, NULL);
+  if (pid == 0) {
+    close(report[0]);
+    become_container(&spec, isolated, in, c->stdout_fd, c->stderr_fd, terminal[0] ? terminal : NULL, report[1]);
+  }
+  close(report[1]);
+  if (in >= 0) close(in);
+  free(spec.text);
+  if (pid < 0) {
+    set_error(error, error_size, "clone: %s", strerror(errno));
+    close(report[0]);
+    container_close(c);
+    free(c);
+    return NULL;
+  }
+  c->pid = pid;
+  c->host_pid = host_pid(pid);
+  /* Until the exec, the child may still fail: its reason comes through the pipe, which the exec closes. */
+  char reason[1024];
+  ssize_t n, length = 0;
+  while ((n = read(report[0], reason + length, sizeof reason - 1 - length)) > 0 || (n < 0 && errno == EINTR)) length += n > 0 ? n : 0;
+  close(report[0]);
+  if (length > 0) {
+    reason[length] = '\0';
+    char path[4096];
+    snprintf(path, sizeof path, "%s/start-error", dir);
+    write_file(path, reason);
+    c->start_failed = 1;
+  }
+  return c;
+}
+
+void container_close(struct container *c) {
+  int *fds[] = {&c->stdout_fd, &c->stderr_fd, &c->stdin_fd, &c->stdin_hold, &c->master, &c->relay_out};
+  for (size_t i = 0; i < sizeof fds / sizeof *fds; i++) {
+    if (*fds[i] >= 0) close(*fds[i]);
+    *fds[i] = -1;
+  }
+}

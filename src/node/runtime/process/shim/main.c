@@ -1,0 +1,177 @@
+/*
+ * The node helper: `skiff-shim node STATE_DIR`, started once by the agent.
+ * It reads requests on stdin, one per line, fields separated by tabs, and
+ * answers each on stdout (`ok <tab> ID <tab> PID` or `error <tab> ID <tab> WHY`):
+ *
+ *   sandbox  ID DIR HOSTNAME ISOLATE NETWORK [VETH IP PREFIX GATEWAY BRIDGE MAC]
+ *            forks a pod shim into new namespaces (PID and IPC when ISOLATE
+ *            is 1; network and UTS as well when NETWORK is 1, with the veth
+ *            plugged into the bridge); answers with the shim's PID once it
+ *            listens on DIR/control
+ *   hello    ID
+ *            answers once the helper is ready (the events FIFO exists)
+ *   teardown ID PID VETH
+ *            kills the pod shim (and with it, as the init of the pod's PID
+ *            namespace, all of the pod), waits for its end, and deletes the
+ *            pod's veth ('-': none)
+ *
+ * It ends when stdin does (the agent stopped); the pod shims live on.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include "shim.h"
+
+void set_error(char *error, size_t size, const char *fmt, ...) {
+  va_list args;
+  va_start(args, fmt);
+  vsnprintf(error, size, fmt, args);
+  va_end(args);
+}
+
+void write_all(int fd, const char *data, size_t length) {
+  while (length > 0) {
+    ssize_t n = write(fd, data, length);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;
+    data += n;
+    length -= n;
+  }
+}
+
+int write_file(const char *path, const char *data) {
+  int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return -1;
+  write_all(fd, data, strlen(data));
+  return close(fd);
+}
+
+/* Written beside, then renamed: a reader sees the whole file or none. */
+int write_file_atomically(const char *path, const char *data) {
+  char temporary[4200];
+  snprintf(temporary, sizeof temporary, "%s.tmp", path);
+  if (write_file(temporary, data)) return -1;
+  return rename(temporary, path);
+}
+
+/* Whether a PID is one of our pod shims (and not a process that got the number of one that ended). */
+static int is_pod_shim(pid_t pid) {
+  char path[64], name[32] = "";
+  snprintf(path, sizeof path, "/proc/%d/comm", (int)pid);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  ssize_t n = read(fd, name, sizeof name - 1);
+  close(fd);
+  return n > 0 && !strncmp(name, "skiff-pod\n", 10);
+}
+
+static void create_sandbox(struct pod_request *req, const char *events_path) {
+  char error[1024] = "";
+  int ready[2];
+  if (pipe2(ready, O_CLOEXEC)) {
+    printf("error\t%s\tpipe: %s\n", req->id, strerror(errno));
+    return;
+  }
+  int flags = req->isolate ? CLONE_NEWPID | CLONE_NEWIPC : 0;
+  if (req->own_network) flags |= CLONE_NEWNET | CLONE_NEWUTS;
+  /* Like fork, with the new namespaces: the child is the pod shim (PID 1 of the pod when isolated). */
+  pid_t pid = syscall(SYS_clone, SIGCHLD | flags, NULL, NULL, NULL, NULL);
+  if (pid == 0) {
+    close(ready[0]);
+    run_pod_shim(req, events_path, ready[1]);
+  }
+  close(ready[1]);
+  if (pid < 0) {
+    printf("error\t%s\tclone: %s\n", req->id, strerror(errno));
+    close(ready[0]);
+    return;
+  }
+  /* Before anything else: an agent that ends before recording the sandbox leaves its next start a way to find the shim. */
+  char path[4200], text[16];
+  snprintf(path, sizeof path, "%s/shim.pid", req->dir);
+  snprintf(text, sizeof text, "%d\n", (int)pid);
+  write_file_atomically(path, text);
+  int plugged = !req->own_network || plug_pod_network(req, pid, error, sizeof error) == 0;
+  char byte = 0;
+  ssize_t n;
+  while ((n = read(ready[0], &byte, 1)) < 0 && errno == EINTR) {}
+  close(ready[0]);
+  if (!plugged || n != 1) {
+    kill(pid, SIGKILL);
+    if (plugged) set_error(error, sizeof error, "the pod shim ended while starting (see %s/shim.log)", req->dir);
+    printf("error\t%s\t%s\n", req->id, error);
+    return;
+  }
+  printf("ok\t%s\t%d\n", req->id, (int)pid);
+}
+
+/* Kills a pod shim and waits (at most 5 s) until it has ended — as the init of the pod's PID namespace, with every process of the pod. */
+static void kill_and_wait(pid_t pid) {
+  int pidfd = syscall(SYS_pidfd_open, pid, 0);
+  kill(pid, SIGKILL);
+  if (pidfd < 0) return;
+  struct pollfd ended = {.fd = pidfd, .events = POLLIN};
+  while (poll(&ended, 1, 5000) < 0 && errno == EINTR) {}
+  close(pidfd);
+}
+
+static void teardown(const char *id, pid_t pid, const char *veth) {
+  if (pid > 0 && is_pod_shim(pid)) kill_and_wait(pid);
+  /* The veth goes by name, at once: the kernel would remove it only with the namespace, once its last process is gone. */
+  int err = strcmp(veth, "-") ? delete_link(veth) : 0;
+  if (err) printf("error\t%s\tdelete %s: %s\n", id, veth, strerror(-err));
+  else printf("ok\t%s\t0\n", id);
+}
+
+int main(int argc, char **argv) {
+  if (argc != 3 || strcmp(argv[1], "node")) {
+    fprintf(stderr, "usage: skiff-shim node STATE_DIR (started by the skiff agent)\n");
+    return 2;
+  }
+  char events_path[4200];
+  snprintf(events_path, sizeof events_path, "%s/events", argv[2]);
+  if (mkfifo(events_path, 0600) && errno != EEXIST) {
+    fprintf(stderr, "skiff-shim: mkfifo %s: %s\n", events_path, strerror(errno));
+    return 1;
+  }
+  /* Pod shims are reaped by the kernel when they end (they are not waited for). */
+  signal(SIGCHLD, SIG_IGN);
+  setvbuf(stdout, NULL, _IOLBF, 0);
+  char *line = NULL;
+  size_t capacity = 0;
+  while (getline(&line, &capacity, stdin) > 0) {
+    line[strcspn(line, "\n")] = '\0';
+    char *fields[12] = {0};
+    int count = 0;
+    for (char *field = strtok(line, "\t"); field && count < 12; field = strtok(NULL, "\t")) fields[count++] = field;
+    if (count >= 6 && !strcmp(fields[0], "sandbox")) {
+      struct pod_request req = {.id = fields[1], .dir = fields[2], .hostname = fields[3], .isolate = atoi(fields[4]), .own_network = atoi(fields[5])};
+      if (req.own_network && count != 12) {
+        printf("error\t%s\ta sandbox with its own network needs VETH IP PREFIX GATEWAY BRIDGE MAC\n", req.id);
+        continue;
+      }
+      if (req.own_network) {
+        req.veth = fields[6], req.ip = fields[7], req.prefix_length = atoi(fields[8]);
+        req.gateway = fields[9], req.bridge = fields[10], req.mac = fields[11];
+      }
+      create_sandbox(&req, events_path);
+    } else if (count == 2 && !strcmp(fields[0], "hello")) {
+      printf("ok\t%s\t%d\n", fields[1], (int)getpid());
+    } else if (count == 4 && !strcmp(fields[0], "teardown")) {
+      teardown(fields[1], atoi(fields[2]), fields[3]);
+    } else {
+      printf("error\t%s\tunknown request\n", count > 1 ? fields[1] : "-");
+    }
+  }
+  return 0;
+}

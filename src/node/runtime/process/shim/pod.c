@@ -1,0 +1,227 @@
+/*
+ * The pod shim: one process per pod, forked from the node helper into the
+ * pod's new namespaces. It is
+ *   - the pod's pause process: it holds the pod's network, UTS (hostname),
+ *     IPC and PID namespaces for as long as the pod exists — as the init of
+ *     the PID namespace, it takes every process of the pod with it when it
+ *     is killed, and reaps the orphans meanwhile;
+ *   - the parent of the pod's containers: it starts each on the agent's
+ *     request and writes how it ended into its state directory, whether or
+ *     not an agent is running at the time.
+ *
+ * It listens on two things: the FIFO `control` in the sandbox's directory
+ * (one request per line, from the agent) and SIGCHLD. What happens is told
+ * in lines on the node's `events` FIFO; the files stay the truth, for an
+ * agent that was away.
+ *
+ * Requests:  start <tab> ID <tab> DIR    clone and exec a container (spec in DIR)
+ *            opened <tab> ID             the agent holds the container's stdin now
+ *            forget <tab> ID             the agent has read the ended container's output
+ * Events:    started <tab> ID <tab> PID   and   exited <tab> ID <tab> CODE
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "shim.h"
+
+static struct container *containers;
+static int events_fd = -1;
+
+static void emit(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void emit(const char *fmt, ...) {
+  char line[256];
+  va_list args;
+  va_start(args, fmt);
+  int n = vsnprintf(line, sizeof line, fmt, args);
+  va_end(args);
+  /* Lines under PIPE_BUF are written whole; with no agent reading and the FIFO full, it is dropped (the files remain). */
+  if (n > 0 && (size_t)n < sizeof line && write(events_fd, line, n) < 0) { /* dropped */ }
+}
+
+static struct container *find(const char *id) {
+  for (struct container *c = containers; c; c = c->next)
+    if (!strcmp(c->id, id)) return c;
+  return NULL;
+}
+
+/* The terminal's output, as much as there is, into the stdout FIFO. */
+static void relay_terminal_output(struct container *c) {
+  char buffer[4096];
+  ssize_t n;
+  while (c->master >= 0 && (n = read(c->master, buffer, sizeof buffer)) > 0) {
+    if (write(c->relay_out, buffer, n) < 0) { /* no agent reading and the FIFO full: dropped */ }
+  }
+}
+
+static void relay_terminal_input(struct container *c) {
+  char buffer[4096];
+  ssize_t n = read(c->stdin_fd, buffer, sizeof buffer);
+  if (n > 0) {
+    write_all(c->master, buffer, n);
+  } else if (n == 0) {
+    /* The last writer is gone (stdinOnce, client detached): end of input, as a terminal says it. */
+    write_all(c->master, "\x04", 1);
+    close(c->stdin_fd);
+    c->stdin_fd = -1;
+  }
+}
+
+static void handle_request(char *line, int isolated) {
+  char *fields[3] = {0};
+  int count = 0;
+  for (char *field = strtok(line, "\t"); field && count < 3; field = strtok(NULL, "\t")) fields[count++] = field;
+  if (count < 2) return;
+  if (!strcmp(fields[0], "start") && count == 3) {
+    char error[1024] = "";
+    struct container *c = find(fields[1]) ? NULL : container_start(fields[1], fields[2], isolated, error, sizeof error);
+    if (!c) {
+      /* Nothing was cloned: the container ends at once with the reason in start-error. */
+      char path[4200];
+      snprintf(path, sizeof path, "%s/start-error", fields[2]);
+      write_file(path, error[0] ? error : "a container with this id already runs");
+      snprintf(path, sizeof path, "%s/exit", fields[2]);
+      write_file_atomically(path, "128\n");
+      emit("started\t%s\t0\n", fields[1]);
+      emit("exited\t%s\t128\n", fields[1]);
+      return;
+    }
+    c->next = containers;
+    containers = c;
+    emit("started\t%s\t%d\n", c->id, (int)c->host_pid);
+  } else if (!strcmp(fields[0], "opened")) {
+    struct container *c = find(fields[1]);
+    if (c && c->stdin_hold >= 0) {
+      close(c->stdin_hold);
+      c->stdin_hold = -1;
+    }
+  } else if (!strcmp(fields[0], "forget")) {
+    for (struct container **link = &containers; *link; link = &(*link)->next) {
+      struct container *c = *link;
+      if (strcmp(c->id, fields[1]) || !c->exited) continue;
+      *link = c->next;
+      container_close(c);
+      free(c);
+      break;
+    }
+  }
+}
+
+/* Reaps every child that ended: containers get their exit file and event; orphans of the pod just go. */
+static void reap(void) {
+  int status;
+  pid_t pid;
+  while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+    for (struct container *c = containers; c; c = c->next) {
+      if (c->pid != pid || c->exited) continue;
+      int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      if (c->start_failed) code = 128;
+      /* The container is its main process: what it left running in its group goes with it. */
+      kill(-pid, SIGKILL);
+      relay_terminal_output(c);
+      if (c->master >= 0) close(c->master);
+      if (c->stdin_fd >= 0) close(c->stdin_fd);
+      c->master = c->stdin_fd = -1;
+      char path[4200], text[16];
+      snprintf(path, sizeof path, "%s/exit", c->dir);
+      snprintf(text, sizeof text, "%d\n", code);
+      write_file_atomically(path, text);
+      c->exited = 1;
+      emit("exited\t%s\t%d\n", c->id, code);
+    }
+  }
+}
+
+void run_pod_shim(const struct pod_request *req, const char *events_path, int ready_fd) {
+  /* A session of its own: the agent's process group, terminal or end do not reach the pod. */
+  setsid();
+  prctl(PR_SET_NAME, "skiff-pod");
+  signal(SIGCHLD, SIG_DFL);
+  signal(SIGPIPE, SIG_IGN);
+  /* Without a PID namespace, the pod's orphans come back to the shim rather than to the machine's init. */
+  if (!req->isolate) prctl(PR_SET_CHILD_SUBREAPER, 1);
+  /* Nothing of the helper's: its requests and replies belong to the agent. */
+  if (ready_fd > 3) syscall(SYS_close_range, 3, ready_fd - 1, 0);
+  syscall(SYS_close_range, ready_fd + 1, ~0U, 0);
+  char path[4200];
+  snprintf(path, sizeof path, "%s/shim.log", req->dir);
+  int null = open("/dev/null", O_RDONLY), log = open(path, O_WRONLY | O_CREAT | O_APPEND, 0644);
+  dup2(null, 0);
+  if (log >= 0) {
+    dup2(log, 1);
+    dup2(log, 2);
+  }
+  if (null > 2) close(null);
+  if (log > 2) close(log);
+  if (req->own_network && sethostname(req->hostname, strlen(req->hostname))) fprintf(stderr, "sethostname %s: %s\n", req->hostname, strerror(errno));
+  snprintf(path, sizeof path, "%s/control", req->dir);
+  if (mkfifo(path, 0600) && errno != EEXIST) fprintf(stderr, "mkfifo %s: %s\n", path, strerror(errno));
+  /* Held read-write: the FIFO never reports an end of file between two agents. */
+  int control = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+  events_fd = open(events_path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+  sigset_t mask;
+  sigemptyset(&mask);
+  sigaddset(&mask, SIGCHLD);
+  sigprocmask(SIG_BLOCK, &mask, NULL);
+  int signals = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+  if (control < 0 || events_fd < 0 || signals < 0) {
+    fprintf(stderr, "skiff-pod: control %d, events %d, signals %d: %s\n", control, events_fd, signals, strerror(errno));
+    _exit(1);
+  }
+  write_all(ready_fd, "R", 1);
+  close(ready_fd);
+
+  char pending[8192];
+  size_t pending_length = 0;
+  for (;;) {
+    struct pollfd fds[2 + 2 * 64];
+    struct container *relayed[2 * 64];
+    nfds_t count = 0;
+    fds[count++] = (struct pollfd){.fd = control, .events = POLLIN};
+    fds[count++] = (struct pollfd){.fd = signals, .events = POLLIN};
+    for (struct container *c = containers; c && count < sizeof fds / sizeof *fds - 1; c = c->next) {
+      if (c->master >= 0) relayed[count - 2] = c, fds[count++] = (struct pollfd){.fd = c->master, .events = POLLIN};
+      if (c->stdin_fd >= 0) relayed[count - 2] = c, fds[count++] = (struct pollfd){.fd = c->stdin_fd, .events = POLLIN};
+    }
+    if (poll(fds, count, -1) < 0) continue;
+    if (fds[1].revents) {
+      struct signalfd_siginfo info;
+      while (read(signals, &info, sizeof info) > 0) {}
+      reap();
+    }
+    for (nfds_t i = 2; i < count; i++) {
+      if (!fds[i].revents) continue;
+      struct container *c = relayed[i - 2];
+      if (fds[i].fd == c->master) {
+        relay_terminal_output(c);
+        /* Every writer of the terminal closed it: nothing more will come (the exit is reaped separately). */
+        if (fds[i].revents & (POLLHUP | POLLERR) && !(fds[i].revents & POLLIN)) close(c->master), c->master = -1;
+      } else if (fds[i].fd == c->stdin_fd) relay_terminal_input(c);
+    }
+    if (fds[0].revents & POLLIN) {
+      ssize_t n = read(control, pending + pending_length, sizeof pending - 1 - pending_length);
+      if (n > 0) pending_length += n;
+      char *start = pending, *newline;
+      while ((newline = memchr(start, '\n', pending + pending_length - start))) {
+        *newline = '\0';
+        handle_request(start, req->isolate);
+        start = newline + 1;
+      }
+      pending_length -= start - pending;
+      memmove(pending, start, pending_length);
+      /* A line longer than the buffer is no request: drop it. */
+      if (pending_length == sizeof pending - 1) pending_length = 0;
+    }
+  }
+}

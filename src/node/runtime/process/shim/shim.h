@@ -1,0 +1,69 @@
+/*
+ * skiff-shim: the small native helper of skiff's process runtime.
+ *
+ * One binary, two roles:
+ *   - the node helper (`skiff-shim node STATE_DIR`), started once by the
+ *     agent: it makes pod sandboxes on request, each a forked copy of itself
+ *     (a fork of a process this small costs a fraction of a millisecond,
+ *     where a fork of the agent costs several), and plugs their network in
+ *     with netlink (no `ip` program per pod);
+ *   - the pod shim, one per pod: it holds the pod's namespaces (the pause
+ *     process of upstream), starts the pod's containers on request, is their
+ *     parent, and records how each one ended — whether or not an agent is
+ *     running at the time.
+ *
+ * See README.md beside this file for the protocol and the files involved.
+ */
+#ifndef SKIFF_SHIM_H
+#define SKIFF_SHIM_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* How a pod is set up: which namespaces of its own it gets. */
+struct pod_request {
+  const char *id;          /* the sandbox id, echoed in the reply */
+  const char *dir;         /* the sandbox's state directory */
+  const char *hostname;
+  int isolate;             /* own PID and IPC namespaces (root) */
+  int own_network;         /* own network and UTS namespaces, plugged into the bridge */
+  const char *veth;        /* the host end of the pod's veth pair */
+  const char *ip;          /* the pod's address, with prefix_length on eth0 */
+  int prefix_length;
+  const char *gateway;     /* the bridge's address: the pod's default route */
+  const char *bridge;
+  const char *mac;         /* eth0's hardware address (derived from the IP) */
+};
+
+/* netlink.c: the pod's side of the network, set up without a program per pod. */
+int plug_pod_network(const struct pod_request *req, pid_t pod_pid, char *error, size_t error_size);
+int delete_link(const char *name);
+
+/* pod.c: the pod shim's life, from its birth in its new namespaces. */
+void run_pod_shim(const struct pod_request *req, const char *events_path, int ready_fd) __attribute__((noreturn));
+
+/* container.c: a container process, from the shim's clone to the exec of its command. */
+struct container {
+  struct container *next;
+  char id[64];
+  char dir[4096];
+  pid_t pid;            /* in the pod's PID namespace (the shim's children) */
+  pid_t host_pid;       /* the same process as the node sees it: what the agent signals */
+  int start_failed;     /* the child could not exec: start-error says why */
+  int exited;           /* reaped; its exit file is written */
+  int stdout_fd, stderr_fd;  /* the shim's holds on the output FIFOs */
+  int stdin_fd;         /* a terminal's input, relayed from the stdin FIFO */
+  int stdin_hold;       /* a writer on stdin (stdinOnce) until the agent has opened its own */
+  int master;           /* the terminal's master side (tty) */
+  int relay_out;        /* where the terminal's output goes: the stdout FIFO */
+};
+struct container *container_start(const char *id, const char *dir, int isolated, char *error, size_t error_size);
+void container_close(struct container *c);
+
+/* util */
+void set_error(char *error, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int write_file(const char *path, const char *data);
+int write_file_atomically(const char *path, const char *data);
+void write_all(int fd, const char *data, size_t length);
+
+#endif
