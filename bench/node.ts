@@ -2,12 +2,18 @@
  * Node agent benchmarks, on the process runtime (isolated when run as root):
  * - pod startup latency, create → Ready as a watching client sees it, for
  *   100 pods created ten at a time (upstream's SLO: p99 ≤ 5 s);
+ * - what a pod start costs: CPU of the agent and everything below it (node
+ *   helper, pod shims, containers), from /proc, and the processes the
+ *   machine created meanwhile;
+ * - pods/s at saturation: 100 pods created at once, first create → last Ready;
+ * - what one fork costs on this machine, from a process the agent's size and
+ *   from a small one, so figures of different machines can be compared;
  * - what 100 running pods cost: the agent's RSS and CPU, and the memory of
- *   the per-container supervisors and per-pod pause processes.
+ *   the pod shims.
  * The agent runs as its own process (`skiff agent`, joined to a `skiff up
  * --runtime none`) so its figures are its own.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,14 +38,14 @@ function rssKiB(pid: number): number {
   }
 }
 
-/** RSS (KiB) of every process whose command line mentions the text, and how many there are. */
-function processesMentioning(text: string): { count: number; rssKiB: number } {
+/** RSS (KiB) of every process of that name (its comm), and how many there are. */
+function processesNamed(name: string): { count: number; rssKiB: number } {
   let count = 0;
   let rss = 0;
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if (!readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(text)) continue;
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== name) continue;
     } catch {
       continue;
     }
@@ -47,6 +53,89 @@ function processesMentioning(text: string): { count: number; rssKiB: number } {
     rss += rssKiB(Number(entry));
   }
   return { count, rssKiB: rss };
+}
+
+async function createPod(cluster: BenchCluster, name: string): Promise<void> {
+  const res = await cluster.request('POST', '/api/v1/namespaces/default/pods', {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name },
+    spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'c', image: 'busybox', command: ['sleep', '3600'] }] },
+  });
+  if (res.status !== 201) throw new Error(res.body);
+}
+
+async function deleteAllPods(cluster: BenchCluster): Promise<void> {
+  await cluster.request('DELETE', '/api/v1/namespaces/default/pods');
+  await until(async () => JSON.parse((await cluster.request('GET', '/api/v1/namespaces/default/pods')).body).items.length === 0, 'the pods to be deleted');
+}
+
+/** The processes below a PID (children, their children …), from /proc. */
+function descendants(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const parent = Number(readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
+      children.set(parent, [...(children.get(parent) ?? []), Number(entry)]);
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  const found: number[] = [];
+  for (const queue = [root]; queue.length; ) {
+    const pid = queue.shift()!;
+    for (const child of children.get(pid) ?? []) {
+      found.push(child);
+      queue.push(child);
+    }
+  }
+  return found;
+}
+
+/** CPU seconds of a process, those of its children it has reaped included. */
+function cpuWithReaped(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * CPU seconds of the agent and every process below it (node helper, pod
+ * shims, containers); processes that ended are counted by their parent
+ * once reaped (the helper lets the kernel reap pod shims: a shim that
+ * ended is not counted — none ends while the pods run).
+ */
+function treeCpuSeconds(agent: number): number {
+  return [agent, ...descendants(agent)].reduce((sum, pid) => sum + cpuWithReaped(pid), 0);
+}
+
+/** Processes (and threads) the machine has created since it booted. */
+function forksSinceBoot(): number {
+  return Number(/^processes (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1] ?? 0);
+}
+
+/**
+ * What one fork + exec of `true` costs (wall time, median of 20), from this
+ * process grown to about the agent's size, and from `sh` (a small process).
+ */
+function forkCost(agentRssKiB: number): { bigMs: number; smallMs: number; rssMiB: number } {
+  const ballast: Buffer[] = [];
+  for (let grown = rssKiB(process.pid); grown < agentRssKiB; grown += 16 * 1024) ballast.push(Buffer.alloc(16 * 1024 * 1024, 1));
+  const big: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    const started = performance.now();
+    spawnSync('true');
+    big.push(performance.now() - started);
+  }
+  const rssMiB = rssKiB(process.pid) / 1024;
+  ballast.length = 0;
+  // sh forks 20 times itself and reports the total in its own clock (nanoseconds from date).
+  const small = spawnSync('sh', ['-c', 's=$(date +%s%N); i=0; while [ $i -lt 20 ]; do /bin/true; i=$((i+1)); done; e=$(date +%s%N); echo $(( (e - s) / 20 ))'], { encoding: 'utf8' });
+  return { bigMs: median(big), smallMs: Number(small.stdout.trim()) / 1e6, rssMiB };
 }
 
 async function until(check: () => Promise<boolean>, what: string, timeoutMs = 120_000): Promise<void> {
@@ -126,25 +215,27 @@ async function processRuntime(): Promise<void> {
     const idleRss = rssKiB(agent.pid!);
 
     const created = new Map<string, number>();
+    const cpuBeforeStart = treeCpuSeconds(agent.pid!);
+    const forksBefore = forksSinceBoot();
     for (let i = 0; i < podCount; i += wave) {
       await Promise.all(
         Array.from({ length: Math.min(wave, podCount - i) }, async (_, j) => {
           const name = `p-${i + j}`;
           created.set(name, performance.now());
-          const res = await cluster.request('POST', '/api/v1/namespaces/default/pods', {
-            apiVersion: 'v1',
-            kind: 'Pod',
-            metadata: { name },
-            spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'c', image: 'busybox', command: ['sleep', '3600'] }] },
-          });
-          if (res.status !== 201) throw new Error(res.body);
+          await createPod(cluster, name);
         }),
       );
       await delay(100);
     }
     await until(async () => ready.size >= podCount, `${podCount} pods Ready`, 300_000);
+    const startCpu = treeCpuSeconds(agent.pid!) - cpuBeforeStart;
+    const forks = forksSinceBoot() - forksBefore;
     const latencies = [...created].map(([name, at]) => ready.get(name)! - at);
     console.log(`pod startup (create → Ready, ${podCount} pods, ${wave} at a time): p50 ${median(latencies).toFixed(0)} ms, p99 ${percentile(latencies, 99).toFixed(0)} ms, max ${Math.max(...latencies).toFixed(0)} ms`);
+    console.log(
+      `  per pod start: ${((startCpu * 1000) / podCount).toFixed(1)} ms CPU (agent, node helper, pod shims, containers); ` +
+        `${(forks / podCount).toFixed(1)} processes and threads created on the whole machine (control plane included)`,
+    );
 
     await delay(5000);
     const cpuBefore = cpuSeconds(agent.pid!);
@@ -152,15 +243,25 @@ async function processRuntime(): Promise<void> {
     await delay(window * 1000);
     const cpu = ((cpuSeconds(agent.pid!) - cpuBefore) / window) * 100;
     const busyRss = rssKiB(agent.pid!);
-    const supervisors = processesMentioning(join(agentDir, 'runtime', 'supervisor.sh'));
+    const shims = processesNamed('skiff-pod');
     console.log(
       `with ${podCount} running pods: agent RSS ${(busyRss / 1024).toFixed(0)} MiB (idle with no pods ${(idleRss / 1024).toFixed(0)} MiB, +${((busyRss - idleRss) / 1024).toFixed(0)} MiB), agent CPU ${cpu.toFixed(1)}% of one core over ${window} s`,
     );
-    console.log(`  supervisors: ${supervisors.count} processes, ${(supervisors.rssKiB / 1024).toFixed(0)} MiB RSS in all (${(supervisors.rssKiB / Math.max(1, podCount)).toFixed(0)} KiB per pod)`);
+    console.log(`  pod shims: ${shims.count} processes, ${(shims.rssKiB / 1024).toFixed(1)} MiB RSS in all (${(shims.rssKiB / Math.max(1, podCount)).toFixed(0)} KiB per pod)`);
+    const fork = forkCost(busyRss);
+    console.log(`  one fork + exec of true: ${fork.bigMs.toFixed(2)} ms from a process of ${fork.rssMiB.toFixed(0)} MiB RSS (the agent's size), ${fork.smallMs.toFixed(2)} ms from sh (median of 20)`);
 
-    // Clean up: the pods go (so no container outlives the benchmark), then the agent.
-    await cluster.request('DELETE', '/api/v1/namespaces/default/pods');
-    await until(async () => JSON.parse((await cluster.request('GET', '/api/v1/namespaces/default/pods')).body).items.length === 0, 'the pods to be deleted');
+    // Clean up: the pods go (so no container outlives the benchmark).
+    await deleteAllPods(cluster);
+
+    // Saturation: every pod created at once; the node starts them as fast as it can.
+    ready.clear();
+    const burst = performance.now();
+    await Promise.all(Array.from({ length: podCount }, (_, i) => createPod(cluster, `s-${i}`)));
+    await until(async () => ready.size >= podCount, `${podCount} pods Ready`, 300_000);
+    const seconds = (Math.max(...ready.values()) - burst) / 1000;
+    console.log(`saturation (${podCount} pods created at once): all Ready in ${seconds.toFixed(2)} s, ${(podCount / seconds).toFixed(0)} pods/s`);
+    await deleteAllPods(cluster);
   } finally {
     stopWatch();
     const exited = new Promise((resolve) => agent.once('exit', resolve));

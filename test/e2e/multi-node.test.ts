@@ -71,12 +71,12 @@ describe('two nodes: pods reach Services across them', { skip: ready ? false : '
       await exited;
     }
     await cluster?.stop();
-    // Whatever the joined node still ran (a failed test): its supervisors, its pods' namespaces.
+    // Whatever the joined node still ran (a failed test): its pod shims (each ends its pod with it), their veths.
     spawnSync('pkill', ['-9', '-f', agentDir]);
     for (const file of readdirSafe(join(agentDir, 'runtime', 'sandboxes'))) {
-      const sandbox = JSON.parse(readFileSync(join(agentDir, 'runtime', 'sandboxes', file, 'sandbox.json'), 'utf8')) as { network?: { netns: string }; pausePid?: number };
-      if (sandbox.pausePid) spawnSync('kill', ['-9', String(sandbox.pausePid)]);
-      if (sandbox.network) spawnSync('ip', ['netns', 'del', sandbox.network.netns]);
+      const sandbox = JSON.parse(readFileSync(join(agentDir, 'runtime', 'sandboxes', file, 'sandbox.json'), 'utf8')) as { network?: { veth: string }; shimPid?: number };
+      if (sandbox.shimPid) spawnSync('kill', ['-9', String(sandbox.shimPid)]);
+      if (sandbox.network) spawnSync('ip', ['-n', netns, 'link', 'del', sandbox.network.veth]);
     }
     for (const args of [['netns', 'del', netns], ['link', 'del', hostSide]]) spawnSync('ip', args);
     rmSync(agentDir, { recursive: true, force: true });

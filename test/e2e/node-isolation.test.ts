@@ -103,7 +103,7 @@ spec:
       assert.match(terminal, /31 97/, `the terminal size reached the container (${transport})`);
       assert.match(terminal, new RegExp(`^${name}\\s*$`, 'm'), 'the pod name is its hostname');
       assert.match(terminal, new RegExp(`${pod.status.podIP}\\s+${name}`), '/etc/hosts names the pod');
-      assert.match(terminal, /pid1=bash/, 'a PID namespace of its own, the supervisor its init');
+      assert.match(terminal, /pid1=python3/, 'a PID namespace of its own, the container\'s command its init');
     }
 
     // cp into the served directory (an emptyDir), then fetch it through port-forward.

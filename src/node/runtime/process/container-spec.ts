@@ -18,6 +18,8 @@ export interface ContainerSpec {
   mounts: Mount[];
   stdin: 'none' | 'keep' | 'once';
   tty: boolean;
+  /** Join the PID namespace of this (node) PID's container rather than get one's own (isolated pods). */
+  pidNamespaceOf?: number;
 }
 
 export function encodeContainerSpec(spec: ContainerSpec): Buffer {
@@ -29,6 +31,7 @@ export function encodeContainerSpec(spec: ContainerSpec): Buffer {
     ...spec.mounts.flatMap((m) => [`mount-${m.readOnly ? 'ro' : 'rw'}=${m.hostPath}`, `target=${m.containerPath}`]),
     `stdin=${spec.stdin}`,
     `tty=${spec.tty ? 1 : 0}`,
+    ...(spec.pidNamespaceOf ? [`pid-namespace-of=${spec.pidNamespaceOf}`] : []),
   ];
   for (const entry of entries) {
     if (entry.includes('\0')) throw new Error(`a NUL byte in ${JSON.stringify(entry.slice(0, 40))}: a container's command, environment and paths cannot hold one`);

@@ -9,11 +9,11 @@
  *   pod shims ──"started"/"exited" into the node's events FIFO──▶ agent
  *
  * A pod shim is its pod's sandbox: as root it holds the pod's network
- * (an IP on the node's bridge, network.ts), UTS (hostname), IPC and PID
- * namespaces — it is the init of the pod's PID namespace, as the pause
- * process is with upstream's shareProcessNamespace — and each container gets
- * a mount namespace of its own, with the pod's /etc/hosts, /etc/hostname,
- * /etc/resolv.conf and volumes bind-mounted, and cgroup limits (cgroups.ts).
+ * (an IP on the node's bridge, network.ts), UTS (hostname) and IPC
+ * namespaces, and each container gets a mount and a PID namespace of its
+ * own (its command is PID 1 there, as with runc), with the pod's /etc/hosts,
+ * /etc/hostname, /etc/resolv.conf and volumes bind-mounted, and cgroup
+ * limits (cgroups.ts).
  * As an ordinary user: the same shims, plain processes on the host network.
  *
  * Pod shims are not the agent's children and outlive it: a container keeps
@@ -365,9 +365,9 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
     if (!findExecutable(argv[0], env.PATH)) {
       return this.cannotRun(container, 'StartError', `exec: "${argv[0]}": executable file not found in $PATH`);
     }
-    // The pod's containers share its PID namespace: one targeting another (an ephemeral container) sees it as long as it runs.
+    // Its own PID namespace (it is the init there), or the one of the container it targets.
     const target = config.pidNamespaceOf ? this.containers.get(config.pidNamespaceOf) : undefined;
-    if (config.pidNamespaceOf && !(target && this.running(target))) {
+    if (config.pidNamespaceOf && !(target && this.running(target) && target.record.pgid)) {
       return this.cannotRun(container, 'StartError', `the target container's process namespace is gone (container ${config.pidNamespaceOf} is not running)`);
     }
     if (sandbox.state !== 'ready') return this.cannotRun(container, 'StartError', `the pod's sandbox ${sandbox.id} is not ready`);
@@ -393,6 +393,7 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
       mounts,
       stdin: !config.stdin ? 'none' : config.stdinOnce ? 'once' : 'keep',
       tty: config.tty ?? false,
+      ...(this.isolated && target ? { pidNamespaceOf: target.record.pgid } : {}),
     });
     mkdirSync(dirname(record.logPath), { recursive: true });
     record.startedAt = new Date().toISOString();
@@ -579,7 +580,12 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
         /* already gone */
       }
     };
-    signal('SIGTERM');
+    // Through the shim, which knows whether the command, the init of its PID namespace, would ignore it.
+    try {
+      this.control(container.record.sandboxId).send(['terminate', id]);
+    } catch {
+      signal('SIGTERM');
+    }
     const killer = setTimeout(() => signal('SIGKILL'), Math.max(0, timeoutSeconds) * 1000);
     await container.exited;
     clearTimeout(killer);

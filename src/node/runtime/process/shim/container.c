@@ -13,6 +13,12 @@
  *   stdin=none|keep|once     no stdin / a stdin that stays open / one that
  *                  ends when the first attached client leaves (stdinOnce)
  *   tty=1          the command runs on a pseudo-terminal
+ *   pid-namespace-of=PID     join that (node) PID's PID namespace instead of
+ *                  getting one of its own (an ephemeral container's target)
+ *
+ * In an isolated pod, a container gets a mount namespace and a PID
+ * namespace of its own, as with runc: its command is PID 1 there, and the
+ * whole namespace ends with it.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -44,6 +50,7 @@ struct spec {
   const char *cwd;
   enum { STDIN_NONE, STDIN_KEEP, STDIN_ONCE } stdin_mode;
   int tty;
+  pid_t pid_namespace_of;
 };
 
 static int read_spec(const char *dir, struct spec *spec, char *error, size_t error_size) {
@@ -81,6 +88,7 @@ static int read_spec(const char *dir, struct spec *spec, char *error, size_t err
     } else if (!strcmp(entry, "target") && spec->mountc < 256 && spec->mounts[spec->mountc].source) spec->mounts[spec->mountc++].target = value;
     else if (!strcmp(entry, "stdin")) spec->stdin_mode = !strcmp(value, "once") ? STDIN_ONCE : !strcmp(value, "keep") ? STDIN_KEEP : STDIN_NONE;
     else if (!strcmp(entry, "tty")) spec->tty = !strcmp(value, "1");
+    else if (!strcmp(entry, "pid-namespace-of")) spec->pid_namespace_of = atoi(value);
   }
   if (!spec->argc) {
     set_error(error, error_size, "%s: no command", path);
@@ -151,7 +159,7 @@ static void __attribute__((noreturn)) become_container(struct spec *spec, int is
       if (mount(source, target, NULL, MS_BIND | MS_REC, NULL)) fail(report, "mount %s on %s: %s", source, target, strerror(errno));
       if (spec->mounts[i].read_only && mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL)) fail(report, "make %s read-only: %s", target, strerror(errno));
     }
-    /* A /proc of the pod's PID namespace. */
+    /* A /proc of the container's PID namespace. */
     if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL)) fail(report, "mount /proc: %s", strerror(errno));
   }
   if (chdir(spec->cwd)) fail(report, "chdir to %s: %s", spec->cwd, strerror(errno));
@@ -245,10 +253,37 @@ struct container *container_start(const char *id, const char *dir, int isolated,
     set_error(error, error_size, "pipe: %s", strerror(errno));
     return NULL;
   }
-  pid_t pid = syscall(SYS_clone, SIGCHLD | (isolated ? CLONE_NEWNS : 0), NULL, NULL, NULL, NULL);
+  /* A PID namespace of its own, or — for an ephemeral container with a target — the target's, for this one clone. */
+  int flags = isolated ? CLONE_NEWNS | CLONE_NEWPID : 0, own_pid_namespace = -1;
+  if (isolated && spec.pid_namespace_of > 0) {
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/ns/pid", (int)spec.pid_namespace_of);
+    int target = open(path, O_RDONLY | O_CLOEXEC);
+    own_pid_namespace = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+    if (target < 0 || own_pid_namespace < 0 || setns(target, CLONE_NEWPID)) {
+      set_error(error, error_size, "the target container's process namespace (PID %d): %s", (int)spec.pid_namespace_of, strerror(errno));
+      if (target >= 0) close(target);
+      if (own_pid_namespace >= 0) close(own_pid_namespace);
+      close(report[0]);
+      close(report[1]);
+      if (in >= 0) close(in);
+      container_close(c);
+      free(spec.text);
+      free(c);
+      return NULL;
+    }
+    close(target);
+    flags &= ~CLONE_NEWPID;
+  }
+  pid_t pid = syscall(SYS_clone, SIGCHLD | flags, NULL, NULL, NULL, NULL);
   if (pid == 0) {
     close(report[0]);
     become_container(&spec, isolated, in, c->stdout_fd, c->stderr_fd, terminal[0] ? terminal : NULL, report[1]);
+  }
+  if (own_pid_namespace >= 0) {
+    /* Later containers of the pod get namespaces of their own again. */
+    if (setns(own_pid_namespace, CLONE_NEWPID)) perror("skiff-pod: back to the pod's PID namespace");
+    close(own_pid_namespace);
   }
   close(report[1]);
   if (in >= 0) close(in);

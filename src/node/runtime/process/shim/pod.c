@@ -2,9 +2,9 @@
  * The pod shim: one process per pod, forked from the node helper into the
  * pod's new namespaces. It is
  *   - the pod's pause process: it holds the pod's network, UTS (hostname),
- *     IPC and PID namespaces for as long as the pod exists — as the init of
- *     the PID namespace, it takes every process of the pod with it when it
- *     is killed, and reaps the orphans meanwhile;
+ *     IPC and PID namespaces for as long as the pod exists — the containers'
+ *     own PID namespaces are nested in the pod's, so as its init the shim
+ *     takes every process of the pod with it when it is killed;
  *   - the parent of the pod's containers: it starts each on the agent's
  *     request and writes how it ended into its state directory, whether or
  *     not an agent is running at the time.
@@ -15,6 +15,7 @@
  * agent that was away.
  *
  * Requests:  start <tab> ID <tab> DIR    clone and exec a container (spec in DIR)
+ *            terminate <tab> ID          SIGTERM to the container (see terminate())
  *            opened <tab> ID             the agent holds the container's stdin now
  *            forget <tab> ID             the agent has read the ended container's output
  * Events:    started <tab> ID <tab> PID   and   exited <tab> ID <tab> CODE
@@ -78,6 +79,39 @@ static void relay_terminal_input(struct container *c) {
   }
 }
 
+/* Whether a process has a handler for a signal, or ignores it (/proc/PID/status: SigCgt, SigIgn). */
+static int signal_handled(pid_t host_pid, int signal) {
+  char path[64], text[4096];
+  snprintf(path, sizeof path, "/proc/%d/status", (int)host_pid);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  ssize_t n = fd >= 0 ? read(fd, text, sizeof text - 1) : -1;
+  if (fd >= 0) close(fd);
+  if (n <= 0) return 1;
+  text[n] = '\0';
+  unsigned long long caught = 0, ignored = 0;
+  char *line = strstr(text, "\nSigIgn:");
+  if (line) ignored = strtoull(line + 8, NULL, 16);
+  line = strstr(text, "\nSigCgt:");
+  if (line) caught = strtoull(line + 8, NULL, 16);
+  return ((caught | ignored) >> (signal - 1)) & 1;
+}
+
+/*
+ * SIGTERM to a container's process group. A command that is PID 1 of its
+ * namespace would ignore a SIGTERM it has no handler for (the kernel
+ * protects a namespace's init), and end only with the SIGKILL after the
+ * grace period; skiff stops it as SIGTERM stops any other program — it
+ * ends at once with 143 — as a container with a minimal init (docker
+ * --init) does, without a third process per pod.
+ */
+static void terminate(struct container *c, int isolated) {
+  kill(-c->pid, SIGTERM);
+  if (isolated && !c->exited && !signal_handled(c->host_pid, SIGTERM)) {
+    c->terminated_by_default = 1;
+    kill(c->pid, SIGKILL);
+  }
+}
+
 static void handle_request(char *line, int isolated) {
   char *fields[3] = {0};
   int count = 0;
@@ -100,6 +134,9 @@ static void handle_request(char *line, int isolated) {
     c->next = containers;
     containers = c;
     emit("started\t%s\t%d\n", c->id, (int)c->host_pid);
+  } else if (!strcmp(fields[0], "terminate")) {
+    struct container *c = find(fields[1]);
+    if (c && !c->exited) terminate(c, isolated);
   } else if (!strcmp(fields[0], "opened")) {
     struct container *c = find(fields[1]);
     if (c && c->stdin_hold >= 0) {
@@ -127,7 +164,9 @@ static void reap(void) {
       if (c->pid != pid || c->exited) continue;
       int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
       if (c->start_failed) code = 128;
-      /* The container is its main process: what it left running in its group goes with it. */
+      if (c->terminated_by_default && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) code = 128 + SIGTERM;
+      /* The container is its main process: what it left running in its group goes with it
+         (in its own PID namespace, the kernel has ended the rest already). */
       kill(-pid, SIGKILL);
       relay_terminal_output(c);
       if (c->master >= 0) close(c->master);

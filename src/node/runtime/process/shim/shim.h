@@ -50,6 +50,7 @@ struct container {
   pid_t pid;            /* in the pod's PID namespace (the shim's children) */
   pid_t host_pid;       /* the same process as the node sees it: what the agent signals */
   int start_failed;     /* the child could not exec: start-error says why */
+  int terminated_by_default; /* a SIGTERM it had no handler for ended it (see terminate() in pod.c) */
   int exited;           /* reaped; its exit file is written */
   int stdout_fd, stderr_fd;  /* the shim's holds on the output FIFOs */
   int stdin_fd;         /* a terminal's input, relayed from the stdin FIFO */
