@@ -112,7 +112,7 @@ export interface Runtime {
   containerStats?(id: string): Promise<{ memoryBytes: number; cpuNanos: number } | undefined>;
   /** Why this runtime cannot isolate pods here (said in an event on the node); undefined when it can. */
   describeIsolation?(): string | undefined;
-  /** Called when the agent stops: what must not outlive it (processes, until supervisors keep them). */
+  /** Called when the agent stops: what must not outlive it (a runtime whose containers outlive the agent leaves them to the next). */
   shutdown?(): Promise<void>;
   /** Called when a container changes state, so the agent need not poll. */
   onContainerEvent(listener: (sandboxId: string, status: ContainerStatus) => void): void;

@@ -2,7 +2,7 @@
  * Cgroup limits and usage for containers, on cgroup v2 (one unified tree)
  * or v1 (a tree per controller). Each container gets
  * `skiff/<pod uid>/<container id>` under the memory, cpu and pids
- * controllers; its supervisor joins them before starting the command, so
+ * controllers; the container (cloned by its pod shim) joins them before its command runs, so
  * everything the container starts is counted and limited there.
  *
  *   memory limit → memory.max (v2) / memory.limit_in_bytes (v1); going over
@@ -85,7 +85,7 @@ export class ContainerCgroup {
     }
   }
 
-  /** The files the supervisor writes itself into. */
+  /** The files the container writes itself into (see cgroup= in the container spec). */
   procsFiles(): string[] {
     return this.dirs.map((dir) => join(dir, 'cgroup.procs'));
   }

@@ -1,5 +1,5 @@
 /**
- * A container's output on its way to the log: the supervisor writes stdout
+ * A container's output on its way to the log: the container writes stdout
  * and stderr into two FIFOs in the container's state directory; this reads
  * them (opened read-write, so they never report an end of file while the
  * container may still write), splits the bytes into lines for the CRI log,

@@ -147,7 +147,7 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
     if (typeof process.getuid === 'function' && process.getuid() !== 0) {
       return 'not running as root: containers run as plain processes on the host network, without namespaces or cgroup limits';
     }
-    return 'this machine does not let skiff create namespaces (or lacks ip, nsenter, unshare or mount): containers run as plain processes on the host network';
+    return 'this machine does not let skiff create namespaces (or lacks ip, nsenter or unshare): containers run as plain processes on the host network';
   }
 
   /**
