@@ -29,6 +29,11 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
+/** The kernel's part of a process's CPU seconds (system time). */
+function systemSeconds(pid: number): number {
+  return Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[12]) / 100;
+}
+
 function rssKiB(pid: number): number {
   try {
     const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -200,11 +205,18 @@ async function processRuntime(): Promise<void> {
   const agent = spawn(process.execPath, [cliPath, 'agent', '--server', `https://127.0.0.1:${cluster.port}`, '--token', token, '--name', 'bench-node', '--data-dir', agentDir, '--pod-cidr', '10.42.250.0/24'], {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
+  // When the watching client first saw each pod bound, with a status from the node, and Ready.
   const ready = new Map<string, number>();
+  const bound = new Map<string, number>();
+  const reported = new Map<string, number>();
   const stopWatch = cluster.stream('/api/v1/namespaces/default/pods?watch=1', (line) => {
-    const event = JSON.parse(line) as { object: { metadata: { name: string }; status?: { conditions?: { type: string; status: string }[] } } };
+    const event = JSON.parse(line) as { object: { metadata: { name: string }; spec?: { nodeName?: string }; status?: { phase?: string; conditions?: { type: string; status: string }[] } } };
+    const name = event.object.metadata.name;
+    const now = performance.now();
+    if (event.object.spec?.nodeName && !bound.has(name)) bound.set(name, now);
+    if (event.object.status?.conditions?.some((c) => c.type === 'Initialized') && !reported.has(name)) reported.set(name, now);
     const isReady = event.object.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
-    if (isReady && !ready.has(event.object.metadata.name)) ready.set(event.object.metadata.name, performance.now());
+    if (isReady && !ready.has(name)) ready.set(name, now);
   });
   try {
     await until(async () => {
@@ -216,6 +228,9 @@ async function processRuntime(): Promise<void> {
 
     const created = new Map<string, number>();
     const cpuBeforeStart = treeCpuSeconds(agent.pid!);
+    const agentCpuBefore = cpuSeconds(agent.pid!);
+    const agentSystemBefore = systemSeconds(agent.pid!);
+    const controlPlaneCpuBefore = cpuSeconds(cluster.child.pid!);
     const forksBefore = forksSinceBoot();
     for (let i = 0; i < podCount; i += wave) {
       await Promise.all(
@@ -229,12 +244,21 @@ async function processRuntime(): Promise<void> {
     }
     await until(async () => ready.size >= podCount, `${podCount} pods Ready`, 300_000);
     const startCpu = treeCpuSeconds(agent.pid!) - cpuBeforeStart;
+    const agentCpu = cpuSeconds(agent.pid!) - agentCpuBefore;
+    const agentSystem = systemSeconds(agent.pid!) - agentSystemBefore;
+    const controlPlaneCpu = cpuSeconds(cluster.child.pid!) - controlPlaneCpuBefore;
     const forks = forksSinceBoot() - forksBefore;
     const latencies = [...created].map(([name, at]) => ready.get(name)! - at);
     console.log(`pod startup (create → Ready, ${podCount} pods, ${wave} at a time): p50 ${median(latencies).toFixed(0)} ms, p99 ${percentile(latencies, 99).toFixed(0)} ms, max ${Math.max(...latencies).toFixed(0)} ms`);
+    const phase = (from: Map<string, number>, to: Map<string, number>) => [...created.keys()].map((name) => to.get(name)! - from.get(name)!);
+    const describe = (samples: number[]) => `p50 ${median(samples).toFixed(0)} ms, p99 ${percentile(samples, 99).toFixed(0)} ms`;
     console.log(
-      `  per pod start: ${((startCpu * 1000) / podCount).toFixed(1)} ms CPU (agent, node helper, pod shims, containers); ` +
-        `${(forks / podCount).toFixed(1)} processes and threads created on the whole machine (control plane included)`,
+      `  create → bound ${describe(phase(created, bound))}; bound → first node status ${describe(phase(bound, reported))}; first node status → Ready ${describe(phase(reported, ready))}`,
+    );
+    const perPod = (seconds: number) => `${((seconds * 1000) / podCount).toFixed(1)} ms`;
+    console.log(
+      `  per pod start: ${perPod(startCpu)} CPU on the node (the agent ${perPod(agentCpu)}, ${perPod(agentSystem)} of it in the kernel; node helper, pod shims and containers ${perPod(startCpu - agentCpu)}), ` +
+        `${perPod(controlPlaneCpu)} in the control plane; ${(forks / podCount).toFixed(1)} processes and threads created on the whole machine`,
     );
 
     await delay(5000);

@@ -8,6 +8,7 @@
  * request was sent) — as client-go, never a write that may have been done.
  */
 import https from 'node:https';
+import { createSecureContext } from 'node:tls';
 import http from 'node:http';
 import { StatusError, type Status } from '../machinery/status.js';
 import type { ClientConfig } from './config.js';
@@ -136,14 +137,14 @@ export class RestClient {
     const tls = this.server.protocol === 'https:';
     this.owner = shared?.owner;
     const rotating = config.rotatingCertificate;
+    // One TLS context for all connections of an agent: given the PEMs instead, Node parses the key and the CA
+    // bundle again for every new connection (a burst of requests opens several at once).
     const newAgent = () =>
       tls
         ? new https.Agent({
             keepAlive: true,
             maxSockets: 64,
-            ca: config.caPem,
-            cert: rotating?.certPem ?? config.certPem,
-            key: rotating?.keyPem ?? config.keyPem,
+            secureContext: createSecureContext({ ca: config.caPem, cert: rotating?.certPem ?? config.certPem, key: rotating?.keyPem ?? config.keyPem }),
             rejectUnauthorized: !config.insecureSkipTlsVerify,
           })
         : new http.Agent({ keepAlive: true, maxSockets: 64 });

@@ -67,6 +67,12 @@ export interface AgentOptions {
   serving?: NodeServerTls & { port?: number };
   /** When pods are synced again: resync period and the backoff of failed syncs (defaults: the kubelet's habits, pod-sync-queue.ts). */
   podSync?: PodSyncQueueOptions;
+  /**
+   * The Services of a namespace, for containers' environment variables: from
+   * an informer (runNodeAgent gives one, as the kubelet has); default: a
+   * list request per container start.
+   */
+  services?: EnvSources['services'];
 }
 
 export class NodeAgent {
@@ -82,7 +88,7 @@ export class NodeAgent {
   private readonly envSources: EnvSources = {
     configMap: (namespace, name) => this.client.resource<KubeObject & { data?: Record<string, string> }>(configMapsResource).find(namespace, name),
     secret: (namespace, name) => this.client.resource<KubeObject & { data?: Record<string, string> }>(secretsResource).find(namespace, name),
-    services: async (namespace) => (await this.client.resource(servicesResource).list(namespace)).items as Awaited<ReturnType<EnvSources['services']>>,
+    services: (namespace) => this.options.services?.(namespace) ?? this.listServices(namespace),
   };
   /** What volumes are made of: the objects above, claims and volumes, and service account tokens. */
   private readonly volumeSources: VolumeSources = {
@@ -122,6 +128,10 @@ export class NodeAgent {
     this.hostIP = options.identity.address ?? machineAddress();
     this.recorder = new EventRecorder(client, 'kubelet', this.now, options.identity.name);
     this.syncs = new PodSyncQueue({ ...options.podSync, log: options.podSync?.log ?? this.log });
+  }
+
+  private async listServices(namespace: string): ReturnType<EnvSources['services']> {
+    return (await this.client.resource(servicesResource).list(namespace)).items as Awaited<ReturnType<EnvSources['services']>>;
   }
 
   get name(): string {

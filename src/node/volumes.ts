@@ -184,6 +184,9 @@ export interface PodVolumesOptions {
   ips: () => { podIP?: string; hostIP?: string };
 }
 
+/** How long a ConfigMap or Secret read for a pod's volumes is used again (see PodVolumes.fetched). */
+const objectReuseMs = 5000;
+
 /** The volumes of one pod: set up before its containers start, refreshed while it runs, torn down with it. */
 export class PodVolumes {
   /** Where each volume is on the node, once set up. */
@@ -268,7 +271,7 @@ export class PodVolumes {
     const pod = this.pod();
     if (volume.configMap) {
       const source = volume.configMap;
-      const object = (await this.sources.configMap(namespace, source.name)) as { data?: Record<string, string>; binaryData?: Record<string, string> } | undefined;
+      const object = (await this.fetched('configmap', namespace, source.name, () => this.sources.configMap(namespace, source.name))) as { data?: Record<string, string>; binaryData?: Record<string, string> } | undefined;
       if (!object) {
         if (source.optional) return new Map();
         throw new VolumeError(`configmap "${source.name}" not found`);
@@ -277,7 +280,7 @@ export class PodVolumes {
     }
     if (volume.secret) {
       const source = volume.secret;
-      const object = await this.sources.secret(namespace, source.secretName);
+      const object = await this.fetched('secret', namespace, source.secretName, () => this.sources.secret(namespace, source.secretName));
       if (!object) {
         if (source.optional) return new Map();
         throw new VolumeError(`secret "${source.secretName}" not found`);
@@ -290,11 +293,11 @@ export class PodVolumes {
       const files: Files = new Map();
       for (const source of volume.projected.sources ?? []) {
         if (source.configMap) {
-          const object = (await this.sources.configMap(namespace, source.configMap.name)) as { data?: Record<string, string>; binaryData?: Record<string, string> } | undefined;
+          const object = (await this.fetched('configmap', namespace, source.configMap.name, () => this.sources.configMap(namespace, source.configMap!.name))) as { data?: Record<string, string>; binaryData?: Record<string, string> } | undefined;
           if (!object && !source.configMap.optional) throw new VolumeError(`configmap "${source.configMap.name}" not found`);
           if (object) for (const [p, f] of keyFiles(encodeText(object.data, object.binaryData), source.configMap.items, mode, `ConfigMap ${namespace}/${source.configMap.name}`)) files.set(p, f);
         } else if (source.secret) {
-          const object = await this.sources.secret(namespace, source.secret.name);
+          const object = await this.fetched('secret', namespace, source.secret.name, () => this.sources.secret(namespace, source.secret!.name));
           if (!object && !source.secret.optional) throw new VolumeError(`secret "${source.secret.name}" not found`);
           if (object) for (const [p, f] of keyFiles(decodeSecret(object.data), source.secret.items, mode, `Secret ${namespace}/${source.secret.name}`)) files.set(p, f);
         } else if (source.downwardAPI) {
@@ -321,6 +324,26 @@ export class PodVolumes {
   }
 
   private readonly tokens = new Map<string, { value: string; refreshAt: number }>();
+
+  /** ConfigMaps and Secrets read for this pod's volumes in the last few seconds. */
+  private readonly recentObjects = new Map<string, { at: number; object: Promise<{ data?: Record<string, string> } | undefined> }>();
+
+  /**
+   * A ConfigMap or Secret, read again only when the last read is over 5 s
+   * old: a starting pod syncs several times within a second (its sandbox,
+   * each container's start), and the object is the same each time — as with
+   * the kubelet's object cache, whose updates also reach volumes only within
+   * a sync period.
+   */
+  private fetched(kind: string, namespace: string, name: string, read: () => Promise<{ data?: Record<string, string> } | undefined>): Promise<{ data?: Record<string, string> } | undefined> {
+    const key = `${kind}/${namespace}/${name}`;
+    const recent = this.recentObjects.get(key);
+    if (recent && Date.now() - recent.at < objectReuseMs) return recent.object;
+    const object = read();
+    this.recentObjects.set(key, { at: Date.now(), object });
+    object.catch(() => this.recentObjects.delete(key));
+    return object;
+  }
 
   /** The bind mounts a container gets for its volumeMounts (after sync). */
   mountsFor(container: { volumeMounts?: VolumeMount[] }): Mount[] {

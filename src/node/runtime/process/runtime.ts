@@ -101,6 +101,8 @@ interface Container {
   attached: Set<OutputListener>;
   exited?: Promise<void>;
   markExited?: () => void;
+  /** Found running by this runtime's start, left by an earlier agent. */
+  adopted?: boolean;
   /** Settled when its shim says it started (its PID known). */
   started?: Promise<void>;
   markStarted?: (pid: number) => void;
@@ -133,7 +135,7 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
     const binary = shimBinary();
     if (!binary) throw new Error('skiff-shim, the process runtime\'s native helper, was not found beside skiff: build it with `npm run build` (it needs a C compiler), or name it with SKIFF_SHIM');
     this.helper = new NodeHelper(binary, options.stateDir);
-    this.endCheck = setInterval(() => this.checkEnds(), 2000);
+    this.endCheck = setInterval(() => this.checkEnds(), 5000);
     this.endCheck.unref();
     this.isolated = options.isolation !== 'none' && canIsolate();
     this.cgroups = this.isolated ? detectCgroups() : undefined;
@@ -169,8 +171,9 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
     return join(this.options.stateDir, 'containers');
   }
 
+  // Records are written synchronously: on this kind of machine (a VM whose kernel entries and
+  // context switches are dear) handing each small write to the thread pool cost more CPU than it saved.
   private saveSandbox(sandbox: SandboxRecord): void {
-    mkdirSync(join(this.sandboxDir, sandbox.id), { recursive: true });
     writeFileSync(join(this.sandboxDir, sandbox.id, 'sandbox.json'), JSON.stringify(sandbox));
   }
 
@@ -238,6 +241,7 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
       if (record.cgroupPath && this.cgroups) container.cgroup = new ContainerCgroup(this.cgroups, record.cgroupPath);
       this.containers.set(id, container);
       if (record.startedAt && record.exitCode === undefined) {
+        container.adopted = true;
         this.follow(container);
         if (existsSync(join(dir, 'exit')) || !alive(record.pgid)) container.markExited?.();
       }
@@ -385,23 +389,29 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
           ...(config.mounts ?? []),
         ]
       : [];
-    writeContainerSpec(dir, {
-      argv,
-      env,
-      workingDir: config.workingDir || '/',
-      cgroupProcs: container.cgroup?.procsFiles() ?? [],
-      mounts,
-      stdin: !config.stdin ? 'none' : config.stdinOnce ? 'once' : 'keep',
-      tty: config.tty ?? false,
-      ...(this.isolated && target ? { pidNamespaceOf: target.record.pgid } : {}),
-    });
-    mkdirSync(dirname(record.logPath), { recursive: true });
     record.startedAt = new Date().toISOString();
-    this.saveContainer(container);
     this.watchExit(container);
     this.watchStart(container);
     try {
-      this.control(sandbox.id).send(['start', id, dir]);
+      writeContainerSpec(dir, {
+        argv,
+        env,
+        workingDir: config.workingDir || '/',
+        cgroupProcs: container.cgroup?.procsFiles() ?? [],
+        mounts,
+        stdin: !config.stdin ? 'none' : config.stdinOnce ? 'once' : 'keep',
+        tty: config.tty ?? false,
+        ...(this.isolated && target ? { pidNamespaceOf: target.record.pgid } : {}),
+      });
+      mkdirSync(dirname(record.logPath), { recursive: true });
+      this.saveContainer(container);
+    } catch (err) {
+      record.message = `the container could not be set up: ${(err as Error).message}`;
+      container.markExited?.();
+      return;
+    }
+    try {
+      await this.control(sandbox.id).send(['start', id, dir]);
     } catch (err) {
       record.message = `the pod's shim is gone: ${(err as Error).message}`;
       container.markExited?.();
@@ -409,12 +419,12 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
     }
     await Promise.race([container.started, container.exited]);
     if (record.exitCode !== undefined || !record.pgid) return;
-    this.saveContainer(container);
     this.openOutputs(container);
+    this.saveContainer(container);
     if (config.stdin) {
       container.stdinFd = openSync(join(dir, 'stdin'), constants.O_RDWR | constants.O_NONBLOCK);
       // The shim held a writer so the container saw no end of input before ours was there.
-      if (config.stdinOnce) this.sendQuietly(sandbox.id, ['opened', id]);
+      if (config.stdinOnce) await this.control(sandbox.id).send(['opened', id]).catch(() => {});
     }
     this.emit(record.sandboxId, this.status(container));
   }
@@ -428,11 +438,9 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
 
   /** A request whose failure changes nothing (the shim is gone, and with it what the request was about). */
   private sendQuietly(sandboxId: string, fields: string[]): void {
-    try {
-      this.control(sandboxId).send(fields);
-    } catch {
-      /* the shim is gone */
-    }
+    this.control(sandboxId)
+      .send(fields)
+      .catch(() => {});
   }
 
   /** A promise for the shim's word that the container started, with its PID. */
@@ -447,16 +455,20 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
   }
 
   /**
-   * A backstop for the events (a FIFO that was full while no agent read
-   * it, a shim that was killed): every 2 s, a running container whose exit
-   * file is there, or whose shim and process group are gone, has ended.
+   * A backstop for the events, every 5 s: a container whose shim is gone
+   * (killed) has ended once its process group has; an adopted one whose
+   * exit file is there has ended (what its shim said while no agent read
+   * the events may have been dropped).
    */
   private checkEnds(): void {
+    if (this.detached) return;
+    const shimAlive = new Map<string, boolean>();
     for (const container of this.containers.values()) {
-      if (!container.markExited || this.detached) continue;
-      const sandbox = this.sandboxes.get(container.record.sandboxId);
-      const shimGone = !isPodShim(sandbox?.shimPid);
-      if (existsSync(join(container.dir, 'exit')) || (shimGone && !alive(container.record.pgid))) {
+      if (!container.markExited) continue;
+      const sandboxId = container.record.sandboxId;
+      if (!shimAlive.has(sandboxId)) shimAlive.set(sandboxId, isPodShim(this.sandboxes.get(sandboxId)?.shimPid));
+      const shimGone = !shimAlive.get(sandboxId);
+      if ((shimGone && !alive(container.record.pgid)) || (container.adopted && existsSync(join(container.dir, 'exit')))) {
         if (shimGone && !container.record.message) container.record.message = "the pod's shim ended before the container";
         container.markExited();
       }
@@ -581,11 +593,9 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
       }
     };
     // Through the shim, which knows whether the command, the init of its PID namespace, would ignore it.
-    try {
-      this.control(container.record.sandboxId).send(['terminate', id]);
-    } catch {
-      signal('SIGTERM');
-    }
+    await this.control(container.record.sandboxId)
+      .send(['terminate', id])
+      .catch(() => signal('SIGTERM'));
     const killer = setTimeout(() => signal('SIGKILL'), Math.max(0, timeoutSeconds) * 1000);
     await container.exited;
     clearTimeout(killer);

@@ -6,7 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { closeSync, constants, existsSync, openSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, openSync, write } from 'node:fs';
 import { Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -179,32 +179,54 @@ export class ShimEventReader extends EventEmitter implements ShimEvents {
 
 /**
  * A pod shim's control FIFO, for the agent's requests. Opening it fails
- * (ENXIO) when no shim holds it: the pod's shim is gone.
+ * (ENXIO) when no shim holds it: the pod's shim is gone. Lines are written
+ * in order, off the event loop (a write wakes the shim, and on a busy
+ * machine the writer may wait for a CPU inside the write).
  */
 export class ShimControl {
   private fd: number | undefined;
+  private last: Promise<void> = Promise.resolve();
 
   constructor(private readonly path: string) {}
 
-  send(fields: string[]): void {
+  send(fields: string[]): Promise<void> {
     const line = Buffer.from(fields.map(field).join('\t') + '\n');
-    if (line.length > 4096) throw new Error('skiff-shim: a request over 4 KiB');
-    this.fd ??= openSync(this.path, constants.O_WRONLY | constants.O_NONBLOCK);
-    try {
-      writeSync(this.fd, line);
-    } catch (err) {
-      this.close();
-      throw err;
-    }
+    if (line.length > 4096) return Promise.reject(new Error('skiff-shim: a request over 4 KiB'));
+    const written = this.last.then(
+      () => this.writeLine(line),
+      () => this.writeLine(line),
+    );
+    this.last = written.catch(() => {});
+    return written;
+  }
+
+  private writeLine(line: Buffer): Promise<void> {
+    return new Promise((resolve, reject) => {
+      try {
+        this.fd ??= openSync(this.path, constants.O_WRONLY | constants.O_NONBLOCK);
+      } catch (err) {
+        return reject(err);
+      }
+      // Lines under PIPE_BUF go into the FIFO whole, or not at all.
+      write(this.fd, line, (err) => {
+        if (!err) return resolve();
+        this.close();
+        reject(err);
+      });
+    });
   }
 
   close(): void {
     if (this.fd === undefined) return;
-    try {
-      closeSync(this.fd);
-    } catch {
-      /* closed already */
-    }
+    const fd = this.fd;
     this.fd = undefined;
+    // After the writes already queued.
+    void this.last.then(() => {
+      try {
+        closeSync(fd);
+      } catch {
+        /* closed already */
+      }
+    });
   }
 }
