@@ -128,3 +128,35 @@ test('attach: stdin goes to the container, its output comes back', async (t) => 
   assert.equal(await attached.exited, 0);
   assert.equal(output, 'ping\n');
 });
+
+test('a container with tty runs on a terminal of its own; attach types into it and reads it', async (t) => {
+  const { runtime } = setup(t);
+  const sandbox = await runtime.runPodSandbox({ uid: 'u7', namespace: 'default', name: 'shell' });
+  const script = 'if [ -t 0 ] && [ -t 1 ]; then echo on-a-terminal; fi; read line; echo "got $line"';
+  const id = await runtime.createContainer(sandbox.id, { name: 'main', image: 'x', command: ['sh', '-c', script], stdin: true, stdinOnce: true, tty: true });
+  await runtime.startContainer(id);
+  let output = '';
+  const attached = runtime.attach(id, (_stream, data) => (output += data.toString()))!;
+  assert.ok(attached.terminalPid, 'attach knows the terminal');
+  attached.writeStdin!(Buffer.from('hello\r'));
+  assert.equal(await attached.exited, 0);
+  // A terminal echoes what is typed and ends lines with \r\n.
+  assert.match(output, /on-a-terminal\r\n/);
+  assert.match(output, /got hello\r\n/);
+});
+
+test('a stdinOnce container reads to the end of its input when the client detaches, not before it attaches', async (t) => {
+  const { runtime } = setup(t);
+  const sandbox = await runtime.runPodSandbox({ uid: 'u8', namespace: 'default', name: 'counter' });
+  const id = await runtime.createContainer(sandbox.id, { name: 'main', image: 'x', command: ['wc', '-l'], stdin: true, stdinOnce: true });
+  await runtime.startContainer(id);
+  const exited = exitOf(runtime, id);
+  // No end of input before anyone attached: the container is still reading.
+  assert.equal((await runtime.containerStatus(id))?.state, 'running');
+  let output = '';
+  const attached = runtime.attach(id, (_stream, data) => (output += data.toString()))!;
+  attached.writeStdin!(Buffer.from('a\nb\nc\n'));
+  attached.closeStdin!();
+  assert.equal((await exited).exitCode, 0);
+  assert.equal(output.trim(), '3');
+});

@@ -25,14 +25,14 @@
  * (output.ts, cri-log.ts).
  */
 import { randomUUID } from 'node:crypto';
-import { constants, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { constants, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { AttachedContainer, ContainerConfig, ContainerStatus, PodSandbox, PodSandboxConfig, Runtime } from '../runtime.js';
 import { ContainerEvents } from '../events.js';
 import { closeQuietly, ContainerOutput, type OutputListener } from './output.js';
 import { ContainerCgroup, detectCgroups, type CgroupVersion } from './cgroups.js';
 import { BridgeNetwork, type PodNetworkInfo } from './network.js';
-import { alive, canIsolate, defaultPath, findExecutable, isPodShim, readText, writeAll } from './host.js';
+import { alive, canIsolate, defaultPath, findExecutable, isPodShim, overwriteFile, readText, writeAll } from './host.js';
 import { writePodFiles } from './pod-files.js';
 import { writeContainerSpec } from './container-spec.js';
 import { NodeHelper, shimBinary, ShimControl, ShimEventReader } from './shim-client.js';
@@ -86,6 +86,8 @@ interface ContainerRecord {
   cgroupPath?: string;
   stdin?: boolean;
   stdinOnce?: boolean;
+  /** It runs on a terminal (spec.tty). */
+  tty?: boolean;
 }
 
 interface Container {
@@ -171,14 +173,14 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
     return join(this.options.stateDir, 'containers');
   }
 
-  // Records are written synchronously: on this kind of machine (a VM whose kernel entries and
-  // context switches are dear) handing each small write to the thread pool cost more CPU than it saved.
+  // Records are written synchronously, in place (host.ts overwriteFile): handing each small write to
+  // the thread pool cost more CPU than it saved, on a VM whose context switches are dear.
   private saveSandbox(sandbox: SandboxRecord): void {
-    writeFileSync(join(this.sandboxDir, sandbox.id, 'sandbox.json'), JSON.stringify(sandbox));
+    overwriteFile(join(this.sandboxDir, sandbox.id, 'sandbox.json'), JSON.stringify(sandbox));
   }
 
   private saveContainer(container: Container): void {
-    writeFileSync(join(container.dir, 'container.json'), JSON.stringify(container.record));
+    overwriteFile(join(container.dir, 'container.json'), JSON.stringify(container.record));
   }
 
   /** The node helper runs and the events FIFO is read (once; again after the helper ended). */
@@ -335,6 +337,7 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
       createdAt: new Date().toISOString(),
       stdin: config.stdin,
       stdinOnce: config.stdinOnce,
+      tty: config.tty,
     };
     const container: Container = { record, dir, config, attached: new Set() };
     this.saveContainer(container);
@@ -562,7 +565,7 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
             }
           : undefined,
       detach: () => container.attached.delete(output),
-      ...(existsSync(join(container.dir, 'tty')) ? { terminalPid: container.record.pgid } : {}),
+      ...(container.record.tty ? { terminalPid: container.record.pgid } : {}),
       exited: container.exited.then(() => container.record.exitCode ?? 0),
     };
   }
