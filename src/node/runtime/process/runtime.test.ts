@@ -130,7 +130,7 @@ test('attach: stdin goes to the container, its output comes back', async (t) => 
 });
 
 test('a container with tty runs on a terminal of its own; attach types into it and reads it', async (t) => {
-  const { runtime } = setup(t);
+  const { runtime, logDir } = setup(t);
   const sandbox = await runtime.runPodSandbox({ uid: 'u7', namespace: 'default', name: 'shell' });
   const script = 'if [ -t 0 ] && [ -t 1 ]; then echo on-a-terminal; fi; read line; echo "got $line"';
   const id = await runtime.createContainer(sandbox.id, { name: 'main', image: 'x', command: ['sh', '-c', script], stdin: true, stdinOnce: true, tty: true });
@@ -140,9 +140,10 @@ test('a container with tty runs on a terminal of its own; attach types into it a
   assert.ok(attached.terminalPid, 'attach knows the terminal');
   attached.writeStdin!(Buffer.from('hello\r'));
   assert.equal(await attached.exited, 0);
-  // A terminal echoes what is typed and ends lines with \r\n.
-  assert.match(output, /on-a-terminal\r\n/);
+  // A terminal echoes what is typed and ends lines with \r\n; what came before the attach is in the log.
   assert.match(output, /got hello\r\n/);
+  const log = readFileSync(join(logDir, 'pods', 'default_shell_u7', 'main', '0.log'), 'utf8');
+  assert.match(log, /stdout F on-a-terminal\r\n/);
 });
 
 test('a stdinOnce container reads to the end of its input when the client detaches, not before it attaches', async (t) => {
