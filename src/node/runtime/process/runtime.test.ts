@@ -161,3 +161,15 @@ test('a stdinOnce container reads to the end of its input when the client detach
   assert.equal((await exited).exitCode, 0);
   assert.equal(output.trim(), '3');
 });
+
+test('a container on a terminal that writes faster than the log is read loses nothing (the terminal pushes back)', async (t) => {
+  const { runtime, logDir } = setup(t);
+  const sandbox = await runtime.runPodSandbox({ uid: 'u9', namespace: 'default', name: 'flood' });
+  const id = await runtime.createContainer(sandbox.id, { name: 'main', image: 'x', command: ['seq', '1', '50000'], tty: true });
+  const exited = exitOf(runtime, id);
+  await runtime.startContainer(id);
+  assert.equal((await exited).exitCode, 0);
+  const lines = readFileSync(join(logDir, 'pods', 'default_flood_u9', 'main', '0.log'), 'utf8').trimEnd().split('\n');
+  assert.equal(lines.length, 50000, 'every line of the terminal reached the log');
+  assert.match(lines[49999], / stdout F 50000\r?$/);
+});

@@ -242,6 +242,8 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
       const container: Container = { record, dir, attached: new Set() };
       if (record.cgroupPath && this.cgroups) container.cgroup = new ContainerCgroup(this.cgroups, record.cgroupPath);
       this.containers.set(id, container);
+      // The PID its shim wrote, if the agent ended before recording it.
+      if (record.startedAt && !record.pgid) record.pgid = Number(readText(join(dir, 'pid'))) || undefined;
       if (record.startedAt && record.exitCode === undefined) {
         container.adopted = true;
         this.follow(container);
@@ -279,6 +281,9 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
     try {
       sandbox.shimPid = await this.helper.createSandbox({ id, dir, hostname, isolate: this.isolated, network: plan });
     } catch (err) {
+      // A helper that ended half-way may have left the shim running (and with it the pod's namespace and veth).
+      const shimPid = Number(readText(join(dir, 'shim.pid'))) || undefined;
+      if (isPodShim(shimPid)) process.kill(shimPid, 'SIGKILL');
       if (plan) this.network?.release(plan.ip);
       rmSync(dir, { recursive: true, force: true });
       throw new Error(`failed to create the pod sandbox: ${(err as Error).message}`);
@@ -458,15 +463,20 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
   }
 
   /**
-   * A backstop for the events, every 5 s: a container whose shim is gone
-   * (killed) has ended once its process group has; an adopted one whose
-   * exit file is there has ended (what its shim said while no agent read
-   * the events may have been dropped).
+   * A backstop for the events, every 5 s (what a shim says while no agent
+   * reads may be dropped): a container starting whose PID file is there has
+   * started; one whose shim is gone (killed) has ended once its process
+   * group has; an adopted one whose exit file is there has ended.
    */
   private checkEnds(): void {
     if (this.detached) return;
     const shimAlive = new Map<string, boolean>();
     for (const container of this.containers.values()) {
+      // A start whose event was lost: the shim wrote the PID beside it.
+      if (container.markStarted) {
+        const pid = Number(readText(join(container.dir, 'pid')));
+        if (pid) container.markStarted(pid);
+      }
       if (!container.markExited) continue;
       const sandboxId = container.record.sandboxId;
       if (!shimAlive.has(sandboxId)) shimAlive.set(sandboxId, isPodShim(this.sandboxes.get(sandboxId)?.shimPid));
@@ -529,12 +539,9 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
     container.output?.drain();
     container.output = undefined;
     this.release(container);
-    let exitCode = 137;
-    try {
-      exitCode = Number(readFileSync(join(dir, 'exit'), 'utf8').trim());
-    } catch {
-      /* its shim was killed with it: no exit file */
-    }
+    // No exit file (its shim was killed with it) or an unreadable one: as if killed.
+    const written = Number.parseInt(readText(join(dir, 'exit')), 10);
+    let exitCode = Number.isNaN(written) ? 137 : written;
     let reason = exitCode === 0 ? 'Completed' : 'Error';
     let message: string | undefined;
     if (container.cgroup?.oomKilled()) reason = 'OOMKilled';

@@ -60,6 +60,8 @@ export class NodeHelper {
     const child = spawn(this.binary, ['node', this.stateDir], { stdio: ['pipe', 'pipe', 'inherit'] });
     child.stdout!.setEncoding('utf8');
     child.stdout!.on('data', (chunk: string) => {
+      // A helper that ended may still have lines on the way: they answer nothing of its successor's.
+      if (this.child !== child) return;
       this.buffered += chunk;
       for (let newline = this.buffered.indexOf('\n'); newline >= 0; newline = this.buffered.indexOf('\n')) {
         const [status, , value] = this.buffered.slice(0, newline).split('\t');
@@ -76,7 +78,7 @@ export class NodeHelper {
       for (const waiter of this.pending.splice(0)) waiter.reject(new Error(`skiff-shim ended (${why})`));
     };
     child.on('error', (err) => ended(err.message));
-    child.on('exit', (code, signal) => ended(signal ?? `exit code ${code}`));
+    child.on('close', (code, signal) => ended(signal ?? `exit code ${code}`));
     child.stdin!.on('error', () => {});
     // The helper must not keep the agent alive, nor be waited for at its exit: it ends with its stdin.
     child.unref();

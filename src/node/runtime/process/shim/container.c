@@ -55,13 +55,13 @@ struct spec {
 
 static int read_spec(const char *dir, struct spec *spec, char *error, size_t error_size) {
   char path[4096];
+  memset(spec, 0, sizeof *spec);
   snprintf(path, sizeof path, "%s/spec", dir);
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     set_error(error, error_size, "%s: %s", path, strerror(errno));
     return -1;
   }
-  memset(spec, 0, sizeof *spec);
   spec->text = malloc(MAX_SPEC + 1);
   size_t length = 0;
   ssize_t n;
@@ -169,6 +169,8 @@ static void __attribute__((noreturn)) become_container(struct spec *spec, int is
     in = out = err = slave;
   }
   if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0) fail(report, "stdio: %s", strerror(errno));
+  /* The terminal is 0, 1 and 2 now: its own descriptor would leak into the command. */
+  if (terminal && in > 2) close(in);
   spec->argv[spec->argc] = NULL;
   spec->envp[spec->envc] = NULL;
   environ = spec->envp;
@@ -184,17 +186,17 @@ static void __attribute__((noreturn)) become_container(struct spec *spec, int is
  */
 static pid_t host_pid(pid_t pid) {
   int pidfd = syscall(SYS_pidfd_open, pid, 0);
-  if (pidfd < 0) return pid;
+  if (pidfd < 0) return -1;
   char path[64], text[1024];
   snprintf(path, sizeof path, "/proc/self/fdinfo/%d", pidfd);
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   ssize_t n = fd >= 0 ? read(fd, text, sizeof text - 1) : -1;
   if (fd >= 0) close(fd);
   close(pidfd);
-  if (n <= 0) return pid;
+  if (n <= 0) return -1;
   text[n] = '\0';
   char *line = strstr(text, "\nPid:");
-  return line ? (pid_t)atoi(line + 5) : pid;
+  return line ? (pid_t)atoi(line + 5) : -1;
 }
 
 static int open_fifo(const char *dir, const char *name, int flags) {
@@ -211,6 +213,11 @@ struct container *container_start(const char *id, const char *dir, int isolated,
     return NULL;
   }
   struct container *c = calloc(1, sizeof *c);
+  if (!c) {
+    set_error(error, error_size, "out of memory");
+    free(spec.text);
+    return NULL;
+  }
   snprintf(c->id, sizeof c->id, "%s", id);
   snprintf(c->dir, sizeof c->dir, "%s", dir);
   c->stdin_fd = c->stdin_hold = c->master = c->relay_out = -1;
@@ -222,7 +229,9 @@ struct container *container_start(const char *id, const char *dir, int isolated,
   else if (spec.stdin_mode == STDIN_ONCE) {
     /* A writer held until the agent has opened its own end, so the container does not see an end of file first. */
     c->stdin_hold = open_fifo(dir, "stdin", O_RDWR | O_NONBLOCK);
-    in = open_fifo(dir, "stdin", O_RDONLY);
+    /* Never a blocking open: without the writer above it would hang the whole shim. */
+    in = open_fifo(dir, "stdin", O_RDONLY | O_NONBLOCK);
+    if (in >= 0 && !spec.tty) fcntl(in, F_SETFL, 0);
   } else in = open("/dev/null", O_RDONLY | O_CLOEXEC);
   char terminal[128] = "";
   if (spec.tty) {
@@ -251,6 +260,10 @@ struct container *container_start(const char *id, const char *dir, int isolated,
   int report[2];
   if (pipe2(report, O_CLOEXEC)) {
     set_error(error, error_size, "pipe: %s", strerror(errno));
+    if (in >= 0) close(in);
+    container_close(c);
+    free(spec.text);
+    free(c);
     return NULL;
   }
   /* A PID namespace of its own, or — for an ephemeral container with a target — the target's, for this one clone. */
@@ -296,18 +309,31 @@ struct container *container_start(const char *id, const char *dir, int isolated,
     return NULL;
   }
   c->pid = pid;
+  /* Without a PID namespace of the pod, the numbers are the node's already. */
   c->host_pid = host_pid(pid);
+  if (c->host_pid <= 0 && !isolated) c->host_pid = pid;
   /* Until the exec, the child may still fail: its reason comes through the pipe, which the exec closes. */
   char reason[1024];
   ssize_t n, length = 0;
   while ((n = read(report[0], reason + length, sizeof reason - 1 - length)) > 0 || (n < 0 && errno == EINTR)) length += n > 0 ? n : 0;
   close(report[0]);
+  if (length == 0 && c->host_pid <= 0) {
+    /* The agent would signal and enter the wrong process with a number of the pod's namespace. */
+    kill(pid, SIGKILL);
+    length = snprintf(reason, sizeof reason, "cannot tell the container's PID on the node: %s", strerror(errno));
+  }
+  char path[4096];
   if (length > 0) {
     reason[length] = '\0';
-    char path[4096];
     snprintf(path, sizeof path, "%s/start-error", dir);
     write_file(path, reason);
     c->start_failed = 1;
+  } else {
+    /* Before the event: an agent that misses it (or ends before recording it) finds the PID here. */
+    char text[16];
+    snprintf(path, sizeof path, "%s/pid", dir);
+    snprintf(text, sizeof text, "%d\n", (int)c->host_pid);
+    write_file_atomically(path, text);
   }
   return c;
 }

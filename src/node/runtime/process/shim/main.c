@@ -20,6 +20,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -39,28 +40,37 @@ void set_error(char *error, size_t size, const char *fmt, ...) {
   va_end(args);
 }
 
-void write_all(int fd, const char *data, size_t length) {
+int write_all(int fd, const char *data, size_t length) {
   while (length > 0) {
     ssize_t n = write(fd, data, length);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;
+    if (n <= 0) return -1;
     data += n;
     length -= n;
   }
+  return 0;
 }
 
 int write_file(const char *path, const char *data) {
   int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return -1;
-  write_all(fd, data, strlen(data));
-  return close(fd);
+  int failed = write_all(fd, data, strlen(data));
+  int saved = errno;
+  if (close(fd) || failed) {
+    if (failed) errno = saved;
+    return -1;
+  }
+  return 0;
 }
 
 /* Written beside, then renamed: a reader sees the whole file or none. */
 int write_file_atomically(const char *path, const char *data) {
-  char temporary[4200];
+  char temporary[4400];
   snprintf(temporary, sizeof temporary, "%s.tmp", path);
-  if (write_file(temporary, data)) return -1;
+  if (write_file(temporary, data)) {
+    unlink(temporary);
+    return -1;
+  }
   return rename(temporary, path);
 }
 
@@ -163,12 +173,17 @@ int main(int argc, char **argv) {
       if (req.own_network) {
         req.veth = fields[6], req.ip = fields[7], req.prefix_length = atoi(fields[8]);
         req.gateway = fields[9], req.bridge = fields[10], req.mac = fields[11];
+        if (strlen(req.veth) >= IFNAMSIZ || strlen(req.bridge) >= IFNAMSIZ || req.prefix_length < 1 || req.prefix_length > 32) {
+          printf("error\t%s\tinterface names must be under %d characters, the prefix 1–32\n", req.id, IFNAMSIZ);
+          continue;
+        }
       }
       create_sandbox(&req, events_path);
     } else if (count == 2 && !strcmp(fields[0], "hello")) {
       printf("ok\t%s\t%d\n", fields[1], (int)getpid());
     } else if (count == 4 && !strcmp(fields[0], "teardown")) {
-      teardown(fields[1], atoi(fields[2]), fields[3]);
+      if (strlen(fields[3]) >= IFNAMSIZ) printf("error\t%s\tinterface names must be under %d characters\n", fields[1], IFNAMSIZ);
+      else teardown(fields[1], atoi(fields[2]), fields[3]);
     } else {
       printf("error\t%s\tunknown request\n", count > 1 ? fields[1] : "-");
     }

@@ -23,6 +23,7 @@
 #include <net/if.h>
 #include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -44,6 +45,11 @@ static void *begin(struct message *m, int type, int flags, size_t fixed_size) {
 }
 
 static struct rtattr *attribute(struct message *m, int type, const void *data, size_t length) {
+  /* Every message here is a few hundred bytes of short names and addresses; callers check the names' lengths. */
+  if (NLMSG_ALIGN(m->header->nlmsg_len) + RTA_SPACE(length) > sizeof m->buffer) {
+    fprintf(stderr, "skiff-shim: a netlink message outgrew its buffer\n");
+    abort();
+  }
   struct rtattr *attr = (struct rtattr *)(m->buffer + NLMSG_ALIGN(m->header->nlmsg_len));
   attr->rta_type = type;
   attr->rta_len = RTA_LENGTH(length);

@@ -57,12 +57,35 @@ static struct container *find(const char *id) {
   return NULL;
 }
 
-/* The terminal's output, as much as there is, into the stdout FIFO. */
-static void relay_terminal_output(struct container *c) {
-  char buffer[4096];
-  ssize_t n;
-  while (c->master >= 0 && (n = read(c->master, buffer, sizeof buffer)) > 0) {
-    if (write(c->relay_out, buffer, n) < 0) { /* no agent reading and the FIFO full: dropped */ }
+/*
+ * The terminal's output into the stdout FIFO, with back-pressure: what the
+ * FIFO cannot take now waits in the container's buffer, and the terminal is
+ * not read again until it has gone out — so a container writing faster than
+ * the agent reads blocks on its terminal, as it would on a pipe.
+ * Returns 0 once the terminal has nothing more (closed, or no data now).
+ */
+static int relay_terminal_output(struct container *c) {
+  for (;;) {
+    if (c->relay_length > 0) {
+      ssize_t n = write(c->relay_out, c->relay + c->relay_offset, c->relay_length);
+      if (n < 0) return errno == EAGAIN ? 1 : 0;
+      c->relay_offset += n;
+      c->relay_length -= n;
+      if (c->relay_length > 0) return 1;
+    }
+    if (c->master < 0) return 0;
+    ssize_t n = read(c->master, c->relay, sizeof c->relay);
+    if (n <= 0) return 0;
+    c->relay_offset = 0;
+    c->relay_length = n;
+  }
+}
+
+/* A container has ended: what its terminal still holds goes out, waiting at most a second for a reader. */
+static void drain_terminal(struct container *c) {
+  for (int waited = 0; (c->master >= 0 || c->relay_length > 0) && relay_terminal_output(c) && waited < 1000; waited += 10) {
+    struct pollfd out = {.fd = c->relay_out, .events = POLLOUT};
+    poll(&out, 1, 10);
   }
 }
 
@@ -79,7 +102,7 @@ static void relay_terminal_input(struct container *c) {
   }
 }
 
-/* Whether a process has a handler for a signal, or ignores it (/proc/PID/status: SigCgt, SigIgn). */
+/* Whether a process has a handler for a signal, ignores or blocks it (/proc/PID/status). */
 static int signal_handled(pid_t host_pid, int signal) {
   char path[64], text[4096];
   snprintf(path, sizeof path, "/proc/%d/status", (int)host_pid);
@@ -88,12 +111,15 @@ static int signal_handled(pid_t host_pid, int signal) {
   if (fd >= 0) close(fd);
   if (n <= 0) return 1;
   text[n] = '\0';
-  unsigned long long caught = 0, ignored = 0;
-  char *line = strstr(text, "\nSigIgn:");
+  /* Caught, ignored, or blocked — a process that blocks a signal may wait for it (sigwait, signalfd: tini does). */
+  unsigned long long caught = 0, ignored = 0, blocked = 0;
+  char *line = strstr(text, "\nSigBlk:");
+  if (line) blocked = strtoull(line + 8, NULL, 16);
+  line = strstr(text, "\nSigIgn:");
   if (line) ignored = strtoull(line + 8, NULL, 16);
   line = strstr(text, "\nSigCgt:");
   if (line) caught = strtoull(line + 8, NULL, 16);
-  return ((caught | ignored) >> (signal - 1)) & 1;
+  return ((caught | ignored | blocked) >> (signal - 1)) & 1;
 }
 
 /*
@@ -118,13 +144,18 @@ static void handle_request(char *line, int isolated) {
   for (char *field = strtok(line, "\t"); field && count < 3; field = strtok(NULL, "\t")) fields[count++] = field;
   if (count < 2) return;
   if (!strcmp(fields[0], "start") && count == 3) {
+    if (find(fields[1])) {
+      /* The agent starts a container once; a second start must not touch the first one's files. */
+      fprintf(stderr, "skiff-pod: container %s was started already\n", fields[1]);
+      return;
+    }
     char error[1024] = "";
-    struct container *c = find(fields[1]) ? NULL : container_start(fields[1], fields[2], isolated, error, sizeof error);
+    struct container *c = container_start(fields[1], fields[2], isolated, error, sizeof error);
     if (!c) {
       /* Nothing was cloned: the container ends at once with the reason in start-error. */
       char path[4200];
       snprintf(path, sizeof path, "%s/start-error", fields[2]);
-      write_file(path, error[0] ? error : "a container with this id already runs");
+      write_file(path, error[0] ? error : "the container could not be started");
       snprintf(path, sizeof path, "%s/exit", fields[2]);
       write_file_atomically(path, "128\n");
       emit("started\t%s\t0\n", fields[1]);
@@ -168,7 +199,7 @@ static void reap(void) {
       /* The container is its main process: what it left running in its group goes with it
          (in its own PID namespace, the kernel has ended the rest already). */
       kill(-pid, SIGKILL);
-      relay_terminal_output(c);
+      drain_terminal(c);
       if (c->master >= 0) close(c->master);
       if (c->stdin_fd >= 0) close(c->stdin_fd);
       c->master = c->stdin_fd = -1;
@@ -197,10 +228,9 @@ void run_pod_shim(const struct pod_request *req, const char *events_path, int re
   snprintf(path, sizeof path, "%s/shim.log", req->dir);
   int null = open("/dev/null", O_RDONLY), log = open(path, O_WRONLY | O_CREAT | O_APPEND, 0644);
   dup2(null, 0);
-  if (log >= 0) {
-    dup2(log, 1);
-    dup2(log, 2);
-  }
+  /* Never the helper's stdout: what the shim says there would be read as the helper's replies. */
+  dup2(log >= 0 ? log : null, 1);
+  dup2(log >= 0 ? log : null, 2);
   if (null > 2) close(null);
   if (log > 2) close(log);
   if (req->own_network && sethostname(req->hostname, strlen(req->hostname))) fprintf(stderr, "sethostname %s: %s\n", req->hostname, strerror(errno));
@@ -230,7 +260,9 @@ void run_pod_shim(const struct pod_request *req, const char *events_path, int re
     fds[count++] = (struct pollfd){.fd = control, .events = POLLIN};
     fds[count++] = (struct pollfd){.fd = signals, .events = POLLIN};
     for (struct container *c = containers; c && count < sizeof fds / sizeof *fds - 1; c = c->next) {
-      if (c->master >= 0) relayed[count - 2] = c, fds[count++] = (struct pollfd){.fd = c->master, .events = POLLIN};
+      /* While output waits for the FIFO, the FIFO is watched instead of the terminal. */
+      if (c->relay_length > 0 && c->relay_out >= 0) relayed[count - 2] = c, fds[count++] = (struct pollfd){.fd = c->relay_out, .events = POLLOUT};
+      else if (c->master >= 0) relayed[count - 2] = c, fds[count++] = (struct pollfd){.fd = c->master, .events = POLLIN};
       if (c->stdin_fd >= 0) relayed[count - 2] = c, fds[count++] = (struct pollfd){.fd = c->stdin_fd, .events = POLLIN};
     }
     if (poll(fds, count, -1) < 0) continue;
@@ -242,7 +274,9 @@ void run_pod_shim(const struct pod_request *req, const char *events_path, int re
     for (nfds_t i = 2; i < count; i++) {
       if (!fds[i].revents) continue;
       struct container *c = relayed[i - 2];
-      if (fds[i].fd == c->master) {
+      if (fds[i].fd == c->relay_out) {
+        relay_terminal_output(c);
+      } else if (fds[i].fd == c->master) {
         relay_terminal_output(c);
         /* Every writer of the terminal closed it: nothing more will come (the exit is reaped separately). */
         if (fds[i].revents & (POLLHUP | POLLERR) && !(fds[i].revents & POLLIN)) close(c->master), c->master = -1;

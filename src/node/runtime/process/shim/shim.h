@@ -57,6 +57,8 @@ struct container {
   int stdin_hold;       /* a writer on stdin (stdinOnce) until the agent has opened its own */
   int master;           /* the terminal's master side (tty) */
   int relay_out;        /* where the terminal's output goes: the stdout FIFO */
+  char relay[4096];     /* terminal output the FIFO could not take yet */
+  size_t relay_offset, relay_length;
 };
 struct container *container_start(const char *id, const char *dir, int isolated, char *error, size_t error_size);
 void container_close(struct container *c);
@@ -65,6 +67,6 @@ void container_close(struct container *c);
 void set_error(char *error, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int write_file(const char *path, const char *data);
 int write_file_atomically(const char *path, const char *data);
-void write_all(int fd, const char *data, size_t length);
+int write_all(int fd, const char *data, size_t length);
 
 #endif
