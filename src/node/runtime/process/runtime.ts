@@ -25,7 +25,7 @@
  * (output.ts, cri-log.ts).
  */
 import { randomUUID } from 'node:crypto';
-import { constants, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { constants, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { AttachedContainer, ContainerConfig, ContainerStatus, PodSandbox, PodSandboxConfig, Runtime } from '../runtime.js';
 import { ContainerEvents } from '../events.js';
@@ -278,6 +278,12 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
     mkdirSync(dir, { recursive: true });
     // The pod's own /etc files (bind-mounted over the machine's when isolated).
     writePodFiles(dir, sandbox, config);
+    // The shim's own cgroup, beside its containers' (a leaf: cgroup v2 allows processes only there).
+    if (this.cgroups) {
+      const cgroup = new ContainerCgroup(this.cgroups, `skiff/${config.uid}/shim`);
+      cgroup.create({});
+      writeFileSync(join(dir, 'cgroups'), cgroup.procsFiles().map((file) => `${file}\n`).join(''));
+    }
     try {
       sandbox.shimPid = await this.helper.createSandbox({ id, dir, hostname, isolate: this.isolated, network: plan });
     } catch (err) {
@@ -311,6 +317,8 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
     if (sandbox) await this.stopPodSandbox(id);
     for (const [containerId, container] of this.containers) if (container.record.sandboxId === id) await this.removeContainer(containerId).catch(() => {});
     if (sandbox?.network) this.network?.release(sandbox.network.ip);
+    // The shim's cgroup (and the pod's, once empty): the shim has ended with the stop above.
+    if (sandbox && this.cgroups) new ContainerCgroup(this.cgroups, `skiff/${sandbox.podUid}/shim`).remove();
     rmSync(join(this.sandboxDir, id), { recursive: true, force: true });
     this.sandboxes.delete(id);
   }
