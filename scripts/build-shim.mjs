@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Builds skiff-shim, the process runtime's native helper (src/node/runtime/process/shim/),
 // into dist/shim/skiff-shim with the machine's C compiler ($CC, else cc).
-// Skipped when the binary is newer than every source file.
+// Skipped when the binary is newer than every source file. Without a compiler it warns and goes on.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, statSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -17,7 +17,8 @@ mkdirSync(dirname(output), { recursive: true });
 const compiler = process.env.CC || 'cc';
 try {
   execFileSync(compiler, ['-O2', '-Wall', '-Wextra', '-o', output, ...sources.filter((f) => f.endsWith('.c'))], { stdio: 'inherit' });
-} catch (err) {
-  console.error(`building skiff-shim with ${compiler} failed: the process runtime needs it (install a C compiler, e.g. Debian's gcc)`);
-  process.exit(1);
+} catch {
+  // Not fatal: the rest of skiff (the control plane, simulated nodes) runs without it, and the
+  // process runtime says at start that it is missing.
+  console.error(`warning: building skiff-shim with ${compiler} failed — the process runtime needs it (install a C compiler, e.g. Debian's gcc, and run npm run build)`);
 }
