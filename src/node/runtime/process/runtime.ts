@@ -29,12 +29,13 @@ import { constants, existsSync, mkdirSync, openSync, readdirSync, readFileSync, 
 import { dirname, join } from 'node:path';
 import type { AttachedContainer, ContainerConfig, ContainerStatus, PodSandbox, PodSandboxConfig, Runtime } from '../runtime.js';
 import { ContainerEvents } from '../events.js';
-import { closeQuietly, ContainerOutput, type OutputListener } from './output.js';
+import { closeQuietly, ContainerOutput } from './output.js';
 import { ContainerCgroup, detectCgroups, type CgroupVersion } from './cgroups.js';
-import { BridgeNetwork, type PodNetworkInfo } from './network.js';
-import { alive, canIsolate, defaultPath, findExecutable, isPodShim, overwriteFile, readText, writeAll } from './host.js';
+import { BridgeNetwork } from './network.js';
+import { alive, canIsolate, defaultPath, findExecutable, isPodShim, readText, writeAll } from './host.js';
 import { writePodFiles } from './pod-files.js';
 import { writeContainerSpec } from './container-spec.js';
+import { containerStatusOf, endOf, saveRecord, type Container, type ContainerRecord, type SandboxRecord } from './records.js';
 import { NodeHelper, shimBinary, ShimControl, ShimEventReader } from './shim-client.js';
 
 export { canIsolate } from './host.js';
@@ -56,58 +57,6 @@ export interface ProcessRuntimeOptions {
   isolation?: 'auto' | 'none';
   /** On agent shutdown, stop the containers (`skiff up`) or leave them running for the next agent (`skiff agent`, like the kubelet). */
   stopOnShutdown?: boolean;
-}
-
-interface SandboxRecord extends PodSandbox {
-  namespace: string;
-  name: string;
-  hostname: string;
-  hostNetwork: boolean;
-  network?: PodNetworkInfo;
-  /** The pod shim: holds the pod's namespaces, starts and watches its containers. */
-  shimPid?: number;
-}
-
-interface ContainerRecord {
-  id: string;
-  sandboxId: string;
-  name: string;
-  image: string;
-  attempt: number;
-  logPath: string;
-  createdAt: string;
-  startedAt?: string;
-  finishedAt?: string;
-  exitCode?: number;
-  reason?: string;
-  message?: string;
-  /** The container's main process, leader of its own process group (0 when it could not start). */
-  pgid?: number;
-  cgroupPath?: string;
-  stdin?: boolean;
-  stdinOnce?: boolean;
-  /** It runs on a terminal (spec.tty). */
-  tty?: boolean;
-}
-
-interface Container {
-  record: ContainerRecord;
-  dir: string;
-  config?: ContainerConfig;
-  cgroup?: ContainerCgroup;
-  stopping?: boolean;
-  /** Its output on the way to the log, while it runs. */
-  output?: ContainerOutput;
-  /** Stdin's write end (containers with spec.stdin). */
-  stdinFd?: number;
-  attached: Set<OutputListener>;
-  exited?: Promise<void>;
-  markExited?: () => void;
-  /** Found running by this runtime's start, left by an earlier agent. */
-  adopted?: boolean;
-  /** Settled when its shim says it started (its PID known). */
-  started?: Promise<void>;
-  markStarted?: (pid: number) => void;
 }
 
 export class ProcessRuntime extends ContainerEvents implements Runtime {
@@ -173,14 +122,12 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
     return join(this.options.stateDir, 'containers');
   }
 
-  // Records are written synchronously, in place (host.ts overwriteFile): handing each small write to
-  // the thread pool cost more CPU than it saved, on a VM whose context switches are dear.
   private saveSandbox(sandbox: SandboxRecord): void {
-    overwriteFile(join(this.sandboxDir, sandbox.id, 'sandbox.json'), JSON.stringify(sandbox));
+    saveRecord(join(this.sandboxDir, sandbox.id, 'sandbox.json'), sandbox);
   }
 
   private saveContainer(container: Container): void {
-    overwriteFile(join(container.dir, 'container.json'), JSON.stringify(container.record));
+    saveRecord(join(container.dir, 'container.json'), container.record);
   }
 
   /** The node helper runs and the events FIFO is read (once; again after the helper ended). */
@@ -367,7 +314,7 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
     const now = new Date().toISOString();
     Object.assign(container.record, { startedAt: now, finishedAt: now, exitCode: 128, reason, message });
     this.saveContainer(container);
-    this.emit(container.record.sandboxId, this.status(container));
+    this.emit(container.record.sandboxId, containerStatusOf(container.record));
   }
 
   async startContainer(id: string): Promise<void> {
@@ -442,7 +389,7 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
       // The shim held a writer so the container saw no end of input before ours was there.
       if (config.stdinOnce) await this.control(sandbox.id).send(['opened', id]).catch(() => {});
     }
-    this.emit(record.sandboxId, this.status(container));
+    this.emit(record.sandboxId, containerStatusOf(container.record));
   }
 
   /** The pod shim's control FIFO. */
@@ -547,22 +494,10 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
     container.output?.drain();
     container.output = undefined;
     this.release(container);
-    // No exit file (its shim was killed with it) or an unreadable one: as if killed.
-    const written = Number.parseInt(readText(join(dir, 'exit')), 10);
-    let exitCode = Number.isNaN(written) ? 137 : written;
-    let reason = exitCode === 0 ? 'Completed' : 'Error';
-    let message: string | undefined;
-    if (container.cgroup?.oomKilled()) reason = 'OOMKilled';
-    const startError = readText(join(dir, 'start-error'));
-    if (startError) {
-      [exitCode, reason, message] = [128, 'StartError', startError];
-    } else if (!existsSync(join(dir, 'exit')) && record.message) {
-      message = record.message;
-    }
-    Object.assign(record, { finishedAt: new Date().toISOString(), exitCode, reason, ...(message ? { message } : {}) });
+    Object.assign(record, { finishedAt: new Date().toISOString(), ...endOf(dir, { oomKilled: container.cgroup?.oomKilled() ?? false, message: record.message }) });
     this.saveContainer(container);
     this.sendQuietly(record.sandboxId, ['forget', record.id]);
-    this.emit(record.sandboxId, this.status(container));
+    this.emit(record.sandboxId, containerStatusOf(container.record));
   }
 
   attach(id: string, output: (stream: 'stdout' | 'stderr', data: Buffer) => void): AttachedContainer | undefined {
@@ -628,32 +563,13 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
     this.containers.delete(id);
   }
 
-  private status(container: Container): ContainerStatus {
-    const r = container.record;
-    const state = r.exitCode !== undefined ? 'exited' : r.startedAt ? 'running' : 'created';
-    return {
-      id: r.id,
-      name: r.name,
-      image: r.image,
-      attempt: r.attempt,
-      state,
-      createdAt: new Date(r.createdAt),
-      ...(r.startedAt ? { startedAt: new Date(r.startedAt) } : {}),
-      ...(r.finishedAt ? { finishedAt: new Date(r.finishedAt) } : {}),
-      ...(r.exitCode !== undefined ? { exitCode: r.exitCode } : {}),
-      ...(r.reason ? { reason: r.reason } : {}),
-      ...(r.message ? { message: r.message } : {}),
-      logPath: r.logPath,
-    };
-  }
-
   async containerStatus(id: string): Promise<ContainerStatus | undefined> {
     const container = this.containers.get(id);
-    return container ? this.status(container) : undefined;
+    return container ? containerStatusOf(container.record) : undefined;
   }
 
   async listContainers(sandboxId: string): Promise<ContainerStatus[]> {
-    return [...this.containers.values()].filter((c) => c.record.sandboxId === sandboxId).map((c) => this.status(c));
+    return [...this.containers.values()].filter((c) => c.record.sandboxId === sandboxId).map((c) => containerStatusOf(c.record));
   }
 
   /** Memory and cpu a container uses, from its cgroup (isolated containers only). */
