@@ -6,6 +6,11 @@ import { PodSyncQueue } from './pod-sync-queue.js';
 import { SimulatedRuntime } from './runtime/simulated/runtime.js';
 import type { AgentPod } from './types.js';
 
+/** A worker with no ConfigMaps, Secrets or Services to read, on a node at 192.0.2.1; the test gives the rest. */
+function workerFor(pod: AgentPod, pods: ResourceClient<AgentPod>, options: Omit<ConstructorParameters<typeof PodWorker>[1], 'envSources' | 'pods' | 'hostIP'>): PodWorker {
+  return new PodWorker(pod, { envSources: { configMap: async () => undefined, secret: async () => undefined, services: async () => [] }, pods, hostIP: '192.0.2.1', ...options });
+}
+
 test('a pod delivered late (older than our last write) does not make the worker write its status again', async () => {
   const writes: unknown[] = [];
   const pods = {
@@ -16,11 +21,8 @@ test('a pod delivered late (older than our last write) does not make the worker 
   } as unknown as ResourceClient<AgentPod>;
   let now = new Date('2026-12-01T10:00:00Z');
   const pod: AgentPod = { metadata: { name: 'p', namespace: 'default', uid: 'u1' }, spec: { nodeName: 'n', containers: [{ name: 'c', image: 'busybox' }] } };
-  const worker = new PodWorker(pod, {
+  const worker = workerFor(pod, pods, {
     runtime: new SimulatedRuntime(),
-    envSources: { configMap: async () => undefined, secret: async () => undefined, services: async () => [] },
-    pods,
-    hostIP: '192.0.2.1',
     now: () => now,
     log: () => {},
   });
@@ -63,11 +65,8 @@ test('a sync whose runtime call failed is retried without any other change', asy
   };
   const logged: { msg?: string }[] = [];
   const pod: AgentPod = { metadata: { name: 'p', namespace: 'default', uid: 'u2' }, spec: { nodeName: 'n', containers: [{ name: 'c', image: 'busybox' }] } };
-  const worker = new PodWorker(pod, {
+  const worker = workerFor(pod, pods, {
     runtime,
-    envSources: { configMap: async () => undefined, secret: async () => undefined, services: async () => [] },
-    pods,
-    hostIP: '192.0.2.1',
     now: () => new Date(),
     log: (event) => logged.push(event),
     syncs: new PodSyncQueue({ resyncMs: 0, backoff: { baseDelayMs: 1 }, log: (event) => logged.push(event) }),
@@ -89,11 +88,8 @@ test('a teardown that failed is retried until the sandbox is gone', async () => 
   };
   const syncs = new PodSyncQueue({ resyncMs: 0, backoff: { baseDelayMs: 1 } });
   const pod: AgentPod = { metadata: { name: 'q', namespace: 'default', uid: 'u3' }, spec: { nodeName: 'n', containers: [{ name: 'c', image: 'busybox' }] } };
-  const worker = new PodWorker(pod, {
+  const worker = workerFor(pod, pods, {
     runtime,
-    envSources: { configMap: async () => undefined, secret: async () => undefined, services: async () => [] },
-    pods,
-    hostIP: '192.0.2.1',
     now: () => new Date(),
     log: () => {},
     syncs,
@@ -120,11 +116,8 @@ test('the final status of a pod that ended is written even when the first write 
   // Containers end at once; the resync notices (a standalone worker hears of no container events).
   const syncs = new PodSyncQueue({ resyncMs: 1, backoff: { baseDelayMs: 1 } });
   const pod: AgentPod = { metadata: { name: 'job', namespace: 'default', uid: 'u4' }, spec: { nodeName: 'n', restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox' }] } };
-  const worker = new PodWorker(pod, {
+  const worker = workerFor(pod, pods, {
     runtime: new SimulatedRuntime({ completeAfterMs: 1 }),
-    envSources: { configMap: async () => undefined, secret: async () => undefined, services: async () => [] },
-    pods,
-    hostIP: '192.0.2.1',
     now: () => new Date(),
     log: () => {},
     syncs,
@@ -152,11 +145,8 @@ test('an ephemeral container added to a running pod starts once, joins its targe
     return createContainer(sandboxId, config);
   };
   const pod: AgentPod = { metadata: { name: 'p', namespace: 'default', uid: 'u-eph' }, spec: { nodeName: 'n', restartPolicy: 'Always', containers: [{ name: 'app', image: 'busybox' }] } };
-  const worker = new PodWorker(pod, {
+  const worker = workerFor(pod, pods, {
     runtime,
-    envSources: { configMap: async () => undefined, secret: async () => undefined, services: async () => [] },
-    pods,
-    hostIP: '192.0.2.1',
     now: () => new Date(),
     log: () => {},
   });
