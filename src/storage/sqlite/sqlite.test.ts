@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { EventLog, storeContract } from '../contract.js';
 import { RevisionConflictError } from '../interface.js';
-import { openSqliteStore } from './store.js';
+import { openSqliteStore, type FlushFile } from './store.js';
 import type { Store } from '../interface.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'skiff-sqlite-'));
@@ -134,6 +134,77 @@ describe('sqlite store: files at rest', () => {
     const store = await openSqliteStore(path);
     try {
       for (const file of [path, `${path}-wal`, `${path}-shm`]) assert.equal(modeOf(file), '600', file);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('sqlite store: answers a write only once it is on disk', () => {
+  const bytes = (s: string) => new TextEncoder().encode(s);
+  /** A flush to disk the test finishes by hand: each call waits in `calls`. */
+  const manualFlush = () => {
+    const calls: ((error: Error | null) => void)[] = [];
+    const flushFile: FlushFile = (_fd, done) => void calls.push(done);
+    const settle = async () => {
+      // The store asks for a flush once the transaction committed (after a setImmediate).
+      await new Promise((resolve) => setImmediate(resolve));
+      return calls.length;
+    };
+    return { calls, flushFile, settle };
+  };
+
+  it('hides a commit from readers and watchers until its flush is done, and one flush covers every commit made meanwhile', async () => {
+    const flush = manualFlush();
+    const store = await openSqliteStore(join(dir, 'flush', 'state.db'), { flushFile: flush.flushFile });
+    try {
+      const log = new EventLog();
+      const abort = new AbortController();
+      store.watch('/f/', { afterRevision: 0, signal: abort.signal }, log.onEvent, log.onError);
+      let answered = false;
+      const first = store.create('/f/a', bytes('1')).then((kv) => ((answered = true), kv));
+      assert.equal(await flush.settle(), 1, 'the commit asked for one flush');
+      // Committed into the database, yet nobody may see it: a power cut now would lose it.
+      assert.equal(answered, false);
+      assert.equal(await store.get('/f/a'), undefined);
+      assert.equal((await store.list('/f/')).items.length, 0);
+      assert.equal(await store.currentRevision(), 0);
+      // Two more writes commit while the flush runs; they wait for the next flush, which covers both.
+      const more = [store.create('/f/b', bytes('2')), store.create('/f/c', bytes('3'))];
+      await flush.settle();
+      assert.equal(flush.calls.length, 1, 'no second flush while one is under way');
+      flush.calls[0](null);
+      const a = await first;
+      assert.equal((await store.get('/f/a'))?.modRevision, a.modRevision);
+      assert.equal(await store.get('/f/b'), undefined, 'the later commits are still not on disk');
+      assert.equal(flush.calls.length, 2, 'the next flush starts as soon as the first is done');
+      flush.calls[1](null);
+      const [b, c] = await Promise.all(more);
+      assert.equal(await store.currentRevision(), c.modRevision);
+      await log.until(() => log.changes().length === 3, 'the three creations');
+      assert.deepEqual(log.changes().map((e) => (e.type === 'put' ? e.kv.modRevision : 0)), [a.modRevision, b.modRevision, c.modRevision]);
+      abort.abort();
+    } finally {
+      // close waits for no flush: none is under way.
+      await store.close();
+    }
+  });
+
+  it('fails the writes a failed flush covered, and every write after, keeping what was on disk readable', async () => {
+    const flush = manualFlush();
+    const store = await openSqliteStore(join(dir, 'flush-fails', 'state.db'), { flushFile: flush.flushFile });
+    try {
+      const kept = store.create('/f/kept', bytes('1'));
+      await flush.settle();
+      flush.calls[0](null);
+      await kept;
+      const lost = store.create('/f/lost', bytes('2'));
+      await flush.settle();
+      flush.calls[1](Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
+      await assert.rejects(lost, /could not be flushed to disk.*EIO/);
+      await assert.rejects(store.create('/f/later', bytes('3')), /could not be flushed to disk/);
+      assert.equal(flush.calls.length, 2, 'a write after the failure does not even commit');
+      assert.equal(new TextDecoder().decode((await store.get('/f/kept'))!.value), '1');
     } finally {
       await store.close();
     }
