@@ -143,6 +143,11 @@ function forkCost(agentRssKiB: number): { bigMs: number; smallMs: number; rssMiB
   return { bigMs: median(big), smallMs: Number(small.stdout.trim()) / 1e6, rssMiB };
 }
 
+/** Waits until the node has torn down every pod: no pod shim left. */
+async function untilNodeIdle(): Promise<void> {
+  await until(async () => processesNamed('skiff-pod').count === 0, 'the node to tear its pods down');
+}
+
 async function until(check: () => Promise<boolean>, what: string, timeoutMs = 120_000): Promise<void> {
   const started = performance.now();
   while (!(await check())) {
@@ -295,8 +300,10 @@ async function processRuntime(): Promise<RunFigures> {
     const fork = forkCost(busyRss);
     console.log(`  one fork + exec of true: ${fork.bigMs.toFixed(2)} ms from a process of ${fork.rssMiB.toFixed(0)} MiB RSS (the agent's size), ${fork.smallMs.toFixed(2)} ms from sh (median of 20)`);
 
-    // Clean up: the pods go (so no container outlives the benchmark).
+    // Clean up: the pods go (so no container outlives the benchmark), and the
+    // node finishes tearing them down, so the burst below starts on an idle node.
     await deleteAllPods(cluster);
+    await untilNodeIdle();
 
     // Saturation: every pod created at once; the node starts them as fast as it can.
     ready.clear();

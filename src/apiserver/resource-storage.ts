@@ -115,6 +115,13 @@ export class ResourceStorage {
     return { object: structuredClone(this.view(entry)), revision: entry.revision };
   }
 
+  /** Every current object (of one namespace, or all), from the synced cache: what admission reads on each request. */
+  async listCurrent(namespace?: string): Promise<KubeObject[]> {
+    const cache = await this.cachePromise;
+    await cache.sync();
+    return cache.list(this.keyPrefixFor(namespace)).map((entry) => structuredClone(this.view(entry)));
+  }
+
   async create(object: KubeObject): Promise<StoredObject> {
     const name = object.metadata.name!;
     try {

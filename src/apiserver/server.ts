@@ -120,7 +120,7 @@ export class ApiServer {
       },
       list: async (): Promise<KubeObject[]> => {
         const found = type();
-        return found ? (await this.storageFor(found).listPage(undefined, { limit: 10_000 })).items.map((item) => item.object) : [];
+        return found ? this.storageFor(found).listCurrent() : [];
       },
     };
   }

@@ -37,6 +37,14 @@ export function detectCgroups(): CgroupVersion | undefined {
   }
 }
 
+let mountedV1Controllers: string[] | undefined;
+
+/** The v1 controllers skiff uses that this machine has mounted (looked up once: they do not come and go). */
+function v1Controllers(): string[] {
+  mountedV1Controllers ??= ['memory', 'cpu', 'cpuacct', 'pids'].filter((c) => existsSync(join(root, c)));
+  return mountedV1Controllers;
+}
+
 export interface ContainerCgroupLimits {
   memoryBytes?: number;
   milliCPU?: number;
@@ -50,7 +58,7 @@ export class ContainerCgroup {
     readonly version: CgroupVersion,
     readonly path: string,
   ) {
-    this.dirs = version === 'v2' ? [join(root, path)] : ['memory', 'cpu', 'cpuacct', 'pids'].filter((c) => existsSync(join(root, c))).map((c) => join(root, c, path));
+    this.dirs = version === 'v2' ? [join(root, path)] : v1Controllers().map((c) => join(root, c, path));
   }
 
   /** Creates the cgroups and sets the limits. */
