@@ -190,6 +190,28 @@ describe('sqlite store: answers a write only once it is on disk', () => {
     }
   });
 
+  it('closes only after the writes it had taken are on disk and answered, however often it is called', async () => {
+    const flush = manualFlush();
+    const store = await openSqliteStore(join(dir, 'flush-close', 'state.db'), { flushFile: flush.flushFile });
+    const taken = store.create('/f/taken', bytes('1'));
+    const closes = [store.close(), store.close()];
+    await assert.rejects(store.create('/f/refused', bytes('2')), /store is closed/);
+    const done = [false, false];
+    closes.forEach((close, i) => void close.then(() => (done[i] = true)));
+    await flush.settle();
+    assert.deepEqual(done, [false, false], 'neither close is done while the flush runs');
+    flush.calls[0](null);
+    await Promise.all(closes);
+    assert.equal((await taken).key, '/f/taken');
+    const reopened = await openSqliteStore(join(dir, 'flush-close', 'state.db'));
+    try {
+      assert.ok(await reopened.get('/f/taken'));
+      assert.equal(await reopened.get('/f/refused'), undefined);
+    } finally {
+      await reopened.close();
+    }
+  });
+
   it('fails the writes a failed flush covered, and every write after, keeping what was on disk readable', async () => {
     const flush = manualFlush();
     const store = await openSqliteStore(join(dir, 'flush-fails', 'state.db'), { flushFile: flush.flushFile });

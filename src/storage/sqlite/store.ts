@@ -166,7 +166,8 @@ export class SqliteStore implements Store {
   /** Set when a flush to disk failed: no later write can be trusted to last. */
   private failure: Error | undefined;
   private walFd: number | undefined;
-  private closing = false;
+  /** Set once close() is called: no new write is taken; resolves when the database is closed. */
+  private closing: Promise<void> | undefined;
   private closed = false;
   private readonly flushFile: FlushFile;
 
@@ -363,10 +364,13 @@ export class SqliteStore implements Store {
     this.compacted = revision;
   }
 
-  async close(): Promise<void> {
-    if (this.closing) return;
-    this.closing = true;
-    // Answer the writes already accepted before closing the database.
+  close(): Promise<void> {
+    this.closing ??= this.finish();
+    return this.closing;
+  }
+
+  /** Answers the writes already accepted (committed and flushed to disk), then closes the database. */
+  private async finish(): Promise<void> {
     if (this.pending.length > 0) this.flush();
     while (this.flushing) await this.flushing;
     this.closed = true;
