@@ -42,6 +42,7 @@ import { LocalPathProvisioner } from './local-path.js';
 import { NodePodFeed, type PodFeed } from './pod-feed.js';
 import { PodSyncQueue, type PodSyncQueueOptions } from './pod-sync-queue.js';
 import type { ClusterDnsSettings } from './dns-config.js';
+import { SharedReads } from './shared-reads.js';
 import { join } from 'node:path';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 
@@ -86,8 +87,8 @@ export class NodeAgent {
   private node: KubeObject | undefined;
   /** ConfigMaps, Secrets and Services for containers' environments, read when a container starts. */
   private readonly envSources: EnvSources = {
-    configMap: (namespace, name) => this.client.resource<KubeObject & { data?: Record<string, string> }>(configMapsResource).find(namespace, name),
-    secret: (namespace, name) => this.client.resource<KubeObject & { data?: Record<string, string> }>(secretsResource).find(namespace, name),
+    configMap: (namespace, name) => this.readShared(configMapsResource, namespace, name),
+    secret: (namespace, name) => this.readShared(secretsResource, namespace, name),
     services: (namespace) => this.options.services?.(namespace) ?? this.listServices(namespace),
   };
   /** What volumes are made of: the objects above, claims and volumes, and service account tokens. */
@@ -108,6 +109,8 @@ export class NodeAgent {
       return response.status.token;
     },
   };
+  /** Reads of ConfigMaps and Secrets under way, by path: pods starting together share one. */
+  private readonly reads = new SharedReads<(KubeObject & { data?: Record<string, string> }) | undefined>();
   private endpointPort = 0;
   private pressure: Pressure = { memory: false, disk: false, pid: false };
   private readonly recorder: EventRecorder;
@@ -128,6 +131,12 @@ export class NodeAgent {
     this.hostIP = options.identity.address ?? machineAddress();
     this.recorder = new EventRecorder(client, 'kubelet', this.now, options.identity.name);
     this.syncs = new PodSyncQueue({ ...options.podSync, log: options.podSync?.log ?? this.log });
+  }
+
+  /** Reads a ConfigMap or Secret, joining a read of the same object already under way (shared-reads.ts). */
+  private readShared(resource: typeof configMapsResource, namespace: string, name: string) {
+    const client = this.client.resource<KubeObject & { data?: Record<string, string> }>(resource);
+    return this.reads.read(client.path(namespace, name), () => client.find(namespace, name));
   }
 
   private async listServices(namespace: string): ReturnType<EnvSources['services']> {
