@@ -130,6 +130,7 @@ export class ContainerCgroup {
 
   /** Removes the cgroups (once nothing runs in them), and the pod's when it is empty. */
   remove(): void {
+    if (this.version === 'v1') releaseV1Memory(join(root, 'memory', this.path));
     for (const dir of this.dirs) {
       for (const path of [dir, join(dir, '..')]) {
         try {
@@ -139,6 +140,23 @@ export class ContainerCgroup {
         }
       }
     }
+  }
+}
+
+/**
+ * Gives back the memory still charged to an empty v1 memory cgroup (page
+ * cache its processes read or wrote) before it is removed. Otherwise the
+ * kernel keeps a removed cgroup, dying, for as long as such pages stay in
+ * the cache, which on a machine with free memory is indefinitely: about
+ * half the pods a node had run stayed so, and every memory cgroup operation
+ * got slower with their number (a node's pod start took a third more
+ * kernel time after 600 pods).
+ */
+export function releaseV1Memory(dir: string): void {
+  try {
+    writeFileSync(join(dir, 'memory.force_empty'), '0');
+  } catch {
+    /* processes are still in it (it stays), or it is gone already */
   }
 }
 
