@@ -130,7 +130,7 @@ export class ApiServer {
     const limits = options.limits ?? {};
     this.inFlight = new MaxInFlightLimit(limits.maxRequestsInFlight ?? defaultMaxRequestsInFlight, limits.maxMutatingRequestsInFlight ?? defaultMaxMutatingRequestsInFlight);
     this.requestTimeoutMs = limits.requestTimeoutMs ?? defaultRequestTimeoutMs;
-    // What admission and authentication read, straight from storage.
+    // What admission and authentication read: from the watch caches, synced with storage before each read.
     const serviceAccounts = this.objects('', 'v1', 'serviceaccounts');
     // What a service account token names: its account and the pod, secret or node it is bound to.
     const tokenObjects = { ServiceAccount: serviceAccounts, Pod: this.objects('', 'v1', 'pods'), Secret: this.objects('', 'v1', 'secrets'), Node: this.objects('', 'v1', 'nodes') };

@@ -21,7 +21,7 @@
  * reads, watches and the current revision stop at the last durable
  * revision (`durable`), so nothing anyone saw can be lost by a power cut.
  */
-import { chmodSync, closeSync, existsSync, fdatasync, fdatasyncSync, mkdirSync, openSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, fdatasync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import {
