@@ -34,3 +34,24 @@ test('a failed read fails everyone who joined it, and is not kept', async () => 
   server.pending[1].resolve('ok');
   assert.equal(await retry, 'ok');
 });
+
+test('with a reuse window, an answer serves later callers until it is that old; a failure is not kept', async () => {
+  let clock = 0;
+  const reads = new SharedReads<string>(5000, () => clock);
+  const server = manualReads();
+  const first = reads.read('k', server.start);
+  server.pending[0].resolve('v1');
+  assert.equal(await first, 'v1');
+  clock = 4999;
+  assert.equal(await reads.read('k', server.start), 'v1');
+  assert.equal(server.pending.length, 1, 'reused within the window');
+  clock = 5000;
+  const fresh = reads.read('k', server.start);
+  assert.equal(server.pending.length, 2, 'read again once the answer is 5 s old');
+  server.pending[1].reject(new Error('gone'));
+  await assert.rejects(fresh, /gone/);
+  const retried = reads.read('k', server.start);
+  assert.equal(server.pending.length, 3, 'a failure is not reused');
+  server.pending[2].resolve('v2');
+  assert.equal(await retried, 'v2');
+});

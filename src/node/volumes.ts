@@ -25,6 +25,7 @@ import type { KubeObject } from '../machinery/object.js';
 import { quantityValue, tryParseQuantity } from '../machinery/quantity.js';
 import { fieldValue, resourceValue, type EnvContainer, type EnvPod, type EnvSources } from './env.js';
 import type { Mount } from './runtime/runtime.js';
+import { SharedReads } from './shared-reads.js';
 
 const run = promisify(execFile);
 
@@ -325,24 +326,17 @@ export class PodVolumes {
 
   private readonly tokens = new Map<string, { value: string; refreshAt: number }>();
 
-  /** ConfigMaps and Secrets read for this pod's volumes in the last few seconds. */
-  private readonly recentObjects = new Map<string, { at: number; object: Promise<{ data?: Record<string, string> } | undefined> }>();
-
   /**
-   * A ConfigMap or Secret, read again only when the last read is over 5 s
-   * old: a starting pod syncs several times within a second (its sandbox,
-   * each container's start), and the object is the same each time — as with
-   * the kubelet's object cache, whose updates also reach volumes only within
-   * a sync period.
+   * ConfigMaps and Secrets read for this pod's volumes, each read again only
+   * when the last answer is over 5 s old: a starting pod syncs several times
+   * within a second (its sandbox, each container's start), and the object is
+   * the same each time — as with the kubelet's object cache, whose updates
+   * also reach volumes only within a sync period.
    */
+  private readonly recentObjects = new SharedReads<{ data?: Record<string, string> } | undefined>(objectReuseMs);
+
   private fetched(kind: string, namespace: string, name: string, read: () => Promise<{ data?: Record<string, string> } | undefined>): Promise<{ data?: Record<string, string> } | undefined> {
-    const key = `${kind}/${namespace}/${name}`;
-    const recent = this.recentObjects.get(key);
-    if (recent && Date.now() - recent.at < objectReuseMs) return recent.object;
-    const object = read();
-    this.recentObjects.set(key, { at: Date.now(), object });
-    object.catch(() => this.recentObjects.delete(key));
-    return object;
+    return this.recentObjects.read(`${kind}/${namespace}/${name}`, read);
   }
 
   /** The bind mounts a container gets for its volumeMounts (after sync). */

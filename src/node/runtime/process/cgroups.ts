@@ -147,10 +147,10 @@ export class ContainerCgroup {
  * Gives back the memory still charged to an empty v1 memory cgroup (page
  * cache its processes read or wrote) before it is removed. Otherwise the
  * kernel keeps a removed cgroup, dying, for as long as such pages stay in
- * the cache, which on a machine with free memory is indefinitely: about
- * half the pods a node had run stayed so, and every memory cgroup operation
- * got slower with their number (a node's pod start took a third more
- * kernel time after 600 pods).
+ * the cache, which on a machine with free memory is indefinitely: 600 pod
+ * starts left about 300 such cgroups in the kernel (/proc/cgroups), about 40
+ * with this. The kernel walks dying cgroups too (memory statistics, reclaim),
+ * so they cost more the more there are.
  */
 export function releaseV1Memory(dir: string): void {
   try {
