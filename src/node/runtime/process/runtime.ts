@@ -25,7 +25,7 @@
  * (output.ts, cri-log.ts).
  */
 import { randomUUID } from 'node:crypto';
-import { constants, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { constants, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { AttachedContainer, ContainerConfig, ContainerStatus, PodSandbox, PodSandboxConfig, Runtime } from '../runtime.js';
 import { ContainerEvents } from '../events.js';
@@ -39,6 +39,9 @@ import { containerStatusOf, endOf, saveRecord, type Container, type ContainerRec
 import { NodeHelper, shimBinary, ShimControl, ShimEventReader } from './shim-client.js';
 
 export { canIsolate } from './host.js';
+
+/** The cgroup (under each controller) of the node's pod shims; containers get `skiff/<pod uid>/<container id>`. */
+export const podShimsCgroup = 'skiff/pod-shims';
 
 export interface ProcessRuntimeOptions {
   /** Where container logs go: `<logDir>/pods/<ns>_<pod>_<uid>/<container>/<n>.log`. */
@@ -85,11 +88,17 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
     mkdirSync(options.stateDir, { recursive: true });
     const binary = shimBinary();
     if (!binary) throw new Error('skiff-shim, the process runtime\'s native helper, was not found beside skiff: build it with `npm run build` (it needs a C compiler), or name it with SKIFF_SHIM');
-    this.helper = new NodeHelper(binary, options.stateDir);
-    this.endCheck = setInterval(() => this.checkEnds(), 5000);
-    this.endCheck.unref();
     this.isolated = options.isolation !== 'none' && canIsolate();
     this.cgroups = this.isolated ? detectCgroups() : undefined;
+    // One cgroup for every pod shim of the node, joined by the helper at its start: the shims it
+    // forks are born in it (no cgroup to make, join and remove per pod), out of the agent's, so a
+    // service manager that stops the agent by killing its whole cgroup (systemd's
+    // KillMode=control-group) leaves the pods running.
+    const shimCgroup = this.cgroups ? new ContainerCgroup(this.cgroups, podShimsCgroup) : undefined;
+    shimCgroup?.create({});
+    this.helper = new NodeHelper(binary, options.stateDir, shimCgroup?.procsFiles() ?? []);
+    this.endCheck = setInterval(() => this.checkEnds(), 5000);
+    this.endCheck.unref();
     this.network = this.isolated ? new BridgeNetwork(options.podCIDR ?? '10.42.0.0/24') : undefined;
   }
 
@@ -225,12 +234,6 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
     mkdirSync(dir, { recursive: true });
     // The pod's own /etc files (bind-mounted over the machine's when isolated).
     writePodFiles(dir, sandbox, config);
-    // The shim's own cgroup, beside its containers' (a leaf: cgroup v2 allows processes only there).
-    if (this.cgroups) {
-      const cgroup = new ContainerCgroup(this.cgroups, `skiff/${config.uid}/shim`);
-      cgroup.create({});
-      writeFileSync(join(dir, 'cgroups'), cgroup.procsFiles().map((file) => `${file}\n`).join(''));
-    }
     try {
       sandbox.shimPid = await this.helper.createSandbox({ id, dir, hostname, isolate: this.isolated, network: plan });
     } catch (err) {
@@ -264,8 +267,6 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
     if (sandbox) await this.stopPodSandbox(id);
     for (const [containerId, container] of this.containers) if (container.record.sandboxId === id) await this.removeContainer(containerId).catch(() => {});
     if (sandbox?.network) this.network?.release(sandbox.network.ip);
-    // The shim's cgroup (and the pod's, once empty): the shim has ended with the stop above.
-    if (sandbox && this.cgroups) new ContainerCgroup(this.cgroups, `skiff/${sandbox.podUid}/shim`).remove();
     rmSync(join(this.sandboxDir, id), { recursive: true, force: true });
     this.sandboxes.delete(id);
   }

@@ -51,13 +51,15 @@ export class NodeHelper {
   private pending: { resolve: (value: number) => void; reject: (err: Error) => void }[] = [];
   private buffered = '';
 
+  /** `cgroupProcs`: the cgroup.procs files the helper moves itself into at its start, so the pod shims it forks are born there. */
   constructor(
     private readonly binary: string,
     private readonly stateDir: string,
+    private readonly cgroupProcs: string[] = [],
   ) {}
 
   private start(): ChildProcess {
-    const child = spawn(this.binary, ['node', this.stateDir], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const child = spawn(this.binary, ['node', this.stateDir, ...this.cgroupProcs], { stdio: ['pipe', 'pipe', 'inherit'] });
     child.stdout!.setEncoding('utf8');
     child.stdout!.on('data', (chunk: string) => {
       // A helper that ended may still have lines on the way: they answer nothing of its successor's.

@@ -15,6 +15,9 @@
  *            namespace, all of the pod), waits for its end, and deletes the
  *            pod's veth ('-': none)
  *
+ * Arguments after STATE_DIR are cgroup.procs files the helper joins first, so
+ * that every pod shim it forks is born in the pod shims' cgroup.
+ *
  * It ends when stdin does (the agent stopped); the pod shims live on.
  */
 #define _GNU_SOURCE
@@ -144,10 +147,15 @@ static void teardown(const char *id, pid_t pid, const char *veth) {
 }
 
 int main(int argc, char **argv) {
-  if (argc != 3 || strcmp(argv[1], "node")) {
-    fprintf(stderr, "usage: skiff-shim node STATE_DIR (started by the skiff agent)\n");
+  if (argc < 3 || strcmp(argv[1], "node")) {
+    fprintf(stderr, "usage: skiff-shim node STATE_DIR [CGROUP_PROCS_FILE...] (started by the skiff agent)\n");
     return 2;
   }
+  /* Out of the agent's cgroups, into the pod shims' (one cgroup.procs file an argument): the
+     shims forked from here are born in them, and a service manager that stops the agent by
+     killing its whole cgroup (systemd's KillMode=control-group) leaves the pods running. */
+  for (int i = 3; i < argc; i++)
+    if (write_file(argv[i], "0")) fprintf(stderr, "skiff-shim: join cgroup %s: %s (the pod shims stay in the agent's)\n", argv[i], strerror(errno));
   char events_path[4200];
   snprintf(events_path, sizeof events_path, "%s/events", argv[2]);
   if (mkfifo(events_path, 0600) && errno != EEXIST) {

@@ -213,23 +213,6 @@ static void reap(void) {
   }
 }
 
-/*
- * Out of the agent's cgroup, into the pod's (DIR/cgroups: one cgroup.procs
- * file a line): a service manager that stops the agent by killing its whole
- * cgroup (systemd's KillMode=control-group) then leaves the pods running.
- */
-static void join_cgroups(const char *dir) {
-  char path[4200], line[4200];
-  snprintf(path, sizeof path, "%s/cgroups", dir);
-  FILE *list = fopen(path, "re");
-  if (!list) return;
-  while (fgets(line, sizeof line, list)) {
-    line[strcspn(line, "\n")] = '\0';
-    if (line[0] && write_file(line, "0")) fprintf(stderr, "skiff-pod: join cgroup %s: %s\n", line, strerror(errno));
-  }
-  fclose(list);
-}
-
 void run_pod_shim(const struct pod_request *req, const char *events_path, int ready_fd) {
   /* A session of its own: the agent's process group, terminal or end do not reach the pod. */
   setsid();
@@ -251,7 +234,6 @@ void run_pod_shim(const struct pod_request *req, const char *events_path, int re
   if (null > 2) close(null);
   if (log > 2) close(log);
   if (req->own_network && sethostname(req->hostname, strlen(req->hostname))) fprintf(stderr, "sethostname %s: %s\n", req->hostname, strerror(errno));
-  join_cgroups(req->dir);
   snprintf(path, sizeof path, "%s/control", req->dir);
   if (mkfifo(path, 0600) && errno != EEXIST) fprintf(stderr, "mkfifo %s: %s\n", path, strerror(errno));
   /* Held read-write: the FIFO never reports an end of file between two agents. */
