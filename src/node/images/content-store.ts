@@ -1,0 +1,169 @@
+/**
+ * The node's content-addressed blob store: manifests, configs and
+ * compressed layers, each under its digest (`DIR/blobs/sha256/<hex>`).
+ *
+ * A blob is written to `DIR/ingest/` first and moved under its digest only
+ * once its bytes hash to that digest and are on disk (fsync, then rename):
+ * a crash, a kill -9 or a bad download never leaves a half-written or wrong
+ * blob where a reader would use it. A download cut short keeps its partial
+ * file, and the next attempt continues from where it ended (the caller asks
+ * the registry for the rest with a Range request).
+ */
+import { createHash, type Hash } from 'node:crypto';
+import { closeSync, createReadStream, createWriteStream, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+
+const digestPattern = /^sha256:([a-f0-9]{64})$/;
+
+export class DigestMismatchError extends Error {}
+
+/** The hex part of a sha256 digest; throws for anything else (a digest names a file: it must be exactly this). */
+export function digestHex(digest: string): string {
+  const match = digestPattern.exec(digest);
+  if (!match) throw new Error(`unsupported digest ${JSON.stringify(digest)}: only sha256 is supported`);
+  return match[1];
+}
+
+export function sha256Digest(data: Buffer | string): string {
+  return `sha256:${createHash('sha256').update(data).digest('hex')}`;
+}
+
+/** Where a blob being downloaded stands: how many bytes are on disk already, and how to add the rest. */
+export interface Ingest {
+  /** Bytes kept from an earlier attempt: ask the source for the blob from this offset. */
+  readonly offset: number;
+  /**
+   * Writes the rest of the blob, checks the digest and size, and makes it a
+   * blob. `restStartsAt` is where `rest` starts: `offset`, or 0 when the
+   * source sent the whole blob again (the partial bytes are then dropped).
+   */
+  write(rest: Readable, expectedSize?: number, restStartsAt?: number): Promise<void>;
+}
+
+export class ContentStore {
+  private readonly blobDir: string;
+  private readonly ingestDir: string;
+
+  constructor(readonly root: string) {
+    this.blobDir = join(root, 'blobs', 'sha256');
+    this.ingestDir = join(root, 'ingest');
+    mkdirSync(this.blobDir, { recursive: true });
+    mkdirSync(this.ingestDir, { recursive: true });
+  }
+
+  blobPath(digest: string): string {
+    return join(this.blobDir, digestHex(digest));
+  }
+
+  has(digest: string): boolean {
+    return existsSync(this.blobPath(digest));
+  }
+
+  /** A blob's size in bytes, or undefined when it is not here. */
+  size(digest: string): number | undefined {
+    try {
+      return statSync(this.blobPath(digest)).size;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** A small blob (a manifest or config) in memory. */
+  read(digest: string): Buffer {
+    return readFileSync(this.blobPath(digest));
+  }
+
+  open(digest: string): Readable {
+    return createReadStream(this.blobPath(digest));
+  }
+
+  /** Stores bytes already in memory (a manifest or config fetched whole), after checking their digest. */
+  put(digest: string, data: Buffer): void {
+    if (sha256Digest(data) !== digest) throw new DigestMismatchError(`content does not match its digest ${digest}`);
+    if (this.has(digest)) return;
+    const partial = this.partialPath(digest);
+    const fd = openSync(partial, 'w');
+    try {
+      let written = 0;
+      while (written < data.length) written += writeSync(fd, data, written);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(partial, this.blobPath(digest));
+  }
+
+  /**
+   * Starts (or continues) the download of a blob. The partial file is
+   * re-hashed from its start, so a resumed blob is checked as a whole.
+   */
+  async ingest(digest: string): Promise<Ingest> {
+    const partial = this.partialPath(digest);
+    let hash = createHash('sha256');
+    let offset = 0;
+    if (existsSync(partial)) {
+      for await (const chunk of createReadStream(partial) as AsyncIterable<Buffer>) {
+        hash.update(chunk);
+        offset += chunk.length;
+      }
+    }
+    return {
+      offset,
+      write: async (rest, expectedSize, restStartsAt = offset) => {
+        if (restStartsAt !== 0 && restStartsAt !== offset) throw new Error(`blob ${digest}: the source starts at byte ${restStartsAt}, not at ${offset} or 0`);
+        if (restStartsAt === 0 && offset > 0) hash = createHash('sha256');
+        let size = restStartsAt;
+        const counter = new Transform({
+          transform(chunk: Buffer, _enc, done) {
+            size += chunk.length;
+            // A source that sends more than the manifest said is wrong (or hostile): stop reading at once.
+            if (expectedSize !== undefined && size > expectedSize) return done(new DigestMismatchError(`blob ${digest} is larger than the ${expectedSize} bytes its manifest says`));
+            hash.update(chunk);
+            done(null, chunk);
+          },
+        });
+        const out = createWriteStream(partial, { flags: restStartsAt > 0 ? 'a' : 'w' });
+        await pipeline(rest, counter, out);
+        await this.commit(digest, partial, hash, size, expectedSize);
+      },
+    };
+  }
+
+  /** Every blob's digest and size (for garbage collection). */
+  list(): { digest: string; size: number }[] {
+    return readdirSync(this.blobDir)
+      .filter((name) => /^[a-f0-9]{64}$/.test(name))
+      .map((name) => ({ digest: `sha256:${name}`, size: statSync(join(this.blobDir, name)).size }));
+  }
+
+  remove(digest: string): void {
+    rmSync(this.blobPath(digest), { force: true });
+  }
+
+  /** Partial downloads no pull continues (called at start, before any pull). */
+  removePartials(): void {
+    for (const name of readdirSync(this.ingestDir)) rmSync(join(this.ingestDir, name), { force: true, recursive: true });
+  }
+
+  private partialPath(digest: string): string {
+    return join(this.ingestDir, `sha256-${digestHex(digest)}.partial`);
+  }
+
+  private async commit(digest: string, partial: string, hash: Hash, size: number, expectedSize: number | undefined): Promise<void> {
+    const actual = `sha256:${hash.digest('hex')}`;
+    if (actual !== digest || (expectedSize !== undefined && size !== expectedSize)) {
+      // Wrong bytes are never kept: the next attempt starts over.
+      rmSync(partial, { force: true });
+      throw new DigestMismatchError(`blob ${digest} arrived as ${actual} (${size} bytes${expectedSize !== undefined ? `, ${expectedSize} expected` : ''})`);
+    }
+    const fd = openSync(partial, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(partial, this.blobPath(digest));
+  }
+}
