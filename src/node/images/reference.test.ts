@@ -35,7 +35,7 @@ describe('image references', () => {
   const invalid: [string, RegExp][] = [
     ['', /invalid reference format/],
     [' nginx', /invalid reference format/],
-    ['Nginx', /must be lowercase/],
+    ['Nginx', /invalid reference format: repository name \(library\/Nginx\) must be lowercase$/],
     ['docker.io/Library/nginx', /must be lowercase/],
     ['nginx:', /invalid reference format/],
     ['nginx:-x', /invalid reference format/],

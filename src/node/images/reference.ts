@@ -56,7 +56,10 @@ export function parseReference(text: string): ImageReference {
   }
   if (components.length === 0 || components.some((c) => c === '')) throw new InvalidReferenceError('invalid reference format');
   let repository = components.join('/');
-  if (repository !== repository.toLowerCase()) throw new InvalidReferenceError(`invalid reference format: repository name (${repository}) must be lowercase`);
+  if (repository !== repository.toLowerCase()) {
+    const shown = registry === dockerHub && components.length === 1 ? `library/${repository}` : repository;
+    throw new InvalidReferenceError(`invalid reference format: repository name (${shown}) must be lowercase`);
+  }
   if (!components.every((c) => pathComponent.test(c))) throw new InvalidReferenceError('invalid reference format');
   if (registry === 'index.docker.io') registry = dockerHub;
   if (registry === dockerHub && components.length === 1) repository = `library/${repository}`;
