@@ -19,6 +19,10 @@
  * that every pod shim it forks is born in the pod shims' cgroup.
  *
  * It ends when stdin does (the agent stopped); the pod shims live on.
+ *
+ * `skiff-shim layer-nodes ROOT LISTFILE` is a one-shot of its own, run by
+ * the agent while it unpacks an image layer: the device nodes, FIFOs and
+ * overlayfs whiteouts Node.js cannot make (layer.c).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -147,8 +151,10 @@ static void teardown(const char *id, pid_t pid, const char *veth) {
 }
 
 int main(int argc, char **argv) {
+  if (argc == 4 && !strcmp(argv[1], "layer-nodes")) return apply_layer_nodes(argv[2], argv[3]);
   if (argc < 3 || strcmp(argv[1], "node")) {
-    fprintf(stderr, "usage: skiff-shim node STATE_DIR [CGROUP_PROCS_FILE...] (started by the skiff agent)\n");
+    fprintf(stderr, "usage: skiff-shim node STATE_DIR [CGROUP_PROCS_FILE...]\n"
+                    "       skiff-shim layer-nodes ROOT LISTFILE\n(both run by the skiff agent)\n");
     return 2;
   }
   /* Out of the agent's cgroups, into the pod shims' (one cgroup.procs file an argument): the

@@ -12,6 +12,9 @@
  *     parent, and records how each one ended — whether or not an agent is
  *     running at the time.
  *
+ * And a one-shot for image layers (`skiff-shim layer-nodes ROOT LISTFILE`,
+ * layer.c): the nodes an unpacked layer needs that Node.js cannot make.
+ *
  * See README.md beside this file for the protocol and the files involved.
  */
 #ifndef SKIFF_SHIM_H
@@ -62,6 +65,9 @@ struct container {
 };
 struct container *container_start(const char *id, const char *dir, int isolated, char *error, size_t error_size);
 void container_close(struct container *c);
+
+/* layer.c: `skiff-shim layer-nodes`, an image layer's device nodes, FIFOs and overlayfs whiteouts; the exit status. */
+int apply_layer_nodes(const char *root, const char *list_path);
 
 /* util */
 void set_error(char *error, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
