@@ -45,6 +45,7 @@ export interface Ingest {
 export class ContentStore {
   private readonly blobDir: string;
   private readonly ingestDir: string;
+  private unknownCount = 0;
 
   constructor(readonly root: string) {
     this.blobDir = join(root, 'blobs', 'sha256');
@@ -129,6 +130,43 @@ export class ContentStore {
         await this.commit(digest, partial, hash, size, expectedSize);
       },
     };
+  }
+
+  /**
+   * Stores a blob whose digest is not known beforehand (a file of a
+   * `docker save` archive named by path): hashed while written, then kept
+   * under the digest it has.
+   */
+  async ingestUnknown(data: Readable): Promise<{ digest: string; size: number }> {
+    const partial = join(this.ingestDir, `unknown-${process.pid}-${(this.unknownCount++).toString(36)}.partial`);
+    const hash = createHash('sha256');
+    let size = 0;
+    const counter = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        hash.update(chunk);
+        size += chunk.length;
+        done(null, chunk);
+      },
+    });
+    try {
+      await pipeline(data, counter, createWriteStream(partial));
+    } catch (err) {
+      rmSync(partial, { force: true });
+      throw err;
+    }
+    const digest = `sha256:${hash.digest('hex')}`;
+    if (this.has(digest)) {
+      rmSync(partial, { force: true });
+    } else {
+      const fd = openSync(partial, 'r');
+      try {
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(partial, this.blobPath(digest));
+    }
+    return { digest, size };
   }
 
   /** Every blob's digest and size (for garbage collection). */
