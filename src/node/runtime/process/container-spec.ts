@@ -20,6 +20,30 @@ export interface ContainerSpec {
   tty: boolean;
   /** Join the PID namespace of this (node) PID's container rather than get one's own (isolated pods). */
   pidNamespaceOf?: number;
+  /** The image's root file system, as an overlay (isolated pods); without it the container sees the node's. */
+  rootfs?: ContainerRootfs;
+  /** Who the command runs as, numeric (names are resolved in the image beforehand). Without it: as the shim (root). */
+  user?: { uid: number; gid: number; groups: number[] };
+  /** Capabilities (numbers, as in linux/capability.h) the container keeps: its bounding set, and its effective set when uid 0. */
+  capabilities?: number[];
+  /** allowPrivilegeEscalation: false (the process and its children cannot gain privileges: no_new_privs). */
+  noNewPrivileges?: boolean;
+}
+
+export interface ContainerRootfs {
+  /** Where the root is assembled and the overlay mounted (`<container dir>/rootfs`). */
+  dir: string;
+  /** The image's unpacked layers, top-most first (overlayfs's lowerdir order). */
+  lowerDirs: string[];
+  /** The container's own writable layer and overlayfs's work directory (same file system). */
+  upperDir: string;
+  workDir: string;
+  readOnly: boolean;
+  /** privileged: every device of the node, /sys writable, nothing masked. */
+  privileged: boolean;
+  /** Paths hidden (an empty read-only view over them) and paths made read-only: upstream's defaults unless procMount is Unmasked. */
+  maskedPaths: string[];
+  readOnlyPaths: string[];
 }
 
 export function encodeContainerSpec(spec: ContainerSpec): Buffer {
@@ -32,11 +56,28 @@ export function encodeContainerSpec(spec: ContainerSpec): Buffer {
     `stdin=${spec.stdin}`,
     `tty=${spec.tty ? 1 : 0}`,
     ...(spec.pidNamespaceOf ? [`pid-namespace-of=${spec.pidNamespaceOf}`] : []),
+    ...(spec.rootfs ? rootfsEntries(spec.rootfs) : []),
+    ...(spec.user ? [`uid=${spec.user.uid}`, `gid=${spec.user.gid}`, ...spec.user.groups.map((g) => `group=${g}`)] : []),
+    ...(spec.capabilities ? [`capabilities=${spec.capabilities.join(',')}`] : []),
+    ...(spec.noNewPrivileges ? ['no-new-privileges=1'] : []),
   ];
   for (const entry of entries) {
     if (entry.includes('\0')) throw new Error(`a NUL byte in ${JSON.stringify(entry.slice(0, 40))}: a container's command, environment and paths cannot hold one`);
   }
   return Buffer.from(entries.map((entry) => `${entry}\0`).join(''));
+}
+
+function rootfsEntries(rootfs: ContainerRootfs): string[] {
+  return [
+    `rootfs=${rootfs.dir}`,
+    ...rootfs.lowerDirs.map((dir) => `lower=${dir}`),
+    `upper=${rootfs.upperDir}`,
+    `work=${rootfs.workDir}`,
+    `readonly-rootfs=${rootfs.readOnly ? 1 : 0}`,
+    `privileged=${rootfs.privileged ? 1 : 0}`,
+    ...rootfs.maskedPaths.map((path) => `masked=${path}`),
+    ...rootfs.readOnlyPaths.map((path) => `readonly-path=${path}`),
+  ];
 }
 
 export function writeContainerSpec(dir: string, spec: ContainerSpec): void {
