@@ -6,6 +6,8 @@
  * `simulated` and (later) a CRI client are interchangeable.
  */
 
+import type { ImageService } from '../images/types.js';
+
 export interface PodSandboxConfig {
   /** The pod's uid: a sandbox belongs to one pod. */
   uid: string;
@@ -15,6 +17,12 @@ export interface PodSandboxConfig {
   hostNetwork?: boolean;
   /** The pod's resolver settings (cluster DNS); without them, the machine's. */
   dns?: { nameservers?: string[]; searches?: string[]; options?: string[] };
+  /**
+   * The RuntimeClass handler the pod asked for (the CRI's runtime_handler):
+   * `host` runs its containers' commands on the node's own file system;
+   * empty is the runtime's default.
+   */
+  runtimeHandler?: string;
 }
 
 export interface PodSandbox {
@@ -55,6 +63,20 @@ export interface ContainerConfig {
    * targetContainerName. Runtimes without PID namespaces ignore it.
    */
   pidNamespaceOf?: string;
+  /** The container's security context, as the kubelet works it out from the pod's and the container's. */
+  security?: ContainerSecurityConfig;
+}
+
+export interface ContainerSecurityConfig {
+  runAsUser?: number;
+  runAsGroup?: number;
+  supplementalGroups?: number[];
+  fsGroup?: number;
+  readOnlyRootFilesystem?: boolean;
+  privileged?: boolean;
+  capabilities?: { add?: string[]; drop?: string[] };
+  allowPrivilegeEscalation?: boolean;
+  procMount?: string;
 }
 
 export interface Mount {
@@ -114,6 +136,12 @@ export interface Runtime {
   describeIsolation?(): string | undefined;
   /** Called when the agent stops: what must not outlive it (a runtime whose containers outlive the agent leaves them to the next). */
   shutdown?(): Promise<void>;
+  /**
+   * The node's images, when this runtime runs containers from images (the
+   * agent pulls them before it creates a container); undefined when it runs
+   * commands only.
+   */
+  readonly images?: ImageService;
   /** Called when a container changes state, so the agent need not poll. */
   onContainerEvent(listener: (sandboxId: string, status: ContainerStatus) => void): void;
 }

@@ -19,6 +19,8 @@ export interface SandboxRecord extends PodSandbox {
   network?: PodNetworkInfo;
   /** The pod shim: holds the pod's namespaces, starts and watches its containers. */
   shimPid?: number;
+  /** Its RuntimeClass handler: `host` runs commands on the node's file system, not in their images. */
+  runtimeHandler?: string;
 }
 
 export interface ContainerRecord {

@@ -30,7 +30,10 @@ import { dirname, join } from 'node:path';
 import type { AttachedContainer, ContainerConfig, ContainerStatus, PodSandbox, PodSandboxConfig, Runtime } from '../runtime.js';
 import { ContainerEvents } from '../events.js';
 import { closeQuietly, ContainerOutput } from './output.js';
+import type { LocalImageService } from '../../images/image-service.js';
 import { ContainerCgroup, detectCgroups, type CgroupVersion } from './cgroups.js';
+import { ContainerConfigError } from './image-process.js';
+import { imageContainerSpec } from './image-rootfs.js';
 import { BridgeNetwork } from './network.js';
 import { alive, canIsolate, defaultPath, findExecutable, isPodShim, readText, writeAll } from './host.js';
 import { writePodFiles } from './pod-files.js';
@@ -60,10 +63,18 @@ export interface ProcessRuntimeOptions {
   isolation?: 'auto' | 'none';
   /** On agent shutdown, stop the containers (`skiff up`) or leave them running for the next agent (`skiff agent`, like the kubelet). */
   stopOnShutdown?: boolean;
+  /**
+   * The node's images: with them (and isolation), containers run in their
+   * image's root file system, except in pods of the RuntimeClass handler
+   * `host`. Without them, every container runs its command on the node's.
+   */
+  images?: LocalImageService;
 }
 
 export class ProcessRuntime extends ContainerEvents implements Runtime {
   readonly name = 'process';
+  /** The images containers run from (isolated nodes with an image service only). */
+  readonly images: LocalImageService | undefined;
   private readonly sandboxes = new Map<string, SandboxRecord>();
   private readonly containers = new Map<string, Container>();
   private readonly helper: NodeHelper;
@@ -100,6 +111,7 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
     this.endCheck = setInterval(() => this.checkEnds(), 5000);
     this.endCheck.unref();
     this.network = this.isolated ? new BridgeNetwork(options.podCIDR ?? '10.42.0.0/24') : undefined;
+    this.images = this.isolated ? options.images : undefined;
   }
 
   /** What this runtime can do here, in words for the node's event. */
@@ -229,6 +241,7 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
       createdAt: new Date(),
       state: 'ready',
       ...(plan ? { network: { veth: plan.veth, ip: plan.ip } } : {}),
+      ...(config.runtimeHandler ? { runtimeHandler: config.runtimeHandler } : {}),
     };
     const dir = join(this.sandboxDir, id);
     mkdirSync(dir, { recursive: true });
@@ -324,13 +337,17 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
     if (this.closed) throw new Error('the runtime is shutting down');
     const config = container.config;
     const sandbox = this.sandboxes.get(container.record.sandboxId)!;
-    const argv = [...(config.command ?? []), ...(config.args ?? [])];
+    const fromImage = this.images && sandbox.runtimeHandler !== 'host' ? await this.imageSpec(container) : undefined;
+    if (this.images && sandbox.runtimeHandler !== 'host' && !fromImage) return;
+    const argv = fromImage?.argv ?? [...(config.command ?? []), ...(config.args ?? [])];
     if (!argv.length) {
-      // No image support: without a command there is nothing to run — say so clearly.
-      return this.cannotRun(container, 'ContainerCannotRun', `the process runtime runs a container's command; container "${config.name}" (image ${config.image}) has none`);
+      // On the node's file system there is no image to take a command from — say so clearly.
+      return this.cannotRun(container, 'ContainerCannotRun', `the process runtime runs a container's command on the node's file system (RuntimeClass host); container "${config.name}" (image ${config.image}) has none`);
     }
-    const env = { PATH: defaultPath, HOSTNAME: sandbox.hostname, ...config.env };
-    if (!findExecutable(argv[0], env.PATH)) {
+    // As containerd: HOSTNAME first, so the image or the pod may set it otherwise.
+    const env: Record<string, string> = fromImage ? { HOSTNAME: sandbox.hostname, ...fromImage.env } : { PATH: defaultPath, HOSTNAME: sandbox.hostname, ...config.env };
+    // In an image, the shim looks the command up in the image's PATH (and says so when it is not there).
+    if (!fromImage && !findExecutable(argv[0], env.PATH)) {
       return this.cannotRun(container, 'StartError', `exec: "${argv[0]}": executable file not found in $PATH`);
     }
     // Its own PID namespace (it is the init there), or the one of the container it targets.
@@ -358,9 +375,10 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
     this.watchStart(container);
     try {
       writeContainerSpec(dir, {
+        ...fromImage,
         argv,
         env,
-        workingDir: config.workingDir || '/',
+        workingDir: fromImage?.workingDir ?? (config.workingDir || '/'),
         cgroupProcs: container.cgroup?.procsFiles() ?? [],
         mounts,
         stdin: !config.stdin ? 'none' : config.stdinOnce ? 'once' : 'keep',
@@ -391,6 +409,17 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
       if (config.stdinOnce) await this.control(sandbox.id).send(['opened', id]).catch(() => {});
     }
     this.emit(record.sandboxId, containerStatusOf(container.record));
+  }
+
+  /** The image's part of a container's spec; undefined (and the container marked as unable to run) when it cannot be made. */
+  private async imageSpec(container: Container): Promise<Awaited<ReturnType<typeof imageContainerSpec>> | undefined> {
+    try {
+      return await imageContainerSpec(this.images!, container.config!, container.dir);
+    } catch (err) {
+      if (!(err instanceof ContainerConfigError)) throw err;
+      this.cannotRun(container, 'CreateContainerError', err.message);
+      return undefined;
+    }
   }
 
   /** The pod shim's control FIFO. */
