@@ -29,6 +29,7 @@ export const resourceQuotasResource = ref('', 'v1', 'resourcequotas', 'ResourceQ
 export const leasesResource = ref('coordination.k8s.io', 'v1', 'leases', 'Lease');
 export const podDisruptionBudgetsResource = ref('policy', 'v1', 'poddisruptionbudgets', 'PodDisruptionBudget');
 export const priorityClassesResource = ref('scheduling.k8s.io', 'v1', 'priorityclasses', 'PriorityClass', false);
+export const runtimeClassesResource = ref('node.k8s.io', 'v1', 'runtimeclasses', 'RuntimeClass', false);
 export const ingressesResource = ref('networking.k8s.io', 'v1', 'ingresses', 'Ingress');
 export const ingressClassesResource = ref('networking.k8s.io', 'v1', 'ingressclasses', 'IngressClass', false);
 export const networkPoliciesResource = ref('networking.k8s.io', 'v1', 'networkpolicies', 'NetworkPolicy');

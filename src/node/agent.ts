@@ -22,6 +22,7 @@ import {
   persistentVolumeClaimsResource,
   persistentVolumesResource,
   podsResource,
+  runtimeClassesResource,
   secretsResource,
   serviceAccountsResource,
   servicesResource,
@@ -32,6 +33,7 @@ import { isStatusError } from '../machinery/status.js';
 import { availableMemory, machineAddress, machinePressure, nodeObject, nodeStatus, type NodeIdentity, type Pressure } from './node-status.js';
 import { memoryRequest, pressureMessage, rankForEviction, type EvictionCandidate, type EvictionResource } from './eviction.js';
 import { PodWorker } from './pod-worker.js';
+import { ImagePuller } from './image-puller.js';
 import type { Runtime } from './runtime/runtime.js';
 import { startNodeServer, type NodeServer, type NodeServerTls } from './server.js';
 import type { AgentPod } from './types.js';
@@ -116,6 +118,8 @@ export class NodeAgent {
   private readonly recorder: EventRecorder;
   /** Every state-writing piece of work of the agent: pod syncs, with retries and resync. */
   private readonly syncs: PodSyncQueue;
+  /** Pulls images for runtimes that run them; one for all pods, so back-offs and shared pulls are the node's. */
+  private readonly imagePuller: ImagePuller | undefined;
   /** Teardowns of deleted pods under way (their workers no longer tracked): a graceful stop waits for them. */
   private readonly removals = new Set<Promise<void>>();
 
@@ -131,6 +135,13 @@ export class NodeAgent {
     this.hostIP = options.identity.address ?? machineAddress();
     this.recorder = new EventRecorder(client, 'kubelet', this.now, options.identity.name);
     this.syncs = new PodSyncQueue({ ...options.podSync, log: options.podSync?.log ?? this.log });
+    this.imagePuller = options.runtime.images ? new ImagePuller(options.runtime.images, () => this.now().getTime()) : undefined;
+  }
+
+  /** A RuntimeClass's handler (undefined when there is no such RuntimeClass). */
+  private async runtimeHandler(name: string): Promise<string | undefined> {
+    const runtimeClass = (await this.client.resource(runtimeClassesResource).find(undefined, name)) as (KubeObject & { handler?: string }) | undefined;
+    return runtimeClass ? (runtimeClass.handler ?? '') : undefined;
   }
 
   /** Reads a ConfigMap or Secret, joining a read of the same object already under way (shared-reads.ts). */
@@ -280,6 +291,8 @@ export class NodeAgent {
         now: this.now,
         log: this.log,
         syncs: this.syncs,
+        imagePuller: this.imagePuller,
+        runtimeHandler: (name) => this.runtimeHandler(name),
       });
       this.workers.set(uid, worker);
     }
@@ -362,6 +375,7 @@ export class NodeAgent {
         const worker = this.workers.get(pod.metadata.uid!);
         if (!worker) return;
         this.workers.delete(pod.metadata.uid!);
+        this.imagePuller?.forgetPod(pod.metadata.uid!);
         // A graceful stop waits for it (below): a pod deleted just before does not leave its namespace, bridge port or cgroups.
         const removal: Promise<void> = worker.remove().finally(() => this.removals.delete(removal));
         this.removals.add(removal);

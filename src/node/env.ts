@@ -43,7 +43,7 @@ export interface EnvPod extends KubeObject {
 
 export interface EnvSources {
   configMap(namespace: string, name: string): Promise<{ data?: Record<string, string> } | undefined>;
-  secret(namespace: string, name: string): Promise<{ data?: Record<string, string> } | undefined>;
+  secret(namespace: string, name: string): Promise<{ type?: string; data?: Record<string, string> } | undefined>;
   /** Services of the namespace (and the `kubernetes` service of default). */
   services(namespace: string): Promise<{ metadata: { name?: string }; spec?: { clusterIP?: string; ports?: { name?: string; port: number; protocol?: string }[] } }[]>;
 }

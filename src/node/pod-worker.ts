@@ -27,6 +27,11 @@ import { emptyDirMessage } from './eviction.js';
 import { podResolverConfig, type ClusterDnsSettings, type PodDnsSpec } from './dns-config.js';
 import { milliValue, quantityValue, tryParseQuantity } from '../machinery/quantity.js';
 import { PodSyncQueue, type PodSyncTarget } from './pod-sync-queue.js';
+import type { ImagePuller } from './image-puller.js';
+import type { ImageReference } from './images/reference.js';
+import type { RegistryCredentials } from './images/types.js';
+import { credentialsFor } from './pull-secrets.js';
+import { effectiveSecurity, verifyRunAsNonRoot, type EffectiveSecurity } from './security-context.js';
 
 const initialBackoffMs = 10_000;
 const maxBackoffMs = 300_000;
@@ -48,6 +53,10 @@ export interface PodWorkerContext {
   volumeRefreshMs?: number;
   /** The agent's queue of pod syncs (retries, resync); without one the worker has a queue of its own. */
   syncs?: PodSyncQueue;
+  /** Pulls images before containers are made, for runtimes that run images (`runtime.images`). */
+  imagePuller?: ImagePuller;
+  /** The handler of a RuntimeClass (undefined when there is no such RuntimeClass). */
+  runtimeHandler?(runtimeClassName: string): Promise<string | undefined>;
   now(): Date;
   log(event: Record<string, unknown>): void;
 }
@@ -127,6 +136,10 @@ export class PodWorker implements PodSyncTarget {
   private volumeRefresh: NodeJS.Timeout | undefined;
   /** The last FailedMount message, so a retry does not repeat the event. */
   private mountFailure = '';
+  /** Why the sandbox could not be made, said once in an event. */
+  private sandboxFailure: string | undefined;
+  /** The pod's RuntimeClass handler, once looked up. */
+  private handler: string | undefined;
   /** Set when the node decided to evict the pod: the next sync carries it out. */
   private eviction: string | undefined;
   /**
@@ -331,7 +344,9 @@ export class PodWorker implements PodSyncTarget {
       pidNamespaceOf = target.id;
     }
     const { command, args } = expandCommand(spec as EnvContainer, env);
-    this.event('Normal', 'Pulled', `Container image "${spec.image ?? ''}" already present on machine`);
+    const security = effectiveSecurity(this.pod, spec);
+    if (!(await this.ensureImage(slot, security))) return;
+    const { runAsNonRoot: _checked, ...containerSecurity } = security;
     const id = await runtime.createContainer(this.sandbox!.id, {
       name: spec.name,
       image: spec.image ?? '',
@@ -346,6 +361,7 @@ export class PodWorker implements PodSyncTarget {
       mounts,
       ...limitsOf(spec),
       ...(pidNamespaceOf ? { pidNamespaceOf } : {}),
+      security: containerSecurity,
     });
     this.event('Normal', 'Created', `Created container: ${spec.name}`);
     await runtime.startContainer(id);
@@ -366,6 +382,61 @@ export class PodWorker implements PodSyncTarget {
       }
     }
     if (this.app.includes(slot) || isSidecar(spec)) this.startProbes(slot);
+  }
+
+  /**
+   * The container's image, pulled as its policy says (runtimes that run
+   * images), and the kubelet's runAsNonRoot check against the image's user;
+   * false, with the container waiting and why, when it cannot be made yet.
+   */
+  private async ensureImage(slot: Slot, security: EffectiveSecurity): Promise<boolean> {
+    const { runtime, imagePuller } = this.context;
+    const image = slot.spec.image ?? '';
+    if (!runtime.images || !imagePuller || (await this.runtimeHandler()) === 'host') {
+      this.event('Normal', 'Pulled', `Container image "${image}" already present on machine`);
+      return true;
+    }
+    const outcome = await imagePuller.ensureImage({
+      podUid: this.pod.metadata.uid!,
+      image,
+      pullPolicy: slot.spec.imagePullPolicy,
+      credentials: (ref) => this.pullCredentials(ref),
+      event: (type, reason, message) => this.event(type, reason, message),
+    });
+    let failure: { reason: string; message: string } | undefined;
+    if (!outcome.ok) {
+      this.event('Warning', 'Failed', `Error: ${outcome.reason}`);
+      // After a failed pull the next sync comes soon and shows the back-off, as upstream's does.
+      this.wakeAt(outcome.reason === 'ErrImagePull' ? this.context.now().getTime() + 1000 : (outcome.retryAt ?? this.context.now().getTime() + 10_000));
+      failure = outcome;
+    } else if (security.runAsNonRoot) {
+      const user = (await runtime.images.imageStatus(image))?.config.user;
+      const message = verifyRunAsNonRoot(this.pod.metadata.name!, slot.spec.name, security.runAsUser, user);
+      if (message) {
+        this.event('Warning', 'Failed', `Error: ${message}`);
+        this.wakeAt(this.context.now().getTime() + 10_000);
+        failure = { reason: 'CreateContainerConfigError', message };
+      }
+    }
+    if (!failure) return true;
+    slot.record.waitingReason = failure.reason;
+    slot.record.waitingMessage = failure.message;
+    return false;
+  }
+
+  /** Registry credentials for an image from the pod's imagePullSecrets (the ones that exist). */
+  private async pullCredentials(ref: ImageReference): Promise<RegistryCredentials[]> {
+    const namespace = this.pod.metadata.namespace!;
+    const secrets = await Promise.all((this.pod.spec?.imagePullSecrets ?? []).filter((s) => s.name).map((s) => this.context.envSources.secret(namespace, s.name!).catch(() => undefined)));
+    return credentialsFor(secrets.filter((s): s is NonNullable<typeof s> => !!s), ref);
+  }
+
+  /** The pod's RuntimeClass handler: '' without a RuntimeClass, undefined when the RuntimeClass does not exist. */
+  private async runtimeHandler(): Promise<string | undefined> {
+    const name = this.pod.spec?.runtimeClassName;
+    if (!name) return '';
+    this.handler ??= await this.context.runtimeHandler?.(name);
+    return this.handler;
   }
 
   /** What probes of a container reach: the pod's IP, its environment, its named ports. */
@@ -585,7 +656,19 @@ export class PodWorker implements PodSyncTarget {
       return;
     }
     if (!this.sandbox) {
+      const runtimeHandler = await this.runtimeHandler();
+      if (runtimeHandler === undefined) {
+        const message = `Failed to create pod sandbox: RuntimeClass "${pod.spec?.runtimeClassName}" not found`;
+        if (message !== this.sandboxFailure) this.event('Warning', 'FailedCreatePodSandBox', message);
+        this.sandboxFailure = message;
+        for (const slot of this.slots) if (!slot.record.current) slot.record.waitingReason = 'ContainerCreating';
+        await this.writeStatus(this.computeStatus());
+        this.wakeAt(this.context.now().getTime() + 10_000);
+        return;
+      }
+      this.sandboxFailure = undefined;
       this.sandbox = await runtime.runPodSandbox({
+        ...(runtimeHandler ? { runtimeHandler } : {}),
         uid: pod.metadata.uid!,
         namespace: pod.metadata.namespace!,
         name: pod.metadata.name!,

@@ -23,6 +23,28 @@ export interface AgentContainer {
   lifecycle?: { postStart?: LifecycleHandler; preStop?: LifecycleHandler };
   /** Ephemeral containers only: the container whose PID namespace this one joins. */
   targetContainerName?: string;
+  imagePullPolicy?: string;
+  securityContext?: ContainerSecurityContext;
+}
+
+/** A container's securityContext (the pod's has the identity part of it, and fsGroup). */
+export interface ContainerSecurityContext {
+  runAsUser?: number;
+  runAsGroup?: number;
+  runAsNonRoot?: boolean;
+  readOnlyRootFilesystem?: boolean;
+  privileged?: boolean;
+  allowPrivilegeEscalation?: boolean;
+  capabilities?: { add?: string[]; drop?: string[] };
+  procMount?: string;
+}
+
+export interface PodSecurityContext {
+  runAsUser?: number;
+  runAsGroup?: number;
+  runAsNonRoot?: boolean;
+  supplementalGroups?: number[];
+  fsGroup?: number;
 }
 
 export interface AgentPod extends KubeObject {
@@ -36,6 +58,9 @@ export interface AgentPod extends KubeObject {
     hostNetwork?: boolean;
     hostname?: string;
     terminationGracePeriodSeconds?: number;
+    runtimeClassName?: string;
+    imagePullSecrets?: { name?: string }[];
+    securityContext?: PodSecurityContext;
   };
   status?: {
     phase?: string;

@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ContainerConfigError, defaultPath, imageProcess, verifyRunAsNonRoot, type ImageProcessInput } from './image-process.js';
+import { ContainerConfigError, defaultPath, imageProcess, type ImageProcessInput } from './image-process.js';
+import { verifyRunAsNonRoot } from '../../security-context.js';
 import { containerCapabilities, capabilityNumbers, defaultCapabilities, hiddenPaths, noNewPrivileges, SecurityError } from './security.js';
 
 const passwd = 'root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000::/home/app:/bin/sh\nweb:x:33:33::/var/www:/bin/sh\n';

@@ -113,16 +113,3 @@ export function imageProcess(input: ImageProcessInput): ImageProcess {
 
   return { argv, env, workingDir: input.workingDir || input.image.workingDir || '/', user: { uid, gid, groups } };
 }
-
-/**
- * The kubelet's runAsNonRoot check, before the container is made: the
- * messages are upstream's (reason CreateContainerConfigError).
- */
-export function verifyRunAsNonRoot(pod: string, container: string, runAsUser: number | undefined, imageUserText: string | undefined): string | undefined {
-  if (runAsUser !== undefined) return runAsUser === 0 ? `container's runAsUser breaks non-root policy (pod: "${pod}", container: ${container})` : undefined;
-  const user = (imageUserText ?? '').split(':')[0];
-  const asRoot = `container has runAsNonRoot and image will run as root (pod: "${pod}", container: ${container})`;
-  if (user === '') return asRoot;
-  if (!numeric(user)) return `container has runAsNonRoot and image has non-numeric user (${user}), cannot verify user is non-root (pod: "${pod}", container: ${container})`;
-  return Number(user) === 0 ? asRoot : undefined;
-}
