@@ -14,6 +14,7 @@ import { setMaxListeners } from 'node:events';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname, homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { hostRuntimeClass } from '../node/image-puller.js';
 import { ApiServer, ServiceAllocator, bootstrapCluster, raiseDescriptorLimit, type ServingLimits } from '../apiserver/index.js';
 import { parseGoDuration } from '../machinery/duration.js';
 import { ensureClusterPki, issueClientCertificate, issueServingCertificate, type CertificateAndKey } from '../apiserver/pki/index.js';
@@ -167,6 +168,7 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<voi
   const priorityClasses = registry.find('scheduling.k8s.io', 'v1', 'priorityclasses');
   const storageClasses = registry.find('storage.k8s.io', 'v1', 'storageclasses');
   const ingressClasses = registry.find('networking.k8s.io', 'v1', 'ingressclasses');
+  const runtimeClasses = registry.find('node.k8s.io', 'v1', 'runtimeclasses');
   await bootstrapCluster(server, {
     advertiseAddress,
     port,
@@ -178,6 +180,8 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<voi
       { type: services, object: kubeDnsService },
       // The built-in Ingress controller's class, the default one.
       ...(ingressClasses ? [{ type: ingressClasses, object: skiffIngressClass }] : []),
+      // Pods that run a command on the node's own file system rather than in an image.
+      ...(runtimeClasses ? [{ type: runtimeClasses, object: hostRuntimeClass }] : []),
     ],
   });
 

@@ -28,6 +28,11 @@ describe('kubectl writes', () => {
     if (scratch) rmSync(scratch, { recursive: true, force: true });
   });
 
+  test('skiff up makes the RuntimeClass host (pods of it run on the node\'s file system, not in an image)', async () => {
+    const runtimeClass = JSON.parse((await cluster.kubectl(['get', 'runtimeclass', 'host', '-o', 'json'])).stdout);
+    assert.equal(runtimeClass.handler, 'host');
+  });
+
   test('label: add, refuse to overwrite without --overwrite, overwrite, remove', async () => {
     await k(['create', 'configmap', 'labels', '--from-literal=a=1']);
     assert.equal((await k(['label', 'configmap', 'labels', 'env=prod'])).stdout, 'configmap/labels labeled\n');
