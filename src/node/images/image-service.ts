@@ -11,7 +11,7 @@
  * `ingest/` (content-store.ts), `layers/sha256/<diff id hex>/` (unpacked
  * layers, shared by every image that has them), `images.json`.
  */
-import { existsSync, mkdirSync, readdirSync, rmSync, statfsSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ContentStore, digestHex } from './content-store.js';
 import { ImageRecords, type ImageRecord } from './image-records.js';
@@ -40,6 +40,7 @@ export class LocalImageService implements ImageService {
   private readonly layerDir: string;
   private readonly client: RegistryClient;
   private readonly pulls = new Map<string, Promise<PullResult>>();
+  private readonly unpacking = new Map<string, Promise<void>>();
   private readonly now: () => number;
 
   constructor(private readonly options: LocalImageServiceOptions) {
@@ -48,7 +49,12 @@ export class LocalImageService implements ImageService {
     this.content.removePartials();
     this.records = new ImageRecords(options.root);
     this.layerDir = join(options.root, 'layers', 'sha256');
+    // Layers hold setuid programs and device nodes: only root may look in.
+    mkdirSync(options.root, { recursive: true, mode: 0o700 });
+    chmodSync(options.root, 0o700);
     mkdirSync(this.layerDir, { recursive: true });
+    // Unpacks a crash cut short (their temporary directories): never used, so removed.
+    for (const name of readdirSync(this.layerDir)) if (name.includes('.tmp-')) rmSync(join(this.layerDir, name), { recursive: true, force: true });
     this.client = options.client ?? new RegistryClient();
     this.now = options.now ?? Date.now;
   }
@@ -196,11 +202,16 @@ export class LocalImageService implements ImageService {
   async unpack(layer: Descriptor, diffId: string, signal?: AbortSignal, compression?: LayerCompression): Promise<void> {
     const target = this.layerPath(diffId);
     if (existsSync(target)) return;
-    const result = await unpackLayer(this.content.open(layer.digest), compression ?? layerCompression(layer.mediaType), target, { nodeHelper: this.options.nodeHelper, signal });
-    if (result.diffId !== diffId) {
-      rmSync(target, { recursive: true, force: true });
-      throw new Error(`layer ${layer.digest} unpacks to ${result.diffId}, but the image config says ${diffId}`);
+    // Two images sharing a layer may unpack it at once: the first one done puts it in place.
+    let unpacking = this.unpacking.get(diffId);
+    if (!unpacking) {
+      // A layer whose content is not what the config says never reaches `target` (the unpack checks it first).
+      unpacking = unpackLayer(this.content.open(layer.digest), compression ?? layerCompression(layer.mediaType), target, { nodeHelper: this.options.nodeHelper, signal, expectedDiffId: diffId })
+        .then(() => undefined)
+        .finally(() => this.unpacking.delete(diffId));
+      this.unpacking.set(diffId, unpacking);
     }
+    await unpacking;
   }
 
   /** Blobs and unpacked layers no image record names any more. */
