@@ -15,6 +15,16 @@
  *   tty=1          the command runs on a pseudo-terminal
  *   pid-namespace-of=PID     join that (node) PID's PID namespace instead of
  *                  getting one of its own (an ephemeral container's target)
+ *   rootfs=DIR     run in the image's root file system, assembled at DIR
+ *                  (isolated pods; see rootfs.c) — without it, the node's
+ *                  file system with the bind mounts on top; then:
+ *     lower=…      an unpacked layer, one entry each, top-most first
+ *     upper=…, work=…          the container's writable layer (overlayfs)
+ *     readonly-rootfs=0|1, privileged=0|1
+ *     masked=…, readonly-path=…  paths hidden / made read-only (one each)
+ *   uid=N, gid=N, group=N    who the command runs as (group: supplementary, one each)
+ *   capabilities=N,N,…       the only capabilities it may have (linux/capability.h numbers)
+ *   no-new-privileges=1      no_new_privs: no gaining privileges by exec
  *
  * In an isolated pod, a container gets a mount namespace and a PID
  * namespace of its own, as with runc: its command is PID 1 there, and the
@@ -23,6 +33,8 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <linux/capability.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -31,6 +43,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -45,13 +58,78 @@ struct spec {
   char *argv[MAX_ENTRIES];
   char *envp[MAX_ENTRIES];
   char *cgroups[16];
-  struct { const char *source, *target; int read_only; } mounts[256];
+  struct bind_mount mounts[256];
   int argc, envc, cgroupc, mountc;
   const char *cwd;
   enum { STDIN_NONE, STDIN_KEEP, STDIN_ONCE } stdin_mode;
   int tty;
   pid_t pid_namespace_of;
+  struct rootfs rootfs;      /* rootfs.dir is NULL: the node's file system */
+  int has_user;              /* uid, gid and groups given: otherwise the shim's (root) */
+  uid_t uid;
+  gid_t gid;
+  gid_t groups[64];
+  int groupc;
+  int has_capabilities;      /* capabilities given: otherwise all of root's */
+  unsigned long long capabilities;
+  int no_new_privileges;
 };
+
+/* Adds to one of the spec's lists; an entry past its end is an error, not silently dropped (a layer missing from a root file system would be). */
+static int add(const char **list, int *count, int capacity, const char *value) {
+  if (*count >= capacity) return -1;
+  list[(*count)++] = value;
+  return 0;
+}
+
+/* A number of the spec: the whole value, decimal. */
+static int number(const char *value, unsigned long *out) {
+  char *end;
+  errno = 0;
+  *out = strtoul(value, &end, 10);
+  return errno || end == value || *end || value[0] == '-' ? -1 : 0;
+}
+
+/* The capabilities' numbers as a set (bit N for capability N). */
+static int capability_set(const char *value, unsigned long long *set) {
+  *set = 0;
+  for (const char *p = value; *p;) {
+    char *end;
+    unsigned long cap = strtoul(p, &end, 10);
+    if (end == p || cap > 63 || (*end && *end != ',')) return -1;
+    *set |= 1ULL << cap;
+    p = *end ? end + 1 : end;
+  }
+  return 0;
+}
+
+/* The entries of an image's root file system, the identity and the privileges: -1 for a value that cannot be used. */
+static int read_security_entry(struct spec *spec, const char *key, const char *value) {
+  struct rootfs *r = &spec->rootfs;
+  unsigned long n = 0;
+  if (!strcmp(key, "rootfs")) r->dir = value;
+  else if (!strcmp(key, "lower")) return add(r->lower, &r->lowerc, sizeof r->lower / sizeof *r->lower, value);
+  else if (!strcmp(key, "upper")) r->upper = value;
+  else if (!strcmp(key, "work")) r->work = value;
+  else if (!strcmp(key, "readonly-rootfs")) r->read_only = !strcmp(value, "1");
+  else if (!strcmp(key, "privileged")) r->privileged = !strcmp(value, "1");
+  else if (!strcmp(key, "masked")) return add(r->masked, &r->maskedc, sizeof r->masked / sizeof *r->masked, value);
+  else if (!strcmp(key, "readonly-path")) return add(r->read_only_paths, &r->read_only_pathc, sizeof r->read_only_paths / sizeof *r->read_only_paths, value);
+  else if (!strcmp(key, "uid")) {
+    if (number(value, &n) || n > 0xfffffffe) return -1;
+    spec->uid = n, spec->has_user = 1;
+  } else if (!strcmp(key, "gid")) {
+    if (number(value, &n) || n > 0xfffffffe) return -1;
+    spec->gid = n, spec->has_user = 1;
+  } else if (!strcmp(key, "group")) {
+    if (number(value, &n) || n > 0xfffffffe || spec->groupc >= 64) return -1;
+    spec->groups[spec->groupc++] = n;
+  } else if (!strcmp(key, "capabilities")) {
+    spec->has_capabilities = 1;
+    return capability_set(value, &spec->capabilities);
+  } else if (!strcmp(key, "no-new-privileges")) spec->no_new_privileges = !strcmp(value, "1");
+  return 0;
+}
 
 static int read_spec(const char *dir, struct spec *spec, char *error, size_t error_size) {
   char path[4096];
@@ -89,6 +167,10 @@ static int read_spec(const char *dir, struct spec *spec, char *error, size_t err
     else if (!strcmp(entry, "stdin")) spec->stdin_mode = !strcmp(value, "once") ? STDIN_ONCE : !strcmp(value, "keep") ? STDIN_KEEP : STDIN_NONE;
     else if (!strcmp(entry, "tty")) spec->tty = !strcmp(value, "1");
     else if (!strcmp(entry, "pid-namespace-of")) spec->pid_namespace_of = atoi(value);
+    else if (read_security_entry(spec, entry, value)) {
+      set_error(error, error_size, "%s: %s=%s: unusable, or one too many", path, entry, value);
+      return -1;
+    }
   }
   if (!spec->argc) {
     set_error(error, error_size, "%s: no command", path);
@@ -139,6 +221,77 @@ static void __attribute__((noreturn)) fail(int report, const char *fmt, ...) {
   _exit(127);
 }
 
+/* The node's file system, with the bind mounts on top (a container without an image). */
+static void mount_on_node(struct spec *spec, int report) {
+  for (int i = 0; i < spec->mountc; i++) {
+    const char *source = spec->mounts[i].source, *target = spec->mounts[i].target;
+    if (make_mount_point(source, target)) fail(report, "mount point %s: %s", target, strerror(errno));
+    if (mount(source, target, NULL, MS_BIND | MS_REC, NULL)) fail(report, "mount %s on %s: %s", source, target, strerror(errno));
+    if (spec->mounts[i].read_only && mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL)) fail(report, "make %s read-only: %s", target, strerror(errno));
+  }
+  /* A /proc of the container's PID namespace. */
+  if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL)) fail(report, "mount /proc: %s", strerror(errno));
+}
+
+/*
+ * The terminal's slave, as the controlling terminal of the new session.
+ * Opened before any mount: its path is the node's (/dev/pts/N), gone from a
+ * container's own root once it is pivoted into.
+ */
+static int open_terminal(const char *terminal, int report) {
+  int slave = open(terminal, O_RDWR);
+  if (slave < 0 || ioctl(slave, TIOCSCTTY, 0)) fail(report, "terminal %s: %s", terminal, strerror(errno));
+  return slave;
+}
+
+/*
+ * The capability bounding set cut to the container's: every capability the
+ * kernel knows (PR_CAPBSET_READ fails past its last — what
+ * /proc/sys/kernel/cap_last_cap says, without a /proc the container may
+ * have masked) and the container may not have is dropped. Returns the
+ * container's set, less numbers this kernel does not know (ignored, as runc
+ * does).
+ */
+static unsigned long long limit_capabilities(const struct spec *spec, int report) {
+  unsigned long long kept = 0;
+  for (int cap = 0; prctl(PR_CAPBSET_READ, cap, 0, 0, 0) >= 0; cap++) {
+    if (cap < 64 && (spec->capabilities >> cap & 1)) kept |= 1ULL << cap;
+    else if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0)) fail(report, "drop capability %d from the bounding set: %s", cap, strerror(errno));
+  }
+  return kept;
+}
+
+/*
+ * Root's own sets cut to the container's: permitted and effective. The
+ * inheritable set is left empty, as containerd and Docker do since
+ * CVE-2022-24769 (a program with inheritable file capabilities would gain
+ * them through it, even run by a user without them).
+ */
+static void set_root_capabilities(unsigned long long set, int report) {
+  struct __user_cap_header_struct header = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+  struct __user_cap_data_struct data[2];
+  memset(data, 0, sizeof data);
+  for (int i = 0; i < 2; i++) data[i].permitted = data[i].effective = (unsigned)(set >> (32 * i));
+  if (syscall(SYS_capset, &header, data)) fail(report, "set capabilities: %s", strerror(errno));
+}
+
+/*
+ * Who the command runs as, and with what: the bounding set first (dropping
+ * needs CAP_SETPCAP, which the switch of user takes away), then groups, gid
+ * and uid — a uid other than 0 loses every capability there (no keepcaps),
+ * what runc gives a user without ambient ones — and root's own sets last.
+ */
+static void set_identity(struct spec *spec, int report) {
+  unsigned long long kept = spec->has_capabilities ? limit_capabilities(spec, report) : 0;
+  if (spec->has_user) {
+    if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0)) fail(report, "keepcaps: %s", strerror(errno));
+    if (setgroups(spec->groupc, spec->groups)) fail(report, "set supplementary groups: %s", strerror(errno));
+    if (setgid(spec->gid)) fail(report, "set gid %u: %s", (unsigned)spec->gid, strerror(errno));
+    if (setuid(spec->uid)) fail(report, "set uid %u: %s", (unsigned)spec->uid, strerror(errno));
+  }
+  if (spec->has_capabilities && geteuid() == 0) set_root_capabilities(kept, report);
+}
+
 /* The child, between the clone and the exec. `report` is closed by a successful exec. */
 static void __attribute__((noreturn)) become_container(struct spec *spec, int isolated, int in, int out, int err, const char *terminal, int report) {
   sigset_t all;
@@ -150,29 +303,24 @@ static void __attribute__((noreturn)) become_container(struct spec *spec, int is
   for (int i = 0; i < spec->cgroupc; i++) {
     if (write_file(spec->cgroups[i], "0")) fail(report, "join cgroup %s: %s", spec->cgroups[i], strerror(errno));
   }
+  if (terminal) in = out = err = open_terminal(terminal, report);
+  if (spec->rootfs.dir && !isolated) fail(report, "a container's own root file system (%s) needs an isolated pod", spec->rootfs.dir);
   if (isolated) {
     /* Nothing mounted here may reach the node's mount namespace. */
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL)) fail(report, "make mounts private: %s", strerror(errno));
-    for (int i = 0; i < spec->mountc; i++) {
-      const char *source = spec->mounts[i].source, *target = spec->mounts[i].target;
-      if (make_mount_point(source, target)) fail(report, "mount point %s: %s", target, strerror(errno));
-      if (mount(source, target, NULL, MS_BIND | MS_REC, NULL)) fail(report, "mount %s on %s: %s", source, target, strerror(errno));
-      if (spec->mounts[i].read_only && mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL)) fail(report, "make %s read-only: %s", target, strerror(errno));
-    }
-    /* A /proc of the container's PID namespace. */
-    if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL)) fail(report, "mount /proc: %s", strerror(errno));
+    char error[1024];
+    if (!spec->rootfs.dir) mount_on_node(spec, report);
+    else if (enter_rootfs(&spec->rootfs, spec->mounts, spec->mountc, spec->cwd, terminal, error, sizeof error)) fail(report, "%s", error);
   }
   if (chdir(spec->cwd)) fail(report, "chdir to %s: %s", spec->cwd, strerror(errno));
-  if (terminal) {
-    int slave = open(terminal, O_RDWR);
-    if (slave < 0 || ioctl(slave, TIOCSCTTY, 0)) fail(report, "terminal %s: %s", terminal, strerror(errno));
-    in = out = err = slave;
-  }
   if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0) fail(report, "stdio: %s", strerror(errno));
   /* The terminal is 0, 1 and 2 now: its own descriptor would leak into the command. */
   if (terminal && in > 2) close(in);
+  set_identity(spec, report);
+  if (spec->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) fail(report, "no_new_privs: %s", strerror(errno));
   spec->argv[spec->argc] = NULL;
   spec->envp[spec->envc] = NULL;
+  /* execvp looks the command up in this environment's PATH — the container's, in its own root by now. */
   environ = spec->envp;
   execvp(spec->argv[0], spec->argv);
   if (errno == ENOENT && !strchr(spec->argv[0], '/')) fail(report, "exec: \"%s\": executable file not found in $PATH", spec->argv[0]);

@@ -66,6 +66,18 @@ struct container {
 struct container *container_start(const char *id, const char *dir, int isolated, char *error, size_t error_size);
 void container_close(struct container *c);
 
+/* rootfs.c: a container's root file system from its image (overlay, /proc, /sys, /dev, bind mounts, masks) and the pivot_root into it. */
+struct bind_mount { const char *source, *target; int read_only; };
+struct rootfs {
+  const char *dir;                 /* where the overlay is mounted: the container's root */
+  const char *lower[500];          /* the image's layers, top-most first (overlayfs's own limit is 500) */
+  const char *upper, *work;        /* the container's writable layer */
+  const char *masked[64], *read_only_paths[64];
+  int lowerc, maskedc, read_only_pathc;
+  int read_only, privileged;
+};
+int enter_rootfs(const struct rootfs *rootfs, const struct bind_mount *mounts, int mountc, const char *cwd, const char *terminal, char *error, size_t error_size);
+
 /* layer.c: `skiff-shim layer-nodes`, an image layer's device nodes, FIFOs and overlayfs whiteouts; the exit status. */
 int apply_layer_nodes(const char *root, const char *list_path);
 
