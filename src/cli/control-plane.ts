@@ -59,6 +59,8 @@ export interface ControlPlaneOptions {
   runtime?: 'process' | 'simulated' | 'none';
   /** The process runtime's isolation: auto (namespaces and cgroups when root) or none. */
   isolation?: 'auto' | 'none';
+  /** The node's registries file (k3s's registries.yaml format; default DIR/registries.yaml when it exists). */
+  registries?: string;
   /** The local node's pod range (a /24); default: the one the node IPAM controller gives it. */
   podCIDR?: string;
   /** The cluster's pod range (`--cluster-cidr`, default 10.42.0.0/16): the nodes' /24s are cut from it. */
@@ -239,9 +241,10 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<voi
       // `skiff up` is the whole cluster: its pods stop with it (a kill -9 leaves them to be adopted on the next start).
       const runtime =
         runtimeKind === 'process'
-          ? new ProcessRuntime({ logDir: join(dataDir, 'logs'), stateDir: join(dataDir, 'runtime'), hostIP: address, podCIDR, isolation: options.isolation, stopOnShutdown: true })
+          ? new ProcessRuntime({ logDir: join(dataDir, 'logs'), stateDir: join(dataDir, 'runtime'), hostIP: address, podCIDR, isolation: options.isolation, stopOnShutdown: true, images: await nodeImages(dataDir, options.registries) })
           : new SimulatedRuntime();
       const isolated = runtime instanceof ProcessRuntime && runtime.isolated;
+      if (runtime instanceof ProcessRuntime && runtime.images) void importDroppedImages(dataDir, runtime.images, components.signal, agentLog);
       const serving = await issueServingCertificate(pki, name, [name, address, '127.0.0.1', 'localhost']);
       const network = await startNodeNetwork(name, credentials, runtime, components.signal, (event) => log({ component: 'network', msg: String(event.msg ?? ''), ...event }), {
         nodeIP: address,
@@ -523,6 +526,7 @@ export async function runJoinedAgent(options: {
   dataDir?: string;
   runtime: 'process' | 'simulated';
   isolation?: 'auto' | 'none';
+  registries?: string;
   podCIDR?: string;
   /** The cluster CA's public key hash (`sha256:<hex>`) the server must prove before the token is sent. */
   caCertHash?: string;
@@ -567,9 +571,10 @@ export async function runJoinedAgent(options: {
   // Like the kubelet, a stopping agent leaves its containers running for the next one to adopt.
   const runtime =
     options.runtime === 'process'
-      ? new ProcessRuntime({ logDir: join(dataDir, 'logs'), stateDir: join(dataDir, 'runtime'), hostIP: address, podCIDR, isolation: options.isolation })
+      ? new ProcessRuntime({ logDir: join(dataDir, 'logs'), stateDir: join(dataDir, 'runtime'), hostIP: address, podCIDR, isolation: options.isolation, images: await nodeImages(dataDir, options.registries) })
       : new SimulatedRuntime();
   const isolated = runtime instanceof ProcessRuntime && runtime.isolated;
+  if (runtime instanceof ProcessRuntime && runtime.images) void importDroppedImages(dataDir, runtime.images, stop.signal, agentLog);
   process.stdout.write(`node ${name} joining ${options.server} (${runtime.name} runtime)\n`);
   // The client certificate is renewed through CSRs before it expires; every client of the agent follows it.
   const rotationClient = new Client({ ...clientConfig, userAgent: `skiff-agent/${name}` });
@@ -652,4 +657,16 @@ async function fetchJoin(server: string, body: { token: string; nodeName: string
   } finally {
     client.close();
   }
+}
+
+/** The node's image service (process runtime): its store in the data dir, its registries file. */
+async function nodeImages(dataDir: string, registries: string | undefined) {
+  const { nodeImageService } = await import('../node/images/index.js');
+  return nodeImageService(dataDir, registries);
+}
+
+/** Image archives dropped into DIR/images/ are imported at start and while the node runs (air-gapped nodes). */
+async function importDroppedImages(dataDir: string, images: import('../node/images/index.js').LocalImageService, signal: AbortSignal, log: (event: Record<string, unknown>) => void): Promise<void> {
+  const { watchImageDrops } = await import('../node/images/drop-dir.js');
+  await watchImageDrops({ dir: join(dataDir, 'images'), images, signal, log });
 }

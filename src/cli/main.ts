@@ -80,10 +80,11 @@ Usage:
                                                                    against any apiserver
   skiff scheduler [--kubeconfig FILE] [--config FILE] [-v N]       the scheduler alone, against any apiserver
   skiff agent --server URL --token T [--name N] [--data-dir D] [--runtime process|simulated]
-              [--isolation auto|none] [--pod-cidr CIDR] [--ca-cert-hash sha256:HEX]
+              [--isolation auto|none] [--registries FILE] [--pod-cidr CIDR] [--ca-cert-hash sha256:HEX]
               [--proxy-mode auto|nftables|userspace]
                                                                    join this machine as a node
   skiff agent --simulate N [--name NAME] [--kubeconfig FILE]       N simulated nodes (no processes run)
+  skiff images ls|pull|import|rm|prune [--data-dir DIR]         the node's images (see skiff images help)
   skiff version
 
 Options:
@@ -96,13 +97,17 @@ Options:
                    a KubeSchedulerConfiguration (kubescheduler.config.k8s.io/v1) for the scheduler
   --runtime process|simulated|none
                    skiff up: run a node agent for this machine with this runtime (default:
-                   process). process: each container's command runs as a supervised process,
-                   isolated in its own namespaces and cgroups when run as root. simulated: pods
+                   process). process: as root, each container runs from its image, isolated in
+                   its own namespaces and cgroups; without root, only pods of the RuntimeClass
+                   host run (their command on this machine's file system). simulated: pods
                    run nowhere but go Running and Ready, and Jobs' pods succeed after a second.
                    none: no node (pods stay Pending unless another node joins)
   --isolation auto|none
                    process runtime: namespaces, a pod IP and cgroup limits when root (auto, the
                    default), or plain processes on the host network (none)
+  --registries FILE
+                   process runtime: registry mirrors, rewrites and credentials for image pulls,
+                   in k3s's registries.yaml format (default: DIR/registries.yaml when it exists)
   --ca-cert-hash sha256:HEX
                    skiff agent: the cluster CA's public key hash (printed by skiff up); the
                    server must present that CA before the join token is sent
@@ -151,6 +156,7 @@ async function main(argv: string[]): Promise<number> {
           'scheduler-config': { type: 'string' },
           runtime: { type: 'string' },
           isolation: { type: 'string' },
+          registries: { type: 'string' },
           'pod-cidr': { type: 'string' },
           'cluster-cidr': { type: 'string' },
           'ingress-http-port': { type: 'string' },
@@ -181,6 +187,7 @@ async function main(argv: string[]): Promise<number> {
         schedulerConfig: values['scheduler-config'],
         runtime,
         isolation,
+        registries: values.registries,
         podCIDR,
         clusterCIDR,
         ingressPorts: ingress,
@@ -243,6 +250,7 @@ async function main(argv: string[]): Promise<number> {
           'data-dir': { type: 'string' },
           runtime: { type: 'string' },
           isolation: { type: 'string' },
+          registries: { type: 'string' },
           'pod-cidr': { type: 'string' },
           'ca-cert-hash': { type: 'string' },
           'ingress-http-port': { type: 'string' },
@@ -268,8 +276,12 @@ async function main(argv: string[]): Promise<number> {
       const ingress = ingressPorts(values['ingress-http-port'], values['ingress-https-port']);
       const proxyMode = await proxyModeFlag(values['proxy-mode']);
       const { runJoinedAgent } = await import('./control-plane.js');
-      await runJoinedAgent({ server: values.server, token: values.token, name: values.name, dataDir: values['data-dir'], runtime, isolation, podCIDR, caCertHash: values['ca-cert-hash'], ingressPorts: ingress, proxyMode, verbosity });
+      await runJoinedAgent({ server: values.server, token: values.token, name: values.name, dataDir: values['data-dir'], runtime, isolation, registries: values.registries, podCIDR, caCertHash: values['ca-cert-hash'], ingressPorts: ingress, proxyMode, verbosity });
       return 0;
+    }
+    case 'images': {
+      const { runImagesCommand } = await import('./images.js');
+      return runImagesCommand(rest);
     }
     case 'version':
     case '--version': {

@@ -392,7 +392,16 @@ export class PodWorker implements PodSyncTarget {
   private async ensureImage(slot: Slot, security: EffectiveSecurity): Promise<boolean> {
     const { runtime, imagePuller } = this.context;
     const image = slot.spec.image ?? '';
-    if (!runtime.images || !imagePuller || (await this.runtimeHandler()) === 'host') {
+    const onHost = (await this.runtimeHandler()) === 'host';
+    if (runtime.imageRefusal && !onHost) {
+      // Never silently on the node's file system: the pod says why it does not run.
+      if (slot.record.waitingReason !== 'CreateContainerError') this.event('Warning', 'Failed', `Error: ${runtime.imageRefusal}`);
+      slot.record.waitingReason = 'CreateContainerError';
+      slot.record.waitingMessage = runtime.imageRefusal;
+      this.wakeAt(this.context.now().getTime() + 60_000);
+      return false;
+    }
+    if (!runtime.images || !imagePuller || onHost) {
       this.event('Normal', 'Pulled', `Container image "${image}" already present on machine`);
       return true;
     }

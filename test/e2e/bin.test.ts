@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startCluster, type Cluster, startHostProcessCluster } from './harness.js';
+import { hostDeployment, startCluster, type Cluster, startHostProcessCluster } from './harness.js';
 import { repositoryRoot } from './tools.js';
 
 const root = repositoryRoot();
@@ -56,7 +56,7 @@ describe('skiff up from the bin, with a process node', () => {
   });
 
   test('a Deployment rolls out (controllers, scheduler and node agent run) and kubectl exec reaches its pod', async () => {
-    await cluster.kubectl(['create', 'deployment', 'sleeper', '--image=busybox', '--', 'sh', '-c', 'sleep 600']);
+    await cluster.kubectl(['apply', '-f', '-'], { input: hostDeployment('sleeper', ['sh', '-c', 'sleep 600']) });
     await cluster.kubectl(['rollout', 'status', 'deployment/sleeper', '--timeout=60s']);
     const exec = await cluster.kubectl(['exec', 'deployment/sleeper', '--', 'sh', '-c', 'echo from the pod']);
     assert.equal(exec.stdout, 'from the pod\n');

@@ -87,7 +87,7 @@ describe('@kubernetes/client-node', () => {
     const server = `require('http').createServer((q, s) => s.end('hello from the pod')).listen(${port}); console.log('line one'); setTimeout(() => console.log('line two'), 1500)`;
     await core.createNamespacedPod({
       namespace,
-      body: { metadata: { name: 'app' }, spec: { containers: [{ name: 'app', image: 'node', command: [process.execPath, '-e', server] }] } },
+      body: { metadata: { name: 'app' }, spec: { runtimeClassName: 'host', containers: [{ name: 'app', image: 'node', command: [process.execPath, '-e', server] }] } },
     });
     await waitFor(async () => (await core.readNamespacedPod({ name: 'app', namespace })).status?.phase === 'Running', { message: 'the pod runs' });
 

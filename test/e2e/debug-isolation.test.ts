@@ -3,6 +3,7 @@
  * its own PID namespace, and an ephemeral container with a target joins
  * the target's — it sees the target's processes, its PID 1 is the
  * target's init — while one without a target is the init of its own.
+ * The pod asks for runtimeClassName: host: these tests run commands on the node's file system (no image is pulled).
  * Takes the network test lock (run it under `flock /tmp/skiff-net-e2e.lock`).
  */
 import { after, before, describe, test } from 'node:test';
@@ -17,6 +18,7 @@ kind: Pod
 metadata:
   name: target
 spec:
+  runtimeClassName: host
   containers:
   - name: app
     image: busybox

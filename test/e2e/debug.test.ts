@@ -16,6 +16,7 @@ kind: Pod
 metadata:
   name: x
 spec:
+  runtimeClassName: host
   containers:
   - name: app
     image: busybox

@@ -110,6 +110,25 @@ export function startHostProcessCluster(args: string[] = []): Promise<Cluster> {
   return startCluster({ args: ['--runtime', 'process', ...args], ...(asRoot ? { user: { uid: 65534, gid: 65534 } } : {}) });
 }
 
+/**
+ * For `kubectl run`: the pod asks for the RuntimeClass host, so its command
+ * runs on the node's own file system (what these tests exercise) rather than
+ * in an image, which nothing could pull here.
+ */
+export const onHost = '--overrides={"apiVersion":"v1","spec":{"runtimeClassName":"host"}}';
+
+/** A Deployment manifest (for `kubectl apply -f -`) whose pods run `command` on the node's file system (RuntimeClass host). */
+export function hostDeployment(name: string, command: string[], options: { image?: string; port?: number; replicas?: number } = {}): string {
+  const labels = { app: name };
+  const container = { name, image: options.image ?? 'busybox', command, ...(options.port ? { ports: [{ containerPort: options.port }] } : {}) };
+  return JSON.stringify({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, labels },
+    spec: { replicas: options.replicas ?? 1, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { runtimeClassName: 'host', containers: [container] } } },
+  });
+}
+
 /** A port nothing listens on right now: bind port 0, read what the kernel chose, release it. */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -96,7 +96,7 @@ describe('two nodes: pods reach Services across them', { skip: ready ? false : '
             selector: { matchLabels: { app: name } },
             template: {
               metadata: { labels: { app: name } },
-              spec: { nodeSelector: { 'kubernetes.io/hostname': node }, terminationGracePeriodSeconds: 1, containers: [{ name: 'c', image: 'node', command: [process.execPath, '-e', server] }] },
+              spec: { runtimeClassName: 'host', nodeSelector: { 'kubernetes.io/hostname': node }, terminationGracePeriodSeconds: 1, containers: [{ name: 'c', image: 'node', command: [process.execPath, '-e', server] }] },
             },
           },
         }),

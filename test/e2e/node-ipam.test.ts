@@ -32,6 +32,7 @@ describe('node pod ranges from the cluster range (as root)', { skip: isolated ? 
       kind: 'Pod',
       metadata: { name },
       spec: {
+        runtimeClassName: 'host',
         terminationGracePeriodSeconds: 1,
         containers: [{ name: 'c', image: 'node', command: [process.execPath, '-e', server], readinessProbe: { httpGet: { path: '/', port: 8080 }, periodSeconds: 1, failureThreshold: 1 } }],
       },

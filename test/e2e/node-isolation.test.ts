@@ -9,6 +9,7 @@
  * Isolation needs root (network namespaces, cgroups, mounts): as an
  * ordinary user these tests are skipped, and process-node.test.ts covers
  * plain processes.
+ * Every pod asks for runtimeClassName: host: these tests run commands on the node's file system (no image is pulled).
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -18,7 +19,7 @@ import https from 'node:https';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, holdNetworkTestLock, startCluster, waitFor, type Cluster } from './harness.js';
+import { freePort, holdNetworkTestLock, hostDeployment, onHost, startCluster, waitFor, type Cluster } from './harness.js';
 import { kubectlPath } from './tools.js';
 import { canIsolate } from '../../src/node/runtime/process/runtime.js';
 import { serviceProxyAvailable } from '../../src/network/index.js';
@@ -73,6 +74,7 @@ spec:
   template:
     metadata: {labels: {app: web}}
     spec:
+      runtimeClassName: host
       terminationGracePeriodSeconds: 5
       containers:
       - name: server
@@ -146,7 +148,7 @@ spec:
     await cluster.kubectl(['expose', 'deployment', 'web', '--name=web-lb', '--type=LoadBalancer', `--port=${lbPort}`, '--target-port=8080']);
     await waitFor(async () => (await cluster.kubectl(['get', 'service', 'web-lb', '-o', 'jsonpath={.status.loadBalancer.ingress[0].ip}'])).stdout === nodeIP, { message: 'the load balancer address' });
     await waitFor(() => answers(`http://${nodeIP}:${lbPort}/`), { message: 'the LoadBalancer port at the node' });
-    await cluster.kubectl(['run', 'resolver', '--image=busybox', '--restart=Never', '--', 'sh', '-c', 'getent hosts web; getent hosts web.default.svc.cluster.local; cat /etc/resolv.conf; curl -s -o /dev/null -w "status=%{http_code}\\n" --max-time 5 http://web/']);
+    await cluster.kubectl(['run', 'resolver', '--image=busybox', '--restart=Never', onHost, '--', 'sh', '-c', 'getent hosts web; getent hosts web.default.svc.cluster.local; cat /etc/resolv.conf; curl -s -o /dev/null -w "status=%{http_code}\\n" --max-time 5 http://web/']);
     await cluster.kubectl(['wait', '--for=jsonpath={.status.phase}=Succeeded', 'pod/resolver', '--timeout=60s']);
     const out = (await cluster.kubectl(['logs', 'resolver'])).stdout;
     const resolved = out.split('\n').filter((line) => line.split(/\s+/)[0] === clusterIP && line.split(/\s+/)[1] === 'web.default.svc.cluster.local');
@@ -165,16 +167,16 @@ spec:
         apiVersion: 'v1',
         kind: 'List',
         items: [
-          { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'spread' }, spec: { replicas: 2, selector: { matchLabels: { app: 'spread' } }, template: { metadata: { labels: { app: 'spread' } }, spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'c', image: 'node', command: [process.execPath, '-e', server], readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 1 } }] } } } },
+          { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'spread' }, spec: { replicas: 2, selector: { matchLabels: { app: 'spread' } }, template: { metadata: { labels: { app: 'spread' } }, spec: { runtimeClassName: 'host', terminationGracePeriodSeconds: 1, containers: [{ name: 'c', image: 'node', command: [process.execPath, '-e', server], readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 1 } }] } } } },
           { apiVersion: 'v1', kind: 'Service', metadata: { name: 'spread' }, spec: { selector: { app: 'spread' }, ports: [{ port: 80, targetPort: 8080 }] } },
           { apiVersion: 'v1', kind: 'Service', metadata: { name: 'db' }, spec: { clusterIP: 'None', selector: { app: 'db' }, ports: [{ port: 8080 }] } },
-          { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'db' }, spec: { serviceName: 'db', replicas: 2, selector: { matchLabels: { app: 'db' } }, template: { metadata: { labels: { app: 'db' } }, spec: { containers: [{ name: 'c', image: 'node', command: [process.execPath, '-e', server] }] } } } },
+          { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'db' }, spec: { serviceName: 'db', replicas: 2, selector: { matchLabels: { app: 'db' } }, template: { metadata: { labels: { app: 'db' } }, spec: { runtimeClassName: 'host', containers: [{ name: 'c', image: 'node', command: [process.execPath, '-e', server] }] } } } },
         ],
       }),
     });
     await cluster.kubectl(['rollout', 'status', 'deployment/spread', '--timeout=60s']);
     await cluster.kubectl(['rollout', 'status', 'statefulset/db', '--timeout=60s']);
-    await cluster.kubectl(['run', 'caller', '--image=busybox', '--', 'sleep', '3600']);
+    await cluster.kubectl(['run', 'caller', '--image=busybox', onHost, '--', 'sleep', '3600']);
     await cluster.kubectl(['wait', '--for=condition=Ready', 'pod/caller', '--timeout=60s']);
     const call = async (times: number) =>
       (await cluster.kubectl(['exec', 'caller', '--', 'sh', '-c', `for i in $(seq ${times}); do curl -s --max-time 2 http://spread/ || echo FAILED; echo; done`])).stdout.split('\n').filter(Boolean);
@@ -211,7 +213,7 @@ spec:
 
   test('a pod talks to the apiserver from inside: kube-api-access volume, kubernetes.default.svc, kubectl with in-cluster config', async () => {
     const script = `ls ${'/var/run/secrets/kubernetes.io/serviceaccount'}; ${kubectlPath()} get pod inside -o jsonpath='{.metadata.name} as {.spec.serviceAccountName}'`;
-    await cluster.kubectl(['run', 'inside', '--image=busybox', '--restart=Never', '--', 'sh', '-c', script]);
+    await cluster.kubectl(['run', 'inside', '--image=busybox', '--restart=Never', onHost, '--', 'sh', '-c', script]);
     await cluster.kubectl(['wait', '--for=jsonpath={.status.phase}=Succeeded', 'pod/inside', '--timeout=60s']);
     const out = (await cluster.kubectl(['logs', 'inside'])).stdout;
     assert.match(out, /^ca\.crt\nnamespace\ntoken\n/, 'the projected token, CA and namespace');
@@ -222,10 +224,10 @@ spec:
     await cluster.kubectl(['create', 'namespace', 'fenced']);
     const fenced = (args: string[], options?: Parameters<Cluster['kubectl']>[1]) => cluster.kubectl(['-n', 'fenced', ...args], options);
     const server = "require('http').createServer((q, s) => s.end('inside')).listen(8080)";
-    await fenced(['create', 'deployment', 'vault', '--image=node', '--', process.execPath, '-e', server]);
+    await fenced(['apply', '-f', '-'], { input: hostDeployment('vault', [process.execPath, '-e', server], { image: 'node' }) });
     await fenced(['rollout', 'status', 'deployment/vault', '--timeout=60s']);
     for (const name of ['friend', 'foe']) {
-      await fenced(['run', name, '--image=busybox', `--labels=role=${name}`, '--', 'sleep', '3600']);
+      await fenced(['run', name, '--image=busybox', `--labels=role=${name}`, onHost, '--', 'sleep', '3600']);
       await fenced(['wait', '--for=condition=Ready', `pod/${name}`, '--timeout=60s']);
     }
     const vault = (await fenced(['get', 'pods', '-l', 'app=vault', '-o', 'jsonpath={.items[0].status.podIP}'])).stdout;
@@ -243,7 +245,7 @@ spec:
   test('an Ingress routes two hosts and paths to two services, over TLS too, and reports the node in its status', async () => {
     for (const name of ['one', 'two']) {
       const server = `require('http').createServer((q, s) => s.end('${name} ' + q.url + ' ' + q.headers['x-forwarded-proto'])).listen(8080)`;
-      await cluster.kubectl(['create', 'deployment', name, '--image=node', '--', process.execPath, '-e', server]);
+      await apply(hostDeployment(name, [process.execPath, '-e', server], { image: 'node' }));
       await cluster.kubectl(['expose', 'deployment', name, '--port=80', '--target-port=8080']);
     }
     const key = join(scratch, 'tls.key');
@@ -295,6 +297,7 @@ apiVersion: v1
 kind: Pod
 metadata: {name: volumes, labels: {tier: demo}}
 spec:
+  runtimeClassName: host
   initContainers:
   - name: prepare
     image: busybox
@@ -341,6 +344,7 @@ apiVersion: v1
 kind: Pod
 metadata: {name: writer}
 spec:
+  runtimeClassName: host
   restartPolicy: Never
   containers:
   - {name: main, image: busybox, command: [sh, -c, 'echo kept > /data/file'], volumeMounts: [{name: data, mountPath: /data}]}
@@ -355,6 +359,7 @@ metadata: {name: reader}
 spec:
   template:
     spec:
+      runtimeClassName: host
       restartPolicy: Never
       containers:
       - {name: main, image: busybox, command: [grep, -q, kept, /data/file], volumeMounts: [{name: data, mountPath: /data}]}
@@ -381,6 +386,7 @@ spec:
   template:
     metadata: {labels: {app: store}}
     spec:
+      runtimeClassName: host
       terminationGracePeriodSeconds: 1
       containers:
       - name: main
@@ -419,6 +425,7 @@ apiVersion: v1
 kind: Pod
 metadata: {name: hog}
 spec:
+  runtimeClassName: host
   restartPolicy: Never
   containers:
   - name: main
@@ -430,12 +437,14 @@ apiVersion: v1
 kind: Pod
 metadata: {name: crasher}
 spec:
+  runtimeClassName: host
   containers: [{name: main, image: busybox, command: [sh, -c, 'exit 3']}]
 ---
 apiVersion: v1
 kind: Pod
 metadata: {name: unhealthy}
 spec:
+  runtimeClassName: host
   terminationGracePeriodSeconds: 1
   containers:
   - name: main
@@ -475,6 +484,7 @@ apiVersion: v1
 kind: Pod
 metadata: {name: filler}
 spec:
+  runtimeClassName: host
   containers:
   - name: main
     image: busybox
@@ -496,9 +506,10 @@ apiVersion: v1
 kind: Pod
 metadata: {name: survivor}
 spec:
+  runtimeClassName: host
   containers: [{name: main, image: busybox, command: [sh, -c, 'i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.2; done']}]
 `);
-    await cluster.kubectl(['run', 'finished', '--image=busybox', '--restart=Never', '--', 'echo', 'done before the crash']);
+    await cluster.kubectl(['run', 'finished', '--image=busybox', '--restart=Never', onHost, '--', 'echo', 'done before the crash']);
     await cluster.kubectl(['wait', '--for=condition=Ready', 'pod/survivor', '--timeout=60s']);
     await cluster.kubectl(['wait', '--for=jsonpath={.status.phase}=Succeeded', 'pod/finished', '--timeout=60s']);
     const before = (await containerStatus('survivor'))!;

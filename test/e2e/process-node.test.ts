@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, waitFor, type Cluster, startHostProcessCluster } from './harness.js';
+import { freePort, onHost, hostDeployment, waitFor, type Cluster, startHostProcessCluster } from './harness.js';
 
 async function status(url: string): Promise<number> {
   try {
@@ -31,7 +31,7 @@ describe('skiff up --runtime process', () => {
 
   test('a Deployment of an HTTP server serves; a Job completes; deletion stops the server', async () => {
     const port = await freePort();
-    await cluster.kubectl(['create', 'deployment', 'srv', '--image=node', '--', process.execPath, '-e', `require('http').createServer((q, s) => s.end('hi')).listen(${port})`]);
+    await cluster.kubectl(['apply', '-f', '-'], { input: hostDeployment('srv', [process.execPath, '-e', `require('http').createServer((q, s) => s.end('hi')).listen(${port})`], { image: 'node' }) });
     await cluster.kubectl(['rollout', 'status', 'deployment/srv', '--timeout=30s']);
     // On the host network: the pod's IP is the node's.
     const podIP = (await cluster.kubectl(['get', 'pods', '-l', 'app=srv', '-o', 'jsonpath={.items[0].status.podIP}'])).stdout;
@@ -50,7 +50,9 @@ describe('skiff up --runtime process', () => {
     await waitFor(async () => (await status(`http://127.0.0.1:${nodePort}/`)) === 200, { message: 'the NodePort through the user-space proxy' });
     await waitFor(async () => (await status(`http://127.${clusterIP.split('.').slice(1).join('.')}:${servicePort}/`)) === 200, { message: "the ClusterIP's loopback twin" });
 
-    await cluster.kubectl(['create', 'job', 'once', '--image=busybox', '--', 'sh', '-c', 'echo done']);
+    await cluster.kubectl(['apply', '-f', '-'], {
+      input: JSON.stringify({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'once' }, spec: { template: { spec: { runtimeClassName: 'host', restartPolicy: 'Never', containers: [{ name: 'once', image: 'busybox', command: ['sh', '-c', 'echo done'] }] } } } }),
+    });
     await cluster.kubectl(['wait', '--for=condition=complete', 'job/once', '--timeout=30s']);
 
     await cluster.kubectl(['delete', 'deployment', 'srv']);
@@ -59,7 +61,7 @@ describe('skiff up --runtime process', () => {
   });
 
   test('kubectl logs shows what a container printed; -f follows it', async () => {
-    await cluster.kubectl(['run', 'printer', '--image=busybox', '--restart=Never', '--command', '--', 'sh', '-c', 'echo one; echo two >&2']);
+    await cluster.kubectl(['run', 'printer', '--image=busybox', onHost, '--restart=Never', '--command', '--', 'sh', '-c', 'echo one; echo two >&2']);
     await cluster.kubectl(['wait', '--for=jsonpath={.status.phase}=Succeeded', 'pod/printer', '--timeout=30s']);
     const logs = await cluster.kubectl(['logs', 'printer']);
     assert.equal(logs.stdout, 'one\ntwo\n');
@@ -73,7 +75,7 @@ describe('skiff up --runtime process', () => {
       assert.match(described, line);
     }
 
-    await cluster.kubectl(['run', 'ticker', '--image=busybox', '--command', '--', 'sh', '-c', 'i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.2; done']);
+    await cluster.kubectl(['run', 'ticker', '--image=busybox', onHost, '--command', '--', 'sh', '-c', 'i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.2; done']);
     await cluster.kubectl(['wait', '--for=condition=Ready', 'pod/ticker', '--timeout=30s']);
     const follow = cluster.kubectlStream(['logs', '-f', 'ticker']);
     try {
@@ -84,7 +86,7 @@ describe('skiff up --runtime process', () => {
   });
 
   test('kubectl exec runs a command beside the container: output, stdin, exit code', async () => {
-    await cluster.kubectl(['run', 'box', '--image=busybox', '--command', '--', 'sleep', '60']);
+    await cluster.kubectl(['run', 'box', '--image=busybox', onHost, '--command', '--', 'sleep', '60']);
     await cluster.kubectl(['wait', '--for=condition=Ready', 'pod/box', '--timeout=30s']);
     const hello = await cluster.kubectl(['exec', 'box', '--', 'sh', '-c', 'echo hello from exec']);
     assert.equal(hello.stdout, 'hello from exec\n');
@@ -109,7 +111,7 @@ describe('skiff up --runtime process', () => {
   });
 
   test('kubectl run -i attaches to the container: stdin in, stdout out', async () => {
-    const run = await cluster.kubectl(['run', 'catter', '--image=busybox', '--restart=Never', '-i', '--command', '--', 'cat'], { input: 'line from stdin\n' });
+    const run = await cluster.kubectl(['run', 'catter', '--image=busybox', onHost, '--restart=Never', '-i', '--command', '--', 'cat'], { input: 'line from stdin\n' });
     assert.equal(run.stdout, 'line from stdin\n');
     await cluster.kubectl(['wait', '--for=jsonpath={.status.phase}=Succeeded', 'pod/catter', '--timeout=30s']);
   });

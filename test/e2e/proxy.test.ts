@@ -9,7 +9,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { WebSocket } from 'ws';
-import { freePort, waitFor, type Cluster, startHostProcessCluster } from './harness.js';
+import { freePort, hostDeployment, waitFor, type Cluster, startHostProcessCluster } from './harness.js';
 
 describe('proxy subresources with kubectl', () => {
   let cluster: Cluster;
@@ -34,7 +34,7 @@ describe('proxy subresources with kubectl', () => {
       `});`,
       `server.listen(${podPort});`,
     ].join('\n');
-    await cluster.kubectl(['create', 'deployment', 'web', '--image=node', `--port=${podPort}`, '--', process.execPath, '-e', server]);
+    await cluster.kubectl(['apply', '-f', '-'], { input: hostDeployment('web', [process.execPath, '-e', server], { image: 'node', port: podPort }) });
     await cluster.kubectl(['create', '-f', '-'], {
       input: JSON.stringify({
         apiVersion: 'v1',

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, waitFor, type Cluster } from './harness.js';
+import { freePort, onHost, waitFor, type Cluster } from './harness.js';
 
 export interface StreamingClient {
   /** Another kubectl binary; default the pinned one. */
@@ -29,7 +29,7 @@ export async function exerciseStreaming(cluster: Cluster, namespace: string, cli
   await cluster.kubectl(['create', 'namespace', namespace]);
 
   // exec: output, the exit code, stdin.
-  await k(['run', 'box', '--image=busybox', '--command', '--', 'sleep', '3600']);
+  await k(['run', 'box', '--image=busybox', onHost, '--command', '--', 'sleep', '3600']);
   await k(['wait', '--for=condition=Ready', 'pod/box', '--timeout=60s']);
   assert.equal((await k(['exec', 'box', '--', 'sh', '-c', 'echo out; echo err >&2'])).stdout, 'out\n');
   const both = await k(['exec', 'box', '--', 'sh', '-c', 'echo err >&2']);
@@ -54,9 +54,9 @@ export async function exerciseStreaming(cluster: Cluster, namespace: string, cli
   }
 
   // attach with stdin (kubectl run -i), then to a running container's output.
-  const run = await k(['run', 'catter', '--image=busybox', '--restart=Never', '-i', '--command', '--', 'cat'], { input: 'line from stdin\n' });
+  const run = await k(['run', 'catter', '--image=busybox', onHost, '--restart=Never', '-i', '--command', '--', 'cat'], { input: 'line from stdin\n' });
   assert.equal(run.stdout, 'line from stdin\n');
-  await k(['run', 'ticker', '--image=busybox', '--command', '--', 'sh', '-c', 'i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.2; done']);
+  await k(['run', 'ticker', '--image=busybox', onHost, '--command', '--', 'sh', '-c', 'i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.2; done']);
   await k(['wait', '--for=condition=Ready', 'pod/ticker', '--timeout=60s']);
   const attached = stream(['attach', 'ticker']);
   try {
@@ -68,7 +68,7 @@ export async function exerciseStreaming(cluster: Cluster, namespace: string, cli
   // port-forward: an HTTP request through it.
   const podPort = await freePort();
   const localPort = await freePort();
-  await k(['run', 'web', '--image=node', '--command', '--', process.execPath, '-e', `require('http').createServer((q, s) => s.end('through the forward')).listen(${podPort})`]);
+  await k(['run', 'web', '--image=node', onHost, '--command', '--', process.execPath, '-e', `require('http').createServer((q, s) => s.end('through the forward')).listen(${podPort})`]);
   await k(['wait', '--for=condition=Ready', 'pod/web', '--timeout=60s']);
   await waitFor(async () => (await fetch(`http://127.0.0.1:${podPort}/`).then((r) => r.ok, () => false)), { message: 'the pod serves' });
   const forward = stream(['port-forward', 'pod/web', `${localPort}:${podPort}`]);

@@ -14,11 +14,12 @@
  * their own (10.42.78.0/24); holdNetworkTestLock keeps the other files
  * with root networking from running at the same time. Run by hand under
  * `flock /tmp/skiff-net-e2e.lock`.
+ * Every pod asks for runtimeClassName: host: these tests run commands on the node's file system (no image is pulled).
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { freePort, holdNetworkTestLock, startCluster, waitFor, type Cluster } from './harness.js';
+import { freePort, holdNetworkTestLock, hostDeployment, onHost, startCluster, waitFor, type Cluster } from './harness.js';
 import { canIsolate } from '../../src/node/runtime/process/runtime.js';
 
 const isolated = canIsolate();
@@ -95,7 +96,7 @@ describe('service proxy in user space as root (--proxy-mode userspace)', { skip:
 
   test('pods reach a Service by DNS name (UDP and TCP to 10.43.0.10) and ClusterIP, and the apiserver; the host the ClusterIP, NodePort and Ingress', async () => {
     const server = "require('http').createServer((q, s) => s.end('hello from ' + require('os').hostname())).listen(8080)";
-    await cluster.kubectl(['create', 'deployment', 'web', '--image=node', '--', process.execPath, '-e', server]);
+    await cluster.kubectl(['apply', '-f', '-'], { input: hostDeployment('web', [process.execPath, '-e', server], { image: 'node' }) });
     await cluster.kubectl(['rollout', 'status', 'deployment/web', '--timeout=60s']);
     await cluster.kubectl(['expose', 'deployment', 'web', '--port=80', '--target-port=8080', '--type=NodePort']);
     const service = await json(['get', 'service', 'web']);
@@ -129,7 +130,7 @@ describe('service proxy in user space as root (--proxy-mode userspace)', { skip:
       // The apiserver at the kubernetes Service's ClusterIP (any HTTP answer will do: it was reached).
       'curl -sk -o /dev/null -w "apiserver=%{http_code}\\n" --max-time 5 https://kubernetes.default.svc/version',
     ].join('; ');
-    await cluster.kubectl(['run', 'client', '--image=busybox', '--restart=Never', `--env=TCP_PROBE=${dnsProbe('tcp', kubeDns, 'web.default.svc.cluster.local')}`, '--', 'sh', '-c', script]);
+    await cluster.kubectl(['run', 'client', '--image=busybox', '--restart=Never', onHost, `--env=TCP_PROBE=${dnsProbe('tcp', kubeDns, 'web.default.svc.cluster.local')}`, '--', 'sh', '-c', script]);
     await cluster.kubectl(['wait', '--for=jsonpath={.status.phase}=Succeeded', 'pod/client', '--timeout=60s']);
     const out = (await cluster.kubectl(['logs', 'client'])).stdout;
     assert.match(out, /^nameserver 10\.43\.0\.10$/m, 'pods ask the kube-dns Service');

@@ -127,7 +127,7 @@ describe('image service (a real registry on loopback)', { skip }, () => {
   it('removes an image and the content only it used; an image in use stays', async () => {
     let inUse = true;
     const dir = join(root, 'removal');
-    const images = new LocalImageService({ root: dir, endpoints: () => [{ url: open.url }], nodeHelper: shimBinary(), inUse: () => inUse });
+    const images = new LocalImageService({ root: dir, endpoints: () => [{ url: open.url }], nodeHelper: shimBinary(), inUse: () => inUse, contentGraceMs: 0 });
     const name = `${open.host}/team/app:v1`;
     await images.pullImage(name);
     await assert.rejects(images.removeImage(name), /in use/);

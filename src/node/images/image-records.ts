@@ -5,8 +5,13 @@
  * renamed), so a crash leaves the old list or the new one, never a mix.
  * Records are written only after their blobs and layers are in place: a
  * record never names content that is not on disk.
+ *
+ * Two processes may hold the store — the agent, and `skiff images` run
+ * beside it — so every change re-reads the file under a lock file
+ * (`images.json.lock`, made with O_EXCL), and reads re-read it when it
+ * changed on disk.
  */
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ImageInfo } from './types.js';
 
@@ -15,28 +20,35 @@ export interface ImageRecord extends ImageInfo {
   blobs: string[];
 }
 
+/** A lock older than this was left by a process that died holding it. */
+const staleLockMs = 30_000;
+const lockWaitMs = 10_000;
+
 export class ImageRecords {
   private readonly file: string;
+  private readonly lockFile: string;
   private records = new Map<string, ImageRecord>();
+  private loadedVersion = '';
 
   constructor(root: string) {
     this.file = join(root, 'images.json');
-    if (existsSync(this.file)) {
-      const saved = JSON.parse(readFileSync(this.file, 'utf8')) as { images?: ImageRecord[] };
-      for (const record of saved.images ?? []) this.records.set(record.id, record);
-    }
+    this.lockFile = `${this.file}.lock`;
+    this.reload();
   }
 
   all(): ImageRecord[] {
+    this.reload();
     return [...this.records.values()];
   }
 
   get(id: string): ImageRecord | undefined {
+    this.reload();
     return this.records.get(id);
   }
 
   /** The image a normalized name (`registry/repo:tag` or `registry/repo@digest`) points at. */
   byName(name: string): ImageRecord | undefined {
+    this.reload();
     for (const record of this.records.values()) if (record.repoTags.includes(name) || record.repoDigests.includes(name)) return record;
     return undefined;
   }
@@ -47,33 +59,85 @@ export class ImageRecords {
    * removed or collected — as with containerd).
    */
   put(record: ImageRecord): void {
-    for (const other of this.records.values()) {
-      if (other.id === record.id) continue;
-      other.repoTags = other.repoTags.filter((tag) => !record.repoTags.includes(tag));
-    }
-    const existing = this.records.get(record.id);
-    if (existing) {
-      record.repoTags = [...new Set([...existing.repoTags, ...record.repoTags])];
-      record.repoDigests = [...new Set([...existing.repoDigests, ...record.repoDigests])];
-      record.blobs = [...new Set([...existing.blobs, ...record.blobs])];
-    }
-    this.records.set(record.id, record);
-    this.save();
+    this.change(() => {
+      for (const other of this.records.values()) {
+        if (other.id === record.id) continue;
+        other.repoTags = other.repoTags.filter((tag) => !record.repoTags.includes(tag));
+      }
+      const existing = this.records.get(record.id);
+      if (existing) {
+        record.repoTags = [...new Set([...existing.repoTags, ...record.repoTags])];
+        record.repoDigests = [...new Set([...existing.repoDigests, ...record.repoDigests])];
+        record.blobs = [...new Set([...existing.blobs, ...record.blobs])];
+      }
+      this.records.set(record.id, record);
+    });
   }
 
   touch(id: string, now: number): void {
-    const record = this.records.get(id);
-    if (!record) return;
-    record.lastUsed = now;
-    this.save();
+    this.change(() => {
+      const record = this.records.get(id);
+      if (record) record.lastUsed = now;
+    });
   }
 
   remove(id: string): void {
-    if (this.records.delete(id)) this.save();
+    this.change(() => this.records.delete(id));
+  }
+
+  /** Re-reads the file when another process changed it (its size or mtime moved). */
+  private reload(): void {
+    let version = '';
+    try {
+      const stat = statSync(this.file);
+      version = `${stat.mtimeMs} ${stat.size} ${stat.ino}`;
+    } catch {
+      /* no file yet: no images */
+    }
+    if (version === this.loadedVersion) return;
+    const records = new Map<string, ImageRecord>();
+    if (version) {
+      const saved = JSON.parse(readFileSync(this.file, 'utf8')) as { images?: ImageRecord[] };
+      for (const record of saved.images ?? []) records.set(record.id, record);
+    }
+    this.records = records;
+    this.loadedVersion = version;
+  }
+
+  /** A read-modify-write of the file, under the lock. */
+  private change(apply: () => void): void {
+    this.lock();
+    try {
+      this.reload();
+      apply();
+      this.save();
+    } finally {
+      rmSync(this.lockFile, { force: true });
+    }
+  }
+
+  private lock(): void {
+    const deadline = Date.now() + lockWaitMs;
+    for (;;) {
+      try {
+        closeSync(openSync(this.lockFile, 'wx'));
+        return;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
+      try {
+        if (Date.now() - statSync(this.lockFile).mtimeMs > staleLockMs) rmSync(this.lockFile, { force: true });
+      } catch {
+        /* gone meanwhile */
+      }
+      if (Date.now() > deadline) throw new Error(`${this.lockFile} is held by another process (remove it if no skiff runs on this data dir)`);
+      // A change holds the lock for a few milliseconds: a short synchronous wait keeps this simple.
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+    }
   }
 
   private save(): void {
-    const data = Buffer.from(JSON.stringify({ images: this.all() }, null, 1));
+    const data = Buffer.from(JSON.stringify({ images: [...this.records.values()] }, null, 1));
     const temporary = `${this.file}.tmp`;
     const fd = openSync(temporary, 'w');
     try {
@@ -84,5 +148,7 @@ export class ImageRecords {
       closeSync(fd);
     }
     renameSync(temporary, this.file);
+    const stat = statSync(this.file);
+    this.loadedVersion = `${stat.mtimeMs} ${stat.size} ${stat.ino}`;
   }
 }

@@ -11,7 +11,7 @@
  * `ingest/` (content-store.ts), `layers/sha256/<diff id hex>/` (unpacked
  * layers, shared by every image that has them), `images.json`.
  */
-import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync, statfsSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync, statfsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ContentStore, digestHex } from './content-store.js';
 import { ImageRecords, type ImageRecord } from './image-records.js';
@@ -32,6 +32,12 @@ export interface LocalImageServiceOptions {
   inUse?: (imageId: string) => boolean;
   client?: RegistryClient;
   now?: () => number;
+  /**
+   * Unreferenced content younger than this stays when an image is removed:
+   * another process (the agent, or `skiff images` beside it) may be pulling
+   * it and not have recorded it yet. Default 10 minutes.
+   */
+  contentGraceMs?: number;
 }
 
 export class LocalImageService implements ImageService {
@@ -214,13 +220,18 @@ export class LocalImageService implements ImageService {
     await unpacking;
   }
 
-  /** Blobs and unpacked layers no image record names any more. */
+  /** Blobs and unpacked layers no image record names any more (and no pull may be about to). */
   private removeUnreferenced(): void {
+    if (this.pulls.size > 0) return;
     const records = this.records.all();
     const blobs = new Set(records.flatMap((r) => r.blobs));
     const layers = new Set(records.flatMap((r) => r.layers.map(digestHex)));
-    for (const blob of this.content.list()) if (!blobs.has(blob.digest)) this.content.remove(blob.digest);
-    for (const layer of existsSync(this.layerDir) ? readdir(this.layerDir) : []) if (!layers.has(layer)) rmSync(join(this.layerDir, layer), { recursive: true, force: true });
+    const settled = (path: string) => this.now() - statSync(path).mtimeMs >= (this.options.contentGraceMs ?? 10 * 60_000);
+    for (const blob of this.content.list()) if (!blobs.has(blob.digest) && settled(this.content.blobPath(blob.digest))) this.content.remove(blob.digest);
+    for (const layer of existsSync(this.layerDir) ? readdir(this.layerDir) : []) {
+      const path = join(this.layerDir, layer);
+      if (!layers.has(layer) && settled(path)) rmSync(path, { recursive: true, force: true });
+    }
   }
 }
 

@@ -36,15 +36,15 @@ export interface RegistriesConfig {
 
 export class RegistriesConfigError extends Error {}
 
-/** Reads and checks a registries.yaml (a missing file is an empty configuration). */
-export function loadRegistries(path: string | undefined): RegistriesConfig {
+/** Reads and checks a registries.yaml (a missing file is an empty configuration, unless `required`). */
+export function loadRegistries(path: string | undefined, required = false): RegistriesConfig {
   if (!path) return { mirrors: {}, configs: {} };
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { mirrors: {}, configs: {} };
-    throw err;
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !required) return { mirrors: {}, configs: {} };
+    throw new RegistriesConfigError(`${path}: ${(err as Error).message}`);
   }
   return parseRegistries(text, path);
 }

@@ -142,6 +142,12 @@ export interface Runtime {
    * commands only.
    */
   readonly images?: ImageService;
+  /**
+   * Why this runtime cannot run containers from images here though it
+   * would elsewhere (a process runtime without root): pods then run only
+   * with the RuntimeClass host, and the others say this.
+   */
+  readonly imageRefusal?: string;
   /** Called when a container changes state, so the agent need not poll. */
   onContainerEvent(listener: (sandboxId: string, status: ContainerStatus) => void): void;
 }

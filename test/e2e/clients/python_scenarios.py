@@ -61,7 +61,7 @@ def running_pod(core, namespace):
     )
     core.create_namespaced_pod(namespace, client.V1Pod(
         metadata=client.V1ObjectMeta(name="app"),
-        spec=client.V1PodSpec(containers=[client.V1Container(name="app", image="node", command=[node, "-e", program])]),
+        spec=client.V1PodSpec(runtime_class_name="host", containers=[client.V1Container(name="app", image="node", command=[node, "-e", program])]),
     ))
     w = watch.Watch()
     for event in w.stream(core.list_namespaced_pod, namespace, field_selector="metadata.name=app", timeout_seconds=60):

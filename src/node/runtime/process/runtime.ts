@@ -75,6 +75,8 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
   readonly name = 'process';
   /** The images containers run from (isolated nodes with an image service only). */
   readonly images: LocalImageService | undefined;
+  /** Set when given images but unable to isolate: what pods not of the RuntimeClass host are told. */
+  readonly imageRefusal: string | undefined;
   private readonly sandboxes = new Map<string, SandboxRecord>();
   private readonly containers = new Map<string, Container>();
   private readonly helper: NodeHelper;
@@ -112,6 +114,10 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
     this.endCheck.unref();
     this.network = this.isolated ? new BridgeNetwork(options.podCIDR ?? '10.42.0.0/24') : undefined;
     this.images = this.isolated ? options.images : undefined;
+    this.imageRefusal =
+      options.images && !this.isolated
+        ? `this node cannot run a container in its image (${this.describeIsolation()}); a pod with runtimeClassName: host runs its command on the node's own file system instead`
+        : undefined;
   }
 
   /** What this runtime can do here, in words for the node's event. */
