@@ -30,7 +30,7 @@ import {
 } from '../client/index.js';
 import type { KubeObject } from '../machinery/object.js';
 import { isStatusError } from '../machinery/status.js';
-import { availableMemory, machineAddress, machinePressure, nodeObject, nodeStatus, type NodeIdentity, type Pressure } from './node-status.js';
+import { availableMemory, machineAddress, machinePressure, nodeImages, nodeObject, nodeStatus, type NodeIdentity, type Pressure } from './node-status.js';
 import { memoryRequest, pressureMessage, rankForEviction, type EvictionCandidate, type EvictionResource } from './eviction.js';
 import { PodWorker } from './pod-worker.js';
 import { ImagePuller } from './image-puller.js';
@@ -118,6 +118,8 @@ export class NodeAgent {
   private readonly recorder: EventRecorder;
   /** Every state-writing piece of work of the agent: pod syncs, with retries and resync. */
   private readonly syncs: PodSyncQueue;
+  /** The images the last posted status listed (see imagesChanged). */
+  private postedImages = '';
   /** Pulls images for runtimes that run them; one for all pods, so back-offs and shared pulls are the node's. */
   private readonly imagePuller: ImagePuller | undefined;
   /** Teardowns of deleted pods under way (their workers no longer tracked): a graceful stop waits for them. */
@@ -182,7 +184,19 @@ export class NodeAgent {
     this.pressure = this.measurePressure();
     const status = nodeStatus({ ...this.options.identity, address: this.hostIP }, this.now(), previous, this.pressure);
     status.daemonEndpoints = { kubeletEndpoint: { Port: this.endpointPort } };
+    // The scheduler's ImageLocality reads these.
+    if (this.options.runtime.images) {
+      const images = await this.options.runtime.images.listImages();
+      status.images = nodeImages(images);
+      this.postedImages = imageSignature(images);
+    }
     this.node = await this.nodes.patch(undefined, this.name, { status }, 'merge', { subresource: 'status' });
+  }
+
+  /** Whether the node's images changed since the last status (pulled, imported or removed): said at the next heartbeat. */
+  private async imagesChanged(): Promise<boolean> {
+    const images = this.options.runtime.images;
+    return images !== undefined && imageSignature(await images.listImages()) !== this.postedImages;
   }
 
   private measurePressure(): Pressure {
@@ -397,7 +411,7 @@ export class NodeAgent {
         // A change of pressure is reported at once, not at the next periodic refresh.
         const pressure = this.measurePressure();
         const changed = pressure.memory !== this.pressure.memory || pressure.disk !== this.pressure.disk || pressure.pid !== this.pressure.pid;
-        if (changed || this.now().getTime() - lastStatus >= statusEvery) {
+        if (changed || (await this.imagesChanged()) || this.now().getTime() - lastStatus >= statusEvery) {
           await this.postStatus();
           lastStatus = this.now().getTime();
         }
@@ -414,4 +428,8 @@ export class NodeAgent {
     this.syncs.shutDown();
     await this.options.runtime.shutdown?.();
   }
+}
+
+function imageSignature(images: { id: string; repoTags: string[] }[]): string {
+  return images.map((image) => `${image.id} ${image.repoTags.join(',')}`).sort().join('\n');
 }

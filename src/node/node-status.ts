@@ -110,6 +110,18 @@ export function machinePressure(dataDir: string | undefined): Pressure {
 }
 
 /** The node's status as the agent reports it now. */
+/** Upstream's cap on the images a Node's status lists (the kubelet's nodeStatusMaxImages). */
+export const maxNodeStatusImages = 50;
+
+/** `status.images` as the kubelet writes it: the largest images first, each with its names (tags and digests) and size. */
+export function nodeImages(images: { repoTags: string[]; repoDigests: string[]; size: number }[]): { names: string[]; sizeBytes: number }[] {
+  return images
+    .filter((image) => image.repoTags.length + image.repoDigests.length > 0)
+    .sort((a, b) => b.size - a.size)
+    .slice(0, maxNodeStatusImages)
+    .map((image) => ({ names: [...image.repoDigests, ...image.repoTags], sizeBytes: image.size }));
+}
+
 export function nodeStatus(
   identity: NodeIdentity,
   now: Date,
