@@ -202,7 +202,7 @@ export class PodWorker implements PodSyncTarget {
     const { runtime } = this.context;
     if (!runtime.execCommand) return { env: {}, error: `the ${runtime.name} runtime cannot run commands` };
     if (!runtime.execCommand(id, ['true'])) return undefined;
-    return { env: slot.env, inContainer: (command) => runtime.execCommand!(id, command) ?? command };
+    return { env: runtime.execEnv?.(id) ?? slot.env, inContainer: (command) => runtime.execCommand!(id, command) ?? command };
   }
 
   /** Attaches to a running container's stdio (kubectl attach); undefined when it is not running or the runtime cannot. */

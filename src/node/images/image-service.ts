@@ -17,7 +17,7 @@ import { ContentStore, digestHex } from './content-store.js';
 import { ImageRecords, type ImageRecord } from './image-records.js';
 import { manifestKind, parseImageConfig, parseImageManifest, selectPlatform, type Descriptor } from './manifest.js';
 import { formatReference, InvalidReferenceError, manifestReference, parseReference, repositoryName, type ImageReference } from './reference.js';
-import { defaultEndpoint, RegistryClient, type RegistryEndpoint } from './registry-client.js';
+import { defaultEndpoint, RegistryClient, RegistryError, type RegistryEndpoint } from './registry-client.js';
 import { ImageError, type ImageFsUsage, type ImageInfo, type ImageService, type PullOptions, type PullResult } from './types.js';
 import { layerCompression, unpackLayer, type LayerCompression } from './unpack.js';
 
@@ -135,13 +135,15 @@ export class LocalImageService implements ImageService {
     const credentials = options.credentials ?? [];
     const name = formatReference(ref);
     let lastError: Error | undefined;
-    // Mirrors first, in order; the next one is tried when one cannot give the image.
+    // Mirrors first, in order; the next one is tried when one cannot give the image. What a
+    // registry answered (not found, denied) says more than a later endpoint that could not be reached.
     for (const endpoint of endpoints) {
       try {
         return await this.pullFrom(endpoint, ref, credentials, options.signal);
       } catch (err) {
         if (err instanceof ImageError) throw err;
-        lastError = err as Error;
+        const answered = (e: Error | undefined) => e instanceof RegistryError && e.status !== undefined;
+        if (!answered(lastError) || answered(err as Error)) lastError = err as Error;
       }
     }
     const why = lastError?.message ?? 'no endpoint';

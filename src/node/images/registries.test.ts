@@ -39,8 +39,10 @@ configs:
     assert.deepEqual(endpoints[1].credentials, { registryToken: 'abc' });
   });
 
-  it('without a file, a registry is reached directly', () => {
+  it('without a file, a registry is reached directly (one on this machine over https, then plain http)', () => {
     assert.deepEqual(registryEndpoints(parseRegistries(''), 'quay.io'), [{ url: 'https://quay.io' }]);
+    assert.deepEqual(registryEndpoints(parseRegistries(''), '127.0.0.1:5000'), [{ url: 'https://127.0.0.1:5000' }, { url: 'http://127.0.0.1:5000' }]);
+    assert.deepEqual(registryEndpoints(parseRegistries(''), 'localhost:5000').map((e) => e.url), ['https://localhost:5000', 'http://localhost:5000']);
   });
 
   it('says what is wrong with a bad file', () => {

@@ -93,7 +93,15 @@ export function registryEndpoints(config: RegistriesConfig, registry: string): R
   });
   const own = defaultEndpoint(registry);
   if (!endpoints.some((e) => e.url === own.url)) endpoints.push({ ...own, ...credentialsFor(config, registry) });
+  // A registry on this machine may speak plain HTTP: tried after https, as containerd does for localhost.
+  const plain = own.url.replace(/^https:/, 'http:');
+  if (isLoopback(registry) && !endpoints.some((e) => e.url === plain)) endpoints.push({ url: plain, ...credentialsFor(config, registry) });
   return endpoints;
+}
+
+function isLoopback(registry: string): boolean {
+  const host = registry.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1');
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
 function withScheme(url: string): string {

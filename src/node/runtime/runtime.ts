@@ -130,6 +130,8 @@ export interface Runtime {
   recover?(): Promise<void>;
   /** The command line that runs a command inside a running container (kubectl exec); undefined when it cannot. */
   execCommand?(id: string, command: string[]): string[] | undefined;
+  /** The environment a command run in the container gets, when the runtime knows it better than the pod spec (an image's ENV). */
+  execEnv?(id: string): Record<string, string> | undefined;
   /** Memory (bytes) and cpu (nanoseconds) a container has used, where the runtime can tell. */
   containerStats?(id: string): Promise<{ memoryBytes: number; cpuNanos: number } | undefined>;
   /** Why this runtime cannot isolate pods here (said in an event on the node); undefined when it can. */

@@ -22,6 +22,14 @@ export function findExecutable(name: string, path: string): boolean {
   });
 }
 
+/** A program's absolute path on the node's PATH (what runs it whatever PATH the container's environment has). */
+export function programPath(name: string): string {
+  for (const dir of `${process.env.PATH ?? ''}${delimiter}${defaultPath}`.split(delimiter).filter(Boolean)) {
+    if (findExecutable(name, dir)) return join(dir, name);
+  }
+  return name;
+}
+
 /**
  * Whether pods can be isolated here: root, the tools (`ip` for the bridge,
  * `nsenter` for kubectl exec), and a kernel (or container) that lets us

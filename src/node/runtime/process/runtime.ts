@@ -35,7 +35,7 @@ import { ContainerCgroup, detectCgroups, type CgroupVersion } from './cgroups.js
 import { ContainerConfigError } from './image-process.js';
 import { imageContainerSpec } from './image-rootfs.js';
 import { BridgeNetwork } from './network.js';
-import { alive, canIsolate, defaultPath, findExecutable, isPodShim, readText, writeAll } from './host.js';
+import { alive, programPath, canIsolate, defaultPath, findExecutable, isPodShim, readText, writeAll } from './host.js';
 import { writePodFiles } from './pod-files.js';
 import { writeContainerSpec } from './container-spec.js';
 import { containerStatusOf, endOf, saveRecord, type Container, type ContainerRecord, type SandboxRecord } from './records.js';
@@ -380,6 +380,7 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
     this.watchExit(container);
     this.watchStart(container);
     try {
+      if (fromImage?.user) record.inImage = { uid: fromImage.user.uid, gid: fromImage.user.gid, env };
       writeContainerSpec(dir, {
         ...fromImage,
         argv,
@@ -564,7 +565,16 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
     const container = this.containers.get(id);
     if (!container || !this.running(container) || !container.record.pgid) return undefined;
     if (!this.isolated) return command;
-    return ['nsenter', '-t', String(container.record.pgid), '--net', '--uts', '--ipc', '--mount', '--pid', '--', ...command];
+    const inImage = container.record.inImage;
+    // In an image: its root and working directory, and its user (whose capabilities the kernel drops at setuid).
+    const image = inImage ? ['--root', '--wd', '-S', String(inImage.uid), '-G', String(inImage.gid)] : [];
+    // By its path: the command runs with the container's environment, whose PATH is the image's.
+    return [programPath('nsenter'), '-t', String(container.record.pgid), '--net', '--uts', '--ipc', '--mount', '--pid', ...image, '--', ...command];
+  }
+
+  /** The environment `kubectl exec` gets in a container of an image: the container's own (undefined for others). */
+  execEnv(id: string): Record<string, string> | undefined {
+    return this.containers.get(id)?.record.inImage?.env;
   }
 
   async stopContainer(id: string, timeoutSeconds: number): Promise<void> {
