@@ -1,6 +1,5 @@
 /** Reading and writing PKI files so that a crash never leaves half a file behind. */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 
 /** The file's text, or undefined when it does not exist. */
 export function readIfExists(path: string): string | undefined {
@@ -12,19 +11,4 @@ export function readIfExists(path: string): string | undefined {
   }
 }
 
-/**
- * Writes to a temporary name with the final mode, syncs and renames, so readers
- * see the old file or the new one and a private key is never readable by others,
- * not even for a moment.
- */
-export function writeFileAtomic(path: string, data: string, mode: number): void {
-  const temporary = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  const fd = openSync(temporary, 'wx', mode);
-  try {
-    writeSync(fd, data);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(temporary, path);
-}
+export { writeFileAtomic } from '../../util/files.js';

@@ -10,7 +10,8 @@
  * the registry for the rest with a Range request).
  */
 import { createHash, type Hash } from 'node:crypto';
-import { closeSync, createReadStream, createWriteStream, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { syncAndRename, writeFileAtomic } from '../../util/files.js';
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -84,16 +85,7 @@ export class ContentStore {
   put(digest: string, data: Buffer): void {
     if (sha256Digest(data) !== digest) throw new DigestMismatchError(`content does not match its digest ${digest}`);
     if (this.has(digest)) return;
-    const partial = this.partialPath(digest);
-    const fd = openSync(partial, 'w');
-    try {
-      let written = 0;
-      while (written < data.length) written += writeSync(fd, data, written);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(partial, this.blobPath(digest));
+    writeFileAtomic(this.blobPath(digest), data, 0o644);
   }
 
   /**
@@ -155,17 +147,8 @@ export class ContentStore {
       throw err;
     }
     const digest = `sha256:${hash.digest('hex')}`;
-    if (this.has(digest)) {
-      rmSync(partial, { force: true });
-    } else {
-      const fd = openSync(partial, 'r');
-      try {
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
-      renameSync(partial, this.blobPath(digest));
-    }
+    if (this.has(digest)) rmSync(partial, { force: true });
+    else syncAndRename(partial, this.blobPath(digest));
     return { digest, size };
   }
 
@@ -180,9 +163,10 @@ export class ContentStore {
     rmSync(this.blobPath(digest), { force: true });
   }
 
-  /** Partial downloads no pull continues (called at start, before any pull). */
+  /** Partial downloads no pull continues, and blobs a crash left half-written (called at start, before any pull). */
   removePartials(): void {
     for (const name of readdirSync(this.ingestDir)) rmSync(join(this.ingestDir, name), { force: true, recursive: true });
+    for (const name of readdirSync(this.blobDir)) if (name.endsWith('.tmp')) rmSync(join(this.blobDir, name), { force: true });
   }
 
   private partialPath(digest: string): string {
@@ -196,12 +180,6 @@ export class ContentStore {
       rmSync(partial, { force: true });
       throw new DigestMismatchError(`blob ${digest} arrived as ${actual} (${size} bytes${expectedSize !== undefined ? `, ${expectedSize} expected` : ''})`);
     }
-    const fd = openSync(partial, 'r');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(partial, this.blobPath(digest));
+    syncAndRename(partial, this.blobPath(digest));
   }
 }

@@ -11,7 +11,8 @@
  * (`images.json.lock`, made with O_EXCL), and reads re-read it when it
  * changed on disk.
  */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { writeFileAtomic } from '../../util/files.js';
 import { join } from 'node:path';
 import type { ImageInfo } from './types.js';
 
@@ -137,17 +138,7 @@ export class ImageRecords {
   }
 
   private save(): void {
-    const data = Buffer.from(JSON.stringify({ images: [...this.records.values()] }, null, 1));
-    const temporary = `${this.file}.tmp`;
-    const fd = openSync(temporary, 'w');
-    try {
-      let written = 0;
-      while (written < data.length) written += writeSync(fd, data, written);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(temporary, this.file);
+    writeFileAtomic(this.file, JSON.stringify({ images: [...this.records.values()] }, null, 1), 0o600);
     const stat = statSync(this.file);
     this.loadedVersion = `${stat.mtimeMs} ${stat.size} ${stat.ino}`;
   }

@@ -44,13 +44,6 @@
 #include <unistd.h>
 #include "shim.h"
 
-/* -DSKIFF_NO_OPENAT2 builds the component walk alone, to test the path older kernels take. */
-#if defined(__has_include) && !defined(SKIFF_NO_OPENAT2)
-#if __has_include(<linux/openat2.h>) && defined(SYS_openat2)
-#include <linux/openat2.h>
-#define HAVE_OPENAT2 1
-#endif
-#endif
 
 #define MAX_FIELDS 7
 #define OPAQUE_XATTR "trusted.overlay.opaque"

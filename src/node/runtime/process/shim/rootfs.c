@@ -31,13 +31,6 @@
 #include <unistd.h>
 #include "shim.h"
 
-/* Without openat2 (or with -DSKIFF_NO_OPENAT2, as for layer.c) a root file system is refused, saying why. */
-#if defined(__has_include) && !defined(SKIFF_NO_OPENAT2)
-#if __has_include(<linux/openat2.h>) && defined(SYS_openat2)
-#include <linux/openat2.h>
-#define HAVE_OPENAT2 1
-#endif
-#endif
 #ifndef HAVE_OPENAT2
 #define RESOLVE_NO_SYMLINKS 0x04
 #endif

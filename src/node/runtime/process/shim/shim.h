@@ -22,6 +22,20 @@
 
 #include <stddef.h>
 #include <sys/types.h>
+#include <sys/syscall.h>
+
+/*
+ * openat2 (Linux 5.6+), which resolves a path beneath a directory without
+ * following symlinks out: layer.c and rootfs.c use it where they can.
+ * -DSKIFF_NO_OPENAT2 builds without it, to test what older kernels get
+ * (layer.c walks components; a root file system is refused, saying why).
+ */
+#if defined(__has_include) && !defined(SKIFF_NO_OPENAT2)
+#if __has_include(<linux/openat2.h>) && defined(SYS_openat2)
+#include <linux/openat2.h>
+#define HAVE_OPENAT2 1
+#endif
+#endif
 
 /* How a pod is set up: which namespaces of its own it gets. */
 struct pod_request {
