@@ -79,7 +79,7 @@ export async function run(): Promise<void> {
       apiVersion: 'apps/v1',
       kind: 'Deployment',
       metadata: { name: 'echo' },
-      spec: { selector: { matchLabels: { app: 'echo' } }, template: { metadata: { labels: { app: 'echo' } }, spec: { containers: [{ name: 'c', image: 'node', command: [process.execPath, '-e', server], readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 1 } }] } } },
+      spec: { selector: { matchLabels: { app: 'echo' } }, template: { metadata: { labels: { app: 'echo' } }, spec: { runtimeClassName: 'host', containers: [{ name: 'c', image: 'node', command: [process.execPath, '-e', server], readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 1 } }] } } },
     });
     await create('/api/v1/namespaces/default/services', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'echo' }, spec: { selector: { app: 'echo' }, ports: [{ port: 80, targetPort: 8080 }] } });
     let podIP = '';

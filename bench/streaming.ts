@@ -101,7 +101,7 @@ export async function run(): Promise<void> {
       cert: decode(kubeconfig.users[0].user['client-certificate-data']),
       key: decode(kubeconfig.users[0].user['client-key-data']),
     };
-    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'box' }, spec: { containers: [{ name: 'box', image: 'busybox', command: ['sleep', '3600'] }] } };
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'box' }, spec: { runtimeClassName: 'host', containers: [{ name: 'box', image: 'busybox', command: ['sleep', '3600'] }] } };
     const created = await cluster.request('POST', '/api/v1/namespaces/default/pods', pod);
     if (created.status !== 201) throw new Error(`creating the pod: ${created.body}`);
     const deadline = Date.now() + 60_000;
