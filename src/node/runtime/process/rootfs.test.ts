@@ -10,11 +10,11 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, closeSync, constants, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, constants, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, readSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NodeHelper, shimBinary, ShimControl, ShimEventReader } from './shim-client.js';
+import { shimBinary } from './shim-client.js';
+import { startTestPodShim } from './shim-testing.js';
 import { writeContainerSpec, type ContainerRootfs, type ContainerSpec } from './container-spec.js';
 import { defaultMaskedPaths, defaultReadOnlyPaths } from './security.js';
 
@@ -83,37 +83,14 @@ type Options = Partial<Omit<ContainerSpec, 'rootfs'>> & { rootfs?: Partial<Conta
 
 /** An isolated pod shim of the node helper, and a way to run a container of the image in it to its end. */
 async function isolatedPod(t: { after(fn: () => void | Promise<void>): void }) {
-  const stateDir = mkdtempSync(join(tmpdir(), 'skiff-rootfs-'));
-  const layers = buildLayers(stateDir);
-  const helper = new NodeHelper(shimBinary()!, stateDir);
-  await helper.ready();
-  const events = new ShimEventReader(join(stateDir, 'events'));
-  const sandboxDir = join(stateDir, 'sandbox');
-  mkdirSync(sandboxDir);
-  const shimPid = await helper.createSandbox({ id: 's', dir: sandboxDir, hostname: 'h', isolate: true });
-  const control = new ShimControl(join(sandboxDir, 'control'));
-  t.after(async () => {
-    await helper.tearDown('s', shimPid, undefined);
-    control.close();
-    events.close();
-    helper.stop();
-    rmSync(stateDir, { recursive: true, force: true });
+  const { stateDir, control, next } = await startTestPodShim(t, {
+    isolate: true,
+    prefix: 'skiff-rootfs-',
     // The mounts were the containers' (their mount namespaces ended with them): none is the test's.
-    const left = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((line) => line.includes(stateDir));
-    assert.deepEqual(left, [], 'mounts left behind');
+    afterTeardown: (dir) => assert.deepEqual(readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((line) => line.includes(dir)), [], 'mounts left behind'),
   });
-  const exited = (id: string) =>
-    new Promise<number>((resolve) => {
-      // Awaited: the FIFO keeps the test's event loop going until the event comes.
-      events.hold();
-      const listener = (eventId: string, value: number) => {
-        if (eventId !== id) return;
-        events.off('exited', listener);
-        events.release();
-        resolve(value);
-      };
-      events.on('exited', listener);
-    });
+  const layers = buildLayers(stateDir);
+  const exited = (id: string) => next('exited', id);
   const run = async (id: string, script: string | string[], options: Options = {}): Promise<Ran> => {
     const dir = join(stateDir, 'containers', id);
     mkdirSync(dir, { recursive: true });

@@ -1,40 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { NodeHelper, shimBinary, ShimControl, ShimEventReader } from './shim-client.js';
+import { startTestPodShim } from './shim-testing.js';
 import { writeContainerSpec } from './container-spec.js';
 
 /** The node helper and one pod shim of plain processes (no namespaces), driven by the protocol itself. */
 async function podShim(t: { after(fn: () => void | Promise<void>): void }) {
-  const stateDir = mkdtempSync(join(tmpdir(), 'skiff-shim-'));
-  const helper = new NodeHelper(shimBinary()!, stateDir);
-  await helper.ready();
-  const events = new ShimEventReader(join(stateDir, 'events'));
-  const sandboxDir = join(stateDir, 'sandbox');
-  mkdirSync(sandboxDir);
-  const shimPid = await helper.createSandbox({ id: 's', dir: sandboxDir, hostname: 'h', isolate: false });
-  const control = new ShimControl(join(sandboxDir, 'control'));
-  t.after(async () => {
-    await helper.tearDown('s', shimPid, undefined);
-    control.close();
-    events.close();
-    helper.stop();
-    rmSync(stateDir, { recursive: true, force: true });
-  });
-  const next = (kind: 'started' | 'exited', id: string) =>
-    new Promise<number>((resolve) => {
-      // Awaited: the FIFO keeps the test's event loop going until the event comes.
-      events.hold();
-      const listener = (eventId: string, value: number) => {
-        if (eventId !== id) return;
-        events.off(kind, listener);
-        events.release();
-        resolve(value);
-      };
-      events.on(kind, listener);
-    });
+  const { stateDir, control, next } = await startTestPodShim(t, { isolate: false, prefix: 'skiff-shim-' });
   const container = (id: string, argv: string[]) => {
     const dir = join(stateDir, id);
     mkdirSync(dir);
