@@ -14,7 +14,7 @@ import { setMaxListeners } from 'node:events';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname, homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { hostRuntimeClass } from '../node/image-puller.js';
+import { hostRuntimeClass } from '../node/runtime-classes.js';
 import { ApiServer, ServiceAllocator, bootstrapCluster, raiseDescriptorLimit, type ServingLimits } from '../apiserver/index.js';
 import { parseGoDuration } from '../machinery/duration.js';
 import { ensureClusterPki, issueClientCertificate, issueServingCertificate, type CertificateAndKey } from '../apiserver/pki/index.js';
