@@ -65,7 +65,20 @@ describe('content store', () => {
     assert.throws(() => digestHex('sha256:../../etc/passwd'), /unsupported digest/);
     assert.throws(() => digestHex('sha512:abc'), /unsupported digest/);
     const store = new ContentStore(join(root, 'f'));
-    store.removePartials();
     assert.equal(existsSync(join(root, 'f', 'blobs', 'sha256')), true);
+  });
+
+  it('sweeps only what is abandoned: old partial downloads and half-written blobs, not young ones', () => {
+    const store = new ContentStore(join(root, 'g'));
+    const partial = join(root, 'g', 'ingest', `sha256-${'c'.repeat(64)}.partial`);
+    const temporary = join(root, 'g', 'blobs', 'sha256', `${'d'.repeat(64)}.1.abcd.tmp`);
+    writeFileSync(partial, 'some bytes');
+    writeFileSync(temporary, 'half');
+    store.removeAbandoned(Date.now());
+    assert.equal(existsSync(partial), true, 'a young partial download stays, to be continued');
+    assert.equal(existsSync(temporary), true, 'a young temporary blob may be another process writing');
+    store.removeAbandoned(Date.now() + 25 * 60 * 60_000);
+    assert.equal(existsSync(partial), false);
+    assert.equal(existsSync(temporary), false);
   });
 });

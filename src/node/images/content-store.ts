@@ -163,10 +163,25 @@ export class ContentStore {
     rmSync(this.blobPath(digest), { force: true });
   }
 
-  /** Partial downloads no pull continues, and blobs a crash left half-written (called at start, before any pull). */
-  removePartials(): void {
-    for (const name of readdirSync(this.ingestDir)) rmSync(join(this.ingestDir, name), { force: true, recursive: true });
-    for (const name of readdirSync(this.blobDir)) if (name.endsWith('.tmp')) rmSync(join(this.blobDir, name), { force: true });
+  /**
+   * Files nothing will finish: partial downloads untouched for a day (a
+   * pull of the image would have continued them), and blobs a crash left
+   * half-written. Young ones stay — another process (the agent, or
+   * `skiff images` beside it) may be writing them.
+   */
+  removeAbandoned(now: number, partialAgeMs = 24 * 60 * 60_000, temporaryAgeMs = 60 * 60_000): void {
+    const sweep = (dir: string, pick: (name: string) => boolean, ageMs: number) => {
+      for (const name of readdirSync(dir).filter(pick)) {
+        const path = join(dir, name);
+        try {
+          if (now - statSync(path).mtimeMs >= ageMs) rmSync(path, { force: true, recursive: true });
+        } catch {
+          /* gone meanwhile */
+        }
+      }
+    };
+    sweep(this.ingestDir, () => true, partialAgeMs);
+    sweep(this.blobDir, (name) => name.endsWith('.tmp'), temporaryAgeMs);
   }
 
   private partialPath(digest: string): string {

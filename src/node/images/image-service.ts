@@ -51,16 +51,20 @@ export class LocalImageService implements ImageService {
 
   constructor(private readonly options: LocalImageServiceOptions) {
     this.content = new ContentStore(options.root);
-    // A partial download no pull is continuing: the next pull of its blob starts it again.
-    this.content.removePartials();
+    // Partial downloads stay (the next pull of their blob continues them) unless abandoned long ago.
+    this.content.removeAbandoned(Date.now());
     this.records = new ImageRecords(options.root);
     this.layerDir = join(options.root, 'layers', 'sha256');
     // Layers hold setuid programs and device nodes: only root may look in.
     mkdirSync(options.root, { recursive: true, mode: 0o700 });
     chmodSync(options.root, 0o700);
     mkdirSync(this.layerDir, { recursive: true });
-    // Unpacks a crash cut short (their temporary directories): never used, so removed.
-    for (const name of readdirSync(this.layerDir)) if (name.includes('.tmp-')) rmSync(join(this.layerDir, name), { recursive: true, force: true });
+    // Unpacks a crash cut short (their temporary directories) are never used: removed once surely abandoned
+    // (a young one may be another process's unpack under way).
+    for (const name of readdirSync(this.layerDir).filter((n) => n.includes('.tmp-'))) {
+      const path = join(this.layerDir, name);
+      if (Date.now() - statSync(path).mtimeMs > 60 * 60_000) rmSync(path, { recursive: true, force: true });
+    }
     this.client = options.client ?? new RegistryClient();
     this.now = options.now ?? Date.now;
   }
