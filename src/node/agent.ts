@@ -34,6 +34,7 @@ import { availableMemory, machineAddress, machinePressure, nodeImages, nodeObjec
 import { memoryRequest, pressureMessage, rankForEviction, type EvictionCandidate, type EvictionResource } from './eviction.js';
 import { PodWorker } from './pod-worker.js';
 import { ImagePuller } from './image-puller.js';
+import { ImageGarbageCollector } from './image-gc.js';
 import type { Runtime } from './runtime/runtime.js';
 import { startNodeServer, type NodeServer, type NodeServerTls } from './server.js';
 import type { AgentPod } from './types.js';
@@ -118,6 +119,8 @@ export class NodeAgent {
   private readonly recorder: EventRecorder;
   /** Every state-writing piece of work of the agent: pod syncs, with retries and resync. */
   private readonly syncs: PodSyncQueue;
+  /** Removes unused images when the image file system fills up (runtimes that run images). */
+  private readonly imageGc: ImageGarbageCollector | undefined;
   /** The images the last posted status listed (see imagesChanged). */
   private postedImages = '';
   /** Pulls images for runtimes that run them; one for all pods, so back-offs and shared pulls are the node's. */
@@ -138,6 +141,24 @@ export class NodeAgent {
     this.recorder = new EventRecorder(client, 'kubelet', this.now, options.identity.name);
     this.syncs = new PodSyncQueue({ ...options.podSync, log: options.podSync?.log ?? this.log });
     this.imagePuller = options.runtime.images ? new ImagePuller(options.runtime.images, () => this.now().getTime()) : undefined;
+    this.imageGc = options.runtime.images
+      ? new ImageGarbageCollector(options.runtime.images, () => this.imagesInUse(), () => this.now().getTime(), (reason, message) => {
+          if (this.node) this.recorder.event(this.node, 'Warning', reason, message);
+        })
+      : undefined;
+  }
+
+  /** The ids of the images the node's containers use (exited ones too, while they exist), for image garbage collection. */
+  private async imagesInUse(): Promise<Set<string>> {
+    const { runtime } = this.options;
+    const names = new Set<string>();
+    for (const sandbox of await runtime.listPodSandboxes()) for (const container of await runtime.listContainers(sandbox.id)) names.add(container.image);
+    const ids = new Set<string>();
+    for (const name of names) {
+      const image = await runtime.images?.imageStatus(name);
+      if (image) ids.add(image.id);
+    }
+    return ids;
   }
 
   /** A RuntimeClass's handler (undefined when there is no such RuntimeClass). */
@@ -403,6 +424,7 @@ export class NodeAgent {
     const leaseEvery = this.options.leaseRenewMs ?? 10_000;
     const statusEvery = this.options.statusRefreshMs ?? 60_000;
     let lastStatus = this.now().getTime();
+    let lastImageGc = this.now().getTime();
     while (!signal.aborted) {
       await sleep(leaseEvery, signal);
       if (signal.aborted) break;
@@ -414,6 +436,11 @@ export class NodeAgent {
         if (changed || (await this.imagesChanged()) || this.now().getTime() - lastStatus >= statusEvery) {
           await this.postStatus();
           lastStatus = this.now().getTime();
+        }
+        // As the kubelet's image manager, every 5 minutes.
+        if (this.imageGc && this.now().getTime() - lastImageGc >= imageGcEveryMs) {
+          lastImageGc = this.now().getTime();
+          await this.imageGc.collect().catch((err: Error) => this.log({ msg: 'image garbage collection failed', error: err.message }));
         }
         // Under pressure, one pod goes per round (every 10 s), as upstream's eviction manager does.
         if (pressure.memory) await this.evictOne('memory');
@@ -433,3 +460,6 @@ export class NodeAgent {
 function imageSignature(images: { id: string; repoTags: string[] }[]): string {
   return images.map((image) => `${image.id} ${image.repoTags.join(',')}`).sort().join('\n');
 }
+
+/** How often unused images are collected when the disk fills (upstream's ImageGCPeriod). */
+const imageGcEveryMs = 5 * 60_000;
