@@ -31,6 +31,25 @@ export function sha256Digest(data: Buffer | string): string {
   return `sha256:${createHash('sha256').update(data).digest('hex')}`;
 }
 
+/**
+ * A pass-through stream that hashes (sha256) and counts what flows through
+ * it — for blobs, archives and layers alike. `hash` may be one that has
+ * already seen earlier bytes (a resumed download); `maxBytes` stops a
+ * source that sends more than it should at once.
+ */
+export function measuringStream(hash: Hash = createHash('sha256'), maxBytes?: { limit: number; error: () => Error }): { stream: Transform; digest: () => string; bytes: () => number } {
+  let bytes = 0;
+  const stream = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      bytes += chunk.length;
+      if (maxBytes && bytes > maxBytes.limit) return done(maxBytes.error());
+      hash.update(chunk);
+      done(null, chunk);
+    },
+  });
+  return { stream, digest: () => `sha256:${hash.digest('hex')}`, bytes: () => bytes };
+}
+
 /** Where a blob being downloaded stands: how many bytes are on disk already, and how to add the rest. */
 export interface Ingest {
   /** Bytes kept from an earlier attempt: ask the source for the blob from this offset. */
@@ -107,19 +126,12 @@ export class ContentStore {
       write: async (rest, expectedSize, restStartsAt = offset) => {
         if (restStartsAt !== 0 && restStartsAt !== offset) throw new Error(`blob ${digest}: the source starts at byte ${restStartsAt}, not at ${offset} or 0`);
         if (restStartsAt === 0 && offset > 0) hash = createHash('sha256');
-        let size = restStartsAt;
-        const counter = new Transform({
-          transform(chunk: Buffer, _enc, done) {
-            size += chunk.length;
-            // A source that sends more than the manifest said is wrong (or hostile): stop reading at once.
-            if (expectedSize !== undefined && size > expectedSize) return done(new DigestMismatchError(`blob ${digest} is larger than the ${expectedSize} bytes its manifest says`));
-            hash.update(chunk);
-            done(null, chunk);
-          },
-        });
+        // A source that sends more than the manifest said is wrong (or hostile): stop reading at once.
+        const tooLarge = () => new DigestMismatchError(`blob ${digest} is larger than the ${expectedSize} bytes its manifest says`);
+        const measure = measuringStream(hash, expectedSize !== undefined ? { limit: expectedSize - restStartsAt, error: tooLarge } : undefined);
         const out = createWriteStream(partial, { flags: restStartsAt > 0 ? 'a' : 'w' });
-        await pipeline(rest, counter, out);
-        await this.commit(digest, partial, hash, size, expectedSize);
+        await pipeline(rest, measure.stream, out);
+        await this.commit(digest, partial, measure.digest(), restStartsAt + measure.bytes(), expectedSize);
       },
     };
   }
@@ -131,22 +143,15 @@ export class ContentStore {
    */
   async ingestUnknown(data: Readable): Promise<{ digest: string; size: number }> {
     const partial = join(this.ingestDir, `unknown-${process.pid}-${(this.unknownCount++).toString(36)}.partial`);
-    const hash = createHash('sha256');
-    let size = 0;
-    const counter = new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        hash.update(chunk);
-        size += chunk.length;
-        done(null, chunk);
-      },
-    });
+    const measure = measuringStream();
     try {
-      await pipeline(data, counter, createWriteStream(partial));
+      await pipeline(data, measure.stream, createWriteStream(partial));
     } catch (err) {
       rmSync(partial, { force: true });
       throw err;
     }
-    const digest = `sha256:${hash.digest('hex')}`;
+    const digest = measure.digest();
+    const size = measure.bytes();
     if (this.has(digest)) rmSync(partial, { force: true });
     else syncAndRename(partial, this.blobPath(digest));
     return { digest, size };
@@ -188,8 +193,7 @@ export class ContentStore {
     return join(this.ingestDir, `sha256-${digestHex(digest)}.partial`);
   }
 
-  private async commit(digest: string, partial: string, hash: Hash, size: number, expectedSize: number | undefined): Promise<void> {
-    const actual = `sha256:${hash.digest('hex')}`;
+  private async commit(digest: string, partial: string, actual: string, size: number, expectedSize: number | undefined): Promise<void> {
     if (actual !== digest || (expectedSize !== undefined && size !== expectedSize)) {
       // Wrong bytes are never kept: the next attempt starts over.
       rmSync(partial, { force: true });

@@ -25,7 +25,7 @@
  * (runtime/process/shim/layer.c) before the rename.
  */
 import { spawn } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import {
   chmodSync,
   closeSync,
@@ -47,11 +47,12 @@ import {
 import { chmod, lstat, lutimes, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { join } from 'node:path';
-import { Duplex, PassThrough, Transform, type Readable } from 'node:stream';
+import { Duplex, PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { Decompress } from 'fzstd';
 import { extract as tarExtract, type Header } from 'tar-stream';
+import { measuringStream } from './content-store.js';
 
 export type LayerCompression = 'gzip' | 'zstd' | 'none';
 
@@ -145,15 +146,7 @@ export async function unpackLayer(input: Readable, compression: LayerCompression
 
 /** Decompresses, hashes and parses the layer, handing each entry to the writer in order. */
 async function unpackEntries(input: Readable, compression: LayerCompression, writer: LayerWriter, signal?: AbortSignal): Promise<UnpackResult> {
-  const hash = createHash('sha256');
-  let size = 0;
-  const measure = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      hash.update(chunk);
-      size += chunk.length;
-      done(null, chunk);
-    },
-  });
+  const measure = measuringStream();
   const extract = tarExtract();
   // The entry being written: on an abort the pipeline ends at once, and the temporary directory
   // is removed only once this has stopped writing into it.
@@ -168,11 +161,11 @@ async function unpackEntries(input: Readable, compression: LayerCompression, wri
     );
   });
   try {
-    await pipeline(input, decompressor(compression), measure, extract, { signal });
+    await pipeline(input, decompressor(compression), measure.stream, extract, { signal });
   } finally {
     await writing.catch(() => {});
   }
-  return { diffId: `sha256:${hash.digest('hex')}`, size };
+  return { diffId: measure.digest(), size: measure.bytes() };
 }
 
 function decompressor(compression: LayerCompression): Duplex {
