@@ -1,6 +1,6 @@
 /**
- * `kubectl exec` and `kubectl attach` on the node: a command run beside a
- * container (with its environment), or the container's own stdio, carried
+ * `kubectl exec` and `kubectl attach` on the node: a command run inside a
+ * container (by its runtime: Runtime.exec), or the container's own stdio, carried
  * to the client in the Kubernetes remote-command protocol. The session code
  * here speaks to a `RemoteCommandConnection` and does not care how it is
  * carried:
@@ -12,16 +12,11 @@
  *   SPDY/3.1 (`v4.channel.k8s.io` … `channel.k8s.io`; older kubectl and
  *     client-go tools): one SPDY stream per channel (`spdy-remotecommand.ts`).
  */
-import { execFile, spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { readFileSync, readlinkSync } from 'node:fs';
 import type { WebSocket } from 'ws';
-import type { AttachedContainer } from './runtime/runtime.js';
+import type { AttachedContainer, ExecOptions, ExecProcess, TerminalSize } from './runtime/runtime.js';
 
-export interface TerminalSize {
-  width: number;
-  height: number;
-}
+export type { TerminalSize } from './runtime/runtime.js';
 
 /**
  * One exec or attach session's streams, whatever carries them. Events:
@@ -44,11 +39,6 @@ const errorChannel = 3;
 const resizeChannel = 4;
 const closeChannel = 255;
 
-/** One word for a shell command line, quoted when it needs to be. */
-function shellQuote(word: string): string {
-  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
-}
-
 /** A resize message: `{"Width":80,"Height":24}`, bounded to sane numbers. */
 export function parseSize(payload: Buffer): TerminalSize | undefined {
   try {
@@ -58,33 +48,6 @@ export function parseSize(payload: Buffer): TerminalSize | undefined {
   } catch {
     return undefined;
   }
-}
-
-/**
- * Sets the size of the terminal `script` made: found as the standard input
- * of a process below ours, and set with stty, which also tells the program
- * (SIGWINCH). The first message may come before that process exists: tried
- * again briefly.
- */
-function resizeTerminal(scriptPid: number, size: TerminalSize, attempt = 0): void {
-  // The first process below ours whose stdin is a pseudo-terminal (ours may be nsenter, then script, then the command).
-  let terminal: string | undefined;
-  const queue = [scriptPid];
-  for (let seen = 0; queue.length && seen < 16 && !terminal; seen++) {
-    const pid = queue.shift()!;
-    try {
-      const stdin = readlinkSync(`/proc/${pid}/fd/0`);
-      if (stdin.startsWith('/dev/pts/')) terminal = stdin;
-      queue.push(...readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number));
-    } catch {
-      /* gone meanwhile */
-    }
-  }
-  if (!terminal?.startsWith('/dev/pts/')) {
-    if (attempt < 20) setTimeout(() => resizeTerminal(scriptPid, size, attempt + 1), 25);
-    return;
-  }
-  execFile('stty', ['-F', terminal, 'rows', String(size.height), 'cols', String(size.width)], () => {});
 }
 
 /** The Status the error channel ends with: Success, or the exit code as upstream words it. */
@@ -131,23 +94,18 @@ export function webSocketConnection(socket: WebSocket): RemoteCommandConnection 
   return connection;
 }
 
+/** Starts a command in the container (Runtime.exec), or undefined when the container is gone. */
+export type StartExec = (command: string[], options: ExecOptions) => ExecProcess | undefined;
+
 /** Runs the command and speaks the protocol on the connection until it exits. */
-export function runExec(
-  connection: RemoteCommandConnection,
-  command: string[],
-  env: Record<string, string>,
-  wantStdin: boolean,
-  inContainer: (command: string[]) => string[] = (c) => c,
-  tty = false,
-): void {
+export function runExec(connection: RemoteCommandConnection, command: string[], start: StartExec, wantStdin: boolean, tty = false): void {
   if (!command.length) {
     connection.finish(exitStatus(command, null, 'you must specify at least one command for the container'));
     return;
   }
   if (tty) {
     // The client sends the terminal's size right after connecting: wait for it (briefly) so the
-    // command starts with the right size, not the pseudo-terminal's 0×0.
-    // What the client types meanwhile is kept for the command.
+    // command starts with the right size, not a guess. What the client types meanwhile is kept.
     let started = false;
     const typed: Buffer[] = [];
     let typedEnd = false;
@@ -155,40 +113,38 @@ export function runExec(
     const keepEnd = () => (typedEnd = true);
     connection.on('stdin', keep);
     connection.on('stdinEnd', keepEnd);
-    const start = (size?: TerminalSize) => {
+    const begin = (size?: TerminalSize) => {
       if (started) return;
       started = true;
-      connection.off('resize', start);
+      connection.off('resize', begin);
       connection.off('stdin', keep);
       connection.off('stdinEnd', keepEnd);
       clearTimeout(timer);
-      spawnExec(connection, command, env, wantStdin, inContainer, size ?? { width: 80, height: 24 }, { typed, ended: typedEnd });
+      relay(connection, command, start, wantStdin, size ?? { width: 80, height: 24 }, { typed, ended: typedEnd });
     };
-    const timer = setTimeout(() => start(), 1000);
-    connection.on('resize', start);
-    connection.on('close', () => start());
+    const timer = setTimeout(() => begin(), 1000);
+    connection.on('resize', begin);
+    connection.on('close', () => begin());
     return;
   }
-  spawnExec(connection, command, env, wantStdin, inContainer);
+  relay(connection, command, start, wantStdin);
 }
 
-function spawnExec(
+function relay(
   connection: RemoteCommandConnection,
   command: string[],
-  env: Record<string, string>,
+  start: StartExec,
   wantStdin: boolean,
-  inContainer: (command: string[]) => string[],
   terminal?: TerminalSize,
   early: { typed: Buffer[]; ended: boolean } = { typed: [], ended: false },
 ): void {
-  const tty = terminal !== undefined;
-  // A terminal (kubectl exec -t): util-linux `script` runs the command on a new pseudo-terminal
-  // (inside the container, so the shell's job control sees its own processes), sized first.
-  const line = terminal ? `stty rows ${terminal.height} cols ${terminal.width} 2>/dev/null; exec ${command.map(shellQuote).join(' ')}` : '';
-  const argv = inContainer(tty ? ['script', '--quiet', '--return', '--command', line, '/dev/null'] : command);
-  const child = spawn(argv[0], argv.slice(1), { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', TERM: 'xterm', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  const exec = start(command, { stdin: wantStdin, ...(terminal ? { tty: terminal } : {}) });
+  if (!exec) {
+    connection.finish(exitStatus(command, null, 'the container is not running'));
+    return;
+  }
   // A slow client slows the command (its pipes fill) rather than the agent's memory growing.
-  for (const [name, pipe] of [['stdout', child.stdout], ['stderr', child.stderr]] as const) {
+  for (const [name, pipe] of [['stdout', exec.stdout], ['stderr', exec.stderr]] as const) {
     pipe.on('data', (chunk: Buffer) => {
       if (!connection.output(name, chunk) && !pipe.isPaused()) {
         pipe.pause();
@@ -196,30 +152,23 @@ function spawnExec(
       }
     });
   }
-  child.stdin.on('error', () => {});
-  if (!wantStdin) child.stdin.end();
-  else {
-    for (const data of early.typed) child.stdin.write(data);
-    if (early.ended) child.stdin.end();
-    connection.on('stdin', (data: Buffer) => child.stdin.write(data));
-    connection.on('stdinEnd', () => child.stdin.end());
+  const stdin = exec.stdin;
+  if (stdin) {
+    for (const data of early.typed) stdin.write(data);
+    if (early.ended) stdin.end();
+    connection.on('stdin', (data: Buffer) => stdin.write(data));
+    connection.on('stdinEnd', () => stdin.end());
   }
-  connection.on('resize', (size: TerminalSize) => {
-    if (tty && child.pid) resizeTerminal(child.pid, size);
-  });
-  connection.on('close', () => {
-    if (child.exitCode === null) child.kill('SIGKILL');
-  });
-  let failure: string | undefined;
-  child.on('error', (err) => (failure = `failed to run ${command[0]}: ${err.message}`));
-  child.on('close', (code) => connection.finish(exitStatus(command, code, failure)));
+  connection.on('resize', (size: TerminalSize) => exec.resize(size));
+  connection.on('close', () => exec.kill());
+  void exec.done.then(({ exitCode, error }) =>
+    connection.finish(exitStatus(command, exitCode, error === undefined ? undefined : `failed to exec in container: ${error}`)),
+  );
 }
 
 /** kubectl attach: the container's own stdio on the connection until it exits or the client leaves. */
 export function runAttach(connection: RemoteCommandConnection, attached: AttachedContainer, wantStdin: boolean): void {
-  connection.on('resize', (size: TerminalSize) => {
-    if (attached.terminalPid) resizeTerminal(attached.terminalPid, size);
-  });
+  connection.on('resize', (size: TerminalSize) => attached.resize?.(size));
   if (wantStdin) {
     connection.on('stdin', (data: Buffer) => attached.writeStdin?.(data));
     connection.on('stdinEnd', () => attached.closeStdin?.());

@@ -17,7 +17,8 @@
 import type { EventRecorder, ResourceClient } from '../client/index.js';
 import { isStatusError } from '../machinery/status.js';
 import { podStatus, type ContainerRecord, type PodRuntimeView } from './pod-status.js';
-import type { ContainerStatus, PodSandbox, Runtime } from './runtime/runtime.js';
+import type { ContainerStatus, ExecOptions, PodSandbox, Runtime } from './runtime/runtime.js';
+import type { StartExec } from './exec.js';
 import type { AgentContainer, AgentPod } from './types.js';
 import { containerEnv, EnvError, expandCommand, type EnvContainer, type EnvPod, type EnvSources } from './env.js';
 import { ProbeWorker, type Probe, type ProbeTarget } from './probes.js';
@@ -127,6 +128,8 @@ export class PodWorker implements PodSyncTarget {
   private lastWritten: { conditions?: PodCondition[] } | undefined;
   /** The agent stops: no more syncs (what runs is the runtime's to stop). */
   private halted = false;
+  /** Kills the commands of the postStart hooks running now. */
+  private readonly runningHooks = new Set<() => void>();
   /** The pod is gone from the API: nothing more to report; syncs tear it down. */
   private gone = false;
   /** Torn down after the pod went: nothing more to do. */
@@ -194,15 +197,14 @@ export class PodWorker implements PodSyncTarget {
     return { path: attempt?.logPath, running: () => !previous && slot.record.current?.id === attempt?.id && slot.record.current?.state === 'running' };
   }
 
-  /** What exec in a container needs: its environment — or why it cannot run there. */
-  execTarget(container: string): { env: Record<string, string>; inContainer?: (command: string[]) => string[]; error?: string } | undefined {
+  /** How to run a command in a running container (kubectl exec) — or why it cannot run there. */
+  execTarget(container: string): { start: StartExec } | { error: string } | undefined {
     const slot = this.slots.find((s) => s.spec.name === container);
     const id = slot?.record.current?.state === 'running' ? slot.record.current.id : undefined;
     if (!slot || !id) return undefined;
     const { runtime } = this.context;
-    if (!runtime.execCommand) return { env: {}, error: `the ${runtime.name} runtime cannot run commands` };
-    if (!runtime.execCommand(id, ['true'])) return undefined;
-    return { env: runtime.execEnv?.(id) ?? slot.env, inContainer: (command) => runtime.execCommand!(id, command) ?? command };
+    if (!runtime.exec) return { error: `the ${runtime.name} runtime cannot run commands` };
+    return { start: (command, options) => runtime.exec!(id, command, options) };
   }
 
   /** Attaches to a running container's stdio (kubectl attach); undefined when it is not running or the runtime cannot. */
@@ -231,9 +233,16 @@ export class PodWorker implements PodSyncTarget {
   update(pod?: AgentPod): void {
     if (pod) {
       this.pod = pod;
+      if (pod.metadata.deletionTimestamp) this.killRunningHooks();
       this.addEphemeralSlots();
     }
     this.schedule();
+  }
+
+  /** A hook must not hold up the pod's end: the sync waiting for it goes on to the deletion. */
+  private killRunningHooks(): void {
+    for (const kill of this.runningHooks) kill();
+    this.runningHooks.clear();
   }
 
   /** Records an event about the pod, worded as the kubelet words it. */
@@ -244,6 +253,7 @@ export class PodWorker implements PodSyncTarget {
   /** The agent is stopping: no more syncs (what runs is the runtime's to stop). */
   async halt(): Promise<void> {
     this.halted = true;
+    this.killRunningHooks();
     clearInterval(this.volumeRefresh);
     for (const slot of this.slots) this.stopProbes(slot);
     await this.syncs.idle(this);
@@ -257,6 +267,7 @@ export class PodWorker implements PodSyncTarget {
    */
   async remove(): Promise<void> {
     this.gone = true;
+    this.killRunningHooks();
     clearInterval(this.volumeRefresh);
     for (const slot of this.slots) this.stopProbes(slot);
     this.syncs.request(this);
@@ -372,8 +383,23 @@ export class PodWorker implements PodSyncTarget {
     slot.env = env;
     const postStart = spec.lifecycle?.postStart;
     if (postStart) {
-      // The hook runs before anything else of the pod moves on; failing it kills the container.
-      const failure = await runHook(postStart, this.probeTarget(slot), this.pod.spec?.terminationGracePeriodSeconds ?? 30);
+      // The hook runs before anything else of the pod moves on; failing it kills the container. As
+      // upstream, an exec hook has no time limit — but a pod being deleted or an agent stopping kills
+      // it (killRunningHooks) rather than wait. Other handlers get the grace period, at least 30 s.
+      const target = this.probeTarget(slot);
+      const exec = target.exec;
+      if (exec) {
+        target.exec = (command, options) => {
+          const running = exec(command, options);
+          if (running) {
+            this.runningHooks.add(running.kill);
+            void running.done.finally(() => this.runningHooks.delete(running.kill));
+          }
+          return running;
+        };
+      }
+      const limit = postStart.exec ? Infinity : Math.max(30, this.pod.spec?.terminationGracePeriodSeconds ?? 30);
+      const failure = await runHook(postStart, target, limit);
       if (failure !== undefined) {
         this.event('Warning', 'FailedPostStartHook', 'PostStartHook failed');
         await runtime.stopContainer(id, 0);
@@ -451,7 +477,11 @@ export class PodWorker implements PodSyncTarget {
   /** What probes of a container reach: the pod's IP, its environment, its named ports. */
   private probeTarget(slot: Slot): ProbeTarget {
     const ports = Object.fromEntries((slot.spec.ports ?? []).filter((p) => p.name).map((p) => [p.name!, p.containerPort]));
-    return { host: this.view().podIP ?? this.context.hostIP, env: slot.env, ports };
+    // Commands run in the attempt this target was made for, not a later one.
+    const id = slot.record.current?.id;
+    const { runtime } = this.context;
+    const exec = runtime.exec && id ? (command: string[], options: ExecOptions) => runtime.exec!(id, command, options) : undefined;
+    return { host: this.view().podIP ?? this.context.hostIP, ports, ...(exec ? { exec } : {}) };
   }
 
   /**

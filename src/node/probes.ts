@@ -9,10 +9,13 @@
  *     what next);
  *   - readiness: decides whether the container (and the pod) is Ready.
  */
-import { spawn } from 'node:child_process';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
+import type { ExecOptions, ExecProcess } from './runtime/runtime.js';
+
+/** What an exec probe's output is cut to (the kubelet keeps 10 KiB). */
+const maxExecOutput = 10 * 1024;
 
 export interface Probe {
   exec?: { command?: string[] };
@@ -28,7 +31,8 @@ export interface Probe {
 export interface ProbeTarget {
   /** Where httpGet and tcpSocket go when the probe names no host. */
   host: string;
-  env: Record<string, string>;
+  /** Runs a command in the container (its runtime's exec); undefined when the runtime cannot. */
+  exec?: (command: string[], options: ExecOptions) => ExecProcess | undefined;
   /** Named container ports, for probes that name their port. */
   ports: Record<string, number>;
 }
@@ -45,27 +49,34 @@ function portOf(port: number | string, target: ProbeTarget): number | undefined 
   return target.ports[port];
 }
 
-/** Runs one probe once. */
+/** Runs one probe once. A timeoutSeconds of Infinity waits as long as it takes (a postStart hook). */
 export function runProbe(probe: Probe, target: ProbeTarget): Promise<ProbeResult> {
-  const timeoutMs = (probe.timeoutSeconds ?? 1) * 1000;
+  const seconds = probe.timeoutSeconds ?? 1;
+  // Node's timers and sockets take no infinite delay: none is set then.
+  const timeoutMs = Number.isFinite(seconds) ? seconds * 1000 : undefined;
   if (probe.exec?.command?.length) {
-    const [cmd, ...args] = probe.exec.command;
+    const command = probe.exec.command;
+    // Inside the container, as the container runs — never on the node.
+    const exec = target.exec?.(command, { stdin: false });
+    if (!exec) return Promise.resolve({ ok: false, output: target.exec ? 'the container is not running' : 'the container runtime cannot run commands' });
     return new Promise((resolve) => {
       let output = '';
-      const child = spawn(cmd, args, { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...target.env }, stdio: ['ignore', 'pipe', 'pipe'] });
-      const timer = setTimeout(() => {
-        child.kill('SIGKILL');
-        resolve({ ok: false, output: `command timed out after ${probe.timeoutSeconds ?? 1}s` });
-      }, timeoutMs);
-      child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-      child.on('error', (err) => {
+      const collect = (data: Buffer) => {
+        if (output.length < maxExecOutput) output += data.toString('utf8').slice(0, maxExecOutput - output.length);
+      };
+      exec.stdout.on('data', collect);
+      exec.stderr.on('data', collect);
+      const timer =
+        timeoutMs === undefined
+          ? undefined
+          : setTimeout(() => {
+              exec.kill();
+              resolve({ ok: false, output: `command timed out after ${seconds}s` });
+            }, timeoutMs);
+      void exec.done.then(({ exitCode, error }) => {
         clearTimeout(timer);
-        resolve({ ok: false, output: err.message });
-      });
-      child.on('close', (code) => {
-        clearTimeout(timer);
-        resolve({ ok: code === 0, output: output.trim() || `command exited with ${code}` });
+        if (error !== undefined) resolve({ ok: false, output: error });
+        else resolve({ ok: exitCode === 0, output: output.trim() || `command exited with ${exitCode}` });
       });
     });
   }
@@ -78,7 +89,7 @@ export function runProbe(probe: Probe, target: ProbeTarget): Promise<ProbeResult
     return new Promise((resolve) => {
       const client = scheme === 'HTTPS' ? https : http;
       const headers = Object.fromEntries((probe.httpGet!.httpHeaders ?? []).map((h) => [h.name, h.value]));
-      const req = client.get({ host, port, path, headers: { 'User-Agent': 'kube-probe/1.32', ...headers }, timeout: timeoutMs, rejectUnauthorized: false }, (res) => {
+      const req = client.get({ host, port, path, headers: { 'User-Agent': 'kube-probe/1.32', ...headers }, ...(timeoutMs ? { timeout: timeoutMs } : {}), rejectUnauthorized: false }, (res) => {
         res.resume();
         const code = res.statusCode ?? 0;
         resolve(code >= 200 && code < 400 ? { ok: true } : { ok: false, output: `HTTP probe failed with statuscode: ${code}` });
@@ -95,7 +106,7 @@ export function runProbe(probe: Probe, target: ProbeTarget): Promise<ProbeResult
     const host = probe.tcpSocket.host || target.host;
     if (port === undefined) return Promise.resolve({ ok: false, output: `unknown port ${probe.tcpSocket.port}` });
     return new Promise((resolve) => {
-      const socket = net.connect({ host, port, timeout: timeoutMs });
+      const socket = net.connect({ host, port, ...(timeoutMs ? { timeout: timeoutMs } : {}) });
       socket.on('connect', () => {
         socket.destroy();
         resolve({ ok: true });

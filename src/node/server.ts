@@ -124,8 +124,8 @@ export async function startNodeServer(tls: NodeServerTls, address: string, port:
       const command = url.searchParams.getAll('command');
       const target = worker?.execTarget(container);
       if (!target) return connection.finish(exitStatus(command, null, `container ${container} is not running in pod ${pod}`));
-      if (target.error) return connection.finish(exitStatus(command, null, target.error));
-      runExec(connection, command, target.env, flag('stdin'), target.inContainer, flag('tty'));
+      if ('error' in target) return connection.finish(exitStatus(command, null, target.error));
+      runExec(connection, command, target.start, flag('stdin'), flag('tty'));
     };
     if (spdy) acceptSpdyRemoteCommand(req, socket, head, { stdin: flag('stdin'), stdout: flag('stdout'), stderr: flag('stderr'), tty: flag('tty') }, serve);
     else sockets.handleUpgrade(req, socket, head, (ws) => serve(webSocketConnection(ws)));

@@ -26,6 +26,7 @@ import { quantityValue, tryParseQuantity } from '../machinery/quantity.js';
 import { fieldValue, resourceValue, type EnvContainer, type EnvPod, type EnvSources } from './env.js';
 import type { Mount } from './runtime/runtime.js';
 import { SharedReads } from './shared-reads.js';
+import { applyFsGroup } from './volume-ownership.js';
 
 const run = promisify(execFile);
 
@@ -218,6 +219,17 @@ export class PodVolumes {
     }
   }
 
+  /** The pod's fsGroup on a volume (volume-ownership.ts): only where the node may change owners (root). */
+  private applyFsGroup(dir: string, readOnly: boolean): void {
+    const context = (this.pod().spec as { securityContext?: { fsGroup?: number; fsGroupChangePolicy?: string } } | undefined)?.securityContext;
+    if (context?.fsGroup === undefined || !this.options.canMount) return;
+    try {
+      applyFsGroup(dir, { fsGroup: context.fsGroup, changePolicy: context.fsGroupChangePolicy }, readOnly);
+    } catch (err) {
+      throw new VolumeError(`applying fsGroup ${context.fsGroup}: ${(err as Error).message}`);
+    }
+  }
+
   private localDir(kind: string, name: string): string {
     return join(this.options.dir, kind, name);
   }
@@ -236,6 +248,7 @@ export class PodVolumes {
         });
         this.tmpfs.push(dir);
       }
+      this.applyFsGroup(dir, false);
       this.paths.set(volume.name, dir);
       return;
     }
@@ -253,6 +266,8 @@ export class PodVolumes {
       const path = pv?.spec?.hostPath?.path ?? pv?.spec?.local?.path;
       if (!path) throw new VolumeError(`persistentvolume "${pvName}" is not a hostPath or local volume, which is what this node can mount`);
       mkdirSync(path, { recursive: true });
+      // A local volume is the pod's storage; a hostPath one is the machine's, never changed (as upstream).
+      if (pv?.spec?.local?.path) this.applyFsGroup(path, volume.persistentVolumeClaim.readOnly ?? false);
       this.paths.set(volume.name, path);
       return;
     }
@@ -263,6 +278,7 @@ export class PodVolumes {
     const fingerprint = JSON.stringify([...files].map(([p, f]) => [p, f.mode, f.content.toString('base64')]));
     if (this.written.get(volume.name) !== fingerprint) {
       writeAtomically(dir, files);
+      this.applyFsGroup(dir, true);
       this.written.set(volume.name, fingerprint);
     }
     this.paths.set(volume.name, dir);

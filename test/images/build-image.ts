@@ -373,7 +373,7 @@ export function buildIndex(images: { image: BuiltImage; platform?: Platform }[],
 /** Users and groups of the busybox layer; `app` (1000) is there to test `User` and runAsUser. */
 const PASSWD = ['root:x:0:0:root:/root:/bin/sh', 'nobody:x:65534:65534:nobody:/nonexistent:/bin/false', 'app:x:1000:1000::/home/app:/bin/sh', ''].join('\n');
 const GROUP = ['root:x:0:', 'nobody:x:65534:', 'app:x:1000:', ''].join('\n');
-const BUSYBOX_APPLETS = ['sh', 'echo', 'cat', 'ls', 'id', 'sleep', 'wget', 'touch', 'mkdir', 'env', 'pwd', 'httpd'];
+const BUSYBOX_APPLETS = ['sh', 'echo', 'cat', 'ls', 'id', 'sleep', 'wget', 'touch', 'mkdir', 'env', 'pwd', 'httpd', 'grep', 'stty', 'test', 'tar', 'rm', 'true', 'hostname'];
 
 /**
  * A minimal runnable root filesystem from the host's static busybox: enough

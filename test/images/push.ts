@@ -3,6 +3,7 @@
  * distribution HTTP API v2 (monolithic blob uploads), as `docker push` would,
  * so pull code is tested against content a real registry has accepted.
  */
+import { tlsFetch, type RegistryTls } from '../../src/node/images/registry-client.js';
 import type { BuiltImage, BuiltIndex } from './build-image.js';
 
 export interface PushCredentials {
@@ -16,6 +17,7 @@ function asBody(bytes: Buffer): Uint8Array<ArrayBuffer> {
 }
 
 interface PushContext {
+  fetch: typeof fetch;
   baseUrl: string;
   repository: string;
   headers: Record<string, string>;
@@ -31,7 +33,7 @@ function isDigest(reference: string): boolean {
 }
 
 async function blobExists(context: PushContext, digest: string): Promise<boolean> {
-  const response = await fetch(`${context.baseUrl}/v2/${context.repository}/blobs/${digest}`, { method: 'HEAD', headers: context.headers });
+  const response = await context.fetch(`${context.baseUrl}/v2/${context.repository}/blobs/${digest}`, { method: 'HEAD', headers: context.headers });
   if (response.status === 200) return true;
   if (response.status === 404) return false;
   throw await failure(`HEAD blob ${digest} in ${context.repository}`, response);
@@ -39,7 +41,7 @@ async function blobExists(context: PushContext, digest: string): Promise<boolean
 
 async function uploadBlob(context: PushContext, digest: string, bytes: Buffer): Promise<void> {
   if (await blobExists(context, digest)) return;
-  const started = await fetch(`${context.baseUrl}/v2/${context.repository}/blobs/uploads/`, { method: 'POST', headers: context.headers });
+  const started = await context.fetch(`${context.baseUrl}/v2/${context.repository}/blobs/uploads/`, { method: 'POST', headers: context.headers });
   if (started.status !== 202) throw await failure(`starting upload of ${digest} to ${context.repository}`, started);
   await started.arrayBuffer();
   const location = started.headers.get('location');
@@ -47,7 +49,7 @@ async function uploadBlob(context: PushContext, digest: string, bytes: Buffer): 
   // Location may be relative or absolute and usually already carries the upload state in its query.
   const uploadUrl = new URL(location, `${context.baseUrl}/`);
   uploadUrl.searchParams.set('digest', digest);
-  const finished = await fetch(uploadUrl, {
+  const finished = await context.fetch(uploadUrl, {
     method: 'PUT',
     headers: { ...context.headers, 'Content-Type': 'application/octet-stream', 'Content-Length': String(bytes.length) },
     body: asBody(bytes),
@@ -57,7 +59,7 @@ async function uploadBlob(context: PushContext, digest: string, bytes: Buffer): 
 }
 
 async function putManifest(context: PushContext, reference: string, mediaType: string, manifest: Buffer, expectedDigest: string): Promise<void> {
-  const response = await fetch(`${context.baseUrl}/v2/${context.repository}/manifests/${reference}`, {
+  const response = await context.fetch(`${context.baseUrl}/v2/${context.repository}/manifests/${reference}`, {
     method: 'PUT',
     headers: { ...context.headers, 'Content-Type': mediaType },
     body: asBody(manifest),
@@ -80,7 +82,9 @@ async function pushSingleImage(context: PushContext, reference: string, image: B
  * Pushes an image, or an index and every image it lists, to `repository`
  * under `reference` (a tag or the manifest's digest). Returns the digest of
  * the manifest pushed under `reference`. Throws with the status and body of
- * the first request the registry refuses.
+ * the first request the registry refuses. `tls` is for an https registry
+ * with its own CA or that wants a client certificate (as the node's client
+ * takes it).
  */
 export async function pushImage(
   registryUrl: string,
@@ -88,13 +92,14 @@ export async function pushImage(
   reference: string,
   image: BuiltImage | BuiltIndex,
   auth?: PushCredentials,
+  tls?: RegistryTls,
 ): Promise<string> {
   if (isDigest(reference) && reference !== image.manifestDigest) {
     throw new Error(`cannot push a manifest with digest ${image.manifestDigest} by digest ${reference}`);
   }
   const headers: Record<string, string> = {};
   if (auth) headers.Authorization = `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`;
-  const context: PushContext = { baseUrl: registryUrl.replace(/\/+$/, ''), repository, headers };
+  const context: PushContext = { fetch: tls ? await tlsFetch(tls) : fetch, baseUrl: registryUrl.replace(/\/+$/, ''), repository, headers };
 
   if (image.kind === 'index') {
     // A registry refuses an index whose children it does not hold yet.

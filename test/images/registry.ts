@@ -1,12 +1,13 @@
 /**
  * Test support: a real OCI distribution registry (Debian's `docker-registry`,
  * CNCF distribution 2.8) on loopback, with its storage in a temp dir and
- * optional htpasswd auth, so image pulls are tested against the real
- * protocol without the internet.
+ * optional htpasswd auth and optional TLS (with client certificates), so
+ * image pulls are tested against the real protocol without the internet.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 
@@ -20,12 +21,20 @@ export interface StartRegistryOptions {
   htpasswd?: RegistryCredentials;
   /** How long to wait for the registry to answer; defaults to 20s. */
   readyTimeoutMs?: number;
+  /** Serve https with this certificate and key (PEM); with `clientCA`, require client certificates it signed. */
+  tls?: RegistryTlsOptions;
+}
+
+export interface RegistryTlsOptions {
+  certificate: string;
+  key: string;
+  clientCA?: string;
 }
 
 export interface TestRegistry {
   /** `127.0.0.1:PORT`, as used in image references. */
   host: string;
-  /** `http://127.0.0.1:PORT`. */
+  /** `http://127.0.0.1:PORT`, or `https://…` with `tls`. */
   url: string;
   /** The credentials the registry requires, if any. */
   credentials?: RegistryCredentials;
@@ -118,8 +127,22 @@ function writeHtpasswd(dir: string, credentials: RegistryCredentials): string {
   return path;
 }
 
+/** The registry's `http.tls` section, its PEM files written into `dir`. */
+function writeTlsFiles(dir: string, tls: RegistryTlsOptions): Record<string, unknown> {
+  const file = (name: string, pem: string) => {
+    const path = join(dir, name);
+    writeFileSync(path, pem, { mode: 0o600 });
+    return path;
+  };
+  return {
+    certificate: file('server.pem', tls.certificate),
+    key: file('server-key.pem', tls.key),
+    ...(tls.clientCA ? { clientcas: [file('client-ca.pem', tls.clientCA)] } : {}),
+  };
+}
+
 /** YAML is a superset of JSON, so the config is written as JSON to avoid hand-rolled YAML. */
-function writeConfig(dir: string, port: number, htpasswdPath: string | undefined): string {
+function writeConfig(dir: string, port: number, htpasswdPath: string | undefined, tls: Record<string, unknown> | undefined): string {
   const config = {
     version: '0.1',
     log: { level: 'warn', accesslog: { disabled: true } },
@@ -128,7 +151,7 @@ function writeConfig(dir: string, port: number, htpasswdPath: string | undefined
       delete: { enabled: true },
     },
     // A fixed secret only silences the "generated random secret" warning; nothing depends on it.
-    http: { addr: `127.0.0.1:${port}`, secret: 'skiff-test-registry' },
+    http: { addr: `127.0.0.1:${port}`, secret: 'skiff-test-registry', ...(tls ? { tls } : {}) },
     ...(htpasswdPath ? { auth: { htpasswd: { realm: 'skiff-test-registry', path: htpasswdPath } } } : {}),
   };
   const path = join(dir, 'config.yml');
@@ -166,13 +189,33 @@ function spawnRegistry(configPath: string): RunningRegistry {
   return { child, exited: exitedPromise, hasExited: () => exited, stderr: () => stderr };
 }
 
-/** Polls `GET /v2/` until the registry answers as configured, exits, or the deadline passes. */
+/** Whether a TLS handshake with the registry completes (its certificate unchecked); an error says why not. */
+function tlsHandshake(port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = tlsConnect({ host: '127.0.0.1', port, rejectUnauthorized: false, timeout: 2000 }, () => {
+      socket.destroy();
+      resolve();
+    });
+    socket.once('error', reject);
+    socket.once('timeout', () => socket.destroy(new Error('TLS handshake timed out')));
+  });
+}
+
+/**
+ * Polls `GET /v2/` until the registry answers as configured, exits, or the
+ * deadline passes. Over TLS, a completed handshake is enough: a registry that
+ * requires client certificates answers nothing else to this probe.
+ */
 async function waitUntilReady(url: string, running: RunningRegistry, expectStatus: number, timeoutMs: number): Promise<'ready' | 'exited'> {
   const deadline = Date.now() + timeoutMs;
   let lastProblem = 'no answer yet';
   while (Date.now() < deadline) {
     if (running.hasExited()) return 'exited';
     try {
+      if (url.startsWith('https:')) {
+        await tlsHandshake(Number(new URL(url).port));
+        return 'ready';
+      }
       const response = await fetch(`${url}/v2/`, { signal: AbortSignal.timeout(2000) });
       await response.arrayBuffer();
       if (response.status === expectStatus) return 'ready';
@@ -201,13 +244,14 @@ export async function startRegistry(options: StartRegistryOptions = {}): Promise
   const failures: string[] = [];
   try {
     const htpasswdPath = options.htpasswd ? writeHtpasswd(dir, options.htpasswd) : undefined;
+    const tls = options.tls ? writeTlsFiles(dir, options.tls) : undefined;
     for (let attempt = 1; attempt <= BIND_ATTEMPTS; attempt++) {
       const port = await freeLoopbackPort();
-      const running = spawnRegistry(writeConfig(dir, port, htpasswdPath));
+      const running = spawnRegistry(writeConfig(dir, port, htpasswdPath, tls));
       // If the test process dies without stop(), do not leave a registry running.
       const killOnExit = () => running.child.kill('SIGKILL');
       process.once('exit', killOnExit);
-      const url = `http://127.0.0.1:${port}`;
+      const url = `${tls ? 'https' : 'http'}://127.0.0.1:${port}`;
       let outcome: 'ready' | 'exited';
       try {
         outcome = await waitUntilReady(url, running, options.htpasswd ? 401 : 200, options.readyTimeoutMs ?? 20_000);

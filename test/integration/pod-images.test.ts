@@ -141,6 +141,44 @@ describe('pods of images (process runtime, root, a registry on loopback)', { ski
     assert.equal(pod.status?.containerStatuses?.[0]?.state?.waiting?.message, 'container has runAsNonRoot and image will run as root (pod: "rooted", container: main)');
   });
 
+  it('exec, exec probes and exec hooks run inside the image, as the container runs', async () => {
+    await create('inside', {
+      containers: [
+        {
+          name: 'main',
+          image: `${registry.host}/team/app:v1`,
+          securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+          // Both would fail on the node: /srv/index.html is the image's, and uid 1000 cannot write the node's /tmp/post-start… as the image's /tmp it can.
+          lifecycle: { postStart: { exec: { command: ['sh', '-c', 'id -u > /tmp/post-start'] } } },
+          readinessProbe: { exec: { command: ['grep', '-q', 'hello from the image', '/srv/index.html'] }, periodSeconds: 1 },
+        },
+      ],
+    });
+    const ready = (p: Pod) => (p.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+    const pod = await eventually(() => pods().get('default', 'inside'), ready, 'the pod Ready through its exec probe', 60_000);
+    const sandbox = (await runtime.listPodSandboxes()).find((s) => s.podUid === pod.metadata.uid)!;
+    const container = (await runtime.listContainers(sandbox.id)).find((c) => c.state === 'running')!;
+    const run = async (command: string[], tty?: { width: number; height: number }) => {
+      const exec = runtime.exec(container.id, command, { stdin: false, ...(tty ? { tty } : {}) })!;
+      let out = '';
+      exec.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      exec.stderr.on('data', (d: Buffer) => (out += d.toString()));
+      const end = await exec.done;
+      return { out, ...end };
+    };
+    const inside = await run(['sh', '-c', 'cat /tmp/post-start; id; pwd; echo "$GREETING"; grep -E "^(CapBnd|CapEff|NoNewPrivs)" /proc/self/status; test -e /etc/debian_version && echo node-visible || echo node-hidden']);
+    assert.equal(inside.exitCode, 0, inside.out);
+    assert.equal(
+      inside.out,
+      ['1000', 'uid=1000(app) gid=1000(app)', '/srv', 'hi', 'CapEff:\t0000000000000000', 'CapBnd:\t0000000000000000', 'NoNewPrivs:\t1', 'node-hidden', ''].join('\n'),
+    );
+    // A terminal, though the image has no program to make one.
+    const terminal = await run(['sh', '-c', 'stty size; test -t 0 && echo on-a-terminal'], { width: 90, height: 30 });
+    assert.equal(terminal.out, '30 90\r\non-a-terminal\r\n');
+    const missing = await run(['bash']);
+    assert.equal(missing.error, 'exec: "bash": executable file not found in $PATH');
+  });
+
   it("a pod of the RuntimeClass host runs its command on the node's file system", async () => {
     await create('on-host', { runtimeClassName: 'host', containers: [{ name: 'main', image: 'anything', command: ['sh', '-c', 'test -e /etc/debian_version && echo on-the-node; sleep 600'] }] });
     const pod = await eventually(() => pods().get('default', 'on-host'), (p) => p.status?.phase === 'Running', 'the pod Running', 30_000);

@@ -9,14 +9,17 @@
  *   configs:
  *     mirror.example.com:5000:          # an endpoint's host (or a registry's name)
  *       auth: { username: u, password: p }   # or token, auth (base64 user:pass), identitytoken
+ *       tls: { ca_file: ca.pem, cert_file: client.pem, key_file: client-key.pem, insecure_skip_verify: false }
  *
  * A registry's content is fetched from its mirrors in order, then from the
  * registry itself (as k3s and containerd do). An endpoint without a scheme
- * is https.
+ * is https. The TLS files are read and checked when the file is, so a bad
+ * one is reported then, not at a pull.
  */
+import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { defaultEndpoint, type RegistryEndpoint } from './registry-client.js';
+import { defaultEndpoint, type RegistryEndpoint, type RegistryTls } from './registry-client.js';
 import type { RegistryCredentials } from './types.js';
 
 interface MirrorConfig {
@@ -32,18 +35,20 @@ interface HostConfig {
 export interface RegistriesConfig {
   mirrors: Record<string, MirrorConfig>;
   configs: Record<string, HostConfig>;
+  /** Each host's `tls`, its files read. */
+  tls: Record<string, RegistryTls>;
 }
 
 export class RegistriesConfigError extends Error {}
 
 /** Reads and checks a registries.yaml (a missing file is an empty configuration, unless `required`). */
 export function loadRegistries(path: string | undefined, required = false): RegistriesConfig {
-  if (!path) return { mirrors: {}, configs: {} };
+  if (!path) return parseRegistries('');
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !required) return { mirrors: {}, configs: {} };
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !required) return parseRegistries('');
     throw new RegistriesConfigError(`${path}: ${(err as Error).message}`);
   }
   return parseRegistries(text, path);
@@ -80,7 +85,68 @@ export function parseRegistries(text: string, where = 'registries.yaml'): Regist
       }
     }
   }
-  return { mirrors: mirrors as Record<string, MirrorConfig>, configs: configs as Record<string, HostConfig> };
+  const tls: Record<string, RegistryTls> = {};
+  for (const [host, hostConfig] of Object.entries(configs as Record<string, HostConfig>)) {
+    const read = hostConfig?.tls !== undefined ? readTls(hostConfig.tls, (what) => fail(`configs.${host}.tls${what}`)) : undefined;
+    if (read) tls[host] = read;
+  }
+  return { mirrors: mirrors as Record<string, MirrorConfig>, configs: configs as Record<string, HostConfig>, tls };
+}
+
+/** A host's `tls` with its files read and checked (undefined when it sets nothing). `fail` gets `.key: problem`. */
+function readTls(raw: unknown, fail: (what: string) => never): RegistryTls | undefined {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) fail(': expected a mapping');
+  const { ca_file: caFile, cert_file: certFile, key_file: keyFile, insecure_skip_verify: insecure } = raw as NonNullable<HostConfig['tls']>;
+  for (const [key, value] of Object.entries({ ca_file: caFile, cert_file: certFile, key_file: keyFile })) {
+    if (value !== undefined && (typeof value !== 'string' || value === '')) fail(`.${key}: expected a file name`);
+  }
+  if (insecure !== undefined && typeof insecure !== 'boolean') fail('.insecure_skip_verify: expected true or false');
+  if (Boolean(certFile) !== Boolean(keyFile)) fail(certFile ? ': cert_file needs key_file' : ': key_file needs cert_file');
+  const tls: RegistryTls = {};
+  if (caFile) tls.ca = readCertificates(caFile, (what) => fail(`.ca_file: ${what}`));
+  if (certFile && keyFile) {
+    tls.cert = readCertificates(certFile, (what) => fail(`.cert_file: ${what}`));
+    const key = readPrivateKey(keyFile, (what) => fail(`.key_file: ${what}`));
+    // Node would refuse the pair only when connecting; say it now.
+    if (!new X509Certificate(tls.cert).checkPrivateKey(key.object)) fail(`.key_file: ${keyFile} is not the key of cert_file ${certFile}`);
+    tls.key = key.pem;
+  }
+  if (insecure) tls.insecureSkipVerify = true;
+  return Object.keys(tls).length > 0 ? tls : undefined;
+}
+
+function readFile(file: string, fail: (what: string) => never): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    // Node's message names the file again at its end ("…, open '/x'"): once is enough.
+    fail(`${file}: ${(err as Error).message.replace(/, \w+ '.*'$/, '')}`);
+  }
+}
+
+/** A PEM file of one or more certificates, each of which must parse. */
+function readCertificates(file: string, fail: (what: string) => never): string {
+  const text = readFile(file, fail);
+  const blocks = text.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
+  if (blocks.length === 0) fail(`${file}: not a PEM certificate file (no BEGIN CERTIFICATE block)`);
+  for (const [index, block] of blocks.entries()) {
+    try {
+      new X509Certificate(block);
+    } catch (err) {
+      fail(`${file}: certificate ${index + 1} does not parse: ${(err as Error).message}`);
+    }
+  }
+  return text;
+}
+
+function readPrivateKey(file: string, fail: (what: string) => never): { pem: string; object: KeyObject } {
+  const pem = readFile(file, fail);
+  if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem)) fail(`${file}: not a PEM private key file (no BEGIN PRIVATE KEY block)`);
+  try {
+    return { pem, object: createPrivateKey(pem) };
+  } catch (err) {
+    fail(`${file}: the private key does not load (an encrypted key cannot be used): ${(err as Error).message}`);
+  }
 }
 
 /** Where a registry's images are fetched from, in order: its mirrors (or the "*" ones), then itself. */
@@ -89,14 +155,22 @@ export function registryEndpoints(config: RegistriesConfig, registry: string): R
   const endpoints: RegistryEndpoint[] = (mirror?.endpoint ?? []).map((url) => {
     const full = withScheme(url).replace(/\/+$/, '');
     const host = new URL(full).host;
-    return { url: full, ...rewriter(mirror?.rewrite), ...credentialsFor(config, host) };
+    return { url: full, ...rewriter(mirror?.rewrite), ...hostSettings(config, host) };
   });
   const own = defaultEndpoint(registry);
-  if (!endpoints.some((e) => e.url === own.url)) endpoints.push({ ...own, ...credentialsFor(config, registry) });
-  // A registry on this machine may speak plain HTTP: tried after https, as containerd does for localhost.
+  if (!endpoints.some((e) => e.url === own.url)) endpoints.push({ ...own, ...hostSettings(config, registry) });
+  // A registry on this machine may speak plain HTTP: its https endpoint switches to http when an http
+  // server answers there, as containerd does for localhost (so a TLS failure is reported as such).
   const plain = own.url.replace(/^https:/, 'http:');
-  if (isLoopback(registry) && !endpoints.some((e) => e.url === plain)) endpoints.push({ url: plain, ...credentialsFor(config, registry) });
+  if (isLoopback(registry) && !endpoints.some((e) => e.url === plain)) {
+    return endpoints.map((e) => (e.url === own.url ? { ...e, plainHttpFallback: true } : e));
+  }
   return endpoints;
+}
+
+function hostSettings(config: RegistriesConfig, host: string): Pick<RegistryEndpoint, 'credentials' | 'tls'> {
+  const tls = config.tls[host];
+  return { ...credentialsFor(config, host), ...(tls ? { tls } : {}) };
 }
 
 function isLoopback(registry: string): boolean {

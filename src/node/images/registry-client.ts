@@ -9,9 +9,15 @@
  * token server for a token for `repository:<name>:pull`, asked anonymously or
  * with the credentials, and the request is sent again with it. Of several
  * credentials (pull secrets), the first the registry accepts is used.
+ *
+ * TLS, as containerd does it: an endpoint may bring its own CA (trusted
+ * beside the system's roots), a client certificate, or skip verification.
+ * A registry on this machine is asked over https first and over plain http
+ * when an http server answers there.
  */
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { rootCertificates } from 'node:tls';
 import type { RegistryCredentials } from './types.js';
 import { sha256Digest } from './content-store.js';
 import type { ImageReference } from './reference.js';
@@ -23,6 +29,21 @@ export interface RegistryEndpoint {
   /** The repository path under the mirror, when it rewrites names (registries.yaml `rewrite`). */
   rewrite?: (repository: string) => string;
   credentials?: RegistryCredentials;
+  /** For https connections (registries.yaml `configs.<host>.tls`). */
+  tls?: RegistryTls;
+  /** A registry on this machine: when an http server answers its https URL (or, with no port given, nothing listens on 443), it is asked over http. */
+  plainHttpFallback?: boolean;
+}
+
+/** An endpoint's TLS settings, as PEM text. */
+export interface RegistryTls {
+  /** Certificates trusted beside the system's roots. */
+  ca?: string;
+  /** A client certificate and its key, for registries that ask for one (mutual TLS). */
+  cert?: string;
+  key?: string;
+  /** Accept any server certificate. */
+  insecureSkipVerify?: boolean;
 }
 
 export interface Manifest {
@@ -71,11 +92,46 @@ export function defaultEndpoint(registry: string): RegistryEndpoint {
   return { url: registry === 'docker.io' ? 'https://registry-1.docker.io' : `https://${registry}` };
 }
 
+type Fetch = typeof fetch;
+
+/** A fetch per distinct TLS setting: each keeps its own connections. */
+const tlsFetches = new Map<string, Promise<Fetch>>();
+
+/**
+ * A fetch whose https connections use these TLS settings. Node 20's global
+ * fetch takes no TLS options, so this is undici's own fetch (the library
+ * Node's is built from) with an Agent of its own, loaded only when a
+ * registry needs it.
+ */
+export function tlsFetch(tls: RegistryTls): Promise<Fetch> {
+  const key = JSON.stringify([tls.ca, tls.cert, tls.key, tls.insecureSkipVerify === true]);
+  let made = tlsFetches.get(key);
+  if (!made) {
+    made = import('undici').then(({ Agent, fetch: undiciFetch }) => {
+      const dispatcher = new Agent({
+        connect: {
+          // Node's `ca` replaces the default roots; containerd adds a registry's CA to them.
+          ...(tls.ca ? { ca: [...rootCertificates, tls.ca] } : {}),
+          ...(tls.cert && tls.key ? { cert: tls.cert, key: tls.key } : {}),
+          rejectUnauthorized: !tls.insecureSkipVerify,
+        },
+      });
+      // undici's Request and Response types are its own, but the objects behave as the global ones.
+      return ((input: Parameters<Fetch>[0], init?: RequestInit) => undiciFetch(input as never, { ...init, dispatcher } as never)) as unknown as Fetch;
+    });
+    tlsFetches.set(key, made);
+  }
+  return made;
+}
+
 export class RegistryClient {
   /** Authorization headers that worked, per endpoint and repository. */
   private readonly authorizations = new Map<string, string>();
+  /** Endpoints (their `url`) found to speak plain http. */
+  private readonly plainHttp = new Set<string>();
 
-  constructor(private readonly fetchImpl: typeof fetch = fetch) {}
+  /** `fetchImpl` makes the requests, except those to an endpoint with TLS settings (see `tlsFetch`). */
+  constructor(private readonly fetchImpl: Fetch = fetch) {}
 
   /** A manifest by tag or digest; its digest is computed from the bytes (and must match a digest asked for). */
   async manifest(endpoint: RegistryEndpoint, ref: ImageReference, reference: string, credentials: RegistryCredentials[], signal?: AbortSignal): Promise<Manifest> {
@@ -106,15 +162,13 @@ export class RegistryClient {
 
   private async get(endpoint: RegistryEndpoint, ref: ImageReference, path: string, headers: Record<string, string>, credentials: RegistryCredentials[], signal: AbortSignal | undefined, timeout = true): Promise<Response> {
     const repository = endpoint.rewrite ? endpoint.rewrite(ref.repository) : ref.repository;
-    const url = `${endpoint.url.replace(/\/+$/, '')}/v2/${repository}/${path}`;
+    const resource = `/v2/${repository}/${path}`;
     const authKey = `${endpoint.url} ${repository}`;
     const send = (authorization?: string) =>
-      this.fetchImpl(url, {
+      this.request(endpoint, resource, {
         headers: { ...headers, ...(authorization ? { Authorization: authorization } : {}) },
         signal: timeout ? anySignal(signal, AbortSignal.timeout(requestTimeoutMs)) : signal,
         redirect: 'follow',
-      }).catch((err: Error) => {
-        throw new RegistryError(`${url}: ${describeFetchError(err)}`);
       });
     let res = await send(this.authorizations.get(authKey));
     if (res.status === 401) {
@@ -127,7 +181,7 @@ export class RegistryClient {
       for (const creds of attempts) {
         let authorization: string | undefined;
         try {
-          authorization = await this.authorize(challenge, repository, creds, signal);
+          authorization = await this.authorize(endpoint, challenge, repository, creds, signal);
         } catch (err) {
           lastError = err as RegistryError;
           continue;
@@ -150,13 +204,36 @@ export class RegistryClient {
     }
     if (!res.ok) {
       const text = await res.text().catch(() => '');
+      const url = `${this.baseUrl(endpoint)}${resource}`;
       throw new RegistryError(`unexpected status from GET request to ${url}: ${res.status} ${res.statusText}${text ? `: ${registryMessage(text)}` : ''}`, res.status);
     }
     return res;
   }
 
+  /** One request to an endpoint, over plain http once the endpoint was found to speak it. */
+  private async request(endpoint: RegistryEndpoint, resource: string, init: RequestInit): Promise<Response> {
+    const url = `${this.baseUrl(endpoint)}${resource}`;
+    try {
+      return await (await this.fetchFor(endpoint, url))(url, init);
+    } catch (err) {
+      if (!fallsBackToPlainHttp(endpoint, url, err as Error)) throw new RegistryError(`${url}: ${describeFetchError(err as Error, url)}`);
+      this.plainHttp.add(endpoint.url);
+      return this.request(endpoint, resource, init);
+    }
+  }
+
+  private baseUrl(endpoint: RegistryEndpoint): string {
+    const url = endpoint.url.replace(/\/+$/, '');
+    return this.plainHttp.has(endpoint.url) ? url.replace(/^https:/, 'http:') : url;
+  }
+
+  /** The endpoint's TLS settings apply to its https requests, and to its token server's, as containerd's per-host client does. */
+  private fetchFor(endpoint: RegistryEndpoint, url: string | URL): Promise<Fetch> {
+    return endpoint.tls && String(url).startsWith('https:') ? tlsFetch(endpoint.tls) : Promise.resolve(this.fetchImpl);
+  }
+
   /** The Authorization header a challenge asks for, with these credentials (none: anonymous). */
-  private async authorize(challenge: Challenge | undefined, repository: string, creds: RegistryCredentials | undefined, signal?: AbortSignal): Promise<string | undefined> {
+  private async authorize(endpoint: RegistryEndpoint, challenge: Challenge | undefined, repository: string, creds: RegistryCredentials | undefined, signal?: AbortSignal): Promise<string | undefined> {
     if (creds?.registryToken) return `Bearer ${creds.registryToken}`;
     const basic = creds?.username !== undefined ? `Basic ${Buffer.from(`${creds.username}:${creds.password ?? ''}`).toString('base64')}` : undefined;
     if (!challenge || challenge.scheme === 'basic') return basic;
@@ -164,8 +241,8 @@ export class RegistryClient {
     const tokenUrl = new URL(challenge.params.realm);
     if (challenge.params.service) tokenUrl.searchParams.set('service', challenge.params.service);
     tokenUrl.searchParams.set('scope', challenge.params.scope ?? `repository:${repository}:pull`);
-    const res = await this.fetchImpl(tokenUrl, { headers: basic ? { Authorization: basic } : {}, signal: anySignal(signal, AbortSignal.timeout(requestTimeoutMs)) }).catch((err: Error) => {
-      throw new RegistryError(`failed to fetch token from ${tokenUrl.origin}: ${describeFetchError(err)}`);
+    const res = await (await this.fetchFor(endpoint, tokenUrl))(tokenUrl, { headers: basic ? { Authorization: basic } : {}, signal: anySignal(signal, AbortSignal.timeout(requestTimeoutMs)) }).catch((err: Error) => {
+      throw new RegistryError(`failed to fetch token from ${tokenUrl.origin}: ${describeFetchError(err, tokenUrl)}`);
     });
     if (!res.ok) {
       await res.body?.cancel();
@@ -217,10 +294,39 @@ function registryMessage(text: string): string {
   return text.slice(0, 200);
 }
 
-function describeFetchError(err: Error): string {
-  const cause = (err as Error & { cause?: Error & { code?: string } }).cause;
+/**
+ * As containerd does for localhost: plain http when the TLS handshake met an
+ * http server (OpenSSL: "wrong version number"; "packet length too long" in
+ * older builds), or when no port was given and nothing listens on 443 (http
+ * then means port 80).
+ */
+function fallsBackToPlainHttp(endpoint: RegistryEndpoint, url: string, err: Error): boolean {
+  if (!endpoint.plainHttpFallback || !url.startsWith('https:')) return false;
+  const code = (err as Error & { cause?: { code?: string } }).cause?.code;
+  if (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || code === 'ERR_SSL_PACKET_LENGTH_TOO_LONG') return true;
+  return code === 'ECONNREFUSED' && new URL(url).port === '';
+}
+
+/** Node's codes for a server certificate that did not verify. */
+const certificateVerifyCodes = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT', 'CERT_UNTRUSTED', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+function describeFetchError(err: Error, url: string | URL): string {
+  const cause = (err as Error & { cause?: Error & { code?: string; reason?: string; socket?: { bytesRead?: number } } }).cause;
   if (err.name === 'TimeoutError') return 'timed out';
-  return cause ? `${cause.code ?? ''} ${cause.message}`.trim() : err.message;
+  if (!cause) return err.message;
+  // An OpenSSL error's message carries its internals (error numbers, source files); its reason is the words.
+  const what = `${cause.code ?? ''} ${cause.reason ?? cause.message}`.trim();
+  if (cause.code && certificateVerifyCodes.has(cause.code)) return `tls: failed to verify certificate: ${what} (registries.yaml: configs.<host>.tls.ca_file trusts a registry's CA)`;
+  if (cause.code?.startsWith('ERR_SSL')) return `tls: ${what}`;
+  // Over TLS 1.3, a registry refuses a missing client certificate after the handshake, and
+  // undici reports only that the connection closed: say what that usually means.
+  if (String(url).startsWith('https:') && cause.code === 'UND_ERR_SOCKET' && cause.socket?.bytesRead === 0 && cause.message === 'other side closed') {
+    return `${what} without an answer (as a registry does that requires a client certificate: registries.yaml: configs.<host>.tls.cert_file and key_file)`;
+  }
+  return what;
 }
 
 function anySignal(a: AbortSignal | undefined, b: AbortSignal): AbortSignal {

@@ -7,6 +7,7 @@
  */
 
 import type { ImageService } from '../images/types.js';
+import type { Readable, Writable } from 'node:stream';
 
 export interface PodSandboxConfig {
   /** The pod's uid: a sandbox belongs to one pod. */
@@ -128,10 +129,12 @@ export interface Runtime {
   attach?(id: string, output: (stream: 'stdout' | 'stderr', data: Buffer) => void): AttachedContainer | undefined;
   /** Finds what an earlier agent left running (called once, before the first sandbox). */
   recover?(): Promise<void>;
-  /** The command line that runs a command inside a running container (kubectl exec); undefined when it cannot. */
-  execCommand?(id: string, command: string[]): string[] | undefined;
-  /** The environment a command run in the container gets, when the runtime knows it better than the pod spec (an image's ENV). */
-  execEnv?(id: string): Record<string, string> | undefined;
+  /**
+   * Runs a command inside a running container, as the container runs (its
+   * namespaces, root, environment, user and privileges): kubectl exec,
+   * exec probes and exec hooks. Undefined when the container is not running.
+   */
+  exec?(id: string, command: string[], options: ExecOptions): ExecProcess | undefined;
   /** Memory (bytes) and cpu (nanoseconds) a container has used, where the runtime can tell. */
   containerStats?(id: string): Promise<{ memoryBytes: number; cpuNanos: number } | undefined>;
   /** Why this runtime cannot isolate pods here (said in an event on the node); undefined when it can. */
@@ -154,13 +157,39 @@ export interface Runtime {
   onContainerEvent(listener: (sandboxId: string, status: ContainerStatus) => void): void;
 }
 
+export interface TerminalSize {
+  width: number;
+  height: number;
+}
+
+export interface ExecOptions {
+  /** The caller feeds the command's stdin (otherwise it reads an empty one). */
+  stdin: boolean;
+  /** The command runs on a new terminal of this size (kubectl exec -t); its output all comes as stdout. */
+  tty?: TerminalSize;
+}
+
+/** A command running in a container (Runtime.exec). */
+export interface ExecProcess {
+  /** Its input, when asked for. */
+  stdin?: Writable;
+  stdout: Readable;
+  stderr: Readable;
+  /** A new size for its terminal (tty only). */
+  resize(size: TerminalSize): void;
+  /** Ends it now. */
+  kill(): void;
+  /** Its exit code once it and its output have ended — or why it never ran. */
+  done: Promise<{ exitCode: number | null; error?: string }>;
+}
+
 export interface AttachedContainer {
   /** Undefined when the container has no stdin. */
   writeStdin?(data: Buffer): void;
   closeStdin?(): void;
   detach(): void;
-  /** For a container on a terminal: a process at or above the terminal, whose size attach may set. */
-  terminalPid?: number;
+  /** For a container on a terminal: sets the terminal's size. */
+  resize?(size: TerminalSize): void;
   /** Resolves with the exit code when the container stops. */
   exited: Promise<number>;
 }

@@ -22,22 +22,14 @@ export function findExecutable(name: string, path: string): boolean {
   });
 }
 
-/** A program's absolute path on the node's PATH (what runs it whatever PATH the container's environment has). */
-export function programPath(name: string): string {
-  for (const dir of `${process.env.PATH ?? ''}${delimiter}${defaultPath}`.split(delimiter).filter(Boolean)) {
-    if (findExecutable(name, dir)) return join(dir, name);
-  }
-  return name;
-}
-
 /**
- * Whether pods can be isolated here: root, the tools (`ip` for the bridge,
- * `nsenter` for kubectl exec), and a kernel (or container) that lets us
- * make namespaces — tried once with `unshare`.
+ * Whether pods can be isolated here: root, `ip` (for the bridge), and a
+ * kernel (or container) that lets us make namespaces — tried once with
+ * `unshare`.
  */
 export function canIsolate(): boolean {
   if (typeof process.getuid !== 'function' || process.getuid() !== 0) return false;
-  if (!['ip', 'nsenter', 'unshare'].every((tool) => findExecutable(tool, process.env.PATH ?? defaultPath))) return false;
+  if (!['ip', 'unshare'].every((tool) => findExecutable(tool, process.env.PATH ?? defaultPath))) return false;
   const probe = spawnSync('unshare', ['--net', '--pid', '--mount', '--uts', '--ipc', '--fork', 'true'], { stdio: 'ignore', timeout: 5000 });
   return probe.status === 0;
 }

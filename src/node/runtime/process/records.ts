@@ -43,8 +43,6 @@ export interface ContainerRecord {
   stdinOnce?: boolean;
   /** It runs on a terminal (spec.tty). */
   tty?: boolean;
-  /** It runs in its image's root file system, as this user with this environment: what `kubectl exec` in it gets too. */
-  inImage?: { uid: number; gid: number; env: Record<string, string> };
 }
 
 export interface Container {

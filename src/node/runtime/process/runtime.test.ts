@@ -132,16 +132,25 @@ test('attach: stdin goes to the container, its output comes back', async (t) => 
 test('a container with tty runs on a terminal of its own; attach types into it and reads it', async (t) => {
   const { runtime, logDir } = setup(t);
   const sandbox = await runtime.runPodSandbox({ uid: 'u7', namespace: 'default', name: 'shell' });
-  const script = 'if [ -t 0 ] && [ -t 1 ]; then echo on-a-terminal; fi; read line; echo "got $line"';
+  // Each line typed gets the terminal's size back; "bye" ends it.
+  const script = 'if [ -t 0 ] && [ -t 1 ]; then echo on-a-terminal; fi; while read line; do [ "$line" = bye ] && break; echo "size=$(stty size)"; done; echo "got $line"';
   const id = await runtime.createContainer(sandbox.id, { name: 'main', image: 'x', command: ['sh', '-c', script], stdin: true, stdinOnce: true, tty: true });
   await runtime.startContainer(id);
   let output = '';
   const attached = runtime.attach(id, (_stream, data) => (output += data.toString()))!;
-  assert.ok(attached.terminalPid, 'attach knows the terminal');
-  attached.writeStdin!(Buffer.from('hello\r'));
+  assert.ok(attached.resize, 'attach can resize the terminal');
+  attached.resize({ width: 97, height: 31 });
+  // The resize travels through the shim's control FIFO, the typing through stdin: asked again until it shows.
+  for (let asked = 0; !output.includes('size=31 97'); asked++) {
+    assert.ok(asked < 100, `the terminal never got the new size: ${output}`);
+    const seen = output.length;
+    attached.writeStdin!(Buffer.from('size?\r'));
+    await until(() => output.length > seen && /size=\d+ \d+\r\n$/.test(output));
+  }
+  attached.writeStdin!(Buffer.from('bye\r'));
   assert.equal(await attached.exited, 0);
   // A terminal echoes what is typed and ends lines with \r\n; what came before the attach is in the log.
-  assert.match(output, /got hello\r\n/);
+  assert.match(output, /got bye\r\n/);
   const log = readFileSync(join(logDir, 'pods', 'default_shell_u7', 'main', '0.log'), 'utf8');
   assert.match(log, /stdout F on-a-terminal\r\n/);
 });
@@ -172,4 +181,60 @@ test('a container on a terminal that writes faster than the log is read loses no
   const lines = readFileSync(join(logDir, 'pods', 'default_flood_u9', 'main', '0.log'), 'utf8').trimEnd().split('\n');
   assert.equal(lines.length, 50000, 'every line of the terminal reached the log');
   assert.match(lines[49999], / stdout F 50000\r?$/);
+});
+
+/** Runs a command through Runtime.exec to its end: its output and how it ended. */
+async function execToEnd(runtime: ProcessRuntime, id: string, command: string[], options: { stdin?: string; tty?: { width: number; height: number } } = {}) {
+  const exec = runtime.exec(id, command, { stdin: options.stdin !== undefined, ...(options.tty ? { tty: options.tty } : {}) });
+  assert.ok(exec, 'the container runs commands');
+  let stdout = '';
+  let stderr = '';
+  exec.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  exec.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  if (options.stdin !== undefined) exec.stdin!.end(options.stdin);
+  const { exitCode, error } = await exec.done;
+  return { stdout, stderr, exitCode, error };
+}
+
+test("exec runs a command with the container's environment and working directory, on a terminal when asked, and says why one never ran", async (t) => {
+  const { runtime } = setup(t);
+  const sandbox = await runtime.runPodSandbox({ uid: 'u10', namespace: 'default', name: 'target' });
+  const dir = mkdtempSync(join(tmpdir(), 'skiff-exec-wd-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const id = await runtime.createContainer(sandbox.id, { name: 'main', image: 'x', command: ['sleep', '60'], env: { WORD: 'from-the-spec' }, workingDir: dir });
+  await runtime.startContainer(id);
+  const plain = await execToEnd(runtime, id, ['sh', '-c', 'echo "$WORD in $(pwd)"; echo oops >&2; [ -t 1 ] || echo no-terminal; exit 3']);
+  assert.deepEqual(plain, { stdout: `from-the-spec in ${dir}\nno-terminal\n`, stderr: 'oops\n', exitCode: 3, error: undefined });
+  assert.equal((await execToEnd(runtime, id, ['cat'], { stdin: 'typed\n' })).stdout, 'typed\n');
+  // A terminal of the size asked for; everything it shows comes as stdout.
+  const onTerminal = await execToEnd(runtime, id, ['sh', '-c', 'stty size; [ -t 0 ] && echo on-a-terminal; echo err >&2'], { tty: { width: 101, height: 33 } });
+  assert.equal(onTerminal.stdout, '33 101\r\non-a-terminal\r\nerr\r\n');
+  assert.equal(onTerminal.exitCode, 0);
+  const missing = await execToEnd(runtime, id, ['no-such-program']);
+  assert.equal(missing.error, 'exec: "no-such-program": executable file not found in $PATH');
+  assert.equal(missing.exitCode, 127);
+  // Killing an exec ends its command.
+  const long = runtime.exec(id, ['sleep', '30'], { stdin: false })!;
+  long.kill();
+  assert.equal((await long.done).exitCode, 137);
+  // An ended container runs nothing.
+  const exited = exitOf(runtime, id);
+  await runtime.stopContainer(id, 1);
+  await exited;
+  assert.equal(runtime.exec(id, ['true'], { stdin: false }), undefined);
+});
+
+test('exec works in a container adopted from an earlier runtime', async (t) => {
+  const { runtime, logDir, stateDir } = setup(t, false);
+  const sandbox = await runtime.runPodSandbox({ uid: 'u11', namespace: 'default', name: 'adopted' });
+  const id = await runtime.createContainer(sandbox.id, { name: 'main', image: 'x', command: ['sleep', '60'], env: { WORD: 'kept' } });
+  await runtime.startContainer(id);
+  await runtime.shutdown();
+  const next = new ProcessRuntime({ logDir, stateDir, hostIP: '127.0.0.1', isolation: 'none', stopOnShutdown: true });
+  t.after(() => next.shutdown());
+  await next.recover();
+  assert.equal((await execToEnd(next, id, ['sh', '-c', 'echo $WORD'])).stdout, 'kept\n');
+  const exited = exitOf(next, id);
+  await next.stopContainer(id, 1);
+  await exited;
 });

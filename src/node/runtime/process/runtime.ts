@@ -27,7 +27,8 @@
 import { randomUUID } from 'node:crypto';
 import { constants, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { AttachedContainer, ContainerConfig, ContainerStatus, PodSandbox, PodSandboxConfig, Runtime } from '../runtime.js';
+import type { AttachedContainer, ContainerConfig, ContainerStatus, ExecOptions, ExecProcess, PodSandbox, PodSandboxConfig, Runtime, TerminalSize } from '../runtime.js';
+import { startExec } from './exec-process.js';
 import { ContainerEvents } from '../events.js';
 import { closeQuietly, ContainerOutput } from './output.js';
 import type { LocalImageService } from '../../images/image-service.js';
@@ -35,7 +36,7 @@ import { ContainerCgroup, detectCgroups, type CgroupVersion } from './cgroups.js
 import { ContainerConfigError } from './image-process.js';
 import { imageContainerSpec } from './image-rootfs.js';
 import { BridgeNetwork } from './network.js';
-import { alive, programPath, canIsolate, defaultPath, findExecutable, isPodShim, readText, writeAll } from './host.js';
+import { alive, canIsolate, defaultPath, findExecutable, isPodShim, readText, writeAll } from './host.js';
 import { writePodFiles } from './pod-files.js';
 import { writeContainerSpec } from './container-spec.js';
 import { containerStatusOf, endOf, saveRecord, type Container, type ContainerRecord, type SandboxRecord } from './records.js';
@@ -94,12 +95,14 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
   readonly isolated: boolean;
   private readonly cgroups: CgroupVersion | undefined;
   private readonly network: BridgeNetwork | undefined;
+  private readonly shimBinary: string;
 
   constructor(private readonly options: ProcessRuntimeOptions) {
     super();
     if (/[\t\n]/.test(options.stateDir)) throw new Error(`the runtime's state directory ${JSON.stringify(options.stateDir)} has a tab or newline in its path`);
     mkdirSync(options.stateDir, { recursive: true });
     const binary = shimBinary();
+    this.shimBinary = binary ?? '';
     if (!binary) throw new Error('skiff-shim, the process runtime\'s native helper, was not found beside skiff: build it with `npm run build` (it needs a C compiler), or name it with SKIFF_SHIM');
     this.isolated = options.isolation !== 'none' && canIsolate();
     this.cgroups = this.isolated ? detectCgroups() : undefined;
@@ -127,7 +130,7 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
     if (typeof process.getuid === 'function' && process.getuid() !== 0) {
       return 'not running as root: containers run as plain processes on the host network, without namespaces or cgroup limits';
     }
-    return 'this machine does not let skiff create namespaces (or lacks ip, nsenter or unshare): containers run as plain processes on the host network';
+    return 'this machine does not let skiff create namespaces (or lacks ip or unshare): containers run as plain processes on the host network';
   }
 
   /**
@@ -380,7 +383,6 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
     this.watchExit(container);
     this.watchStart(container);
     try {
-      if (fromImage?.user) record.inImage = { uid: fromImage.user.uid, gid: fromImage.user.gid, env };
       writeContainerSpec(dir, {
         ...fromImage,
         argv,
@@ -552,29 +554,18 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
             }
           : undefined,
       detach: () => container.attached.delete(output),
-      ...(container.record.tty ? { terminalPid: container.record.pgid } : {}),
+      ...(container.record.tty
+        ? { resize: (size: TerminalSize) => void this.control(container.record.sandboxId).send(['resize', id, String(size.height), String(size.width)]).catch(() => {}) }
+        : {}),
       exited: container.exited.then(() => container.record.exitCode ?? 0),
     };
   }
 
-  /**
-   * How to run a command inside a running container (kubectl exec): in its
-   * namespaces when isolated, beside it otherwise.
-   */
-  execCommand(id: string, command: string[]): string[] | undefined {
+  /** A command inside a running container, as the container runs (exec-process.ts). */
+  exec(id: string, command: string[], options: ExecOptions): ExecProcess | undefined {
     const container = this.containers.get(id);
-    if (!container || !this.running(container) || !container.record.pgid) return undefined;
-    if (!this.isolated) return command;
-    const inImage = container.record.inImage;
-    // In an image: its root and working directory, and its user (whose capabilities the kernel drops at setuid).
-    const image = inImage ? ['--root', '--wd', '-S', String(inImage.uid), '-G', String(inImage.gid)] : [];
-    // By its path: the command runs with the container's environment, whose PATH is the image's.
-    return [programPath('nsenter'), '-t', String(container.record.pgid), '--net', '--uts', '--ipc', '--mount', '--pid', ...image, '--', ...command];
-  }
-
-  /** The environment `kubectl exec` gets in a container of an image: the container's own (undefined for others). */
-  execEnv(id: string): Record<string, string> | undefined {
-    return this.containers.get(id)?.record.inImage?.env;
+    if (!container || !this.running(container) || !container.record.pgid || !existsSync(join(container.dir, 'spec'))) return undefined;
+    return startExec({ binary: this.shimBinary, containerDir: container.dir, ...(this.isolated ? { pid: container.record.pgid } : {}) }, command, options);
   }
 
   async stopContainer(id: string, timeoutSeconds: number): Promise<void> {

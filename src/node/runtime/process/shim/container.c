@@ -51,29 +51,8 @@
 #include "shim.h"
 
 #define MAX_SPEC (1 << 20)
-#define MAX_ENTRIES 4096
 
-struct spec {
-  char *text;
-  char *argv[MAX_ENTRIES];
-  char *envp[MAX_ENTRIES];
-  char *cgroups[16];
-  struct bind_mount mounts[256];
-  int argc, envc, cgroupc, mountc;
-  const char *cwd;
-  enum { STDIN_NONE, STDIN_KEEP, STDIN_ONCE } stdin_mode;
-  int tty;
-  pid_t pid_namespace_of;
-  struct rootfs rootfs;      /* rootfs.dir is NULL: the node's file system */
-  int has_user;              /* uid, gid and groups given: otherwise the shim's (root) */
-  uid_t uid;
-  gid_t gid;
-  gid_t groups[64];
-  int groupc;
-  int has_capabilities;      /* capabilities given: otherwise all of root's */
-  unsigned long long capabilities;
-  int no_new_privileges;
-};
+
 
 /* Adds to one of the spec's lists; an entry past its end is an error, not silently dropped (a layer missing from a root file system would be). */
 static int add(const char **list, int *count, int capacity, const char *value) {
@@ -104,7 +83,7 @@ static int capability_set(const char *value, unsigned long long *set) {
 }
 
 /* The entries of an image's root file system, the identity and the privileges: -1 for a value that cannot be used. */
-static int read_security_entry(struct spec *spec, const char *key, const char *value) {
+static int read_security_entry(struct container_spec *spec, const char *key, const char *value) {
   struct rootfs *r = &spec->rootfs;
   unsigned long n = 0;
   if (!strcmp(key, "rootfs")) r->dir = value;
@@ -131,7 +110,7 @@ static int read_security_entry(struct spec *spec, const char *key, const char *v
   return 0;
 }
 
-static int read_spec(const char *dir, struct spec *spec, char *error, size_t error_size) {
+int read_container_spec(const char *dir, struct container_spec *spec, char *error, size_t error_size) {
   char path[4096];
   memset(spec, 0, sizeof *spec);
   snprintf(path, sizeof path, "%s/spec", dir);
@@ -211,7 +190,7 @@ static int make_mount_point(const char *source, const char *target) {
 }
 
 /* In the child: report why the container cannot start (the shim reads it from the pipe) and end. */
-static void __attribute__((noreturn)) fail(int report, const char *fmt, ...) {
+void __attribute__((noreturn)) fail(int report, const char *fmt, ...) {
   char message[1024];
   va_list args;
   va_start(args, fmt);
@@ -222,7 +201,7 @@ static void __attribute__((noreturn)) fail(int report, const char *fmt, ...) {
 }
 
 /* The node's file system, with the bind mounts on top (a container without an image). */
-static void mount_on_node(struct spec *spec, int report) {
+static void mount_on_node(struct container_spec *spec, int report) {
   for (int i = 0; i < spec->mountc; i++) {
     const char *source = spec->mounts[i].source, *target = spec->mounts[i].target;
     if (make_mount_point(source, target)) fail(report, "mount point %s: %s", target, strerror(errno));
@@ -252,7 +231,7 @@ static int open_terminal(const char *terminal, int report) {
  * container's set, less numbers this kernel does not know (ignored, as runc
  * does).
  */
-static unsigned long long limit_capabilities(const struct spec *spec, int report) {
+static unsigned long long limit_capabilities(const struct container_spec *spec, int report) {
   unsigned long long kept = 0;
   for (int cap = 0; prctl(PR_CAPBSET_READ, cap, 0, 0, 0) >= 0; cap++) {
     if (cap < 64 && (spec->capabilities >> cap & 1)) kept |= 1ULL << cap;
@@ -281,7 +260,7 @@ static void set_root_capabilities(unsigned long long set, int report) {
  * and uid — a uid other than 0 loses every capability there (no keepcaps),
  * what runc gives a user without ambient ones — and root's own sets last.
  */
-static void set_identity(struct spec *spec, int report) {
+void take_identity(const struct container_spec *spec, int report) {
   unsigned long long kept = spec->has_capabilities ? limit_capabilities(spec, report) : 0;
   if (spec->has_user) {
     if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0)) fail(report, "keepcaps: %s", strerror(errno));
@@ -290,10 +269,11 @@ static void set_identity(struct spec *spec, int report) {
     if (setuid(spec->uid)) fail(report, "set uid %u: %s", (unsigned)spec->uid, strerror(errno));
   }
   if (spec->has_capabilities && geteuid() == 0) set_root_capabilities(kept, report);
+  if (spec->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) fail(report, "no_new_privs: %s", strerror(errno));
 }
 
 /* The child, between the clone and the exec. `report` is closed by a successful exec. */
-static void __attribute__((noreturn)) become_container(struct spec *spec, int isolated, int in, int out, int err, const char *terminal, int report) {
+static void __attribute__((noreturn)) become_container(struct container_spec *spec, int isolated, int in, int out, int err, const char *terminal, int report) {
   sigset_t all;
   sigemptyset(&all);
   sigprocmask(SIG_SETMASK, &all, NULL);
@@ -316,8 +296,7 @@ static void __attribute__((noreturn)) become_container(struct spec *spec, int is
   if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0) fail(report, "stdio: %s", strerror(errno));
   /* The terminal is 0, 1 and 2 now: its own descriptor would leak into the command. */
   if (terminal && in > 2) close(in);
-  set_identity(spec, report);
-  if (spec->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) fail(report, "no_new_privs: %s", strerror(errno));
+  take_identity(spec, report);
   spec->argv[spec->argc] = NULL;
   spec->envp[spec->envc] = NULL;
   /* execvp looks the command up in this environment's PATH — the container's, in its own root by now. */
@@ -355,8 +334,8 @@ static int open_fifo(const char *dir, const char *name, int flags) {
 }
 
 struct container *container_start(const char *id, const char *dir, int isolated, char *error, size_t error_size) {
-  struct spec spec;
-  if (read_spec(dir, &spec, error, error_size)) {
+  struct container_spec spec;
+  if (read_container_spec(dir, &spec, error, error_size)) {
     free(spec.text);
     return NULL;
   }

@@ -22,7 +22,8 @@
  *
  * `skiff-shim layer-nodes ROOT LISTFILE` is a one-shot of its own, run by
  * the agent while it unpacks an image layer: the device nodes, FIFOs and
- * overlayfs whiteouts Node.js cannot make (layer.c).
+ * overlayfs whiteouts Node.js cannot make (layer.c). `skiff-shim exec` is
+ * another, a command run inside a running container (exec.c).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -152,9 +153,11 @@ static void teardown(const char *id, pid_t pid, const char *veth) {
 
 int main(int argc, char **argv) {
   if (argc == 4 && !strcmp(argv[1], "layer-nodes")) return apply_layer_nodes(argv[2], argv[3]);
+  if (argc >= 2 && !strcmp(argv[1], "exec")) return run_exec(argc - 1, argv + 1);
   if (argc < 3 || strcmp(argv[1], "node")) {
     fprintf(stderr, "usage: skiff-shim node STATE_DIR [CGROUP_PROCS_FILE...]\n"
-                    "       skiff-shim layer-nodes ROOT LISTFILE\n(both run by the skiff agent)\n");
+                    "       skiff-shim layer-nodes ROOT LISTFILE\n"
+                    "       skiff-shim exec CONTAINER_DIR PID|- ROWSxCOLS|- -- COMMAND...\n(all run by the skiff agent)\n");
     return 2;
   }
   /* Out of the agent's cgroups, into the pod shims' (one cgroup.procs file an argument): the

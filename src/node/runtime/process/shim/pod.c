@@ -17,6 +17,7 @@
  * Requests:  start <tab> ID <tab> DIR    clone and exec a container (spec in DIR)
  *            terminate <tab> ID          SIGTERM to the container (see terminate())
  *            opened <tab> ID             the agent holds the container's stdin now
+ *            resize <tab> ID <tab> ROWS <tab> COLS   the size of the container's terminal
  *            forget <tab> ID             the agent has read the ended container's output
  * Events:    started <tab> ID <tab> PID   and   exited <tab> ID <tab> CODE
  */
@@ -29,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -139,9 +141,9 @@ static void terminate(struct container *c, int isolated) {
 }
 
 static void handle_request(char *line, int isolated) {
-  char *fields[3] = {0};
+  char *fields[4] = {0};
   int count = 0;
-  for (char *field = strtok(line, "\t"); field && count < 3; field = strtok(NULL, "\t")) fields[count++] = field;
+  for (char *field = strtok(line, "\t"); field && count < 4; field = strtok(NULL, "\t")) fields[count++] = field;
   if (count < 2) return;
   if (!strcmp(fields[0], "start") && count == 3) {
     if (find(fields[1])) {
@@ -174,6 +176,12 @@ static void handle_request(char *line, int isolated) {
       close(c->stdin_hold);
       c->stdin_hold = -1;
     }
+  } else if (!strcmp(fields[0], "resize") && count == 4) {
+    /* The terminal's new size; the kernel tells its foreground process group (SIGWINCH). */
+    struct container *c = find(fields[1]);
+    int rows = atoi(fields[2]), cols = atoi(fields[3]);
+    struct winsize size = {.ws_row = rows, .ws_col = cols};
+    if (c && c->master >= 0 && rows > 0 && cols > 0 && rows <= 1000 && cols <= 1000) ioctl(c->master, TIOCSWINSZ, &size);
   } else if (!strcmp(fields[0], "forget")) {
     for (struct container **link = &containers; *link; link = &(*link)->next) {
       struct container *c = *link;

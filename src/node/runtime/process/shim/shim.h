@@ -92,6 +92,37 @@ struct rootfs {
 };
 int enter_rootfs(const struct rootfs *rootfs, const struct bind_mount *mounts, int mountc, const char *cwd, const char *terminal, char *error, size_t error_size);
 
+/* A container's spec file (see container.c): read by the shim to start it, and by `skiff-shim exec` to run a command as it. */
+#define MAX_ENTRIES 4096
+struct container_spec {
+  char *text;
+  char *argv[MAX_ENTRIES];
+  char *envp[MAX_ENTRIES];
+  char *cgroups[16];
+  struct bind_mount mounts[256];
+  int argc, envc, cgroupc, mountc;
+  const char *cwd;
+  enum { STDIN_NONE, STDIN_KEEP, STDIN_ONCE } stdin_mode;
+  int tty;
+  pid_t pid_namespace_of;
+  struct rootfs rootfs;      /* rootfs.dir is NULL: the node's file system */
+  int has_user;              /* uid, gid and groups given: otherwise the shim's (root) */
+  uid_t uid;
+  gid_t gid;
+  gid_t groups[64];
+  int groupc;
+  int has_capabilities;      /* capabilities given: otherwise all of root's */
+  unsigned long long capabilities;
+  int no_new_privileges;
+};
+int read_container_spec(const char *dir, struct container_spec *spec, char *error, size_t error_size);
+/* In a child about to exec: the spec's user, groups, capabilities and no_new_privs; on failure, the reason goes to `report` and the child ends. */
+void take_identity(const struct container_spec *spec, int report);
+void fail(int report, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
+
+/* exec.c: `skiff-shim exec`, a command run in a running container's namespaces as the container (kubectl exec, exec probes and hooks). */
+int run_exec(int argc, char **argv);
+
 /* layer.c: `skiff-shim layer-nodes`, an image layer's device nodes, FIFOs and overlayfs whiteouts; the exit status. */
 int apply_layer_nodes(const char *root, const char *list_path);
 
