@@ -9,7 +9,8 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { canIsolate } from '../../src/node/runtime/process/host.js';
@@ -17,7 +18,8 @@ import { buildImage, busyboxLayer } from '../images/build-image.js';
 import { writeDockerArchive } from '../images/archive.js';
 import { pushImage } from '../images/push.js';
 import { registrySkipReason, startRegistry, type TestRegistry } from '../images/registry.js';
-import { holdNetworkTestLock, runSkiff, startCluster, waitFor, type Cluster } from './harness.js';
+import { freePort, holdNetworkTestLock, runSkiff, startCluster, waitFor, type Cluster } from './harness.js';
+import { kubectlPath } from './tools.js';
 
 const isolated = typeof process.getuid === 'function' && process.getuid() === 0 && canIsolate();
 const skip = !isolated ? 'needs root and a machine that allows namespaces, cgroups and overlay mounts' : registrySkipReason();
@@ -130,6 +132,71 @@ describe('pods of images (kubectl, as root, registries on loopback)', { skip }, 
   test('a mirror in registries.yaml serves a registry that does not exist, with its repository rewritten', async () => {
     await apply(pod('mirrored', { containers: [{ name: 'c', image: 'mirror.test/apps/app:v1' }] }));
     await k(['wait', '--for=condition=Ready', 'pod/mirrored', '--timeout=60s']);
+  });
+
+  test('the issue\'s walk-through: a web server of the image behind a Service, reached by kubectl run -i --rm from another image; exec -it, cp and port-forward inside the image; all still so after skiff restarts', async () => {
+    await apply({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web' },
+      spec: {
+        selector: { matchLabels: { app: 'web' } },
+        template: {
+          metadata: { labels: { app: 'web' } },
+          spec: {
+            terminationGracePeriodSeconds: 0,
+            // fsGroup: the emptyDir is the group's, so the non-root user may write what it serves.
+            securityContext: { fsGroup: 2000 },
+            containers: [{ name: 'web', image: `${open.host}/team/app:v1`, command: ['httpd', '-f', '-p', '8080', '-h', '/srv'], ports: [{ containerPort: 8080 }], volumeMounts: [{ name: 'drop', mountPath: '/srv/drop' }] }],
+            volumes: [{ name: 'drop', emptyDir: {} }],
+          },
+        },
+      },
+    });
+    await k(['expose', 'deployment', 'web', '--port=80', '--target-port=8080']);
+    await k(['rollout', 'status', 'deployment/web', '--timeout=90s']);
+    const name = (await k(['get', 'pods', '-l', 'app=web', '-o', 'jsonpath={.items[0].metadata.name}'])).stdout;
+    const fetched = await k(['run', '-i', '--rm', '--restart=Never', 'shell', `--image=${open.host}/team/app:v1`, '--command', '--', 'wget', '-qO-', 'web']);
+    assert.match(fetched.stdout, /from the image/);
+
+    // exec -it through a real terminal (util-linux script around kubectl): the image has no program to make one.
+    const scratch = mkdtempSync(join(tmpdir(), 'skiff-images-tty-'));
+    const terminal = await new Promise<string>((resolve, reject) => {
+      const command = `stty rows 27 cols 88; ${kubectlPath()} exec -it ${name} -- sh -c 'stty size; id -G'`;
+      const child = spawn('script', ['-qec', command, '/dev/null'], { env: { PATH: process.env.PATH, KUBECONFIG: cluster.kubeconfig, HOME: scratch }, stdio: ['pipe', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (chunk) => (out += chunk));
+      child.on('error', reject);
+      child.on('close', (code) => (code === 0 ? resolve(out.replace(/\0/g, '')) : reject(new Error(`exec -it exited ${code}: ${out}`))));
+      child.stdin.end();
+    });
+    assert.match(terminal, /27 88/, "the terminal's size reached the container");
+    assert.match(terminal, /^1000 2000\s*$/m, 'the image user, with fsGroup among its groups');
+
+    // cp into the emptyDir (as the image's user: fsGroup makes it writable), served back through port-forward.
+    const local = join(scratch, 'note.txt');
+    writeFileSync(local, 'copied in\n');
+    await k(['cp', local, `${name}:/srv/drop/note.txt`]);
+    const port = await freePort();
+    const forward = cluster.kubectlStream(['port-forward', `pod/${name}`, `${port}:8080`]);
+    try {
+      await forward.stdout.waitForLine(/Forwarding from 127\.0\.0\.1/);
+      const body = await waitFor(async () => {
+        const response = await fetch(`http://127.0.0.1:${port}/drop/note.txt`).catch(() => undefined);
+        return response?.status === 200 ? response.text() : undefined;
+      }, { message: 'the copied file through port-forward' });
+      assert.equal(body, 'copied in\n');
+    } finally {
+      await forward.stop();
+    }
+    await k(['cp', `${name}:/srv/index.html`, join(scratch, 'index.html')]);
+    assert.equal(readFileSync(join(scratch, 'index.html'), 'utf8'), 'from the image\n');
+
+    // skiff restarts; the pod runs on (adopted), and exec still enters its image.
+    await cluster.restart();
+    assert.equal((await k(['get', 'pods', '-l', 'app=web', '-o', 'jsonpath={.items[0].metadata.name}'])).stdout, name, 'the same pod');
+    await waitFor(async () => (await k(['exec', name, '--', 'cat', '/srv/drop/note.txt'], { allowFailure: true })).stdout === 'copied in\n', { message: 'exec after the restart' });
+    rmSync(scratch, { recursive: true, force: true });
   });
 
   test('an archive imported with skiff images import runs with imagePullPolicy Never; the Node lists its images', async () => {
