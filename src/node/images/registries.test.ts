@@ -103,6 +103,7 @@ configs:
   it('takes insecure_skip_verify alone, and leaves out a tls that sets nothing', () => {
     assert.deepEqual(registryEndpoints(tlsConfig('{ insecure_skip_verify: true }'), 'docker.io')[0].tls, { insecureSkipVerify: true });
     assert.equal(registryEndpoints(tlsConfig('{ insecure_skip_verify: false }'), 'docker.io')[0].tls, undefined);
+    assert.equal(registryEndpoints(tlsConfig(''), 'docker.io')[0].tls, undefined, 'an empty tls: is no tls');
   });
 
   it('names the file that is missing, unreadable or not PEM, when the file is read', () => {

@@ -87,7 +87,7 @@ export function parseRegistries(text: string, where = 'registries.yaml'): Regist
   }
   const tls: Record<string, RegistryTls> = {};
   for (const [host, hostConfig] of Object.entries(configs as Record<string, HostConfig>)) {
-    const read = hostConfig?.tls !== undefined ? readTls(hostConfig.tls, (what) => fail(`configs.${host}.tls${what}`)) : undefined;
+    const read = hostConfig?.tls != null ? readTls(hostConfig.tls, (what) => fail(`configs.${host}.tls${what}`)) : undefined;
     if (read) tls[host] = read;
   }
   return { mirrors: mirrors as Record<string, MirrorConfig>, configs: configs as Record<string, HostConfig>, tls };

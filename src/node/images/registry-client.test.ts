@@ -1,12 +1,16 @@
 /**
  * The registry client against a small in-process registry that challenges
  * as Docker Hub (Bearer, with a token server) and as a plain htpasswd
- * registry (Basic). The real CNCF registry is driven by the image tests.
+ * registry (Basic), over http and over https with a CA of the test's own.
+ * The real CNCF registry is driven by the image tests.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import { createCertificateAuthority, issueCertificate, type CertificateAndKey } from '../../apiserver/pki/certificates.js';
 import { sha256Digest } from './content-store.js';
 import { parseReference } from './reference.js';
 import { parseChallenge, RegistryClient, type RegistryEndpoint } from './registry-client.js';
@@ -15,41 +19,57 @@ const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'appl
 const blob = Buffer.from('0123456789abcdef'.repeat(64));
 const basicAuth = `Basic ${Buffer.from('alice:secret').toString('base64')}`;
 let server: Server;
+let secureServer: Server;
 let endpoint: RegistryEndpoint;
+let secureUrl: string;
+let ca: CertificateAndKey;
 const tokenRequests: string[] = [];
 
+/** The fake registry and its token server, at the same address. */
+function serve(req: IncomingMessage, res: ServerResponse) {
+  const url = new URL(req.url!, 'http://x');
+  const base = `${(req.socket as TLSSocket).encrypted ? 'https' : 'http'}://127.0.0.1:${req.socket.localPort}`;
+  if (url.pathname === '/token') {
+    tokenRequests.push(`${url.searchParams.get('scope')} ${req.headers.authorization ?? 'anonymous'}`);
+    const scope = url.searchParams.get('scope') ?? '';
+    // Public repositories get anonymous tokens; private ones need alice.
+    if (scope.includes('private') && req.headers.authorization !== basicAuth) return res.writeHead(401).end();
+    return res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ token: `token-for-${scope}` }));
+  }
+  const match = /^\/v2\/(.+)\/(manifests|blobs)\/(.+)$/.exec(url.pathname);
+  if (!match) return res.writeHead(404).end();
+  const [, repository, kind, reference] = match;
+  if (repository.startsWith('basic/')) {
+    if (req.headers.authorization !== basicAuth) return res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="fake"' }).end();
+  } else if (req.headers.authorization !== `Bearer token-for-repository:${repository}:pull`) {
+    return res.writeHead(401, { 'WWW-Authenticate': `Bearer realm="${base}/token",service="fake",scope="repository:${repository}:pull"` }).end();
+  }
+  if (kind === 'manifests') {
+    if (reference !== 'v1' && reference !== sha256Digest(manifest)) return res.writeHead(404, { 'Content-Type': 'application/json' }).end('{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}');
+    return res.writeHead(200, { 'Content-Type': 'application/vnd.oci.image.manifest.v1+json' }).end(manifest);
+  }
+  const range = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
+  if (range) return res.writeHead(206, { 'Content-Range': `bytes ${range[1]}-${blob.length - 1}/${blob.length}` }).end(blob.subarray(Number(range[1])));
+  return res.writeHead(200).end(blob);
+}
+
 before(async () => {
-  server = createServer((req, res) => {
-    const url = new URL(req.url!, 'http://x');
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    if (url.pathname === '/token') {
-      tokenRequests.push(`${url.searchParams.get('scope')} ${req.headers.authorization ?? 'anonymous'}`);
-      const scope = url.searchParams.get('scope') ?? '';
-      // Public repositories get anonymous tokens; private ones need alice.
-      if (scope.includes('private') && req.headers.authorization !== basicAuth) return res.writeHead(401).end();
-      return res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ token: `token-for-${scope}` }));
-    }
-    const match = /^\/v2\/(.+)\/(manifests|blobs)\/(.+)$/.exec(url.pathname);
-    if (!match) return res.writeHead(404).end();
-    const [, repository, kind, reference] = match;
-    if (repository.startsWith('basic/')) {
-      if (req.headers.authorization !== basicAuth) return res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="fake"' }).end();
-    } else if (req.headers.authorization !== `Bearer token-for-repository:${repository}:pull`) {
-      return res.writeHead(401, { 'WWW-Authenticate': `Bearer realm="${base}/token",service="fake",scope="repository:${repository}:pull"` }).end();
-    }
-    if (kind === 'manifests') {
-      if (reference !== 'v1' && reference !== sha256Digest(manifest)) return res.writeHead(404, { 'Content-Type': 'application/json' }).end('{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}');
-      return res.writeHead(200, { 'Content-Type': 'application/vnd.oci.image.manifest.v1+json' }).end(manifest);
-    }
-    const range = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
-    if (range) return res.writeHead(206, { 'Content-Range': `bytes ${range[1]}-${blob.length - 1}/${blob.length}` }).end(blob.subarray(Number(range[1])));
-    return res.writeHead(200).end(blob);
-  });
+  server = createServer(serve);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   endpoint = { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+  ca = await createCertificateAuthority('registry client test CA', 1);
+  const certificate = await issueCertificate(ca, { commonName: '127.0.0.1', subjectAltNames: ['127.0.0.1'], usage: 'server', days: 1 });
+  secureServer = createHttpsServer({ cert: certificate.certPem, key: certificate.keyPem }, serve);
+  await new Promise<void>((resolve) => secureServer.listen(0, '127.0.0.1', resolve));
+  secureUrl = `https://127.0.0.1:${(secureServer.address() as AddressInfo).port}`;
 });
 
-after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+after(async () => {
+  for (const s of [server, secureServer]) {
+    s.closeAllConnections();
+    await new Promise<void>((resolve) => s.close(() => resolve()));
+  }
+});
 
 async function readAll(stream: AsyncIterable<Buffer>): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -119,5 +139,37 @@ describe('registry client', () => {
     await new Promise<void>((resolve) => closed.close(() => resolve()));
     const client = new RegistryClient();
     await assert.rejects(client.manifest({ url: `http://127.0.0.1:${port}` }, parseReference(`127.0.0.1:${port}/x`), 'latest', []), /ECONNREFUSED/);
+  });
+
+  it('over https, trusts the endpoint\'s CA for the registry and its token server, and streams blobs', async () => {
+    const client = new RegistryClient();
+    const ref = parseReference('127.0.0.1:1/team/private:v1');
+    const secure: RegistryEndpoint = { url: secureUrl, tls: { ca: ca.certPem } };
+    tokenRequests.length = 0;
+    assert.equal((await client.manifest(secure, ref, 'v1', [{ username: 'alice', password: 'secret' }])).digest, sha256Digest(manifest));
+    assert.deepEqual(tokenRequests, [`repository:team/private:pull ${basicAuth}`]);
+    const rest = await client.blob(secure, ref, sha256Digest(blob), 100, []);
+    assert.equal(rest.offset, 100);
+    assert.deepEqual(await readAll(rest.stream), blob.subarray(100));
+  });
+
+  it('refuses a certificate of an unknown CA, saying so; insecureSkipVerify accepts it', async () => {
+    const client = new RegistryClient();
+    const ref = parseReference('127.0.0.1:1/team/public:v1');
+    await assert.rejects(client.manifest({ url: secureUrl }, ref, 'v1', []), /https:\/\/127\.0\.0\.1:\d+\/v2\/team\/public\/manifests\/v1: tls: failed to verify certificate: UNABLE_TO_VERIFY_LEAF_SIGNATURE unable to verify the first certificate \(registries\.yaml: configs\.<host>\.tls\.ca_file/);
+    assert.equal((await client.manifest({ url: secureUrl, tls: { insecureSkipVerify: true } }, ref, 'v1', [])).digest, sha256Digest(manifest));
+  });
+
+  it('asks a registry on this machine over plain http when an http server answers its https URL', async () => {
+    const client = new RegistryClient();
+    const ref = parseReference('127.0.0.1:1/team/public:v1');
+    const https = endpoint.url.replace('http:', 'https:');
+    await assert.rejects(client.manifest({ url: https }, ref, 'v1', []), /tls: ERR_SSL_WRONG_VERSION_NUMBER wrong version number$/);
+    const fallback: RegistryEndpoint = { url: https, plainHttpFallback: true };
+    assert.equal((await client.manifest(fallback, ref, 'v1', [])).digest, sha256Digest(manifest));
+    const missing = `sha256:${'0'.repeat(64)}`;
+    await assert.rejects(client.manifest(fallback, ref, missing, []), /not found/);
+    // A server that speaks TLS is not asked over http.
+    await assert.rejects(client.manifest({ url: secureUrl, plainHttpFallback: true }, ref, 'v1', []), /failed to verify certificate/);
   });
 });

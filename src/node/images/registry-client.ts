@@ -17,7 +17,7 @@
  */
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { rootCertificates } from 'node:tls';
+import { createSecureContext, rootCertificates } from 'node:tls';
 import type { RegistryCredentials } from './types.js';
 import { sha256Digest } from './content-store.js';
 import type { ImageReference } from './reference.js';
@@ -107,15 +107,15 @@ export function tlsFetch(tls: RegistryTls): Promise<Fetch> {
   const key = JSON.stringify([tls.ca, tls.cert, tls.key, tls.insecureSkipVerify === true]);
   let made = tlsFetches.get(key);
   if (!made) {
-    made = import('undici').then(({ Agent, fetch: undiciFetch }) => {
-      const dispatcher = new Agent({
-        connect: {
-          // Node's `ca` replaces the default roots; containerd adds a registry's CA to them.
-          ...(tls.ca ? { ca: [...rootCertificates, tls.ca] } : {}),
-          ...(tls.cert && tls.key ? { cert: tls.cert, key: tls.key } : {}),
-          rejectUnauthorized: !tls.insecureSkipVerify,
-        },
+    // undici is CommonJS: `default` is its exports under Node and in the bundle alike (where a lazy chunk has no named ones).
+    made = import('undici').then(({ default: { Agent, fetch: undiciFetch } }) => {
+      // One context for all connections, so the roots are parsed once.
+      const secureContext = createSecureContext({
+        // Node's `ca` replaces the default roots; containerd adds a registry's CA to them.
+        ...(tls.ca ? { ca: [...rootCertificates, tls.ca] } : {}),
+        ...(tls.cert && tls.key ? { cert: tls.cert, key: tls.key } : {}),
       });
+      const dispatcher = new Agent({ connect: { secureContext, rejectUnauthorized: !tls.insecureSkipVerify } });
       // undici's Request and Response types are its own, but the objects behave as the global ones.
       return ((input: Parameters<Fetch>[0], init?: RequestInit) => undiciFetch(input as never, { ...init, dispatcher } as never)) as unknown as Fetch;
     });
