@@ -203,7 +203,9 @@ export class NodeAgent {
   private async postStatus(): Promise<void> {
     const previous = (this.node?.status as { conditions?: { type: string; status: string; lastTransitionTime?: string }[] } | undefined) ?? undefined;
     this.pressure = this.measurePressure();
-    const status = nodeStatus({ ...this.options.identity, address: this.hostIP }, this.now(), previous, this.pressure);
+    const { runtime } = this.options;
+    const isolation = runtime.isolation ? { mode: runtime.isolation, message: runtime.describeIsolation?.() } : undefined;
+    const status = nodeStatus({ ...this.options.identity, address: this.hostIP }, this.now(), previous, this.pressure, isolation);
     status.daemonEndpoints = { kubeletEndpoint: { Port: this.endpointPort } };
     // The scheduler's ImageLocality reads these.
     if (this.options.runtime.images) {
@@ -395,7 +397,8 @@ export class NodeAgent {
     const noIsolation = this.options.runtime.describeIsolation?.();
     if (noIsolation && this.node) {
       // Say plainly what this node cannot do.
-      this.recorder.event(this.node, 'Warning', 'NoIsolation', noIsolation);
+      if (this.options.runtime.isolation === 'rootless') this.recorder.event(this.node, 'Normal', 'Rootless', noIsolation);
+      else this.recorder.event(this.node, 'Warning', 'NoIsolation', noIsolation);
     }
     const feed = this.options.podFeed ?? new NodePodFeed(this.pods, this.name, signal);
     this.options.runtime.onContainerEvent((sandboxId) => {

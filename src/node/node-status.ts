@@ -122,11 +122,30 @@ export function nodeImages(images: { repoTags: string[]; repoDigests: string[]; 
     .map((image) => ({ names: [...image.repoDigests, ...image.repoTags], sizeBytes: image.size }));
 }
 
+/** How the node's runtime isolates pods, for the node's ContainerIsolation condition. */
+export interface IsolationInfo {
+  mode: 'root' | 'rootless' | 'none';
+  /** What it means here, in words (the runtime's). */
+  message?: string;
+}
+
+/**
+ * skiff's own condition (upstream has none for it): whether pods run
+ * isolated, and how — so `kubectl describe node` tells a rootless or
+ * unisolated node from one that runs containers as root.
+ */
+function isolationCondition(isolation: IsolationInfo): [status: string, reason: string, message: string] {
+  if (isolation.mode === 'root') return ['True', 'Isolated', 'pods run in namespaces of their own with cgroup limits, containers in their images (the runtime runs as root)'];
+  if (isolation.mode === 'rootless') return ['True', 'Rootless', isolation.message ?? 'pods run in user namespaces of an ordinary user'];
+  return ['False', 'NoIsolation', isolation.message ?? 'containers run as plain processes of the node'];
+}
+
 export function nodeStatus(
   identity: NodeIdentity,
   now: Date,
   previous?: { conditions?: { type: string; status: string; lastTransitionTime?: string }[] },
   pressure: Pressure = { memory: false, disk: false, pid: false },
+  isolation?: IsolationInfo,
 ): Record<string, unknown> {
   const capacity = identity.capacity ?? machineCapacity();
   const stamp = timestamp(now);
@@ -148,6 +167,7 @@ export function nodeStatus(
         ? condition('PIDPressure', 'True', 'KubeletHasInsufficientPID', 'kubelet has insufficient PID available')
         : condition('PIDPressure', 'False', 'KubeletHasSufficientPID', 'kubelet has sufficient PID available'),
       condition('Ready', 'True', 'KubeletReady', 'kubelet is posting ready status'),
+      ...(isolation ? [condition('ContainerIsolation', ...isolationCondition(isolation))] : []),
     ],
     addresses: [
       { type: 'InternalIP', address: identity.address ?? machineAddress() },

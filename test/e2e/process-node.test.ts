@@ -38,7 +38,10 @@ describe('skiff up --runtime process', () => {
     const nodeIP = (await cluster.kubectl(['get', 'nodes', '-o', 'jsonpath={.items[0].status.addresses[?(@.type=="InternalIP")].address}'])).stdout;
     assert.equal(podIP, nodeIP);
     const nodeEvents = (await cluster.kubectl(['get', 'events', '--field-selector', 'involvedObject.kind=Node'])).stdout;
-    assert.match(nodeEvents, /NoIsolation.*not running as root: containers run as plain processes on the host network/);
+    // Rootless where the kernel lets an ordinary user make user namespaces (with overlays in them), plain processes otherwise.
+    assert.match(nodeEvents, /NoIsolation.*not running as root, and the kernel lets no ordinary user|Rootless.*rootless: not running as root/);
+    const isolation = JSON.parse((await cluster.kubectl(['get', 'nodes', '-o', 'json'])).stdout).items[0].status.conditions.find((c: { type: string }) => c.type === 'ContainerIsolation');
+    assert.ok(isolation?.reason === 'Rootless' || isolation?.reason === 'NoIsolation', JSON.stringify(isolation));
     const url = `http://${podIP}:${port}/`;
     await waitFor(async () => (await status(url)) === 200, { message: 'the server answers' });
 

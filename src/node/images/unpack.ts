@@ -530,10 +530,9 @@ class LayerWriter {
   }
 
   private addNode(node: PendingNode, kind?: 'opaque'): void {
-    if (!this.host.nodeHelper || !this.host.asRoot) {
-      const why = this.host.asRoot ? 'no skiff-shim binary was given' : 'skiff is not running as root';
-      throw new Error(`the layer needs whiteouts, device nodes or FIFOs, which only skiff-shim makes as root, and ${why}`);
-    }
+    // As an ordinary user (a rootless node) the helper makes whiteouts, FIFOs and opaque markers
+    // (user.overlay.opaque) too, and leaves device nodes out.
+    if (!this.host.nodeHelper) throw new Error('the layer needs whiteouts, device nodes or FIFOs, which only skiff-shim makes, and no skiff-shim binary was given');
     if (/[\t\n]/.test(node.path)) throw new Error('a tab or newline in the name of a whiteout, device node or FIFO is not supported');
     this.nodes.set(kind === 'opaque' ? `${node.path}\0opaque` : node.path, node);
   }

@@ -139,6 +139,8 @@ export interface Runtime {
   containerStats?(id: string): Promise<{ memoryBytes: number; cpuNanos: number } | undefined>;
   /** Why this runtime cannot isolate pods here (said in an event on the node); undefined when it can. */
   describeIsolation?(): string | undefined;
+  /** How it isolates pods here: as root, rootless (an ordinary user's user namespaces), or not at all (the node's ContainerIsolation condition). */
+  readonly isolation?: 'root' | 'rootless' | 'none';
   /** Called when the agent stops: what must not outlive it (a runtime whose containers outlive the agent leaves them to the next). */
   shutdown?(): Promise<void>;
   /**

@@ -4,7 +4,8 @@
  * still lives, and small reads and writes of files, FIFOs and /proc.
  */
 import { spawnSync } from 'node:child_process';
-import { closeSync, constants, ftruncateSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
+import { closeSync, constants, ftruncateSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 
 export const defaultPath = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -32,6 +33,32 @@ export function canIsolate(): boolean {
   if (!['ip', 'unshare'].every((tool) => findExecutable(tool, process.env.PATH ?? defaultPath))) return false;
   const probe = spawnSync('unshare', ['--net', '--pid', '--mount', '--uts', '--ipc', '--fork', 'true'], { stdio: 'ignore', timeout: 5000 });
   return probe.status === 0;
+}
+
+/**
+ * Whether an ordinary user may run isolated pods here, rootless: the kernel
+ * lets it make a user namespace (and in it mount, PID, IPC and UTS ones)
+ * and mount an overlay there (Linux 5.11+) — tried once, with `unshare`
+ * and `mount` in a scratch directory.
+ */
+export function canIsolateRootless(): boolean {
+  if (typeof process.getuid !== 'function' || process.getuid() === 0) return false;
+  if (!findExecutable('unshare', process.env.PATH ?? defaultPath)) return false;
+  const scratch = mkdtempSync(join(tmpdir(), 'skiff-rootless-probe-'));
+  try {
+    for (const dir of ['lower', 'upper', 'work', 'merged']) mkdirSync(join(scratch, dir));
+    const overlay = `lowerdir=${scratch}/lower,upperdir=${scratch}/upper,workdir=${scratch}/work`;
+    const probe = spawnSync(
+      'unshare',
+      ['--user', '--map-root-user', '--mount', '--pid', '--ipc', '--uts', '--fork', 'mount', '-t', 'overlay', 'overlay', '-o', `userxattr,${overlay}`, `${scratch}/merged`],
+      { stdio: 'ignore', timeout: 5000 },
+    );
+    return probe.status === 0;
+  } catch {
+    return false;
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
 }
 
 export function alive(pgid: number | undefined): boolean {

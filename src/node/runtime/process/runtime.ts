@@ -14,7 +14,10 @@
  * own (its command is PID 1 there, as with runc), with the pod's /etc/hosts,
  * /etc/hostname, /etc/resolv.conf and volumes bind-mounted, and cgroup
  * limits (cgroups.ts).
- * As an ordinary user: the same shims, plain processes on the host network.
+ * As an ordinary user, where the kernel allows it: rootless — each pod shim
+ * in a user namespace of its own (the user is root there, alone), the
+ * containers' mount and PID namespaces and images as with root, on the host
+ * network, without cgroups. Otherwise: plain processes on the host network.
  *
  * Pod shims are not the agent's children and outlive it: a container keeps
  * running when the agent stops or dies, its exit is recorded by its shim,
@@ -36,11 +39,11 @@ import { ContainerCgroup, detectCgroups, type CgroupVersion } from './cgroups.js
 import { ContainerConfigError } from './image-process.js';
 import { imageContainerSpec } from './image-rootfs.js';
 import { BridgeNetwork } from './network.js';
-import { alive, canIsolate, defaultPath, findExecutable, isPodShim, readText, writeAll } from './host.js';
+import { alive, canIsolate, canIsolateRootless, defaultPath, findExecutable, isPodShim, readText, writeAll } from './host.js';
 import { writePodFiles } from './pod-files.js';
 import { writeContainerSpec } from './container-spec.js';
 import { containerStatusOf, endOf, saveRecord, type Container, type ContainerRecord, type SandboxRecord } from './records.js';
-import { NodeHelper, shimBinary, ShimControl, ShimEventReader } from './shim-client.js';
+import { NodeHelper, shimBinary, ShimControl, ShimEventReader, type Isolation } from './shim-client.js';
 
 export { canIsolate } from './host.js';
 
@@ -72,6 +75,20 @@ export interface ProcessRuntimeOptions {
   images?: LocalImageService;
 }
 
+/**
+ * A container's spec for a rootless pod, whose user namespace maps root
+ * alone (the node's user): root stays root (no change of user — nor of
+ * groups, which such a namespace forbids); any other user cannot be, and
+ * says so.
+ */
+function rootlessSpec<T extends { user?: { uid: number; gid: number; groups: number[] } }>(spec: T): T {
+  const user = spec.user;
+  if (!user || (user.uid === 0 && user.gid === 0)) return { ...spec, user: undefined };
+  throw new ContainerConfigError(
+    `this node runs rootless, where a pod's user namespace has root alone (the node's user); the container would run as uid ${user.uid}, gid ${user.gid} — run skiff as root, or the container as root (runAsUser: 0, runAsGroup: 0)`,
+  );
+}
+
 export class ProcessRuntime extends ContainerEvents implements Runtime {
   readonly name = 'process';
   /** The images containers run from (isolated nodes with an image service only). */
@@ -91,8 +108,10 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
   private closed = false;
   /** Set when the agent stopped and left the containers to the next one: this runtime no longer touches them. */
   private detached = false;
-  /** Namespaces and cgroups (root), or plain processes. */
+  /** Namespaces, cgroups and a pod network (root); or not. */
   readonly isolated: boolean;
+  /** How pods are isolated: by root; rootless, in a user namespace of the node's user (no cgroups, the node's network); or not at all. */
+  readonly isolation: Isolation;
   private readonly cgroups: CgroupVersion | undefined;
   private readonly network: BridgeNetwork | undefined;
   private readonly shimBinary: string;
@@ -105,6 +124,7 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
     this.shimBinary = binary ?? '';
     if (!binary) throw new Error('skiff-shim, the process runtime\'s native helper, was not found beside skiff: build it with `npm run build` (it needs a C compiler), or name it with SKIFF_SHIM');
     this.isolated = options.isolation !== 'none' && canIsolate();
+    this.isolation = this.isolated ? 'root' : options.isolation !== 'none' && canIsolateRootless() ? 'rootless' : 'none';
     this.cgroups = this.isolated ? detectCgroups() : undefined;
     // One cgroup for every pod shim of the node, joined by the helper at its start: the shims it
     // forks are born in it (no cgroup to make, join and remove per pod), out of the agent's, so a
@@ -116,19 +136,27 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
     this.endCheck = setInterval(() => this.checkEnds(), 5000);
     this.endCheck.unref();
     this.network = this.isolated ? new BridgeNetwork(options.podCIDR ?? '10.42.0.0/24') : undefined;
-    this.images = this.isolated ? options.images : undefined;
+    this.images = this.isolation !== 'none' ? options.images : undefined;
     this.imageRefusal =
-      options.images && !this.isolated
+      options.images && this.isolation === 'none'
         ? `this node cannot run a container in its image (${this.describeIsolation()}); a pod with runtimeClassName: host runs its command on the node's own file system instead`
         : undefined;
+  }
+
+  /** Containers get mount and PID namespaces of their own (root or rootless): bind mounts, an image's root, nested PIDs. */
+  private get ownMounts(): boolean {
+    return this.isolation !== 'none';
   }
 
   /** What this runtime can do here, in words for the node's event. */
   describeIsolation(): string | undefined {
     if (this.isolated) return undefined;
+    if (this.isolation === 'rootless') {
+      return "rootless: not running as root, pods run in a user namespace of their own where the node's user is root (and no other user exists), on the host network, without cgroup limits";
+    }
     if (this.options.isolation === 'none') return 'isolation is off (--isolation none): containers run as plain processes on the host network';
     if (typeof process.getuid === 'function' && process.getuid() !== 0) {
-      return 'not running as root: containers run as plain processes on the host network, without namespaces or cgroup limits';
+      return 'not running as root, and the kernel lets no ordinary user make a user namespace with an overlay in it: containers run as plain processes on the host network, without namespaces or cgroup limits';
     }
     return 'this machine does not let skiff create namespaces (or lacks ip or unshare): containers run as plain processes on the host network';
   }
@@ -257,7 +285,7 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
     // The pod's own /etc files (bind-mounted over the machine's when isolated).
     writePodFiles(dir, sandbox, config);
     try {
-      sandbox.shimPid = await this.helper.createSandbox({ id, dir, hostname, isolate: this.isolated, network: plan });
+      sandbox.shimPid = await this.helper.createSandbox({ id, dir, hostname, isolation: this.isolation, network: plan });
     } catch (err) {
       // A helper that ended half-way may have left the shim running (and with it the pod's namespace and veth).
       const shimPid = Number(readText(join(dir, 'shim.pid'))) || undefined;
@@ -372,7 +400,7 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
       container.cgroup.create({ memoryBytes: config.memoryLimit, milliCPU: config.milliCPULimit });
     }
     const sandboxDir = join(this.sandboxDir, sandbox.id);
-    const mounts = this.isolated
+    const mounts = this.ownMounts
       ? [
           ...(sandbox.hostNetwork ? [] : [{ hostPath: join(sandboxDir, 'hosts'), containerPath: '/etc/hosts' }, { hostPath: join(sandboxDir, 'hostname'), containerPath: '/etc/hostname' }]),
           { hostPath: join(sandboxDir, 'resolv.conf'), containerPath: '/etc/resolv.conf' },
@@ -392,7 +420,7 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
         mounts,
         stdin: !config.stdin ? 'none' : config.stdinOnce ? 'once' : 'keep',
         tty: config.tty ?? false,
-        ...(this.isolated && target ? { pidNamespaceOf: target.record.pgid } : {}),
+        ...(this.ownMounts && target ? { pidNamespaceOf: target.record.pgid } : {}),
       });
       mkdirSync(dirname(record.logPath), { recursive: true });
       this.saveContainer(container);
@@ -423,7 +451,8 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
   /** The image's part of a container's spec; undefined (and the container marked as unable to run) when it cannot be made. */
   private async imageSpec(container: Container): Promise<Awaited<ReturnType<typeof imageContainerSpec>> | undefined> {
     try {
-      return await imageContainerSpec(this.images!, container.config!, container.dir);
+      const spec = await imageContainerSpec(this.images!, container.config!, container.dir);
+      return this.isolation === 'rootless' ? rootlessSpec(spec) : spec;
     } catch (err) {
       if (!(err instanceof ContainerConfigError)) throw err;
       this.cannotRun(container, 'CreateContainerError', err.message);
@@ -565,7 +594,7 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
   exec(id: string, command: string[], options: ExecOptions): ExecProcess | undefined {
     const container = this.containers.get(id);
     if (!container || !this.running(container) || !container.record.pgid || !existsSync(join(container.dir, 'spec'))) return undefined;
-    return startExec({ binary: this.shimBinary, containerDir: container.dir, ...(this.isolated ? { pid: container.record.pgid } : {}) }, command, options);
+    return startExec({ binary: this.shimBinary, containerDir: container.dir, ...(this.ownMounts ? { pid: container.record.pgid } : {}) }, command, options);
   }
 
   async stopContainer(id: string, timeoutSeconds: number): Promise<void> {

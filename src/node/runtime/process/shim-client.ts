@@ -25,12 +25,18 @@ export function shimBinary(): string | undefined {
   }
 }
 
+/** How pods are isolated: by root (namespaces, cgroups, a bridge), in an ordinary user's user namespace, or not at all. */
+export type Isolation = 'root' | 'rootless' | 'none';
+
+/** The node helper's numbers for them (shim.h ISOLATE_*). */
+const isolationLevels: Record<Isolation, number> = { none: 0, root: 1, rootless: 2 };
+
 export interface SandboxRequest {
   id: string;
   dir: string;
   hostname: string;
-  /** Own PID and IPC namespaces (root). */
-  isolate: boolean;
+  /** Own PID and IPC namespaces (`root`), and a user and UTS namespace too (`rootless`); none: a plain process. */
+  isolation: Isolation;
   /** Own network and UTS namespaces, plugged into the node's bridge. */
   network?: { veth: string; ip: string; prefixLength: number; gateway: string; bridge: string; mac: string };
 }
@@ -117,7 +123,7 @@ export class NodeHelper {
       request.id,
       request.dir,
       request.hostname,
-      request.isolate ? '1' : '0',
+      String(isolationLevels[request.isolation]),
       net ? '1' : '0',
       ...(net ? [net.veth, net.ip, String(net.prefixLength), net.gateway, net.bridge, net.mac] : []),
     ]);

@@ -22,7 +22,7 @@ export async function startTestPodShim(t: { after(fn: () => void | Promise<void>
   const events = new ShimEventReader(join(stateDir, 'events'));
   const sandboxDir = join(stateDir, 'sandbox');
   mkdirSync(sandboxDir);
-  const shimPid = await helper.createSandbox({ id: 's', dir: sandboxDir, hostname: 'h', isolate: options.isolate });
+  const shimPid = await helper.createSandbox({ id: 's', dir: sandboxDir, hostname: 'h', isolation: options.isolate ? 'root' : 'none' });
   const control = new ShimControl(join(sandboxDir, 'control'));
   t.after(async () => {
     await helper.tearDown('s', shimPid, undefined);

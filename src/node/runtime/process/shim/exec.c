@@ -11,7 +11,7 @@
  *                  the container's own, so an exec is never more privileged
  *                  than the container;
  *   PID            the container's main process on the node, whose
- *                  namespaces (IPC, UTS, network, PID, mount) and root the
+ *                  namespaces (user, IPC, UTS, network, PID, mount) and root the
  *                  command joins; `-` for a pod that shares the node's;
  *   TERMINAL       `-`, or `ROWSxCOLS`: the command runs on a new
  *                  pseudo-terminal of that size, which this process relays
@@ -49,9 +49,13 @@
 #define CONTROL_FD 3
 #define REPORT_FD 4
 
-/* The namespaces a command joins, in the order joined: the mount namespace last, while the node's /proc still names the others. */
+/*
+ * The namespaces a command joins, in the order joined: the user namespace
+ * first (a rootless pod's: in it, this process may join the others), the
+ * mount namespace last, while the node's /proc still names the others.
+ */
 static const struct { const char *name; int type; } namespaces[] = {
-    {"ipc", CLONE_NEWIPC}, {"uts", CLONE_NEWUTS}, {"net", CLONE_NEWNET}, {"pid", CLONE_NEWPID}, {"mnt", CLONE_NEWNS},
+    {"user", CLONE_NEWUSER}, {"ipc", CLONE_NEWIPC}, {"uts", CLONE_NEWUTS}, {"net", CLONE_NEWNET}, {"pid", CLONE_NEWPID}, {"mnt", CLONE_NEWNS},
 };
 #define NAMESPACES (sizeof namespaces / sizeof *namespaces)
 

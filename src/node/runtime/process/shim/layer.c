@@ -47,6 +47,7 @@
 
 #define MAX_FIELDS 7
 #define OPAQUE_XATTR "trusted.overlay.opaque"
+#define USER_OPAQUE_XATTR "user.overlay.opaque"
 
 /* Whether PATH is relative and made of plain components only ("." alone names ROOT). */
 static int is_plain_path(const char *path) {
@@ -148,9 +149,15 @@ static int make_node(int root, const char *path, mode_t type, unsigned long mode
     return -1;
   }
   int failed = 0;
-  if (mknodat(dir, name, type | mode, device)) {
+  /* An ordinary user (a rootless node) may make FIFOs and whiteouts, not devices: those are left out, as rootless containerd does. */
+  int as_user = geteuid() != 0;
+  if (as_user && (type == S_IFCHR || type == S_IFBLK) && device != makedev(0, 0)) {
+    fprintf(stderr, "skiff-shim layer-nodes: %s: a device, left out (not root)\n", path);
+  } else if (mknodat(dir, name, type | mode, device)) {
     set_error(error, error_size, "mknod %s: %s", path, strerror(errno));
     failed = -1;
+  } else if (as_user) {
+    /* Owned by the node's user, which is root in a rootless pod's user namespace. */
   } else if (uid >= 0 && fchownat(dir, name, uid, gid, AT_SYMLINK_NOFOLLOW)) {
     set_error(error, error_size, "chown %s: %s", path, strerror(errno));
     failed = -1;
@@ -169,8 +176,10 @@ static int make_opaque(int root, const char *path, char *error, size_t error_siz
     set_error(error, error_size, "directory %s in the layer (symlinks are not followed): %s", path, strerror(errno));
     return -1;
   }
-  int failed = fsetxattr(dir, OPAQUE_XATTR, "y", 1, 0);
-  if (failed) set_error(error, error_size, "set %s on %s: %s", OPAQUE_XATTR, path, strerror(errno));
+  /* An ordinary user may not set trusted.* xattrs: a rootless node's overlays read user.overlay.* instead (mounted with userxattr). */
+  const char *name = geteuid() == 0 ? OPAQUE_XATTR : USER_OPAQUE_XATTR;
+  int failed = fsetxattr(dir, name, "y", 1, 0);
+  if (failed) set_error(error, error_size, "set %s on %s: %s", name, path, strerror(errno));
   close(dir);
   return failed;
 }

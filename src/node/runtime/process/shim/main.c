@@ -93,6 +93,32 @@ static int is_pod_shim(pid_t pid) {
   return n > 0 && !strncmp(name, "skiff-pod\n", 10);
 }
 
+/*
+ * A rootless pod's user namespace: the node's user (whoever runs skiff) is
+ * root in it, and no one else exists there — without newuidmap and
+ * /etc/subuid, one user is all an ordinary user may map. setgroups is
+ * denied first, as the kernel requires before an unprivileged gid_map.
+ */
+static int map_user(pid_t pid, char *error, size_t error_size) {
+  char path[64], map[64];
+  snprintf(path, sizeof path, "/proc/%d/setgroups", (int)pid);
+  if (write_file(path, "deny") && errno != ENOENT) {
+    set_error(error, error_size, "%s: %s", path, strerror(errno));
+    return -1;
+  }
+  const char *files[] = {"uid_map", "gid_map"};
+  unsigned ids[] = {(unsigned)getuid(), (unsigned)getgid()};
+  for (int i = 0; i < 2; i++) {
+    snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, files[i]);
+    snprintf(map, sizeof map, "0 %u 1\n", ids[i]);
+    if (write_file(path, map)) {
+      set_error(error, error_size, "map the pod's user namespace (%s): %s", path, strerror(errno));
+      return -1;
+    }
+  }
+  return 0;
+}
+
 static void create_sandbox(struct pod_request *req, const char *events_path) {
   char error[1024] = "";
   int ready[2];
@@ -102,13 +128,42 @@ static void create_sandbox(struct pod_request *req, const char *events_path) {
   }
   int flags = req->isolate ? CLONE_NEWPID | CLONE_NEWIPC : 0;
   if (req->own_network) flags |= CLONE_NEWNET | CLONE_NEWUTS;
+  /* Rootless: a user namespace of its own too, where the node's user is root; its own hostname, the node's network. */
+  int rootless = req->isolate == ISOLATE_ROOTLESS, mapped[2] = {-1, -1};
+  if (rootless) {
+    flags |= CLONE_NEWUSER | CLONE_NEWUTS;
+    if (pipe2(mapped, O_CLOEXEC)) {
+      printf("error\t%s\tpipe: %s\n", req->id, strerror(errno));
+      close(ready[0]);
+      close(ready[1]);
+      return;
+    }
+  }
   /* Like fork, with the new namespaces: the child is the pod shim (PID 1 of the pod when isolated). */
   pid_t pid = syscall(SYS_clone, SIGCHLD | flags, NULL, NULL, NULL, NULL);
   if (pid == 0) {
     close(ready[0]);
+    if (rootless) {
+      /* Until its user namespace maps a user, the shim owns nothing it could make: it waits for the map. */
+      char byte;
+      close(mapped[1]);
+      while (read(mapped[0], &byte, 1) < 0 && errno == EINTR) {}
+      close(mapped[0]);
+    }
     run_pod_shim(req, events_path, ready[1]);
   }
   close(ready[1]);
+  if (rootless) {
+    close(mapped[0]);
+    if (pid > 0 && map_user(pid, error, sizeof error)) {
+      kill(pid, SIGKILL);
+      printf("error\t%s\t%s\n", req->id, error);
+      close(mapped[1]);
+      close(ready[0]);
+      return;
+    }
+    close(mapped[1]);
+  }
   if (pid < 0) {
     printf("error\t%s\tclone: %s\n", req->id, strerror(errno));
     close(ready[0]);

@@ -241,7 +241,7 @@ void run_pod_shim(const struct pod_request *req, const char *events_path, int re
   dup2(log >= 0 ? log : null, 2);
   if (null > 2) close(null);
   if (log > 2) close(log);
-  if (req->own_network && sethostname(req->hostname, strlen(req->hostname))) fprintf(stderr, "sethostname %s: %s\n", req->hostname, strerror(errno));
+  if ((req->own_network || req->isolate == ISOLATE_ROOTLESS) && sethostname(req->hostname, strlen(req->hostname))) fprintf(stderr, "sethostname %s: %s\n", req->hostname, strerror(errno));
   snprintf(path, sizeof path, "%s/control", req->dir);
   if (mkfifo(path, 0600) && errno != EEXIST) fprintf(stderr, "mkfifo %s: %s\n", path, strerror(errno));
   /* Held read-write: the FIFO never reports an end of file between two agents. */

@@ -193,10 +193,24 @@ static int append(char *out, size_t size, size_t *length, const char *text, int 
   return 0;
 }
 
+/*
+ * Whether this process is in a user namespace other than the node's (a
+ * rootless pod): the initial one maps every id to itself.
+ */
+static int in_user_namespace(void) {
+  char map[128] = "";
+  int fd = open("/proc/self/uid_map", O_RDONLY | O_CLOEXEC);
+  ssize_t n = fd >= 0 ? read(fd, map, sizeof map - 1) : -1;
+  if (fd >= 0) close(fd);
+  unsigned long inside, outside, count;
+  return n > 0 && !(sscanf(map, "%lu %lu %lu", &inside, &outside, &count) == 3 && inside == 0 && outside == 0 && count == 4294967295UL);
+}
+
 /* overlayfs's options, the layers' names with their first SKIP bytes left off; -1 when over SIZE. */
 static int overlay_options(const struct rootfs *r, size_t skip, char *out, size_t size) {
   size_t length = 0;
-  int failed = append(out, size, &length, "lowerdir=", 0);
+  /* In a user namespace, overlayfs keeps its markers (opaque directories) in user.overlay.* xattrs, which the unpacker wrote (Linux 5.11+). */
+  int failed = append(out, size, &length, in_user_namespace() ? "userxattr,lowerdir=" : "lowerdir=", 0);
   for (int i = 0; i < r->lowerc && !failed; i++) {
     if (i) failed |= append(out, size, &length, ":", 0);
     failed |= append(out, size, &length, r->lower[i] + skip, 1);
@@ -397,7 +411,9 @@ static int mount_dev(int root, const struct rootfs *r, const char *terminal, cha
     return -1;
   }
   failed = !r->privileged && populate_dev(dev, terminal, error, error_size);
-  if (!failed && mount_in_dev(dev, "pts", !r->privileged, "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620,gid=5")) {
+  /* The tty group (5) owns the terminals — where it exists: a rootless pod's user namespace maps root alone. */
+  if (!failed && mount_in_dev(dev, "pts", !r->privileged, "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620,gid=5") &&
+      (errno != EINVAL || mount_in_dev(dev, "pts", 0, "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620"))) {
     set_error(error, error_size, "mount /dev/pts: %s", strerror(errno));
     failed = 1;
   }

@@ -37,12 +37,17 @@
 #endif
 #endif
 
+/* How a pod is isolated: not at all (plain processes), by root, or in a user namespace of an ordinary user. */
+#define ISOLATE_NONE 0
+#define ISOLATE_ROOT 1
+#define ISOLATE_ROOTLESS 2
+
 /* How a pod is set up: which namespaces of its own it gets. */
 struct pod_request {
   const char *id;          /* the sandbox id, echoed in the reply */
   const char *dir;         /* the sandbox's state directory */
   const char *hostname;
-  int isolate;             /* own PID and IPC namespaces (root) */
+  int isolate;             /* ISOLATE_*: own PID and IPC namespaces (root), and a user namespace (rootless) */
   int own_network;         /* own network and UTS namespaces, plugged into the bridge */
   const char *veth;        /* the host end of the pod's veth pair */
   const char *ip;          /* the pod's address, with prefix_length on eth0 */
