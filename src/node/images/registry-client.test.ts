@@ -29,6 +29,18 @@ const tokenRequests: string[] = [];
 function serve(req: IncomingMessage, res: ServerResponse) {
   const url = new URL(req.url!, 'http://x');
   const base = `${(req.socket as TLSSocket).encrypted ? 'https' : 'http'}://127.0.0.1:${req.socket.localPort}`;
+  if (url.pathname === '/token' && req.method === 'POST') {
+    // OAuth2: a refresh token (docker login's identity token) for an access token.
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    req.on('end', () => {
+      const form = new URLSearchParams(body);
+      tokenRequests.push(`${form.get('scope')} oauth ${form.get('grant_type')} ${form.get('refresh_token')} ${form.get('client_id')}`);
+      if (form.get('grant_type') !== 'refresh_token' || form.get('refresh_token') !== 'refresh-alice') return res.writeHead(401).end();
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ access_token: `token-for-${form.get('scope')}` }));
+    });
+    return;
+  }
   if (url.pathname === '/token') {
     tokenRequests.push(`${url.searchParams.get('scope')} ${req.headers.authorization ?? 'anonymous'}`);
     const scope = url.searchParams.get('scope') ?? '';
@@ -104,6 +116,17 @@ describe('registry client', () => {
     await assert.rejects(client.manifest(endpoint, ref, 'v1', []), /failed to fetch anonymous token: unexpected status .*401/);
     const got = await client.manifest(endpoint, ref, 'v1', [{ username: 'bob', password: 'wrong' }, { username: 'alice', password: 'secret' }]);
     assert.equal(got.digest, sha256Digest(manifest));
+  });
+
+  it('trades an identity token (an OAuth2 refresh token) for an access token', async () => {
+    const client = new RegistryClient();
+    const ref = parseReference('127.0.0.1:1/team/private:v1');
+    tokenRequests.length = 0;
+    await assert.rejects(client.manifest(endpoint, ref, 'v1', [{ identityToken: 'stale' }]), /failed to fetch oauth token: unexpected status from POST request to .*401/);
+    const got = await client.manifest(endpoint, ref, 'v1', [{ identityToken: 'refresh-alice' }]);
+    assert.equal(got.digest, sha256Digest(manifest));
+    // The stale token, then anonymous (refused too), then the good one.
+    assert.deepEqual(tokenRequests, ['repository:team/private:pull oauth refresh_token stale skiff', 'repository:team/private:pull anonymous', 'repository:team/private:pull oauth refresh_token refresh-alice skiff']);
   });
 
   it('answers a Basic challenge with the credentials', async () => {

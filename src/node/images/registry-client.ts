@@ -183,7 +183,8 @@ export class RegistryClient {
         try {
           authorization = await this.authorize(endpoint, challenge, repository, creds, signal);
         } catch (err) {
-          lastError = err as RegistryError;
+          // What the credentials met says more than the anonymous try after them.
+          if (!(creds === undefined && lastError)) lastError = err as RegistryError;
           continue;
         }
         if (!authorization) continue;
@@ -239,16 +240,39 @@ export class RegistryClient {
     if (!challenge || challenge.scheme === 'basic') return basic;
     if (challenge.scheme !== 'bearer' || !challenge.params.realm) return undefined;
     const tokenUrl = new URL(challenge.params.realm);
-    if (challenge.params.service) tokenUrl.searchParams.set('service', challenge.params.service);
-    tokenUrl.searchParams.set('scope', challenge.params.scope ?? `repository:${repository}:pull`);
-    const res = await (await this.fetchFor(endpoint, tokenUrl))(tokenUrl, { headers: basic ? { Authorization: basic } : {}, signal: anySignal(signal, AbortSignal.timeout(requestTimeoutMs)) }).catch((err: Error) => {
+    const scope = challenge.params.scope ?? `repository:${repository}:pull`;
+    const fetchToken = await this.fetchFor(endpoint, tokenUrl);
+    const timeout = anySignal(signal, AbortSignal.timeout(requestTimeoutMs));
+    // An identity token (docker login's for some registries) is an OAuth2 refresh token: POSTed for an access token.
+    const oauth = creds?.identityToken !== undefined;
+    const request = oauth
+      ? fetchToken(tokenUrl, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: creds!.identityToken!, client_id: 'skiff', scope, ...(challenge.params.service ? { service: challenge.params.service } : {}) }).toString(),
+          signal: timeout,
+        })
+      : (() => {
+          if (challenge.params.service) tokenUrl.searchParams.set('service', challenge.params.service);
+          tokenUrl.searchParams.set('scope', scope);
+          return fetchToken(tokenUrl, { headers: basic ? { Authorization: basic } : {}, signal: timeout });
+        })();
+    const res = await request.catch((err: Error) => {
       throw new RegistryError(`failed to fetch token from ${tokenUrl.origin}: ${describeFetchError(err, tokenUrl)}`);
     });
     if (!res.ok) {
       await res.body?.cancel();
-      throw new RegistryError(`failed to authorize: failed to fetch ${basic ? 'oauth' : 'anonymous'} token: unexpected status from GET request to ${tokenUrl.origin}${tokenUrl.pathname}: ${res.status} ${res.statusText}`, res.status);
+      throw new RegistryError(
+        `failed to authorize: failed to fetch ${basic || oauth ? 'oauth' : 'anonymous'} token: unexpected status from ${oauth ? 'POST' : 'GET'} request to ${tokenUrl.origin}${tokenUrl.pathname}: ${res.status} ${res.statusText}`,
+        res.status,
+      );
     }
-    const answer = JSON.parse((await readLimited(res, 1024 * 1024)).toString('utf8')) as { token?: string; access_token?: string };
+    let answer: { token?: string; access_token?: string };
+    try {
+      answer = JSON.parse((await readLimited(res, 1024 * 1024)).toString('utf8')) as typeof answer;
+    } catch (err) {
+      throw new RegistryError(`failed to authorize: the token server's answer is not JSON: ${(err as Error).message}`);
+    }
     const token = answer.token ?? answer.access_token;
     if (!token) throw new RegistryError('failed to authorize: the token server answered without a token');
     return `Bearer ${token}`;
