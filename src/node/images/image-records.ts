@@ -23,6 +23,8 @@ export interface ImageRecord extends ImageInfo {
 
 /** A lock older than this was left by a process that died holding it. */
 const staleLockMs = 30_000;
+/** How long a noted use waits to be written with others. */
+const useWriteDelayMs = 5_000;
 const lockWaitMs = 10_000;
 
 export class ImageRecords {
@@ -30,6 +32,9 @@ export class ImageRecords {
   private readonly lockFile: string;
   private records = new Map<string, ImageRecord>();
   private loadedVersion = '';
+  /** "Last used" times noted but not written yet (see touch). */
+  private readonly pendingUse = new Map<string, number>();
+  private useWrite: NodeJS.Timeout | undefined;
 
   constructor(root: string) {
     this.file = join(root, 'images.json');
@@ -75,11 +80,30 @@ export class ImageRecords {
     });
   }
 
+  /**
+   * Notes that a container started from the image. Every container start
+   * does this, so it is not written at once: the time is kept in memory
+   * (and seen by reads here) and written with the others at most every few
+   * seconds. A crash loses only some "last used" times, which order garbage
+   * collection and nothing else.
+   */
   touch(id: string, now: number): void {
-    this.change(() => {
-      const record = this.records.get(id);
-      if (record) record.lastUsed = now;
-    });
+    this.pendingUse.set(id, now);
+    const record = this.records.get(id);
+    if (record) record.lastUsed = now;
+    this.useWrite ??= setTimeout(() => this.flushUse(), useWriteDelayMs).unref();
+  }
+
+  /** Writes the "last used" times noted since the last write. */
+  flushUse(): void {
+    if (this.useWrite) clearTimeout(this.useWrite);
+    this.useWrite = undefined;
+    if (this.pendingUse.size === 0) return;
+    try {
+      this.change(() => {});
+    } catch {
+      /* the lock is held for long by another process: tried again at the next touch */
+    }
   }
 
   remove(id: string): void {
@@ -100,6 +124,11 @@ export class ImageRecords {
     if (version) {
       const saved = JSON.parse(readFileSync(this.file, 'utf8')) as { images?: ImageRecord[] };
       for (const record of saved.images ?? []) records.set(record.id, record);
+    }
+    // Uses not written yet stay on top of what another process wrote.
+    for (const [id, time] of this.pendingUse) {
+      const record = records.get(id);
+      if (record) record.lastUsed = Math.max(record.lastUsed ?? 0, time);
     }
     this.records = records;
     this.loadedVersion = version;
@@ -138,6 +167,8 @@ export class ImageRecords {
   }
 
   private save(): void {
+    // Every write carries the pending uses (reload put them on the records).
+    this.pendingUse.clear();
     writeFileAtomic(this.file, JSON.stringify({ images: [...this.records.values()] }, null, 1), 0o600);
     const stat = statSync(this.file);
     this.loadedVersion = `${stat.mtimeMs} ${stat.size} ${stat.ino}`;

@@ -309,7 +309,7 @@ describe('unpackLayer', () => {
     });
 
     it('when the layer needs whiteouts and there is no skiff-shim', () =>
-      assertRefused([{ header: { name: 'etc/.wh.gone' } }], /whiteouts, device nodes or FIFOs, which only skiff-shim makes as root/));
+      assertRefused([{ header: { name: 'etc/.wh.gone' } }], /whiteouts, device nodes or FIFOs, which only skiff-shim makes, and no skiff-shim binary was given/));
   });
 
   describe('whiteouts, devices, FIFOs and ownership (root)', { skip: rootSkip }, () => {
