@@ -9,8 +9,14 @@
  *   allow, first create → last Ready; and who was busy meanwhile;
  * - what one fork costs on this machine, from a process the agent's size and
  *   from a small one, so figures of different machines can be compared;
- * - what 100 running pods cost: the agent's RSS and CPU, and the memory of
- *   the pod shims.
+ * - what 100 running pods cost: the agent's RSS and CPU, the memory of the
+ *   pod shims and containers, and how much less memory the machine has
+ *   available (MemAvailable) with them running.
+ * All of it twice, side by side: for pods of the node's own files
+ * (`runtimeClassName: host`) and, as root on a machine that can isolate, for
+ * pods of an OCI image (already on the node) from a registry on loopback;
+ * then what a first pull of that image costs (node-images.ts) and how the
+ * two kinds compare.
  * The agent runs as its own process (`skiff agent`, joined to a `skiff up
  * --runtime none`) so its figures are its own.
  */
@@ -20,6 +26,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { cliPath, startBenchCluster, type BenchCluster } from './cluster.js';
+import { describeImage, imageSkipReason, measurePulls, prePull, printPullFigures, startBenchImage, type BenchImage } from './node-images.js';
 import { conditions, median, percentile } from './stats.js';
 
 const podCount = Number(process.env.SKIFF_BENCH_PODS ?? 100);
@@ -67,15 +74,85 @@ function processesNamed(name: string): { count: number; rssKiB: number } {
   return { count, rssKiB: rss };
 }
 
-async function createPod(cluster: BenchCluster, name: string): Promise<void> {
-  const res = await cluster.request('POST', '/api/v1/namespaces/default/pods', {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: { name },
-    // The command on the node's file system (RuntimeClass host): what the start path costs, without an image.
-    spec: { runtimeClassName: 'host', terminationGracePeriodSeconds: 1, containers: [{ name: 'c', image: 'busybox', command: ['sleep', '3600'] }] },
-  });
+/** What the pods of a scenario run: the node's own files, or an image (with the registries file the agent needs for it). */
+type PodKind = { kind: 'host' } | { kind: 'image'; image: BenchImage };
+
+function describeKind(pods: PodKind): string {
+  return pods.kind === 'host' ? 'host pods (runtimeClassName: host, sleep 3600 of the node)' : `image pods (${pods.image.reference}, sleep 3600 of the image, already on the node)`;
+}
+
+function podSpec(pods: PodKind): Record<string, unknown> {
+  const container = { name: 'c', command: ['sleep', '3600'] };
+  // RuntimeClass host: the command on the node's file system, what the start path costs without an image.
+  if (pods.kind === 'host') return { runtimeClassName: 'host', terminationGracePeriodSeconds: 1, containers: [{ ...container, image: 'busybox' }] };
+  // A tag other than latest: IfNotPresent, so the pods start from the image on the node and pull nothing.
+  return { terminationGracePeriodSeconds: 1, containers: [{ ...container, image: pods.image.reference }] };
+}
+
+async function createPod(cluster: BenchCluster, name: string, pods: PodKind): Promise<void> {
+  const res = await cluster.request('POST', '/api/v1/namespaces/default/pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: podSpec(pods) });
   if (res.status !== 201) throw new Error(res.body);
+}
+
+/** Memory the machine can still give (MemAvailable: free memory plus what it can reclaim), in KiB. */
+function memAvailableKiB(): number {
+  return Number(/^MemAvailable:\s+(\d+) kB/m.exec(readFileSync('/proc/meminfo', 'utf8'))?.[1] ?? 0);
+}
+
+/**
+ * Memory charged to skiff's cgroups (pod shims, node helper, containers:
+ * their pages, page cache and kernel memory), in KiB; undefined without a
+ * memory cgroup. Unlike MemAvailable, nothing else on the machine counts.
+ */
+function skiffCgroupKiB(): number | undefined {
+  for (const file of ['/sys/fs/cgroup/memory/skiff/memory.usage_in_bytes', '/sys/fs/cgroup/skiff/memory.current']) {
+    try {
+      return Number(readFileSync(file, 'utf8')) / 1024;
+    } catch {
+      /* not this cgroup version */
+    }
+  }
+  return undefined;
+}
+
+/** The memory figures of a moment, in KiB, to compare the idle node's with those of the node running pods. */
+interface MemorySnapshot {
+  memAvailable: number;
+  /** NaN without a memory cgroup. */
+  cgroup: number;
+  /** The Node.js processes of the benchmark: the agent, the control plane and this one. */
+  nodeProcessesRss: number;
+}
+
+function memorySnapshot(agent: number, controlPlane: number): MemorySnapshot {
+  return { memAvailable: memAvailableKiB(), cgroup: skiffCgroupKiB() ?? NaN, nodeProcessesRss: rssKiB(agent) + rssKiB(controlPlane) + rssKiB(process.pid) };
+}
+
+/**
+ * What running pods cost in memory, in KiB: MemAvailable is the whole
+ * machine's (so whatever else runs meanwhile counts too, and the garbage
+ * collectors of the Node.js processes move it by tens of MiB: their RSS
+ * change is given beside it); skiff's cgroups hold only the pods' shims and
+ * containers, their pages and the kernel memory charged to them.
+ */
+function memoryGrowth(idle: MemorySnapshot, running: MemorySnapshot): { memAvailableDropKiB: number; cgroupKiB: number; nodeProcessesRssKiB: number } {
+  return { memAvailableDropKiB: idle.memAvailable - running.memAvailable, cgroupKiB: running.cgroup - idle.cgroup, nodeProcessesRssKiB: running.nodeProcessesRss - idle.nodeProcessesRss };
+}
+
+/** RSS (KiB) of the processes below the agent named `name` (its containers' commands), and how many there are. */
+function descendantsNamed(agent: number, name: string): { count: number; rssKiB: number } {
+  let count = 0;
+  let rss = 0;
+  for (const pid of descendants(agent)) {
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== name) continue;
+    } catch {
+      continue;
+    }
+    count++;
+    rss += rssKiB(pid);
+  }
+  return { count, rssKiB: rss };
 }
 
 async function deleteAllPods(cluster: BenchCluster): Promise<void> {
@@ -142,23 +219,30 @@ function forksSinceBoot(): number {
 }
 
 /**
- * What one fork + exec of `true` costs (wall time, median of 20), from this
- * process grown to about the agent's size, and from `sh` (a small process).
+ * What one fork + exec of `true` costs (wall time, median of 20), from a
+ * Node.js process grown to about the agent's size, and from `sh` (a small
+ * process). The big one is a child of its own: grown here, the ballast would
+ * be given back whenever the garbage collector got to it, perhaps in the
+ * middle of the next scenario's memory figures; a child gives it back when
+ * it exits.
  */
 function forkCost(agentRssKiB: number): { bigMs: number; smallMs: number; rssMiB: number } {
-  const ballast: Buffer[] = [];
-  for (let grown = rssKiB(process.pid); grown < agentRssKiB; grown += 16 * 1024) ballast.push(Buffer.alloc(16 * 1024 * 1024, 1));
-  const big: number[] = [];
-  for (let i = 0; i < 20; i++) {
-    const started = performance.now();
-    spawnSync('true');
-    big.push(performance.now() - started);
-  }
-  const rssMiB = rssKiB(process.pid) / 1024;
-  ballast.length = 0;
+  const grown = `
+    const { spawnSync } = require('node:child_process');
+    const rss = () => Number(/VmRSS:\\s+(\\d+) kB/.exec(require('node:fs').readFileSync('/proc/self/status', 'utf8'))[1]);
+    const ballast = [];
+    for (let size = rss(); size < ${agentRssKiB}; size += 16 * 1024) ballast.push(Buffer.alloc(16 * 1024 * 1024, 1));
+    const samples = [];
+    for (let i = 0; i < 20; i++) {
+      const started = performance.now();
+      spawnSync('true');
+      samples.push(performance.now() - started);
+    }
+    console.log(JSON.stringify({ samples, rssKiB: rss() }));`;
+  const big = JSON.parse(spawnSync(process.execPath, ['-e', grown], { encoding: 'utf8' }).stdout) as { samples: number[]; rssKiB: number };
   // sh forks 20 times itself and reports the total in its own clock (nanoseconds from date).
   const small = spawnSync('sh', ['-c', 's=$(date +%s%N); i=0; while [ $i -lt 20 ]; do /bin/true; i=$((i+1)); done; e=$(date +%s%N); echo $(( (e - s) / 20 ))'], { encoding: 'utf8' });
-  return { bigMs: median(big), smallMs: Number(small.stdout.trim()) / 1e6, rssMiB };
+  return { bigMs: median(big.samples), smallMs: Number(small.stdout.trim()) / 1e6, rssMiB: big.rssKiB / 1024 };
 }
 
 /**
@@ -228,7 +312,7 @@ async function simulatedNodes(): Promise<void> {
   }
 }
 
-/** The figures of one run of the process-runtime scenario, for the medians of several. */
+/** The figures of one run of the process-runtime scenario, for the medians of several and the comparison of the two kinds. */
 interface RunFigures {
   p50Ms: number;
   p99Ms: number;
@@ -236,35 +320,103 @@ interface RunFigures {
   agentCpuMs: number;
   controlPlaneCpuMs: number;
   podsPerSecond: number;
+  /** Per running pod, KiB: its shim's RSS, its container's, how much the machine's MemAvailable went down, what skiff's memory cgroups grew by (NaN without them). */
+  shimRssKiB: number;
+  containerRssKiB: number;
+  memAvailableDropKiB: number;
+  cgroupKiB: number;
 }
 
 export async function run(): Promise<void> {
   // This kind of machine varies by ±30 % from run to run: SKIFF_BENCH_REPEAT=3 gives the medians too.
   const repeat = Math.max(1, Number(process.env.SKIFF_BENCH_REPEAT ?? 1));
-  const runs: RunFigures[] = [];
-  for (let i = 0; i < repeat; i++) runs.push(await processRuntime());
-  if (repeat > 1) {
-    const med = (pick: (r: RunFigures) => number) => median(runs.map(pick)).toFixed(1);
-    console.log(
-      `median of ${repeat} runs: create → Ready p50 ${med((r) => r.p50Ms)} ms, p99 ${med((r) => r.p99Ms)} ms; per pod start ${med((r) => r.nodeCpuMs)} ms CPU on the node ` +
-        `(agent ${med((r) => r.agentCpuMs)} ms), ${med((r) => r.controlPlaneCpuMs)} ms in the control plane; saturation ${med((r) => r.podsPerSecond)} pods/s`,
-    );
+  const imagesSkipped = imageSkipReason();
+  const image = imagesSkipped ? undefined : await startBenchImage();
+  try {
+    if (image) console.log(`\nthe image of the image pods: ${describeImage(image)}`);
+    const host: RunFigures[] = [];
+    const images: RunFigures[] = [];
+    // The kinds take turns, so that a machine drifting during the benchmark drifts for both.
+    for (let i = 0; i < repeat; i++) {
+      host.push(await processRuntime({ kind: 'host' }));
+      if (image) images.push(await processRuntime({ kind: 'image', image }));
+    }
+    if (repeat > 1) {
+      printMedians('host pods', host);
+      if (image) printMedians('image pods', images);
+    }
+    if (!image) {
+      console.log(`\nimage pods and pulls skipped: ${imagesSkipped}`);
+    } else {
+      console.log('');
+      printPullFigures(await measurePulls(image));
+      printComparison(host, images);
+    }
+  } finally {
+    await image?.stop();
   }
   await simulatedNodes();
 }
 
-async function processRuntime(): Promise<RunFigures> {
-  console.log(`\n## node agent (${conditions()}, ${process.getuid?.() === 0 ? 'root: isolated pods' : 'ordinary user: plain processes'})`);
-  const cluster: BenchCluster = await startBenchCluster();
-  const agentDir = mkdtempSync(join(tmpdir(), 'skiff-bench-agent-'));
+/** A figure of several runs: their median. */
+function medianOf(runs: RunFigures[], pick: (r: RunFigures) => number): number {
+  return median(runs.map(pick));
+}
+
+function printMedians(kind: string, runs: RunFigures[]): void {
+  const med = (pick: (r: RunFigures) => number) => medianOf(runs, pick).toFixed(1);
+  console.log(
+    `median of ${runs.length} runs, ${kind}: create → Ready p50 ${med((r) => r.p50Ms)} ms, p99 ${med((r) => r.p99Ms)} ms; per pod start ${med((r) => r.nodeCpuMs)} ms CPU on the node ` +
+      `(agent ${med((r) => r.agentCpuMs)} ms), ${med((r) => r.controlPlaneCpuMs)} ms in the control plane; saturation ${med((r) => r.podsPerSecond)} pods/s; ` +
+      `per running pod: MemAvailable drop ${med((r) => r.memAvailableDropKiB)} KiB, skiff's cgroups growth ${med((r) => r.cgroupKiB)} KiB, shim ${med((r) => r.shimRssKiB)} KiB RSS`,
+  );
+}
+
+/** The last line: pods of an image against pods of the node's files, each figure with image/host. */
+function printComparison(host: RunFigures[], images: RunFigures[]): void {
+  const both = (pick: (r: RunFigures) => number, unit: string, digits = 0) => {
+    const [h, i] = [medianOf(host, pick), medianOf(images, pick)];
+    return `${i.toFixed(digits)} vs ${h.toFixed(digits)} ${unit} (×${(i / h).toFixed(2)})`;
+  };
+  const p99 = medianOf(images, (r) => r.p99Ms);
+  const runs = host.length > 1 ? `medians of ${host.length} runs each` : 'one run each';
+  console.log(
+    `image vs host pods (${runs}; image first, ×image/host): create → Ready p50 ${both((r) => r.p50Ms, 'ms')}, p99 ${both((r) => r.p99Ms, 'ms')} ` +
+      `(goal for image pods: p99 < 1 s, ${p99 < 1000 ? 'met' : 'not met'}); node CPU per pod start ${both((r) => r.nodeCpuMs, 'ms', 1)}; ` +
+      `saturation ${both((r) => r.podsPerSecond, 'pods/s')}; memory per running pod: MemAvailable drop ${both((r) => r.memAvailableDropKiB, 'KiB')}, ` +
+      `skiff's cgroups growth ${both((r) => r.cgroupKiB, 'KiB')}, ` +
+      `shim RSS ${both((r) => r.shimRssKiB, 'KiB')}, container RSS ${both((r) => r.containerRssKiB, 'KiB')}`,
+  );
+}
+
+/** The agent's command line: an image pod's agent is told where the loopback registry is. */
+function agentArgs(cluster: BenchCluster, agentDir: string, pods: PodKind): string[] {
   const token = readFileSync(join(cluster.dataDir, 'join-token'), 'utf8').trim();
-  const agent = spawn(process.execPath, [cliPath, 'agent', '--server', `https://127.0.0.1:${cluster.port}`, '--token', token, '--name', 'bench-node', '--data-dir', agentDir, '--pod-cidr', '10.42.250.0/24'], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const registries = pods.kind === 'image' ? ['--registries', pods.image.registriesFile] : [];
+  return [cliPath, 'agent', '--server', `https://127.0.0.1:${cluster.port}`, '--token', token, '--name', 'bench-node', '--data-dir', agentDir, '--pod-cidr', '10.42.250.0/24', ...registries];
+}
+
+async function processRuntime(pods: PodKind): Promise<RunFigures> {
+  console.log(`\n## node agent, ${describeKind(pods)} (${conditions()}, ${process.getuid?.() === 0 ? 'root: isolated pods' : 'ordinary user: plain processes'})`);
+  const agentDir = mkdtempSync(join(tmpdir(), 'skiff-bench-agent-'));
+  let cluster: BenchCluster;
+  try {
+    // The pods measured start from an image already on the node. Pulled before the agent starts (not by a
+    // first pod): the agent is then as fresh as a host pod's, without the pull's garbage in its heap,
+    // which would be collected while its memory with 100 pods is measured.
+    if (pods.kind === 'image') prePull(pods.image, agentDir);
+    cluster = await startBenchCluster();
+  } catch (error) {
+    rmSync(agentDir, { recursive: true, force: true });
+    throw error;
+  }
+  const agent = spawn(process.execPath, agentArgs(cluster, agentDir, pods), { stdio: ['ignore', 'ignore', 'inherit'] });
   // When the watching client first saw each pod bound, with a status from the node, and Ready.
   const ready = new Map<string, number>();
   const bound = new Map<string, number>();
   const reported = new Map<string, number>();
+  // Only the pods of a phase count (events of a pod of an earlier phase may still come in).
+  const allReady = (names: Iterable<string>) => [...names].every((name) => ready.has(name));
   const stopWatch = cluster.stream('/api/v1/namespaces/default/pods?watch=1', (line) => {
     const event = JSON.parse(line) as { object: { metadata: { name: string }; spec?: { nodeName?: string }; status?: { phase?: string; conditions?: { type: string; status: string }[] } } };
     const name = event.object.metadata.name;
@@ -274,6 +426,7 @@ async function processRuntime(): Promise<RunFigures> {
     const isReady = event.object.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
     if (isReady && !ready.has(name)) ready.set(name, now);
   });
+  let finished = false;
   try {
     await until(async () => {
       const res = await cluster.request('GET', '/api/v1/nodes/bench-node');
@@ -281,6 +434,7 @@ async function processRuntime(): Promise<RunFigures> {
     }, 'the node to be Ready');
     await delay(2000);
     const idleRss = rssKiB(agent.pid!);
+    const memoryIdle = memorySnapshot(agent.pid!, cluster.child.pid!);
 
     const created = new Map<string, number>();
     const cpuBeforeStart = treeCpuSeconds(agent.pid!);
@@ -293,12 +447,12 @@ async function processRuntime(): Promise<RunFigures> {
         Array.from({ length: Math.min(wave, podCount - i) }, async (_, j) => {
           const name = `p-${i + j}`;
           created.set(name, performance.now());
-          await createPod(cluster, name);
+          await createPod(cluster, name, pods);
         }),
       );
       await delay(100);
     }
-    await until(async () => ready.size >= podCount, `${podCount} pods Ready`, 300_000);
+    await until(async () => allReady(created.keys()), `${podCount} pods Ready`, 300_000);
     const startCpu = treeCpuSeconds(agent.pid!) - cpuBeforeStart;
     const agentCpu = cpuSeconds(agent.pid!) - agentCpuBefore;
     const agentSystem = systemSeconds(agent.pid!) - agentSystemBefore;
@@ -324,10 +478,20 @@ async function processRuntime(): Promise<RunFigures> {
     const cpu = ((cpuSeconds(agent.pid!) - cpuBefore) / window) * 100;
     const busyRss = rssKiB(agent.pid!);
     const shims = processesNamed('skiff-pod');
+    const containers = descendantsNamed(agent.pid!, 'sleep');
+    const memory = memoryGrowth(memoryIdle, memorySnapshot(agent.pid!, cluster.child.pid!));
+    const signed = (kib: number) => `${kib < 0 ? '−' : '+'}${Math.abs(kib / 1024).toFixed(0)} MiB`;
     console.log(
-      `with ${podCount} running pods: agent RSS ${(busyRss / 1024).toFixed(0)} MiB (idle with no pods ${(idleRss / 1024).toFixed(0)} MiB, +${((busyRss - idleRss) / 1024).toFixed(0)} MiB), agent CPU ${cpu.toFixed(1)}% of one core over ${window} s`,
+      `with ${podCount} running pods: agent RSS ${(busyRss / 1024).toFixed(0)} MiB (idle with no pods ${(idleRss / 1024).toFixed(0)} MiB, ${signed(busyRss - idleRss)}), agent CPU ${cpu.toFixed(1)}% of one core over ${window} s`,
     );
     console.log(`  pod shims: ${shims.count} processes, ${(shims.rssKiB / 1024).toFixed(1)} MiB RSS in all (${(shims.rssKiB / Math.max(1, podCount)).toFixed(0)} KiB per pod)`);
+    const kibPerPod = (kib: number) => `${(kib / podCount).toFixed(0)} KiB`;
+    console.log(
+      `  memory per running pod: the machine's MemAvailable ${kibPerPod(memory.memAvailableDropKiB)} lower (${(memory.memAvailableDropKiB / 1024).toFixed(1)} MiB for ${podCount} pods, ` +
+        `against the idle node; the agent's, control plane's and this benchmark's RSS changed by ${signed(memory.nodeProcessesRssKiB)} of it); ` +
+        `${Number.isNaN(memory.cgroupKiB) ? 'no memory cgroup' : `${kibPerPod(memory.cgroupKiB)} more charged to skiff's memory cgroups`}; ` +
+        `pod shim ${kibPerPod(shims.rssKiB)} RSS; container ${(containers.rssKiB / Math.max(1, containers.count)).toFixed(0)} KiB RSS (${containers.count} sleep processes)`,
+    );
     const fork = forkCost(busyRss);
     console.log(`  one fork + exec of true: ${fork.bigMs.toFixed(2)} ms from a process of ${fork.rssMiB.toFixed(0)} MiB RSS (the agent's size), ${fork.smallMs.toFixed(2)} ms from sh (median of 20)`);
 
@@ -337,7 +501,7 @@ async function processRuntime(): Promise<RunFigures> {
     await untilNodeIdle(agentDir);
 
     // Saturation: the pods come as fast as the client can create them; the node starts them as fast as it can.
-    ready.clear();
+    const burstNames = Array.from({ length: podCount }, (_, i) => `s-${i}`);
     const burstTreeCpu = treeCpuSeconds(agent.pid!);
     const burstAgentCpu = cpuSeconds(agent.pid!);
     const burstControlPlaneCpu = cpuSeconds(cluster.child.pid!);
@@ -349,10 +513,10 @@ async function processRuntime(): Promise<RunFigures> {
     // sixty TLS connections, and their handshakes cost about 1.5 ms per pod that no pod start pays.
     let next = 0;
     await Promise.all(Array.from({ length: wave }, async () => {
-      while (next < podCount) await createPod(cluster, `s-${next++}`);
+      while (next < podCount) await createPod(cluster, burstNames[next++], pods);
     }));
-    await until(async () => ready.size >= podCount, `${podCount} pods Ready`, 300_000);
-    const seconds = (Math.max(...ready.values()) - burst) / 1000;
+    await until(async () => allReady(burstNames), `${podCount} pods Ready`, 300_000);
+    const seconds = (Math.max(...burstNames.map((name) => ready.get(name)!)) - burst) / 1000;
     // Who was busy during the burst (measured up to when the watch saw the last pod Ready, so a little late).
     const busy = (cpu: number) => `${((cpu * 1000) / podCount).toFixed(1)} ms/pod (${((cpu / seconds) * 100).toFixed(0)} % of a core)`;
     console.log(`saturation (${podCount} pods created at once, ${wave} requests in flight): all Ready in ${seconds.toFixed(2)} s, ${(podCount / seconds).toFixed(0)} pods/s`);
@@ -361,7 +525,10 @@ async function processRuntime(): Promise<RunFigures> {
         `control plane ${busy(cpuSeconds(cluster.child.pid!) - burstControlPlaneCpu)}, this benchmark's client ${busy(cpuUsedSince(burstOwnCpu))}; ` +
         `the machine ${busy(machineBusySeconds() - burstMachine)}`,
     );
+    // The next scenario (the other kind) starts on an idle machine.
     await deleteAllPods(cluster);
+    await untilNodeIdle(agentDir);
+    finished = true;
     return {
       p50Ms: median(latencies),
       p99Ms: percentile(latencies, 99),
@@ -369,12 +536,21 @@ async function processRuntime(): Promise<RunFigures> {
       agentCpuMs: (agentCpu * 1000) / podCount,
       controlPlaneCpuMs: (controlPlaneCpu * 1000) / podCount,
       podsPerSecond: podCount / seconds,
+      shimRssKiB: shims.rssKiB / podCount,
+      containerRssKiB: containers.rssKiB / Math.max(1, containers.count),
+      memAvailableDropKiB: memory.memAvailableDropKiB / podCount,
+      cgroupKiB: memory.cgroupKiB / podCount,
     };
   } finally {
     stopWatch();
-    const exited = new Promise((resolve) => agent.once('exit', resolve));
-    agent.kill('SIGTERM');
-    await exited;
+    // A stopping agent leaves its containers running (for the next agent to adopt): after a failure,
+    // remove the pods first so no container outlives the benchmark (as far as the node still answers).
+    if (!finished) await deleteAllPods(cluster).then(() => untilNodeIdle(agentDir)).catch(() => {});
+    if (agent.exitCode === null && agent.signalCode === null) {
+      const exited = new Promise((resolve) => agent.once('exit', resolve));
+      agent.kill('SIGTERM');
+      await exited;
+    }
     await cluster.stop();
     rmSync(agentDir, { recursive: true, force: true });
   }
