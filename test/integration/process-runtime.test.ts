@@ -39,9 +39,10 @@ before(async () => {
 
 after(async () => {
   stop.abort();
-  await runtime.stopAll();
-  client.close();
-  await api.close();
+  // When before() failed half-way (no skiff-shim found), what it did start must still stop, or the process never ends.
+  await runtime?.stopAll();
+  client?.close();
+  await api?.close();
   rmSync(logDir, { recursive: true, force: true });
 });
 
