@@ -453,6 +453,7 @@ export class NodeAgent {
       }
     }
     unsubscribe();
+    this.options.runtime.beginShutdown?.();
     await Promise.all(this.removals);
     await Promise.all([...this.workers.values()].map((worker) => worker.halt()));
     this.syncs.shutDown();

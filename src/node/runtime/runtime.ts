@@ -141,6 +141,8 @@ export interface Runtime {
   describeIsolation?(): string | undefined;
   /** How it isolates pods here: as root, rootless (an ordinary user's user namespaces), or not at all (the node's ContainerIsolation condition). */
   readonly isolation?: 'root' | 'rootless' | 'none';
+  /** Called when the agent begins to stop, before its pod workers are halted. */
+  beginShutdown?(): void;
   /** Called when the agent stops: what must not outlive it (a runtime whose containers outlive the agent leaves them to the next). */
   shutdown?(): Promise<void>;
   /**

@@ -238,3 +238,19 @@ test('exec works in a container adopted from an earlier runtime', async (t) => {
   await next.stopContainer(id, 1);
   await exited;
 });
+
+test("the agent's stop does not wait out a deleted pod's long grace period: its containers get the runtime's 5 s", async (t) => {
+  const { runtime } = setup(t);
+  const sandbox = await runtime.runPodSandbox({ uid: 'u12', namespace: 'default', name: 'stubborn' });
+  // Ignores SIGTERM, as a Node.js server does when it is the init of its PID namespace.
+  const id = await runtime.createContainer(sandbox.id, { name: 'main', image: 'x', command: ['sh', '-c', "trap '' TERM; while true; do sleep 0.1; done"] });
+  await runtime.startContainer(id);
+  const exited = exitOf(runtime, id);
+  // A pod worker deleting the pod, with the default grace period…
+  const deleting = runtime.stopContainer(id, 30);
+  // … when the agent begins to stop.
+  runtime.beginShutdown();
+  const status = await exited;
+  await deleting;
+  assert.equal(status.exitCode, 137, 'killed after the runtime\'s grace period, not the pod\'s');
+});

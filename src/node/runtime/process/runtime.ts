@@ -115,6 +115,8 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
   private readonly cgroups: CgroupVersion | undefined;
   private readonly network: BridgeNetwork | undefined;
   private readonly shimBinary: string;
+  /** Every container being stopped, once the agent began to stop (beginShutdown). */
+  private stoppingAll: Promise<void> | undefined;
 
   constructor(private readonly options: ProcessRuntimeOptions) {
     super();
@@ -650,6 +652,18 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
   }
 
   /**
+   * The agent is about to stop: a runtime that stops its containers with it
+   * starts now, with its short grace period, so a pod being deleted with a
+   * long one (30 s by default; a Node.js server as its PID 1 waits for all
+   * of it) does not hold the agent's stop up.
+   */
+  beginShutdown(): void {
+    if (!this.options.stopOnShutdown) return;
+    this.closed = true;
+    this.stoppingAll ??= this.stopAll(5);
+  }
+
+  /**
    * The agent is stopping. With stopOnShutdown (`skiff up`), the pods stop
    * with it (SIGTERM, SIGKILL after 5 s) and their sandboxes go; otherwise
    * the shims keep the containers running and the next agent adopts them.
@@ -659,7 +673,7 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
     this.closed = true;
     clearInterval(this.endCheck);
     if (this.options.stopOnShutdown) {
-      await this.stopAll(5);
+      await (this.stoppingAll ?? this.stopAll(5));
       await this.network?.remove();
     } else {
       this.detached = true;
