@@ -243,9 +243,12 @@ test("the agent's stop does not wait out a deleted pod's long grace period: its 
   const { runtime } = setup(t);
   const sandbox = await runtime.runPodSandbox({ uid: 'u12', namespace: 'default', name: 'stubborn' });
   // Ignores SIGTERM, as a Node.js server does when it is the init of its PID namespace.
-  const id = await runtime.createContainer(sandbox.id, { name: 'main', image: 'x', command: ['sh', '-c', "trap '' TERM; while true; do sleep 0.1; done"] });
+  const id = await runtime.createContainer(sandbox.id, { name: 'main', image: 'x', command: ['sh', '-c', "trap '' TERM; echo ignoring; while true; do sleep 0.1; done"] });
   await runtime.startContainer(id);
   const exited = exitOf(runtime, id);
+  // Not before the trap is set: a SIGTERM earlier would end it at once.
+  const log = (await runtime.containerStatus(id))!.logPath!;
+  await until(() => existsSync(log) && readFileSync(log, 'utf8').includes('ignoring'));
   // A pod worker deleting the pod, with the default grace period…
   const deleting = runtime.stopContainer(id, 30);
   // … when the agent begins to stop.
