@@ -16,6 +16,7 @@ import { hostname, homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { hostRuntimeClass } from '../node/runtime-classes.js';
 import { ApiServer, ServiceAllocator, bootstrapCluster, raiseDescriptorLimit, type ServingLimits } from '../apiserver/index.js';
+import type { ImageGcPolicy } from '../node/image-gc.js';
 import { parseGoDuration } from '../machinery/duration.js';
 import { ensureClusterPki, issueClientCertificate, issueServingCertificate, type CertificateAndKey } from '../apiserver/pki/index.js';
 import type { NodeCredentials } from '../apiserver/join.js';
@@ -61,6 +62,8 @@ export interface ControlPlaneOptions {
   isolation?: 'auto' | 'none';
   /** The node's registries file (k3s's registries.yaml format; default DIR/registries.yaml when it exists). */
   registries?: string;
+  /** Image garbage collection's thresholds (--image-gc-*); default the kubelet's. */
+  imageGc?: ImageGcPolicy;
   /** The local node's pod range (a /24); default: the one the node IPAM controller gives it. */
   podCIDR?: string;
   /** The cluster's pod range (`--cluster-cidr`, default 10.42.0.0/16): the nodes' /24s are cut from it. */
@@ -257,6 +260,7 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<voi
         runNodeAgent(credentials, components.signal, {
           identity: { name, runtime: runtime.name, address, dataDir, ...(isolated ? { podCIDR } : {}) },
           runtime,
+          ...(options.imageGc ? { imageGc: options.imageGc } : {}),
           clusterDNS: network.clusterDNS,
           serving: { certPem: serving.certPem, keyPem: serving.keyPem, caPem: pki.caCertPem },
           log: agentLog,
@@ -527,6 +531,8 @@ export async function runJoinedAgent(options: {
   runtime: 'process' | 'simulated';
   isolation?: 'auto' | 'none';
   registries?: string;
+  /** Image garbage collection's thresholds (--image-gc-*); default the kubelet's. */
+  imageGc?: ImageGcPolicy;
   podCIDR?: string;
   /** The cluster CA's public key hash (`sha256:<hex>`) the server must prove before the token is sent. */
   caCertHash?: string;
@@ -613,6 +619,7 @@ export async function runJoinedAgent(options: {
   await runNodeAgent(clientConfig, stop.signal, {
     identity: { name, runtime: runtime.name, address, dataDir, ...(isolated ? { podCIDR } : {}) },
     runtime,
+    ...(options.imageGc ? { imageGc: options.imageGc } : {}),
     clusterDNS,
     serving: { certPem: credentials.servingCertPem, keyPem: credentials.servingKeyPem, caPem: credentials.caPem, rotating: servingCertificate },
     log: agentLog,

@@ -9,6 +9,7 @@
  * first and the other components after the API serves (control-plane.ts).
  * test/start-path.test.ts keeps it so.
  */
+import { imageGcFlags, imageGcPolicyFromFlags } from './image-gc-flags.js';
 import { parseArgs } from 'node:util';
 import type { ProxyModeFlag } from '../network/proxy/mode.js';
 
@@ -108,6 +109,11 @@ Options:
   --registries FILE
                    process runtime: registry mirrors, rewrites and credentials for image pulls,
                    in k3s's registries.yaml format (default: DIR/registries.yaml when it exists)
+  --image-gc-high-threshold PERCENT, --image-gc-low-threshold PERCENT, --image-minimum-gc-age DURATION
+                   process runtime: image garbage collection, as the kubelet's flags: above the
+                   high threshold of the image file system's use (default 85), unused images go,
+                   least recently used first, down to the low one (default 80); none younger
+                   than the minimum age (default 2m0s)
   --ca-cert-hash sha256:HEX
                    skiff agent: the cluster CA's public key hash (printed by skiff up); the
                    server must present that CA before the join token is sent
@@ -157,6 +163,7 @@ async function main(argv: string[]): Promise<number> {
           runtime: { type: 'string' },
           isolation: { type: 'string' },
           registries: { type: 'string' },
+          ...imageGcFlags,
           'pod-cidr': { type: 'string' },
           'cluster-cidr': { type: 'string' },
           'ingress-http-port': { type: 'string' },
@@ -188,6 +195,7 @@ async function main(argv: string[]): Promise<number> {
         runtime,
         isolation,
         registries: values.registries,
+        imageGc: imageGcPolicyFromFlags(values),
         podCIDR,
         clusterCIDR,
         ingressPorts: ingress,
@@ -251,6 +259,7 @@ async function main(argv: string[]): Promise<number> {
           runtime: { type: 'string' },
           isolation: { type: 'string' },
           registries: { type: 'string' },
+          ...imageGcFlags,
           'pod-cidr': { type: 'string' },
           'ca-cert-hash': { type: 'string' },
           'ingress-http-port': { type: 'string' },
@@ -276,7 +285,7 @@ async function main(argv: string[]): Promise<number> {
       const ingress = ingressPorts(values['ingress-http-port'], values['ingress-https-port']);
       const proxyMode = await proxyModeFlag(values['proxy-mode']);
       const { runJoinedAgent } = await import('./control-plane.js');
-      await runJoinedAgent({ server: values.server, token: values.token, name: values.name, dataDir: values['data-dir'], runtime, isolation, registries: values.registries, podCIDR, caCertHash: values['ca-cert-hash'], ingressPorts: ingress, proxyMode, verbosity });
+      await runJoinedAgent({ server: values.server, token: values.token, name: values.name, dataDir: values['data-dir'], runtime, isolation, registries: values.registries, imageGc: imageGcPolicyFromFlags(values), podCIDR, caCertHash: values['ca-cert-hash'], ingressPorts: ingress, proxyMode, verbosity });
       return 0;
     }
     case 'images': {

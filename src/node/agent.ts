@@ -34,7 +34,7 @@ import { availableMemory, machineAddress, machinePressure, nodeImages, nodeObjec
 import { memoryRequest, pressureMessage, rankForEviction, type EvictionCandidate, type EvictionResource } from './eviction.js';
 import { PodWorker } from './pod-worker.js';
 import { ImagePuller } from './image-puller.js';
-import { ImageGarbageCollector } from './image-gc.js';
+import { ImageGarbageCollector, type ImageGcPolicy } from './image-gc.js';
 import type { Runtime } from './runtime/runtime.js';
 import { startNodeServer, type NodeServer, type NodeServerTls } from './server.js';
 import type { AgentPod } from './types.js';
@@ -55,6 +55,8 @@ export const nodeLeaseNamespace = 'kube-node-lease';
 export interface AgentOptions {
   identity: NodeIdentity;
   runtime: Runtime;
+  /** Image garbage collection's thresholds (the kubelet's flags); default 85 %, 80 %, 2 minutes. */
+  imageGc?: ImageGcPolicy;
   now?: () => Date;
   log?: (event: Record<string, unknown>) => void;
   /** How often the Lease is renewed (upstream: 10 s, for a 40 s lease). */
@@ -144,7 +146,7 @@ export class NodeAgent {
     this.imageGc = options.runtime.images
       ? new ImageGarbageCollector(options.runtime.images, () => this.imagesInUse(), () => this.now().getTime(), (reason, message) => {
           if (this.node) this.recorder.event(this.node, 'Warning', reason, message);
-        })
+        }, options.imageGc)
       : undefined;
   }
 
@@ -427,7 +429,8 @@ export class NodeAgent {
     const leaseEvery = this.options.leaseRenewMs ?? 10_000;
     const statusEvery = this.options.statusRefreshMs ?? 60_000;
     let lastStatus = this.now().getTime();
-    let lastImageGc = this.now().getTime();
+    // As the kubelet's loop: a first collection at start, then every 5 minutes.
+    let lastImageGc = -Infinity;
     while (!signal.aborted) {
       await sleep(leaseEvery, signal);
       if (signal.aborted) break;
