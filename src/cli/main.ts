@@ -9,7 +9,6 @@
  * first and the other components after the API serves (control-plane.ts).
  * test/start-path.test.ts keeps it so.
  */
-import { imageGcFlags, imageGcPolicyFromFlags } from './image-gc-flags.js';
 import { parseArgs } from 'node:util';
 import type { ProxyModeFlag } from '../network/proxy/mode.js';
 
@@ -149,6 +148,7 @@ async function main(argv: string[]): Promise<number> {
     case 'server': {
       // The control plane is what these commands run: it also declares the apiserver's limit flags.
       const { runControlPlane, servingLimitFlags, servingLimitsFromFlags } = await import('./control-plane.js');
+      const { imageGcFlags, imageGcPolicyFromFlags } = await import('./image-gc-flags.js');
       const { values } = parseArgs({
         args: rest,
         options: {
@@ -247,6 +247,7 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'agent': {
+      const { imageGcFlags, imageGcPolicyFromFlags } = await import('./image-gc-flags.js');
       const { values } = parseArgs({
         args: rest,
         options: {
