@@ -48,6 +48,16 @@ export class TestClock {
   advance(ms: number): void {
     this.offsetMs += ms;
   }
+  /**
+   * Sets the clock to one second past the start of the current real minute, and
+   * lets it run from there. A test of minute schedules then has 59 s before the
+   * clock crosses a minute on its own: without this, a test that happened to run
+   * across a real minute boundary saw an extra scheduled run.
+   */
+  rewindToStartOfMinute(): void {
+    const intoMinute = Date.now() % 60_000;
+    this.offsetMs = 1_000 - intoMinute;
+  }
 }
 
 export function rfc3339(date: Date): string {
