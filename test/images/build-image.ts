@@ -40,6 +40,8 @@ export interface LayerEntry {
   type?: 'file' | 'dir' | 'symlink' | 'hardlink' | 'whiteout' | 'opaque';
   /** Symlink target (kept verbatim) or hardlink target (a path in this layer). */
   target?: string;
+  /** Extended attributes (`security.capability`, `user.*`), written as PAX `SCHILY.xattr.` records, as docker and GNU tar write them. */
+  xattrs?: Record<string, Buffer>;
 }
 
 export interface BuiltLayer {
@@ -153,9 +155,50 @@ function normalizeImagePath(path: string): string {
 export interface TarRecord {
   header: Partial<Header> & { name: string };
   body?: Buffer;
+  xattrs?: Record<string, Buffer>;
+}
+
+/** One PAX record, `LENGTH KEY=VALUE\n`, LENGTH counting the whole record (its own digits too) in bytes. */
+function paxRecord(key: string, value: Buffer): Buffer {
+  const body = Buffer.concat([Buffer.from(` ${key}=`), value, Buffer.from('\n')]);
+  let length = body.length + 1;
+  while (String(length).length + body.length !== length) length = String(length).length + body.length;
+  return Buffer.concat([Buffer.from(String(length)), body]);
+}
+
+/**
+ * A PAX extended header (typeflag `x`, or `g` for a global one) carrying binary values byte for
+ * byte, padded to whole blocks: tar-stream's own PAX writer encodes values
+ * as UTF-8 text, which would mangle a file capability's bytes.
+ */
+export function paxHeader(name: string, records: Record<string, Buffer>, type: 'x' | 'g' = 'x'): Buffer {
+  const data = Buffer.concat(Object.entries(records).map(([key, value]) => paxRecord(key, value)));
+  const header = Buffer.alloc(512);
+  const field = (offset: number, length: number, text: string) => header.write(text.slice(0, length), offset, 'latin1');
+  const octal = (value: number, digits: number) => value.toString(8).padStart(digits, '0');
+  field(0, 99, `PaxHeaders/${name}`);
+  field(100, 7, octal(0o644, 7));
+  field(108, 7, octal(0, 7));
+  field(116, 7, octal(0, 7));
+  field(124, 11, octal(data.length, 11));
+  field(136, 11, octal(0, 11));
+  field(148, 8, ' '.repeat(8));
+  field(156, 1, type);
+  field(257, 6, 'ustar\0');
+  field(263, 2, '00');
+  let checksum = 0;
+  for (const byte of header) checksum += byte;
+  field(148, 7, `${octal(checksum, 6)}\0`);
+  return Buffer.concat([header, data, Buffer.alloc((512 - (data.length % 512)) % 512)]);
 }
 
 function recordFor(entry: LayerEntry, path: string): TarRecord {
+  const record = plainRecordFor(entry, path);
+  if (!entry.xattrs) return record;
+  return { ...record, xattrs: Object.fromEntries(Object.entries(entry.xattrs).map(([name, value]) => [`SCHILY.xattr.${name}`, value])) };
+}
+
+function plainRecordFor(entry: LayerEntry, path: string): TarRecord {
   const owner = { uid: entry.uid ?? 0, gid: entry.gid ?? 0, mtime: EPOCH };
   const type = entry.type ?? (entry.target !== undefined ? 'symlink' : 'file');
   switch (type) {
@@ -229,6 +272,20 @@ function orderedRecords(entries: LayerEntry[]): TarRecord[] {
 
 /** Packs records into an uncompressed tar, in the order given. */
 export async function packTar(records: TarRecord[]): Promise<Buffer> {
+  if (!records.some((record) => record.xattrs)) return packWithTarStream(records);
+  // A tar is a sequence of entries: each record with xattrs gets its own PAX header, written here, before it.
+  const endOfArchive = 1024;
+  const parts: Buffer[] = [];
+  for (const record of records) {
+    if (record.xattrs) parts.push(paxHeader(record.header.name, record.xattrs));
+    const single = await packWithTarStream([record]);
+    parts.push(single.subarray(0, single.length - endOfArchive));
+  }
+  parts.push(Buffer.alloc(endOfArchive));
+  return Buffer.concat(parts);
+}
+
+async function packWithTarStream(records: TarRecord[]): Promise<Buffer> {
   const archive = pack();
   const chunks: Buffer[] = [];
   const collected = (async () => {

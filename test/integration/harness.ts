@@ -41,22 +41,23 @@ export async function eventually<T>(probe: () => Promise<T> | T, accept: (value:
   }
 }
 
-/** A clock that runs with real time but can be moved forward. */
+/** A clock that runs with real time but can be moved forward, or stopped. */
 export class TestClock {
   private offsetMs = 0;
-  now = (): Date => new Date(Date.now() + this.offsetMs);
+  private stoppedAt?: number;
+  now = (): Date => new Date(this.stoppedAt ?? Date.now() + this.offsetMs);
   advance(ms: number): void {
-    this.offsetMs += ms;
+    if (this.stoppedAt !== undefined) this.stoppedAt += ms;
+    else this.offsetMs += ms;
   }
   /**
-   * Sets the clock to one second past the start of the current real minute, and
-   * lets it run from there. A test of minute schedules then has 59 s before the
-   * clock crosses a minute on its own: without this, a test that happened to run
-   * across a real minute boundary saw an extra scheduled run.
+   * Stops the clock at the real time now; from then on only advance()
+   * moves it. A test of minute schedules needs this: with a running clock,
+   * a test that happened to run across a real minute boundary saw one
+   * scheduled run more than it made.
    */
-  rewindToStartOfMinute(): void {
-    const intoMinute = Date.now() % 60_000;
-    this.offsetMs = 1_000 - intoMinute;
+  stopAtRealTime(): void {
+    this.stoppedAt = Date.now();
   }
 }
 

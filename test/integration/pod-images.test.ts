@@ -26,6 +26,8 @@ import { registrySkipReason, startRegistry, type TestRegistry } from '../images/
 import { eventually, resources } from './harness.js';
 
 const podCIDR = '10.42.92.0/24';
+/** struct vfs_cap_data, revision 2: effective, and cap_net_raw (bit 13) permitted. */
+const netRawFileCapability = Buffer.from('0100000200200000000000000000000000000000', 'hex');
 const bridge = 'skiff-42-92';
 const skip =
   typeof process.getuid !== 'function' || process.getuid() !== 0
@@ -50,8 +52,18 @@ before(async () => {
   release = await holdNetworkTestLock();
   registry = await startRegistry();
   const app = await buildImage({
-    layers: [{ entries: busyboxLayer() }, { entries: [{ path: 'srv/index.html', content: 'hello from the image\n' }] }],
-    config: { Entrypoint: ['/bin/sh', '-c'], Cmd: ['echo "$GREETING in $(pwd)"; id; cat index.html; sleep 600'], Env: ['PATH=/bin', 'GREETING=hi'], WorkingDir: '/srv', User: 'app' },
+    layers: [
+      { entries: busyboxLayer() },
+      // A `cat` with the file capability cap_net_raw (permitted and effective), as Debian's ping carries it.
+      { entries: [{ path: 'srv/index.html', content: 'hello from the image\n' }, { path: 'caps/cat', file: '/bin/busybox', xattrs: { 'security.capability': netRawFileCapability } }] },
+    ],
+    config: {
+      Entrypoint: ['/bin/sh', '-c'],
+      Cmd: ['echo "$GREETING in $(pwd)"; id; cat index.html; grep CapEff /proc/self/status; /caps/cat /proc/self/status | grep CapEff; sleep 600'],
+      Env: ['PATH=/bin', 'GREETING=hi'],
+      WorkingDir: '/srv',
+      User: 'app',
+    },
   });
   await pushImage(registry.url, 'team/app', 'v1', app);
   const rootImage = await buildImage({ layers: [{ entries: busyboxLayer() }], config: { Cmd: ['sleep', '600'], Env: ['PATH=/bin'] } });
@@ -108,9 +120,11 @@ describe('pods of images (process runtime, root, a registry on loopback)', { ski
   it("runs the image's ENTRYPOINT and CMD in its own root file system, as its USER, in its WORKDIR, with its ENV", async () => {
     await create('app', { containers: [{ name: 'main', image: `${registry.host}/team/app:v1` }] });
     const pod = await eventually(() => pods().get('default', 'app'), (p) => p.status?.phase === 'Running', 'the pod Running', 60_000);
-    const log = await eventually(() => logOf(pod, 'main'), (text) => text.includes('hello from the image'), 'the container output', 20_000);
+    const log = await eventually(() => logOf(pod, 'main'), (text) => text.includes('CapEff:\t0000000000002000'), 'the container output', 20_000);
     assert.match(log, /hi in \/srv/);
     assert.match(log, /uid=1000\(app\) gid=1000\(app\)/);
+    // The user has no capabilities of its own; a program with file capabilities gets them (within the bounding set).
+    assert.match(log, /stdout F CapEff:\t0000000000000000\n.* stdout F CapEff:\t0000000000002000\n/);
     const events = await eventsOf('app');
     assert.ok(events.includes(`Pulling: Pulling image "${registry.host}/team/app:v1"`), events.join('\n'));
     assert.ok(events.some((e) => new RegExp(`^Pulled: Successfully pulled image "${registry.host}/team/app:v1" in [0-9.]+m?s \\([0-9.]+m?s including waiting\\)\\. Image size: \\d+ bytes\\.$`).test(e)), events.join('\n'));

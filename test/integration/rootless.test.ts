@@ -55,11 +55,20 @@ test('an ordinary user runs containers of an image rootless, in a user namespace
   const work = join(dir, 'work');
   mkdirSync(work);
   chownSync(work, nobody, nobody);
-  // Three layers: busybox; files; a layer that deletes one (whiteout) and replaces a directory (opaque).
+  // Three layers: busybox; files (one with file capabilities, which an ordinary user's node leaves out rather
+  // than failing the pull); a layer that deletes one (whiteout) and replaces a directory (opaque).
+  const fileCapability = Buffer.from('0100000200200000000000000000000000000000', 'hex');
   const image = await buildImage({
     layers: [
       { entries: busyboxLayer() },
-      { entries: [{ path: 'etc/greeting', content: 'hello rootless\n' }, { path: 'etc/gone', content: 'deleted above\n' }, { path: 'opt/replaced/old', content: 'x' }] },
+      {
+        entries: [
+          { path: 'etc/greeting', content: 'hello rootless\n' },
+          { path: 'etc/gone', content: 'deleted above\n' },
+          { path: 'opt/replaced/old', content: 'x' },
+          { path: 'bin/capped', content: 'x', xattrs: { 'security.capability': fileCapability, 'user.note': Buffer.from('kept') } },
+        ],
+      },
       { entries: [{ path: 'etc/gone', type: 'whiteout' }, { path: 'opt/replaced', type: 'opaque' }, { path: 'opt/replaced/new', content: 'y' }] },
     ],
     config: { Env: ['PATH=/bin'], Cmd: ['sh'] },

@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { pack } from 'tar-stream';
+import { packTar, type TarRecord } from '../../../test/images/build-image.js';
 import { shimBinary } from '../runtime/process/shim-client.js';
 import { layerCompression, unpackLayer, type LayerCompression } from './unpack.js';
 
@@ -403,7 +404,9 @@ describe('unpackLayer', () => {
       mkdirSync(root);
       symlinkSync(beside, join(root, 'link'));
       const list = join(parent, 'list');
-      for (const line of ['w\tlink/x', 'p\tlink/fifo\t644\t0\t0', 'o\tlink', 'w\t../x', 'c\t/abs\t644\t1\t3\t0\t0']) {
+      writeFileSync(join(root, 'file'), '');
+      const refused = ['w\tlink/x', 'p\tlink/fifo\t644\t0\t0', 'o\tlink', 'w\t../x', 'c\t/abs\t644\t1\t3\t0\t0', 'x\tlink/x\tuser.a\t61', 'x\tfile\ttrusted.overlay.opaque\t79', 'x\tfile\tuser.overlay.redirect\t2f', 'x\tfile\tuser.a\t6'];
+      for (const line of refused) {
         writeFileSync(list, `${line}\n`);
         assert.throws(
           () => execFileSync(helper!, ['layer-nodes', root, list], { stdio: 'pipe' }),
@@ -413,9 +416,43 @@ describe('unpackLayer', () => {
       }
       assert.deepEqual(readdirSync(beside), []);
       assert.deepEqual(readdirSync(parent).sort(), ['list', 'outside', 'root']);
+      assert.equal(xattrOf(join(root, 'file'), 'trusted.overlay.opaque'), undefined);
+    });
+
+    it('sets file capabilities and user xattrs from PAX records, after the chown; drops trusted.* and user.overlay.*', async () => {
+      const { target } = place();
+      const xattrs = (values: Record<string, Buffer>) => Object.fromEntries(Object.entries(values).map(([name, value]) => [`SCHILY.xattr.${name}`, value]));
+      const capability = Buffer.from('0100000280200000000000000000000000000000', 'hex');
+      const file = (name: string, extra: Partial<TarRecord['header']> = {}): TarRecord => ({ header: { name, type: 'file', mode: 0o755, size: 1, mtime: new Date(0), ...extra }, body: Buffer.from('x') });
+      const records: TarRecord[] = [
+        { ...file('bin/ping', { uid: 1000, gid: 1000 }), xattrs: xattrs({ 'security.capability': capability, 'user.note': Buffer.from([0xff, 0x0a]) }) },
+        { header: { name: 'etc/', type: 'directory', mode: 0o555, mtime: new Date(0) }, xattrs: xattrs({ 'user.dir': Buffer.from('d'), 'trusted.overlay.redirect': Buffer.from('/x'), 'user.overlay.opaque': Buffer.from('y') }) },
+        { ...file('replaced'), xattrs: xattrs({ 'user.old': Buffer.from('o') }) },
+        file('replaced'),
+        { header: { name: 'link', type: 'link', linkname: 'target', mtime: new Date(0) }, xattrs: xattrs({ 'user.viaLink': Buffer.from('l') }) },
+      ];
+      records.splice(4, 0, file('target'));
+      const tar = await packTar(records);
+      assert.equal((await unpackLayer(Readable.from([tar]), 'none', target, { nodeHelper: helper! })).diffId, sha256(tar));
+      assert.equal(xattrOf(join(target, 'bin/ping'), 'security.capability'), capability.toString('hex'), 'kept through the chown to 1000');
+      assert.equal(xattrOf(join(target, 'bin/ping'), 'user.note'), 'ff0a');
+      assert.deepEqual([statSync(join(target, 'bin/ping')).uid, modeOf(join(target, 'bin/ping'))], [1000, 0o755]);
+      assert.equal(xattrOf(join(target, 'etc'), 'user.dir'), '64');
+      assert.equal(modeOf(join(target, 'etc')), 0o555);
+      assert.equal(xattrOf(join(target, 'etc'), 'trusted.overlay.redirect'), undefined, 'a layer may not steer the overlay');
+      assert.equal(xattrOf(join(target, 'etc'), 'user.overlay.opaque'), undefined);
+      assert.equal(xattrOf(join(target, 'replaced'), 'user.old'), undefined, 'a later entry of the path replaces the file and its xattrs');
+      assert.equal(xattrOf(join(target, 'target'), 'user.viaLink'), '6c', 'a hardlink shares its target’s inode');
     });
   });
 });
+
+/** An xattr's value as hex, or undefined when the file has none of that name (read with python3's os.getxattr: Node.js has no call for it). */
+function xattrOf(path: string, name: string): string | undefined {
+  const script = 'import os, sys\ntry:\n  print(os.getxattr(sys.argv[1], sys.argv[2], follow_symlinks=False).hex())\nexcept OSError:\n  print("-")';
+  const out = execFileSync('python3', ['-c', script, path, name], { encoding: 'utf8' }).trim();
+  return out === '-' ? undefined : out;
+}
 
 function hasProgram(name: string): boolean {
   try {

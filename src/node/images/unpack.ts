@@ -20,9 +20,16 @@
  * Whiteouts are converted to overlayfs's own form: `dir/.wh.name` becomes a
  * character device 0/0 `dir/name`, and `dir/.wh..wh..opq` the xattr
  * `trusted.overlay.opaque=y` on `dir`. Node.js can neither make device nodes
- * nor set xattrs, so these — and the layer's own devices and FIFOs — are
- * listed while unpacking and made by one run of `skiff-shim layer-nodes`
+ * nor set xattrs, so these — and the layer's own devices and FIFOs, and the
+ * extended attributes its files carry (tar-xattrs.ts) — are listed while
+ * unpacking and made by one run of `skiff-shim layer-nodes`
  * (runtime/process/shim/layer.c) before the rename.
+ *
+ * Of a file's xattrs only those a container can use and a layer may set are
+ * kept: `security.capability` (file capabilities; applied by root only, as
+ * they need CAP_SETFCAP) and `user.*`. Others are dropped: `trusted.*` and
+ * `user.overlay.*` would steer the overlay mounts themselves, and SELinux
+ * labels and ACLs mean nothing on a skiff node.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -53,6 +60,7 @@ import { createGunzip } from 'node:zlib';
 import { Decompress } from 'fzstd';
 import { extract as tarExtract, type Header } from 'tar-stream';
 import { measuringStream } from './content-store.js';
+import { TarXattrTap, type Xattrs } from './tar-xattrs.js';
 
 export type LayerCompression = 'gzip' | 'zstd' | 'none';
 
@@ -79,6 +87,10 @@ const MAX_NAME_BYTES = 255;
 /** What the reference zstd decoder accepts by default (windowLog 27); fzstd would allocate whatever a frame asks, up to 2 GiB. */
 const MAX_ZSTD_WINDOW = 1 << 27;
 const MAX_ZSTD_BLOCK = 128 * 1024;
+
+/** Linux's XATTR_SIZE_MAX and XATTR_NAME_MAX. */
+const MAX_XATTR_VALUE_BYTES = 64 * 1024;
+const MAX_XATTR_NAME_BYTES = 255;
 
 const WHITEOUT_PREFIX = '.wh.';
 const OPAQUE_MARKER = '.wh..wh..opq';
@@ -147,12 +159,14 @@ export async function unpackLayer(input: Readable, compression: LayerCompression
 /** Decompresses, hashes and parses the layer, handing each entry to the writer in order. */
 async function unpackEntries(input: Readable, compression: LayerCompression, writer: LayerWriter, signal?: AbortSignal): Promise<UnpackResult> {
   const measure = measuringStream();
+  const xattrTap = new TarXattrTap();
   const extract = tarExtract();
   // The entry being written: on an abort the pipeline ends at once, and the temporary directory
   // is removed only once this has stopped writing into it.
   let writing: Promise<void> = Promise.resolve();
   extract.on('entry', (header, stream, next) => {
-    writing = writer.write(header, stream).then(
+    const xattrs = xattrTap.xattrsAt((header as Header & { byteOffset: number }).byteOffset);
+    writing = writer.write(header, stream, xattrs).then(
       () => next(),
       (err: unknown) => {
         stream.resume();
@@ -161,7 +175,7 @@ async function unpackEntries(input: Readable, compression: LayerCompression, wri
     );
   });
   try {
-    await pipeline(input, decompressor(compression), measure.stream, extract, { signal });
+    await pipeline(input, decompressor(compression), measure.stream, xattrTap, extract, { signal });
   } finally {
     await writing.catch(() => {});
   }
@@ -369,17 +383,20 @@ class LayerWriter {
   private readonly directories = new Set<string>(['']);
   private readonly directoryMetadata = new Map<string, EntryMetadata>();
   private readonly nodes = new Map<string, PendingNode>();
+  /** Extended attributes to set on files and directories of the layer, by path (set last, after every chown: a chown clears file capabilities). */
+  private readonly xattrs = new Map<string, Xattrs>();
 
   constructor(
     private readonly root: string,
     private readonly host: { nodeHelper?: string; asRoot: boolean },
   ) {}
 
-  async write(header: Header, stream: EntryData): Promise<void> {
+  async write(header: Header, stream: EntryData, xattrs?: Xattrs): Promise<void> {
     if (++this.entries > MAX_ENTRIES) throw new Error(`layer has over ${MAX_ENTRIES} entries`);
     const components = entryPath(header.name, 'entry');
     try {
       await this.writeEntry(header, components, stream);
+      if (xattrs) this.keepXattrs(header, components, xattrs);
     } catch (err) {
       throw prefixed(`layer entry ${JSON.stringify(header.name)}`, err);
     }
@@ -460,6 +477,7 @@ class LayerWriter {
     const path = this.absolute(components);
     const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
     this.nodes.delete(components.join('/'));
+    this.xattrs.delete(components.join('/'));
     try {
       return openSync(path, flags, 0o600);
     } catch (err) {
@@ -497,11 +515,37 @@ class LayerWriter {
     linkSync(this.absolute(target), this.absolute(components));
   }
 
-  /** Makes the nodes Node.js cannot, in one run of skiff-shim layer-nodes, and gives them their times. */
+  /**
+   * Remembers the xattrs of a file or directory that a container may use
+   * (see the top of this file); those of other entries (a symlink, a
+   * device, a whiteout) are dropped, as Linux keeps user.* on files and
+   * directories only.
+   */
+  private keepXattrs(header: Header, components: string[], xattrs: Xattrs): void {
+    const kind = header.type;
+    if (kind !== 'file' && kind !== 'contiguous-file' && kind !== 'directory' && kind !== 'link') return;
+    // A hardlink shares its target's inode: the attributes go to the target's path, which is the same file.
+    const path = (kind === 'link' ? entryPath(header.linkname ?? '', 'hardlink target') : components).join('/');
+    const kept: Xattrs = new Map();
+    for (const [name, value] of xattrs) {
+      const usable = (name === 'security.capability' && this.host.asRoot) || (name.startsWith('user.') && !name.startsWith('user.overlay.'));
+      if (!usable) continue;
+      if (Buffer.byteLength(name) > MAX_XATTR_NAME_BYTES || /[\t\n\0]/.test(name)) throw new Error(`xattr name ${JSON.stringify(name)} is not valid`);
+      if (value.length > MAX_XATTR_VALUE_BYTES) throw new Error(`xattr ${name} has a value over ${MAX_XATTR_VALUE_BYTES} bytes`);
+      kept.set(name, value);
+    }
+    if (kept.size === 0) return;
+    if (!this.host.nodeHelper) throw new Error('the layer has file capabilities or user xattrs, which only skiff-shim sets, and no skiff-shim binary was given');
+    if (/[\t\n]/.test(path)) throw new Error('a tab or newline in the name of a file with xattrs is not supported');
+    this.xattrs.set(path, new Map([...(this.xattrs.get(path) ?? []), ...kept]));
+  }
+
+  /** Makes the nodes Node.js cannot and sets the xattrs it cannot, in one run of skiff-shim layer-nodes, and gives the nodes their times. */
   async makeNodes(listFile: string, signal?: AbortSignal): Promise<void> {
-    if (this.nodes.size === 0) return;
+    if (this.nodes.size === 0 && this.xattrs.size === 0) return;
     const nodes = [...this.nodes.values()];
-    await writeFile(listFile, nodes.map((node) => `${node.line}\n`).join(''), { mode: 0o600 });
+    const xattrLines = [...this.xattrs].flatMap(([path, xattrs]) => [...xattrs].map(([name, value]) => `x\t${path || '.'}\t${name}\t${value.toString('hex')}`));
+    await writeFile(listFile, [...nodes.map((node) => node.line), ...xattrLines].map((line) => `${line}\n`).join(''), { mode: 0o600 });
     await runNodeHelper(this.host.nodeHelper!, this.root, listFile, signal);
     for (const node of nodes) {
       if (node.times) await lutimes(join(this.root, node.path), node.times.atime, node.times.mtime);
@@ -577,6 +621,7 @@ class LayerWriter {
     // Owner-writable whatever the umask (the entry's own mode comes at the end); 0755 for a parent the layer never names.
     chmodSync(path, 0o755);
     this.nodes.delete(components.join('/'));
+    this.xattrs.delete(components.join('/'));
     this.directories.add(components.join('/'));
   }
 
@@ -585,6 +630,7 @@ class LayerWriter {
     const relative = components.join('/');
     const path = this.absolute(components);
     this.nodes.delete(relative);
+    this.xattrs.delete(relative);
     const existing = lstatSync(path, { throwIfNoEntry: false });
     if (!existing) return;
     if (!existing.isDirectory()) return unlinkSync(path);
@@ -598,6 +644,7 @@ class LayerWriter {
     for (const path of this.directories) if (gone(path)) this.directories.delete(path);
     for (const path of this.directoryMetadata.keys()) if (gone(path)) this.directoryMetadata.delete(path);
     for (const [key, node] of this.nodes) if (gone(node.path)) this.nodes.delete(key);
+    for (const path of this.xattrs.keys()) if (gone(path)) this.xattrs.delete(path);
   }
 
   private absolute(components: string[]): string {

@@ -15,6 +15,12 @@
  *   o PATH                            an overlayfs opaque directory: the
  *                                     xattr trusted.overlay.opaque=y on the
  *                                     directory PATH ('.' for ROOT itself)
+ *   x PATH NAME HEX                   the extended attribute NAME, its value
+ *                                     in hex, on the file or directory PATH:
+ *                                     security.capability (file
+ *                                     capabilities; root only — an ordinary
+ *                                     user's node leaves them out) or user.*
+ *                                     other than user.overlay.*
  *
  * MODE is octal permission bits (setuid, setgid and sticky included), the
  * other numbers decimal. PATH is relative to ROOT, made of plain components
@@ -48,6 +54,9 @@
 #define MAX_FIELDS 7
 #define OPAQUE_XATTR "trusted.overlay.opaque"
 #define USER_OPAQUE_XATTR "user.overlay.opaque"
+#define CAPABILITY_XATTR "security.capability"
+/* Linux's XATTR_SIZE_MAX. */
+#define MAX_XATTR_VALUE 65536
 
 /* Whether PATH is relative and made of plain components only ("." alone names ROOT). */
 static int is_plain_path(const char *path) {
@@ -184,6 +193,85 @@ static int make_opaque(int root, const char *path, char *error, size_t error_siz
   return failed;
 }
 
+/* Whether a layer may set the xattr NAME: never one that steers the overlay mount (trusted.*, user.overlay.*). */
+static int is_layer_xattr(const char *name) {
+  if (!strcmp(name, CAPABILITY_XATTR)) return 1;
+  return !strncmp(name, "user.", 5) && strncmp(name, "user.overlay.", 13) && strlen(name) > 5 && strlen(name) <= 255;
+}
+
+static int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;
+}
+
+/*
+ * Sets one xattr on the file or directory PATH (never on what a symlink
+ * points at, never on a device: opening one would call its driver). The
+ * file is found with O_PATH, which opens nothing, and the xattr set through
+ * /proc/self/fd — a path, because fsetxattr does not take O_PATH descriptors.
+ */
+static int set_layer_xattr(int root, const char *path, const char *name, const char *hex, char *error, size_t error_size) {
+  size_t hex_length = strlen(hex);
+  if (!is_layer_xattr(name) || hex_length % 2 || hex_length / 2 > MAX_XATTR_VALUE) {
+    set_error(error, error_size, "xattr %s: not one a layer may set, or a value that is not hex of at most %d bytes", name, MAX_XATTR_VALUE);
+    return -1;
+  }
+  if (!strcmp(name, CAPABILITY_XATTR) && geteuid() != 0) {
+    /* Setting file capabilities takes CAP_SETFCAP: a rootless node's containers run without them, as rootless containerd's. */
+    fprintf(stderr, "skiff-shim layer-nodes: %s: file capabilities, left out (not root)\n", path);
+    return 0;
+  }
+  static unsigned char value[MAX_XATTR_VALUE];
+  for (size_t i = 0; i < hex_length / 2; i++) {
+    int high = hex_digit(hex[2 * i]), low = hex_digit(hex[2 * i + 1]);
+    if (high < 0 || low < 0) {
+      set_error(error, error_size, "xattr %s: the value is not lowercase hex", name);
+      return -1;
+    }
+    value[i] = (unsigned char)(high << 4 | low);
+  }
+  char parent[PATH_MAX];
+  const char *slash = strrchr(path, '/');
+  const char *base = slash ? slash + 1 : path;
+  snprintf(parent, sizeof parent, "%.*s", slash ? (int)(slash - path) : 1, slash ? path : ".");
+  int dir = open_directory_beneath(root, parent, O_PATH);
+  if (dir < 0) {
+    set_error(error, error_size, "directory %s in the layer (symlinks are not followed): %s", parent, strerror(errno));
+    return -1;
+  }
+  int fd = openat(dir, strcmp(path, ".") ? base : ".", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  int saved = errno;
+  close(dir);
+  if (fd < 0) {
+    set_error(error, error_size, "open %s: %s", path, strerror(saved));
+    return -1;
+  }
+  struct stat status;
+  int failed = 0;
+  if (fstat(fd, &status)) {
+    set_error(error, error_size, "stat %s: %s", path, strerror(errno));
+    failed = -1;
+  } else if (S_ISREG(status.st_mode) || S_ISDIR(status.st_mode)) {
+    char through[64];
+    snprintf(through, sizeof through, "/proc/self/fd/%d", fd);
+    if (setxattr(through, name, value, hex_length / 2, 0) == 0) {
+      /* Set. */
+    } else if (errno == ENOTSUP || (geteuid() != 0 && (errno == EACCES || errno == EPERM))) {
+      /*
+       * The file system under the data dir keeps no such xattrs (containerd, too, goes on), or
+       * an ordinary user may not write them on a file the layer made read-only.
+       */
+      fprintf(stderr, "skiff-shim layer-nodes: %s: xattr %s left out: %s\n", path, name, strerror(errno));
+    } else {
+      set_error(error, error_size, "set xattr %s on %s: %s", name, path, strerror(errno));
+      failed = -1;
+    }
+  }
+  close(fd);
+  return failed;
+}
+
 /* Applies one line of the list; its fields are already split. */
 static int apply_node(int root, char **fields, int count, char *error, size_t error_size) {
   const char *kind = fields[0];
@@ -221,8 +309,14 @@ static int apply_node(int root, char **fields, int count, char *error, size_t er
   case 'o':
     if (count != 2) break;
     return make_opaque(root, path, error, error_size);
+  case 'x':
+    if (count != 4) {
+      set_error(error, error_size, "expected x PATH NAME HEX");
+      return -1;
+    }
+    return set_layer_xattr(root, path, fields[2], fields[3], error, error_size);
   }
-  set_error(error, error_size, "unknown line (expected c, b, p, w or o and its fields)");
+  set_error(error, error_size, "unknown line (expected c, b, p, w, o or x and its fields)");
   return -1;
 }
 
