@@ -242,10 +242,10 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<voi
       const podCIDR = runtimeKind === 'process' ? await nodePodCIDR(credentials, { name, runtime: 'process', address, dataDir }, options, components.signal, agentLog) : undefined;
       if (components.signal.aborted) return;
       // `skiff up` is the whole cluster: its pods stop with it (a kill -9 leaves them to be adopted on the next start).
-      const runtime =
-        runtimeKind === 'process'
-          ? new ProcessRuntime({ logDir: join(dataDir, 'logs'), stateDir: join(dataDir, 'runtime'), hostIP: address, podCIDR, isolation: options.isolation, stopOnShutdown: true, images: await nodeImages(dataDir, options.registries) })
-          : new SimulatedRuntime();
+      const state = runtimeKind === 'process' ? await runtimeState(dataDir, agentLog) : undefined;
+      const runtime = state
+        ? new ProcessRuntime({ logDir: join(dataDir, 'logs'), ...state.dirs, hostIP: address, podCIDR, isolation: options.isolation, stopOnShutdown: true, images: await nodeImages(dataDir, options.registries) })
+        : new SimulatedRuntime();
       const isolated = runtime instanceof ProcessRuntime && runtime.isolated;
       if (runtime instanceof ProcessRuntime && runtime.images) void importDroppedImages(dataDir, runtime.images, components.signal, agentLog);
       const serving = await issueServingCertificate(pki, name, [name, address, '127.0.0.1', 'localhost']);
@@ -266,6 +266,8 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<voi
           log: agentLog,
         }),
       ]);
+      // The pods stopped with the agent: their in-memory state dir goes too.
+      state?.removeIfNoPods();
     };
     running.push(startNode().catch((err) => log({ component: 'agent', msg: 'stopped with an error', error: (err as Error).message })));
   }
@@ -575,10 +577,10 @@ export async function runJoinedAgent(options: {
     return;
   }
   // Like the kubelet, a stopping agent leaves its containers running for the next one to adopt.
-  const runtime =
-    options.runtime === 'process'
-      ? new ProcessRuntime({ logDir: join(dataDir, 'logs'), stateDir: join(dataDir, 'runtime'), hostIP: address, podCIDR, isolation: options.isolation, images: await nodeImages(dataDir, options.registries) })
-      : new SimulatedRuntime();
+  const state = options.runtime === 'process' ? await runtimeState(dataDir, agentLog) : undefined;
+  const runtime = state
+    ? new ProcessRuntime({ logDir: join(dataDir, 'logs'), ...state.dirs, hostIP: address, podCIDR, isolation: options.isolation, images: await nodeImages(dataDir, options.registries) })
+    : new SimulatedRuntime();
   const isolated = runtime instanceof ProcessRuntime && runtime.isolated;
   if (runtime instanceof ProcessRuntime && runtime.images) void importDroppedImages(dataDir, runtime.images, stop.signal, agentLog);
   process.stdout.write(`node ${name} joining ${options.server} (${runtime.name} runtime)\n`);
@@ -664,6 +666,14 @@ async function fetchJoin(server: string, body: { token: string; nodeName: string
   } finally {
     client.close();
   }
+}
+
+/** Where a process runtime on this data dir keeps its pods' state: in memory where it can (node/runtime/process/state-dir.ts). */
+async function runtimeState(dataDir: string, log: (event: Record<string, unknown>) => void): Promise<{ dirs: { stateDir: string; snapshotDir?: string }; removeIfNoPods(): void }> {
+  const { runtimeStateLocation, removeIfNoPods } = await import('../node/runtime/process/state-dir.js');
+  const location = runtimeStateLocation(dataDir);
+  log({ msg: location.note, stateDir: location.stateDir, inMemory: location.inMemory });
+  return { dirs: { stateDir: location.stateDir, ...(location.snapshotDir ? { snapshotDir: location.snapshotDir } : {}) }, removeIfNoPods: () => removeIfNoPods(location) };
 }
 
 /** The node's image service (process runtime): its store in the data dir, its registries file. */

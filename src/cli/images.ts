@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { importArchiveFile, nodeImageService, type ImageInfo } from '../node/images/index.js';
 import { parseReference, formatReference } from '../node/images/reference.js';
+import { runtimeStateCandidates } from '../node/runtime/process/state-dir.js';
 import { resolveDataDir } from './control-plane.js';
 import { UsageError } from './usage-error.js';
 
@@ -44,10 +45,14 @@ function table(images: ImageInfo[]): string {
   return all.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] + 3))).join('').trimEnd()).join('\n') + '\n';
 }
 
-/** The images the node's containers use, by normalized name (from the runtime's container records). */
+/** The images the node's containers use, by normalized name (from the runtime's container records, wherever it keeps them). */
 function imagesInUse(dataDir: string): Set<string> {
-  const containers = join(dataDir, 'runtime', 'containers');
   const used = new Set<string>();
+  for (const containers of runtimeStateCandidates(dataDir).map((stateDir) => join(stateDir, 'containers'))) addImagesOf(containers, used);
+  return used;
+}
+
+function addImagesOf(containers: string, used: Set<string>): void {
   for (const id of existsSync(containers) ? readdirSync(containers) : []) {
     try {
       const record = JSON.parse(readFileSync(join(containers, id, 'container.json'), 'utf8')) as { image?: string; exitCode?: number };
@@ -56,7 +61,6 @@ function imagesInUse(dataDir: string): Set<string> {
       /* not a container record, or a name that is no reference */
     }
   }
-  return used;
 }
 
 export async function runImagesCommand(args: string[]): Promise<number> {

@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cliPath, holdNetworkTestLock, startCluster, waitFor, type Cluster } from './harness.js';
 import { canIsolate } from '../../src/node/runtime/process/runtime.js';
+import { runtimeStateCandidates } from '../../src/node/runtime/process/state-dir.js';
 import { serviceProxyAvailable } from '../../src/network/index.js';
 
 const ready = canIsolate() && serviceProxyAvailable();
@@ -73,10 +74,17 @@ describe('two nodes: pods reach Services across them', { skip: ready ? false : '
     await cluster?.stop();
     // Whatever the joined node still ran (a failed test): its pod shims (each ends its pod with it), their veths.
     spawnSync('pkill', ['-9', '-f', agentDir]);
-    for (const file of readdirSafe(join(agentDir, 'runtime', 'sandboxes'))) {
-      const sandbox = JSON.parse(readFileSync(join(agentDir, 'runtime', 'sandboxes', file, 'sandbox.json'), 'utf8')) as { network?: { veth: string }; shimPid?: number };
-      if (sandbox.shimPid) spawnSync('kill', ['-9', String(sandbox.shimPid)]);
-      if (sandbox.network) spawnSync('ip', ['-n', netns, 'link', 'del', sandbox.network.veth]);
+    for (const stateDir of runtimeStateCandidates(agentDir)) {
+      for (const file of readdirSafe(join(stateDir, 'sandboxes'))) {
+        const sandbox = JSON.parse(readFileSync(join(stateDir, 'sandboxes', file, 'sandbox.json'), 'utf8')) as { network?: { veth: string }; shimPid?: number };
+        if (sandbox.shimPid) spawnSync('kill', ['-9', String(sandbox.shimPid)]);
+        if (sandbox.network) spawnSync('ip', ['-n', netns, 'link', 'del', sandbox.network.veth]);
+      }
+      // Its state in memory (a joined agent leaves it for the next one): pods' shims name it.
+      if (stateDir.startsWith('/run/')) {
+        spawnSync('pkill', ['-9', '-f', stateDir]);
+        rmSync(stateDir, { recursive: true, force: true });
+      }
     }
     for (const args of [['netns', 'del', netns], ['link', 'del', hostSide]]) spawnSync('ip', args);
     rmSync(agentDir, { recursive: true, force: true });

@@ -9,7 +9,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestServer, type TestServer } from '../../src/apiserver/testing.js';
@@ -73,7 +73,10 @@ before(async () => {
   client = new Client(api.credentials);
   await client.resource({ group: 'node.k8s.io', version: 'v1', resource: 'runtimeclasses', kind: 'RuntimeClass', namespaced: false }).create({ metadata: { name: 'host' }, handler: 'host' } as KubeObject);
   const images = new LocalImageService({ root: join(dir, 'image-store'), endpoints: () => [{ url: registry.url }], nodeHelper: shimBinary() });
-  runtime = new ProcessRuntime({ logDir: join(dir, 'logs'), stateDir: join(dir, 'state'), hostIP: '127.0.0.1', podCIDR, images });
+  // Writable layers apart from the state, as `skiff up` keeps them (state in memory, layers on disk); one left
+  // by a container no record names (a reboot emptied the state) is removed when the runtime starts.
+  mkdirSync(join(dir, 'snapshots', 'left-by-a-reboot', 'upper'), { recursive: true });
+  runtime = new ProcessRuntime({ logDir: join(dir, 'logs'), stateDir: join(dir, 'state'), snapshotDir: join(dir, 'snapshots'), hostIP: '127.0.0.1', podCIDR, images });
   stop = new AbortController();
   const agent = new NodeAgent(client, {
     identity: { name: 'images', runtime: 'process', capacity: { cpu: '2', memory: '4Gi', pods: '20' }, address: '127.0.0.1', dataDir: dir },
@@ -125,6 +128,14 @@ describe('pods of images (process runtime, root, a registry on loopback)', { ski
     assert.match(log, /uid=1000\(app\) gid=1000\(app\)/);
     // The user has no capabilities of its own; a program with file capabilities gets them (within the bounding set).
     assert.match(log, /stdout F CapEff:\t0000000000000000\n.* stdout F CapEff:\t0000000000002000\n/);
+    // Its writable layer is in the snapshot dir, not in its state dir; the orphan there is gone.
+    const sandbox = (await runtime.listPodSandboxes()).find((s) => s.podUid === pod.metadata.uid)!;
+    const [container] = await runtime.listContainers(sandbox.id);
+    assert.deepEqual(readdirSync(join(dir, 'snapshots')), [container.id]);
+    assert.deepEqual(readdirSync(join(dir, 'snapshots', container.id)).sort(), ['upper', 'work']);
+    assert.ok(!existsSync(join(dir, 'state', 'containers', container.id, 'upper')));
+    await pods().delete('default', 'app', { gracePeriodSeconds: 0 });
+    await eventually(async () => readdirSync(join(dir, 'snapshots')), (left) => left.length === 0, 'the writable layer removed with the container', 30_000);
     const events = await eventsOf('app');
     assert.ok(events.includes(`Pulling: Pulling image "${registry.host}/team/app:v1"`), events.join('\n'));
     assert.ok(events.some((e) => new RegExp(`^Pulled: Successfully pulled image "${registry.host}/team/app:v1" in [0-9.]+m?s \\([0-9.]+m?s including waiting\\)\\. Image size: \\d+ bytes\\.$`).test(e)), events.join('\n'));

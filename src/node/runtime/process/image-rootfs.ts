@@ -45,8 +45,14 @@ export function readImageFile(layerDirs: string[], path: string): string | undef
   return undefined;
 }
 
-/** The parts of a container's spec that come from its image and its security context. */
-export async function imageContainerSpec(images: LocalImageService, config: ContainerConfig, containerDir: string): Promise<Pick<ContainerSpec, 'argv' | 'env' | 'workingDir' | 'rootfs' | 'user' | 'capabilities' | 'noNewPrivileges'>> {
+/**
+ * The parts of a container's spec that come from its image and its
+ * security context. The root file system's mount point goes in the
+ * container's dir; its writable layer (the overlay's upper and work dirs)
+ * in `writableDir`, which may be elsewhere (on disk, when the container's
+ * dir is in memory: see state-dir.ts).
+ */
+export async function imageContainerSpec(images: LocalImageService, config: ContainerConfig, containerDir: string, writableDir = containerDir): Promise<Pick<ContainerSpec, 'argv' | 'env' | 'workingDir' | 'rootfs' | 'user' | 'capabilities' | 'noNewPrivileges'>> {
   const image = await images.imageStatus(config.image);
   if (!image) throw new ContainerConfigError(`image "${config.image}" is not present on the node`);
   images.markUsed(image.id);
@@ -73,7 +79,7 @@ export async function imageContainerSpec(images: LocalImageService, config: Cont
     if (err instanceof SecurityError) throw new ContainerConfigError(err.message);
     throw err;
   }
-  const rootfs = { dir: join(containerDir, 'rootfs'), upperDir: join(containerDir, 'upper'), workDir: join(containerDir, 'work') };
+  const rootfs = { dir: join(containerDir, 'rootfs'), upperDir: join(writableDir, 'upper'), workDir: join(writableDir, 'work') };
   for (const dir of Object.values(rootfs)) mkdirSync(dir, { recursive: true });
   return {
     ...process,

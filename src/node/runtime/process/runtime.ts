@@ -53,8 +53,14 @@ export const podShimsCgroup = 'skiff/pod-shims';
 export interface ProcessRuntimeOptions {
   /** Where container logs go: `<logDir>/pods/<ns>_<pod>_<uid>/<container>/<n>.log`. */
   logDir: string;
-  /** Where sandboxes and containers are recorded, so a restarted agent finds them. */
+  /** Where sandboxes and containers are recorded, so a restarted agent finds them (in memory for `skiff up`: state-dir.ts). */
   stateDir: string;
+  /**
+   * Where containers' writable layers go (`<snapshotDir>/<container id>/`:
+   * their overlays' upper and work dirs), when not in their dirs in
+   * stateDir: on disk, when stateDir is in memory.
+   */
+  snapshotDir?: string;
   /** A log file is rotated past this size (upstream's containerLogMaxSize: 10 MiB). */
   logMaxBytes?: number;
   /** Rotated files kept beside the current one (upstream's containerLogMaxFiles: 5, the current one included). */
@@ -257,6 +263,11 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
         if (existsSync(join(dir, 'exit')) || !alive(record.pgid)) container.markExited?.();
       }
     }
+    // Writable layers of containers no record names any more (a reboot emptied the in-memory state): nothing else would remove them.
+    const snapshots = this.options.snapshotDir;
+    for (const id of snapshots && existsSync(snapshots) ? readdirSync(snapshots) : []) {
+      if (!this.containers.has(id)) rmSync(join(snapshots!, id), { recursive: true, force: true });
+    }
   }
 
   async runPodSandbox(config: PodSandboxConfig): Promise<PodSandbox> {
@@ -453,7 +464,7 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
   /** The image's part of a container's spec; undefined (and the container marked as unable to run) when it cannot be made. */
   private async imageSpec(container: Container): Promise<Awaited<ReturnType<typeof imageContainerSpec>> | undefined> {
     try {
-      const spec = await imageContainerSpec(this.images!, container.config!, container.dir);
+      const spec = await imageContainerSpec(this.images!, container.config!, container.dir, this.writableDirOf(container.record.id));
       return this.isolation === 'rootless' ? rootlessSpec(spec) : spec;
     } catch (err) {
       if (!(err instanceof ContainerConfigError)) throw err;
@@ -628,7 +639,13 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
     if (this.running(container)) await this.stopContainer(id, 0);
     container.cgroup?.remove();
     rmSync(container.dir, { recursive: true, force: true });
+    if (this.options.snapshotDir) rmSync(this.writableDirOf(id), { recursive: true, force: true });
     this.containers.delete(id);
+  }
+
+  /** Where a container's writable layer goes: its own dir, or its snapshot's. */
+  private writableDirOf(id: string): string {
+    return this.options.snapshotDir ? join(this.options.snapshotDir, id) : join(this.containerDir, id);
   }
 
   async containerStatus(id: string): Promise<ContainerStatus | undefined> {
