@@ -260,6 +260,7 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<voi
         runNodeAgent(credentials, components.signal, {
           identity: { name, runtime: runtime.name, address, dataDir, ...(isolated ? { podCIDR } : {}) },
           runtime,
+          ...state?.agentOptions,
           ...(options.imageGc ? { imageGc: options.imageGc } : {}),
           clusterDNS: network.clusterDNS,
           serving: { certPem: serving.certPem, keyPem: serving.keyPem, caPem: pki.caCertPem },
@@ -621,6 +622,7 @@ export async function runJoinedAgent(options: {
   await runNodeAgent(clientConfig, stop.signal, {
     identity: { name, runtime: runtime.name, address, dataDir, ...(isolated ? { podCIDR } : {}) },
     runtime,
+    ...state?.agentOptions,
     ...(options.imageGc ? { imageGc: options.imageGc } : {}),
     clusterDNS,
     serving: { certPem: credentials.servingCertPem, keyPem: credentials.servingKeyPem, caPem: credentials.caPem, rotating: servingCertificate },
@@ -628,6 +630,8 @@ export async function runJoinedAgent(options: {
   });
   await network.stopped;
   await renewals;
+  // Running pods keep their state for the next agent; with none left, nothing of this node stays in /run.
+  state?.removeIfNoPods();
   dataDirLock.release();
 }
 
@@ -669,11 +673,19 @@ async function fetchJoin(server: string, body: { token: string; nodeName: string
 }
 
 /** Where a process runtime on this data dir keeps its pods' state: in memory where it can (node/runtime/process/state-dir.ts). */
-async function runtimeState(dataDir: string, log: (event: Record<string, unknown>) => void): Promise<{ dirs: { stateDir: string; snapshotDir?: string }; removeIfNoPods(): void }> {
+async function runtimeState(
+  dataDir: string,
+  log: (event: Record<string, unknown>) => void,
+): Promise<{ dirs: { stateDir: string; snapshotDir?: string }; agentOptions: { memoryVolumesDir?: string }; removeIfNoPods(): void }> {
   const { runtimeStateLocation, removeIfNoPods } = await import('../node/runtime/process/state-dir.js');
   const location = runtimeStateLocation(dataDir);
   log({ msg: location.note, stateDir: location.stateDir, inMemory: location.inMemory });
-  return { dirs: { stateDir: location.stateDir, ...(location.snapshotDir ? { snapshotDir: location.snapshotDir } : {}) }, removeIfNoPods: () => removeIfNoPods(location) };
+  return {
+    dirs: { stateDir: location.stateDir, ...(location.snapshotDir ? { snapshotDir: location.snapshotDir } : {}) },
+    // Secret and projected volumes in memory too, as the kubelet's tmpfs for each.
+    agentOptions: location.inMemory ? { memoryVolumesDir: join(location.stateDir, 'pods') } : {},
+    removeIfNoPods: () => removeIfNoPods(location),
+  };
 }
 
 /** The node's image service (process runtime): its store in the data dir, its registries file. */

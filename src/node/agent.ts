@@ -79,6 +79,13 @@ export interface AgentOptions {
    * list request per container start.
    */
   services?: EnvSources['services'];
+  /**
+   * A directory on a tmpfs for pods' secret and projected volumes
+   * (`<dir>/<pod uid>/volumes`), which hold credentials — the kubelet
+   * mounts a tmpfs for each such volume; default: on disk with the other
+   * volumes, in DIR/pods.
+   */
+  memoryVolumesDir?: string;
 }
 
 export class NodeAgent {
@@ -317,7 +324,7 @@ export class NodeAgent {
       const { runtime, identity } = this.options;
       const volumes =
         runtime.name === 'process' && identity.dataDir
-          ? { sources: this.volumeSources, podsDir: join(identity.dataDir, 'pods'), canMount: runtime.describeIsolation?.() === undefined }
+          ? { sources: this.volumeSources, podsDir: join(identity.dataDir, 'pods'), memoryPodsDir: this.options.memoryVolumesDir, canMount: runtime.describeIsolation?.() === undefined }
           : undefined;
       worker = new PodWorker(pod, {
         runtime,

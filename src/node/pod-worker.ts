@@ -47,7 +47,7 @@ export interface PodWorkerContext {
   pods: ResourceClient<AgentPod>;
   hostIP: string;
   /** Volumes, for runtimes that run real processes: where their API objects come from and where pods' volume directories go. */
-  volumes?: { sources: VolumeSources; podsDir: string; canMount: boolean };
+  volumes?: { sources: VolumeSources; podsDir: string; memoryPodsDir?: string; canMount: boolean };
   /** The cluster DNS pods use (dnsPolicy ClusterFirst); without it, the machine's resolver. */
   clusterDNS?: ClusterDnsSettings;
   /** How often volumes are refreshed and emptyDir limits checked (default 10 s). */
@@ -166,6 +166,7 @@ export class PodWorker implements PodSyncTarget {
     if (context.volumes) {
       this.volumes = new PodVolumes(() => this.pod as never, context.volumes.sources, {
         dir: `${context.volumes.podsDir}/${pod.metadata.uid}/volumes`,
+        ...(context.volumes.memoryPodsDir ? { memoryDir: `${context.volumes.memoryPodsDir}/${pod.metadata.uid}/volumes` } : {}),
         canMount: context.volumes.canMount,
         ips: () => ({ podIP: this.view().podIP, hostIP: context.hostIP }),
       });

@@ -68,3 +68,31 @@ test('configMap items, secret decoding, downward API labels; a missing ConfigMap
   await assert.rejects(missing.sync(), (err: Error) => err instanceof VolumeError && err.message === 'MountVolume.SetUp failed for volume "cfg" : configmap "settings" not found');
   await volumes.tearDown();
 });
+
+test('with a memory dir, secret and projected volumes go there (a tmpfs: credentials never reach the disk); tearDown removes both', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'skiff-volumes-memory-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const pod = {
+    metadata: { name: 'p', namespace: 'ns', uid: 'u' },
+    spec: {
+      containers: [{ name: 'c' }],
+      volumes: [
+        { name: 'cfg', configMap: { name: 'settings' } },
+        { name: 'sec', secret: { secretName: 'creds' } },
+        { name: 'both', projected: { sources: [{ secret: { name: 'creds' } }, { configMap: { name: 'settings' } }] } },
+      ],
+    },
+  };
+  const objects = { 'cm/settings': { data: { k: 'v' } }, 'secret/creds': { data: { password: Buffer.from('s3cret').toString('base64') } } };
+  const disk = join(dir, 'disk', 'u', 'volumes');
+  const memory = join(dir, 'memory', 'u', 'volumes');
+  const volumes = new PodVolumes(() => pod, sources(objects), { dir: disk, memoryDir: memory, canMount: false, ips: () => ({}) });
+  await volumes.sync();
+  assert.equal(volumes.pathOf('cfg'), join(disk, 'configmap', 'cfg'), 'a ConfigMap stays on disk, as the kubelet keeps it');
+  assert.equal(volumes.pathOf('sec'), join(memory, 'secret', 'sec'));
+  assert.equal(volumes.pathOf('both'), join(memory, 'projected', 'both'));
+  assert.equal(readFileSync(join(volumes.pathOf('both')!, 'password'), 'utf8'), 's3cret');
+  await volumes.tearDown();
+  assert.deepEqual(readdirSync(join(dir, 'memory')), [], "the pod's memory dir is gone, not left empty");
+  assert.deepEqual(readdirSync(join(dir, 'disk', 'u')), []);
+});

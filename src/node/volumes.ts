@@ -181,6 +181,8 @@ function downwardFiles(pod: EnvPod, items: DownwardItem[] | undefined, mode: num
 export interface PodVolumesOptions {
   /** `DIR/pods/<uid>/volumes`. */
   dir: string;
+  /** On a tmpfs: where secret and projected volumes go (credentials never reach the disk, as the kubelet's tmpfs for each); default `dir`. */
+  memoryDir?: string;
   /** Whether the runtime mounts volumes (isolated) and may mount tmpfs. */
   canMount: boolean;
   ips: () => { podIP?: string; hostIP?: string };
@@ -231,7 +233,8 @@ export class PodVolumes {
   }
 
   private localDir(kind: string, name: string): string {
-    return join(this.options.dir, kind, name);
+    const inMemory = kind === 'secret' || kind === 'projected';
+    return join((inMemory && this.options.memoryDir) || this.options.dir, kind, name);
   }
 
   private async syncVolume(volume: Volume): Promise<void> {
@@ -399,6 +402,8 @@ export class PodVolumes {
   async tearDown(): Promise<void> {
     for (const dir of this.tmpfs.splice(0)) await run('umount', ['-l', dir]).catch(() => {});
     rmSync(this.options.dir, { recursive: true, force: true });
+    // The pod's own dir in memory (`<memory>/<uid>`), not left behind empty for every pod.
+    if (this.options.memoryDir) rmSync(dirname(this.options.memoryDir), { recursive: true, force: true });
   }
 }
 
