@@ -28,6 +28,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { cliPath, startBenchCluster, type BenchCluster } from './cluster.js';
 import { describeImage, imageSkipReason, measurePulls, prePull, printPullFigures, startBenchImage, type BenchImage } from './node-images.js';
 import { conditions, median, percentile } from './stats.js';
+import { runtimeStateCandidates } from '../src/node/runtime/process/state-dir.js';
 
 const podCount = Number(process.env.SKIFF_BENCH_PODS ?? 100);
 const wave = 10;
@@ -246,20 +247,24 @@ function forkCost(agentRssKiB: number): { bigMs: number; smallMs: number; rssMiB
 }
 
 /**
- * Waits until the node has torn down every pod: no pod shim left, and no
- * sandbox left on disk (the agent removes a pod's cgroups, files and volumes
- * after its shim has ended; a burst started before that would be charged
- * with the teardown).
+ * Waits until the node has torn down every pod: no pod shim left, no
+ * sandbox left in the runtime's state (wherever it keeps it: in memory or
+ * in the data dir), and no pod volumes left (the agent removes a pod's
+ * cgroups, files and volumes after its shim has ended; a burst started
+ * before that would be charged with the teardown).
  */
 async function untilNodeIdle(agentDir: string): Promise<void> {
-  const sandboxes = join(agentDir, 'runtime', 'sandboxes');
-  const left = () => {
+  const entries = (dir: string) => {
     try {
-      return readdirSync(sandboxes).length;
+      return readdirSync(dir);
     } catch {
-      return 0;
+      return [];
     }
   };
+  const stateDirs = runtimeStateCandidates(agentDir);
+  const left = () =>
+    stateDirs.reduce((sum, state) => sum + entries(join(state, 'sandboxes')).length + entries(join(state, 'pods')).length, 0) +
+    entries(join(agentDir, 'pods')).filter((uid) => entries(join(agentDir, 'pods', uid)).includes('volumes')).length;
   await until(async () => processesNamed('skiff-pod').count === 0 && left() === 0, 'the node to tear its pods down');
 }
 

@@ -18,7 +18,7 @@
  * FailedMount event, and is tried again.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, readdirSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readlinkSync, renameSync, rmdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, normalize } from 'node:path';
 import { promisify } from 'node:util';
 import type { KubeObject } from '../machinery/object.js';
@@ -402,6 +402,12 @@ export class PodVolumes {
   async tearDown(): Promise<void> {
     for (const dir of this.tmpfs.splice(0)) await run('umount', ['-l', dir]).catch(() => {});
     rmSync(this.options.dir, { recursive: true, force: true });
+    // And `DIR/pods/<uid>` itself once nothing else is in it.
+    try {
+      rmdirSync(dirname(this.options.dir));
+    } catch {
+      /* not empty, or gone */
+    }
     // The pod's own dir in memory (`<memory>/<uid>`), not left behind empty for every pod.
     if (this.options.memoryDir) rmSync(dirname(this.options.memoryDir), { recursive: true, force: true });
   }
