@@ -394,6 +394,20 @@ function printComparison(host: RunFigures[], images: RunFigures[]): void {
   );
 }
 
+/**
+ * How many connections the kernel tracks: with the service proxy's
+ * masquerade rule loaded, each pod's deletion (its veth going down) makes
+ * the kernel walk that whole table, so a machine holding many stale entries
+ * (tens of thousands after many test runs) pays more per pod.
+ */
+function conntrackNote(): string {
+  try {
+    return `, ${Number(readFileSync('/proc/sys/net/netfilter/nf_conntrack_count', 'utf8'))} tracked connections`;
+  } catch {
+    return '';
+  }
+}
+
 /** The agent's command line: an image pod's agent is told where the loopback registry is. */
 function agentArgs(cluster: BenchCluster, agentDir: string, pods: PodKind): string[] {
   const token = readFileSync(join(cluster.dataDir, 'join-token'), 'utf8').trim();
@@ -402,7 +416,7 @@ function agentArgs(cluster: BenchCluster, agentDir: string, pods: PodKind): stri
 }
 
 async function processRuntime(pods: PodKind): Promise<RunFigures> {
-  console.log(`\n## node agent, ${describeKind(pods)} (${conditions()}, ${process.getuid?.() === 0 ? 'root: isolated pods' : 'ordinary user: plain processes'})`);
+  console.log(`\n## node agent, ${describeKind(pods)} (${conditions()}, ${process.getuid?.() === 0 ? 'root: isolated pods' : 'ordinary user: plain processes'}${conntrackNote()})`);
   const agentDir = mkdtempSync(join(tmpdir(), 'skiff-bench-agent-'));
   let cluster: BenchCluster;
   try {
