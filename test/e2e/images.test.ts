@@ -167,7 +167,7 @@ describe('pods of images (kubectl, as root, registries on loopback)', { skip }, 
       let out = '';
       child.stdout.on('data', (chunk) => (out += chunk));
       child.on('error', reject);
-      child.on('close', (code) => (code === 0 ? resolve(out.replace(/\0/g, '')) : reject(new Error(`exec -it exited ${code}: ${out}`))));
+      child.on('close', (code) => (code === 0 ? resolve(out.replace(/\0|\^@/g, '')) : reject(new Error(`exec -it exited ${code}: ${out}`))));
       child.stdin.end();
     });
     assert.match(terminal, /27 88/, "the terminal's size reached the container");

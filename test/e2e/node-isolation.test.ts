@@ -98,8 +98,9 @@ spec:
         let out = '';
         child.stdout.on('data', (chunk) => (out += chunk));
         child.on('error', reject);
-        // A terminal may put a NUL byte (padding, invisible on screen) into its output: not part of what is checked.
-        child.on('close', (code) => (code === 0 ? resolve(out.replace(/\0/g, '')) : reject(new Error(`exec -it over ${transport} exited ${code}: ${out}`))));
+        // script ends its input with its terminal's EOF character, a NUL once kubectl made that terminal raw: the
+        // container's terminal shows it as a NUL byte, or echoes it as ^@ before the output — not what is checked.
+        child.on('close', (code) => (code === 0 ? resolve(out.replace(/\0|\^@/g, '')) : reject(new Error(`exec -it over ${transport} exited ${code}: ${out}`))));
         child.stdin.end();
       });
       assert.match(terminal, /31 97/, `the terminal size reached the container (${transport})`);

@@ -130,6 +130,13 @@ describe('pods of images (process runtime, root, a registry on loopback)', { ski
     assert.match(log, /stdout F CapEff:\t0000000000000000\n.* stdout F CapEff:\t0000000000002000\n/);
     // Its writable layer is in the snapshot dir, not in its state dir; the orphan there is gone.
     const sandbox = (await runtime.listPodSandboxes()).find((s) => s.podUid === pod.metadata.uid)!;
+    // The host's end of its veth is on the bridge without an IPv6 address of its own (no DAD, no MLD for it).
+    const { network } = JSON.parse(readFileSync(join(dir, 'state', 'sandboxes', sandbox.id, 'sandbox.json'), 'utf8')) as { network: { veth: string } };
+    assert.ok(existsSync(`/sys/class/net/${network.veth}/brport`), 'the veth is a bridge port');
+    if (existsSync('/proc/net/if_inet6')) {
+      const addressed = readFileSync('/proc/net/if_inet6', 'utf8').split('\n').map((line) => line.trim().split(/\s+/).at(-1));
+      assert.ok(!addressed.includes(network.veth), `${network.veth} has no IPv6 address`);
+    }
     const [container] = await runtime.listContainers(sandbox.id);
     assert.deepEqual(readdirSync(join(dir, 'snapshots')), [container.id]);
     assert.deepEqual(readdirSync(join(dir, 'snapshots', container.id)).sort(), ['upper', 'work']);

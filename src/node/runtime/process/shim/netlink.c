@@ -2,8 +2,9 @@
  * A pod's network, plugged in through rtnetlink — the messages `ip` would
  * send, without starting `ip` twice per pod:
  *
- *   host:  veth <name> ── on the bridge, up, hairpin on; the host forgets
- *          any neighbour entry for the pod's IP (a deleted pod may have had it)
+ *   host:  veth <name> ── on the bridge, up, hairpin on, no IPv6 address of
+ *          its own; the host forgets any neighbour entry for the pod's IP
+ *          (a deleted pod may have had it)
  *   pod:   lo up; eth0 with its MAC, its address and a default route via the
  *          bridge's address
  *
@@ -125,6 +126,27 @@ static int create_veth(int fd, const char *name, pid_t pod_pid, const unsigned c
   return send_request(fd, &m);
 }
 
+/*
+ * No IPv6 link-local address on the host's end of the veth (as `ip link set
+ * NAME addrgenmode none`, before it goes up): a bridge port needs no address
+ * of its own, and that address's duplicate address detection and multicast
+ * reports were kernel work for every pod. The pod's own eth0 and lo keep
+ * theirs. A kernel without IPv6 refuses the request: nothing to avoid then.
+ */
+static void without_ipv6_address(int fd, const char *name) {
+  struct message m;
+  struct ifinfomsg *info = begin(&m, RTM_NEWLINK, 0, sizeof *info);
+  info->ifi_family = AF_UNSPEC;
+  string_attribute(&m, IFLA_IFNAME, name);
+  struct rtattr *spec = nest(&m, IFLA_AF_SPEC);
+  struct rtattr *inet6 = nest(&m, AF_INET6);
+  uint8_t mode = IN6_ADDR_GEN_MODE_NONE;
+  attribute(&m, IFLA_INET6_ADDR_GEN_MODE, &mode, sizeof mode);
+  end_nest(&m, inet6);
+  end_nest(&m, spec);
+  (void)send_request(fd, &m);
+}
+
 /* Hairpin: a pod reaching itself through a Service leaves and comes back on its own bridge port. */
 static int set_hairpin(int fd, const char *name) {
   struct message m;
@@ -217,6 +239,7 @@ int plug_pod_network(const struct pod_request *req, pid_t pod_pid, char *error, 
   step = "create the veth pair";
   if ((err = create_veth(host, req->veth, pod_pid, mac))) goto done;
   created = 1;
+  without_ipv6_address(host, req->veth);
   step = "put the veth on the bridge";
   if ((err = link_up(host, 0, req->veth, bridge))) goto done;
   step = "turn hairpin on";
