@@ -24,8 +24,23 @@ export interface Schema {
   default?: unknown;
   minimum?: number;
   maximum?: number;
+  exclusiveMinimum?: boolean;
+  exclusiveMaximum?: boolean;
+  multipleOf?: number;
+  minLength?: number;
   maxLength?: number;
   pattern?: string;
+  minItems?: number;
+  maxItems?: number;
+  uniqueItems?: boolean;
+  minProperties?: number;
+  maxProperties?: number;
+  /** null is a value the field may hold (CRD schemas). */
+  nullable?: boolean;
+  allOf?: Schema[];
+  anyOf?: Schema[];
+  oneOf?: Schema[];
+  not?: Schema;
 
   'x-kubernetes-group-version-kind'?: { group: string; version: string; kind: string }[];
   /** Accepts an integer or a string (`IntOrString`, `Quantity`). */
