@@ -196,11 +196,34 @@ const typeText: Record<FieldErrorType, string> = {
 const omitsValue = new Set<FieldErrorType>(['FieldValueRequired', 'FieldValueForbidden', 'FieldValueTooLong', 'FieldValueInternal']);
 
 /**
+ * A value already in the form upstream's `%#v` prints it, for the field
+ * errors whose Go value is not a string map or list — a custom resource's
+ * `map[string]interface {}{"name":"http"}`.
+ */
+export class GoValue {
+  constructor(readonly text: string) {}
+
+  /** Go's %#v of a JSON value held in an interface{}: maps with sorted keys, strings quoted, numbers bare. */
+  static of(value: unknown): GoValue {
+    const render = (item: unknown): string => {
+      if (item === null || item === undefined) return 'interface {}(nil)';
+      if (typeof item === 'string') return JSON.stringify(item);
+      if (typeof item === 'number' || typeof item === 'boolean') return String(item);
+      if (Array.isArray(item)) return `[]interface {}{${item.map(render).join(', ')}}`;
+      const entries = Object.entries(item as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      return `map[string]interface {}{${entries.map(([key, v]) => `${JSON.stringify(key)}:${render(v)}`).join(', ')}}`;
+    };
+    return new GoValue(render(value));
+  }
+}
+
+/**
  * A value as upstream prints it in a field error: strings quoted, numbers
  * and booleans bare, string maps and lists in Go's `%#v` form
  * (`map[string]string{"app":"web"}`, `[]string{"a", "b"}`), anything else as JSON.
  */
 function renderValue(value: unknown): string {
+  if (value instanceof GoValue) return value.text;
   if (typeof value === 'string') return JSON.stringify(value);
   if (value === undefined || value === null) return 'null';
   if (Array.isArray(value) && value.every((item) => typeof item === 'string')) {
