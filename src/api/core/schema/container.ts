@@ -18,7 +18,8 @@ export const ContainerPortSchema = s.object(`${V1}.ContainerPort`, 'A network po
   name: s.string('IANA service name of the port, unique in the pod.'),
   hostPort: s.int32('Port to open on the host, if any.'),
   containerPort: s.int32('Port number on the pod IP.'),
-  protocol: s.enumString(['SCTP', 'TCP', 'UDP'], 'UDP, TCP or SCTP; defaults to TCP.'),
+  // The default is in the schema too, as upstream's OpenAPI has it: server-side apply keys a port by it.
+  protocol: { ...s.enumString(['SCTP', 'TCP', 'UDP'], 'UDP, TCP or SCTP; defaults to TCP.'), default: 'TCP' },
   hostIP: s.string('Host IP to bind the host port to.'),
 }, { required: ['containerPort'] });
 

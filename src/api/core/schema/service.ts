@@ -4,7 +4,7 @@ import { V1, atomicStrings, ObjectReferenceSchema } from './common.js';
 
 export const ServicePortSchema = s.object(`${V1}.ServicePort`, 'A port the service exposes.', {
   name: s.string('Port name, a DNS label; required when there are several ports.'),
-  protocol: s.enumString(['SCTP', 'TCP', 'UDP'], 'TCP, UDP or SCTP; defaults to TCP.'),
+  protocol: { ...s.enumString(['SCTP', 'TCP', 'UDP'], 'TCP, UDP or SCTP; defaults to TCP.'), default: 'TCP' },
   appProtocol: s.string('Application protocol, e.g. http or kubernetes.io/h2c.'),
   port: s.int32('Port the service listens on.'),
   targetPort: s.intOrString('Pod port number or name; defaults to port.'),
