@@ -1,0 +1,102 @@
+/**
+ * What a write changed, field by field, as server-side apply counts it for
+ * an Update (upstream's typed Compare): the paths added, modified and
+ * removed between the old object and the new one, guided by the schema.
+ *
+ * A value that appears is added with everything below it (a new map or
+ * struct is itself a member, so an Update entry shows `".":{}` there); one
+ * that disappears is removed likewise; a scalar, an atomic list or an
+ * atomic map whose value differs is modified as a whole. Granular maps,
+ * structs and list-type map and set lists are compared item by item.
+ */
+import type { Schema } from '../schema/types.js';
+import { FieldSet } from './field-set.js';
+import type { PathElement } from './path-element.js';
+
+export interface Comparison {
+  added: FieldSet;
+  modified: FieldSet;
+  removed: FieldSet;
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
+const absent = (value: unknown) => value === undefined;
+
+function listKeys(schema: Schema | undefined): { kind: 'atomic' } | { kind: 'set' } | { kind: 'map'; keys: string[] } {
+  if (!schema || schema['x-kubernetes-preserve-unknown-fields']) return { kind: 'atomic' };
+  const type = schema['x-kubernetes-list-type'];
+  if (type === 'set') return { kind: 'set' };
+  if (type === 'map') return { kind: 'map', keys: schema['x-kubernetes-list-map-keys'] ?? [] };
+  if (!type && schema['x-kubernetes-patch-merge-key'] && schema['x-kubernetes-patch-strategy']?.split(',').includes('merge')) return { kind: 'map', keys: [schema['x-kubernetes-patch-merge-key']] };
+  return { kind: 'atomic' };
+}
+
+function itemElement(item: unknown, list: { kind: 'set' } | { kind: 'map'; keys: string[] }, itemSchema: Schema | undefined): PathElement | undefined {
+  if (list.kind === 'set') return { kind: 'value', value: item };
+  if (!isObject(item)) return undefined;
+  const fields: [string, unknown][] = [];
+  for (const key of list.keys) {
+    const value = key in item ? item[key] : itemSchema?.properties?.[key]?.default;
+    if (value === undefined) return undefined;
+    fields.push([key, value]);
+  }
+  fields.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return { kind: 'key', fields };
+}
+
+function itemsByElement(list: unknown, kind: { kind: 'set' } | { kind: 'map'; keys: string[] }, itemSchema: Schema | undefined): Map<string, { element: PathElement; item: unknown }> {
+  const items = new Map<string, { element: PathElement; item: unknown }>();
+  for (const item of Array.isArray(list) ? list : []) {
+    const element = itemElement(item, kind, itemSchema);
+    if (element) items.set(JSON.stringify(element), { element, item });
+  }
+  return items;
+}
+
+function walk(old: unknown, next: unknown, schema: Schema | undefined, path: PathElement[], result: Comparison): void {
+  if (absent(old) && absent(next)) return;
+  if (absent(old)) result.added.insert(path);
+  else if (absent(next)) result.removed.insert(path);
+  const value = absent(next) ? old : next;
+  if (Array.isArray(value)) {
+    const list = listKeys(schema);
+    if (list.kind === 'atomic') {
+      if (!absent(old) && !absent(next) && JSON.stringify(old) !== JSON.stringify(next)) result.modified.insert(path);
+      return;
+    }
+    const before = itemsByElement(old, list, schema?.items);
+    const after = itemsByElement(next, list, schema?.items);
+    for (const key of new Set([...before.keys(), ...after.keys()])) {
+      const element = (after.get(key) ?? before.get(key))!.element;
+      walk(before.get(key)?.item, after.get(key)?.item, schema?.items, [...path, element], result);
+    }
+    return;
+  }
+  if (isObject(value)) {
+    const atomic = schema !== undefined && !schema['x-kubernetes-preserve-unknown-fields'] && schema['x-kubernetes-map-type'] === 'atomic';
+    if (atomic) {
+      if (!absent(old) && !absent(next) && JSON.stringify(old) !== JSON.stringify(next)) result.modified.insert(path);
+      return;
+    }
+    // A value that changed kind (a map where a scalar was) is modified as a whole.
+    if (!absent(old) && !absent(next) && (!isObject(old) || !isObject(next))) {
+      result.modified.insert(path);
+      return;
+    }
+    const before = isObject(old) ? old : {};
+    const after = isObject(next) ? next : {};
+    for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) {
+      const childSchema = schema?.properties?.[key] ?? (schema?.['x-kubernetes-preserve-unknown-fields'] ? undefined : schema?.additionalProperties);
+      walk(before[key], after[key], childSchema, [...path, { kind: 'field', name: key }], result);
+    }
+    return;
+  }
+  if (!absent(old) && !absent(next) && JSON.stringify(old) !== JSON.stringify(next)) result.modified.insert(path);
+}
+
+/** The paths a write added, modified and removed, from the old object to the new one. */
+export function compareObjects(old: unknown, next: unknown, schema: Schema | undefined): Comparison {
+  const result: Comparison = { added: new FieldSet(), modified: new FieldSet(), removed: new FieldSet() };
+  walk(old ?? {}, next ?? {}, schema, [], result);
+  return result;
+}
