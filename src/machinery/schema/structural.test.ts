@@ -65,6 +65,14 @@ describe('pruneCustomResource', () => {
   });
 });
 
+describe('pruneCustomResource at a root that preserves unknown fields', () => {
+  it("keeps everything, and leaves the root's metadata to the apiserver", () => {
+    const object = { apiVersion: 'x/v1', kind: 'X', metadata: { name: 'a', labels: {} }, anything: { goes: true } };
+    assert.deepEqual(pruneCustomResource(object, { type: 'object', 'x-kubernetes-preserve-unknown-fields': true }), []);
+    assert.deepEqual(object, { apiVersion: 'x/v1', kind: 'X', metadata: { name: 'a', labels: {} }, anything: { goes: true } });
+  });
+});
+
 describe('dropNullsWithoutDefaults', () => {
   it('drops nulls that may not be null and have no default; keeps nullable ones and those a default will replace', () => {
     const object = { spec: { cronSpec: null, replicas: null, image: null, labels: { a: null }, steps: [null] } };

@@ -41,7 +41,7 @@ function isResourceField(schema: Schema, key: string, value: unknown): boolean {
 }
 
 function prune(value: unknown, schema: Schema | undefined, path: string, unknown: string[], embeddedMetadata: boolean): void {
-  if (schema?.['x-kubernetes-preserve-unknown-fields']) return pruneBelowKnown(value, schema, path, unknown);
+  if (schema?.['x-kubernetes-preserve-unknown-fields']) return pruneBelowKnown(value, schema, path, unknown, embeddedMetadata);
   if (Array.isArray(value)) {
     value.forEach((item, index) => prune(item, schema?.items, `${path}[${index}]`, unknown, true));
     return;
@@ -65,15 +65,15 @@ function prune(value: unknown, schema: Schema | undefined, path: string, unknown
 }
 
 /** Below x-kubernetes-preserve-unknown-fields: unknown fields stay, known properties are pruned by their own schemas. */
-function pruneBelowKnown(value: unknown, schema: Schema, path: string, unknown: string[]): void {
+function pruneBelowKnown(value: unknown, schema: Schema, path: string, unknown: string[], embeddedMetadata: boolean): void {
   if (Array.isArray(value)) {
-    if (schema.items) value.forEach((item, index) => pruneBelowKnown(item, schema.items!, `${path}[${index}]`, unknown));
+    if (schema.items) value.forEach((item, index) => pruneBelowKnown(item, schema.items!, `${path}[${index}]`, unknown, true));
     return;
   }
   if (!isObject(value)) return;
   for (const key of Object.keys(value)) {
     if (isResourceField(schema, key, value[key])) {
-      if (key === 'metadata') pruneUnknownFields(value[key], ObjectMetaSchema);
+      if (key === 'metadata' && embeddedMetadata) pruneUnknownFields(value[key], ObjectMetaSchema);
       continue;
     }
     const keySchema = schemaOfKey(schema, key);
