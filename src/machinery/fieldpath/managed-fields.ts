@@ -8,18 +8,9 @@
  * object's identity and bookkeeping (apiVersion, kind, metadata's name,
  * namespace, uid, resourceVersion, …) belong to no manager.
  */
+import type { ManagedFieldsEntry } from '../object.js';
 import { FieldSet } from './field-set.js';
 import type { PathElement } from './path-element.js';
-
-export interface ManagedFieldsEntry {
-  manager?: string;
-  operation?: 'Apply' | 'Update';
-  apiVersion?: string;
-  time?: string;
-  fieldsType?: 'FieldsV1';
-  fieldsV1?: Record<string, unknown>;
-  subresource?: string;
-}
 
 export interface ManagedFields {
   manager: string;
