@@ -9,8 +9,10 @@
  * atomic map whose value differs is modified as a whole. Granular maps,
  * structs and list-type map and set lists are compared item by item.
  */
+import { isPlainObject } from '../object.js';
 import type { Schema } from '../schema/types.js';
 import { FieldSet } from './field-set.js';
+import { FieldSetError, listItemElement, listRelationship, type ListRelationship } from './list-items.js';
 import type { PathElement } from './path-element.js';
 
 export interface Comparison {
@@ -19,36 +21,20 @@ export interface Comparison {
   removed: FieldSet;
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
 const absent = (value: unknown) => value === undefined;
 
-function listKeys(schema: Schema | undefined): { kind: 'atomic' } | { kind: 'set' } | { kind: 'map'; keys: string[] } {
-  if (!schema || schema['x-kubernetes-preserve-unknown-fields']) return { kind: 'atomic' };
-  const type = schema['x-kubernetes-list-type'];
-  if (type === 'set') return { kind: 'set' };
-  if (type === 'map') return { kind: 'map', keys: schema['x-kubernetes-list-map-keys'] ?? [] };
-  if (!type && schema['x-kubernetes-patch-merge-key'] && schema['x-kubernetes-patch-strategy']?.split(',').includes('merge')) return { kind: 'map', keys: [schema['x-kubernetes-patch-merge-key']] };
-  return { kind: 'atomic' };
-}
-
-function itemElement(item: unknown, list: { kind: 'set' } | { kind: 'map'; keys: string[] }, itemSchema: Schema | undefined): PathElement | undefined {
-  if (list.kind === 'set') return { kind: 'value', value: item };
-  if (!isObject(item)) return undefined;
-  const fields: [string, unknown][] = [];
-  for (const key of list.keys) {
-    const value = key in item ? item[key] : itemSchema?.properties?.[key]?.default;
-    if (value === undefined) return undefined;
-    fields.push([key, value]);
-  }
-  fields.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return { kind: 'key', fields };
-}
-
-function itemsByElement(list: unknown, kind: { kind: 'set' } | { kind: 'map'; keys: string[] }, itemSchema: Schema | undefined): Map<string, { element: PathElement; item: unknown }> {
+function itemsByElement(list: unknown, kind: Exclude<ListRelationship, { kind: 'atomic' }>, itemSchema: Schema | undefined): Map<string, { element: PathElement; item: unknown }> {
   const items = new Map<string, { element: PathElement; item: unknown }>();
   for (const item of Array.isArray(list) ? list : []) {
-    const element = itemElement(item, kind, itemSchema);
-    if (element) items.set(JSON.stringify(element), { element, item });
+    let element: PathElement;
+    try {
+      element = listItemElement(item, kind, itemSchema);
+    } catch (err) {
+      // An item that cannot be named is no field of anyone's: the field set of the object refuses it.
+      if (err instanceof FieldSetError) continue;
+      throw err;
+    }
+    items.set(JSON.stringify(element), { element, item });
   }
   return items;
 }
@@ -59,7 +45,7 @@ function walk(old: unknown, next: unknown, schema: Schema | undefined, path: Pat
   else if (absent(next)) result.removed.insert(path);
   const value = absent(next) ? old : next;
   if (Array.isArray(value)) {
-    const list = listKeys(schema);
+    const list = listRelationship(schema);
     if (list.kind === 'atomic') {
       if (!absent(old) && !absent(next) && JSON.stringify(old) !== JSON.stringify(next)) result.modified.insert(path);
       return;
@@ -72,19 +58,19 @@ function walk(old: unknown, next: unknown, schema: Schema | undefined, path: Pat
     }
     return;
   }
-  if (isObject(value)) {
+  if (isPlainObject(value)) {
     const atomic = schema !== undefined && !schema['x-kubernetes-preserve-unknown-fields'] && schema['x-kubernetes-map-type'] === 'atomic';
     if (atomic) {
       if (!absent(old) && !absent(next) && JSON.stringify(old) !== JSON.stringify(next)) result.modified.insert(path);
       return;
     }
     // A value that changed kind (a map where a scalar was) is modified as a whole.
-    if (!absent(old) && !absent(next) && (!isObject(old) || !isObject(next))) {
+    if (!absent(old) && !absent(next) && (!isPlainObject(old) || !isPlainObject(next))) {
       result.modified.insert(path);
       return;
     }
-    const before = isObject(old) ? old : {};
-    const after = isObject(next) ? next : {};
+    const before = isPlainObject(old) ? old : {};
+    const after = isPlainObject(next) ? next : {};
     for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) {
       const childSchema = schema?.properties?.[key] ?? (schema?.['x-kubernetes-preserve-unknown-fields'] ? undefined : schema?.additionalProperties);
       walk(before[key], after[key], childSchema, [...path, { kind: 'field', name: key }], result);

@@ -9,11 +9,10 @@
  * ordinary ObjectMeta validation, not this.
  */
 import { field, type FieldErrorLike } from '../status.js';
-import type { ObjectMeta } from '../object.js';
+import { isPlainObject, type ObjectMeta } from '../object.js';
 import { isDNS1035Label, isPathSegmentName, validateObjectMeta } from '../validation.js';
 import type { Schema } from './types.js';
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 function checkTypeField(value: Record<string, unknown>, key: 'apiVersion' | 'kind', path: string, errors: FieldErrorLike[]): string | undefined {
   const at = `${path}.${key}`;
@@ -42,7 +41,7 @@ function checkEmbedded(value: Record<string, unknown>, path: string, errors: Fie
   if (kind !== undefined) {
     for (const message of isDNS1035Label(kind.toLowerCase())) errors.push(field.invalid(`${path}.kind`, kind, `may have mixed case, but should otherwise match: ${message}`));
   }
-  if (isObject(value.metadata)) {
+  if (isPlainObject(value.metadata)) {
     const meta = { ...(value.metadata as ObjectMeta) };
     // A template may have no name: upstream checks it under a stand-in one.
     if (!meta.name) meta.name = 'fakename';
@@ -56,7 +55,7 @@ function walk(schema: Schema | undefined, value: unknown, path: string, errors: 
     value.forEach((item, index) => walk(schema.items, item, `${path}[${index}]`, errors, false));
     return;
   }
-  if (!isObject(value)) return;
+  if (!isPlainObject(value)) return;
   if (schema['x-kubernetes-embedded-resource'] && !isRoot) checkEmbedded(value, path, errors);
   for (const [key, item] of Object.entries(value)) {
     const property = schema.properties?.[key];

@@ -11,10 +11,10 @@
  * (`map[string]interface {}{"name":"http"}`). Atomic lists (the default)
  * are not checked.
  */
+import { isPlainObject } from '../object.js';
 import { field, GoValue, type FieldErrorLike } from '../status.js';
 import type { Schema } from './types.js';
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 const isScalar = (value: unknown) => value === null || typeof value !== 'object';
 
 function checkSet(items: unknown[], path: string, errors: FieldErrorLike[]): void {
@@ -36,7 +36,7 @@ function checkSet(items: unknown[], path: string, errors: FieldErrorLike[]): voi
 function checkMap(items: unknown[], keys: string[], path: string, errors: FieldErrorLike[]): void {
   const seen = new Set<string>();
   items.forEach((item, index) => {
-    if (!isObject(item)) {
+    if (!isPlainObject(item)) {
       errors.push(field.invalid(`${path}[${index}]`, isScalar(item) ? item : GoValue.of(item), 'must be an object for an array of list-type map'));
       return;
     }
@@ -56,7 +56,7 @@ function walk(schema: Schema | undefined, value: unknown, path: string, errors: 
     value.forEach((item, index) => walk(schema.items, item, `${path}[${index}]`, errors));
     return;
   }
-  if (!isObject(value)) return;
+  if (!isPlainObject(value)) return;
   for (const [key, item] of Object.entries(value)) {
     const property = schema.properties?.[key];
     if (property) walk(property, item, path ? `${path}.${key}` : key, errors);

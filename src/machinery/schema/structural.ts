@@ -19,13 +19,11 @@
  * Unlike the built-in kinds' pruning (validate.ts), nothing here imitates
  * a Go struct: empty maps and lists stay, and nulls where they are allowed.
  */
+import { isPlainObject } from '../object.js';
 import { ObjectMetaSchema } from './meta.js';
 import type { Schema } from './types.js';
 import { pruneUnknownFields } from './validate.js';
 
-type JsonObject = Record<string, unknown>;
-
-const isObject = (value: unknown): value is JsonObject => typeof value === 'object' && value !== null && !Array.isArray(value);
 const child = (path: string, key: string) => (path ? `${path}.${key}` : key);
 
 /** The schema of a key of an object: its property, else the map's value schema, else none (unknown). */
@@ -37,7 +35,7 @@ function schemaOfKey(schema: Schema, key: string): Schema | undefined {
 function isResourceField(schema: Schema, key: string, value: unknown): boolean {
   if (!schema['x-kubernetes-embedded-resource']) return false;
   if (key === 'apiVersion' || key === 'kind') return typeof value === 'string';
-  return key === 'metadata' && isObject(value);
+  return key === 'metadata' && isPlainObject(value);
 }
 
 function prune(value: unknown, schema: Schema | undefined, path: string, unknown: string[], embeddedMetadata: boolean): void {
@@ -46,7 +44,7 @@ function prune(value: unknown, schema: Schema | undefined, path: string, unknown
     value.forEach((item, index) => prune(item, schema?.items, `${path}[${index}]`, unknown, true));
     return;
   }
-  if (!isObject(value)) return;
+  if (!isPlainObject(value)) return;
   for (const key of Object.keys(value)) {
     const keyPath = child(path, key);
     if (schema && isResourceField(schema, key, value[key])) {
@@ -70,7 +68,7 @@ function pruneBelowKnown(value: unknown, schema: Schema, path: string, unknown: 
     if (schema.items) value.forEach((item, index) => pruneBelowKnown(item, schema.items!, `${path}[${index}]`, unknown, true));
     return;
   }
-  if (!isObject(value)) return;
+  if (!isPlainObject(value)) return;
   for (const key of Object.keys(value)) {
     if (isResourceField(schema, key, value[key])) {
       if (key === 'metadata' && embeddedMetadata) pruneUnknownFields(value[key], ObjectMetaSchema);
@@ -102,7 +100,7 @@ export function dropNullsWithoutDefaults(value: unknown, schema: Schema | undefi
     for (const item of value) dropNullsWithoutDefaults(item, schema.items);
     return;
   }
-  if (!isObject(value)) return;
+  if (!isPlainObject(value)) return;
   for (const key of Object.keys(value)) {
     const keySchema = schemaOfKey(schema, key);
     if (!keySchema) continue;
@@ -122,7 +120,7 @@ export function applyCustomResourceDefaults(value: unknown, schema: Schema | und
     }
     return;
   }
-  if (!isObject(value)) return;
+  if (!isPlainObject(value)) return;
   for (const [key, property] of Object.entries(schema.properties ?? {})) {
     if (property.default === undefined || property.default === null) continue;
     if (!(key in value) || nonNullableNull(value[key], property)) value[key] = structuredClone(property.default);
