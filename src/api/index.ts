@@ -1,6 +1,6 @@
 /**
  * The built-in API: every group skiff serves, registered in upstream's
- * discovery order. CRDs join the same registry at run time (a later issue).
+ * discovery order. What CRDs add joins the same registry at run time.
  */
 import { Registry } from './registry.js';
 import type { ResourceType } from './resource.js';
@@ -14,6 +14,7 @@ import { resources as policy } from './policy/index.js';
 import { resources as rbac } from './rbac/index.js';
 import { resources as storage } from './storage/index.js';
 import { resources as admissionregistration } from './admissionregistration/index.js';
+import { resources as apiextensions } from './apiextensions/index.js';
 import { resources as scheduling } from './scheduling/index.js';
 import { resources as coordination } from './coordination/index.js';
 import { resources as node } from './node/index.js';
@@ -32,6 +33,7 @@ export const builtinResources: ResourceType[][] = [
   certificates,
   storage,
   admissionregistration,
+  apiextensions,
   scheduling,
   coordination,
   node,

@@ -73,6 +73,22 @@ export interface SubresourceStrategy<T extends KubeObject = KubeObject> {
   validateUpdate(next: T, old: T): FieldErrorLike[];
 }
 
+/**
+ * How the apiserver treats a custom resource where it differs from a
+ * built-in kind: its body is pruned by its CRD's structural schema (unknown
+ * fields reported per fieldValidation, type errors left to validation's
+ * 422), and while its CRD is being deleted nothing new may be created.
+ */
+export interface CustomResourceServing {
+  /** The CRD's name and uid. */
+  definitionName: string;
+  definitionUid: string;
+  /** The version's structural schema (the CRD's openAPIV3Schema). */
+  structuralSchema: Schema;
+  /** The CRD is being deleted: creates are refused (405), as upstream. */
+  terminating: boolean;
+}
+
 export interface ResourceType<T extends KubeObject = KubeObject> {
   /** `''` for the core group. */
   group: string;
@@ -128,10 +144,18 @@ export interface ResourceType<T extends KubeObject = KubeObject> {
   prepareForUpdate?(obj: T, old: T): void;
   /** Validation of the whole object (metadata included) on create and on update. */
   validate?(obj: T, context: ValidationContext): FieldErrorLike[];
+  /**
+   * What the first delete of an object changes besides its deletionTimestamp, in place (a CRD
+   * adds the finalizer that deletes its custom resources first). `now` is an RFC 3339 timestamp.
+   */
+  beginDeletion?(obj: T, now: string): void;
   /** Extra checks on update: immutable fields and allowed transitions. */
   validateUpdate?(obj: T, old: T): FieldErrorLike[];
   /** Validation of a write to the `/status` subresource. */
   validateStatusUpdate?(obj: T, old: T): FieldErrorLike[];
+
+  /** Set for kinds a CustomResourceDefinition adds (custom-resource-types.ts in api/apiextensions). */
+  customResource?: CustomResourceServing;
 
   /** Server-side table columns for `kubectl get`. Without it: Name and Created At. */
   table?: TableConvertor<T>;

@@ -70,10 +70,7 @@ export interface RequestContext {
   server: ServerContext;
 }
 
-/** RFC 3339 with second precision, as metav1.Time serialises. */
-export function timestamp(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
+export { timestamp } from '../machinery/time.js';
 
 export function query(ctx: RequestContext, name: string): string | undefined {
   const value = ctx.url.searchParams.get(name);

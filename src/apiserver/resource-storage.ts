@@ -36,6 +36,13 @@ export class WatchCachePool {
     return cache;
   }
 
+  /** Forgets a prefix's cache (its resource is no longer served): its store watch ends. */
+  drop(prefix: string): void {
+    const cache = this.caches.get(prefix);
+    this.caches.delete(prefix);
+    void cache?.then((c) => c.stop(), () => {});
+  }
+
   async stop(): Promise<void> {
     for (const cache of this.caches.values()) (await cache).stop();
   }

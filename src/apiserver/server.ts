@@ -28,6 +28,7 @@ import { defaultHistoryLimits, type WatchCacheHistoryLimits } from './watch-cach
 import { sendJson, sendStatus, toStatus } from './http.js';
 import { parseResourcePath } from './request-info.js';
 import { ResourceStorage, WatchCachePool } from './resource-storage.js';
+import { CustomResourceServing } from './custom-resources.js';
 import { handleResource } from './handlers/index.js';
 import { versionInfo } from './version.js';
 import { Compactor } from './compactor.js';
@@ -99,6 +100,9 @@ export class ApiServer {
   private readonly storages = new Map<ResourceType, ResourceStorage>();
   private readonly shutdownCallbacks = new Set<() => void>();
   private readonly compactor: Compactor;
+  /** Keeps the registry in step with the stored CustomResourceDefinitions. */
+  private readonly customResources: CustomResourceServing;
+  private customResourcesStarted = false;
   private connections: ConnectionGuard | undefined;
   /** Seats for requests being served (429 when none is free). */
   readonly inFlight: MaxInFlightLimit;
@@ -142,6 +146,7 @@ export class ApiServer {
         ? [options.serviceAccountTokens.authenticator(readTokenObject, () => (options.clock ?? { now: () => new Date() }).now(), (why) => this.log({ msg: 'service account token rejected', v: 4, why }))]
         : []),
     ];
+    this.customResources = new CustomResourceServing(options.registry, (event) => this.log(event), (types, deleted) => this.retireCustomTypes(types, deleted));
     this.compactor = new Compactor(options.store, options.compactionIntervalMs, (err) => this.log({ msg: 'compaction failed', error: err.message }));
     const hooks = options.hooks;
     const namespaces = this.objects('', 'v1', 'namespaces');
@@ -183,9 +188,24 @@ export class ApiServer {
     return this.listen();
   }
 
-  /** Loads every resource's watch cache from storage. */
+  /** Loads every resource's watch cache from storage, and serves what the stored CRDs define. */
   async prime(): Promise<void> {
     await Promise.all(this.options.registry.all().map((type) => this.storageFor(type).cache()));
+    const definitions = this.options.registry.find('apiextensions.k8s.io', 'v1', 'customresourcedefinitions');
+    if (definitions && !this.customResourcesStarted) {
+      this.customResourcesStarted = true;
+      await this.customResources.start(await this.storageFor(definitions).cache());
+      await Promise.all(this.options.registry.all().map((type) => this.storageFor(type).cache()));
+    }
+  }
+
+  /** A CRD's types left the registry: their storage handles go, and with the CRD its objects' cache. */
+  private retireCustomTypes(types: ResourceType[], definitionDeleted: boolean): void {
+    for (const type of types) {
+      const storage = this.storages.get(type);
+      this.storages.delete(type);
+      if (definitionDeleted && storage) this.pool.drop(storage.prefix);
+    }
   }
 
   async listen(): Promise<number> {
@@ -251,6 +271,7 @@ export class ApiServer {
   async stop(): Promise<void> {
     this.ready = false;
     this.compactor.stop();
+    this.customResources.stop();
     this.connections?.stop();
     for (const callback of [...this.shutdownCallbacks]) callback();
     if (this.server) {

@@ -11,8 +11,10 @@ import { validateObjectMeta } from '../machinery/validation.js';
 import { generateName, newUid } from '../machinery/names.js';
 import { timestamp } from './context.js';
 
-function withoutMetaAndStatus(object: KubeObject): string {
-  const { metadata: _m, status: _s, apiVersion: _a, kind: _k, ...rest } = object;
+/** What a change of bumps metadata.generation: everything but metadata, and status when it has its own subresource. */
+function desiredState(type: ResourceType, object: KubeObject): string {
+  const { metadata: _m, apiVersion: _a, kind: _k, ...rest } = object;
+  if (type.subresources?.status) delete rest.status;
   return JSON.stringify(rest);
 }
 
@@ -82,7 +84,7 @@ export function prepareUpdate(type: ResourceType, object: KubeObject, old: KubeO
   type.prepareForUpdate?.(object, old);
   if (type.hasGeneration) {
     const oldGeneration = oldMeta.generation ?? 1;
-    meta.generation = withoutMetaAndStatus(object) === withoutMetaAndStatus(old) ? oldGeneration : oldGeneration + 1;
+    meta.generation = desiredState(type, object) === desiredState(type, old) ? oldGeneration : oldGeneration + 1;
   } else {
     delete meta.generation;
     if (oldMeta.generation !== undefined) meta.generation = oldMeta.generation;

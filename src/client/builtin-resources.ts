@@ -34,3 +34,4 @@ export const ingressesResource = ref('networking.k8s.io', 'v1', 'ingresses', 'In
 export const ingressClassesResource = ref('networking.k8s.io', 'v1', 'ingressclasses', 'IngressClass', false);
 export const networkPoliciesResource = ref('networking.k8s.io', 'v1', 'networkpolicies', 'NetworkPolicy');
 export const certificateSigningRequestsResource = ref('certificates.k8s.io', 'v1', 'certificatesigningrequests', 'CertificateSigningRequest', false);
+export const customResourceDefinitionsResource = ref('apiextensions.k8s.io', 'v1', 'customresourcedefinitions', 'CustomResourceDefinition', false);

@@ -21,7 +21,4 @@ export function microTime(date: Date): string {
   return date.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 }
 
-/** Times as the API writes them: RFC 3339 in UTC, to the second (`2026-01-02T03:04:05Z`). */
-export function timestamp(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
+export { timestamp } from '../machinery/time.js';

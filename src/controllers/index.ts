@@ -25,6 +25,8 @@ import { serviceAccountController } from './serviceaccount/controller.js';
 import { ttlAfterFinishedController } from './ttl/controller.js';
 import { csrApprovingController } from './csrapproving/controller.js';
 import { csrSigningController, type ClusterSigner } from './csrsigning/controller.js';
+import { customResourceDefinitionNamingController } from './customresourcedefinition/naming.js';
+import { customResourceDefinitionFinalizer } from './customresourcedefinition/finalizer.js';
 
 export { CidrSet, clusterCIDRProblem, defaultClusterCIDR, defaultNodeCIDRMaskSize } from './nodeipam/cidr-set.js';
 export type { NodeIpamOptions };
@@ -47,6 +49,8 @@ export {
   ttlAfterFinishedController,
   csrApprovingController,
   csrSigningController,
+  customResourceDefinitionNamingController,
+  customResourceDefinitionFinalizer,
 };
 export { defaultClusterSigningDurationMs, certificateDurationMs, type ClusterSigner } from './csrsigning/controller.js';
 
@@ -77,6 +81,9 @@ export const builtinControllers: Record<string, Builtin> = {
   csrapproving: { controller: csrApprovingController },
   // Signs only with the cluster CA (--cluster-signing-cert-file/--cluster-signing-key-file, or skiff up's own).
   csrsigning: { controller: (context, options) => csrSigningController(context, options.clusterSigner!), enabled: (options) => options.clusterSigner !== undefined },
+  // Upstream runs these two in kube-apiserver (apiextensions); here they are clients like the rest.
+  'crd-naming': { controller: customResourceDefinitionNamingController },
+  'crd-finalizer': { controller: customResourceDefinitionFinalizer },
 };
 
 /** Resolves an upstream-style `--controllers` list (`*`, `name`, `-name`) to controller names. */

@@ -136,12 +136,12 @@ export const errors = {
   requestEntityTooLarge(limit: number): StatusError {
     return new StatusError(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${limit}`);
   },
-  unsupportedMediaType(contentType: string): StatusError {
-    return new StatusError(
-      415,
-      'UnsupportedMediaType',
-      `the body of the request was in an unknown format (${contentType}) - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf, application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json, application/apply-patch+yaml`,
-    );
+  /** Upstream's message names what is accepted, not what was sent; `contentType` is for the log. */
+  unsupportedMediaType(
+    _contentType: string,
+    accepted = 'application/json, application/yaml, application/vnd.kubernetes.protobuf, application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json, application/apply-patch+yaml',
+  ): StatusError {
+    return new StatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${accepted}`);
   },
   tooManyRequests(message: string, retryAfterSeconds: number): StatusError {
     return new StatusError(429, 'TooManyRequests', message, { retryAfterSeconds });

@@ -8,6 +8,8 @@ import { parse as parseYaml } from 'yaml';
 import { errors } from '../../machinery/status.js';
 import { isPlainObject, type KubeObject } from '../../machinery/object.js';
 import type { Schema } from '../../machinery/schema/types.js';
+import { ObjectMetaSchema } from '../../machinery/schema/meta.js';
+import { pruneCustomResource } from '../../machinery/schema/structural.js';
 import {
   checkTypes,
   findUnknownFields,
@@ -121,21 +123,47 @@ export function validateFields(
   duplicates: string[],
   mode: FieldValidation,
 ): void {
+  if (ctx.type.customResource && schema === ctx.type.schema) return pruneCustomResourceFields(ctx, value, ctx.type.customResource.structuralSchema, duplicates, mode);
   const typeErrors = checkTypes(value, schema);
   if (typeErrors.length > 0) throw errors.badRequest(formatTypeError(ctx.type.kind, ctx.type.version, typeErrors[0]));
   const problems = [
     ...duplicates.map((path) => `duplicate field "${path}"`),
     ...findUnknownFields(value, schema).map((path) => `unknown field "${path}"`),
   ];
-  if (problems.length > 0) {
-    if (mode === 'Strict') {
-      const { kind, version } = ctx.type;
-      throw errors.badRequest(`${kind} in version "${version}" cannot be handled as a ${kind}: strict decoding error: ${problems.join(', ')}`);
-    }
-    if (mode === 'Warn') for (const problem of problems) addWarning(ctx.res, problem);
-  }
+  reportFieldProblems(ctx, problems, mode);
   pruneUnknownFields(value, schema);
   canonicalizeQuantities(value, schema);
+}
+
+/** Unknown and duplicate fields: an error under Strict, warnings under Warn, nothing under Ignore. */
+function reportFieldProblems(ctx: RequestContext, problems: string[], mode: FieldValidation): void {
+  if (problems.length === 0) return;
+  if (mode === 'Strict') {
+    const { kind, version } = ctx.type;
+    throw errors.badRequest(`${kind} in version "${version}" cannot be handled as a ${kind}: strict decoding error: ${problems.join(', ')}`);
+  }
+  if (mode === 'Warn') for (const problem of problems) addWarning(ctx.res, problem);
+}
+
+/**
+ * A custom resource's body: metadata is ObjectMeta as for every kind; the rest
+ * is pruned by the CRD's structural schema. Wrong JSON types are left to the
+ * schema's validation, which answers 422 as upstream does.
+ */
+function pruneCustomResourceFields(ctx: RequestContext, value: unknown, structural: Schema, duplicates: string[], mode: FieldValidation): void {
+  const object = value as Record<string, unknown>;
+  const unknown: string[] = [];
+  if (object.metadata !== undefined) {
+    const typeErrors = checkTypes(object.metadata, ObjectMetaSchema);
+    if (typeErrors.length > 0) {
+      const error = typeErrors[0];
+      throw errors.badRequest(formatTypeError(ctx.type.kind, ctx.type.version, { ...error, path: error.path ? `metadata.${error.path}` : 'metadata' }));
+    }
+    unknown.push(...findUnknownFields(object.metadata, ObjectMetaSchema).map((path) => `metadata.${path}`));
+    pruneUnknownFields(object.metadata, ObjectMetaSchema);
+  }
+  unknown.push(...pruneCustomResource(object, structural));
+  reportFieldProblems(ctx, [...duplicates.map((path) => `duplicate field "${path}"`), ...unknown.map((path) => `unknown field "${path}"`)], mode);
 }
 
 /** Decodes a create/update body into an object of the request's kind. */

@@ -113,6 +113,7 @@ export async function deleteObject(ctx: RequestContext, namespace: string | unde
 
     const next = structuredClone(current);
     const meta = next.metadata;
+    if (!meta.deletionTimestamp) type.beginDeletion?.(next, timestamp(server.clock.now()));
     const finalizer = finalizerFor(options);
     if (finalizer && !(meta.finalizers ?? []).includes(finalizer)) {
       meta.finalizers = [...(meta.finalizers ?? []).filter((f) => f !== 'orphan' && f !== 'foregroundDeletion'), finalizer];

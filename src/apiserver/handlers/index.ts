@@ -21,11 +21,17 @@ export async function handleResource(ctx: RequestContext): Promise<void> {
   if (!(verbs as string[]).includes(info.verb) || (info.verb === 'create' && info.name)) {
     throw errors.methodNotSupported(type.group, type.resource, info.verb);
   }
+  // A CRD being deleted takes its objects with it: nothing new may join them meanwhile.
+  if (info.verb === 'create' && type.customResource?.terminating) {
+    const refused = errors.methodNotSupported(type.group, type.resource, info.verb);
+    refused.status.message = 'create not allowed while custom resource definition is terminating';
+    throw refused;
+  }
   // Creating through a namespaced URL of a cluster-scoped kind, or the reverse, is not found upstream.
   if (info.verb !== 'list' && info.verb !== 'watch' && info.verb !== 'deletecollection' && info.verb !== 'create') {
     if (type.namespaced && !info.namespace) throw errors.notFound(type.group, type.resource, info.name ?? '');
   }
-  if (type.namespaced && (info.verb === 'create' ) && !info.namespace) {
+  if (type.namespaced && info.verb === 'create' && !info.namespace) {
     throw errors.badRequest('the server could not find the requested resource: namespace is required');
   }
   switch (info.verb) {

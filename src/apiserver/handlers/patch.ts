@@ -30,6 +30,10 @@ export interface DecodedPatch {
 export function decodePatch(ctx: RequestContext, body: Buffer): DecodedPatch {
   const contentType = (ctx.req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
   if (!patchTypes.includes(contentType)) throw errors.unsupportedMediaType(contentType);
+  // Strategic merge needs Go structs' patch directives; custom resources have none (as upstream).
+  if (ctx.type.customResource && contentType === 'application/strategic-merge-patch+json') {
+    throw errors.unsupportedMediaType(contentType, 'application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml');
+  }
   if (contentType === 'application/apply-patch+yaml' && !query(ctx, 'fieldManager')) {
     throw errors.badRequest('PATCH, application/apply-patch+yaml requests must have a fieldManager');
   }

@@ -66,6 +66,11 @@ export const PATCH_MEDIA = [
   'application/strategic-merge-patch+json',
 ];
 
+/** What PATCH accepts: custom resources have no strategic merge patch (no Go struct tags to drive it); kubectl reads this to choose. */
+function patchMediaOf(type: ResourceType): string[] {
+  return type.customResource ? PATCH_MEDIA.filter((media) => media !== 'application/strategic-merge-patch+json') : PATCH_MEDIA;
+}
+
 /** Upstream's operation-id fragment: drops non-letters, capitalizing the letter after each. */
 export function toOperationId(text: string, capitalizeFirst: boolean): string {
   let out = '';
@@ -209,7 +214,7 @@ function resourceOperations(type: ResourceType, prefix: string, idPrefix: string
   if (verbs.has('patch')) {
     out.push([item, op({
       method: 'patch', operationId: `patch${idPrefix}${scoped}${kind}`, action: 'patch', description: `partially update the specified ${kind}`,
-      parameters: [...itemParams, pretty, ...patchParameters], request: { schema: PatchSchema, required: true, consumes: PATCH_MEDIA },
+      parameters: [...itemParams, pretty, ...patchParameters], request: { schema: PatchSchema, required: true, consumes: patchMediaOf(type) },
       responses: ok(type.schema, [201, 'Created']),
     })]);
   }
@@ -301,7 +306,7 @@ function subresourceOperations(
   }
   if (verbs.has('patch')) {
     out.push([path, { ...base, method: 'patch', operationId: `patch${id}`, action: 'patch', description: `partially update ${sub.name} of the specified ${kind}`,
-      parameters: [...itemParams, pretty, ...patchParameters], request: { schema: PatchSchema, required: true, consumes: PATCH_MEDIA },
+      parameters: [...itemParams, pretty, ...patchParameters], request: { schema: PatchSchema, required: true, consumes: patchMediaOf(type) },
       responses: ([[200, 'OK'], [201, 'Created']] as const).map(([code, description]) => ({ code, description, body: body(schema) })) }]);
   }
   return out;
