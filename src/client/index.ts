@@ -26,5 +26,6 @@ export { LeaderElector, type LeaderElectionOptions, type Lease } from './leader-
 export { EventRecorder, type EventType } from './events.js';
 export { Controller, ownerKeys, standaloneControllerContext, type ControllerContext, type ControllerSpec, type ReconcileOptions, type ReconcileResult, type Watch } from './controller.js';
 export { Manager, type ManagerOptions, type Runnable } from './manager.js';
+export { discoverResources, preferredResourcesWith, type DiscoveredResource } from './discovery.js';
 export { sleep, microTime, timestamp } from './time.js';
 export * from './builtin-resources.js';

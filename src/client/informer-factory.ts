@@ -14,6 +14,8 @@ import type { ResourceRef } from './resource-client.js';
 
 export class InformerFactory {
   private readonly informers = new Map<string, SharedInformer>();
+  /** Each informer's own stop, so one whose kind is no longer served can end alone (see `forget`). */
+  private readonly stops = new Map<string, AbortController>();
   private signal: AbortSignal | undefined;
   private readonly ended = new AbortController();
   /** Aborts when the factory's informers stop (the signal given to `start` aborted): a term's end for what runs on them. */
@@ -31,9 +33,23 @@ export class InformerFactory {
     if (!informer) {
       informer = new SharedInformer(this.client.resource(ref), { ...this.defaults });
       this.informers.set(id, informer);
-      if (this.signal) informer.start(this.signal);
+      if (this.signal) this.startOne(id, informer, this.signal);
     }
     return informer as unknown as SharedInformer<T>;
+  }
+
+  /** Stops and drops the informer of a resource that is no longer served (a deleted CRD's kind). */
+  forget(ref: ResourceRef): void {
+    const id = `${ref.group}/${ref.version}/${ref.resource}`;
+    this.stops.get(id)?.abort();
+    this.stops.delete(id);
+    this.informers.delete(id);
+  }
+
+  private startOne(id: string, informer: SharedInformer, signal: AbortSignal): void {
+    const stop = new AbortController();
+    this.stops.set(id, stop);
+    informer.start(AbortSignal.any([signal, stop.signal]));
   }
 
   /** Starts every informer, and those asked for later, until the signal aborts. */
@@ -41,7 +57,7 @@ export class InformerFactory {
     this.signal = signal;
     if (signal.aborted) this.ended.abort();
     else signal.addEventListener('abort', () => this.ended.abort(), { once: true });
-    for (const informer of this.informers.values()) informer.start(signal);
+    for (const [id, informer] of this.informers) this.startOne(id, informer, signal);
   }
 
   /** Resolves when every informer created so far has its first list (or, given a signal, when it aborts). */

@@ -184,7 +184,7 @@ export class ResourceClient<T extends KubeObject = KubeObject> {
    */
   watch(namespace: string | undefined, options: WatchOptions, onEvent: (event: WatchEvent<T>) => void, signal?: AbortSignal): WatchHandle {
     const done = new Promise<void>((resolve, reject) => {
-      const req = this.rest.open('GET', this.path(namespace), { query: { watch: 1, ...options }, signal }, (res) => {
+      const req = this.rest.open('GET', this.path(namespace), { query: { watch: 1, ...options }, signal, longRunning: true }, (res) => {
         if ((res.statusCode ?? 0) >= 400) {
           let body = '';
           res.setEncoding('utf8');

@@ -17,6 +17,13 @@ export interface RequestOptions {
   query?: Record<string, string | number | boolean | undefined>;
   body?: unknown;
   contentType?: string;
+  /** The Accept header, when not plain JSON (aggregated discovery asks for its own media type). */
+  accept?: string;
+  /**
+   * A watch or another stream that holds its connection for minutes: it gets a connection of
+   * its own, outside the pool's bound, so many watches never starve ordinary requests.
+   */
+  longRunning?: boolean;
   signal?: AbortSignal;
   /** Retries after the first attempt (default 5; 0 for none). */
   retries?: number;
@@ -119,6 +126,7 @@ export class RestClient {
   readonly server: URL;
   /** The connections; a scoped client uses its owner's (see `connections`). */
   private agent: https.Agent | http.Agent | undefined;
+  private streamAgent: https.Agent | http.Agent | undefined;
   private readonly owner: RestClient | undefined;
   private readonly stopFollowingCertificate?: () => void;
   private readonly lifetime: AbortController;
@@ -139,22 +147,25 @@ export class RestClient {
     const rotating = config.rotatingCertificate;
     // One TLS context for all connections of an agent: given the PEMs instead, Node parses the key and the CA
     // bundle again for every new connection (a burst of requests opens several at once).
-    const newAgent = () =>
+    const newAgent = (maxSockets: number) =>
       tls
         ? new https.Agent({
             keepAlive: true,
-            maxSockets: 64,
+            maxSockets,
             secureContext: createSecureContext({ ca: config.caPem, cert: rotating?.certPem ?? config.certPem, key: rotating?.keyPem ?? config.keyPem }),
             rejectUnauthorized: !config.insecureSkipTlsVerify,
           })
-        : new http.Agent({ keepAlive: true, maxSockets: 64 });
+        : new http.Agent({ keepAlive: true, maxSockets });
     if (!shared) {
-      this.agent = newAgent();
+      this.agent = newAgent(64);
+      // One connection per watch, however many kinds are watched (HTTP/1.1 has no multiplexing).
+      this.streamAgent = newAgent(Infinity);
       // A renewed certificate: new connections use it, the old ones close (their watches reconnect).
       this.stopFollowingCertificate = rotating?.onChange(() => {
-        const old = this.agent!;
-        this.agent = newAgent();
-        old.destroy();
+        const old = [this.agent!, this.streamAgent!];
+        this.agent = newAgent(64);
+        this.streamAgent = newAgent(Infinity);
+        for (const agent of old) agent.destroy();
       });
     }
     this.headers = { Accept: 'application/json', 'User-Agent': config.userAgent ?? 'skiff-client' };
@@ -173,6 +184,11 @@ export class RestClient {
   /** The agent requests go through: this client's own, or (scoped) its owner's current one. */
   private get connections(): https.Agent | http.Agent {
     return this.owner ? this.owner.connections : this.agent!;
+  }
+
+  /** The agent of long-running requests (watches), unbounded. */
+  private get streamConnections(): https.Agent | http.Agent {
+    return this.owner ? this.owner.streamConnections : this.streamAgent!;
   }
 
   /** Sends a request and returns the parsed JSON answer; throws StatusError on failure. */
@@ -243,6 +259,7 @@ export class RestClient {
   open(method: string, path: string, options: RequestOptions, onResponse: (res: http.IncomingMessage) => void): http.ClientRequest {
     const url = new URL(path + queryString(options.query), this.server);
     const headers: Record<string, string> = { ...this.headers };
+    if (options.accept) headers.Accept = options.accept;
     if (options.body !== undefined) {
       headers['Content-Type'] = options.contentType ?? 'application/json';
       headers['Content-Length'] = String(Buffer.byteLength(bodyText(options.body)));
@@ -253,7 +270,7 @@ export class RestClient {
       port: url.port || (url.protocol === 'https:' ? 443 : 80),
       path: url.pathname + url.search,
       headers,
-      agent: this.connections,
+      agent: options.longRunning ? this.streamConnections : this.connections,
       signal: this.signalFor(options.signal),
     };
     return url.protocol === 'https:' ? https.request(requestOptions, onResponse) : http.request(requestOptions, onResponse);
@@ -284,5 +301,6 @@ export class RestClient {
     this.lifetime.abort(new Error('client closed'));
     this.stopFollowingCertificate?.();
     this.agent?.destroy();
+    this.streamAgent?.destroy();
   }
 }

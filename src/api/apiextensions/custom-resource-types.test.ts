@@ -62,7 +62,11 @@ describe('customResourceTypes', () => {
 
   it('defaults, status on create, and validation by the schema', () => {
     const [type] = customResourceTypes(crd([{ subresources: { status: {} } }]));
-    const object = { apiVersion: 'stable.example.com/v1', kind: 'CronTab', metadata: { name: 'a', namespace: 'default' }, spec: { replicas: null, cronSpec: 'x' }, status: { replicas: 2 } };
+    const object: { metadata: { name: string; namespace: string }; spec: { replicas: number | null; cronSpec: string }; status?: unknown } = {
+      metadata: { name: 'a', namespace: 'default' },
+      spec: { replicas: null, cronSpec: 'x' },
+      status: { replicas: 2 },
+    };
     type.defaults!(object);
     type.prepareForCreate!(object);
     assert.deepEqual(object.spec, { replicas: 1, cronSpec: 'x' });

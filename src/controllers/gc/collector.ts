@@ -15,17 +15,24 @@
  *   `orphan` — remove this owner from its dependents' ownerReferences, then
  *   the finalizer; `foregroundDeletion` — delete the dependents, and remove
  *   the finalizer once no dependent with blockOwnerDeletion is left.
+ *
+ * Which kinds it watches comes from discovery, as upstream's monitors do:
+ * every resource that can be listed, watched and deleted, in its group's
+ * preferred version. It discovers again whenever a CustomResourceDefinition
+ * changes (and every half minute), so custom resources own and are owned
+ * like built-in ones; a kind that is no longer served stops being watched.
  */
 import type { KubeObject, OwnerReference } from '../../machinery/object.js';
 import { isStatusError } from '../../machinery/status.js';
-import type { ResourceType } from '../../api/resource.js';
-import type { ControllerContext, Runnable, SharedInformer } from '../../client/index.js';
-import { WorkQueue, keyOf } from '../../client/index.js';
-import { builtinRegistry } from '../../api/index.js';
+import type { ControllerContext, DiscoveredResource, ResourceRef, Runnable, SharedInformer } from '../../client/index.js';
+import { discoverResources, preferredResourcesWith, sleep, WorkQueue, keyOf } from '../../client/index.js';
+import { customResourceDefinitionsResource } from '../resources.js';
 
 interface Tracked {
-  type: ResourceType;
+  ref: ResourceRef;
   informer: SharedInformer;
+  /** Removes the collector's handlers (its kind is no longer served). */
+  stopHandlers: () => void;
 }
 
 type WorkItem = { kind: 'dependent' | 'owner'; resource: string; key: string };
@@ -36,35 +43,33 @@ function decode(text: string): WorkItem {
   return { kind: kind as WorkItem['kind'], resource, key };
 }
 
-const resourceId = (type: ResourceType) => `${type.group}/${type.version}/${type.resource}`;
+const resourceId = (ref: ResourceRef) => `${ref.group}/${ref.version}/${ref.resource}`;
+const apiVersionOf = (ref: ResourceRef) => (ref.group ? `${ref.group}/${ref.version}` : ref.version);
 
-/** Kinds the collector watches: one version per stored resource, and not events (never owners, very many). */
-export function collectedTypes(types: readonly ResourceType[]): ResourceType[] {
-  const seenStorage = new Set<string>();
-  const out: ResourceType[] = [];
-  for (const type of types) {
-    const storage = type.storageResource ?? `${type.group}/${type.resource}`;
-    if (seenStorage.has(storage)) continue;
-    seenStorage.add(storage);
-    if (type.resource === 'events') continue;
-    const verbs = type.verbs ?? ['list', 'watch', 'delete'];
-    if (!verbs.includes('list') || !verbs.includes('watch') || !verbs.includes('delete')) continue;
-    out.push(type);
-  }
-  return out;
+/** How often discovery is read again even when no CRD changed (upstream: 30 s). */
+const rediscoverMs = 30_000;
+
+/**
+ * Kinds the collector (and namespace deletion) act on: whatever can be listed, watched and deleted,
+ * in its group's preferred version; not events, which are never owners and very many.
+ */
+export function collectedResources(discovered: DiscoveredResource[], verbs = ['list', 'watch', 'delete']): DiscoveredResource[] {
+  return preferredResourcesWith(discovered, verbs).filter((resource) => resource.resource !== 'events');
 }
 
-export function garbageCollector(context: ControllerContext, types: readonly ResourceType[] = builtinRegistry().all()): Runnable {
+export function garbageCollector(context: ControllerContext): Runnable {
   const { client, informers } = context;
   const queue = new WorkQueue<string>();
   const tracked = new Map<string, Tracked>();
   /** uid → where the object is, for owner lookups without a request. */
   const byUid = new Map<string, { resource: string; key: string }>();
+  /** `apiVersion/kind` → resource, for every served version: how an ownerReference is looked up. */
+  let kinds = new Map<string, ResourceRef>();
 
-  for (const type of collectedTypes(types)) {
-    const informer = informers.informerFor(type);
-    const id = resourceId(type);
-    tracked.set(id, { type, informer });
+  function monitor(ref: ResourceRef): Tracked {
+    // Shared with the controllers that watch the same kind: one watch per kind in the process.
+    const informer = informers.informerFor(ref);
+    const id = resourceId(ref);
     const seen = (object: KubeObject) => {
       if (object.metadata.uid) byUid.set(object.metadata.uid, { resource: id, key: keyOf(object) });
       if (object.metadata.ownerReferences?.length) queue.add(encode({ kind: 'dependent', resource: id, key: keyOf(object) }));
@@ -73,7 +78,7 @@ export function garbageCollector(context: ControllerContext, types: readonly Res
         queue.add(encode({ kind: 'owner', resource: id, key: keyOf(object) }));
       }
     };
-    informer.addEventHandler({
+    const stopHandlers = informer.addEventHandler({
       add: seen,
       update: (_previous, object) => seen(object),
       delete: (object) => {
@@ -87,6 +92,29 @@ export function garbageCollector(context: ControllerContext, types: readonly Res
         }
       },
     });
+    return { ref, informer, stopHandlers };
+  }
+
+  /** Watches what discovery says is served now, and stops watching what is gone; resolves when the new informers have synced. */
+  async function syncMonitors(signal: AbortSignal): Promise<void> {
+    const discovered = await discoverResources(client, signal);
+    kinds = new Map(discovered.map((resource) => [`${apiVersionOf(resource)}/${resource.kind}`, resource]));
+    const wanted = new Map(collectedResources(discovered).map((resource) => [resourceId(resource), resource]));
+    const started: Tracked[] = [];
+    for (const [id, resource] of wanted) {
+      if (tracked.has(id)) continue;
+      const entry = monitor(resource);
+      tracked.set(id, entry);
+      started.push(entry);
+    }
+    for (const [id, entry] of tracked) {
+      if (wanted.has(id)) continue;
+      entry.stopHandlers();
+      informers.forget(entry.ref);
+      tracked.delete(id);
+      for (const [uid, where] of byUid) if (where.resource === id) byUid.delete(uid);
+    }
+    await Promise.all(started.map(({ informer }) => informer.waitForSync(signal)));
   }
 
   function dependentsOf(uid: string): WorkItem[] {
@@ -101,6 +129,12 @@ export function garbageCollector(context: ControllerContext, types: readonly Res
     return tracked.get(item.resource)?.informer.store.get(item.key);
   }
 
+  /** The client of an owner's kind: from discovery, else (discovery not caught up yet) the built-in kinds. */
+  function clientForKind(apiVersion: string, kind: string) {
+    const ref = kinds.get(`${apiVersion}/${kind}`);
+    return ref ? client.resource(ref) : client.forKind(apiVersion, kind);
+  }
+
   /** The owner as it is now: from the cache by uid, else from the apiserver. `undefined` means gone. */
   async function findOwner(ref: OwnerReference, namespace: string | undefined): Promise<KubeObject | undefined | 'unknown'> {
     const known = byUid.get(ref.uid);
@@ -108,7 +142,7 @@ export function garbageCollector(context: ControllerContext, types: readonly Res
       const object = cached(known);
       if (object?.metadata.uid === ref.uid) return object;
     }
-    const ownerClient = client.forKind(ref.apiVersion, ref.kind);
+    const ownerClient = clientForKind(ref.apiVersion, ref.kind);
     // A kind skiff does not know (yet): never collect on its account.
     if (!ownerClient) return 'unknown';
     const owner = await ownerClient.find(ownerClient.ref.namespaced ? namespace : undefined, ref.name);
@@ -117,8 +151,8 @@ export function garbageCollector(context: ControllerContext, types: readonly Res
 
   async function processDependent(item: WorkItem): Promise<void> {
     const object = cached(item);
-    const { type } = tracked.get(item.resource)!;
-    if (!object || object.metadata.deletionTimestamp) return;
+    const type = tracked.get(item.resource)?.ref;
+    if (!type || !object || object.metadata.deletionTimestamp) return;
     const refs = object.metadata.ownerReferences ?? [];
     if (refs.length === 0) return;
     const solid: OwnerReference[] = [];
@@ -150,7 +184,7 @@ export function garbageCollector(context: ControllerContext, types: readonly Res
     await resource.delete(object.metadata.namespace, object.metadata.name!, { propagationPolicy, preconditions: { uid: object.metadata.uid } }).catch(ignoreGone);
   }
 
-  async function removeFinalizer(type: ResourceType, object: KubeObject, finalizer: string): Promise<void> {
+  async function removeFinalizer(type: ResourceRef, object: KubeObject, finalizer: string): Promise<void> {
     const finalizers = object.metadata.finalizers ?? [];
     if (!finalizers.includes(finalizer)) return;
     await client
@@ -163,8 +197,8 @@ export function garbageCollector(context: ControllerContext, types: readonly Res
 
   async function processOwner(item: WorkItem): Promise<void> {
     const owner = cached(item);
-    const { type } = tracked.get(item.resource)!;
-    if (!owner?.metadata.deletionTimestamp || !owner.metadata.uid) return;
+    const type = tracked.get(item.resource)?.ref;
+    if (!type || !owner?.metadata.deletionTimestamp || !owner.metadata.uid) return;
     const finalizers = owner.metadata.finalizers ?? [];
     const dependents = dependentsOf(owner.metadata.uid)
       .map((d) => ({ item: d, object: cached(d)! }))
@@ -173,7 +207,7 @@ export function garbageCollector(context: ControllerContext, types: readonly Res
       for (const { item: d, object } of dependents) {
         const refs = (object.metadata.ownerReferences ?? []).filter((r) => r.uid !== owner.metadata.uid);
         await client
-          .resource(tracked.get(d.resource)!.type)
+          .resource(tracked.get(d.resource)!.ref)
           .patch(object.metadata.namespace, object.metadata.name!, [
             { op: 'test', path: '/metadata/uid', value: object.metadata.uid },
             { op: 'replace', path: '/metadata/ownerReferences', value: refs },
@@ -191,7 +225,7 @@ export function garbageCollector(context: ControllerContext, types: readonly Res
         if (object.metadata.deletionTimestamp) continue;
         const hasDependents = dependentsOf(object.metadata.uid ?? '').length > 0;
         await client
-          .resource(tracked.get(d.resource)!.type)
+          .resource(tracked.get(d.resource)!.ref)
           .delete(object.metadata.namespace, object.metadata.name!, { propagationPolicy: hasDependents ? 'Foreground' : 'Background', preconditions: { uid: object.metadata.uid } })
           .catch(ignoreGone);
       }
@@ -199,10 +233,50 @@ export function garbageCollector(context: ControllerContext, types: readonly Res
     }
   }
 
+  /** Discovery again after a CRD changes, at most one round at a time (a change during a round asks for another). */
+  const rediscovery = {
+    running: undefined as Promise<void> | undefined,
+    again: false,
+    request(signal: AbortSignal): void {
+      if (signal.aborted) return;
+      if (this.running) {
+        this.again = true;
+        return;
+      }
+      this.running = syncMonitors(signal)
+        .catch((err: Error) => context.log({ controller: 'garbage-collector', msg: 'discovery failed', error: err.message }))
+        .finally(() => {
+          this.running = undefined;
+          if (this.again) {
+            this.again = false;
+            this.request(signal);
+          }
+        });
+    },
+    async start(signal: AbortSignal): Promise<void> {
+      // The first round must succeed: until it does there is nothing to collect with.
+      for (let delayMs = 200; !signal.aborted; delayMs = Math.min(delayMs * 2, 10_000)) {
+        try {
+          await syncMonitors(signal);
+          break;
+        } catch (err) {
+          context.log({ controller: 'garbage-collector', msg: 'discovery failed', error: (err as Error).message });
+          await sleep(delayMs, signal);
+        }
+      }
+      const definitions = informers.informerFor(customResourceDefinitionsResource);
+      const changed = () => this.request(signal);
+      definitions.addEventHandler({ add: (_object, initial) => !initial && changed(), update: changed, delete: changed });
+      const timer = setInterval(changed, rediscoverMs);
+      timer.unref();
+      signal.addEventListener('abort', () => clearInterval(timer), { once: true });
+    },
+  };
+
   return {
     async run(signal) {
       signal.addEventListener('abort', () => queue.shutDown(), { once: true });
-      await Promise.all([...tracked.values()].map(({ informer }) => informer.waitForSync(signal)));
+      await rediscovery.start(signal);
       const worker = async () => {
         for (;;) {
           const text = await queue.get();

@@ -7,11 +7,9 @@
  */
 import type { KubeObject } from '../../machinery/object.js';
 import { isStatusError } from '../../machinery/status.js';
-import type { ResourceType } from '../../api/resource.js';
-import { builtinRegistry } from '../../api/index.js';
 import type { ControllerContext, ControllerSpec } from '../../client/index.js';
+import { discoverResources, preferredResourcesWith } from '../../client/index.js';
 import { namespacesResource } from '../resources.js';
-import { collectedTypes } from '../gc/collector.js';
 import { canonicalJson } from '../util/hash.js';
 import { timestamp } from '../util/time.js';
 
@@ -24,14 +22,10 @@ interface Namespace extends KubeObject {
 const recheckMs = 1000;
 
 
-export function namespaceController(context: ControllerContext, types: readonly ResourceType[] = builtinRegistry().all()): ControllerSpec {
+export function namespaceController(context: ControllerContext): ControllerSpec {
   const { client, informers } = context;
   const namespaceInformer = informers.informerFor<Namespace>(namespacesResource);
   const namespaces = client.resource<Namespace>(namespacesResource);
-  const namespaced = collectedTypes(types).filter((type) => type.namespaced);
-  // Events are not collected by the GC but do live in namespaces.
-  const eventsType = types.find((type) => type.group === '' && type.resource === 'events');
-  if (eventsType) namespaced.push(eventsType);
 
   async function writeConditions(ns: Namespace, remaining: Map<string, number>, finalizers: Map<string, number>, failures: string[]): Promise<void> {
     const now = timestamp(context.now());
@@ -75,13 +69,15 @@ export function namespaceController(context: ControllerContext, types: readonly 
     name: 'namespace',
     for: namespacesResource,
     workers: 2,
-    async reconcile(key) {
+    async reconcile(key, { signal }) {
       const ns = namespaceInformer.lister.get(undefined, key);
       if (!ns?.metadata.deletionTimestamp) return;
       if (!(ns.spec?.finalizers ?? []).includes('kubernetes')) return;
       const remaining = new Map<string, number>();
       const finalizers = new Map<string, number>();
       const failures: string[] = [];
+      // What lives in namespaces is asked of discovery each time: custom resources come and go.
+      const namespaced = preferredResourcesWith(await discoverResources(client, signal), ['list', 'delete']).filter((resource) => resource.namespaced);
       for (const type of namespaced) {
         const resource = client.resource(type);
         let items: KubeObject[];
