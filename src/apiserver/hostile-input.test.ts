@@ -118,8 +118,8 @@ describe('YAML size', () => {
     const json = JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'big-yaml' }, data });
     const res = await api.request('POST', `${ns}/configmaps`, json, { 'Content-Type': 'application/yaml' });
     assert.equal(res.status, 201, res.body.slice(0, 300));
-    // Server-side apply bodies from kubectl are JSON too.
-    const applied = await api.request('PATCH', `${cmPath('big-yaml')}?fieldManager=test`, JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'big-yaml' }, data: { ...data, k0: 'y' } }), applyHeaders);
+    // Server-side apply bodies from kubectl are JSON too (forced: the creator owns k0).
+    const applied = await api.request('PATCH', `${cmPath('big-yaml')}?fieldManager=test&force=true`, JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'big-yaml' }, data: { ...data, k0: 'y' } }), applyHeaders);
     assert.equal(applied.status, 200, applied.body.slice(0, 300));
     assert.equal(applied.json().data.k0, 'y');
   });

@@ -129,14 +129,18 @@ describe('CRUD', () => {
   });
 
   test('server-side apply creates a missing object, then merges into it', async () => {
-    const path = '/api/v1/namespaces/default/configmaps/applied?fieldManager=test';
-    const apply = (data: Record<string, string>) =>
-      api.request('PATCH', path, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'applied' }, data }, { 'Content-Type': 'application/apply-patch+yaml' });
+    const apply = (data: Record<string, string>, manager = 'test') =>
+      api.request('PATCH', `/api/v1/namespaces/default/configmaps/applied?fieldManager=${manager}`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'applied' }, data }, { 'Content-Type': 'application/apply-patch+yaml' });
     const created = await apply({ a: '1' });
     assert.equal(created.status, 201, created.body);
-    const merged = await apply({ b: '2' });
+    // The same manager's next apply states all it wants: `a`, no longer applied, goes.
+    const replaced = await apply({ b: '2' });
+    assert.equal(replaced.status, 200, replaced.body);
+    assert.deepEqual(replaced.json().data, { b: '2' });
+    // Another manager's apply adds to it.
+    const merged = await apply({ c: '3' }, 'other');
     assert.equal(merged.status, 200, merged.body);
-    assert.deepEqual(merged.json().data, { a: '1', b: '2' });
+    assert.deepEqual(merged.json().data, { b: '2', c: '3' });
     const anonymous = await api.request('PATCH', '/api/v1/namespaces/default/configmaps/applied', { data: {} }, { 'Content-Type': 'application/apply-patch+yaml' });
     assert.equal(anonymous.status, 400);
     assert.match(anonymous.json().message, /must have a fieldManager/);

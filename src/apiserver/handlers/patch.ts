@@ -11,6 +11,7 @@ import { applyJsonPatch, applyMergePatchInPlace, applyStrategicMergePatchInPlace
 import type { RequestContext } from '../context.js';
 import { query } from '../context.js';
 import { checkKind, fieldValidationOf, parseBody, validateFields } from './decode.js';
+import { applyToObject } from '../field-manager.js';
 
 export const patchTypes = [
   'application/json-patch+json',
@@ -44,6 +45,11 @@ export function decodePatch(ctx: RequestContext, body: Buffer): DecodedPatch {
   return { contentType, patch, duplicates };
 }
 
+/** Whether a patch is a server-side apply. */
+export function isApply(decoded: DecodedPatch): boolean {
+  return decoded.contentType === 'application/apply-patch+yaml';
+}
+
 /**
  * Applies a decoded patch to the current object, which the caller owns and
  * which is changed (guaranteedUpdate hands each round a private copy): copying
@@ -64,13 +70,37 @@ export function applyDecodedPatch(ctx: RequestContext, current: KubeObject, deco
       result = applyStrategicMergePatchInPlace(current, patch, schema);
       break;
     case 'application/apply-patch+yaml':
-      // Server-side apply comes with its field-ownership model in a later change;
-      // until then an apply merges the applied configuration like a merge patch.
-      result = applyMergePatchInPlace(current, patch);
-      break;
+      if (schema !== ctx.type.schema) {
+        // An apply to a view of the object (a Scale) sets what it names, like a merge patch.
+        result = applyMergePatchInPlace(current, patch);
+        break;
+      }
+      return applyConfigurationTo(ctx, current, decoded);
   }
   if (!isPlainObject(result)) throw errors.badRequest('the patch did not produce an object');
   if (schema === ctx.type.schema) checkKind(ctx, result);
   validateFields(ctx, result, schema, decoded.duplicates, fieldValidationOf(ctx));
   return result as KubeObject;
+}
+
+/**
+ * Server-side apply: the configuration is checked like a body (kind, unknown
+ * and duplicate fields), then merged into the current object with field
+ * ownership (field-manager.ts). `current` undefined: the apply creates.
+ */
+export function applyConfigurationTo(ctx: RequestContext, current: KubeObject | undefined, decoded: DecodedPatch): KubeObject {
+  const config = structuredClone(decoded.patch) as Record<string, unknown>;
+  checkKind(ctx, config);
+  validateFields(ctx, config, ctx.type.schema, decoded.duplicates, fieldValidationOf(ctx));
+  if (!isPlainObject(config.metadata)) config.metadata = {};
+  const name = ctx.info.name!;
+  const metadata = config.metadata as KubeObject['metadata'];
+  if (metadata.name && metadata.name !== name) {
+    throw errors.badRequest(`the name of the object (${metadata.name}) does not match the name on the URL (${name})`);
+  }
+  metadata.name = name;
+  if (ctx.type.namespaced && ctx.info.namespace) metadata.namespace = ctx.info.namespace;
+  const merged = applyToObject(ctx, current, config as KubeObject);
+  validateFields(ctx, merged, ctx.type.schema, [], 'Ignore');
+  return merged;
 }

@@ -21,7 +21,7 @@ import { timestamp } from '../context.js';
 import { prepareStatusUpdate, prepareSubresourceUpdate } from '../strategy.js';
 import { decodeObject, fieldValidationOf, parseBody, validateFields } from './decode.js';
 import { guaranteedUpdate } from './write.js';
-import { applyDecodedPatch, decodePatch } from './patch.js';
+import { applyDecodedPatch, decodePatch, isApply } from './patch.js';
 import { sendObject } from './respond.js';
 import { deleteObject } from './delete.js';
 import { handleEviction } from './eviction.js';
@@ -65,7 +65,7 @@ async function handleStatus(ctx: RequestContext): Promise<void> {
   }
   if (verb === 'patch') {
     const patch = decodePatch(ctx, await readBody(ctx.req));
-    const { object } = await guaranteedUpdate(ctx, (current) => applyDecodedPatch(ctx, current, patch), statusOnly);
+    const { object } = await guaranteedUpdate(ctx, (current) => applyDecodedPatch(ctx, current, patch), { ...statusOnly, apply: isApply(patch) });
     return sendObject(ctx, 200, object);
   }
   throw errors.methodNotSupported(ctx.type.group, `${ctx.type.resource}/status`, verb);
@@ -91,7 +91,7 @@ async function handleWithStrategy(ctx: RequestContext, strategy: SubresourceStra
   }
   if (verb === 'patch') {
     const patch = decodePatch(ctx, await readBody(ctx.req));
-    const { object } = await guaranteedUpdate(ctx, (current) => applyDecodedPatch(ctx, current, patch), through);
+    const { object } = await guaranteedUpdate(ctx, (current) => applyDecodedPatch(ctx, current, patch), { ...through, apply: isApply(patch) });
     return sendObject(ctx, 200, object);
   }
   throw errors.methodNotSupported(ctx.type.group, `${ctx.type.resource}/${sub}`, verb);

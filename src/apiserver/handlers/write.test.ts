@@ -42,7 +42,7 @@ function contendedContext(rivals: number) {
     storage,
     url: new URL('https://skiff/api/v1/namespaces/default/configmaps/shared'),
     info: { apiPrefix: 'api', group: '', version: 'v1', namespace: 'default', resource: 'configmaps', name: 'shared', verb: 'patch' },
-    server: { admission: { admit: async () => {}, validate: async () => {} }, hooksFor: () => undefined },
+    server: { admission: { admit: async () => {}, validate: async () => {} }, hooksFor: () => undefined, clock: { now: () => new Date() } },
   } as unknown as RequestContext;
   return { ctx, swaps: () => swaps, stored: () => stored };
 }

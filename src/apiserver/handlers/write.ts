@@ -18,7 +18,8 @@ import {
 } from '../strategy.js';
 import { decodeObject } from './decode.js';
 import { sendObject } from './respond.js';
-import { applyDecodedPatch, decodePatch } from './patch.js';
+import { applyConfigurationTo, applyDecodedPatch, decodePatch, isApply } from './patch.js';
+import { recordWrite } from '../field-manager.js';
 
 export async function handleCreate(ctx: RequestContext): Promise<void> {
   const object = decodeObject(ctx, await readBody(ctx.req));
@@ -27,7 +28,7 @@ export async function handleCreate(ctx: RequestContext): Promise<void> {
 }
 
 /** The create pipeline, shared with subresources that create (none yet) and bootstrap. */
-export async function createObject(ctx: RequestContext, object: KubeObject): Promise<KubeObject> {
+export async function createObject(ctx: RequestContext, object: KubeObject, options: { applied?: boolean } = {}): Promise<KubeObject> {
   const { type, server } = ctx;
   const dryRun = isDryRun(ctx);
   prepareCreateMetadata(type, object, ctx.info.namespace, server.clock.now());
@@ -36,6 +37,9 @@ export async function createObject(ctx: RequestContext, object: KubeObject): Pro
       { type: 'FieldValueRequired', field: 'metadata.name', detail: 'name or generateName is required' },
     ]);
   }
+  // An apply that creates arrives with its field ownership already recorded; any other create is an update from nothing.
+  const applied = options.applied === true;
+  if (!applied) recordWrite(ctx, undefined, object);
   defaultAndPrepareCreate(type, object, ctx.user);
   const attributes = {
     operation: 'CREATE' as const,
@@ -66,6 +70,13 @@ export async function createObject(ctx: RequestContext, object: KubeObject): Pro
   }
 }
 
+export interface UpdateOptions {
+  /** A subresource's own preparation of the object to store, instead of the kind's prepareUpdate. */
+  subresourceStatus?: (next: KubeObject, old: KubeObject) => KubeObject;
+  /** The mutation is a server-side apply: it recorded field ownership itself. */
+  apply?: boolean;
+}
+
 export interface UpdateOutcome {
   object: KubeObject;
   /** True when the update removed the last finalizer of an object being deleted. */
@@ -86,7 +97,7 @@ export interface UpdateOutcome {
 export async function guaranteedUpdate(
   ctx: RequestContext,
   mutate: (current: KubeObject) => Promise<KubeObject> | KubeObject,
-  options: { subresourceStatus?: (next: KubeObject, old: KubeObject) => KubeObject } = {},
+  options: UpdateOptions = {},
 ): Promise<UpdateOutcome> {
   return oneWriterAtATime(ctx, async () => {
     for (;;) {
@@ -127,7 +138,7 @@ async function oneWriterAtATime<T>(ctx: RequestContext, work: () => Promise<T>):
 async function tryUpdate(
   ctx: RequestContext,
   mutate: (current: KubeObject) => Promise<KubeObject> | KubeObject,
-  options: { subresourceStatus?: (next: KubeObject, old: KubeObject) => KubeObject },
+  options: UpdateOptions,
 ): Promise<UpdateOutcome | 'lost the race'> {
   const { type, server, storage } = ctx;
   const dryRun = isDryRun(ctx);
@@ -150,11 +161,15 @@ async function tryUpdate(
   next.metadata ??= {};
   next.metadata.name = name;
   if (type.namespaced) next.metadata.namespace = ctx.info.namespace;
+  const appliedFields = next.metadata.managedFields;
   if (options.subresourceStatus) {
     next = options.subresourceStatus(next, old);
   } else {
     prepareUpdate(type, next, old);
   }
+  if (!options.apply) recordWrite(ctx, old, next);
+  else if (appliedFields) next.metadata.managedFields = appliedFields;
+  else delete next.metadata.managedFields;
   const attributes = {
     operation: 'UPDATE' as const,
     type,
@@ -234,28 +249,12 @@ export async function handlePatch(ctx: RequestContext): Promise<void> {
   // Decoded once: every round of guaranteedUpdate applies the same patch to the object of that round.
   const patch = decodePatch(ctx, body);
   try {
-    const { object } = await guaranteedUpdate(ctx, (current) => applyDecodedPatch(ctx, current, patch));
+    const { object } = await guaranteedUpdate(ctx, (current) => applyDecodedPatch(ctx, current, patch), { apply: isApply(patch) });
     sendObject(ctx, 200, object);
   } catch (err) {
     // Server-side apply of an object that does not exist yet creates it.
-    if (!isStatusError(err, 'NotFound') || !isApplyPatch(ctx)) throw err;
-    const applied = decodeApplyConfiguration(ctx, body);
-    sendObject(ctx, 201, await createObject(ctx, applied));
+    if (!isStatusError(err, 'NotFound') || !isApply(patch)) throw err;
+    const applied = applyConfigurationTo(ctx, undefined, patch);
+    sendObject(ctx, 201, await createObject(ctx, applied, { applied: true }));
   }
-}
-
-function isApplyPatch(ctx: RequestContext): boolean {
-  return (ctx.req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase() === 'application/apply-patch+yaml';
-}
-
-/** An apply configuration as a whole object, named by the URL. */
-function decodeApplyConfiguration(ctx: RequestContext, body: Buffer): KubeObject {
-  const object = decodeObject(ctx, body);
-  const name = ctx.info.name!;
-  if (object.metadata.name && object.metadata.name !== name) {
-    throw errors.badRequest(`the name of the object (${object.metadata.name}) does not match the name on the URL (${name})`);
-  }
-  object.metadata.name = name;
-  if (ctx.type.namespaced) object.metadata.namespace = ctx.info.namespace;
-  return object;
 }

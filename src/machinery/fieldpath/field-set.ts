@@ -77,6 +77,18 @@ export class FieldSet {
     return result;
   }
 
+  /** The member paths `keep` accepts (each path is asked on its own, whatever its parents got). */
+  filter(keep: (path: PathElement[]) => boolean): FieldSet {
+    const result = new FieldSet();
+    for (const path of this.paths()) if (keep(path)) result.insert(path);
+    return result;
+  }
+
+  /** The children of this node that hold members, in path-element order. */
+  childEntries(): { element: PathElement; node: FieldSet }[] {
+    return this.sortedChildren().map(({ element, node }) => ({ element, node }));
+  }
+
   /** FieldsV1, as the `fieldsV1` of a managedFields entry holds it. */
   toFieldsV1(): Record<string, unknown> {
     return this.contents(false);

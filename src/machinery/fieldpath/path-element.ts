@@ -129,3 +129,32 @@ export function parsePathElement(text: string): PathElement | undefined {
       return undefined;
   }
 }
+
+/** A value as structured-merge-diff prints it in a path: strings quoted, lists and maps spelled out. */
+function printValue(value: unknown): string {
+  if (value === null || value === undefined) return 'null';
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(printValue).join(',')}]`;
+  if (typeof value === 'object') {
+    return `{${Object.entries(value as Record<string, unknown>).sort(([x], [y]) => byteCompare(x, y)).map(([k, v]) => `${k}=${printValue(v)}`).join(',')}}`;
+  }
+  return String(value);
+}
+
+/** A path as conflicts name it: `.spec.template.spec.containers[name="nginx"].image`, `[="a"]` for a set item, `[3]` for an index. */
+export function formatPath(path: PathElement[]): string {
+  return path
+    .map((element) => {
+      switch (element.kind) {
+        case 'field':
+          return `.${element.name}`;
+        case 'key':
+          return `[${element.fields.map(([name, value]) => `${name}=${printValue(value)}`).join(',')}]`;
+        case 'value':
+          return `[=${printValue(element.value)}]`;
+        case 'index':
+          return `[${element.index}]`;
+      }
+    })
+    .join('');
+}
