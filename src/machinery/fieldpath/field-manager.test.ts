@@ -1,7 +1,7 @@
 /** Field ownership across writes (field-manager.ts): a table of writes and the managedFields they leave. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { KubeObject } from '../object.js';
+import type { KubeObject, ManagedFieldsEntry } from '../object.js';
 import type { Schema } from '../schema/types.js';
 import { ApplyConflictError, applyConfiguration, describeManager, recordUpdate, type WriteScope } from './field-manager.js';
 import { formatPath } from './path-element.js';
@@ -62,7 +62,7 @@ describe('recordUpdate', () => {
     const reset = object({ data: { a: '1' } }, [{}]);
     recordUpdate(old, reset, 'me', scope(T2));
     assert.equal(reset.metadata.managedFields, undefined);
-    const given = [{ manager: 'someone', operation: 'Apply', apiVersion: 'example.com/v1', fieldsType: 'FieldsV1', fieldsV1: { 'f:data': { 'f:a': {} } } }];
+    const given: ManagedFieldsEntry[] = [{ manager: 'someone', operation: 'Apply', apiVersion: 'example.com/v1', fieldsType: 'FieldsV1', fieldsV1: { 'f:data': { 'f:a': {} } } }];
     const replaced = object({ data: { a: '1' } }, structuredClone(given));
     recordUpdate(old, replaced, 'me', scope(T2));
     assert.deepEqual(summary(replaced), ['someone Apply {"f:data":{"f:a":{}}}']);
