@@ -38,6 +38,13 @@ spec:
                   minimum: 1
                   maximum: 10
                   default: 1
+                maxReplicas:
+                  type: integer
+              x-kubernetes-validations:
+              - rule: "!has(self.maxReplicas) || self.replicas <= self.maxReplicas"
+                message: replicas should be smaller than or equal to maxReplicas.
+              - rule: self.image == oldSelf.image
+                message: image is immutable
             status:
               type: object
               properties:
@@ -169,6 +176,18 @@ describe('CustomResourceDefinitions with kubectl', () => {
     // Strategic merge patch needs Go types: custom resources refuse it as upstream does.
     const strategic = await attempt(['patch', 'ct', 'nightly', '-p', '{"spec":{"replicas":3}}']);
     assert.match(strategic.stderr, /application\/strategic-merge-patch\+json is not supported by stable.example.com\/v1, Kind=CronTab: the body of the request was in an unknown format - accepted media types include: application\/json-patch\+json, application\/merge-patch\+json, application\/apply-patch\+yaml/);
+  });
+
+  test('CEL rules: a failing rule and a transition rule answer with their messages; a rule that does not compile refuses the CRD', async () => {
+    const tooMany = await attempt(['create', '-f', '-'], crontab('too-many', 5, '  maxReplicas: 3\n'));
+    assert.notEqual(tooMany.code, 0);
+    assert.match(tooMany.stderr, /The CronTab "too-many" is invalid: spec: Invalid value: "object": replicas should be smaller than or equal to maxReplicas\./);
+    await kubectl(['apply', '-f', '-'], crontab('fixed-image', 1));
+    const changed = await attempt(['patch', 'ct', 'fixed-image', '--type=merge', '-p', '{"spec":{"image":"other"}}']);
+    assert.match(changed.stderr, /The CronTab "fixed-image" is invalid: spec: Invalid value: "object": image is immutable/);
+    const broken = await attempt(['apply', '-f', '-'], colorDefinition.replace('hue: { type: string, enum: [red, green, blue] }', 'hue: { type: string }\n            x-kubernetes-validations: [{rule: "self.hue ==" }]').replace(/colors/g, 'brokens').replace('Color', 'Broken').replace('color,', 'broken,'));
+    assert.notEqual(broken.code, 0);
+    assert.match(broken.stderr, /spec.validation.openAPIV3Schema.properties\[spec\].x-kubernetes-validations\[0\].rule: Invalid value: apiextensions.ValidationRule\{Rule:"self.hue ==".*compilation failed: ERROR: <input>:1:/);
   });
 
   test('scale and status subresources: generation moves with spec only', async () => {

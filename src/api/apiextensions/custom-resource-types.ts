@@ -16,10 +16,23 @@ import { validateCustomResourceValue } from '../../machinery/schema/value-valida
 import { validateEmbeddedResources } from '../../machinery/schema/embedded-resources.js';
 import { validateListTypes } from '../../machinery/schema/list-types.js';
 import { validateObjectMeta } from '../../machinery/validation.js';
+import { hasValidationRules, validateRules } from '../../machinery/cel/validation-rules.js';
+import { field, GoValue, type FieldErrorLike } from '../../machinery/status.js';
 import type { ResourceType, TableColumn, TableConvertor } from '../resource.js';
 import { since } from '../common/print.js';
 import { isConditionTrue } from './customresourcedefinition.js';
 import type { CustomResourceColumnDefinition, CustomResourceDefinition, CustomResourceDefinitionVersion } from './types.js';
+
+/**
+ * CEL rules run only on an object whose values have the schema's types
+ * (upstream's hasBlockingErr); otherwise one error says they did not run.
+ */
+function rulesAfter(errors: FieldErrorLike[], evaluate: () => FieldErrorLike[]): FieldErrorLike[] {
+  if (errors.some((error) => error.type === 'FieldValueTypeInvalid' || error.type === 'FieldValueNotSupported')) {
+    return [field.invalid('<nil>', new GoValue('"null"'), 'some validation rules were not checked because the object was invalid; correct the existing errors to complete validation')];
+  }
+  return evaluate();
+}
 
 /** A version without a schema (not possible in v1, but stored CRDs may be odd): anything goes. */
 const openSchema: Schema = { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
@@ -150,13 +163,20 @@ export function customResourceTypes(crd: CustomResourceDefinition): ResourceType
           // With a status subresource, status is written only through it.
           if (hasStatus) delete object.status;
         },
-        validate(object) {
-          return [
+        validate(object, context) {
+          const errors = [
             ...validateObjectMeta(object.metadata, { namespaced }),
             ...validateCustomResourceValue(structural, object),
             ...validateEmbeddedResources(structural, object),
             ...validateListTypes(structural, object),
           ];
+          // CEL rules run last; on update they run in validateUpdate, which knows the old object.
+          if (context.operation === 'create') errors.push(...rulesAfter(errors, () => validateRules(structural, object, undefined)));
+          return errors;
+        },
+        validateUpdate(object, old) {
+          if (!hasValidationRules(structural)) return [];
+          return rulesAfter(validateCustomResourceValue(structural, object), () => validateRules(structural, object, old));
         },
         table: tableOf(version.additionalPrinterColumns),
         selectableFields: selectableFieldsOf(version),

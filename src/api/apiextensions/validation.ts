@@ -13,14 +13,16 @@
  * Covered here: metadata.name, group, scope, names, versions (names,
  * uniqueness, one storage version, schemas required, deprecation
  * warnings), subresources, printer columns, conversion, stored versions,
- * and the structural-schema rules a schema must keep. Not yet: CEL rules,
- * defaults checked against their schema, selectableFields' paths. Where
+ * the structural-schema rules a schema must keep, and that every CEL rule
+ * compiles. Not yet: CEL cost estimates, defaults checked against their
+ * schema, selectableFields' paths. Where
  * upstream prints a Go struct with pointers (the whole `spec.versions`
  * list), the value is printed as JSON: its addresses cannot be matched.
  */
 import { field, GoValue, type FieldErrorLike } from '../../machinery/status.js';
 import { isDNS1035Label, isDNS1123Subdomain, validateObjectMeta } from '../../machinery/validation.js';
 import type { Schema } from '../../machinery/schema/index.js';
+import { compileErrorsOf } from '../../machinery/cel/validation-rules.js';
 import type { CustomResourceDefinition, CustomResourceDefinitionVersion, CustomResourceSchema } from './types.js';
 
 /** Upstream's defaults: singular from kind, listKind `<Kind>List`, conversion None, a webhook service's port 443. */
@@ -307,7 +309,10 @@ export function validateCustomResourceDefinition(crd: CustomResourceDefinition):
       else if (Buffer.byteLength(warning) > 256) errors.push(field.invalid(`${at}.deprecationWarning`, warning, 'must be <= 256 characters long'));
       else if (warning === '') errors.push(field.invalid(`${at}.deprecationWarning`, warning, 'must not be an empty string'));
     }
-    if (!sharedSchema && version.schema?.openAPIV3Schema) validateStructural(version.schema.openAPIV3Schema, `${at}.schema.openAPIV3Schema`, statusEnabled, errors);
+    if (!sharedSchema && version.schema?.openAPIV3Schema) {
+      validateStructural(version.schema.openAPIV3Schema, `${at}.schema.openAPIV3Schema`, statusEnabled, errors);
+      errors.push(...compileErrorsOf(version.schema.openAPIV3Schema, `${at}.schema.openAPIV3Schema`));
+    }
     if (!sharedSubresources) validateSubresources(version.subresources, `${at}.subresources`, errors);
     if (!sharedColumns) validateColumns(version.additionalPrinterColumns, `${at}.additionalPrinterColumns`, errors);
   });
@@ -318,7 +323,10 @@ export function validateCustomResourceDefinition(crd: CustomResourceDefinition):
   const firstName = versions[0]?.name;
   if (firstName && isDNS1035Label(firstName).length) errors.push(field.invalid('spec.version', firstName, join(isDNS1035Label(firstName))));
   validateNames(crd, errors);
-  if (sharedSchema && versions[0]?.schema?.openAPIV3Schema) validateStructural(versions[0].schema.openAPIV3Schema, 'spec.validation.openAPIV3Schema', statusEnabled, errors);
+  if (sharedSchema && versions[0]?.schema?.openAPIV3Schema) {
+    validateStructural(versions[0].schema.openAPIV3Schema, 'spec.validation.openAPIV3Schema', statusEnabled, errors);
+    errors.push(...compileErrorsOf(versions[0].schema.openAPIV3Schema, 'spec.validation.openAPIV3Schema'));
+  }
   if (sharedSubresources) validateSubresources(versions[0]?.subresources, 'spec.subresources', errors);
   if (sharedColumns) validateColumns(versions[0]?.additionalPrinterColumns, 'spec.additionalPrinterColumns', errors);
   validateConversion(crd, errors);

@@ -1,0 +1,47 @@
+/** The Kubernetes libraries on the CEL environment (environment.ts): a table of expressions and results. */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { kubernetesEnvironment } from './environment.js';
+
+const env = kubernetesEnvironment(['self']);
+const run = (expression: string, self: unknown = {}) => env.parse(expression)({ self });
+
+describe('the Kubernetes CEL libraries', () => {
+  const cases: [string, unknown][] = [
+    ['[1, 2, 3].isSorted()', true],
+    ['[3, 1].isSorted()', false],
+    ['[1, 2, 3].sum()', 6n],
+    ['[1.5, 2.5].sum()', 4],
+    ['[3, 1, 2].min()', 1n],
+    ['["b", "c", "a"].max()', 'c'],
+    ['[1, 2, 1].indexOf(1)', 0n],
+    ['[1, 2, 1].lastIndexOf(1)', 2n],
+    ['"abc 123 def 456".find("[0-9]+")', '123'],
+    ['"abc 123 def 456".findAll("[0-9]+")', ['123', '456']],
+    ['"abc 123 def 456".findAll("[0-9]+", 1)', ['123']],
+    ['"hello".charAt(1)', 'e'],
+    ['"a-b-c".replace("-", "+")', 'a+b+c'],
+    ['"a-b-c".replace("-", "+", 1)', 'a+b-c'],
+    ['"abc".reverse()', 'cba'],
+    ['quantity("1Gi").isGreaterThan(quantity("500Mi"))', true],
+    ['quantity("100m").compareTo(quantity("0.1"))', 0n],
+    ['quantity("1").add(quantity("500m")).asApproximateFloat()', 1.5],
+    ['quantity("2k").sub(1000).asInteger()', 1000n],
+    ['isQuantity("1.5Gi") && !isQuantity("1.5GB")', true],
+    ['url("https://example.com:8443/a/b?x=1&x=2").getPort()', '8443'],
+    ['url("https://example.com/a").getHostname()', 'example.com'],
+    ['isURL("https://example.com") && !isURL("not a url")', true],
+    ['self.replicas <= self.max', true],
+    ['self.?missing.orValue(7) == 7', true],
+    ['self.items.all(i, i.startsWith("a"))', true],
+  ];
+  for (const [expression, expected] of cases) {
+    it(expression, () => assert.deepEqual(run(expression, { replicas: 2n, max: 3n, items: ['ab', 'ac'] }), expected));
+  }
+
+  it('errors are errors, not crashes', () => {
+    assert.throws(() => run('quantity("nope")'), /invalid quantity/);
+    assert.throws(() => run('[].min()'), /empty list/);
+    assert.throws(() => run('self.nothing == 1'), /No such key: nothing/);
+  });
+});
