@@ -9,6 +9,7 @@ export { loadKubeconfig, writeKubeconfig, type KubeconfigCredentials, type Kubec
 export { RestClient, type RequestOptions, type RetryPolicy } from './rest.js';
 export {
   ResourceClient,
+  type ApplyOptions,
   type DeleteOptions,
   type ListOptions,
   type PatchType,

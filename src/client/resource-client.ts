@@ -45,6 +45,15 @@ export interface WriteOptions extends RequestScope {
   fieldManager?: string;
 }
 
+/** Server-side apply: the manager is required; `force` takes over fields other managers own. */
+export interface ApplyOptions extends RequestScope {
+  fieldManager: string;
+  force?: boolean;
+  dryRun?: boolean;
+  /** `status` to apply a status (the main resource ignores it for kinds with a status subresource). */
+  subresource?: string;
+}
+
 export interface DeleteOptions extends RequestScope {
   propagationPolicy?: 'Background' | 'Foreground' | 'Orphan';
   gracePeriodSeconds?: number;
@@ -149,6 +158,22 @@ export class ResourceClient<T extends KubeObject = KubeObject> {
     return this.rest.request<T>('PUT', this.path(object.metadata.namespace, object.metadata.name, subresource), {
       body: { apiVersion: this.apiVersion, kind: this.ref.kind, ...object },
       query: writeQuery(options),
+      signal: options.signal,
+    });
+  }
+
+  /**
+   * Server-side apply of a configuration: the fields it names become the
+   * manager's, what the manager applied before and no longer names is
+   * removed, and changing another manager's field is a 409 Conflict unless
+   * forced. Creates the object when it does not exist.
+   */
+  apply(configuration: Partial<T> & { metadata: KubeObject['metadata'] }, options: ApplyOptions): Promise<T> {
+    const body = { apiVersion: this.apiVersion, kind: this.ref.kind, ...configuration };
+    return this.rest.request<T>('PATCH', this.path(configuration.metadata.namespace, configuration.metadata.name, options.subresource), {
+      body,
+      contentType: patchContentTypes.apply,
+      query: { ...writeQuery(options), force: options.force ? 'true' : undefined },
       signal: options.signal,
     });
   }
