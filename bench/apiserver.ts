@@ -2,7 +2,8 @@
  * apiserver benchmark: start time (spawn to the ready line, on a new data dir
  * and warm, median of 5 each), then create / get / list latency (p50, p99)
  * and create throughput through HTTPS against a real `skiff up`, and idle RSS;
- * then the load, hostile-input and watch figures (apiserver-load.ts,
+ * then custom resources and server-side apply (apiserver-crd.ts), and the
+ * load, hostile-input and watch figures (apiserver-load.ts,
  * apiserver-hostile.ts, apiserver-watch.ts).
  */
 import { readFileSync } from 'node:fs';
@@ -88,6 +89,7 @@ export async function run(): Promise<void> {
   } finally {
     await cluster.stop();
   }
+  await (await import('./apiserver-crd.js')).run();
   await (await import('./apiserver-load.js')).run();
   await runWatchBenchmarks();
   await (await import('./apiserver-hostile.js')).run();

@@ -31,7 +31,8 @@ export interface BenchCluster {
   dataDir: string;
   port: number;
   startupMs: number;
-  request(method: string, path: string, body?: unknown): Promise<{ status: number; body: string }>;
+  /** `contentType` defaults to JSON (a patch names its own: merge, apply, …). */
+  request(method: string, path: string, body?: unknown, contentType?: string): Promise<{ status: number; body: string }>;
   /** A streaming GET (a watch): each line as it arrives; call the result to stop. */
   stream(path: string, onLine: (line: string) => void): () => void;
   stop(): Promise<void>;
@@ -67,11 +68,11 @@ export async function startBenchCluster(dataDir = mkdtempSync(join(tmpdir(), 'sk
     cert: decode(kubeconfig.users[0].user['client-certificate-data']),
     key: decode(kubeconfig.users[0].user['client-key-data']),
   });
-  const request = (method: string, path: string, body?: unknown) =>
+  const request = (method: string, path: string, body?: unknown, contentType = 'application/json') =>
     new Promise<{ status: number; body: string }>((resolve, reject) => {
       const payload = body === undefined ? undefined : JSON.stringify(body);
       const req = https.request(
-        { host: '127.0.0.1', port, method, path, agent, headers: payload ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) } : {} },
+        { host: '127.0.0.1', port, method, path, agent, headers: payload ? { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(payload) } : {} },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
