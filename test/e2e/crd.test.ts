@@ -190,6 +190,18 @@ describe('CustomResourceDefinitions with kubectl', () => {
     assert.match(broken.stderr, /spec.validation.openAPIV3Schema.properties\[spec\].x-kubernetes-validations\[0\].rule: Invalid value: apiextensions.ValidationRule\{Rule:"self.hue ==".*compilation failed: ERROR: <input>:1:/);
   });
 
+  test('a stricter schema ratchets: old values may stay on update, new objects must meet it', async () => {
+    await kubectl(['apply', '-f', '-'], crontab('ratcheted', 1));
+    await kubectl(['patch', 'crd', 'crontabs.stable.example.com', '--type=json', '-p', '[{"op":"add","path":"/spec/versions/0/schema/openAPIV3Schema/properties/spec/properties/image/maxLength","value":5}]']);
+    // The long image is unchanged: an update of another field goes through.
+    await waitFor(async () => (await attempt(['create', '-f', '-'], crontab('new-long-image', 1))).stderr.includes('spec.image: Too long: may not be more than 5 bytes'), {
+      message: 'the stricter schema to be served',
+    });
+    await kubectl(['patch', 'ct', 'ratcheted', '--type=merge', '-p', '{"spec":{"cronSpec":"0 * * * *"}}']);
+    assert.equal((await kubectl(['get', 'ct', 'ratcheted', '-o', 'jsonpath={.spec.cronSpec}'])).stdout, '0 * * * *');
+    await kubectl(['patch', 'crd', 'crontabs.stable.example.com', '--type=json', '-p', '[{"op":"remove","path":"/spec/versions/0/schema/openAPIV3Schema/properties/spec/properties/image/maxLength"}]']);
+  });
+
   test('scale and status subresources: generation moves with spec only', async () => {
     await kubectl(['scale', 'crontab/nightly', '--replicas=3']);
     const scaled = JSON.parse((await kubectl(['get', 'ct', 'nightly', '-o', 'json'])).stdout);

@@ -15,6 +15,7 @@ import { applyCustomResourceDefaults, dropNullsWithoutDefaults } from '../../mac
 import { validateCustomResourceValue } from '../../machinery/schema/value-validation.js';
 import { validateEmbeddedResources } from '../../machinery/schema/embedded-resources.js';
 import { validateListTypes } from '../../machinery/schema/list-types.js';
+import { ratchet } from '../../machinery/schema/ratcheting.js';
 import { validateObjectMeta } from '../../machinery/validation.js';
 import { hasValidationRules, validateRules } from '../../machinery/cel/validation-rules.js';
 import { field, GoValue, type FieldErrorLike } from '../../machinery/status.js';
@@ -141,6 +142,12 @@ export function customResourceTypes(crd: CustomResourceDefinition): ResourceType
       const structural = version.schema?.openAPIV3Schema ?? openSchema;
       const hasStatus = version.subresources?.status !== undefined;
       const scale = version.subresources?.scale;
+      /** The schema's keywords, embedded resources and list types, then the CEL rules (`old` for transition rules). */
+      const validateAgainstSchema = (object: KubeObject, old: KubeObject | undefined): FieldErrorLike[] => {
+        const errors = [...validateCustomResourceValue(structural, object), ...validateEmbeddedResources(structural, object), ...validateListTypes(structural, object)];
+        if (hasValidationRules(structural)) errors.push(...rulesAfter(errors, () => validateRules(structural, object, old)));
+        return errors;
+      };
       const type: ResourceType = {
         group,
         version: version.name,
@@ -164,20 +171,12 @@ export function customResourceTypes(crd: CustomResourceDefinition): ResourceType
           if (hasStatus) delete object.status;
         },
         validate(object, context) {
-          const errors = [
-            ...validateObjectMeta(object.metadata, { namespaced }),
-            ...validateCustomResourceValue(structural, object),
-            ...validateEmbeddedResources(structural, object),
-            ...validateListTypes(structural, object),
-          ];
-          // CEL rules run last; on update they run in validateUpdate, which knows the old object.
-          if (context.operation === 'create') errors.push(...rulesAfter(errors, () => validateRules(structural, object, undefined)));
-          return errors;
+          const metadataErrors = validateObjectMeta(object.metadata, { namespaced });
+          // An update's schema and rules are checked in validateUpdate, which knows the old object (ratcheting).
+          return context.operation === 'create' ? [...metadataErrors, ...validateAgainstSchema(object, undefined)] : metadataErrors;
         },
-        validateUpdate(object, old) {
-          if (!hasValidationRules(structural)) return [];
-          return rulesAfter(validateCustomResourceValue(structural, object), () => validateRules(structural, object, old));
-        },
+        validateUpdate: (object, old) => ratchet(validateAgainstSchema(object, old), object, old),
+        validateStatusUpdate: (object, old) => ratchet(validateAgainstSchema(object, old), object, old),
         table: tableOf(version.additionalPrinterColumns),
         selectableFields: selectableFieldsOf(version),
       };
