@@ -6,7 +6,7 @@
  * again and again by server-side apply (one value changed each time) versus
  * by a plain update (PUT).
  */
-import { startBenchCluster, type BenchCluster } from './cluster.js';
+import { measureCreates, startBenchCluster, type BenchCluster } from './cluster.js';
 import { ms, percentile } from './stats.js';
 
 const definition = {
@@ -81,28 +81,8 @@ async function establish(cluster: BenchCluster): Promise<void> {
 }
 
 async function creates(cluster: BenchCluster, what: string, base: string, make: (name: string) => unknown): Promise<void> {
-  const sequential = 500;
-  const times: number[] = [];
-  for (let i = 0; i < sequential; i++) {
-    const t = performance.now();
-    const res = await cluster.request('POST', base, make(`seq-${i}`));
-    if (res.status !== 201) throw new Error(`create failed: ${res.status} ${res.body}`);
-    times.push(performance.now() - t);
-  }
-  const perSecond = 1000 / (times.reduce((a, b) => a + b, 0) / sequential);
-  const concurrent = 2000;
-  let next = 0;
-  const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: 32 }, async () => {
-      while (next < concurrent) {
-        const res = await cluster.request('POST', base, make(`par-${next++}`));
-        if (res.status !== 201) throw new Error(`create failed: ${res.status} ${res.body}`);
-      }
-    }),
-  );
-  const parallel = concurrent / ((performance.now() - t0) / 1000);
-  console.log(`${what}: sequential (${sequential}) p50 ${ms(percentile(times, 50))}, p99 ${ms(percentile(times, 99))}, ${perSecond.toFixed(0)} creates/s; 32 clients (${concurrent}) ${parallel.toFixed(0)} creates/s`);
+  const { sequential, times, perSecond, concurrent, workers, concurrentPerSecond } = await measureCreates(cluster, base, make);
+  console.log(`${what}: sequential (${sequential}) p50 ${ms(percentile(times, 50))}, p99 ${ms(percentile(times, 99))}, ${perSecond.toFixed(0)} creates/s; ${workers} clients (${concurrent}) ${concurrentPerSecond.toFixed(0)} creates/s`);
 }
 
 /** p50 and p99 of writing a 100-key ConfigMap `rounds` times, one value changed each time. */

@@ -7,7 +7,7 @@
  * apiserver-hostile.ts, apiserver-watch.ts).
  */
 import { readFileSync } from 'node:fs';
-import { startBenchCluster } from './cluster.js';
+import { measureCreates, startBenchCluster } from './cluster.js';
 import { measureStart } from './start.js';
 import { conditions, ms, percentile } from './stats.js';
 import { run as runWatchBenchmarks } from './apiserver-watch.js';
@@ -34,31 +34,9 @@ export async function run(): Promise<void> {
     console.log('request path, apiserver alone (--no-controllers):');
     console.log(`idle RSS after start: ${rssMiB(cluster.child.pid!).toFixed(1)} MiB`);
     const base = '/api/v1/namespaces/default/configmaps';
-    const sequential = 500;
-    const createTimes: number[] = [];
-    for (let i = 0; i < sequential; i++) {
-      const t = performance.now();
-      const res = await cluster.request('POST', base, configMap(`seq-${i}`));
-      if (res.status !== 201) throw new Error(`create failed: ${res.status} ${res.body}`);
-      createTimes.push(performance.now() - t);
-    }
-    console.log(`create, sequential (${sequential}): p50 ${ms(percentile(createTimes, 50))}, p99 ${ms(percentile(createTimes, 99))}, ${(1000 / (createTimes.reduce((a, b) => a + b, 0) / sequential)).toFixed(0)} creates/s`);
-
-    const concurrent = 2000;
-    const workers = 32;
-    let next = 0;
-    const t0 = performance.now();
-    await Promise.all(
-      Array.from({ length: workers }, async () => {
-        while (next < concurrent) {
-          const i = next++;
-          const res = await cluster.request('POST', base, configMap(`par-${i}`));
-          if (res.status !== 201) throw new Error(`create failed: ${res.status} ${res.body}`);
-        }
-      }),
-    );
-    const seconds = (performance.now() - t0) / 1000;
-    console.log(`create, ${workers} concurrent clients (${concurrent}): ${(concurrent / seconds).toFixed(0)} creates/s`);
+    const { sequential, times: createTimes, perSecond, concurrent, workers, concurrentPerSecond } = await measureCreates(cluster, base, configMap);
+    console.log(`create, sequential (${sequential}): p50 ${ms(percentile(createTimes, 50))}, p99 ${ms(percentile(createTimes, 99))}, ${perSecond.toFixed(0)} creates/s`);
+    console.log(`create, ${workers} concurrent clients (${concurrent}): ${concurrentPerSecond.toFixed(0)} creates/s`);
 
     const getTimes: number[] = [];
     for (let i = 0; i < 1000; i++) {

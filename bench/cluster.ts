@@ -113,3 +113,30 @@ export async function startBenchCluster(dataDir = mkdtempSync(join(tmpdir(), 'sk
     },
   };
 }
+
+/**
+ * Create latency and throughput: `sequential` creates one after another (each
+ * timed), then `concurrent` more from `workers` clients at once.
+ */
+export async function measureCreates(cluster: BenchCluster, base: string, make: (name: string) => unknown, sequential = 500, concurrent = 2000, workers = 32) {
+  const times: number[] = [];
+  for (let i = 0; i < sequential; i++) {
+    const t = performance.now();
+    const res = await cluster.request('POST', base, make(`seq-${i}`));
+    if (res.status !== 201) throw new Error(`create failed: ${res.status} ${res.body}`);
+    times.push(performance.now() - t);
+  }
+  const perSecond = 1000 / (times.reduce((a, b) => a + b, 0) / sequential);
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: workers }, async () => {
+      while (next < concurrent) {
+        const res = await cluster.request('POST', base, make(`par-${next++}`));
+        if (res.status !== 201) throw new Error(`create failed: ${res.status} ${res.body}`);
+      }
+    }),
+  );
+  const concurrentPerSecond = concurrent / ((performance.now() - t0) / 1000);
+  return { sequential, times, perSecond, concurrent, workers, concurrentPerSecond };
+}

@@ -13,31 +13,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startCluster, waitFor, type Cluster } from './harness.js';
 import { helmPath } from './tools.js';
+import { crontabDefinition } from './crontab-fixtures.js';
 
 const run = promisify(execFile);
-
-const crontabDefinition = `apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata:
-  name: crontabs.stable.example.com
-spec:
-  group: stable.example.com
-  scope: Namespaced
-  names: {plural: crontabs, singular: crontab, kind: CronTab, shortNames: [ct]}
-  versions:
-  - name: v1
-    served: true
-    storage: true
-    schema:
-      openAPIV3Schema:
-        type: object
-        properties:
-          spec:
-            type: object
-            properties:
-              cronSpec: {type: string}
-              image: {type: string}
-`;
 
 const crontabTemplate = `apiVersion: stable.example.com/v1
 kind: CronTab
