@@ -50,6 +50,14 @@ export interface StorageConversion<T extends KubeObject = KubeObject> {
   toStorage(obj: T): KubeObject;
   /** From the storage version to this version. */
   fromStorage(obj: KubeObject): T;
+  /**
+   * Conversions that need I/O — a CRD's conversion webhook — replace the two
+   * above where given: objects of any stored version to this version, in one
+   * batch, and one object of this version to the storage version. The
+   * apiserver supplies them; descriptions in src/api never do I/O.
+   */
+  fromStorageAsync?(objects: KubeObject[]): Promise<T[]>;
+  toStorageAsync?(obj: T): Promise<KubeObject>;
 }
 
 /** The authenticated user making a request, for kinds that record who asked (CertificateSigningRequest). */

@@ -7,6 +7,9 @@
  * kinds. A CRD's deletion removes its types once the CRD object is gone
  * (its finalizer first deletes its objects, through the API).
  *
+ * A CRD with a conversion webhook gets its versions converted through it
+ * (conversion-webhook.ts).
+ *
  * The listener runs inside the watch cache's dispatch, before any client's
  * watch hears of the same event: a client that sees a CRD Established can
  * use its resource at once.
@@ -15,6 +18,36 @@ import type { Registry } from '../api/registry.js';
 import type { ResourceType } from '../api/resource.js';
 import { customResourceTypes, type CustomResourceDefinition } from '../api/apiextensions/index.js';
 import type { CacheEvent, WatchCache } from './watch-cache.js';
+import { ConversionWebhook, type ServiceResolver } from './conversion-webhook.js';
+
+/**
+ * For a CRD whose versions a webhook converts: every served version reads
+ * stored objects through the webhook (one review per answer), and versions
+ * other than the storage version are written through it.
+ */
+function convertThroughWebhook(crd: CustomResourceDefinition, types: ResourceType[], resolveService: ServiceResolver): void {
+  const conversion = crd.spec.conversion;
+  if (conversion?.strategy !== 'Webhook' || !conversion.webhook?.clientConfig) return;
+  const group = crd.spec.group;
+  const storageVersion = crd.spec.versions.find((version) => version.storage)?.name ?? crd.spec.versions[0].name;
+  const storedApiVersion = `${group}/${storageVersion}`;
+  const webhook = new ConversionWebhook({
+    clientConfig: conversion.webhook.clientConfig,
+    reviewVersions: conversion.webhook.conversionReviewVersions ?? ['v1'],
+    resolveService,
+    describe: (apiVersion) => `${apiVersion}, Kind=${crd.status?.acceptedNames?.kind ?? crd.spec.names.kind}`,
+  });
+  for (const type of types) {
+    const apiVersion = `${group}/${type.version}`;
+    type.conversion = {
+      storageVersion,
+      toStorage: (object) => ({ ...object, apiVersion: storedApiVersion }),
+      fromStorage: (object) => object,
+      fromStorageAsync: (objects) => webhook.convert(objects, apiVersion),
+      toStorageAsync: type.version === storageVersion ? undefined : async (object) => (await webhook.convert([object], storedApiVersion))[0],
+    };
+  }
+}
 
 export class CustomResourceServing {
   /** The types each CRD (by name) has in the registry, and the CRD text they were made from. */
@@ -26,6 +59,8 @@ export class CustomResourceServing {
     private readonly log: (event: Record<string, unknown>) => void,
     /** Called with the types a CRD no longer has, so their storage handles can go. */
     private readonly retired: (types: ResourceType[], definitionDeleted: boolean) => void,
+    /** Where a conversion webhook's Service is reachable. */
+    private readonly resolveService: ServiceResolver = async () => undefined,
   ) {}
 
   /** Serves every CRD the cache holds, then follows its changes. */
@@ -55,6 +90,7 @@ export class CustomResourceServing {
     let types: ResourceType[];
     try {
       types = customResourceTypes(crd).filter((type) => !this.takenByAnother(type, previous?.types ?? []));
+      convertThroughWebhook(crd, types, this.resolveService);
       this.registry.replace(previous?.types ?? [], types);
     } catch (err) {
       // A stored CRD the apiserver cannot serve must not stop it serving the others.

@@ -18,6 +18,9 @@ import { WatchCache, decodeStored, type CachedObject, type WatchCacheHistoryLimi
 
 const encoder = new TextEncoder();
 
+/** How long an object a conversion webhook made serves answers (those being written when it came). */
+const conversionReuseMs = 1000;
+
 /** The watch caches of a server, one per storage resource, shared by the versions of a kind. */
 export class WatchCachePool {
   private readonly caches = new Map<string, Promise<WatchCache>>();
@@ -87,18 +90,67 @@ export class ResourceStorage {
     return converted;
   }
 
-  /** A cached entry as this type's version: the shared cached object when no conversion is needed. */
+  /**
+   * A cached entry as this type's version: the shared cached object when no
+   * conversion is needed; after `prepare`, what the asynchronous conversion
+   * made of it. (Without `prepare`, an asynchronous conversion's view is the
+   * stored object under this version's name: good for selectors, which see
+   * only metadata, not for answers.)
+   */
   view(entry: CachedObject): KubeObject {
-    return this.type.conversion ? this.fromStorage(entry.object) : entry.object;
+    if (!this.type.conversion) return entry.object;
+    const converted = this.converted.get(entry);
+    return converted && performance.now() - converted.at < conversionReuseMs ? converted.object : this.fromStorage(entry.object);
   }
 
   /** JSON text of a cached entry in this type's version (no re-serialisation in the common case). */
   viewJson(entry: CachedObject): string {
-    return this.type.conversion ? JSON.stringify(this.fromStorage(entry.object)) : entry.json;
+    return this.type.conversion ? JSON.stringify(this.view(entry)) : entry.json;
   }
 
-  private encode(object: KubeObject): Uint8Array {
-    const stored = this.type.conversion ? this.type.conversion.toStorage(structuredClone(object)) : { ...object };
+  /** Whether answers need `prepare` first: the conversion does I/O. */
+  get convertsAsynchronously(): boolean {
+    return this.type.conversion?.fromStorageAsync !== undefined;
+  }
+
+  /**
+   * Objects an asynchronous conversion made, by the cache entry they came
+   * from, and when. They serve the answer they were made for, not later
+   * ones: upstream asks the webhook on every read, so a webhook that changes
+   * how it converts is heard at once.
+   */
+  private readonly converted = new WeakMap<object, { object: KubeObject; at: number }>();
+
+  /** Converts, in one batch, the entries an answer will show (a no-op without an asynchronous conversion). */
+  async prepare(entries: CachedObject[]): Promise<void> {
+    const convert = this.type.conversion?.fromStorageAsync;
+    if (!convert) return;
+    const now = performance.now();
+    const missing = entries.filter((entry) => {
+      const converted = this.converted.get(entry);
+      return !converted || now - converted.at >= conversionReuseMs;
+    });
+    if (missing.length === 0) return;
+    const out = await convert(missing.map((entry) => structuredClone(entry.object)));
+    const at = performance.now();
+    missing.forEach((entry, i) => this.converted.set(entry, { object: this.named(out[i]), at }));
+  }
+
+  private named(object: KubeObject): KubeObject {
+    object.apiVersion = this.type.group ? `${this.type.group}/${this.type.version}` : this.type.version;
+    object.kind = this.type.kind;
+    return object;
+  }
+
+  /** A just-written stored object as this version. */
+  private async out(object: KubeObject): Promise<KubeObject> {
+    const convert = this.type.conversion?.fromStorageAsync;
+    return convert ? this.named((await convert([object]))[0]) : this.fromStorage(object);
+  }
+
+  private async encode(object: KubeObject): Promise<Uint8Array> {
+    const toStorageAsync = this.type.conversion?.toStorageAsync;
+    const stored = toStorageAsync ? await toStorageAsync(structuredClone(object)) : this.type.conversion ? this.type.conversion.toStorage(structuredClone(object)) : { ...object };
     if (this.type.conversion) {
       const group = this.type.conversion.storageGroup ?? this.type.group;
       stored.apiVersion = group ? `${group}/${this.type.conversion.storageVersion}` : this.type.conversion.storageVersion;
@@ -119,6 +171,7 @@ export class ResourceStorage {
     await cache.sync();
     const entry = cache.get(this.keyFor(namespace, name));
     if (!entry) throw this.notFound(name);
+    await this.prepare([entry]);
     return { object: structuredClone(this.view(entry)), revision: entry.revision };
   }
 
@@ -126,14 +179,16 @@ export class ResourceStorage {
   async listCurrent(namespace?: string): Promise<KubeObject[]> {
     const cache = await this.cachePromise;
     await cache.sync();
-    return cache.list(this.keyPrefixFor(namespace)).map((entry) => structuredClone(this.view(entry)));
+    const entries = cache.list(this.keyPrefixFor(namespace));
+    await this.prepare(entries);
+    return entries.map((entry) => structuredClone(this.view(entry)));
   }
 
   async create(object: KubeObject): Promise<StoredObject> {
     const name = object.metadata.name!;
     try {
-      const kv = await this.store.create(this.keyFor(object.metadata.namespace, name), this.encode(object));
-      return { object: this.fromStorage(decodeStored(kv.key, kv.value, kv.modRevision).object), revision: kv.modRevision };
+      const kv = await this.store.create(this.keyFor(object.metadata.namespace, name), await this.encode(object));
+      return { object: await this.out(decodeStored(kv.key, kv.value, kv.modRevision).object), revision: kv.modRevision };
     } catch (err) {
       if (err instanceof KeyExistsError) throw errors.alreadyExists(this.type.group, this.type.resource, name);
       throw err;
@@ -144,8 +199,8 @@ export class ResourceStorage {
   async update(object: KubeObject, expectedRevision: number): Promise<StoredObject> {
     const name = object.metadata.name!;
     try {
-      const kv = await this.store.update(this.keyFor(object.metadata.namespace, name), this.encode(object), expectedRevision);
-      return { object: this.fromStorage(decodeStored(kv.key, kv.value, kv.modRevision).object), revision: kv.modRevision };
+      const kv = await this.store.update(this.keyFor(object.metadata.namespace, name), await this.encode(object), expectedRevision);
+      return { object: await this.out(decodeStored(kv.key, kv.value, kv.modRevision).object), revision: kv.modRevision };
     } catch (err) {
       if (err instanceof KeyNotFoundError) throw this.notFound(name);
       if (err instanceof RevisionConflictError) throw errors.staleResourceVersion(this.type.group, this.type.resource, name);
@@ -157,7 +212,7 @@ export class ResourceStorage {
   async remove(namespace: string | undefined, name: string, expectedRevision?: number): Promise<StoredObject> {
     try {
       const { prev, revision } = await this.store.delete(this.keyFor(namespace, name), expectedRevision);
-      return { object: this.fromStorage(decodeStored(prev.key, prev.value, revision).object), revision };
+      return { object: await this.out(decodeStored(prev.key, prev.value, revision).object), revision };
     } catch (err) {
       if (err instanceof KeyNotFoundError) throw this.notFound(name);
       if (err instanceof RevisionConflictError) throw errors.staleResourceVersion(this.type.group, this.type.resource, name);

@@ -146,7 +146,15 @@ export class ApiServer {
         ? [options.serviceAccountTokens.authenticator(readTokenObject, () => (options.clock ?? { now: () => new Date() }).now(), (why) => this.log({ msg: 'service account token rejected', v: 4, why }))]
         : []),
     ];
-    this.customResources = new CustomResourceServing(options.registry, (event) => this.log(event), (types, deleted) => this.retireCustomTypes(types, deleted));
+    const services = this.objects('', 'v1', 'services');
+    // A conversion webhook's Service is reached at its ClusterIP, as kube-apiserver reaches it by default.
+    const resolveService = async (namespace: string, name: string, port: number) => {
+      const service = (await services.get(namespace, name)) as { spec?: { clusterIP?: string; ports?: { port: number }[] } } | undefined;
+      const clusterIP = service?.spec?.clusterIP;
+      if (!clusterIP || clusterIP === 'None' || !(service?.spec?.ports ?? []).some((p) => p.port === port)) return undefined;
+      return { host: clusterIP, port };
+    };
+    this.customResources = new CustomResourceServing(options.registry, (event) => this.log(event), (types, deleted) => this.retireCustomTypes(types, deleted), resolveService);
     this.compactor = new Compactor(options.store, options.compactionIntervalMs, (err) => this.log({ msg: 'compaction failed', error: err.message }));
     const hooks = options.hooks;
     const namespaces = this.objects('', 'v1', 'namespaces');

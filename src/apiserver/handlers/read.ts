@@ -86,11 +86,12 @@ export async function handleList(ctx: RequestContext): Promise<void> {
       const page = await ctx.storage.listPage(namespace, { revision, startAfter, limit: limit > 0 ? limit - items.length : 0 });
       listRevision = page.revision;
       revision = page.revision;
-      for (const entry of page.items) {
+      const matching = page.items.filter((entry) => {
         lastKey = entry.key;
-        const object = ctx.storage.fromStorage(entry.object);
-        if (filter(object)) items.push(object);
-      }
+        return filter(ctx.storage.view(entry));
+      });
+      await ctx.storage.prepare(matching);
+      for (const entry of matching) items.push(ctx.storage.view(entry));
       more = page.more;
       remaining = page.remaining;
       if (!more || limit === 0 || items.length >= limit || page.items.length === 0) break;
@@ -110,13 +111,10 @@ export async function handleList(ctx: RequestContext): Promise<void> {
   if (resourceVersion === undefined || resourceVersion === '') await cache.sync();
   else if (minimum !== undefined && minimum > 0) await cache.waitForRevision(minimum);
   const entries = cache.list(ctx.storage.keyPrefixFor(namespace));
-  const items: KubeObject[] = [];
-  const jsons: string[] = [];
-  for (const entry of entries) {
-    const object = ctx.storage.view(entry);
-    if (!filter(object)) continue;
-    items.push(object);
-    jsons.push(ctx.storage.viewJson(entry));
-  }
+  const matching = filter.matchesEverything ? entries : entries.filter((entry) => filter(ctx.storage.view(entry)));
+  // A conversion webhook converts the whole answer in one review.
+  await ctx.storage.prepare(matching);
+  const items = matching.map((entry) => ctx.storage.view(entry));
+  const jsons = matching.map((entry) => ctx.storage.viewJson(entry));
   sendList(ctx, items, jsons, { resourceVersion: String(cache.revision) });
 }

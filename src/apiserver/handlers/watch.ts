@@ -132,10 +132,11 @@ export async function handleWatch(ctx: RequestContext): Promise<void> {
     return filter(current) || matchedBefore ? 'DELETED' : undefined;
   }
 
-  /** The next lines to write, up to about `chunkBytes`: the initial state first, then queued events. */
-  function nextChunk(chunkBytes: number): string {
+  /** The next lines to write, up to about `chunkBytes` (and `maxEntries` entries): the initial state first, then queued events. */
+  function nextChunk(chunkBytes: number, maxEntries = Infinity): string {
     let chunk = '';
-    while (chunk.length < chunkBytes) {
+    let entries = 0;
+    while (chunk.length < chunkBytes && entries++ < maxEntries) {
       if (initialIndex < initial.length) {
         const entry = initial[initialIndex];
         initial[initialIndex++] = undefined!; // let the snapshot's objects go as they are sent
@@ -158,8 +159,49 @@ export async function handleWatch(ctx: RequestContext): Promise<void> {
     return chunk;
   }
 
+  /** The entries the next chunk will show, at most `count`: what a conversion webhook converts first. */
+  function upcoming(count: number): CachedObject[] {
+    const entries: CachedObject[] = [];
+    for (let i = initialIndex; i < initial.length && entries.length < count; i++) entries.push(initial[i]);
+    for (let i = 0; i < queue.length && entries.length < count; i++) entries.push(queue.at(i)!.entry);
+    return entries;
+  }
+
+  let converting = false;
+  /** pump for a kind whose versions a webhook converts: each chunk's entries are converted (one review) before it is written. */
+  async function pumpConverting(): Promise<void> {
+    if (converting) return;
+    converting = true;
+    try {
+      while (started && !closed && !waitingForDrain) {
+        const entries = upcoming(100);
+        if (entries.length === 0 && !(initialEnd && initialIndex >= initial.length)) return;
+        await storage.prepare(entries);
+        if (closed) return;
+        const chunk = nextChunk(Infinity, Math.max(entries.length, 1));
+        if (chunk === '') return;
+        if (!res.write(chunk)) {
+          waitingForDrain = true;
+          res.once('drain', () => {
+            waitingForDrain = false;
+            pump();
+          });
+        }
+      }
+    } catch (err) {
+      failure = err instanceof StatusError ? err : errors.internal((err as Error).message);
+      fail();
+    } finally {
+      converting = false;
+    }
+  }
+
   /** Writes while the socket takes it; when it is full, waits for 'drain' (Node's backpressure). */
   function pump(): void {
+    if (storage.convertsAsynchronously) {
+      void pumpConverting();
+      return;
+    }
     while (started && !closed && !waitingForDrain) {
       const chunk = nextChunk(64 * 1024);
       if (chunk === '') return;
@@ -253,6 +295,11 @@ class EventQueue {
 
   push(event: PendingEvent): void {
     this.items.push(event);
+  }
+
+  /** The event `index` places from the front, without taking it. */
+  at(index: number): PendingEvent | undefined {
+    return this.items[this.head + index];
   }
 
   shift(): PendingEvent | undefined {
