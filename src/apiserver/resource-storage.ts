@@ -14,6 +14,7 @@ import {
   RevisionConflictError,
   type Store,
 } from '../storage/interface.js';
+import { applyCustomResourceDefaults, hasDefaults } from '../machinery/schema/structural.js';
 import { WatchCache, decodeStored, type CachedObject, type WatchCacheHistoryLimits } from './watch-cache.js';
 
 const encoder = new TextEncoder();
@@ -87,7 +88,14 @@ export class ResourceStorage {
     const converted = this.type.conversion ? this.type.conversion.fromStorage(structuredClone(object)) : object;
     converted.apiVersion = this.type.group ? `${this.type.group}/${this.type.version}` : this.type.version;
     converted.kind = this.type.kind;
+    // A converted object is a private copy: a custom resource's defaults apply to it on the way out.
+    if (this.type.conversion) this.applyReadDefaults(converted);
     return converted;
+  }
+
+  private applyReadDefaults(object: KubeObject): void {
+    const schema = this.type.customResource?.structuralSchema;
+    if (schema && hasDefaults(schema)) applyCustomResourceDefaults(object, schema);
   }
 
   /**
@@ -98,6 +106,7 @@ export class ResourceStorage {
    * only metadata, not for answers.)
    */
   view(entry: CachedObject): KubeObject {
+    if (this.readDefaults) return this.defaultedView(entry).object;
     if (!this.type.conversion) return entry.object;
     const converted = this.converted.get(entry);
     return converted && performance.now() - converted.at < conversionReuseMs ? converted.object : this.fromStorage(entry.object);
@@ -105,7 +114,33 @@ export class ResourceStorage {
 
   /** JSON text of a cached entry in this type's version (no re-serialisation in the common case). */
   viewJson(entry: CachedObject): string {
+    if (this.readDefaults) return this.defaultedView(entry).json;
     return this.type.conversion ? JSON.stringify(this.view(entry)) : entry.json;
+  }
+
+  /**
+   * A custom resource's schema defaults apply on every read too, as upstream
+   * applies them when it decodes from storage: an object stored before its
+   * CRD gained a default shows the default. Done once per cached entry (the
+   * schema is fixed for this type; a changed CRD makes new types).
+   */
+  private get readDefaults(): boolean {
+    const schema = this.type.customResource?.structuralSchema;
+    return schema !== undefined && !this.type.conversion && hasDefaults(schema);
+  }
+
+  private readonly defaulted = new WeakMap<object, { object: KubeObject; json: string }>();
+
+  private defaultedView(entry: CachedObject): { object: KubeObject; json: string } {
+    let view = this.defaulted.get(entry);
+    if (!view) {
+      const object = structuredClone(entry.object);
+      applyCustomResourceDefaults(object, this.type.customResource!.structuralSchema);
+      const json = JSON.stringify(object);
+      view = json === entry.json ? { object: entry.object, json: entry.json } : { object, json };
+      this.defaulted.set(entry, view);
+    }
+    return view;
   }
 
   /** Whether answers need `prepare` first: the conversion does I/O. */
@@ -139,6 +174,7 @@ export class ResourceStorage {
   private named(object: KubeObject): KubeObject {
     object.apiVersion = this.type.group ? `${this.type.group}/${this.type.version}` : this.type.version;
     object.kind = this.type.kind;
+    this.applyReadDefaults(object);
     return object;
   }
 

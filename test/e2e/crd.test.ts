@@ -111,7 +111,7 @@ describe('CustomResourceDefinitions with kubectl', () => {
     assert.match(broken.stderr, /spec.validation.openAPIV3Schema.properties\[spec\].x-kubernetes-validations\[0\].rule: Invalid value: apiextensions.ValidationRule\{Rule:"self.hue ==".*compilation failed: ERROR: <input>:1:/);
   });
 
-  test('a stricter schema ratchets: old values may stay on update, new objects must meet it', async () => {
+  test('a changed schema: a stricter one ratchets (old values may stay on update), a new default shows on old objects', async () => {
     await kubectl(['apply', '-f', '-'], crontab('ratcheted', 1));
     await kubectl(['patch', 'crd', 'crontabs.stable.example.com', '--type=json', '-p', '[{"op":"add","path":"/spec/versions/0/schema/openAPIV3Schema/properties/spec/properties/image/maxLength","value":5}]']);
     // The long image is unchanged: an update of another field goes through.
@@ -121,6 +121,9 @@ describe('CustomResourceDefinitions with kubectl', () => {
     await kubectl(['patch', 'ct', 'ratcheted', '--type=merge', '-p', '{"spec":{"cronSpec":"0 * * * *"}}']);
     assert.equal((await kubectl(['get', 'ct', 'ratcheted', '-o', 'jsonpath={.spec.cronSpec}'])).stdout, '0 * * * *');
     await kubectl(['patch', 'crd', 'crontabs.stable.example.com', '--type=json', '-p', '[{"op":"remove","path":"/spec/versions/0/schema/openAPIV3Schema/properties/spec/properties/image/maxLength"}]']);
+    // A default added later shows on objects stored before it, when they are read.
+    await kubectl(['patch', 'crd', 'crontabs.stable.example.com', '--type=json', '-p', '[{"op":"add","path":"/spec/versions/0/schema/openAPIV3Schema/properties/spec/properties/owner","value":{"type":"string","default":"nobody"}}]']);
+    await waitFor(async () => (await kubectl(['get', 'ct', 'ratcheted', '-o', 'jsonpath={.spec.owner}'])).stdout === 'nobody', { message: 'the new default on an old object' });
   });
 
   test('scale and status subresources: generation moves with spec only', async () => {

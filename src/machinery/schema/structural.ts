@@ -136,3 +136,19 @@ export function applyCustomResourceDefaults(value: unknown, schema: Schema | und
     }
   }
 }
+
+const withDefaults = new WeakMap<Schema, boolean>();
+
+/** Whether a schema declares any default (remembered per schema): only then is reading an object worth defaulting. */
+export function hasDefaults(schema: Schema | undefined): boolean {
+  if (!schema) return false;
+  const known = withDefaults.get(schema);
+  if (known !== undefined) return known;
+  const found =
+    schema.default !== undefined ||
+    Object.values(schema.properties ?? {}).some(hasDefaults) ||
+    hasDefaults(schema.additionalProperties) ||
+    hasDefaults(schema.items);
+  withDefaults.set(schema, found);
+  return found;
+}
