@@ -37,6 +37,15 @@ describe('the Python client', { skip: available ? false : 'python3-kubernetes is
     assert.deepEqual(await run('crud'), { read: { a: '1' }, listed: ['py'], patched: { a: '1', b: '2' }, gone: true });
   });
 
+  test('a CRD from the typed apiextensions client; its objects through CustomObjectsApi and server-side apply', async () => {
+    assert.deepEqual(await run('custom_resources'), {
+      listed: [['g', 2]],
+      invalid: [422, 'Invalid'],
+      applied: { size: 3 },
+      managers: ['OpenAPI-Generator/Update', 'python/Apply'],
+    });
+  });
+
   test('a dry-run delete (DeleteOptions body or query) deletes nothing', async () => {
     assert.deepEqual(await run('dry_run_delete'), { still_there: { a: '1' } });
   });
