@@ -2,11 +2,13 @@
  * The CEL environment Kubernetes expressions run in: the CEL language from
  * @marcbachmann/cel-js (parser, type checker, macros, optionals, the
  * standard functions and the strings extension), plus the libraries
- * Kubernetes adds (lists, regex, quantity, url), declared here. CRD
+ * Kubernetes adds (lists, regex, quantity, url here; ip, cidr and format in
+ * net-and-format.ts). CRD
  * validation rules use it with `self` and `oldSelf`; admission policies will
  * use it with their own variables.
  */
 import { Environment } from '@marcbachmann/cel-js';
+import { declareNetworkAndFormatLibraries } from './net-and-format.js';
 import { addQuantities, compareQuantities, formatQuantity, parseQuantity, quantityValue, tryParseQuantity, type Quantity } from '../quantity.js';
 
 /** Structural limits of an expression, near upstream's (its parser's recursion limit is 250). */
@@ -146,6 +148,7 @@ export function kubernetesEnvironment(variables: (string | Record<string, string
       for (const [key, value] of u.url.searchParams) query.set(key, [...(query.get(key) ?? []), value]);
       return query;
     });
+  declareNetworkAndFormatLibraries(env);
   return env;
 }
 
