@@ -77,3 +77,19 @@ describe('compileErrorsOf', () => {
     assert.equal(errors[1].split(': compilation failed: ')[1], "ERROR: <input>:1:5: undefined field 'replica'\n | self.replica > 0\n | ....^");
   });
 });
+
+describe('the cost budget', () => {
+  const listSchema = (rule: string): Schema =>
+    ({ type: 'object', properties: { spec: { type: 'object', properties: { items: { type: 'array', items: { type: 'integer' } } }, 'x-kubernetes-validations': [{ rule }] } } }) as Schema;
+  const items = Array.from({ length: 2000 }, (_, i) => i);
+
+  it('a cheap rule over a long list runs', () => {
+    assert.deepEqual(check(listSchema('self.items.all(x, x >= 0)'), { spec: { items } }), []);
+  });
+
+  it('a rule that loops over the list inside a loop over it is stopped at its limit', () => {
+    assert.deepEqual(check(listSchema('self.items.all(x, self.items.all(y, x + y >= 0))'), { spec: { items } }), [
+      'spec: Invalid value: "object": call cost exceeds limit for rule: self.items.all(x, self.items.all(y, x + y >= 0))',
+    ]);
+  });
+});

@@ -14,12 +14,16 @@
  *   `fieldPath`) of its `reason`'s kind, with `message`, the result of
  *   `messageExpression`, or `failed rule: <rule>`; one that fails to run
  *   says why, `evaluating rule: <rule>`.
+ * - Each evaluation spends from a cost budget (cost.ts): a rule over its
+ *   limit fails (`call cost exceeds limit for rule`), and once an object's
+ *   budget is spent no further rule runs.
  */
 import { Optional, type ASTNode } from '@marcbachmann/cel-js';
 import { isPlainObject } from '../object.js';
 import type { Schema } from '../schema/types.js';
 import { field, GoValue, type FieldErrorLike } from '../status.js';
 import { kubernetesEnvironment } from './environment.js';
+import { CostLimitExceeded, meteredList, perCallLimit, perObjectBudget, withinCost } from './cost.js';
 
 export interface ValidationRule {
   rule: string;
@@ -164,7 +168,7 @@ function celValue(value: unknown, schema: Schema | undefined): unknown {
     const integer = schema?.type === 'integer' || ((!schema?.type || schema['x-kubernetes-int-or-string']) && Number.isInteger(value));
     return integer ? BigInt(Math.trunc(value)) : value;
   }
-  if (Array.isArray(value)) return value.map((item) => celValue(item, schema?.items));
+  if (Array.isArray(value)) return meteredList(value.map((item) => celValue(item, schema?.items)));
   if (isPlainObject(value)) {
     const out: Record<string, unknown> = {};
     for (const [key, item] of Object.entries(value)) out[key] = celValue(item, schema?.properties?.[key] ?? schema?.additionalProperties);
@@ -196,7 +200,14 @@ function errorFor(rule: ValidationRule, path: string, schema: Schema, message: s
 
 const child = (path: string, key: string) => (path ? `${path}.${key}` : key);
 
-function evaluateRules(schema: RuleSchema, value: unknown, old: unknown, path: string, errors: FieldErrorLike[]): void {
+/** What is left of an object's cost budget as its rules run. */
+interface Budget {
+  left: number;
+  exhausted: boolean;
+}
+
+function evaluateRules(schema: RuleSchema, value: unknown, old: unknown, path: string, errors: FieldErrorLike[], budget: Budget): void {
+  if (budget.exhausted) return;
   const rules = schema['x-kubernetes-validations'] ?? [];
   if (rules.length > 0) {
     const self = celValue(value, schema);
@@ -209,10 +220,22 @@ function evaluateRules(schema: RuleSchema, value: unknown, old: unknown, path: s
       else if (rule.optionalOldSelf) context = { self, oldSelf: oldSelf === undefined ? Optional.none() : Optional.of(oldSelf) };
       else if (oldSelf === undefined) continue;
       else context = { self, oldSelf };
+      if (budget.left <= 0) {
+        // Upstream stops here: the rest of the object's rules are not run.
+        budget.exhausted = true;
+        return;
+      }
       let outcome: unknown;
       try {
-        outcome = program.evaluate(context);
+        const { result, cost } = withinCost(Math.min(perCallLimit, budget.left), () => program.evaluate(context));
+        budget.left -= cost;
+        outcome = result;
       } catch (err) {
+        if (err instanceof CostLimitExceeded) {
+          budget.left -= Math.min(perCallLimit, budget.left);
+          errors.push(field.invalid(path, typeName(schema), `call cost exceeds limit for rule: ${rule.rule.trim()}`));
+          continue;
+        }
         const reason = ((err as Error).message ?? String(err)).split('\n')[0];
         errors.push(field.invalid(path, typeName(schema), `${reason.charAt(0).toLowerCase()}${reason.slice(1)} evaluating rule: ${rule.rule.trim()}`));
         continue;
@@ -236,7 +259,7 @@ function evaluateRules(schema: RuleSchema, value: unknown, old: unknown, path: s
     value.forEach((item, i) => {
       // Map-list items find their old selves by key; other lists' items have none.
       const before = keys && Array.isArray(old) ? old.find((candidate) => isPlainObject(candidate) && isPlainObject(item) && keys.every((key) => candidate[key] === item[key])) : undefined;
-      evaluateRules(schema.items!, item, before, `${path}[${i}]`, errors);
+      evaluateRules(schema.items!, item, before, `${path}[${i}]`, errors, budget);
     });
     return;
   }
@@ -245,8 +268,8 @@ function evaluateRules(schema: RuleSchema, value: unknown, old: unknown, path: s
   for (const [key, item] of Object.entries(value)) {
     if (item === undefined || item === null) continue;
     const property = schema.properties?.[key];
-    if (property) evaluateRules(property, item, oldObject?.[key], child(path, key), errors);
-    else if (schema.additionalProperties) evaluateRules(schema.additionalProperties, item, oldObject?.[key], `${path}[${key}]`, errors);
+    if (property) evaluateRules(property, item, oldObject?.[key], child(path, key), errors, budget);
+    else if (schema.additionalProperties) evaluateRules(schema.additionalProperties, item, oldObject?.[key], `${path}[${key}]`, errors, budget);
   }
 }
 
@@ -257,6 +280,8 @@ function evaluateRules(schema: RuleSchema, value: unknown, old: unknown, path: s
 export function validateRules(schema: Schema, value: unknown, old: unknown): FieldErrorLike[] {
   if (!hasValidationRules(schema)) return [];
   const errors: FieldErrorLike[] = [];
-  evaluateRules(schema, value, old, '', errors);
+  const budget: Budget = { left: perObjectBudget, exhausted: false };
+  evaluateRules(schema, value, old, '', errors, budget);
+  if (budget.exhausted) errors.push(field.invalid('<nil>', new GoValue('"null"'), 'validation failed due to running out of cost budget, no further validation rules will be run'));
   return errors;
 }
