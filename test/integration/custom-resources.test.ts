@@ -69,6 +69,15 @@ describe('custom resources and the controllers that act on every kind', () => {
     assert.equal(await exists(widgets, 'doomed', 'a'), false);
   });
 
+  it('a ResourceQuota counts custom resources (count/<plural>.<group>)', async () => {
+    await cluster.createNamespace('quota');
+    const quotas = { group: '', version: 'v1', resource: 'resourcequotas', kind: 'ResourceQuota', namespaced: true };
+    await client.resource(widgets).create({ metadata: { name: 'one', namespace: 'quota' } } as KubeObject);
+    await client.resource(quotas).create({ metadata: { name: 'widgets', namespace: 'quota' }, spec: { hard: { 'count/widgets.example.com': '5' } } } as KubeObject);
+    const counted = await eventually(() => client.resource(quotas).get('quota', 'widgets'), (q) => (q as { status?: { used?: Record<string, string> } }).status?.used?.['count/widgets.example.com'] === '1', 'the quota to count one widget');
+    assert.deepEqual((counted as { status?: unknown }).status, { hard: { 'count/widgets.example.com': '5' }, used: { 'count/widgets.example.com': '1' } });
+  });
+
   it('a CRD created after the controllers started is collected through too, and its deletion deletes its objects', async () => {
     const gadgets = { group: 'example.com', version: 'v1', resource: 'gadgets', kind: 'Gadget', namespaced: true };
     const definition = structuredClone(widgetDefinition);

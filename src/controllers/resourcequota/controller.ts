@@ -6,10 +6,12 @@
  *
  * reconcile(namespace/quota): count and sum the namespace's objects from
  * the shared informers (see usage.ts) and write the status if it changed.
- * Any change to a counted kind re-queues the quotas of its namespace.
+ * Any change to a counted kind re-queues the quotas of its namespace. Other
+ * kinds (`count/widgets.example.com`, a custom resource) are found through
+ * discovery, counted by listing, and counted again every ten seconds.
  */
 import type { ControllerContext, ControllerSpec, ResourceRef } from '../../client/index.js';
-import { splitKey } from '../../client/index.js';
+import { discoverResources, preferredResourcesWith, splitKey } from '../../client/index.js';
 import { canonicalQuantity } from '../../machinery/quantity.js';
 import type { KubeObject } from '../../machinery/object.js';
 import { isStatusError } from '../../machinery/status.js';
@@ -34,6 +36,9 @@ interface ResourceQuota extends KubeObject {
   spec?: { hard?: Record<string, string>; scopes?: string[] };
   status?: { hard?: Record<string, string>; used?: Record<string, string> };
 }
+
+/** How soon a quota that counts kinds found through discovery (custom resources) is counted again. */
+const otherKindsRecheckMs = 10_000;
 
 /** The kinds a quota can count, by the name quotas use (`resource` or `resource.group`). */
 const countedKinds: [string, ResourceRef][] = [
@@ -62,7 +67,7 @@ export function resourceQuotaController(context: ControllerContext): ControllerS
     for: resourceQuotasResource,
     // Every counted kind re-queues the quotas of its namespace (there are rarely more than a few).
     watches: countedKinds.filter(([name]) => name !== 'resourcequotas').map(([, resource]) => ({ resource, map: (object: KubeObject) => quotaKeysIn(object.metadata.namespace) })),
-    async reconcile(key) {
+    async reconcile(key, { signal }) {
       const { namespace, name } = splitKey(key);
       const quota = quotaInformer.lister.get(namespace, name);
       if (!quota || quota.metadata.deletionTimestamp) return;
@@ -73,6 +78,19 @@ export function resourceQuotaController(context: ControllerContext): ControllerS
         // Core kinds are also named without a group.
         if (!resource.group) objects.set(resource.resource, items);
       }
+      // `count/<resource>.<group>` of a kind not watched here (a custom resource): counted by listing it, and looked at again soon.
+      const others = Object.keys(quota.spec?.hard ?? {})
+        .filter((resourceName) => resourceName.startsWith('count/') && !objects.has(resourceName.slice('count/'.length)))
+        .map((resourceName) => resourceName.slice('count/'.length));
+      if (others.length > 0) {
+        const served = preferredResourcesWith(await discoverResources(client, signal), ['list']);
+        for (const other of others) {
+          const dot = other.indexOf('.');
+          const [resource, group] = dot < 0 ? [other, ''] : [other.slice(0, dot), other.slice(dot + 1)];
+          const ref = served.find((candidate) => candidate.resource === resource && candidate.group === group && candidate.namespaced);
+          if (ref) objects.set(other, (await client.resource(ref).listAll(namespace, { signal })).items);
+        }
+      }
       const hard: Record<string, string> = {};
       const used: Record<string, string> = {};
       for (const [resourceName, limit] of Object.entries(quota.spec?.hard ?? {})) {
@@ -82,10 +100,12 @@ export function resourceQuotaController(context: ControllerContext): ControllerS
         used[resourceName] = usage ?? '0';
       }
       const status = { hard, used };
-      if (canonicalJson(status) === canonicalJson(quota.status ?? {})) return;
+      const again = others.length > 0 ? { requeueAfterMs: otherKindsRecheckMs } : undefined;
+      if (canonicalJson(status) === canonicalJson(quota.status ?? {})) return again;
       await quotas.updateStatus({ ...quota, status }).catch((err) => {
         if (!isStatusError(err, 'NotFound') && !isStatusError(err, 'Conflict')) throw err;
       });
+      return again;
     },
   };
 }
