@@ -159,3 +159,23 @@ describe('validateCustomResourceDefinition', () => {
     it(c.name, () => assert.deepEqual(errorsOf(c.change), c.expected));
   }
 });
+
+describe('CustomResourceDefinition defaults and selectable fields', () => {
+  const spec = (crd: CustomResourceDefinition) => crd.spec.versions[0].schema!.openAPIV3Schema!.properties!.spec;
+  it('a default must be a value of its schema, without unknown fields', () => {
+    assert.deepEqual(errorsOf((crd) => (spec(crd).properties!.replicas.default = 'three')), [
+      'spec.validation.openAPIV3Schema.properties[spec].properties[replicas].default: Invalid value: "string": default in body must be of type integer: "string"',
+    ]);
+    assert.deepEqual(errorsOf((crd) => (spec(crd).default = { image: 'x', colour: 'blue' })), [
+      'spec.validation.openAPIV3Schema.properties[spec].default: Invalid value: map[string]interface {}{"colour":"blue", "image":"x"}: must not have unknown fields',
+    ]);
+    assert.deepEqual(errorsOf((crd) => (spec(crd).properties!.replicas.default = 3)), []);
+  });
+  it('selectable fields name string, integer or boolean fields, at most once each', () => {
+    assert.deepEqual(errorsOf((crd) => (crd.spec.versions[0].selectableFields = [{ jsonPath: '.spec.image' }, { jsonPath: '.spec' }, { jsonPath: '.spec.nothing' }, { jsonPath: '.spec.image' }])), [
+      'spec.versions[0].selectableFields[1].jsonPath: Invalid value: ".spec": must point to a field of type string, boolean or integer. Enum string fields and strings with formats are allowed.',
+      'spec.versions[0].selectableFields[2].jsonPath: Invalid value: ".spec.nothing": is an invalid path: does not refer to a valid field',
+      'spec.versions[0].selectableFields[3].jsonPath: Duplicate value: ".spec.image"',
+    ]);
+  });
+});

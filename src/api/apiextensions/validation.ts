@@ -14,8 +14,8 @@
  * uniqueness, one storage version, schemas required, deprecation
  * warnings), subresources, printer columns, conversion, stored versions,
  * the structural-schema rules a schema must keep, and that every CEL rule
- * compiles. Not yet: CEL cost estimates, defaults checked against their
- * schema, selectableFields' paths. Where
+ * compiles, defaults that are values of their schema, and selectableFields
+ * that name string, integer or boolean fields. Not yet: CEL cost estimates. Where
  * upstream prints a Go struct with pointers (the whole `spec.versions`
  * list), the value is printed as JSON: its addresses cannot be matched.
  */
@@ -23,6 +23,9 @@ import { field, GoValue, type FieldErrorLike } from '../../machinery/status.js';
 import { isDNS1035Label, isDNS1123Subdomain, validateObjectMeta } from '../../machinery/validation.js';
 import type { Schema } from '../../machinery/schema/index.js';
 import { compileErrorsOf } from '../../machinery/cel/validation-rules.js';
+import { isPlainObject } from '../../machinery/object.js';
+import { pruneCustomResource } from '../../machinery/schema/structural.js';
+import { validateCustomResourceValue } from '../../machinery/schema/value-validation.js';
 import type { CustomResourceDefinition, CustomResourceDefinitionVersion, CustomResourceSchema } from './types.js';
 
 /** Upstream's defaults: singular from kind, listKind `<Kind>List`, conversion None, a webhook service's port 443. */
@@ -233,6 +236,54 @@ function validateOpenApiRules(schema: Schema, path: string, errors: FieldErrorLi
   visit(schema, path);
 }
 
+/** Each `default` must be a value of its own schema, with no field the schema would prune. */
+function validateDefaults(schema: Schema, path: string, errors: FieldErrorLike[]): void {
+  const visit = (node: Schema, at: string) => {
+    if (node.default !== undefined && node.default !== null) {
+      const pruned = structuredClone(node.default);
+      if (isPlainObject(pruned) || Array.isArray(pruned)) {
+        const unknown = isPlainObject(pruned) ? pruneCustomResource({ value: pruned }, { type: 'object', properties: { value: node } }) : [];
+        if (unknown.length > 0) errors.push(field.invalid(`${at}.default`, GoValue.of(node.default), 'must not have unknown fields'));
+      }
+      // Checked as the field `default` of an object, so the messages name it so (`default in body must be …`).
+      errors.push(...validateCustomResourceValue({ type: 'object', properties: { default: node } }, { default: node.default }, { root: at }));
+    }
+    for (const [key, property] of Object.entries(node.properties ?? {})) visit(property, `${at}.properties[${key}]`);
+    if (node.additionalProperties) visit(node.additionalProperties, `${at}.additionalProperties`);
+    if (node.items) visit(node.items, `${at}.items`);
+  };
+  visit(schema, path);
+}
+
+/** The schema a simple JSON path (`.spec.color`) leads to, if any. */
+function schemaAtPath(schema: Schema | undefined, jsonPath: string): Schema | undefined {
+  if (!jsonPath.startsWith('.')) return undefined;
+  let node = schema;
+  for (const name of jsonPath.slice(1).split('.')) {
+    if (!name) return undefined;
+    node = node?.properties?.[name];
+  }
+  return node;
+}
+
+/** selectableFields: at most 8, each a unique path to a string, integer or boolean field of the schema. */
+function validateSelectableFields(version: CustomResourceDefinitionVersion, path: string, errors: FieldErrorLike[]): void {
+  const fields = version.selectableFields ?? [];
+  if (fields.length > 8) errors.push(field.tooMany(path, fields.length, 8));
+  const seen = new Set<string>();
+  fields.forEach((selectable, i) => {
+    const at = `${path}[${i}].jsonPath`;
+    if (!selectable.jsonPath) return errors.push(field.required(at));
+    const target = schemaAtPath(version.schema?.openAPIV3Schema, selectable.jsonPath);
+    if (!target) errors.push(field.invalid(at, selectable.jsonPath, 'is an invalid path: does not refer to a valid field'));
+    else if (!['string', 'integer', 'boolean'].includes(target.type ?? '')) {
+      errors.push(field.invalid(at, selectable.jsonPath, 'must point to a field of type string, boolean or integer. Enum string fields and strings with formats are allowed.'));
+    }
+    if (seen.has(selectable.jsonPath)) errors.push(field.duplicate(at, selectable.jsonPath));
+    seen.add(selectable.jsonPath);
+  });
+}
+
 function validateConversion(crd: CustomResourceDefinition, errors: FieldErrorLike[]): void {
   const conversion = crd.spec.conversion;
   if (!conversion) return;
@@ -312,7 +363,9 @@ export function validateCustomResourceDefinition(crd: CustomResourceDefinition):
     if (!sharedSchema && version.schema?.openAPIV3Schema) {
       validateStructural(version.schema.openAPIV3Schema, `${at}.schema.openAPIV3Schema`, statusEnabled, errors);
       errors.push(...compileErrorsOf(version.schema.openAPIV3Schema, `${at}.schema.openAPIV3Schema`));
+      validateDefaults(version.schema.openAPIV3Schema, `${at}.schema.openAPIV3Schema`, errors);
     }
+    validateSelectableFields(version, `${at}.selectableFields`, errors);
     if (!sharedSubresources) validateSubresources(version.subresources, `${at}.subresources`, errors);
     if (!sharedColumns) validateColumns(version.additionalPrinterColumns, `${at}.additionalPrinterColumns`, errors);
   });
@@ -326,6 +379,7 @@ export function validateCustomResourceDefinition(crd: CustomResourceDefinition):
   if (sharedSchema && versions[0]?.schema?.openAPIV3Schema) {
     validateStructural(versions[0].schema.openAPIV3Schema, 'spec.validation.openAPIV3Schema', statusEnabled, errors);
     errors.push(...compileErrorsOf(versions[0].schema.openAPIV3Schema, 'spec.validation.openAPIV3Schema'));
+    validateDefaults(versions[0].schema.openAPIV3Schema, 'spec.validation.openAPIV3Schema', errors);
   }
   if (sharedSubresources) validateSubresources(versions[0]?.subresources, 'spec.subresources', errors);
   if (sharedColumns) validateColumns(versions[0]?.additionalPrinterColumns, 'spec.additionalPrinterColumns', errors);
