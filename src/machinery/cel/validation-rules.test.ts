@@ -93,3 +93,27 @@ describe('the cost budget', () => {
     ]);
   });
 });
+
+describe('static cost estimates', () => {
+  const lists = (rule: string, maxItems?: number): Schema =>
+    ({
+      type: 'object',
+      properties: {
+        spec: {
+          type: 'object',
+          properties: { items: { type: 'array', items: { type: 'string', maxLength: 10 }, ...(maxItems ? { maxItems } : {}) } },
+          'x-kubernetes-validations': [{ rule }],
+        },
+      },
+    }) as Schema;
+  it('one loop over an unbounded list is affordable', () => {
+    assert.deepEqual(compileErrorsOf(lists('self.items.all(x, x != "")'), 'spec.validation.openAPIV3Schema'), []);
+  });
+  it('a loop inside a loop over an unbounded list is refused with upstream message; maxItems makes it affordable', () => {
+    assert.deepEqual(compileErrorsOf(lists('self.items.all(x, self.items.all(y, x != y))'), 'spec.validation.openAPIV3Schema').map(renderFieldError), [
+      'spec.validation.openAPIV3Schema.properties[spec].x-kubernetes-validations[0].rule: Forbidden: estimated rule cost exceeds budget by factor of more than 100x (try simplifying the rule, or adding maxItems, maxProperties, and maxLength where arrays, maps, and strings are declared)',
+      'spec.validation.openAPIV3Schema: Forbidden: x-kubernetes-validations estimated rule cost total for entire OpenAPIv3 schema exceeds budget by factor of more than 100x (try simplifying the rule, or adding maxItems, maxProperties, and maxLength where arrays, maps, and strings are declared)',
+    ]);
+    assert.deepEqual(compileErrorsOf(lists('self.items.all(x, self.items.all(y, x != y))', 100), 'spec.validation.openAPIV3Schema'), []);
+  });
+});

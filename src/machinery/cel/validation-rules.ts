@@ -24,6 +24,7 @@ import type { Schema } from '../schema/types.js';
 import { field, GoValue, type FieldErrorLike } from '../status.js';
 import { kubernetesEnvironment } from './environment.js';
 import { CostLimitExceeded, meteredList, perCallLimit, perObjectBudget, withinCost } from './cost.js';
+import { costErrorMessage, estimateCost, maxSize, staticEstimatedCostLimit, staticEstimatedCRDCostLimit } from './estimate.js';
 
 export interface ValidationRule {
   rule: string;
@@ -40,6 +41,8 @@ interface CompiledRule {
   evaluate: (context: Record<string, unknown>) => unknown;
   message?: (context: Record<string, unknown>) => unknown;
   usesOldSelf: boolean;
+  /** The static estimate of its cost (estimate.ts). */
+  estimatedCost: number;
 }
 
 const environment = kubernetesEnvironment(['self', 'oldSelf']);
@@ -107,7 +110,7 @@ function compile(rule: ValidationRule, schema: Schema): CompiledRule | { error: 
       result = { error: compileError(rule.rule, undeclared.position, `undefined field '${undeclared.name}'`) };
     } else {
       const message = rule.messageExpression ? env.parse(rule.messageExpression) : undefined;
-      result = { evaluate: program, message, usesOldSelf: namesOldSelf(program.ast) };
+      result = { evaluate: program, message, usesOldSelf: namesOldSelf(program.ast), estimatedCost: estimateCost(program.ast, schema) };
     }
   } catch (err) {
     const position = Number((err as { node?: { pos?: number } }).node?.pos ?? 0);
@@ -133,16 +136,24 @@ function goRule(rule: ValidationRule): GoValue {
  */
 export function compileErrorsOf(schema: Schema, path: string): FieldErrorLike[] {
   const errors: FieldErrorLike[] = [];
-  const visit = (node: RuleSchema, at: string) => {
+  let total = 0;
+  /** `cardinality`: how many times a rule here may run for one object (the sizes of the lists and maps above it). */
+  const visit = (node: RuleSchema, at: string, cardinality: number) => {
     (node['x-kubernetes-validations'] ?? []).forEach((rule, i) => {
       const result = compile(rule, node);
-      if ('error' in result) errors.push(field.invalid(`${at}.x-kubernetes-validations[${i}].rule`, goRule(rule), result.error));
+      const rulePath = `${at}.x-kubernetes-validations[${i}].rule`;
+      if ('error' in result) return errors.push(field.invalid(rulePath, goRule(rule), result.error));
+      if (result.estimatedCost > staticEstimatedCostLimit) errors.push(field.forbidden(rulePath, costErrorMessage('estimated rule cost', result.estimatedCost, staticEstimatedCostLimit)));
+      total += result.estimatedCost * cardinality;
     });
-    for (const [key, property] of Object.entries(node.properties ?? {})) visit(property, `${at}.properties[${key}]`);
-    if (node.additionalProperties) visit(node.additionalProperties, `${at}.additionalProperties`);
-    if (node.items) visit(node.items, `${at}.items`);
+    for (const [key, property] of Object.entries(node.properties ?? {})) visit(property, `${at}.properties[${key}]`, cardinality);
+    if (node.additionalProperties) visit(node.additionalProperties, `${at}.additionalProperties`, cardinality * maxSize(node));
+    if (node.items) visit(node.items, `${at}.items`, cardinality * maxSize(node));
   };
-  visit(schema, path);
+  visit(schema, path, 1);
+  if (total > staticEstimatedCRDCostLimit) {
+    errors.push(field.forbidden(path, costErrorMessage('x-kubernetes-validations estimated rule cost total for entire OpenAPIv3 schema', total, staticEstimatedCRDCostLimit)));
+  }
   return errors;
 }
 
