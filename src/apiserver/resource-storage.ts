@@ -5,7 +5,7 @@
  * registry Store. It knows nothing of HTTP; handlers call it.
  */
 import type { KubeObject } from '../machinery/object.js';
-import { errors } from '../machinery/status.js';
+import { errors, StatusError } from '../machinery/status.js';
 import { storageResourceOf, type ResourceType } from '../api/resource.js';
 import {
   ExpiredError,
@@ -40,11 +40,12 @@ export class WatchCachePool {
     return cache;
   }
 
-  /** Forgets a prefix's cache (its resource is no longer served): its store watch ends. */
+  /** Forgets a prefix's cache (its resource is no longer served): its store watch ends, and so does every watch on it. */
   drop(prefix: string): void {
     const cache = this.caches.get(prefix);
     this.caches.delete(prefix);
-    void cache?.then((c) => c.stop(), () => {});
+    const gone = new StatusError(404, 'NotFound', 'the server could not find the requested resource', {});
+    void cache?.then((c) => c.end(gone), () => {});
   }
 
   async stop(): Promise<void> {

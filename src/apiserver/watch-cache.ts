@@ -280,6 +280,29 @@ export class WatchCache {
    * racing the read), after which no more events come.
    */
   async subscribe(afterRevision: number, listener: CacheListener, onError: (err: StatusError) => void = () => {}): Promise<Subscription> {
+    const subscription = await this.subscribeFrom(afterRevision, listener, onError);
+    this.errorHandlers.add(onError);
+    return {
+      live: () => subscription.live(),
+      unsubscribe: () => {
+        this.errorHandlers.delete(onError);
+        subscription.unsubscribe();
+      },
+    };
+  }
+
+  /** What subscribers are told when the cache ends for good (`end`). */
+  private readonly errorHandlers = new Set<(err: StatusError) => void>();
+
+  /** Ends the cache and every watch on it with `reason` (its resource is no longer served: a CRD was deleted). */
+  end(reason: StatusError): void {
+    this.stop();
+    for (const handler of [...this.errorHandlers]) handler(reason);
+    this.errorHandlers.clear();
+    this.listeners.clear();
+  }
+
+  private async subscribeFrom(afterRevision: number, listener: CacheListener, onError: (err: StatusError) => void): Promise<Subscription> {
     if (afterRevision >= this.oldestKnownRevision) {
       const unsubscribe = this.subscribeToWindow(afterRevision, listener);
       return { unsubscribe, live: () => true };

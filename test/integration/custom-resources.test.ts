@@ -89,11 +89,15 @@ describe('custom resources and the controllers that act on every kind', () => {
     await client.resource(configMaps).create({
       metadata: { name: 'gadget-part', namespace: 'default', ownerReferences: [{ apiVersion: 'example.com/v1', kind: 'Gadget', name: 'g', uid: gadget.metadata.uid! }] },
     });
+    // A watch open on the kind ends when the kind is no longer served.
+    const watch = client.resource(gadgets).watch('default', {}, () => {});
+    const watchEnded = watch.done.then(() => 'ended', (err) => (isStatusError(err, 'NotFound') ? 'not found' : String(err)));
     await client.resource(definitions).delete(undefined, 'gadgets.example.com');
     await eventually(() => client.resource(definitions).find(undefined, 'gadgets.example.com'), (crd) => crd === undefined, 'the CRD to be gone');
     // Its object went first, and the collector followed the ownerReference to it.
     await eventually(() => exists(configMaps, 'default', 'gadget-part'), (present) => !present, 'the Gadget-owned ConfigMap to be collected');
     await assert.rejects(client.resource(gadgets).list('default'), (err) => isStatusError(err, 'NotFound'));
+    assert.equal(await watchEnded, 'not found');
   });
 });
 
