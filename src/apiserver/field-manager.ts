@@ -12,7 +12,8 @@ import type { KubeObject } from '../machinery/object.js';
 import { errors, field, StatusError } from '../machinery/status.js';
 import { ApplyConflictError, applyConfiguration, describeManager, recordUpdate, type WriteScope } from '../machinery/fieldpath/field-manager.js';
 import { managerFromUserAgent } from '../machinery/fieldpath/managed-fields.js';
-import { formatPath } from '../machinery/fieldpath/path-element.js';
+import { formatPath, goJson } from '../machinery/fieldpath/path-element.js';
+import { compareObjects } from '../machinery/fieldpath/compare.js';
 import { fieldSetOf } from '../machinery/fieldpath/to-field-set.js';
 import type { FieldSet } from '../machinery/fieldpath/field-set.js';
 import { query, timestamp, type RequestContext } from './context.js';
@@ -57,23 +58,31 @@ export function recordWrite(ctx: RequestContext, old: KubeObject | undefined, ne
   recordUpdate(old, next, managerOf(ctx), scopeOf(ctx));
 }
 
-/** The last-applied annotation's value: the applied object without that annotation, as kubectl writes it. */
+/** The most the annotation may hold; a bigger configuration leaves it out (upstream's SetLastApplied). */
+const maxLastAppliedBytes = 256 * 1024;
+
+/** The last-applied annotation's value: the applied configuration as sent, without that annotation, encoded as upstream encodes it. */
 function lastAppliedOf(config: KubeObject): string {
   const copy = structuredClone(config);
-  const annotations = copy.metadata?.annotations;
-  if (annotations) {
-    delete annotations[lastAppliedAnnotation];
-    if (Object.keys(annotations).length === 0) delete copy.metadata.annotations;
-  }
-  return JSON.stringify(copy);
+  if (copy.metadata?.annotations) delete copy.metadata.annotations[lastAppliedAnnotation];
+  return `${goJson(copy)}\n`;
 }
 
-/** The fields kubectl's client-side apply last applied: taking them over is no conflict for `kubectl` (upstream's lastAppliedManager). */
+/**
+ * The fields kubectl's client-side apply last applied and that still hold
+ * the values it applied: taking them over is no conflict for `kubectl`
+ * (upstream's lastAppliedManager). A field someone changed since is not
+ * among them — that conflict is real.
+ */
 function clientSideAppliedFields(ctx: RequestContext, live: KubeObject | undefined): FieldSet | undefined {
   const text = live?.metadata.annotations?.[lastAppliedAnnotation];
-  if (!text) return undefined;
+  if (!text || !live) return undefined;
   try {
-    return fieldSetOf(JSON.parse(text), ctx.type.schema);
+    const lastApplied = JSON.parse(text) as KubeObject;
+    const apiVersion = ctx.type.group ? `${ctx.type.group}/${ctx.type.version}` : ctx.type.version;
+    if (lastApplied.apiVersion !== apiVersion) return undefined;
+    const { added, modified, removed } = compareObjects(lastApplied, live, ctx.type.schema);
+    return fieldSetOf(lastApplied, ctx.type.schema).difference(added.union(modified).union(removed));
   } catch {
     return undefined;
   }
@@ -101,7 +110,7 @@ function conflictError(error: ApplyConflictError): StatusError {
  * An apply of `config` to `live` (undefined: the apply creates the object).
  * Returns the merged object with its managedFields.
  */
-export function applyToObject(ctx: RequestContext, live: KubeObject | undefined, config: KubeObject): KubeObject {
+export function applyToObject(ctx: RequestContext, live: KubeObject | undefined, config: KubeObject, sent: KubeObject = config): KubeObject {
   if (config.metadata?.managedFields !== undefined && config.metadata.managedFields !== null) {
     throw errors.badRequest('metadata.managedFields must be nil');
   }
@@ -119,8 +128,13 @@ export function applyToObject(ctx: RequestContext, live: KubeObject | undefined,
     throw err;
   }
   // kubectl may go back to client-side apply: the annotation it reads then says what was applied last.
-  if (fromKubectl && live?.metadata.annotations?.[lastAppliedAnnotation] !== undefined) {
-    merged.metadata.annotations = { ...merged.metadata.annotations, [lastAppliedAnnotation]: lastAppliedOf(config) };
+  if (fromKubectl && merged.metadata.annotations?.[lastAppliedAnnotation]) {
+    const value = lastAppliedOf(sent);
+    if (Buffer.byteLength(value) <= maxLastAppliedBytes) merged.metadata.annotations = { ...merged.metadata.annotations, [lastAppliedAnnotation]: value };
+    else {
+      delete merged.metadata.annotations[lastAppliedAnnotation];
+      if (Object.keys(merged.metadata.annotations).length === 0) delete merged.metadata.annotations;
+    }
   }
   return merged;
 }

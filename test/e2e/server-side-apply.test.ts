@@ -70,6 +70,12 @@ describe('server-side apply with kubectl', () => {
     assert.ok(scaled, 'an Update entry for the scale subresource');
   });
 
+  test('a create owns what it set, defaults included: applying another replica count conflicts with it', async () => {
+    await kubectl(['create', 'deployment', 'created', '--image=nginx:1.27']);
+    const conflict = await attempt(['apply', '--server-side', '--field-manager=ci', '-f', '-'], deployment('created', 3));
+    assert.match(conflict.stderr, /conflict with "kubectl-create" using apps\/v1: \.spec\.replicas/);
+  });
+
   test('a field a manager stops applying is removed', async () => {
     await kubectl(['apply', '--server-side', '--field-manager=ci', '-f', '-'], deployment('ports', 1));
     assert.equal((await kubectl(['get', 'deployment', 'ports', '-o', 'jsonpath={.spec.template.spec.containers[0].ports[0].containerPort}'])).stdout, '80');

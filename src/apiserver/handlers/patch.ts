@@ -90,6 +90,8 @@ export function applyDecodedPatch(ctx: RequestContext, current: KubeObject, deco
  */
 export function applyConfigurationTo(ctx: RequestContext, current: KubeObject | undefined, decoded: DecodedPatch): KubeObject {
   const config = structuredClone(decoded.patch) as Record<string, unknown>;
+  // As sent (for kubectl's last-applied annotation), before the URL's name and namespace are filled in.
+  const sent = structuredClone(decoded.patch) as KubeObject;
   checkKind(ctx, config);
   validateFields(ctx, config, ctx.type.schema, decoded.duplicates, fieldValidationOf(ctx));
   if (!isPlainObject(config.metadata)) config.metadata = {};
@@ -100,7 +102,7 @@ export function applyConfigurationTo(ctx: RequestContext, current: KubeObject | 
   }
   metadata.name = name;
   if (ctx.type.namespaced && ctx.info.namespace) metadata.namespace = ctx.info.namespace;
-  const merged = applyToObject(ctx, current, config as KubeObject);
+  const merged = applyToObject(ctx, current, config as KubeObject, sent);
   validateFields(ctx, merged, ctx.type.schema, [], 'Ignore');
   return merged;
 }

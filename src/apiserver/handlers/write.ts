@@ -37,10 +37,10 @@ export async function createObject(ctx: RequestContext, object: KubeObject, opti
       { type: 'FieldValueRequired', field: 'metadata.name', detail: 'name or generateName is required' },
     ]);
   }
-  // An apply that creates arrives with its field ownership already recorded; any other create is an update from nothing.
-  const applied = options.applied === true;
-  if (!applied) recordWrite(ctx, undefined, object);
   defaultAndPrepareCreate(type, object, ctx.user);
+  // A create is an update from nothing: its manager owns what it set, defaults included (upstream
+  // defaults a body when decoding it). An apply that creates arrived with its ownership recorded.
+  if (options.applied !== true) recordWrite(ctx, undefined, object);
   const attributes = {
     operation: 'CREATE' as const,
     type,

@@ -71,18 +71,26 @@ describe('recordUpdate', () => {
     assert.deepEqual(summary(throughStatus), ['creator Update {"f:data":{".":{},"f:a":{}}}', 'kubelet Update/status {"f:status":{".":{},"f:ready":{}}}']);
   });
 
-  it('more than ten Update managers: the oldest are merged into ancient-changes', () => {
-    let current = object({ data: {} });
-    for (let i = 0; i < 11; i++) {
+  it('more than ten Update managers: the oldest fold into one ancient-changes entry per apiVersion', () => {
+    let current = object({ data: { k0: 'v' } });
+    recordUpdate(undefined, current, 'm0', scope('2026-01-01T00:00:10Z'));
+    for (let i = 1; i < 14; i++) {
       const next = structuredClone(current);
       (next.data as Record<string, string>)[`k${i}`] = 'v';
       recordUpdate(current, next, `m${i}`, scope(`2026-01-01T00:00:${String(10 + i)}Z`));
       current = next;
     }
-    const managers = current.metadata.managedFields!.map((e) => e.manager);
-    assert.equal(managers.length, 10);
-    assert.ok(managers.includes('ancient-changes'));
-    assert.ok(!managers.includes('m0') && !managers.includes('m1'));
+    const entries = current.metadata.managedFields!;
+    assert.deepEqual(entries.map((e) => e.manager), ['ancient-changes', 'm5', 'm6', 'm7', 'm8', 'm9', 'm10', 'm11', 'm12', 'm13']);
+    assert.deepEqual(Object.keys((entries[0].fieldsV1 as Record<string, Record<string, unknown>>)['f:data']).sort(), ['.', 'f:k0', 'f:k1', 'f:k2', 'f:k3', 'f:k4']);
+    assert.equal(entries[0].time, '2026-01-01T00:00:14Z');
+  });
+
+  it('an existing object without entries is not tracked by updates; a create is', () => {
+    const old = object({ data: { a: '1' } });
+    const next = object({ data: { a: '2' } });
+    recordUpdate(old, next, 'editor', scope(T1));
+    assert.equal(next.metadata.managedFields, undefined);
   });
 });
 
@@ -135,6 +143,19 @@ describe('applyConfiguration', () => {
   it('status is outside an apply to the main resource of a kind with a status subresource', () => {
     const merged = applyConfiguration(base(), object({ spec: { replicas: 1 }, status: { ready: 5 } }), 'ci', scope(T2, { ignoresField: (name) => name === 'status' }), { force: false });
     assert.deepEqual(summary(merged)[0], 'ci Apply {"f:spec":{"f:replicas":{}}}');
+  });
+
+  it('the first apply to an object without entries conflicts with what it holds (before-first-apply)', () => {
+    const live = object({ data: { k: '1' } });
+    assert.throws(() => applyConfiguration(live, object({ data: { k: '2' } }), 'ci', scope(T2), { force: false }), (err: unknown) => {
+      assert.ok(err instanceof ApplyConflictError);
+      assert.equal(describeManager(err.conflicts[0].manager), '"before-first-apply" using example.com/v1');
+      return true;
+    });
+    const shared = applyConfiguration(live, object({ data: { k: '1' } }), 'ci', scope(T2), { force: false });
+    assert.deepEqual(summary(shared), ['ci Apply {"f:data":{"f:k":{}}}', 'before-first-apply Update {"f:data":{".":{},"f:k":{}}}']);
+    // Nothing changed: the new applier's entry has no time.
+    assert.equal(shared.metadata.managedFields![0].time, undefined);
   });
 
   it('managers are described as upstream prints them', () => {

@@ -42,6 +42,9 @@ export interface WriteScope {
 
 /** At most this many Update entries are kept; the oldest are merged into `ancient-changes` (upstream's cap). */
 const maxUpdateManagers = 10;
+const ancientChanges = 'ancient-changes';
+/** Who an object's fields are counted under when it is first applied without any entries (upstream's name). */
+const beforeFirstApply = 'before-first-apply';
 
 export interface Conflict {
   manager: ManagedFields;
@@ -55,9 +58,16 @@ export class ApplyConflictError extends Error {
   }
 }
 
+/** Whether an apply left the object as it was (managedFields aside). */
+function sameObject(live: KubeObject | undefined, merged: KubeObject): boolean {
+  if (!live) return false;
+  const strip = (object: KubeObject) => ({ ...object, metadata: { ...object.metadata, managedFields: undefined } });
+  return JSON.stringify(strip(live)) === JSON.stringify(strip(merged));
+}
+
 /** The one-empty-entry list that asks for managedFields to be cleared. */
 function isReset(entries: ManagedFieldsEntry[] | undefined): boolean {
-  return entries !== undefined && entries.length > 0 && entries.every((entry) => entry !== null && typeof entry === 'object' && Object.keys(entry).length === 0);
+  return entries?.length === 1 && entries[0] !== null && typeof entries[0] === 'object' && Object.keys(entries[0]).length === 0;
 }
 
 function decodeOrEmpty(entries: ManagedFieldsEntry[] | undefined): ManagedFields[] | undefined {
@@ -80,20 +90,46 @@ function changesBetween(old: unknown, next: unknown, scope: WriteScope): { chang
   return { changed: managedPart(added.union(modified), scope), removed: managedPart(removed, scope) };
 }
 
-function capUpdateManagers(managers: ManagedFields[], scope: WriteScope): ManagedFields[] {
-  const updates = managers.filter((entry) => entry.operation === 'Update');
-  if (updates.length <= maxUpdateManagers) return managers;
-  const byAge = [...updates].sort((a, b) => (a.time ?? '').localeCompare(b.time ?? ''));
-  const oldest = new Set(byAge.slice(0, updates.length - maxUpdateManagers + 1));
-  const ancient = [...oldest].reduce((set, entry) => set.union(entry.fields), new FieldSet());
-  return [
-    ...managers.filter((entry) => !oldest.has(entry)),
-    { manager: 'ancient-changes', operation: 'Update', apiVersion: scope.apiVersion, time: scope.now, fields: ancient },
-  ];
+/**
+ * Upstream's cap on Update entries: past ten, the oldest (by second, then
+ * identity) are folded, per apiVersion, into an `ancient-changes` entry
+ * that takes the time of the newest entry folded into it.
+ */
+function capUpdateManagers(managers: ManagedFields[]): ManagedFields[] {
+  const updaters = managers.filter((entry) => entry.operation === 'Update');
+  if (updaters.length <= maxUpdateManagers) return managers;
+  const seconds = (entry: ManagedFields) => (entry.time ? Math.floor(Date.parse(entry.time) / 1000) : 0);
+  updaters.sort((a, b) => seconds(a) - seconds(b) || (managerIdentity(a) < managerIdentity(b) ? -1 : managerIdentity(a) > managerIdentity(b) ? 1 : 0));
+  const kept = new Set(managers);
+  const firstOfVersion = new Map<string, ManagedFields>();
+  const buckets = new Map<string, ManagedFields>();
+  let length = updaters.length;
+  for (const entry of updaters) {
+    if (length <= maxUpdateManagers) break;
+    const first = firstOfVersion.get(entry.apiVersion);
+    if (!first) {
+      firstOfVersion.set(entry.apiVersion, entry);
+      continue;
+    }
+    let bucket = buckets.get(entry.apiVersion) ?? managers.find((m) => m.operation === 'Update' && m.manager === ancientChanges && m.apiVersion === entry.apiVersion && !m.subresource);
+    if (!bucket || !kept.has(bucket)) {
+      // The first entry of this version becomes the bucket.
+      kept.delete(first);
+      bucket = { manager: ancientChanges, operation: 'Update', apiVersion: entry.apiVersion, time: first.time, fields: first.fields };
+      kept.add(bucket);
+    }
+    bucket.fields = bucket.fields.union(entry.fields);
+    bucket.time = entry.time;
+    buckets.set(entry.apiVersion, bucket);
+    kept.delete(entry);
+    length--;
+  }
+  return [...kept];
 }
 
-function write(object: KubeObject, managers: ManagedFields[], scope: WriteScope): void {
-  const entries = encodeManagedFields(capUpdateManagers(managers.filter((entry) => !entry.fields.isEmpty()), scope));
+function write(object: KubeObject, managers: ManagedFields[], cap: boolean): void {
+  const owning = managers.filter((entry) => !entry.fields.isEmpty());
+  const entries = encodeManagedFields(cap ? capUpdateManagers(owning) : owning);
   if (entries) object.metadata.managedFields = entries;
   else delete object.metadata.managedFields;
 }
@@ -111,6 +147,12 @@ export function recordUpdate(old: KubeObject | undefined, next: KubeObject, mana
   // Entries the client wrote itself count (unless on a subresource); a client that knows nothing of them keeps the old ones.
   const fromClient = !scope.subresource && given?.length ? decodeOrEmpty(given) : undefined;
   const managers = fromClient ?? decodeOrEmpty(old?.metadata.managedFields) ?? [];
+  // An existing object without entries (cleared, or from before they were kept) is not tracked by
+  // updates until it is applied (upstream's skipNonAppliedManager); a create always is.
+  if (old && managers.length === 0) {
+    delete next.metadata.managedFields;
+    return;
+  }
   const { changed, removed } = changesBetween(old ?? {}, next, scope);
   for (const entry of managers) entry.fields = entry.fields.difference(changed).difference(removed);
   const identity = managerIdentity({ manager, operation: 'Update', apiVersion: scope.apiVersion, subresource: scope.subresource });
@@ -123,7 +165,7 @@ export function recordUpdate(old: KubeObject | undefined, next: KubeObject, mana
       managers.push({ manager, operation: 'Update', apiVersion: scope.apiVersion, time: scope.now, ...(scope.subresource ? { subresource: scope.subresource } : {}), fields: changed });
     }
   }
-  write(next, managers, scope);
+  write(next, managers, true);
 }
 
 export interface ApplyOptions {
@@ -139,6 +181,12 @@ export interface ApplyOptions {
  */
 export function applyConfiguration(live: KubeObject | undefined, config: KubeObject, manager: string, scope: WriteScope, options: ApplyOptions): KubeObject {
   const managers = decodeOrEmpty(live?.metadata.managedFields) ?? [];
+  // The first apply to an object without entries counts what it has under `before-first-apply`: applying other values conflicts with it.
+  if (live && managers.length === 0) {
+    // As an update from nothing to the live object, the way upstream records it.
+    const existing = changesBetween({}, live, scope).changed;
+    if (!existing.isEmpty()) managers.push({ manager: beforeFirstApply, operation: 'Update', apiVersion: scope.apiVersion, time: scope.now, fields: existing });
+  }
   const configWithoutMeta = { ...config, metadata: { ...config.metadata } };
   delete configWithoutMeta.metadata.managedFields;
   const applied = managedPart(fieldSetOf(configWithoutMeta, scope.schema), scope);
@@ -166,9 +214,9 @@ export function applyConfiguration(live: KubeObject | undefined, config: KubeObj
   }
   if (conflicts.length > 0) throw new ApplyConflictError(conflicts);
   for (const entry of others) entry.fields = entry.fields.difference(changed).difference(removed);
-  // The entry's time moves when the object does.
-  if (!changed.isEmpty() || !removed.isEmpty() || !previous) self.time = scope.now;
-  write(merged, [...others, self], scope);
+  // The entry's time moves when the object does (a new manager applying what is there gets none).
+  if (!sameObject(live, merged)) self.time = scope.now;
+  write(merged, [...others, self], false);
   return merged;
 }
 
