@@ -9,7 +9,7 @@ import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from '../api/registry.js';
-import type { ResourceType } from '../api/resource.js';
+import { storageResourceOf, type ResourceType } from '../api/resource.js';
 import type { Store } from '../storage/interface.js';
 import { errors, StatusError } from '../machinery/status.js';
 import { handleJoin, joinPath, type JoinOptions } from './join.js';
@@ -210,9 +210,9 @@ export class ApiServer {
   /** A CRD's types left the registry: their storage handles go, and with the CRD its objects' cache. */
   private retireCustomTypes(types: ResourceType[], definitionDeleted: boolean): void {
     for (const type of types) {
-      const storage = this.storages.get(type);
       this.storages.delete(type);
-      if (definitionDeleted && storage) this.pool.drop(storage.prefix);
+      // The cache is the prefix's, whichever description of the kind opened it.
+      if (definitionDeleted) this.pool.drop(`/registry/${storageResourceOf(type)}/`);
     }
   }
 
