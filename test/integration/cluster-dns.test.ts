@@ -27,15 +27,32 @@ interface Reply {
   answers?: { type: string; data: unknown; ttl?: number }[];
 }
 
+/** A query over UDP, sent again each second as a resolver does (UDP may drop it), failing after five tries. */
 function udpQuery(port: number, name: string, type: string): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const socket = createSocket('udp4');
+    const query = dnsPacket.encode({ type: 'query', id: 7, flags: dnsPacket.RECURSION_DESIRED, questions: [{ type: type as 'A', name }] });
+    let tries = 0;
+    const send = () => {
+      if (tries++ === 5) {
+        clearInterval(timer);
+        socket.close();
+        reject(new Error(`no answer for ${name} ${type} after 5 tries`));
+        return;
+      }
+      socket.send(query, port, '127.0.0.1');
+    };
+    const timer = setInterval(send, 1000);
     socket.on('message', (message) => {
+      clearInterval(timer);
       socket.close();
       resolve(dnsPacket.decode(message) as Reply);
     });
-    socket.on('error', reject);
-    socket.send(dnsPacket.encode({ type: 'query', id: 7, flags: dnsPacket.RECURSION_DESIRED, questions: [{ type: type as 'A', name }] }), port, '127.0.0.1');
+    socket.on('error', (err) => {
+      clearInterval(timer);
+      reject(err);
+    });
+    send();
   });
 }
 
