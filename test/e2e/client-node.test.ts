@@ -43,6 +43,34 @@ describe('@kubernetes/client-node', () => {
     await cluster?.stop();
   });
 
+  test('a CRD through ApiextensionsV1Api, its objects through CustomObjectsApi, server-side apply through KubernetesObjectApi', async () => {
+    const extensions = kc.makeApiClient(k8s.ApiextensionsV1Api);
+    await extensions.createCustomResourceDefinition({
+      body: {
+        metadata: { name: 'tasks.js.example.com' },
+        spec: {
+          group: 'js.example.com',
+          scope: 'Namespaced',
+          names: { plural: 'tasks', singular: 'task', kind: 'Task' },
+          versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { done: { type: 'boolean' } } } } } } }],
+        },
+      },
+    });
+    await waitFor(async () => (await extensions.readCustomResourceDefinition({ name: 'tasks.js.example.com' })).status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True'), { message: 'the CRD to be Established' });
+    const custom = kc.makeApiClient(k8s.CustomObjectsApi);
+    const where = { group: 'js.example.com', version: 'v1', namespace, plural: 'tasks' };
+    await custom.createNamespacedCustomObject({ ...where, body: { apiVersion: 'js.example.com/v1', kind: 'Task', metadata: { name: 'write-docs' }, spec: { done: false } } });
+    const listed = (await custom.listNamespacedCustomObject(where)) as { items: { metadata: { name: string } }[] };
+    assert.deepEqual(listed.items.map((item) => item.metadata.name), ['write-docs']);
+    const objects = k8s.KubernetesObjectApi.makeApiClient(kc);
+    const applied = await objects.patch(
+      { apiVersion: 'js.example.com/v1', kind: 'Task', metadata: { name: 'write-docs', namespace }, spec: { done: true } } as k8s.KubernetesObject,
+      undefined, undefined, 'js-operator', true, k8s.PatchStrategy.ServerSideApply,
+    );
+    assert.equal((applied as { spec?: { done?: boolean } }).spec?.done, true);
+    assert.ok(applied.metadata?.managedFields?.some((entry) => entry.manager === 'js-operator' && entry.operation === 'Apply'));
+  });
+
   test('create, read, patch, list by label and delete a ConfigMap; a dry-run delete with a body deletes nothing', async () => {
     await core.createNamespacedConfigMap({ namespace, body: { metadata: { name: 'js', labels: { from: 'js' } }, data: { a: '1' } } });
     assert.deepEqual((await core.readNamespacedConfigMap({ name: 'js', namespace })).data, { a: '1' });
