@@ -180,13 +180,7 @@ export async function handleWatch(ctx: RequestContext): Promise<void> {
         if (closed) return;
         const chunk = nextChunk(Infinity, Math.max(entries.length, 1));
         if (chunk === '') return;
-        if (!res.write(chunk)) {
-          waitingForDrain = true;
-          res.once('drain', () => {
-            waitingForDrain = false;
-            pump();
-          });
-        }
+        send(chunk);
       }
     } catch (err) {
       failure = err instanceof StatusError ? err : errors.internal((err as Error).message);
@@ -205,14 +199,18 @@ export async function handleWatch(ctx: RequestContext): Promise<void> {
     while (started && !closed && !waitingForDrain) {
       const chunk = nextChunk(64 * 1024);
       if (chunk === '') return;
-      if (!res.write(chunk)) {
-        waitingForDrain = true;
-        res.once('drain', () => {
-          waitingForDrain = false;
-          pump();
-        });
-      }
+      send(chunk);
     }
+  }
+
+  /** Writes a chunk; when the socket is full, pumping waits for 'drain' (Node's backpressure). */
+  function send(chunk: string): void {
+    if (res.write(chunk)) return;
+    waitingForDrain = true;
+    res.once('drain', () => {
+      waitingForDrain = false;
+      pump();
+    });
   }
 
   function schedule(): void {
