@@ -227,7 +227,8 @@ async function handleBinding(ctx: RequestContext): Promise<void> {
       else conditions.push(scheduled);
       return pod;
     },
-    { subresourceStatus: (next) => next },
+    // Upstream binds through storage directly: the binding leaves no managedFields entry.
+    { subresourceStatus: (next) => next, tracksFields: false },
   );
   sendJson(ctx.res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
 }

@@ -75,6 +75,8 @@ export interface UpdateOptions {
   subresourceStatus?: (next: KubeObject, old: KubeObject) => KubeObject;
   /** The mutation is a server-side apply: it recorded field ownership itself. */
   apply?: boolean;
+  /** False for writes upstream makes beside the field manager (pods/binding): managedFields stay as they are. */
+  tracksFields?: boolean;
 }
 
 export interface UpdateOutcome {
@@ -167,7 +169,7 @@ async function tryUpdate(
   } else {
     prepareUpdate(type, next, old);
   }
-  if (!options.apply) recordWrite(ctx, old, next);
+  if (!options.apply && options.tracksFields !== false) recordWrite(ctx, old, next);
   else if (appliedFields) next.metadata.managedFields = appliedFields;
   else delete next.metadata.managedFields;
   const attributes = {
