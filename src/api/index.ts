@@ -7,6 +7,7 @@ import type { ResourceType } from './resource.js';
 import { resources as core } from './core/index.js';
 import { resources as apps } from './apps/index.js';
 import { resources as events } from './events/index.js';
+import { resources as authentication } from './authentication/index.js';
 import { resources as autoscaling } from './autoscaling/index.js';
 import { resources as batch } from './batch/index.js';
 import { resources as networking } from './networking/index.js';
@@ -25,6 +26,7 @@ export const builtinResources: ResourceType[][] = [
   core,
   apps,
   events,
+  authentication,
   autoscaling,
   batch,
   networking,

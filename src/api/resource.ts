@@ -162,6 +162,12 @@ export interface ResourceType<T extends KubeObject = KubeObject> {
   /** Validation of a write to the `/status` subresource. */
   validateStatusUpdate?(obj: T, old: T): FieldErrorLike[];
 
+  /**
+   * For review kinds (SelfSubjectReview, and the access reviews to come): a
+   * create stores nothing and answers with this, computed for the requester.
+   */
+  review?(obj: T, requester: Requester): T;
+
   /** Set for kinds a CustomResourceDefinition adds (custom-resource-types.ts in api/apiextensions). */
   customResource?: CustomResourceServing;
 
