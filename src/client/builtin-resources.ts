@@ -35,3 +35,4 @@ export const ingressClassesResource = ref('networking.k8s.io', 'v1', 'ingresscla
 export const networkPoliciesResource = ref('networking.k8s.io', 'v1', 'networkpolicies', 'NetworkPolicy');
 export const certificateSigningRequestsResource = ref('certificates.k8s.io', 'v1', 'certificatesigningrequests', 'CertificateSigningRequest', false);
 export const customResourceDefinitionsResource = ref('apiextensions.k8s.io', 'v1', 'customresourcedefinitions', 'CustomResourceDefinition', false);
+export const clusterRolesResource = ref('rbac.authorization.k8s.io', 'v1', 'clusterroles', 'ClusterRole', false);

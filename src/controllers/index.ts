@@ -27,6 +27,7 @@ import { csrApprovingController } from './csrapproving/controller.js';
 import { csrSigningController, type ClusterSigner } from './csrsigning/controller.js';
 import { customResourceDefinitionNamingController } from './customresourcedefinition/naming.js';
 import { customResourceDefinitionFinalizer } from './customresourcedefinition/finalizer.js';
+import { clusterRoleAggregationController } from './clusterroleaggregation/controller.js';
 
 export { CidrSet, clusterCIDRProblem, defaultClusterCIDR, defaultNodeCIDRMaskSize } from './nodeipam/cidr-set.js';
 export type { NodeIpamOptions };
@@ -51,6 +52,7 @@ export {
   csrSigningController,
   customResourceDefinitionNamingController,
   customResourceDefinitionFinalizer,
+  clusterRoleAggregationController,
 };
 export { defaultClusterSigningDurationMs, certificateDurationMs, type ClusterSigner } from './csrsigning/controller.js';
 
@@ -84,6 +86,7 @@ export const builtinControllers: Record<string, Builtin> = {
   // Upstream runs these two in kube-apiserver (apiextensions); here they are clients like the rest.
   'crd-naming': { controller: customResourceDefinitionNamingController },
   'crd-finalizer': { controller: customResourceDefinitionFinalizer },
+  'clusterrole-aggregation': { controller: clusterRoleAggregationController },
 };
 
 /** Resolves an upstream-style `--controllers` list (`*`, `name`, `-name`) to controller names. */

@@ -227,3 +227,15 @@ describe('namespace and service account controllers', () => {
     await eventually(() => client.resource(namespaces).find(undefined, 'temp'), (ns) => ns === undefined, 'the namespace gone');
   });
 });
+
+describe('ClusterRole aggregation', () => {
+  it('an aggregating role holds the rules of the roles its selector matches, and follows them', async () => {
+    const clusterRoles = { group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'clusterroles', kind: 'ClusterRole', namespaced: false };
+    const roles = client.resource<KubeObject & { rules?: unknown[] }>(clusterRoles);
+    await roles.create({ metadata: { name: 'monitoring' }, aggregationRule: { clusterRoleSelectors: [{ matchLabels: { 'example.com/aggregate-to-monitoring': 'true' } }] }, rules: [] } as KubeObject);
+    await roles.create({ metadata: { name: 'monitoring-pods', labels: { 'example.com/aggregate-to-monitoring': 'true' } }, rules: [{ verbs: ['get'], apiGroups: [''], resources: ['pods'] }] } as KubeObject);
+    await eventually(() => roles.get(undefined, 'monitoring'), (r) => JSON.stringify(r.rules) === '[{"verbs":["get"],"apiGroups":[""],"resources":["pods"]}]', 'the aggregated rule');
+    await roles.delete(undefined, 'monitoring-pods');
+    await eventually(() => roles.get(undefined, 'monitoring'), (r) => (r.rules ?? []).length === 0, 'the rule gone with its role');
+  });
+});
