@@ -8,6 +8,7 @@ import { resources as core } from './core/index.js';
 import { resources as apps } from './apps/index.js';
 import { resources as events } from './events/index.js';
 import { resources as authentication } from './authentication/index.js';
+import { resources as authorization } from './authorization/index.js';
 import { resources as autoscaling } from './autoscaling/index.js';
 import { resources as batch } from './batch/index.js';
 import { resources as networking } from './networking/index.js';
@@ -27,6 +28,7 @@ export const builtinResources: ResourceType[][] = [
   apps,
   events,
   authentication,
+  authorization,
   autoscaling,
   batch,
   networking,

@@ -60,12 +60,47 @@ export interface StorageConversion<T extends KubeObject = KubeObject> {
   toStorageAsync?(obj: T): Promise<KubeObject>;
 }
 
+import type { RequestAttributes } from './rbac/authorize.js';
+
 /** The authenticated user making a request, for kinds that record who asked (CertificateSigningRequest). */
 export interface Requester {
   username: string;
   groups: string[];
   uid?: string;
   extra?: Record<string, string[]>;
+}
+
+/** A user as the authorizers see one (a review may ask about someone other than the requester). */
+export interface ReviewedUser {
+  name: string;
+  groups: string[];
+  uid?: string;
+  extra?: Record<string, string[]>;
+}
+
+/** One rule a user holds, as a SelfSubjectRulesReview lists it. */
+export interface ReviewedRules {
+  resourceRules: { verbs: string[]; apiGroups?: string[]; resources?: string[]; resourceNames?: string[] }[];
+  nonResourceRules: { verbs: string[]; nonResourceURLs?: string[] }[];
+  /** True when some authorizer cannot list what it allows (the Node authorizer for nodes). */
+  incomplete: boolean;
+  evaluationError?: string;
+}
+
+/** The apiserver's authorizers, as the access reviews ask them. */
+export interface AccessReviewer {
+  /** The decision for a request by `user` (SubjectAccessReview and its kin). */
+  authorize(attributes: RequestAttributes, user: ReviewedUser): Promise<{ decision: 'allow' | 'deny' | 'no-opinion'; reason: string }>;
+  /** The rules that apply to `user` in a namespace (SelfSubjectRulesReview). */
+  rules(user: ReviewedUser, namespace: string): Promise<ReviewedRules>;
+}
+
+/** What a review kind's answer may depend on. */
+export interface ReviewContext {
+  requester: Requester;
+  /** The namespace of the request's path (LocalSubjectAccessReview). */
+  namespace?: string;
+  access: AccessReviewer;
 }
 
 export interface ValidationContext {
@@ -163,10 +198,11 @@ export interface ResourceType<T extends KubeObject = KubeObject> {
   validateStatusUpdate?(obj: T, old: T): FieldErrorLike[];
 
   /**
-   * For review kinds (SelfSubjectReview, and the access reviews to come): a
-   * create stores nothing and answers with this, computed for the requester.
+   * For review kinds (SelfSubjectReview, the access reviews): a create stores
+   * nothing and answers with this, computed for the requester. Throws a
+   * StatusError for a review that cannot be answered (422, 400).
    */
-  review?(obj: T, requester: Requester): T;
+  review?(obj: T, context: ReviewContext): T | Promise<T>;
 
   /** Set for kinds a CustomResourceDefinition adds (custom-resource-types.ts in api/apiextensions). */
   customResource?: CustomResourceServing;

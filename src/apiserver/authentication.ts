@@ -10,6 +10,8 @@ export interface UserInfo {
   username: string;
   groups: string[];
   uid?: string;
+  /** What an authenticator adds (a token's claims, a service account's pod); impersonation may set it. */
+  extra?: Record<string, string[]>;
 }
 
 export type Authenticator = (req: IncomingMessage) => UserInfo | undefined | Promise<UserInfo | undefined>;
@@ -45,7 +47,16 @@ export async function authenticate(req: IncomingMessage, authenticators: Authent
   return undefined;
 }
 
-/** Paths anyone may read without credentials, as upstream's system:public-info-viewer role allows. */
-export const publicPaths = new Set(['/healthz', '/livez', '/readyz', '/version', '/version/']);
+/**
+ * Whether the request brought credentials: a bearer token, or a client
+ * certificate the cluster CA did not sign. Such a request that no
+ * authenticator accepts is refused (401); one without any is anonymous.
+ */
+export function presentedCredentials(req: IncomingMessage): boolean {
+  if (req.headers.authorization) return true;
+  const socket = req.socket as TLSSocket;
+  return !socket.authorized && Object.keys(socket.getPeerCertificate?.() ?? {}).length > 0;
+}
 
+/** Who a request without credentials is; RBAC lets it read what upstream's system:public-info-viewer role allows. */
 export const anonymousUser: UserInfo = { username: 'system:anonymous', groups: ['system:unauthenticated'] };

@@ -1,12 +1,13 @@
 /**
  * What every cluster has from its first second: the default namespaces, the
- * system priority classes, and the `kubernetes` Service in `default` pointing
- * at the apiserver. Idempotent: runs at every start, creates only what is missing.
+ * system priority classes, the default RBAC policy, and the `kubernetes`
+ * Service in `default` pointing at the apiserver. Idempotent: runs at every start, creates only what is missing.
  */
 import type { KubeObject } from '../machinery/object.js';
 import type { ResourceType } from '../api/resource.js';
 import { isStatusError } from '../machinery/status.js';
 import type { ApiServer } from './server.js';
+import { reconcileRbacPolicy } from './bootstrap-rbac.js';
 import { defaultAndPrepareCreate, prepareCreateMetadata, validateCreate } from './strategy.js';
 
 export const systemNamespaces = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
@@ -53,6 +54,8 @@ export async function bootstrapCluster(server: ApiServer, options: BootstrapOpti
     await ensureObject(server, namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { 'kubernetes.io/metadata.name': name } } });
   }
   for (const { type, object } of options.extraObjects ?? []) await ensureObject(server, type, object);
+  // The default roles and bindings: components and users get their rights from these.
+  await reconcileRbacPolicy(server);
 
   const services = find('', 'v1', 'services');
   await ensureObject(server, services, {

@@ -20,6 +20,9 @@ export interface NodeCredentials {
   keyPem: string;
   servingCertPem: string;
   servingKeyPem: string;
+  /** The node's network components (service proxy, DNS, ingress) act as system:kube-proxy (absent in credentials from before). */
+  proxyCertPem?: string;
+  proxyKeyPem?: string;
 }
 
 export interface JoinOptions {

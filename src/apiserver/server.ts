@@ -14,9 +14,17 @@ import type { Store } from '../storage/interface.js';
 import { errors, StatusError } from '../machinery/status.js';
 import { handleJoin, joinPath, type JoinOptions } from './join.js';
 import { handleExecUpgrade } from './handlers/exec.js';
-import { handleProxyUpgrade, isProxyUpgrade } from './handlers/proxy.js';
+import { handleProxyUpgrade, isProxyUpgrade, refuseUpgrade } from './handlers/proxy.js';
 import type { BoundObjectReader, ServiceAccountTokens } from './serviceaccount-tokens.js';
-import { anonymousUser, authenticate, clientCertificateAuthenticator, publicPaths, type Authenticator } from './authentication.js';
+import { anonymousUser, authenticate, clientCertificateAuthenticator, presentedCredentials, type Authenticator, type UserInfo } from './authentication.js';
+import { impersonate, wantsImpersonation } from './impersonation.js';
+import { alwaysAllow, alwaysDeny, AuthorizerChain, noRules, defaultAuthorizationModes, forbiddenError, type AuthorizationMode, type Authorizer } from './authorization/authorizer.js';
+import { requestAttributes } from './authorization/attributes.js';
+import { RbacAuthorizer } from './authorization/rbac.js';
+import { authorizeNode, NodeGraphIndex, nodeRulesFor } from './authorization/node.js';
+import { nodeRestriction } from './admission/node-restriction.js';
+import { nodeRules } from '../api/rbac/bootstrap-policy/cluster-roles.js';
+import type { RequestInfo } from './request-info.js';
 import { AdmissionChain, type AdmissionPlugin } from './admission/chain.js';
 import { namespaceLifecycle } from './admission/namespace-lifecycle.js';
 import { defaultTolerationSecondsPlugin } from './admission/default-toleration-seconds.js';
@@ -92,6 +100,8 @@ export interface ApiServerOptions {
   /** Lets node agents join with a token (`skiff agent --server … --token …`). */
   join?: JoinOptions;
   limits?: ServingLimits;
+  /** --authorization-mode: the authorizers asked in order (default Node,RBAC). */
+  authorizationModes?: AuthorizationMode[];
 }
 
 export class ApiServer {
@@ -110,6 +120,10 @@ export class ApiServer {
   readonly context: ServerContext;
   private ready = false;
   port = 0;
+  /** Who may do what: the chain of --authorization-mode, built once the policy caches are primed. */
+  private authorizer: Authorizer = alwaysDeny;
+  /** The RBAC authorizer, when RBAC is a mode (reviews list its rules). */
+  private rbac: RbacAuthorizer | undefined;
 
   /** Who a request is: client certificates, then the given authenticators, then service account tokens. */
   private readonly authenticators: Authenticator[];
@@ -165,7 +179,15 @@ export class ApiServer {
     this.context = {
       registry: options.registry,
       storageFor: (type) => this.storageFor(type),
-      admission: new AdmissionChain([namespaceLifecycle(lookupNamespace), priorityPlugin(classLookup), serviceAccountPlugin(serviceAccounts), defaultTolerationSecondsPlugin(), defaultStorageClassPlugin(storageClasses), ...(options.admissionPlugins ?? [])]),
+      admission: new AdmissionChain([
+        namespaceLifecycle(lookupNamespace),
+        serviceAccountPlugin(serviceAccounts),
+        nodeRestriction({ getPod: (namespace, name) => this.objects('', 'v1', 'pods').get(namespace, name), getNode: (name) => this.objects('', 'v1', 'nodes').get(undefined, name) }),
+        priorityPlugin(classLookup),
+        defaultTolerationSecondsPlugin(),
+        defaultStorageClassPlugin(storageClasses),
+        ...(options.admissionPlugins ?? []),
+      ]),
       hooksFor: (type) => (typeof hooks === 'function' ? hooks(type) : hooks?.get(type)),
       clock: options.clock ?? { now: () => new Date() },
       bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000,
@@ -174,6 +196,13 @@ export class ApiServer {
       log: (event) => this.log(event),
       nodeClient: options.nodeClient,
       serviceAccountTokens: options.serviceAccountTokens,
+      access: {
+        authorize: async (attributes, user) => this.authorizer.authorize(attributes, { name: user.name, groups: user.groups }),
+        rules: async (user, namespace) => {
+          const rules = (await this.authorizer.rulesFor?.({ name: user.name, groups: user.groups }, namespace)) ?? noRules();
+          return { resourceRules: rules.resourceRules, nonResourceRules: rules.nonResourceRules, incomplete: rules.incomplete, ...(rules.errors.length ? { evaluationError: rules.errors.join(', ') } : {}) };
+        },
+      },
       onShutdown: (callback) => {
         this.shutdownCallbacks.add(callback);
         return () => this.shutdownCallbacks.delete(callback);
@@ -199,11 +228,95 @@ export class ApiServer {
   /** Loads every resource's watch cache from storage, and serves what the stored CRDs define. */
   async prime(): Promise<void> {
     await Promise.all(this.options.registry.all().map((type) => this.storageFor(type).cache()));
+    await this.startAuthorization();
     const definitions = this.options.registry.find('apiextensions.k8s.io', 'v1', 'customresourcedefinitions');
     if (definitions && !this.customResourcesStarted) {
       this.customResourcesStarted = true;
       await this.customResources.start(await this.storageFor(definitions).cache());
       await Promise.all(this.options.registry.all().map((type) => this.storageFor(type).cache()));
+    }
+  }
+
+  /** Builds the authorizer chain of --authorization-mode over the primed caches. */
+  private async startAuthorization(): Promise<void> {
+    if (this.authorizer !== alwaysDeny) return;
+    const modes = this.options.authorizationModes ?? defaultAuthorizationModes;
+    const cacheOf = async (resource: string) => {
+      const type = this.options.registry.find('rbac.authorization.k8s.io', 'v1', resource);
+      if (!type) throw new Error(`RBAC authorization needs rbac.authorization.k8s.io/v1 ${resource}`);
+      return this.storageFor(type).cache();
+    };
+    const authorizers: Authorizer[] = [];
+    for (const mode of modes) {
+      if (mode === 'AlwaysAllow') authorizers.push(alwaysAllow);
+      else if (mode === 'AlwaysDeny') authorizers.push(alwaysDeny);
+      else if (mode === 'Node') authorizers.push(await this.nodeAuthorizer());
+      else if (mode === 'RBAC') {
+        const [roles, clusterRoles, roleBindings, clusterRoleBindings] = await Promise.all(['roles', 'clusterroles', 'rolebindings', 'clusterrolebindings'].map(cacheOf));
+        this.rbac = await RbacAuthorizer.over({ roles, clusterRoles, roleBindings, clusterRoleBindings });
+        authorizers.push(this.rbac);
+      }
+    }
+    this.authorizer = new AuthorizerChain(authorizers);
+  }
+
+  /** The Node authorizer over the pods (and their volumes) in the watch caches. */
+  private async nodeAuthorizer(): Promise<Authorizer> {
+    const cacheOf = async (group: string, resource: string) => {
+      const type = this.options.registry.find(group, 'v1', resource);
+      return type ? { cache: await this.storageFor(type).cache(), storage: this.storageFor(type) } : undefined;
+    };
+    const [pods, claims, volumes, attachments] = await Promise.all([
+      cacheOf('', 'pods'),
+      cacheOf('', 'persistentvolumeclaims'),
+      cacheOf('', 'persistentvolumes'),
+      cacheOf('storage.k8s.io', 'volumeattachments'),
+    ]);
+    // The graph is rebuilt on the first question after a pod changed.
+    let revision = 0;
+    await pods?.cache.subscribe(pods.cache.revision, () => revision++);
+    const lookup = (source: typeof claims, namespace: string | undefined, name: string) => source?.cache.get(source.storage.keyFor(namespace, name))?.object;
+    const graph = new NodeGraphIndex({
+      pods: () => (pods?.cache.list() ?? []).map((entry) => entry.object),
+      revision: () => revision,
+      pvc: (namespace, name) => lookup(claims, namespace, name),
+      pv: (name) => lookup(volumes, undefined, name),
+      volumeAttachment: (name) => lookup(attachments, undefined, name),
+    });
+    const rules = nodeRules();
+    return { name: 'Node', authorize: (attributes, user) => authorizeNode(attributes, user, graph, rules), rulesFor: nodeRulesFor };
+  }
+
+  /**
+   * Who the request is and whether they may make it: authentication (401 when
+   * credentials were presented and none fit; anonymous without any),
+   * impersonation, then authorization (403 in upstream's words). Used for plain
+   * requests and for upgrades (exec, proxy) alike.
+   */
+  private async identify(req: IncomingMessage): Promise<{ user: UserInfo; requester: UserInfo }> {
+    let requester = await authenticate(req, this.authenticators);
+    if (!requester) {
+      if (presentedCredentials(req)) throw errors.unauthorized();
+      requester = anonymousUser;
+    }
+    const user = wantsImpersonation(req) ? await impersonate(req, requester, this.authorizer) : requester;
+    return { user, requester };
+  }
+
+  private async authorizeRequest(req: IncomingMessage, path: string, url: URL, info: RequestInfo | undefined, user: UserInfo): Promise<void> {
+    const attributes = requestAttributes(req.method ?? 'GET', path, url.searchParams, info);
+    const who = { name: user.username, groups: user.groups };
+    let answer = await this.authorizer.authorize(attributes, who);
+    // Streaming into a pod (exec, attach, port-forward) opened with a GET also needs `create`, as upstream since v1.31.
+    if (answer.decision === 'allow' && info?.verb === 'get' && info.resource === 'pods' && ['exec', 'attach', 'portforward'].includes(info.subresource ?? '')) {
+      attributes.verb = 'create';
+      answer = await this.authorizer.authorize(attributes, who);
+    }
+    if (answer.decision !== 'allow') {
+      // A component refused is a missing permission in the default policy: said at -v 1, a user refused at -v 3.
+      const component = /^system:(?!anonymous$|serviceaccount:(?!kube-system:))/.test(user.username);
+      this.log({ msg: component ? 'component request forbidden' : 'forbidden', v: component ? 1 : 3, user: user.username, verb: attributes.verb, resource: attributes.resource, subresource: attributes.subresource, namespace: attributes.namespace, name: attributes.name, path: attributes.resourceRequest ? undefined : path });
+      throw forbiddenError(attributes, who, answer.reason);
     }
   }
 
@@ -226,24 +339,7 @@ export class ApiServer {
       (req, res) => void this.handle(req, res),
     );
     // Streaming subresources (kubectl exec) arrive as WebSocket upgrades.
-    this.server.on('upgrade', (req, socket, head) => {
-      // WebSockets through pods/services/nodes proxy (kubectl proxy) are joined to their target.
-      if (isProxyUpgrade(req)) {
-        handleProxyUpgrade(req, socket, head, this.context, (r) => authenticate(r, this.authenticators)).catch((err: Error) => {
-          this.log({ msg: 'upgrade failed', path: req.url, error: err.message });
-          socket.destroy();
-        });
-        return;
-      }
-      handleExecUpgrade(req, socket, head, this.context)
-        .then((handled) => {
-          if (!handled) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
-        })
-        .catch((err: Error) => {
-          this.log({ msg: 'upgrade failed', path: req.url, error: err.message });
-          socket.destroy();
-        });
-    });
+    this.server.on('upgrade', (req, socket, head) => void this.handleUpgrade(req, socket, head));
     this.connections = new ConnectionGuard(this.server, this.connectionLimits(), (event) => this.log(event));
     await new Promise<void>((resolve, reject) => {
       this.server!.once('error', reject);
@@ -325,12 +421,9 @@ export class ApiServer {
         release = this.inFlight.acquire(req, path, undefined, anonymousUser);
         return await handleJoin(req, res, this.options.join);
       }
-      let user = await authenticate(req, this.authenticators);
-      if (!user) {
-        if (!publicPaths.has(path)) throw errors.unauthorized();
-        user = anonymousUser;
-      }
+      const { user } = await this.identify(req);
       release = this.inFlight.acquire(req, path, info, user);
+      await this.authorizeRequest(req, path, url, info, user);
       if (await this.handleNonResource(req, res, path, url)) return;
       const type = info && this.options.registry.find(info.group, info.version, info.resource);
       if (!info || !type) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource', {});
@@ -343,6 +436,25 @@ export class ApiServer {
     } finally {
       release();
       this.log({ msg: 'request', v: 4, method: req.method, url: req.url, code: res.statusCode, ms: Date.now() - started });
+    }
+  }
+
+  /** Streaming subresources (kubectl exec, port-forward) and WebSockets through proxies arrive as upgrades. */
+  private async handleUpgrade(req: IncomingMessage, socket: import('node:stream').Duplex, head: Buffer): Promise<void> {
+    try {
+      const url = new URL(req.url ?? '/', 'https://skiff');
+      const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
+      const info = parseResourcePath(req.method ?? 'GET', path, false);
+      const { user } = await this.identify(req);
+      await this.authorizeRequest(req, path, url, info, user);
+      // WebSockets through pods/services/nodes proxy (kubectl proxy) are joined to their target.
+      if (isProxyUpgrade(req)) return await handleProxyUpgrade(req, socket, head, this.context);
+      if (!(await handleExecUpgrade(req, socket, head, this.context))) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+    } catch (err) {
+      const status = toStatus(err);
+      if (status.code >= 500) this.log({ msg: 'upgrade failed', path: req.url, error: err instanceof Error ? err.message : String(err) });
+      if (socket.writable) refuseUpgrade(socket, status);
+      else socket.destroy();
     }
   }
 

@@ -18,7 +18,7 @@ import { hostRuntimeClass } from '../node/runtime-classes.js';
 import { ApiServer, ServiceAllocator, bootstrapCluster, raiseDescriptorLimit, type ServingLimits } from '../apiserver/index.js';
 import type { ImageGcPolicy } from '../node/image-gc.js';
 import { parseGoDuration } from '../machinery/duration.js';
-import { ensureClusterPki, issueClientCertificate, issueServingCertificate, type CertificateAndKey } from '../apiserver/pki/index.js';
+import { ensureClientCertificate, ensureClusterPki, issueClientCertificate, issueServingCertificate, type CertificateAndKey } from '../apiserver/pki/index.js';
 import type { NodeCredentials } from '../apiserver/join.js';
 import { documentRoutes } from '../apiserver/documents.js';
 import { builtinRegistry } from '../api/index.js';
@@ -117,11 +117,25 @@ export function ensureJoinToken(dataDir: string): string {
   return token;
 }
 
-/** A joining node's credentials: a client certificate for system:node:<name> and a serving certificate. */
+/** Who a node's network components (service proxy, DNS, ingress, policies) are: upstream's kube-proxy user. */
+const networkUser = 'system:kube-proxy';
+
+/** A joining node's credentials: client certificates for system:node:<name> and its network components, and a serving certificate. */
 async function issueNodeCredentials(pki: Awaited<ReturnType<typeof ensureClusterPki>>, name: string, addresses: string[]): Promise<NodeCredentials> {
-  const client = await issueClientCertificate(pki, { commonName: `system:node:${name}`, organizations: ['system:nodes'] });
-  const serving = await issueServingCertificate(pki, name, [name, ...addresses]);
-  return { caPem: pki.caCertPem, certPem: client.certPem, keyPem: client.keyPem, servingCertPem: serving.certPem, servingKeyPem: serving.keyPem };
+  const [client, serving, proxy] = await Promise.all([
+    issueClientCertificate(pki, { commonName: `system:node:${name}`, organizations: ['system:nodes'] }),
+    issueServingCertificate(pki, name, [name, ...addresses]),
+    issueClientCertificate(pki, { commonName: networkUser }),
+  ]);
+  return {
+    caPem: pki.caCertPem,
+    certPem: client.certPem,
+    keyPem: client.keyPem,
+    servingCertPem: serving.certPem,
+    servingKeyPem: serving.keyPem,
+    proxyCertPem: proxy.certPem,
+    proxyKeyPem: proxy.keyPem,
+  };
 }
 
 export function resolveDataDir(flag: string | undefined): string {
@@ -212,7 +226,11 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<voi
 
   // The controller manager and the scheduler are clients of the apiserver like any other, over HTTPS.
   // Each is loaded only now, after the API serves, and only if it runs.
-  const credentials = { server: url, caPem: pki.caCertPem, certPem: pki.adminCertPem, keyPem: pki.adminKeyPem };
+  // Each with its own identity and no more rights than its role gives (docs/security.md): certificates kept in the pki dir.
+  const credentialsOf = async (base: string, commonName: string, organizations?: string[]): Promise<ClientConfig> => {
+    const certificate = await ensureClientCertificate(pki, base, { commonName, organizations });
+    return { server: url, caPem: pki.caCertPem, certPem: certificate.certPem, keyPem: certificate.keyPem };
+  };
   const components = new AbortController();
   // Every component and each of its loops stops on this one signal: more than Node's default of 10 listeners.
   setMaxListeners(0, components.signal);
@@ -221,9 +239,11 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<voi
   const clusterCIDR = options.clusterCIDR ?? defaultClusterCIDR;
   if (options.controllers !== false) {
     const { runControllerManager } = await import('../controllers/index.js');
+    const credentials = await credentialsOf('controller-manager', 'system:kube-controller-manager');
     running.push(
       runControllerManager(credentials, components.signal, {
         controllers: options.controllers,
+        useServiceAccountCredentials: true,
         // As k3s: nodes get their /24 of the cluster range from the node IPAM controller.
         nodeIPAM: { clusterCIDR, nodeCIDRMaskSize: defaultNodeCIDRMaskSize },
         clusterSigner: clusterSigner({ certPem: pki.caCertPem, keyPem: pki.caKeyPem }),
@@ -239,6 +259,7 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<voi
     const agentLog = (event: Record<string, unknown>) => log({ component: 'agent', msg: String(event.msg ?? ''), ...event });
     // The node may wait for its range from the controller manager started above: the scheduler starts meanwhile.
     const startNode = async (): Promise<void> => {
+      const [credentials, networkCredentials] = await Promise.all([credentialsOf('node', `system:node:${name}`, ['system:nodes']), credentialsOf('kube-proxy', networkUser)]);
       const podCIDR = runtimeKind === 'process' ? await nodePodCIDR(credentials, { name, runtime: 'process', address, dataDir }, options, components.signal, agentLog) : undefined;
       if (components.signal.aborted) return;
       // `skiff up` is the whole cluster: its pods stop with it (a kill -9 leaves them to be adopted on the next start).
@@ -249,7 +270,7 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<voi
       const isolated = runtime instanceof ProcessRuntime && runtime.isolated;
       if (runtime instanceof ProcessRuntime && runtime.images) void importDroppedImages(dataDir, runtime.images, components.signal, agentLog);
       const serving = await issueServingCertificate(pki, name, [name, address, '127.0.0.1', 'localhost']);
-      const network = await startNodeNetwork(name, credentials, runtime, components.signal, (event) => log({ component: 'network', msg: String(event.msg ?? ''), ...event }), {
+      const network = await startNodeNetwork(name, networkCredentials, runtime, components.signal, (event) => log({ component: 'network', msg: String(event.msg ?? ''), ...event }), {
         nodeIP: address,
         clusterCIDR,
         ...options.ingressPorts,
@@ -275,6 +296,7 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<voi
   if (options.scheduler !== false) {
     const { loadSchedulerConfiguration, runScheduler } = await import('../scheduler/index.js');
     const config = options.schedulerConfig ? loadSchedulerConfiguration(options.schedulerConfig) : undefined;
+    const credentials = await credentialsOf('scheduler', 'system:kube-scheduler');
     running.push(
       runScheduler(credentials, components.signal, {
         config,
@@ -611,7 +633,9 @@ export async function runJoinedAgent(options: {
     log: (event) => log({ component: 'certificate-rotation', msg: String(event.msg ?? ''), ...event }),
   }).run(stop.signal);
   const renewals = Promise.all([rotation, servingRotation]).finally(() => rotationClient.close());
-  const network = await startNodeNetwork(name, clientConfig, runtime, stop.signal, (event) => log({ component: 'network', msg: String(event.msg ?? ''), ...event }), {
+  // The network components act as system:kube-proxy; credentials from before that act as the node.
+  const networkConfig = credentials.proxyCertPem && credentials.proxyKeyPem ? { server: options.server, caPem: credentials.caPem, certPem: credentials.proxyCertPem, keyPem: credentials.proxyKeyPem } : clientConfig;
+  const network = await startNodeNetwork(name, networkConfig, runtime, stop.signal, (event) => log({ component: 'network', msg: String(event.msg ?? ''), ...event }), {
     nodeIP: address,
     // The agent does not learn the server's --cluster-cidr yet: the default range.
     clusterCIDR: (await import('../controllers/nodeipam/cidr-set.js')).defaultClusterCIDR,

@@ -8,12 +8,15 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { loadKubeconfig, type KubeconfigCredentials } from './kubeconfig.js';
 import type { RotatingClientCertificate } from './rotating-certificate.js';
+import type { TokenSource } from './service-account-credentials.js';
 
 export type ClientConfig = KubeconfigCredentials & {
   /** Sent as User-Agent, e.g. `skiff-controller-manager`. */
   userAgent?: string;
   /** A client certificate that may be replaced while the client runs (takes the place of certPem/keyPem). */
   rotatingCertificate?: RotatingClientCertificate;
+  /** A bearer token that may change while the client runs (takes the place of token). */
+  tokenSource?: TokenSource;
 };
 
 const serviceAccountDir = '/var/run/secrets/kubernetes.io/serviceaccount';

@@ -31,6 +31,18 @@ export interface ManagerOptions {
   log?: (event: Record<string, unknown>) => void;
   /** Run only while holding this Lease (in kube-system). */
   leaderElection?: { name: string; identity?: string; leaseDurationMs?: number; renewDeadlineMs?: number; retryPeriodMs?: number };
+  /**
+   * The client a controller added with an identity writes through (its own
+   * service account's, as `--use-service-account-credentials`). Without it, or
+   * for controllers added without one, the manager's client.
+   */
+  clientFor?: (identity: string) => Client;
+}
+
+/** How a controller or runnable is added: its builder, and who it acts as. */
+interface Addition<T> {
+  build: (context: ControllerContext) => T;
+  identity?: string;
 }
 
 /** One term: what it built, and the signal that ends it. */
@@ -40,8 +52,8 @@ interface Term {
 }
 
 export class Manager {
-  private readonly builders: ((context: ControllerContext) => ControllerSpec)[] = [];
-  private readonly runnableBuilders: ((context: ControllerContext) => Runnable)[] = [];
+  private readonly builders: Addition<ControllerSpec>[] = [];
+  private readonly runnableBuilders: Addition<Runnable>[] = [];
   /** The controllers of the current (or last) term. */
   readonly controllers: Controller[] = [];
   private readonly recorders = new Map<string, EventRecorder>();
@@ -65,8 +77,8 @@ export class Manager {
   }
 
   /** Adds a controller, built afresh from the term's context whenever a term starts. */
-  add(build: (context: ControllerContext) => ControllerSpec): this {
-    this.builders.push(build);
+  add(build: (context: ControllerContext) => ControllerSpec, options: { identity?: string } = {}): this {
+    this.builders.push({ build, identity: options.identity });
     return this;
   }
 
@@ -75,8 +87,8 @@ export class Manager {
    * garbage collector watches every kind; the scheduler): it is built from
    * the same context each term and runs with the controllers.
    */
-  addRunnable(build: (context: ControllerContext) => Runnable): this {
-    this.runnableBuilders.push(build);
+  addRunnable(build: (context: ControllerContext) => Runnable, options: { identity?: string } = {}): this {
+    this.runnableBuilders.push({ build, identity: options.identity });
     return this;
   }
 
@@ -113,9 +125,15 @@ export class Manager {
       log: this.log,
       recorder: (component) => this.recorder(component),
     };
-    const controllers = this.builders.map((build) => new Controller(build(context), context));
+    // A controller with an identity reads from the shared informers and writes as itself.
+    const contextFor = (identity: string | undefined): ControllerContext =>
+      identity && this.options.clientFor ? { ...context, client: this.options.clientFor(identity).withSignal(signal) } : context;
+    const controllers = this.builders.map(({ build, identity }) => {
+      const own = contextFor(identity);
+      return new Controller(build(own), own);
+    });
     this.controllers.splice(0, this.controllers.length, ...controllers);
-    const runnables = this.runnableBuilders.map((build) => build(context));
+    const runnables = this.runnableBuilders.map(({ build, identity }) => build(contextFor(identity)));
     const term: Term = { context, signal };
     this.term = term;
     for (const tell of this.termWaiters.splice(0)) tell(term);

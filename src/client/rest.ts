@@ -259,6 +259,8 @@ export class RestClient {
   open(method: string, path: string, options: RequestOptions, onResponse: (res: http.IncomingMessage) => void): http.ClientRequest {
     const url = new URL(path + queryString(options.query), this.server);
     const headers: Record<string, string> = { ...this.headers };
+    const token = this.config.tokenSource?.current();
+    if (token) headers.Authorization = `Bearer ${token}`;
     if (options.accept) headers.Accept = options.accept;
     if (options.body !== undefined) {
       headers['Content-Type'] = options.contentType ?? 'application/json';

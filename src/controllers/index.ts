@@ -6,6 +6,7 @@
  * `--controllers` selects them the upstream way: `*` for all, `-name` to
  * leave one out, or a list of names.
  */
+import { ServiceAccountCredentials } from '../client/service-account-credentials.js';
 import { Client, Manager, type ClientConfig, type ControllerContext, type ControllerSpec, type ManagerOptions, type Runnable } from '../client/index.js';
 import { cronJobController } from './cronjob/controller.js';
 import { daemonSetController } from './daemonset/controller.js';
@@ -22,6 +23,7 @@ import { replicaSetController } from './replicaset/controller.js';
 import { statefulSetController } from './statefulset/controller.js';
 import { resourceQuotaController } from './resourcequota/controller.js';
 import { serviceAccountController } from './serviceaccount/controller.js';
+import { rootCaCertPublisher } from './serviceaccount/root-ca-cert-publisher.js';
 import { ttlAfterFinishedController } from './ttl/controller.js';
 import { csrApprovingController } from './csrapproving/controller.js';
 import { csrSigningController, type ClusterSigner } from './csrsigning/controller.js';
@@ -46,6 +48,7 @@ export {
   replicaSetController,
   resourceQuotaController,
   serviceAccountController,
+  rootCaCertPublisher,
   statefulSetController,
   ttlAfterFinishedController,
   csrApprovingController,
@@ -56,37 +59,41 @@ export {
 };
 export { defaultClusterSigningDurationMs, certificateDurationMs, type ClusterSigner } from './csrsigning/controller.js';
 
-type Builtin =
+type BuiltinKind =
   /** `enabled` says when options switch a selected controller off (nodeipam without --allocate-node-cidrs, csrsigning without a CA). */
   | { controller: (context: ControllerContext, options: ControllerManagerOptions) => ControllerSpec; enabled?: (options: ControllerManagerOptions) => boolean }
   | { runnable: (context: ControllerContext) => Runnable };
 
+/** A built-in controller, and the kube-system service account it acts as (upstream's name for it). */
+type Builtin = BuiltinKind & { serviceAccount: string };
+
 /** Every built-in controller, by its upstream name. */
 export const builtinControllers: Record<string, Builtin> = {
-  replicaset: { controller: replicaSetController },
-  deployment: { controller: deploymentController },
-  statefulset: { controller: statefulSetController },
-  daemonset: { controller: daemonSetController },
-  namespace: { controller: (context) => namespaceController(context) },
-  serviceaccount: { controller: serviceAccountController },
-  job: { controller: (context) => jobController(context) },
-  cronjob: { controller: cronJobController },
-  'ttl-after-finished': { controller: ttlAfterFinishedController },
-  'node-lifecycle': { controller: (context) => nodeLifecycleController(context) },
+  replicaset: { controller: replicaSetController, serviceAccount: 'replicaset-controller' },
+  deployment: { controller: deploymentController, serviceAccount: 'deployment-controller' },
+  statefulset: { controller: statefulSetController, serviceAccount: 'statefulset-controller' },
+  daemonset: { controller: daemonSetController, serviceAccount: 'daemon-set-controller' },
+  namespace: { controller: (context) => namespaceController(context), serviceAccount: 'namespace-controller' },
+  serviceaccount: { controller: serviceAccountController, serviceAccount: 'service-account-controller' },
+  'root-ca-cert-publisher': { controller: rootCaCertPublisher, serviceAccount: 'root-ca-cert-publisher' },
+  job: { controller: (context) => jobController(context), serviceAccount: 'job-controller' },
+  cronjob: { controller: cronJobController, serviceAccount: 'cronjob-controller' },
+  'ttl-after-finished': { controller: ttlAfterFinishedController, serviceAccount: 'ttl-after-finished-controller' },
+  'node-lifecycle': { controller: (context) => nodeLifecycleController(context), serviceAccount: 'node-controller' },
   // As upstream: selected by default, but it gives nodes ranges only with --allocate-node-cidrs.
-  nodeipam: { controller: (context, options) => nodeIpamController(context, options.nodeIPAM!), enabled: (options) => options.nodeIPAM !== undefined },
-  endpoints: { controller: endpointsController },
-  endpointslice: { controller: endpointSliceController },
-  disruption: { controller: disruptionController },
-  resourcequota: { controller: (context) => resourceQuotaController(context) },
-  garbagecollector: { runnable: garbageCollector },
-  csrapproving: { controller: csrApprovingController },
+  nodeipam: { controller: (context, options) => nodeIpamController(context, options.nodeIPAM!), enabled: (options) => options.nodeIPAM !== undefined, serviceAccount: 'node-controller' },
+  endpoints: { controller: endpointsController, serviceAccount: 'endpoint-controller' },
+  endpointslice: { controller: endpointSliceController, serviceAccount: 'endpointslice-controller' },
+  disruption: { controller: disruptionController, serviceAccount: 'disruption-controller' },
+  resourcequota: { controller: (context) => resourceQuotaController(context), serviceAccount: 'resourcequota-controller' },
+  garbagecollector: { runnable: garbageCollector, serviceAccount: 'generic-garbage-collector' },
+  csrapproving: { controller: csrApprovingController, serviceAccount: 'certificate-controller' },
   // Signs only with the cluster CA (--cluster-signing-cert-file/--cluster-signing-key-file, or skiff up's own).
-  csrsigning: { controller: (context, options) => csrSigningController(context, options.clusterSigner!), enabled: (options) => options.clusterSigner !== undefined },
-  // Upstream runs these two in kube-apiserver (apiextensions); here they are clients like the rest.
-  'crd-naming': { controller: customResourceDefinitionNamingController },
-  'crd-finalizer': { controller: customResourceDefinitionFinalizer },
-  'clusterrole-aggregation': { controller: clusterRoleAggregationController },
+  csrsigning: { controller: (context, options) => csrSigningController(context, options.clusterSigner!), enabled: (options) => options.clusterSigner !== undefined, serviceAccount: 'certificate-controller' },
+  // Upstream runs these two in kube-apiserver (apiextensions); here they are clients like the rest, with a role of skiff's.
+  'crd-naming': { controller: customResourceDefinitionNamingController, serviceAccount: 'crd-controller' },
+  'crd-finalizer': { controller: customResourceDefinitionFinalizer, serviceAccount: 'crd-controller' },
+  'clusterrole-aggregation': { controller: clusterRoleAggregationController, serviceAccount: 'clusterrole-aggregation-controller' },
 };
 
 /** Resolves an upstream-style `--controllers` list (`*`, `name`, `-name`) to controller names. */
@@ -106,6 +113,8 @@ export interface ControllerManagerOptions extends ManagerOptions {
   nodeIPAM?: NodeIpamOptions;
   /** The cluster CA for the `csrsigning` controller (`--cluster-signing-cert-file/--cluster-signing-key-file`); without it csrsigning does not run. */
   clusterSigner?: ClusterSigner;
+  /** As kube-controller-manager's --use-service-account-credentials: each controller acts as kube-system/<its account>. */
+  useServiceAccountCredentials?: boolean;
 }
 
 /** A manager with the selected built-in controllers. */
@@ -113,10 +122,10 @@ export function controllerManager(client: Client, options: ControllerManagerOpti
   const manager = new Manager(client, options);
   for (const name of selectControllers(options.controllers)) {
     const builtin = builtinControllers[name];
+    const identity = builtin.serviceAccount;
     if ('controller' in builtin) {
-      if (builtin.enabled?.(options) !== false) manager.add((context) => builtin.controller(context, options));
-    }
-    else manager.addRunnable(builtin.runnable);
+      if (builtin.enabled?.(options) !== false) manager.add((context) => builtin.controller(context, options), { identity });
+    } else manager.addRunnable(builtin.runnable, { identity });
   }
   return manager;
 }
@@ -128,10 +137,29 @@ export function controllerManager(client: Client, options: ControllerManagerOpti
  */
 export async function runControllerManager(config: ClientConfig, signal: AbortSignal, options: ControllerManagerOptions = {}): Promise<void> {
   const client = new Client({ ...config, userAgent: 'skiff-controller-manager' });
-  const manager = controllerManager(client, { leaderElection: { name: 'kube-controller-manager' }, ...options });
+  // --use-service-account-credentials: each controller writes with its own account's token.
+  const credentials = options.useServiceAccountCredentials ? new ServiceAccountCredentials(client, signal, options.log) : undefined;
+  const clients = new Map<string, Client>();
+  const clientFor = (identity: string): Client => {
+    let own = clients.get(identity);
+    if (!own) {
+      const { certPem: _cert, keyPem: _key, rotatingCertificate: _rotating, token: _token, ...server } = config;
+      own = new Client({ ...server, tokenSource: credentials!.sourceFor(identity), userAgent: `skiff-controller-manager/${identity}` });
+      clients.set(identity, own);
+    }
+    return own;
+  };
+  const manager = controllerManager(client, { leaderElection: { name: 'kube-controller-manager' }, ...options, ...(credentials ? { clientFor } : {}) });
   try {
+    if (credentials) {
+      // Every controller's first token before any controller starts, so none begins by being refused.
+      const accounts = [...new Set(selectControllers(options.controllers).map((name) => builtinControllers[name].serviceAccount))];
+      for (const account of accounts) clientFor(account);
+      await Promise.all(accounts.map((account) => credentials.ready(account)));
+    }
     await manager.run(signal);
   } finally {
     client.close();
+    for (const own of clients.values()) own.close();
   }
 }

@@ -5,7 +5,7 @@
  */
 import type { KubeObject } from '../../machinery/object.js';
 import { kindSchema, s } from '../../machinery/schema/index.js';
-import type { Requester, ResourceType } from '../resource.js';
+import type { ResourceType, ReviewContext } from '../resource.js';
 
 export interface SelfSubjectReview extends KubeObject {
   status?: { userInfo: { username: string; uid?: string; groups?: string[]; extra?: Record<string, string[]> } };
@@ -40,7 +40,7 @@ export const selfsubjectreviews: ResourceType<SelfSubjectReview> = {
   namespaced: false,
   verbs: ['create'],
   schema: SelfSubjectReviewSchema,
-  review(object: SelfSubjectReview, requester: Requester): SelfSubjectReview {
+  review(object: SelfSubjectReview, { requester }: ReviewContext): SelfSubjectReview {
     const userInfo: NonNullable<SelfSubjectReview['status']>['userInfo'] = { username: requester.username, groups: [...requester.groups] };
     if (requester.uid) userInfo.uid = requester.uid;
     if (requester.extra && Object.keys(requester.extra).length > 0) userInfo.extra = requester.extra;

@@ -23,6 +23,7 @@ export interface RequestAttributes {
   /** A resource request (`/api`, `/apis`), or a non-resource one (`/healthz`, `/metrics`). */
   resourceRequest: boolean;
   apiGroup?: string;
+  apiVersion?: string;
   resource?: string;
   subresource?: string;
   name?: string;
@@ -82,13 +83,76 @@ export function subjectMatches(subject: Subject, user: UserIdentity, bindingName
   }
 }
 
-function rulesOf(binding: RoleBinding, policy: Policy): PolicyRule[] | undefined {
-  const ref = binding.roleRef;
-  if (ref.kind === 'ClusterRole') return policy.clusterRoles.find((role) => role.metadata.name === ref.name)?.rules ?? undefined;
-  if (ref.kind === 'Role') {
-    return policy.roles.find((role) => role.metadata.name === ref.name && role.metadata.namespace === binding.metadata.namespace)?.rules ?? undefined;
+/** A binding and the kind it is (a RoleBinding grants only in its namespace). */
+interface IndexedBinding {
+  binding: RoleBinding;
+  kind: 'ClusterRoleBinding' | 'RoleBinding';
+}
+
+/**
+ * The policy arranged for answering many requests: roles by name, and
+ * bindings by the users and groups they name, so a decision reads only the
+ * bindings that could apply to the requester rather than all of them.
+ */
+export class PolicyIndex {
+  private readonly clusterRoles = new Map<string, ClusterRole>();
+  private readonly roles = new Map<string, Role>();
+  /** `u:<name>` and `g:<group>` → the bindings naming that subject (a service account is its user name). */
+  private readonly bySubject = new Map<string, IndexedBinding[]>();
+
+  constructor(policy: Policy) {
+    for (const role of policy.clusterRoles) this.clusterRoles.set(role.metadata.name!, role);
+    for (const role of policy.roles) this.roles.set(`${role.metadata.namespace}/${role.metadata.name}`, role);
+    for (const binding of policy.clusterRoleBindings) this.indexBinding({ binding, kind: 'ClusterRoleBinding' });
+    for (const binding of policy.roleBindings) this.indexBinding({ binding, kind: 'RoleBinding' });
   }
-  return undefined;
+
+  private indexBinding(entry: IndexedBinding): void {
+    const namespace = entry.kind === 'RoleBinding' ? entry.binding.metadata.namespace : undefined;
+    const keys = new Set<string>();
+    for (const subject of entry.binding.subjects ?? []) {
+      if (subject.kind === 'User') keys.add(`u:${subject.name}`);
+      else if (subject.kind === 'Group') keys.add(`g:${subject.name}`);
+      else if (subject.kind === 'ServiceAccount') keys.add(`u:system:serviceaccount:${subject.namespace || namespace || ''}:${subject.name}`);
+    }
+    for (const key of keys) {
+      const list = this.bySubject.get(key);
+      if (list) list.push(entry);
+      else this.bySubject.set(key, [entry]);
+    }
+  }
+
+  /** The bindings that name this user, in a namespace (undefined: cluster-wide ones only), cluster bindings first. */
+  bindingsFor(user: UserIdentity, namespace: string | undefined): IndexedBinding[] {
+    const seen = new Set<IndexedBinding>();
+    for (const key of [`u:${user.name}`, ...user.groups.map((group) => `g:${group}`)]) {
+      for (const entry of this.bySubject.get(key) ?? []) {
+        if (entry.kind === 'RoleBinding' && entry.binding.metadata.namespace !== namespace) continue;
+        seen.add(entry);
+      }
+    }
+    return [...seen].sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'ClusterRoleBinding' ? -1 : 1));
+  }
+
+  /** The rules a binding grants; undefined when its role does not exist. */
+  rulesOf(binding: RoleBinding): PolicyRule[] | undefined {
+    const ref = binding.roleRef;
+    if (ref.kind === 'ClusterRole') return this.clusterRoles.get(ref.name)?.rules ?? undefined;
+    if (ref.kind === 'Role') return this.roles.get(`${binding.metadata.namespace}/${ref.name}`)?.rules ?? undefined;
+    return undefined;
+  }
+
+  /** Every rule that applies to the user in a namespace (SelfSubjectRulesReview), and the bindings whose role is missing. */
+  rulesFor(user: UserIdentity, namespace: string | undefined): { rules: PolicyRule[]; missing: string[] } {
+    const rules: PolicyRule[] = [];
+    const missing: string[] = [];
+    for (const { binding, kind } of this.bindingsFor(user, namespace)) {
+      const granted = this.rulesOf(binding);
+      if (granted) rules.push(...granted);
+      else missing.push(`${kind} "${binding.metadata.name}": ${binding.roleRef.kind}.rbac.authorization.k8s.io "${binding.roleRef.name}" not found`);
+    }
+    return { rules, missing };
+  }
 }
 
 export interface Decision {
@@ -98,17 +162,13 @@ export interface Decision {
 }
 
 /** RBAC's answer for a request by `user` (upstream's RBACAuthorizer.Authorize, without the diagnostics of missing roles). */
-export function authorize(attributes: RequestAttributes, user: UserIdentity, policy: Policy): Decision {
-  const bindings: { binding: RoleBinding; kind: 'ClusterRoleBinding' | 'RoleBinding' }[] = [
-    ...policy.clusterRoleBindings.map((binding) => ({ binding, kind: 'ClusterRoleBinding' as const })),
-    ...(attributes.namespace ? policy.roleBindings.filter((binding) => binding.metadata.namespace === attributes.namespace).map((binding) => ({ binding, kind: 'RoleBinding' as const })) : []),
-  ];
-  for (const { binding, kind } of bindings) {
+export function authorize(attributes: RequestAttributes, user: UserIdentity, policy: Policy | PolicyIndex): Decision {
+  const index = policy instanceof PolicyIndex ? policy : new PolicyIndex(policy);
+  for (const { binding, kind } of index.bindingsFor(user, attributes.namespace || undefined)) {
     const namespace = kind === 'RoleBinding' ? binding.metadata.namespace : undefined;
-    const subject = (binding.subjects ?? []).find((candidate) => subjectMatches(candidate, user, namespace));
-    if (!subject) continue;
-    const rules = rulesOf(binding, policy);
+    const rules = index.rulesOf(binding);
     if (!rules?.some((rule) => ruleAllows(attributes, rule))) continue;
+    const subject = (binding.subjects ?? []).find((candidate) => subjectMatches(candidate, user, namespace))!;
     const where = namespace ? ` in namespace "${namespace}"` : '';
     return {
       allowed: true,

@@ -14,7 +14,6 @@ import { normalizeBooleanParameters } from '../../machinery/query-params.js';
 import type { IncomingMessage } from 'node:http';
 import { connect as tlsConnect } from 'node:tls';
 import type { Duplex } from 'node:stream';
-import { clientCertificateAuthenticator } from '../authentication.js';
 import type { ServerContext } from '../context.js';
 
 const passedOn = ['command', 'stdin', 'stdout', 'stderr', 'tty', 'ports'];
@@ -29,16 +28,13 @@ interface ExecPod {
   spec?: { nodeName?: string; containers?: { name: string }[] };
 }
 
-/** Handles an upgrade request; answers false when it is not an exec request (the caller refuses it). */
+/** Handles an authorized upgrade request; answers false when it is not an exec request (the caller refuses it). */
 export async function handleExecUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, server: ServerContext): Promise<boolean> {
   const url = new URL(req.url ?? '/', 'https://skiff');
   const match = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/(exec|attach|portforward)$/.exec(url.pathname);
   if (!match) return false;
   const verb = match[3];
-  if (!(await clientCertificateAuthenticator(req))) {
-    refuse(socket, 401, 'Unauthorized', 'Unauthorized');
-    return true;
-  }
+  // The server authenticated and authorized the request before handing it here.
   const [namespace, name] = match.slice(1, 3).map(decodeURIComponent);
   const pods = server.registry.find('', 'v1', 'pods')!;
   const nodes = server.registry.find('', 'v1', 'nodes')!;

@@ -17,7 +17,6 @@ import { connect as tlsConnect } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { errors, StatusError, type Status } from '../../machinery/status.js';
 import { toStatus } from '../http.js';
-import type { UserInfo } from '../authentication.js';
 import type { RequestContext, ServerContext } from '../context.js';
 import { resolveProxyTarget, type ProxiedResource, type ProxyTarget } from './proxy-target.js';
 import { rewriteHtmlLinks } from './proxy-html.js';
@@ -212,7 +211,8 @@ export function isProxyUpgrade(req: IncomingMessage): boolean {
   return parseProxyPath(new URL(req.url ?? '/', 'https://skiff').pathname) !== undefined;
 }
 
-function refuse(socket: Duplex, status: Status): void {
+/** Answers an upgrade request with a Status instead of a 101, and closes the connection. */
+export function refuseUpgrade(socket: Duplex, status: Status): void {
   const body = JSON.stringify(status);
   socket.end(`HTTP/1.1 ${status.code} ${http.STATUS_CODES[status.code] ?? 'Error'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }
@@ -228,16 +228,14 @@ export async function handleProxyUpgrade(
   socket: Duplex,
   head: Buffer,
   server: ServerContext,
-  authenticate: (req: IncomingMessage) => Promise<UserInfo | undefined>,
 ): Promise<void> {
   const url = new URL(req.url ?? '/', 'https://skiff');
   const proxy = parseProxyPath(url.pathname)!;
   let target: ProxyTarget;
   try {
-    if (!(await authenticate(req))) throw errors.unauthorized();
     target = await resolveProxyTarget(server, proxy.resource, proxy.namespace, proxy.id);
   } catch (err) {
-    refuse(socket, toStatus(err));
+    refuseUpgrade(socket, toStatus(err));
     return;
   }
   const port = target.port ?? (target.scheme === 'https' ? 443 : 80);
@@ -257,7 +255,7 @@ export async function handleProxyUpgrade(
     socket.pipe(backend);
   });
   backend.on('error', (err: NodeJS.ErrnoException) => {
-    if (socket.writable && backend.bytesRead === 0) refuse(socket, unreachable(err, target).status);
+    if (socket.writable && backend.bytesRead === 0) refuseUpgrade(socket, unreachable(err, target).status);
     else socket.destroy();
   });
   socket.on('error', () => backend.destroy());

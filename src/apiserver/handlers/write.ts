@@ -24,7 +24,7 @@ import { recordWrite } from '../field-manager.js';
 export async function handleCreate(ctx: RequestContext): Promise<void> {
   const object = decodeObject(ctx, await readBody(ctx.req));
   // A review is answered for its requester and never stored.
-  if (ctx.type.review) return sendObject(ctx, 201, ctx.type.review(object, ctx.user));
+  if (ctx.type.review) return sendObject(ctx, 201, await ctx.type.review(object, { requester: ctx.user, namespace: ctx.info.namespace, access: ctx.server.access }));
   const created = await createObject(ctx, object);
   sendObject(ctx, 201, created);
 }

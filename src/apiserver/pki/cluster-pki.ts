@@ -143,6 +143,17 @@ export async function ensureClusterPki(dataDir: string, options: ClusterPkiOptio
   };
 }
 
+/**
+ * A component's client certificate (`system:kube-scheduler`, a node's
+ * `system:node:<name>`), kept in the pki directory as `<base>.crt` and reused
+ * while it is valid and names the same user and groups.
+ */
+export async function ensureClientCertificate(pki: ClusterPki, base: string, request: { commonName: string; organizations?: string[] }): Promise<CertificateAndKey> {
+  const ca = { certPem: pki.caCertPem, keyPem: pki.caKeyPem };
+  const subject = [...(request.organizations ?? []).map((group) => `O=${group}`), `CN=${request.commonName}`].join('\n');
+  return ensureLeaf(pki.dir, base, ca, new X509Certificate(pki.caCertPem), { ...request, usage: 'client', days: leafDays }, (cert) => cert.subject === subject);
+}
+
 /** A client certificate signed by the cluster CA, for node agents and other components. */
 export async function issueClientCertificate(
   pki: ClusterPki,
