@@ -32,18 +32,24 @@ const deployment = (name: string) => ({
 });
 
 describe('health, version and authentication', () => {
-  test('readyz and version are public; resources need credentials', async () => {
+  test('readyz and version are public; resources are forbidden to anonymous users; a bad token is unauthorized', async () => {
     const https = await import('node:https');
-    const anonymous = (path: string) =>
-      new Promise<number>((resolve, reject) => {
-        https.get({ host: '127.0.0.1', port: api.port, path, ca: api.pki.caCertPem }, (res) => {
-          res.resume();
-          resolve(res.statusCode ?? 0);
+    const anonymous = (path: string, headers: Record<string, string> = {}) =>
+      new Promise<{ code: number; body: string }>((resolve, reject) => {
+        https.get({ host: '127.0.0.1', port: api.port, path, ca: api.pki.caCertPem, headers }, (res) => {
+          let body = '';
+          res.on('data', (chunk) => (body += chunk));
+          res.on('end', () => resolve({ code: res.statusCode ?? 0, body }));
         }).on('error', reject);
       });
-    assert.equal(await anonymous('/readyz'), 200);
-    assert.equal(await anonymous('/version'), 200);
-    assert.equal(await anonymous('/api/v1/namespaces'), 401);
+    assert.equal((await anonymous('/readyz')).code, 200);
+    assert.equal((await anonymous('/version')).code, 200);
+    // As upstream with anonymous requests on: system:anonymous, refused by RBAC.
+    const refused = await anonymous('/api/v1/namespaces');
+    assert.equal(refused.code, 403);
+    assert.equal(JSON.parse(refused.body).message, 'namespaces is forbidden: User "system:anonymous" cannot list resource "namespaces" in API group "" at the cluster scope');
+    assert.equal(JSON.parse((await anonymous('/apis')).body).message, 'forbidden: User "system:anonymous" cannot get path "/apis"');
+    assert.equal((await anonymous('/api/v1/namespaces', { Authorization: 'Bearer not-a-token' })).code, 401);
     const version = (await api.request('GET', '/version')).json();
     assert.equal(version.major, '1');
     assert.equal(version.minor, '32');

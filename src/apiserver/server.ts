@@ -23,6 +23,7 @@ import { requestAttributes } from './authorization/attributes.js';
 import { RbacAuthorizer } from './authorization/rbac.js';
 import { authorizeNode, NodeGraphIndex, nodeRulesFor } from './authorization/node.js';
 import { nodeRestriction } from './admission/node-restriction.js';
+import { rbacEscalationPrevention } from './admission/rbac-escalation.js';
 import { nodeRules } from '../api/rbac/bootstrap-policy/cluster-roles.js';
 import type { RequestInfo } from './request-info.js';
 import { AdmissionChain, type AdmissionPlugin } from './admission/chain.js';
@@ -182,6 +183,21 @@ export class ApiServer {
       admission: new AdmissionChain([
         namespaceLifecycle(lookupNamespace),
         serviceAccountPlugin(serviceAccounts),
+        rbacEscalationPrevention({
+          allowed: async (attributes, user) => (await this.authorizer.authorize(attributes, user)).decision === 'allow',
+          rulesFor: async (user, namespace) => {
+            // Without RBAC there is nothing to escalate past: every permission counts as held.
+            if (!this.rbac) return { rules: [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }, { verbs: ['*'], nonResourceURLs: ['*'] }], missing: [] };
+            await this.rbac.sync();
+            return this.rbac.policy().rulesFor(user, namespace || undefined);
+          },
+          roleRules: async (roleRef, namespace) => {
+            await this.rbac?.sync();
+            const rules = this.rbac?.policy().rulesOf({ metadata: { namespace }, roleRef });
+            if (!rules) throw errors.notFound('rbac.authorization.k8s.io', roleRef.kind === 'ClusterRole' ? 'clusterroles' : 'roles', roleRef.name);
+            return rules;
+          },
+        }),
         nodeRestriction({ getPod: (namespace, name) => this.objects('', 'v1', 'pods').get(namespace, name), getNode: (name) => this.objects('', 'v1', 'nodes').get(undefined, name) }),
         priorityPlugin(classLookup),
         defaultTolerationSecondsPlugin(),
@@ -313,9 +329,9 @@ export class ApiServer {
       answer = await this.authorizer.authorize(attributes, who);
     }
     if (answer.decision !== 'allow') {
-      // A component refused is a missing permission in the default policy: said at -v 1, a user refused at -v 3.
+      // A component refused is a missing permission in the default policy (or a misbehaving node): always said; a user refused at -v 3.
       const component = /^system:(?!anonymous$|serviceaccount:(?!kube-system:))/.test(user.username);
-      this.log({ msg: component ? 'component request forbidden' : 'forbidden', v: component ? 1 : 3, user: user.username, verb: attributes.verb, resource: attributes.resource, subresource: attributes.subresource, namespace: attributes.namespace, name: attributes.name, path: attributes.resourceRequest ? undefined : path });
+      this.log({ msg: component ? 'component request forbidden' : 'forbidden', v: component ? 0 : 3, user: user.username, verb: attributes.verb, resource: attributes.resource, subresource: attributes.subresource, namespace: attributes.namespace, name: attributes.name, path: attributes.resourceRequest ? undefined : path });
       throw forbiddenError(attributes, who, answer.reason);
     }
   }

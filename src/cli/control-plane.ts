@@ -44,6 +44,7 @@ import type { ClusterSigner, NodeIpamOptions } from '../controllers/index.js';
 import { createLogger } from '../util/log.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { UsageError } from './usage-error.js';
+import type { SecuritySettings } from './security-flags.js';
 
 export interface ControlPlaneOptions {
   mode: 'up' | 'server';
@@ -72,6 +73,8 @@ export interface ControlPlaneOptions {
   ingressPorts?: { http?: number; https?: number };
   /** The apiserver's limits (--max-requests-inflight, --request-timeout, …). */
   servingLimits?: ServingLimits;
+  /** The apiserver's security settings (--authorization-mode, …). */
+  security?: SecuritySettings;
   /** The service proxy (`--proxy-mode`): auto (nftables as root with nft, else user space), nftables or userspace. */
   proxyMode?: ProxyModeFlag;
 }
@@ -175,6 +178,7 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<voi
     join: { token: joinToken, issue: (name, addresses) => issueNodeCredentials(pki, name, addresses) },
     serviceAccountTokens: ServiceAccountTokens.inDirectory(pki.dir),
     limits: options.servingLimits,
+    authorizationModes: options.security?.authorizationModes,
   });
 
   await server.prime();

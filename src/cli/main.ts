@@ -136,6 +136,9 @@ Options:
   --max-requests-inflight N, --max-mutating-requests-inflight N, --request-timeout D,
   --min-request-timeout S
                    the API server's limits, as kube-apiserver's flags (docs/api-server.md)
+  --authorization-mode LIST
+                   the authorizers asked in order, from AlwaysAllow, AlwaysDeny, Node, RBAC
+                   (default Node,RBAC; docs/security.md)
   --kubeconfig FILE
                    the cluster to control (default: $KUBECONFIG or ~/.kube/config)
   -v N             log verbosity (default: 0)
@@ -149,6 +152,7 @@ async function main(argv: string[]): Promise<number> {
       // The control plane is what these commands run: it also declares the apiserver's limit flags.
       const { runControlPlane, servingLimitFlags, servingLimitsFromFlags } = await import('./control-plane.js');
       const { imageGcFlags, imageGcPolicyFromFlags } = await import('./image-gc-flags.js');
+      const { securityFlags, securitySettingsFromFlags } = await import('./security-flags.js');
       const { values } = parseArgs({
         args: rest,
         options: {
@@ -169,6 +173,7 @@ async function main(argv: string[]): Promise<number> {
           'ingress-http-port': { type: 'string' },
           'ingress-https-port': { type: 'string' },
           ...servingLimitFlags,
+          ...securityFlags,
           'proxy-mode': { type: 'string' },
         },
         strict: true,
@@ -182,6 +187,7 @@ async function main(argv: string[]): Promise<number> {
       const ingress = ingressPorts(values['ingress-http-port'], values['ingress-https-port']);
       const controllers = values['no-controllers'] ? false : await controllerList(values.controllers);
       const servingLimits = servingLimitsFromFlags(values);
+      const security = securitySettingsFromFlags(values);
       const proxyMode = await proxyModeFlag(values['proxy-mode']);
       await runControlPlane({
         mode: command,
@@ -200,6 +206,7 @@ async function main(argv: string[]): Promise<number> {
         clusterCIDR,
         ingressPorts: ingress,
         servingLimits,
+        security,
         proxyMode,
       });
       return 0;

@@ -23,6 +23,12 @@ export interface ClusterOptions {
   args?: string[];
   /** Run skiff as this user (uid and gid) — an ordinary user, when the tests run as root. */
   user?: { uid: number; gid: number };
+  /**
+   * A test that makes a component's identity do what it may not (a node writing another node's
+   * object) says so; otherwise stop() fails when the apiserver refused any component a request:
+   * so every e2e test checks that the default policy gives each component what it needs.
+   */
+  expectComponentRefusals?: boolean;
 }
 
 export interface KubectlOptions {
@@ -193,9 +199,15 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   let child: ChildProcess | undefined;
   let port = 0;
 
+  // Requests the apiserver refused a component (the -v 0 line `component request forbidden`), kept apart from the bounded output.
+  const componentRefusals: string[] = [];
+  let partialLine = '';
   const record = (text: string) => {
     output += text;
     if (output.length > outputLimit) output = output.slice(-outputLimit);
+    const lines = (partialLine + text).split('\n');
+    partialLine = lines.pop() ?? '';
+    for (const line of lines) if (line.includes('"component request forbidden"') && componentRefusals.length < 20) componentRefusals.push(line);
   };
 
   async function launch(wantedPort: number): Promise<void> {
@@ -350,6 +362,9 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       if (!process.env.SKIFF_E2E_KEEP) {
         rmSync(root, { recursive: true, force: true });
         temporaryRoots.delete(root);
+      }
+      if (componentRefusals.length > 0 && !options.expectComponentRefusals) {
+        throw new Error(`the apiserver refused components requests their default roles should allow:\n${componentRefusals.join('\n')}`);
       }
       return code;
     },

@@ -229,7 +229,8 @@ class DeploymentSync {
 
   private async setDeploymentRevision(revision: number): Promise<void> {
     if (this.d.metadata.annotations?.[annotations.revision] === String(revision)) return;
-    const updated = await this.deployments.patch(this.d.metadata.namespace, this.d.metadata.name!, { metadata: { annotations: { [annotations.revision]: String(revision) } } }, 'merge');
+    // An update, as upstream's controller (its role may update Deployments, not patch them); a conflict retries the key.
+    const updated = await this.deployments.update({ ...this.d, metadata: { ...this.d.metadata, annotations: { ...this.d.metadata.annotations, [annotations.revision]: String(revision) } } });
     this.d.metadata = updated.metadata;
   }
 

@@ -1,0 +1,26 @@
+/**
+ * The apiserver's security flags of `skiff up` / `skiff server`, named and
+ * checked as kube-apiserver's: --authorization-mode for now (admission,
+ * audit and encryption flags join it).
+ */
+import { authorizationModes, defaultAuthorizationModes, type AuthorizationMode } from '../apiserver/authorization/authorizer.js';
+import { UsageError } from './usage-error.js';
+
+export const securityFlags = {
+  'authorization-mode': { type: 'string' },
+} as const;
+
+export interface SecuritySettings {
+  authorizationModes: AuthorizationMode[];
+}
+
+export function securitySettingsFromFlags(values: Partial<Record<keyof typeof securityFlags, string>>): SecuritySettings {
+  const modes = values['authorization-mode'] === undefined ? defaultAuthorizationModes : values['authorization-mode'].split(',').map((mode) => mode.trim());
+  for (const mode of modes) {
+    if (!(authorizationModes as readonly string[]).includes(mode)) {
+      throw new UsageError(`--authorization-mode: authorization-mode ${JSON.stringify(mode)} is not a valid mode (choose from ${authorizationModes.join(', ')})`);
+    }
+  }
+  if (new Set(modes).size !== modes.length) throw new UsageError(`--authorization-mode: ${values['authorization-mode']} has a mode more than once`);
+  return { authorizationModes: modes as AuthorizationMode[] };
+}
