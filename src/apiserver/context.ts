@@ -62,6 +62,8 @@ export interface ServerContext {
 }
 
 export interface RequestContext {
+  /** Audit annotations admission added to this request's event. */
+  annotations?: Map<string, string>;
   req: IncomingMessage;
   res: ServerResponse;
   url: URL;

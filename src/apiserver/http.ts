@@ -121,10 +121,12 @@ export function toStatus(err: unknown): Status {
   return errors.internal(message).status;
 }
 
-/** Adds a `Warning` header as upstream does (`299 - "text"`). */
+/** Adds a `Warning` header as upstream does (`299 - "text"`); a text already said is not repeated. */
 export function addWarning(res: ServerResponse, text: string): void {
   const value = `299 - ${JSON.stringify(text)}`;
   const existing = res.getHeader('Warning');
+  if (([] as unknown[]).concat(existing ?? []).includes(value)) return;
+  if (res.headersSent) return;
   if (existing === undefined) res.setHeader('Warning', value);
   else res.setHeader('Warning', ([] as string[]).concat(existing as string | string[], value));
 }

@@ -27,6 +27,8 @@ export interface NodeCredentials {
 
 export interface JoinOptions {
   token: string;
+  /** Other tokens that may join (valid bootstrap tokens, as kubeadm joins). */
+  acceptsToken?(token: string): Promise<boolean>;
   issue(nodeName: string, addresses: string[]): Promise<NodeCredentials>;
 }
 
@@ -59,7 +61,7 @@ export async function handleJoin(req: IncomingMessage, res: ServerResponse, opti
   if (!options) throw errors.notFound('', '', 'join');
   if (req.method !== 'POST') throw errors.methodNotSupported('', 'join', (req.method ?? '').toLowerCase());
   const body = (await readJson(req)) as { token?: unknown; nodeName?: unknown; addresses?: unknown };
-  if (typeof body.token !== 'string' || !sameToken(body.token, options.token)) throw errors.unauthorized();
+  if (typeof body.token !== 'string' || !(sameToken(body.token, options.token) || (await options.acceptsToken?.(body.token)))) throw errors.unauthorized();
   const nodeName = typeof body.nodeName === 'string' ? body.nodeName : '';
   if (!nodeName || isDNS1123Subdomain(nodeName).length) throw errors.badRequest(`invalid node name "${nodeName}": must be a DNS subdomain`);
   const addresses = Array.isArray(body.addresses) ? body.addresses.filter((a): a is string => typeof a === 'string' && /^[0-9a-fA-F:.]+$/.test(a)) : [];

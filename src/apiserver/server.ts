@@ -18,6 +18,9 @@ import { handleProxyUpgrade, isProxyUpgrade, refuseUpgrade } from './handlers/pr
 import type { BoundObjectReader, ServiceAccountTokens } from './serviceaccount-tokens.js';
 import { anonymousUser, authenticate, clientCertificateAuthenticator, presentedCredentials, type Authenticator, type UserInfo } from './authentication.js';
 import { impersonate, wantsImpersonation } from './impersonation.js';
+import { parseTokenFile, tokenFileAuthenticator } from './authenticators/token-file.js';
+import { bootstrapTokenAuthenticator, checkBootstrapToken } from './authenticators/bootstrap-tokens.js';
+import { readFileSync } from 'node:fs';
 import { alwaysAllow, alwaysDeny, AuthorizerChain, noRules, defaultAuthorizationModes, forbiddenError, type AuthorizationMode, type Authorizer } from './authorization/authorizer.js';
 import { requestAttributes } from './authorization/attributes.js';
 import { RbacAuthorizer } from './authorization/rbac.js';
@@ -103,6 +106,10 @@ export interface ApiServerOptions {
   limits?: ServingLimits;
   /** --authorization-mode: the authorizers asked in order (default Node,RBAC). */
   authorizationModes?: AuthorizationMode[];
+  /** --token-auth-file: a CSV of static tokens, read at start. */
+  tokenAuthFile?: string;
+  /** Bootstrap tokens (Secrets in kube-system) authenticate, as --enable-bootstrap-token-auth. */
+  bootstrapTokenAuth?: boolean;
 }
 
 export class ApiServer {
@@ -154,8 +161,12 @@ export class ApiServer {
     // What a service account token names: its account and the pod, secret or node it is bound to.
     const tokenObjects = { ServiceAccount: serviceAccounts, Pod: this.objects('', 'v1', 'pods'), Secret: this.objects('', 'v1', 'secrets'), Node: this.objects('', 'v1', 'nodes') };
     const readTokenObject: BoundObjectReader = async (kind, namespace, name) => (await tokenObjects[kind].get(namespace, name))?.metadata;
+    const now = () => (options.clock ?? { now: () => new Date() }).now();
+    const secrets = this.objects('', 'v1', 'secrets');
     this.authenticators = [
       clientCertificateAuthenticator,
+      ...(options.tokenAuthFile ? [tokenFileAuthenticator(parseTokenFile(readFileSync(options.tokenAuthFile, 'utf8'), options.tokenAuthFile))] : []),
+      ...(options.bootstrapTokenAuth ? [bootstrapTokenAuthenticator((namespace, name) => secrets.get(namespace, name), now, (why) => this.log({ msg: 'bootstrap token rejected', v: 2, why }))] : []),
       ...(options.authenticators ?? []),
       ...(options.serviceAccountTokens
         ? [options.serviceAccountTokens.authenticator(readTokenObject, () => (options.clock ?? { now: () => new Date() }).now(), (why) => this.log({ msg: 'service account token rejected', v: 4, why }))]
@@ -274,6 +285,13 @@ export class ApiServer {
       }
     }
     this.authorizer = new AuthorizerChain(authorizers);
+  }
+
+  /** Whether a bootstrap token is valid for joining (authentication usage), as kubeadm's join tokens are. */
+  private async acceptsBootstrapToken(token: string): Promise<boolean> {
+    const secrets = this.objects('', 'v1', 'secrets');
+    const { user } = await checkBootstrapToken(token, (namespace, name) => secrets.get(namespace, name), this.context.clock.now());
+    return user !== undefined;
   }
 
   /** The Node authorizer over the pods (and their volumes) in the watch caches. */
@@ -435,7 +453,8 @@ export class ApiServer {
       // Joining is how a node gets a certificate, so it cannot require one: the token is its credential.
       if (path === joinPath) {
         release = this.inFlight.acquire(req, path, undefined, anonymousUser);
-        return await handleJoin(req, res, this.options.join);
+        const join = this.options.join;
+        return await handleJoin(req, res, join && this.options.bootstrapTokenAuth ? { ...join, acceptsToken: (token) => this.acceptsBootstrapToken(token) } : join);
       }
       const { user } = await this.identify(req);
       release = this.inFlight.acquire(req, path, info, user);

@@ -45,6 +45,7 @@ import { createLogger } from '../util/log.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { UsageError } from './usage-error.js';
 import type { SecuritySettings } from './security-flags.js';
+import { bootstrapTokenSecret, isBootstrapToken } from '../apiserver/authenticators/bootstrap-tokens.js';
 
 export interface ControlPlaneOptions {
   mode: 'up' | 'server';
@@ -111,11 +112,18 @@ export function servingLimitsFromFlags(values: Partial<Record<keyof typeof servi
   };
 }
 
-/** The token agents join with: made on first start, kept in the data dir (readable by its owner only). */
+/**
+ * The token agents join with: made on first start in upstream's bootstrap
+ * token format (`abcdef.0123456789abcdef`, also stored as a bootstrap token
+ * Secret), kept in the data dir (readable by its owner only). Data dirs from
+ * before keep their older token.
+ */
 export function ensureJoinToken(dataDir: string): string {
   const path = join(dataDir, 'join-token');
   if (existsSync(path)) return readFileSync(path, 'utf8').trim();
-  const token = randomBytes(24).toString('hex');
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
+  const pick = (length: number) => [...randomBytes(length)].map((byte) => alphabet[byte % alphabet.length]).join('');
+  const token = `${pick(6)}.${pick(16)}`;
   writeFileSync(path, `${token}\n`, { mode: 0o600 });
   return token;
 }
@@ -179,6 +187,8 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<voi
     serviceAccountTokens: ServiceAccountTokens.inDirectory(pki.dir),
     limits: options.servingLimits,
     authorizationModes: options.security?.authorizationModes,
+    tokenAuthFile: options.security?.tokenAuthFile,
+    bootstrapTokenAuth: true,
   });
 
   await server.prime();
@@ -205,6 +215,8 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<voi
       ...(ingressClasses ? [{ type: ingressClasses, object: skiffIngressClass }] : []),
       // Pods that run a command on the node's own file system rather than in an image.
       ...(runtimeClasses ? [{ type: runtimeClasses, object: hostRuntimeClass }] : []),
+      // The join token as a bootstrap token, so it also authenticates as upstream's do.
+      ...(isBootstrapToken(joinToken) ? [{ type: registry.find('', 'v1', 'secrets')!, object: bootstrapTokenSecret(joinToken, { description: 'the token skiff agents join with (skiff up)' }) }] : []),
     ],
   });
 

@@ -8,10 +8,13 @@ import { UsageError } from './usage-error.js';
 
 export const securityFlags = {
   'authorization-mode': { type: 'string' },
+  'token-auth-file': { type: 'string' },
 } as const;
 
 export interface SecuritySettings {
   authorizationModes: AuthorizationMode[];
+  /** --token-auth-file: static tokens (token,user,uid,"groups"). */
+  tokenAuthFile?: string;
 }
 
 export function securitySettingsFromFlags(values: Partial<Record<keyof typeof securityFlags, string>>): SecuritySettings {
@@ -22,5 +25,5 @@ export function securitySettingsFromFlags(values: Partial<Record<keyof typeof se
     }
   }
   if (new Set(modes).size !== modes.length) throw new UsageError(`--authorization-mode: ${values['authorization-mode']} has a mode more than once`);
-  return { authorizationModes: modes as AuthorizationMode[] };
+  return { authorizationModes: modes as AuthorizationMode[], tokenAuthFile: values['token-auth-file'] };
 }

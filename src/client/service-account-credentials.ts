@@ -34,7 +34,8 @@ export class ServiceAccountCredentials {
     private readonly log: (event: Record<string, unknown>) => void = () => {},
   ) {
     signal.addEventListener('abort', () => this.queue.shutDown(), { once: true });
-    void this.work();
+    // A few workers: a controller manager's twenty accounts get their first tokens together, not one after another.
+    for (let i = 0; i < 4; i++) void this.work();
   }
 
   /** The token source of one account; its first token is being fetched when this returns. */

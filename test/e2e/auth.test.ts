@@ -4,7 +4,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startCluster, type Cluster } from './harness.js';
+import { startCluster, waitFor, type Cluster } from './harness.js';
 
 describe('kubectl auth whoami', () => {
   let cluster: Cluster;
@@ -23,6 +23,8 @@ describe('kubectl auth whoami', () => {
   });
 
   test("a service account token's user and groups", async () => {
+    // The service account controller makes `default` shortly after the start.
+    await waitFor(async () => (await cluster.kubectl(['get', 'serviceaccount', 'default'], { allowFailure: true })).code === 0, { message: 'the default service account' });
     const token = (await cluster.kubectl(['create', 'token', 'default'])).stdout.trim();
     // A kubeconfig with the token alone: a client certificate, when sent too, would be who the request is.
     const tokenOnly = ['--kubeconfig', '/dev/null', '--server', `https://127.0.0.1:${cluster.port}`, '--insecure-skip-tls-verify', '--token', token];

@@ -37,7 +37,7 @@ function attributeErrors(spec: { resourceAttributes?: ResourceAttributes; nonRes
     return [field.invalid('spec.nonResourceAttributes', spec.nonResourceAttributes, 'cannot be specified in combination with resourceAttributes')];
   }
   if (!spec?.resourceAttributes && !spec?.nonResourceAttributes) {
-    return [field.invalid('spec.resourceAttributes', null, 'exactly one of nonResourceAttributes or resourceAttributes must be specified')];
+    return [field.invalid('spec.resourceAttributes', 'null', 'exactly one of nonResourceAttributes or resourceAttributes must be specified')];
   }
   return [];
 }

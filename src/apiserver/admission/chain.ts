@@ -20,6 +20,10 @@ export interface AdmissionAttributes {
   oldObject?: KubeObject;
   user: UserInfo;
   dryRun: boolean;
+  /** Tells the client something (an HTTP `Warning` kubectl prints); the same text twice is said once. */
+  warn?(text: string): void;
+  /** Adds an annotation to the request's audit event (`<plugin-domain>/<key>`). */
+  annotate?(key: string, value: string): void;
 }
 
 export interface AdmissionPlugin {

@@ -4,6 +4,7 @@
  * propagation policy turned into the `orphan` / `foregroundDeletion`
  * finalizers that the garbage collector acts on.
  */
+import { admissionReporting } from '../admission/reporting.js';
 import type { KubeObject } from '../../machinery/object.js';
 import { isPlainObject } from '../../machinery/object.js';
 import { errors, isStatusError } from '../../machinery/status.js';
@@ -109,7 +110,7 @@ export async function deleteObject(ctx: RequestContext, namespace: string | unde
     if (preconditions.resourceVersion && preconditions.resourceVersion !== String(revision)) {
       throw errors.conflict(type.group, type.resource, name, `Precondition failed: ResourceVersion in precondition: ${preconditions.resourceVersion}, ResourceVersion in object meta: ${revision}`);
     }
-    await server.admission.validate({ operation: 'DELETE', type, namespace, name, oldObject: current, user: ctx.user, dryRun });
+    await server.admission.validate({ operation: 'DELETE', type, namespace, name, oldObject: current, user: ctx.user, dryRun, ...admissionReporting(ctx) });
 
     const next = structuredClone(current);
     const meta = next.metadata;

@@ -20,6 +20,7 @@ import { decodeObject } from './decode.js';
 import { sendObject } from './respond.js';
 import { applyConfigurationTo, applyDecodedPatch, decodePatch, isApply } from './patch.js';
 import { recordWrite } from '../field-manager.js';
+import { admissionReporting } from '../admission/reporting.js';
 
 export async function handleCreate(ctx: RequestContext): Promise<void> {
   const object = decodeObject(ctx, await readBody(ctx.req));
@@ -51,6 +52,7 @@ export async function createObject(ctx: RequestContext, object: KubeObject, opti
     object,
     user: ctx.user,
     dryRun,
+    ...admissionReporting(ctx),
   };
   await server.admission.admit(attributes);
   const undo = await server.hooksFor(type)?.beforeCreate?.(object, dryRun);
@@ -184,6 +186,7 @@ async function tryUpdate(
     oldObject: old,
     user: ctx.user,
     dryRun,
+    ...admissionReporting(ctx),
   };
   await server.admission.admit(attributes);
   const undo = options.subresourceStatus ? undefined : await server.hooksFor(type)?.beforeUpdate?.(next, old, dryRun);
