@@ -18,6 +18,9 @@ import { handleProxyUpgrade, isProxyUpgrade, refuseUpgrade } from './handlers/pr
 import type { BoundObjectReader, ServiceAccountTokens } from './serviceaccount-tokens.js';
 import { anonymousUser, authenticate, clientCertificateAuthenticator, presentedCredentials, type Authenticator, type UserInfo } from './authentication.js';
 import { impersonate, wantsImpersonation } from './impersonation.js';
+import type { AdmissionPlugin } from './admission/chain.js';
+import { assembleAdmission } from './admission/assemble.js';
+import { selectAdmissionPlugins } from './admission/plugins.js';
 import { parseTokenFile, tokenFileAuthenticator } from './authenticators/token-file.js';
 import { bootstrapTokenAuthenticator, checkBootstrapToken } from './authenticators/bootstrap-tokens.js';
 import { readFileSync } from 'node:fs';
@@ -25,16 +28,8 @@ import { alwaysAllow, alwaysDeny, AuthorizerChain, noRules, defaultAuthorization
 import { requestAttributes } from './authorization/attributes.js';
 import { RbacAuthorizer } from './authorization/rbac.js';
 import { authorizeNode, NodeGraphIndex, nodeRulesFor } from './authorization/node.js';
-import { nodeRestriction } from './admission/node-restriction.js';
-import { rbacEscalationPrevention } from './admission/rbac-escalation.js';
 import { nodeRules } from '../api/rbac/bootstrap-policy/cluster-roles.js';
 import type { RequestInfo } from './request-info.js';
-import { AdmissionChain, type AdmissionPlugin } from './admission/chain.js';
-import { namespaceLifecycle } from './admission/namespace-lifecycle.js';
-import { defaultTolerationSecondsPlugin } from './admission/default-toleration-seconds.js';
-import { defaultStorageClassPlugin } from './admission/default-storage-class.js';
-import { serviceAccountPlugin } from './admission/service-account.js';
-import { priorityPlugin } from './admission/priority.js';
 import { defaultWatcherLimits, type Clock, type RequestContext, type ServerContext, type StorageHooks, type WatcherLimits } from './context.js';
 import { defaultHistoryLimits, type WatchCacheHistoryLimits } from './watch-cache.js';
 import { sendJson, sendStatus, toStatus } from './http.js';
@@ -110,6 +105,8 @@ export interface ApiServerOptions {
   tokenAuthFile?: string;
   /** Bootstrap tokens (Secrets in kube-system) authenticate, as --enable-bootstrap-token-auth. */
   bootstrapTokenAuth?: boolean;
+  /** --enable-admission-plugins / --disable-admission-plugins, on top of the defaults. */
+  admission?: { enable?: string[]; disable?: string[] };
 }
 
 export class ApiServer {
@@ -183,18 +180,12 @@ export class ApiServer {
     this.customResources = new CustomResourceServing(options.registry, (event) => this.log(event), (types, deleted) => this.retireCustomTypes(types, deleted), resolveService);
     this.compactor = new Compactor(options.store, options.compactionIntervalMs, (err) => this.log({ msg: 'compaction failed', error: err.message }));
     const hooks = options.hooks;
-    const namespaces = this.objects('', 'v1', 'namespaces');
-    const lookupNamespace = (name: string) => namespaces.get(undefined, name);
-    const priorityClasses = this.objects('scheduling.k8s.io', 'v1', 'priorityclasses');
-    const classLookup = { get: (name: string) => priorityClasses.get(undefined, name), list: () => priorityClasses.list() };
-    const storageClasses = this.objects('storage.k8s.io', 'v1', 'storageclasses');
     this.context = {
       registry: options.registry,
       storageFor: (type) => this.storageFor(type),
-      admission: new AdmissionChain([
-        namespaceLifecycle(lookupNamespace),
-        serviceAccountPlugin(serviceAccounts),
-        rbacEscalationPrevention({
+      admission: assembleAdmission(selectAdmissionPlugins(options.admission?.enable, options.admission?.disable), {
+        objects: (group, version, resource) => this.objects(group, version, resource),
+        escalation: {
           allowed: async (attributes, user) => (await this.authorizer.authorize(attributes, user)).decision === 'allow',
           rulesFor: async (user, namespace) => {
             // Without RBAC there is nothing to escalate past: every permission counts as held.
@@ -208,13 +199,8 @@ export class ApiServer {
             if (!rules) throw errors.notFound('rbac.authorization.k8s.io', roleRef.kind === 'ClusterRole' ? 'clusterroles' : 'roles', roleRef.name);
             return rules;
           },
-        }),
-        nodeRestriction({ getPod: (namespace, name) => this.objects('', 'v1', 'pods').get(namespace, name), getNode: (name) => this.objects('', 'v1', 'nodes').get(undefined, name) }),
-        priorityPlugin(classLookup),
-        defaultTolerationSecondsPlugin(),
-        defaultStorageClassPlugin(storageClasses),
-        ...(options.admissionPlugins ?? []),
-      ]),
+        },
+      }, options.admissionPlugins),
       hooksFor: (type) => (typeof hooks === 'function' ? hooks(type) : hooks?.get(type)),
       clock: options.clock ?? { now: () => new Date() },
       bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000,

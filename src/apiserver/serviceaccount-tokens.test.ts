@@ -28,10 +28,14 @@ test('the authenticator accepts tokens for the apiserver while the service accou
   const accounts = new Map([['ns/robot', 'u1']]);
   const authenticate = tokens.authenticator(async (kind, namespace, name) => (kind === 'ServiceAccount' && accounts.has(`${namespace}/${name}`) ? { uid: accounts.get(`${namespace}/${name}`) } : undefined), () => now);
   const good = tokens.issue({ namespace: 'ns', name: 'robot', uid: 'u1', audiences: [apiAudience], expirationSeconds: 3600, now }).token;
-  assert.deepEqual(await authenticate(request(good)), {
+  const user = await authenticate(request(good));
+  const jti = (tokens.verify(good, now) as { jti: string }).jti;
+  assert.deepEqual(user, {
     username: 'system:serviceaccount:ns:robot',
     uid: 'u1',
     groups: ['system:serviceaccounts', 'system:serviceaccounts:ns', 'system:authenticated'],
+    // As upstream: the token's id rides along (a bound token adds its pod and node).
+    extra: { 'authentication.kubernetes.io/credential-id': [`JTI=${jti}`] },
   });
   const otherAudience = tokens.issue({ namespace: 'ns', name: 'robot', uid: 'u1', audiences: ['vault'], expirationSeconds: 3600, now }).token;
   assert.equal(await authenticate(request(otherAudience)), undefined);

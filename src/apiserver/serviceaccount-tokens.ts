@@ -168,11 +168,17 @@ export class ServiceAccountTokens {
         onRejected?.(problem);
         return undefined;
       }
-      const { namespace, serviceaccount } = claims['kubernetes.io'];
+      const { namespace, serviceaccount, pod, node } = claims['kubernetes.io'];
+      // What upstream adds as extra: the token's id, and the pod and node it is bound to.
+      const extra: Record<string, string[]> = {};
+      if (claims.jti) extra['authentication.kubernetes.io/credential-id'] = [`JTI=${claims.jti}`];
+      if (pod) Object.assign(extra, { 'authentication.kubernetes.io/pod-name': [pod.name], 'authentication.kubernetes.io/pod-uid': [pod.uid] });
+      if (node) Object.assign(extra, { 'authentication.kubernetes.io/node-name': [node.name], ...(node.uid ? { 'authentication.kubernetes.io/node-uid': [node.uid] } : {}) });
       return {
         username: claims.sub,
         uid: serviceaccount.uid,
         groups: ['system:serviceaccounts', `system:serviceaccounts:${namespace}`, 'system:authenticated'],
+        ...(Object.keys(extra).length > 0 ? { extra } : {}),
       };
     };
   }

@@ -188,6 +188,7 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<voi
     limits: options.servingLimits,
     authorizationModes: options.security?.authorizationModes,
     tokenAuthFile: options.security?.tokenAuthFile,
+    admission: options.security?.admission,
     bootstrapTokenAuth: true,
   });
 

@@ -139,6 +139,10 @@ Options:
   --authorization-mode LIST
                    the authorizers asked in order, from AlwaysAllow, AlwaysDeny, Node, RBAC
                    (default Node,RBAC; docs/security.md)
+  --token-auth-file FILE
+                   static bearer tokens, a CSV of token,user,uid,"group1,group2"
+  --enable-admission-plugins LIST, --disable-admission-plugins LIST
+                   admission plugins to add to or take from the defaults (docs/security.md)
   --kubeconfig FILE
                    the cluster to control (default: $KUBECONFIG or ~/.kube/config)
   -v N             log verbosity (default: 0)

@@ -1,21 +1,28 @@
 /**
  * The apiserver's security flags of `skiff up` / `skiff server`, named and
- * checked as kube-apiserver's: --authorization-mode for now (admission,
- * audit and encryption flags join it).
+ * checked as kube-apiserver's: authorization, authentication and admission
+ * (audit and encryption flags join them).
  */
 import { authorizationModes, defaultAuthorizationModes, type AuthorizationMode } from '../apiserver/authorization/authorizer.js';
 import { UsageError } from './usage-error.js';
+import { selectAdmissionPlugins } from '../apiserver/admission/plugins.js';
 
 export const securityFlags = {
   'authorization-mode': { type: 'string' },
   'token-auth-file': { type: 'string' },
+  'enable-admission-plugins': { type: 'string' },
+  'disable-admission-plugins': { type: 'string' },
 } as const;
 
 export interface SecuritySettings {
   authorizationModes: AuthorizationMode[];
   /** --token-auth-file: static tokens (token,user,uid,"groups"). */
   tokenAuthFile?: string;
+  /** --enable-admission-plugins / --disable-admission-plugins. */
+  admission: { enable: string[]; disable: string[] };
 }
+
+const list = (value: string | undefined) => (value ?? '').split(',').map((name) => name.trim()).filter((name) => name !== '');
 
 export function securitySettingsFromFlags(values: Partial<Record<keyof typeof securityFlags, string>>): SecuritySettings {
   const modes = values['authorization-mode'] === undefined ? defaultAuthorizationModes : values['authorization-mode'].split(',').map((mode) => mode.trim());
@@ -25,5 +32,11 @@ export function securitySettingsFromFlags(values: Partial<Record<keyof typeof se
     }
   }
   if (new Set(modes).size !== modes.length) throw new UsageError(`--authorization-mode: ${values['authorization-mode']} has a mode more than once`);
-  return { authorizationModes: modes as AuthorizationMode[], tokenAuthFile: values['token-auth-file'] };
+  const admission = { enable: list(values['enable-admission-plugins']), disable: list(values['disable-admission-plugins']) };
+  try {
+    selectAdmissionPlugins(admission.enable, admission.disable);
+  } catch (err) {
+    throw new UsageError(`--enable-admission-plugins/--disable-admission-plugins: ${(err as Error).message}`);
+  }
+  return { authorizationModes: modes as AuthorizationMode[], tokenAuthFile: values['token-auth-file'], admission };
 }

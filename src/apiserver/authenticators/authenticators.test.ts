@@ -34,7 +34,7 @@ describe('bootstrap tokens', () => {
   store(bootstrapTokenSecret('abcdef.0123456789abcdef', { extraGroups: ['system:bootstrappers:workers'] }));
   store(bootstrapTokenSecret('expird.0123456789abcdef', { expiration: '2026-12-04T00:00:00Z' }));
   store(bootstrapTokenSecret('signon.0123456789abcdef', { usages: ['signing'] }));
-  store({ ...bootstrapTokenSecret('badgrp.0123456789abcdef'), data: { ...(bootstrapTokenSecret('badgrp.0123456789abcdef') as { data: object }).data, 'auth-extra-groups': Buffer.from('admins').toString('base64') } } as KubeObject);
+  store({ ...bootstrapTokenSecret('badgrp.0123456789abcdef'), data: { ...(bootstrapTokenSecret("badgrp.0123456789abcdef") as unknown as { data: object }).data, 'auth-extra-groups': Buffer.from('admins').toString('base64') } } as KubeObject);
 
   it('authenticates a valid token as system:bootstrap:<id> with its groups', async () => {
     const authenticate = bootstrapTokenAuthenticator(read, () => now);
