@@ -93,29 +93,28 @@ type Reconcile<T extends KubeObject> = (existing: T | undefined, expected: T) =>
 
 async function reconcileEach<T extends KubeObject>(server: ApiServer, type: ResourceType, expected: T[], reconcile: Reconcile<T>): Promise<void> {
   const storage = server.storageFor(type);
-  for (const object of expected) {
-    const { namespace, name } = object.metadata;
-    const stored = await storage.get(namespace, name!).catch((err: unknown) => {
-      if (isStatusError(err, 'NotFound')) return undefined;
-      throw err;
-    });
-    const action = reconcile(stored?.object as T | undefined, object);
-    if (action.kind === 'none') continue;
-    if (action.kind === 'create' || !stored) {
-      await ensureObject(server, type, action.object);
-      continue;
-    }
-    if (action.kind === 'recreate') {
-      // A binding's roleRef cannot change: the old binding goes and the expected one takes its place.
-      await storage.remove(namespace, name!, stored.revision);
-      await ensureObject(server, type, action.object);
-      continue;
-    }
-    const updated = structuredClone(action.object);
-    prepareUpdate(type, updated, stored.object);
-    validateUpdate(type, updated, stored.object);
-    await storage.update(updated, stored.revision);
-  }
+  // All at once: on a first start the store commits the hundred-odd creates in a few group commits.
+  await Promise.all(
+    expected.map(async (object) => {
+      const { namespace, name } = object.metadata;
+      const stored = await storage.get(namespace, name!).catch((err: unknown) => {
+        if (isStatusError(err, 'NotFound')) return undefined;
+        throw err;
+      });
+      const action = reconcile(stored?.object as T | undefined, object);
+      if (action.kind === 'none') return;
+      if (action.kind === 'create' || !stored) return ensureObject(server, type, action.object);
+      if (action.kind === 'recreate') {
+        // A binding's roleRef cannot change: the old binding goes and the expected one takes its place.
+        await storage.remove(namespace, name!, stored.revision);
+        return ensureObject(server, type, action.object);
+      }
+      const updated = structuredClone(action.object);
+      prepareUpdate(type, updated, stored.object);
+      validateUpdate(type, updated, stored.object);
+      await storage.update(updated, stored.revision);
+    }),
+  );
 }
 
 export async function reconcileRbacPolicy(server: ApiServer): Promise<void> {

@@ -71,6 +71,11 @@ export class ResourceStorage {
     this.cachePromise = pool.cacheFor(this.prefix);
   }
 
+  /** Whether the object's stored value is due to be rewritten even unchanged (encrypted with an old key). */
+  async isStale(namespace: string | undefined, name: string): Promise<boolean> {
+    return (await this.store.isStale?.(this.keyFor(namespace, name))) ?? false;
+  }
+
   cache(): Promise<WatchCache> {
     return this.cachePromise;
   }

@@ -19,7 +19,7 @@ import type { BoundObjectReader, ServiceAccountTokens } from './serviceaccount-t
 import { anonymousUser, authenticate, clientCertificateAuthenticator, presentedCredentials, type Authenticator, type UserInfo } from './authentication.js';
 import { impersonate, wantsImpersonation } from './impersonation.js';
 import type { AdmissionPlugin } from './admission/chain.js';
-import { assembleAdmission } from './admission/assemble.js';
+import { assembleAdmission, type AdmissionDependencies } from './admission/assemble.js';
 import { selectAdmissionPlugins } from './admission/plugins.js';
 import { parseTokenFile, tokenFileAuthenticator } from './authenticators/token-file.js';
 import { bootstrapTokenAuthenticator, checkBootstrapToken } from './authenticators/bootstrap-tokens.js';
@@ -105,8 +105,8 @@ export interface ApiServerOptions {
   tokenAuthFile?: string;
   /** Bootstrap tokens (Secrets in kube-system) authenticate, as --enable-bootstrap-token-auth. */
   bootstrapTokenAuth?: boolean;
-  /** --enable-admission-plugins / --disable-admission-plugins, on top of the defaults. */
-  admission?: { enable?: string[]; disable?: string[] };
+  /** --enable-admission-plugins / --disable-admission-plugins, on top of the defaults; plugins' settings. */
+  admission?: { enable?: string[]; disable?: string[]; podSecurity?: AdmissionDependencies['podSecurity'] };
 }
 
 export class ApiServer {
@@ -185,6 +185,7 @@ export class ApiServer {
       storageFor: (type) => this.storageFor(type),
       admission: assembleAdmission(selectAdmissionPlugins(options.admission?.enable, options.admission?.disable), {
         objects: (group, version, resource) => this.objects(group, version, resource),
+        podSecurity: options.admission?.podSecurity,
         escalation: {
           allowed: async (attributes, user) => (await this.authorizer.authorize(attributes, user)).decision === 'allow',
           rulesFor: async (user, namespace) => {

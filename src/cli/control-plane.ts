@@ -24,6 +24,7 @@ import { documentRoutes } from '../apiserver/documents.js';
 import { builtinRegistry } from '../api/index.js';
 import { systemPriorityClasses } from '../api/scheduling/index.js';
 import { openSqliteStore } from '../storage/index.js';
+import { EncryptedStore, ensureEncryptionConfiguration, loadEncryptionConfigurationFile } from '../storage/encryption/index.js';
 import { writeKubeconfig } from '../client/kubeconfig.js';
 import { configFromKubeconfig } from '../client/config.js';
 import { Client } from '../client/client.js';
@@ -163,10 +164,12 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<voi
   // Before listening: the connection cap follows the descriptor limit.
   raiseDescriptorLimit((event) => log({ component: 'apiserver', msg: String(event.msg ?? ''), ...event }));
 
-  const [pki, store] = await Promise.all([
+  const [pki, plainStore] = await Promise.all([
     ensureClusterPki(dataDir, { hosts: [options.bind] }),
     openSqliteStore(join(dataDir, 'db', 'state.db')),
   ]);
+  // Encryption at rest, as k3s --secrets-encryption: Secrets with a key made on first start, or --encryption-provider-config.
+  const store = new EncryptedStore(plainStore, loadEncryptionConfigurationFile(options.security?.encryptionProviderConfig ?? ensureEncryptionConfiguration(dataDir)));
   const registry = builtinRegistry();
   const allocator = new ServiceAllocator();
   const services = registry.find('', 'v1', 'services')!;
@@ -188,7 +191,7 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<voi
     limits: options.servingLimits,
     authorizationModes: options.security?.authorizationModes,
     tokenAuthFile: options.security?.tokenAuthFile,
-    admission: options.security?.admission,
+    admission: options.security ? { ...options.security.admission, podSecurity: options.security.podSecurity } : undefined,
     bootstrapTokenAuth: true,
   });
 

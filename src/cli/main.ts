@@ -143,6 +143,12 @@ Options:
                    static bearer tokens, a CSV of token,user,uid,"group1,group2"
   --enable-admission-plugins LIST, --disable-admission-plugins LIST
                    admission plugins to add to or take from the defaults (docs/security.md)
+  --encryption-provider-config FILE
+                   an EncryptionConfiguration (aesgcm, aescbc, secretbox, identity) for data at
+                   rest (default: DIR/encryption-config.yaml, made on first start: Secrets, aescbc)
+  --pod-security LEVEL[:VERSION]
+                   the Pod Security Standard enforced in namespaces without pod-security labels:
+                   privileged (the default, as upstream), baseline or restricted
   --kubeconfig FILE
                    the cluster to control (default: $KUBECONFIG or ~/.kube/config)
   -v N             log verbosity (default: 0)

@@ -6,12 +6,15 @@
 import { authorizationModes, defaultAuthorizationModes, type AuthorizationMode } from '../apiserver/authorization/authorizer.js';
 import { UsageError } from './usage-error.js';
 import { selectAdmissionPlugins } from '../apiserver/admission/plugins.js';
+import { podSecurityDefaultsFromFlag, type PodSecurityDefaults } from '../apiserver/admission/pod-security/index.js';
 
 export const securityFlags = {
   'authorization-mode': { type: 'string' },
   'token-auth-file': { type: 'string' },
   'enable-admission-plugins': { type: 'string' },
   'disable-admission-plugins': { type: 'string' },
+  'pod-security': { type: 'string' },
+  'encryption-provider-config': { type: 'string' },
 } as const;
 
 export interface SecuritySettings {
@@ -20,6 +23,10 @@ export interface SecuritySettings {
   tokenAuthFile?: string;
   /** --enable-admission-plugins / --disable-admission-plugins. */
   admission: { enable: string[]; disable: string[] };
+  /** --pod-security LEVEL[:VERSION]: the Pod Security level of namespaces without labels (default privileged). */
+  podSecurity: { defaults: PodSecurityDefaults };
+  /** --encryption-provider-config: an EncryptionConfiguration (default: DIR/encryption-config.yaml, made on first start). */
+  encryptionProviderConfig?: string;
 }
 
 const list = (value: string | undefined) => (value ?? '').split(',').map((name) => name.trim()).filter((name) => name !== '');
@@ -38,5 +45,11 @@ export function securitySettingsFromFlags(values: Partial<Record<keyof typeof se
   } catch (err) {
     throw new UsageError(`--enable-admission-plugins/--disable-admission-plugins: ${(err as Error).message}`);
   }
-  return { authorizationModes: modes as AuthorizationMode[], tokenAuthFile: values['token-auth-file'], admission };
+  let podSecurity: SecuritySettings['podSecurity'];
+  try {
+    podSecurity = { defaults: podSecurityDefaultsFromFlag(values['pod-security'] ?? '') };
+  } catch (err) {
+    throw new UsageError(`--pod-security ${values['pod-security']}: ${(err as Error).message} (privileged, baseline or restricted, optionally :v1.N or :latest)`);
+  }
+  return { authorizationModes: modes as AuthorizationMode[], tokenAuthFile: values['token-auth-file'], admission, podSecurity, encryptionProviderConfig: values['encryption-provider-config'] };
 }

@@ -92,6 +92,12 @@ export class RevisionConflictError extends Error {
 }
 
 export interface Store {
+  /**
+   * Whether the stored value of `key` should be written again even if
+   * unchanged (encryption at rest: it was written with an older key, so an
+   * update rotates it). Stores without transformations leave it out.
+   */
+  isStale?(key: string): Promise<boolean>;
   /** The newest revision written (0 for an empty store). */
   currentRevision(): Promise<number>;
   /** The newest compacted revision; reads and watches must be newer. */

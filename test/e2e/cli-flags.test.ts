@@ -25,6 +25,10 @@ test('bad flags exit with a usage error before the API server starts', async (t)
     [['up', '--no-such-flag'], /Unknown option '--no-such-flag'/],
     [['agent', '--server', 'https://127.0.0.1:1', '--pod-cidr', '10.42.1.0/23'], /--pod-cidr 10\.42\.1\.0\/23/],
     [['controller-manager', '--allocate-node-cidrs'], /--allocate-node-cidrs needs --cluster-cidr/],
+    [['up', '--authorization-mode', 'Node,ABAC'], /--authorization-mode: authorization-mode "ABAC" is not a valid mode/],
+    [['up', '--enable-admission-plugins', 'PodSecurity,Nope'], /enable-admission-plugins plugin "Nope" is unknown/],
+    [['server', '--enable-admission-plugins', 'AlwaysDeny', '--disable-admission-plugins', 'AlwaysDeny'], /"AlwaysDeny" can not be both enabled and disabled/],
+    [['up', '--pod-security', 'strict'], /--pod-security strict: /],
   ];
   for (const [args, message] of cases) {
     const withDirs = args[0] === 'up' || args[0] === 'server' ? [...args, '--data-dir', dataDir, ...(args.includes('--port') ? [] : ['--port', port])] : args[0] === 'agent' ? [...args, '--data-dir', join(dataDir, 'agent')] : args;

@@ -12,7 +12,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import { join } from 'node:path';
 import { startCluster, waitFor, type Cluster } from './harness.js';
@@ -116,6 +116,19 @@ describe('RBAC with kubectl', () => {
     const api = await anonymous('/api/v1/namespaces');
     assert.equal(api.code, 403);
     assert.equal(JSON.parse(api.body).message, 'namespaces is forbidden: User "system:anonymous" cannot list resource "namespaces" in API group "" at the cluster scope');
+  });
+
+  test("a Secret's value is encrypted at rest, and reads back", async () => {
+    const value = 'correct-horse-battery-staple-2f8e1c';
+    await cluster.kubectl(['create', 'secret', 'generic', 'vault', `--from-literal=password=${value}`, '-n', 'team']);
+    const read = await cluster.kubectl(['get', 'secret', 'vault', '-n', 'team', '-o', 'jsonpath={.data.password}']);
+    assert.equal(Buffer.from(read.stdout, 'base64').toString(), value);
+    // Neither the value nor its base64 is in the database files (the write-ahead log included).
+    const db = join(cluster.dataDir, 'db');
+    const bytes = readdirSync(db).map((file) => readFileSync(join(db, file)));
+    for (const needle of [value, Buffer.from(value).toString('base64')]) assert.ok(!bytes.some((content) => content.includes(needle)), `${needle} found in ${db}`);
+    assert.ok(bytes.some((content) => content.includes('k8s:enc:aescbc:v1:')), 'the stored Secret carries the aescbc prefix');
+    assert.match(readFileSync(join(cluster.dataDir, 'encryption-config.yaml'), 'utf8'), /aescbc/);
   });
 
   test("a node's certificate reaches what its pods need and writes only its own objects", async () => {

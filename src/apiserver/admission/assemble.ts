@@ -15,6 +15,7 @@ import { defaultTolerationSecondsPlugin } from './default-toleration-seconds.js'
 import { defaultStorageClassPlugin } from './default-storage-class.js';
 import { rbacEscalationPrevention, type EscalationChecks } from './rbac-escalation.js';
 import { errors } from '../../machinery/status.js';
+import { podSecurity, type PodSecurityDefaults, type PodSecurityExemptions } from './pod-security/index.js';
 
 /** Reads of one resource's current objects, consistent with storage. */
 export interface ObjectReader {
@@ -27,6 +28,8 @@ export interface AdmissionDependencies {
   objects(group: string, version: string, resource: string): ObjectReader;
   /** RBAC's view, for escalation prevention (always on, as upstream's RBAC storage). */
   escalation: EscalationChecks;
+  /** PodSecurity's cluster defaults (--pod-security) and exemptions. */
+  podSecurity?: { defaults?: PodSecurityDefaults; exemptions?: PodSecurityExemptions };
 }
 
 type Factory = (deps: AdmissionDependencies) => AdmissionPlugin;
@@ -49,6 +52,15 @@ const factories: Partial<Record<AdmissionPluginName, Factory>> = {
     const pods = deps.objects('', 'v1', 'pods');
     const nodes = deps.objects('', 'v1', 'nodes');
     return nodeRestriction({ getPod: (namespace, name) => pods.get(namespace, name), getNode: (name) => nodes.get(undefined, name) });
+  },
+  PodSecurity: (deps) => {
+    const namespaces = deps.objects('', 'v1', 'namespaces');
+    const pods = deps.objects('', 'v1', 'pods');
+    return podSecurity({
+      ...deps.podSecurity,
+      getNamespace: (name) => namespaces.get(undefined, name),
+      listPods: async (namespace) => (await pods.list()).filter((pod) => pod.metadata.namespace === namespace),
+    });
   },
   Priority: (deps) => {
     const classes = deps.objects('scheduling.k8s.io', 'v1', 'priorityclasses');

@@ -207,8 +207,12 @@ async function tryUpdate(
       server.hooksFor(type)?.afterDelete?.(gone.object);
       return { object: gone.object, deleted: true };
     }
-    // Writing an unchanged object is a no-op upstream: same resourceVersion, no event.
-    if (jsonEqual({ ...next, metadata: { ...next.metadata, resourceVersion: undefined } }, { ...old, metadata: { ...old.metadata, resourceVersion: undefined } })) {
+    // Writing an unchanged object is a no-op upstream: same resourceVersion, no event — unless its stored
+    // value is stale (encrypted with an old key), when the write is how keys are rotated.
+    if (
+      jsonEqual({ ...next, metadata: { ...next.metadata, resourceVersion: undefined } }, { ...old, metadata: { ...old.metadata, resourceVersion: undefined } }) &&
+      !(await storage.isStale(next.metadata.namespace, name))
+    ) {
       undo?.();
       return { object: current, deleted: false };
     }
