@@ -47,6 +47,8 @@ export function skiffPolicy(): { clusterRoles: ClusterRole[]; clusterRoleBinding
           rule(...read).groups(storageGroup).resources('storageclasses'),
           rule(...read, 'create', 'update', 'patch', 'delete').groups(legacyGroup).resources('persistentvolumes'),
           rule(...read, 'update', 'patch').groups(legacyGroup).resources('persistentvolumeclaims'),
+          // It binds what it provisions, as the volume binder would: both objects' status.
+          rule('update', 'patch').groups(legacyGroup).resources('persistentvolumes/status', 'persistentvolumeclaims/status'),
           eventsRule(),
         ),
       ),
