@@ -12,6 +12,7 @@ import type { RequestInfo } from './request-info.js';
 import type { ResourceStorage } from './resource-storage.js';
 import type { AdmissionChain } from './admission/chain.js';
 import type { UserInfo } from './authentication.js';
+import type { RequestAudit } from './audit/stages.js';
 import { errors } from '../machinery/status.js';
 
 export interface Clock {
@@ -62,8 +63,8 @@ export interface ServerContext {
 }
 
 export interface RequestContext {
-  /** Audit annotations admission added to this request's event. */
-  annotations?: Map<string, string>;
+  /** The request's audit event, when the audit policy records it. */
+  audit?: RequestAudit;
   req: IncomingMessage;
   res: ServerResponse;
   url: URL;

@@ -30,8 +30,23 @@ import { RbacAuthorizer } from './authorization/rbac.js';
 import { authorizeNode, NodeGraphIndex, nodeRulesFor } from './authorization/node.js';
 import { nodeRules } from '../api/rbac/bootstrap-policy/cluster-roles.js';
 import type { RequestInfo } from './request-info.js';
+import type { RequestAttributes } from '../api/rbac/authorize.js';
+import {
+  annotateAuthorization,
+  auditIDFor,
+  auditIDHeader,
+  authenticationFailureMessage,
+  beginRequestAudit,
+  followResponse,
+  logImpersonatedUser,
+  sourceIPs,
+  truncatedUserAgent,
+  type AuditSink,
+  type Policy as AuditPolicy,
+  type RequestAudit,
+} from './audit/index.js';
 import { defaultWatcherLimits, type Clock, type RequestContext, type ServerContext, type StorageHooks, type WatcherLimits } from './context.js';
-import { defaultHistoryLimits, type WatchCacheHistoryLimits } from './watch-cache.js';
+import { defaultHistoryLimits, type WatchCache, type WatchCacheHistoryLimits } from './watch-cache.js';
 import { sendJson, sendStatus, toStatus } from './http.js';
 import { parseResourcePath } from './request-info.js';
 import { ResourceStorage, WatchCachePool } from './resource-storage.js';
@@ -105,6 +120,8 @@ export interface ApiServerOptions {
   tokenAuthFile?: string;
   /** Bootstrap tokens (Secrets in kube-system) authenticate, as --enable-bootstrap-token-auth. */
   bootstrapTokenAuth?: boolean;
+  /** Audit logging: the policy, and where events go (--audit-policy-file, --audit-log-path). */
+  audit?: { policy: AuditPolicy; sink: AuditSink };
   /** --enable-admission-plugins / --disable-admission-plugins, on top of the defaults; plugins' settings. */
   admission?: { enable?: string[]; disable?: string[]; podSecurity?: AdmissionDependencies['podSecurity'] };
 }
@@ -125,6 +142,8 @@ export class ApiServer {
   readonly context: ServerContext;
   private ready = false;
   port = 0;
+  /** The started watch caches by storage resource, for synchronous reads (cachedObjects). */
+  private readonly primedCaches = new Map<string, WatchCache>();
   /** Who may do what: the chain of --authorization-mode, built once the policy caches are primed. */
   private authorizer: Authorizer = alwaysDeny;
   /** The RBAC authorizer, when RBAC is a mode (reviews list its rules). */
@@ -185,7 +204,12 @@ export class ApiServer {
       storageFor: (type) => this.storageFor(type),
       admission: assembleAdmission(selectAdmissionPlugins(options.admission?.enable, options.admission?.disable), {
         objects: (group, version, resource) => this.objects(group, version, resource),
+        cached: (group, version, resource) => () => this.cachedObjects(group, version, resource),
+        resolveService,
+        resourceTypes: () => options.registry.all(),
+        onClose: (close) => this.shutdownCallbacks.add(close),
         podSecurity: options.admission?.podSecurity,
+        updateQuotaStatus: (quota, used) => this.updateQuotaStatus(quota, used),
         escalation: {
           allowed: async (attributes, user) => (await this.authorizer.authorize(attributes, user)).decision === 'allow',
           rulesFor: async (user, namespace) => {
@@ -241,7 +265,7 @@ export class ApiServer {
 
   /** Loads every resource's watch cache from storage, and serves what the stored CRDs define. */
   async prime(): Promise<void> {
-    await Promise.all(this.options.registry.all().map((type) => this.storageFor(type).cache()));
+    await Promise.all(this.options.registry.all().map(async (type) => this.primedCaches.set(storageResourceOf(type), await this.storageFor(type).cache())));
     await this.startAuthorization();
     const definitions = this.options.registry.find('apiextensions.k8s.io', 'v1', 'customresourcedefinitions');
     if (definitions && !this.customResourcesStarted) {
@@ -272,6 +296,31 @@ export class ApiServer {
       }
     }
     this.authorizer = new AuthorizerChain(authorizers);
+  }
+
+  /**
+   * A resource's objects as its watch cache holds them now, synchronously
+   * (what admission reads for every request: webhook configurations,
+   * policies); empty before the caches are primed.
+   */
+  private cachedObjects(group: string, version: string, resource: string): readonly KubeObject[] {
+    const type = this.options.registry.find(group, version, resource);
+    const cache = type && this.primedCaches.get(storageResourceOf(type));
+    return cache ? cache.list().map((entry) => entry.object) : [];
+  }
+
+  /** ResourceQuota admission's write of a quota's usage: a compare-and-swap on the revision it read. */
+  private async updateQuotaStatus(quota: KubeObject, used: Record<string, string>): Promise<'ok' | 'conflict'> {
+    const type = this.options.registry.find('', 'v1', 'resourcequotas')!;
+    const next = structuredClone(quota) as KubeObject & { status?: Record<string, unknown> };
+    next.status = { ...next.status, used };
+    try {
+      await this.storageFor(type).update(next, Number(quota.metadata.resourceVersion));
+      return 'ok';
+    } catch (err) {
+      if (err instanceof StatusError && err.code === 409) return 'conflict';
+      throw err;
+    }
   }
 
   /** Whether a bootstrap token is valid for joining (authentication usage), as kubeadm's join tokens are. */
@@ -308,31 +357,61 @@ export class ApiServer {
     return { name: 'Node', authorize: (attributes, user) => authorizeNode(attributes, user, graph, rules), rulesFor: nodeRulesFor };
   }
 
-  /**
-   * Who the request is and whether they may make it: authentication (401 when
-   * credentials were presented and none fit; anonymous without any),
-   * impersonation, then authorization (403 in upstream's words). Used for plain
-   * requests and for upgrades (exec, proxy) alike.
-   */
-  private async identify(req: IncomingMessage): Promise<{ user: UserInfo; requester: UserInfo }> {
-    let requester = await authenticate(req, this.authenticators);
-    if (!requester) {
-      if (presentedCredentials(req)) throw errors.unauthorized();
-      requester = anonymousUser;
-    }
-    const user = wantsImpersonation(req) ? await impersonate(req, requester, this.authorizer) : requester;
-    return { user, requester };
+  /** Who sent the request: a 401 when credentials were presented and none fit, anonymous without any. */
+  private async authenticateRequest(req: IncomingMessage): Promise<UserInfo> {
+    const requester = await authenticate(req, this.authenticators);
+    if (requester) return requester;
+    if (presentedCredentials(req)) throw errors.unauthorized();
+    return anonymousUser;
   }
 
-  private async authorizeRequest(req: IncomingMessage, path: string, url: URL, info: RequestInfo | undefined, user: UserInfo): Promise<void> {
-    const attributes = requestAttributes(req.method ?? 'GET', path, url.searchParams, info);
+  /**
+   * Authentication, audit and impersonation, as upstream's filter chain
+   * orders them: the audit event starts with the authenticated user (a
+   * failed authentication is recorded alone), then impersonation is checked.
+   */
+  private async admitRequester(req: IncomingMessage, attributes: RequestAttributes, info: RequestInfo | undefined, auditID: string | undefined): Promise<{ user: UserInfo; audit?: RequestAudit }> {
+    let requester: UserInfo;
+    try {
+      requester = await this.authenticateRequest(req);
+    } catch (err) {
+      if (auditID) await (await this.beginAudit(req, attributes, info, auditID, undefined))?.authenticationFailed(authenticationFailureMessage(req));
+      throw err;
+    }
+    const audit = auditID ? await this.beginAudit(req, attributes, info, auditID, requester) : undefined;
+    const user = wantsImpersonation(req) ? await impersonate(req, requester, this.authorizer) : requester;
+    if (audit && user !== requester) logImpersonatedUser(audit.event, user);
+    return { user, audit };
+  }
+
+  /** The request's audit event (undefined when the policy records nothing); RequestReceived is written before it is served. */
+  private async beginAudit(req: IncomingMessage, attributes: RequestAttributes, info: RequestInfo | undefined, auditID: string, requester: UserInfo | undefined): Promise<RequestAudit | undefined> {
+    const audit = this.options.audit;
+    if (!audit) return undefined;
+    const begun = beginRequestAudit({
+      policy: audit.policy,
+      sink: audit.sink,
+      attributes: { ...attributes, ...(requester ? { user: { username: requester.username, groups: requester.groups } } : {}) },
+      user: requester,
+      auditID,
+      requestURI: req.url ?? '/',
+      userAgent: truncatedUserAgent(req.headers['user-agent']),
+      sourceIPs: sourceIPs(req.headers, req.socket.remoteAddress),
+      longRunning: isLongRunning(info),
+    });
+    if (begun && requester && !(await begun.requestReceived())) throw errors.internal('failed to store audit event');
+    return begun;
+  }
+
+  private async authorizeRequest(attributes: RequestAttributes, path: string, info: RequestInfo | undefined, user: UserInfo, audit: RequestAudit | undefined): Promise<void> {
     const who = { name: user.username, groups: user.groups };
     let answer = await this.authorizer.authorize(attributes, who);
     // Streaming into a pod (exec, attach, port-forward) opened with a GET also needs `create`, as upstream since v1.31.
     if (answer.decision === 'allow' && info?.verb === 'get' && info.resource === 'pods' && ['exec', 'attach', 'portforward'].includes(info.subresource ?? '')) {
-      attributes.verb = 'create';
-      answer = await this.authorizer.authorize(attributes, who);
+      answer = await this.authorizer.authorize({ ...attributes, verb: 'create' }, who);
+      if (answer.decision !== 'allow') attributes = { ...attributes, verb: 'create' };
     }
+    if (audit) annotateAuthorization(audit.event, answer.decision, answer.reason);
     if (answer.decision !== 'allow') {
       // A component refused is a missing permission in the default policy (or a misbehaving node): always said; a user refused at -v 3.
       const component = /^system:(?!anonymous$|serviceaccount:(?!kube-system:))/.test(user.username);
@@ -443,13 +522,17 @@ export class ApiServer {
         const join = this.options.join;
         return await handleJoin(req, res, join && this.options.bootstrapTokenAuth ? { ...join, acceptsToken: (token) => this.acceptsBootstrapToken(token) } : join);
       }
-      const { user } = await this.identify(req);
+      const attributes = requestAttributes(req.method ?? 'GET', path, url.searchParams, info);
+      const auditID = this.options.audit ? auditIDFor(req.headers) : undefined;
+      if (auditID) res.setHeader(auditIDHeader, auditID);
+      const { user, audit } = await this.admitRequester(req, attributes, info, auditID);
+      if (audit) followResponse(audit, res);
       release = this.inFlight.acquire(req, path, info, user);
-      await this.authorizeRequest(req, path, url, info, user);
+      await this.authorizeRequest(attributes, path, info, user, audit);
       if (await this.handleNonResource(req, res, path, url)) return;
       const type = info && this.options.registry.find(info.group, info.version, info.resource);
       if (!info || !type) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource', {});
-      const ctx: RequestContext = { req, res, url, info, type, storage: this.storageFor(type), user, server: this.context };
+      const ctx: RequestContext = { req, res, url, info, type, storage: this.storageFor(type), user, server: this.context, audit };
       await handleResource(ctx);
     } catch (err) {
       const status = toStatus(err);
@@ -467,8 +550,14 @@ export class ApiServer {
       const url = new URL(req.url ?? '/', 'https://skiff');
       const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
       const info = parseResourcePath(req.method ?? 'GET', path, false);
-      const { user } = await this.identify(req);
-      await this.authorizeRequest(req, path, url, info, user);
+      const attributes = requestAttributes(req.method ?? 'GET', path, url.searchParams, info);
+      const { user, audit } = await this.admitRequester(req, attributes, info, this.options.audit ? auditIDFor(req.headers) : undefined);
+      if (audit) {
+        // The connection is handed over once authorized: its 101 (or refusal) starts the response, its close ends it.
+        socket.once('close', () => void audit.responseComplete());
+      }
+      await this.authorizeRequest(attributes, path, info, user, audit);
+      void audit?.responseStarted(101);
       // WebSockets through pods/services/nodes proxy (kubectl proxy) are joined to their target.
       if (isProxyUpgrade(req)) return await handleProxyUpgrade(req, socket, head, this.context);
       if (!(await handleExecUpgrade(req, socket, head, this.context))) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');

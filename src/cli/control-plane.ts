@@ -24,6 +24,7 @@ import { documentRoutes } from '../apiserver/documents.js';
 import { builtinRegistry } from '../api/index.js';
 import { systemPriorityClasses } from '../api/scheduling/index.js';
 import { openSqliteStore } from '../storage/index.js';
+import { defaultAuditLogSettings, openAuditLog } from '../apiserver/audit/options.js';
 import { EncryptedStore, ensureEncryptionConfiguration, loadEncryptionConfigurationFile } from '../storage/encryption/index.js';
 import { writeKubeconfig } from '../client/kubeconfig.js';
 import { configFromKubeconfig } from '../client/config.js';
@@ -170,6 +171,17 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<voi
   ]);
   // Encryption at rest, as k3s --secrets-encryption: Secrets with a key made on first start, or --encryption-provider-config.
   const store = new EncryptedStore(plainStore, loadEncryptionConfigurationFile(options.security?.encryptionProviderConfig ?? ensureEncryptionConfiguration(dataDir)));
+  // The audit log: DIR/audit.log with a Metadata policy unless the flags say otherwise (--audit-log-path '' turns it off).
+  const auditSettings = options.security?.audit;
+  const audit = openAuditLog(
+    {
+      ...(auditSettings ?? defaultAuditLogSettings),
+      path: auditSettings?.pathGiven ? auditSettings.path : join(dataDir, 'audit.log'),
+      // skiff's own bounds unless given: 100 MB files, five kept (upstream keeps every one).
+      ...(auditSettings?.rotationGiven ? {} : { maxSize: 100, maxBackups: 5 }),
+    },
+    { logger: (event) => log({ component: 'audit', ...event }) },
+  );
   const registry = builtinRegistry();
   const allocator = new ServiceAllocator();
   const services = registry.find('', 'v1', 'services')!;
@@ -192,6 +204,7 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<voi
     authorizationModes: options.security?.authorizationModes,
     tokenAuthFile: options.security?.tokenAuthFile,
     admission: options.security ? { ...options.security.admission, podSecurity: options.security.podSecurity } : undefined,
+    audit: audit ? { policy: audit.policy, sink: audit.backend } : undefined,
     bootstrapTokenAuth: true,
   });
 
@@ -334,6 +347,7 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<voi
       components.abort();
       await Promise.all(running);
       await server.stop();
+      await audit?.backend.close();
       await store.close();
       dataDirLock.release();
       resolvePromise();

@@ -146,6 +146,10 @@ Options:
   --encryption-provider-config FILE
                    an EncryptionConfiguration (aesgcm, aescbc, secretbox, identity) for data at
                    rest (default: DIR/encryption-config.yaml, made on first start: Secrets, aescbc)
+  --audit-policy-file FILE, --audit-log-path PATH|-, --audit-log-maxsize MB, --audit-log-maxbackup N,
+  --audit-log-maxage DAYS, --audit-log-format json|legacy, --audit-log-mode blocking|batch|blocking-strict
+                   the audit log, as kube-apiserver's flags (default: DIR/audit.log, every request at
+                   the Metadata level, 100 MB files, five kept; --audit-log-path '' turns it off)
   --pod-security LEVEL[:VERSION]
                    the Pod Security Standard enforced in namespaces without pod-security labels:
                    privileged (the default, as upstream), baseline or restricted

@@ -5,6 +5,7 @@
  */
 import { authorizationModes, defaultAuthorizationModes, type AuthorizationMode } from '../apiserver/authorization/authorizer.js';
 import { UsageError } from './usage-error.js';
+import { auditFlags, auditSettingsFromFlags, validateAuditLogSettings, type AuditLogSettings } from '../apiserver/audit/options.js';
 import { selectAdmissionPlugins } from '../apiserver/admission/plugins.js';
 import { podSecurityDefaultsFromFlag, type PodSecurityDefaults } from '../apiserver/admission/pod-security/index.js';
 
@@ -15,6 +16,7 @@ export const securityFlags = {
   'disable-admission-plugins': { type: 'string' },
   'pod-security': { type: 'string' },
   'encryption-provider-config': { type: 'string' },
+  ...auditFlags,
 } as const;
 
 export interface SecuritySettings {
@@ -27,12 +29,16 @@ export interface SecuritySettings {
   podSecurity: { defaults: PodSecurityDefaults };
   /** --encryption-provider-config: an EncryptionConfiguration (default: DIR/encryption-config.yaml, made on first start). */
   encryptionProviderConfig?: string;
+  /** --audit-*: the audit log; path undefined means DIR/audit.log, '' means none. */
+  audit: AuditLogSettings & { pathGiven: boolean; rotationGiven: boolean };
 }
 
-const list = (value: string | undefined) => (value ?? '').split(',').map((name) => name.trim()).filter((name) => name !== '');
+const list = (value: string | boolean | undefined) => (typeof value === 'string' ? value : '').split(',').map((name) => name.trim()).filter((name) => name !== '');
 
-export function securitySettingsFromFlags(values: Partial<Record<keyof typeof securityFlags, string>>): SecuritySettings {
-  const modes = values['authorization-mode'] === undefined ? defaultAuthorizationModes : values['authorization-mode'].split(',').map((mode) => mode.trim());
+export function securitySettingsFromFlags(values: Partial<Record<keyof typeof securityFlags, string | boolean>>): SecuritySettings {
+  const text = (key: keyof typeof securityFlags) => (typeof values[key] === 'string' ? (values[key] as string) : undefined);
+  const modeFlag = text('authorization-mode');
+  const modes = modeFlag === undefined ? defaultAuthorizationModes : modeFlag.split(',').map((mode) => mode.trim());
   for (const mode of modes) {
     if (!(authorizationModes as readonly string[]).includes(mode)) {
       throw new UsageError(`--authorization-mode: authorization-mode ${JSON.stringify(mode)} is not a valid mode (choose from ${authorizationModes.join(', ')})`);
@@ -47,9 +53,24 @@ export function securitySettingsFromFlags(values: Partial<Record<keyof typeof se
   }
   let podSecurity: SecuritySettings['podSecurity'];
   try {
-    podSecurity = { defaults: podSecurityDefaultsFromFlag(values['pod-security'] ?? '') };
+    podSecurity = { defaults: podSecurityDefaultsFromFlag(text('pod-security') ?? '') };
   } catch (err) {
     throw new UsageError(`--pod-security ${values['pod-security']}: ${(err as Error).message} (privileged, baseline or restricted, optionally :v1.N or :latest)`);
   }
-  return { authorizationModes: modes as AuthorizationMode[], tokenAuthFile: values['token-auth-file'], admission, podSecurity, encryptionProviderConfig: values['encryption-provider-config'] };
+  let audit: AuditLogSettings;
+  try {
+    audit = auditSettingsFromFlags(values);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const problems = validateAuditLogSettings(audit);
+  if (problems.length > 0) throw new UsageError(problems.join('; '));
+  return {
+    authorizationModes: modes as AuthorizationMode[],
+    tokenAuthFile: text('token-auth-file'),
+    admission,
+    podSecurity,
+    encryptionProviderConfig: text('encryption-provider-config'),
+    audit: { ...audit, pathGiven: values['audit-log-path'] !== undefined, rotationGiven: values['audit-log-maxsize'] !== undefined || values['audit-log-maxbackup'] !== undefined || values['audit-log-maxage'] !== undefined },
+  };
 }

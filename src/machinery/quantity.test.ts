@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { canonicalQuantity, compareQuantities, isValidQuantity, milliValue, quantityValue } from './quantity.js';
+import { canonicalQuantity, compareQuantities, isValidQuantity, milliValue, quantityValue, tryParseQuantity } from './quantity.js';
 import { scaledValue } from './intorstring.js';
 
 describe('quantities', () => {
@@ -45,5 +45,12 @@ describe('int-or-string', () => {
     assert.equal(scaledValue('25%', 10, false), 2);
     assert.equal(scaledValue(4, 10, true), 4);
     assert.throws(() => scaledValue('abc', 10, true));
+  });
+});
+
+describe('hostile quantities', () => {
+  it('refuses huge exponents and digit strings at once rather than computing them', () => {
+    for (const text of ['1e999999999', '1E-999999999', `1${'0'.repeat(5000)}`, `0.${'1'.repeat(5000)}`]) assert.equal(tryParseQuantity(text), undefined, text.slice(0, 20));
+    assert.ok(tryParseQuantity('1e300'), 'big but sane quantities still parse');
   });
 });

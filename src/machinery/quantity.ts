@@ -55,11 +55,18 @@ function ceilDiv(numerator: bigint, denominator: bigint): bigint {
 }
 
 /** Parses a quantity; undefined when the text is not one. */
+/** Bounds of what a quantity may be (well beyond any real amount; see tryParseQuantity). */
+const maxQuantityDigits = 1000;
+const maxQuantityExponent = 1000;
+
 export function tryParseQuantity(text: string): Quantity | undefined {
   const match = quantityRe.exec(text.trim());
   if (!match) return undefined;
   const [, sign, number, suffix = ''] = match;
   const [whole, fraction = ''] = number.split('.');
+  // Hostile input: a thousand digits or a power of ten past ±1000 is no real quantity, and computing
+  // it exactly (10^999999999) would take the server minutes. Such text is refused as malformed.
+  if (whole.length + fraction.length > maxQuantityDigits) return undefined;
   // The digits as an integer and the power of ten to apply to them.
   let digits = BigInt((whole || '0') + fraction);
   let exponent = -fraction.length;
@@ -76,6 +83,7 @@ export function tryParseQuantity(text: string): Quantity | undefined {
     exponent += decimalSuffixes.find(([s]) => s === suffix)![1];
   }
   if (sign === '-') digits = -digits;
+  if (!Number.isFinite(exponent) || Math.abs(exponent) > maxQuantityExponent) return undefined;
   // nanos = digits × 10^exponent × 2^binaryShift × 10^9
   let numerator = digits << BigInt(binaryShift);
   let denominator = 1n;

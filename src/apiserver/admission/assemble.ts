@@ -15,6 +15,14 @@ import { defaultTolerationSecondsPlugin } from './default-toleration-seconds.js'
 import { defaultStorageClassPlugin } from './default-storage-class.js';
 import { rbacEscalationPrevention, type EscalationChecks } from './rbac-escalation.js';
 import { errors } from '../../machinery/status.js';
+import { limitRangerPlugin } from './limit-ranger.js';
+import { admissionWebhooks } from './webhooks/index.js';
+import type { WebhookConfiguration } from '../../api/admissionregistration/index.js';
+import type { ServiceResolver } from '../conversion-webhook.js';
+import type { ResourceType } from '../../api/resource.js';
+import { storageObjectInUseProtectionPlugin } from './storage-object-in-use-protection.js';
+import { runtimeClassPlugin } from './runtime-class.js';
+import { resourceQuotaPlugin } from './resource-quota.js';
 import { podSecurity, type PodSecurityDefaults, type PodSecurityExemptions } from './pod-security/index.js';
 
 /** Reads of one resource's current objects, consistent with storage. */
@@ -26,6 +34,16 @@ export interface ObjectReader {
 export interface AdmissionDependencies {
   /** Objects of a resource (group, version, resource), read from the watch caches. */
   objects(group: string, version: string, resource: string): ObjectReader;
+  /** The same objects synchronously, as the cache holds them now (shared: never changed by plugins). */
+  cached(group: string, version: string, resource: string): () => readonly KubeObject[];
+  /** Where a Service reference reaches (webhooks): its ClusterIP and port. */
+  resolveService: ServiceResolver;
+  /** Every served kind (webhooks' matchPolicy Equivalent). */
+  resourceTypes(): readonly ResourceType[];
+  /** Plugins that hold connections register their shutdown here. */
+  onClose(close: () => void): void;
+  /** Writes a ResourceQuota's status.used if the quota is still at the resourceVersion read (ResourceQuota admission). */
+  updateQuotaStatus(quota: KubeObject, used: Record<string, string>): Promise<'ok' | 'conflict'>;
   /** RBAC's view, for escalation prevention (always on, as upstream's RBAC storage). */
   escalation: EscalationChecks;
   /** PodSecurity's cluster defaults (--pod-security) and exemptions. */
@@ -33,6 +51,24 @@ export interface AdmissionDependencies {
 }
 
 type Factory = (deps: AdmissionDependencies) => AdmissionPlugin;
+
+/** Both webhook plugins share one set of compiled configurations and connections. */
+const webhooks = new WeakMap<AdmissionDependencies, ReturnType<typeof admissionWebhooks>>();
+function webhooksOf(deps: AdmissionDependencies): ReturnType<typeof admissionWebhooks> {
+  let made = webhooks.get(deps);
+  if (!made) {
+    made = admissionWebhooks({
+      mutatingConfigurations: deps.cached('admissionregistration.k8s.io', 'v1', 'mutatingwebhookconfigurations') as () => readonly WebhookConfiguration[],
+      validatingConfigurations: deps.cached('admissionregistration.k8s.io', 'v1', 'validatingwebhookconfigurations') as () => readonly WebhookConfiguration[],
+      getNamespace: (name) => deps.objects('', 'v1', 'namespaces').get(undefined, name),
+      resolveService: deps.resolveService,
+      resourceTypes: deps.resourceTypes,
+    });
+    deps.onClose(made.close);
+    webhooks.set(deps, made);
+  }
+  return made;
+}
 
 const alwaysDeny: AdmissionPlugin = {
   name: 'AlwaysDeny',
@@ -66,7 +102,26 @@ const factories: Partial<Record<AdmissionPluginName, Factory>> = {
     const classes = deps.objects('scheduling.k8s.io', 'v1', 'priorityclasses');
     return priorityPlugin({ get: (name) => classes.get(undefined, name), list: () => classes.list() });
   },
+  LimitRanger: (deps) => {
+    const ranges = deps.objects('', 'v1', 'limitranges');
+    return limitRangerPlugin({ listLimitRanges: async (namespace) => (await ranges.list()).filter((range) => range.metadata.namespace === namespace) });
+  },
   DefaultTolerationSeconds: () => defaultTolerationSecondsPlugin(),
+  StorageObjectInUseProtection: () => storageObjectInUseProtectionPlugin(),
+  RuntimeClass: (deps) => {
+    const classes = deps.objects('node.k8s.io', 'v1', 'runtimeclasses');
+    return runtimeClassPlugin({ getRuntimeClass: (name) => classes.get(undefined, name) });
+  },
+  MutatingAdmissionWebhook: (deps) => webhooksOf(deps).mutating,
+  ValidatingAdmissionWebhook: (deps) => webhooksOf(deps).validating,
+  ResourceQuota: (deps) => {
+    const quotas = deps.objects('', 'v1', 'resourcequotas');
+    return resourceQuotaPlugin({
+      listQuotas: async (namespace) => (await quotas.list()).filter((quota) => quota.metadata.namespace === namespace),
+      getQuota: (namespace, name) => quotas.get(namespace, name),
+      updateQuotaStatus: (quota, used) => deps.updateQuotaStatus(quota, used),
+    });
+  },
   DefaultStorageClass: (deps) => defaultStorageClassPlugin(deps.objects('storage.k8s.io', 'v1', 'storageclasses')),
   AlwaysDeny: () => alwaysDeny,
 };

@@ -4,6 +4,7 @@
  * are a 400; unknown and duplicate fields are an error (Strict), a warning
  * (Warn, the server default) or silently dropped (Ignore).
  */
+import { logRequestObject } from '../audit/event-objects.js';
 import { parse as parseYaml } from 'yaml';
 import { errors } from '../../machinery/status.js';
 import { isPlainObject, type KubeObject } from '../../machinery/object.js';
@@ -174,6 +175,7 @@ export function decodeObject(ctx: RequestContext, body: Buffer): KubeObject {
   validateFields(ctx, value, ctx.type.schema, duplicates, fieldValidationOf(ctx));
   const object = value as KubeObject;
   if (!isPlainObject(object.metadata)) object.metadata = {};
+  if (ctx.audit) logRequestObject(ctx.audit.event, ctx.audit.config, object, { group: ctx.type.group, version: ctx.type.version, resource: ctx.type.resource, subresource: ctx.info.subresource });
   return object;
 }
 

@@ -110,7 +110,10 @@ export async function deleteObject(ctx: RequestContext, namespace: string | unde
     if (preconditions.resourceVersion && preconditions.resourceVersion !== String(revision)) {
       throw errors.conflict(type.group, type.resource, name, `Precondition failed: ResourceVersion in precondition: ${preconditions.resourceVersion}, ResourceVersion in object meta: ${revision}`);
     }
-    await server.admission.validate({ operation: 'DELETE', type, namespace, name, oldObject: current, user: ctx.user, dryRun, ...admissionReporting(ctx) });
+    // Deletes pass both phases, as upstream (mutating webhooks see them too; nothing can be changed).
+    const attributes = { operation: 'DELETE' as const, type, namespace, name, oldObject: current, user: ctx.user, dryRun, ...admissionReporting(ctx) };
+    await server.admission.admit(attributes);
+    await server.admission.validate(attributes);
 
     const next = structuredClone(current);
     const meta = next.metadata;

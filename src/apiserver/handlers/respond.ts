@@ -3,6 +3,7 @@
  * watch cache's JSON text when possible), YAML, a server-side Table, or
  * PartialObjectMetadata.
  */
+import { logResponseObject } from '../audit/event-objects.js';
 import type { KubeObject } from '../../machinery/object.js';
 import type { ResourceType } from '../../api/resource.js';
 import { negotiateOutput, sendJson, sendYaml, type OutputKind } from '../http.js';
@@ -16,6 +17,7 @@ export function outputOf(ctx: RequestContext): OutputKind {
 }
 
 export function sendObject(ctx: RequestContext, code: number, object: KubeObject, output = outputOf(ctx)): void {
+  if (ctx.audit) logResponseObject(ctx.audit.event, ctx.audit.config, object);
   switch (output.format) {
     case 'json':
       return sendJson(ctx.res, code, object);

@@ -21,6 +21,7 @@ import { sendObject } from './respond.js';
 import { applyConfigurationTo, applyDecodedPatch, decodePatch, isApply } from './patch.js';
 import { recordWrite } from '../field-manager.js';
 import { admissionReporting } from '../admission/reporting.js';
+import { logRequestPatch } from '../audit/event-objects.js';
 
 export async function handleCreate(ctx: RequestContext): Promise<void> {
   const object = decodeObject(ctx, await readBody(ctx.req));
@@ -257,6 +258,7 @@ export async function handleUpdate(ctx: RequestContext): Promise<void> {
 
 export async function handlePatch(ctx: RequestContext): Promise<void> {
   const body = await readBody(ctx.req);
+  if (ctx.audit) logRequestPatch(ctx.audit.event, ctx.audit.config, body);
   // Decoded once: every round of guaranteedUpdate applies the same patch to the object of that round.
   const patch = decodePatch(ctx, body);
   try {

@@ -30,7 +30,7 @@ import {
   servicesResource,
   statefulSetsResource,
 } from '../resources.js';
-import { usageOf, type NamespaceObjects } from './usage.js';
+import { usageOf, type NamespaceObjects } from '../../api/core/quota-usage.js';
 
 interface ResourceQuota extends KubeObject {
   spec?: { hard?: Record<string, string>; scopes?: string[] };

@@ -7,7 +7,7 @@
  */
 import { addQuantities, formatQuantity, parseQuantity, tryParseQuantity, type Quantity } from '../../machinery/quantity.js';
 import type { KubeObject } from '../../machinery/object.js';
-import { podQOSClass } from '../../api/core/index.js';
+import { podQOSClass } from './qos.js';
 
 interface Container {
   resources?: { requests?: Record<string, string>; limits?: Record<string, string> };

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { podAmount, usageOf } from './usage.js';
+import { podAmount, usageOf } from './quota-usage.js';
 
 const pod = (requests: Record<string, string>, extra: object = {}) => ({
   metadata: { name: 'p' },
