@@ -54,7 +54,7 @@ describe('verifyAdmissionResponse (upstream admissionreview_test.go)', () => {
       [{ uid: 1 }, 'json: cannot unmarshal number into Go struct field AdmissionResponse.response.uid of type types.UID'],
       [{ warnings: 'one' }, 'json: cannot unmarshal string into Go struct field AdmissionResponse.response.warnings of type []string'],
       [{ auditAnnotations: { a: 1 } }, 'json: cannot unmarshal number into Go struct field AdmissionResponse.response.auditAnnotations of type string'],
-      [{ result: { code: 'x' } }, 'json: cannot unmarshal string into Go struct field Status.response.result.code of type int32'],
+      [{ status: { code: 'x' } }, 'json: cannot unmarshal string into Go struct field Status.response.status.code of type int32'],
       [{ patch: 'a*bc' }, 'illegal base64 data at input byte 1'],
       [{ patch: 'abcde' }, 'illegal base64 data at input byte 4'],
     ];

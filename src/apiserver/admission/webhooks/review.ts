@@ -140,13 +140,13 @@ function decodeBase64(text: string): Buffer {
 function decodeResult(value: unknown): WebhookResult | undefined {
   if (value === undefined || value === null) return undefined;
   const struct = 'AdmissionResponse';
-  if (!isPlainObject(value)) throw cannotUnmarshal(value, struct, 'response.result', 'v1.Status');
+  if (!isPlainObject(value)) throw cannotUnmarshal(value, struct, 'response.status', 'v1.Status');
   if (value.code !== undefined && value.code !== null && (typeof value.code !== 'number' || !Number.isInteger(value.code))) {
-    throw cannotUnmarshal(value.code, 'Status', 'response.result.code', 'int32');
+    throw cannotUnmarshal(value.code, 'Status', 'response.status.code', 'int32');
   }
-  optionalString(value.message, 'Status', 'response.result.message');
-  optionalString(value.reason, 'Status', 'response.result.reason', 'v1.StatusReason');
-  optionalString(value.status, 'Status', 'response.result.status');
+  optionalString(value.message, 'Status', 'response.status.message');
+  optionalString(value.reason, 'Status', 'response.status.reason', 'v1.StatusReason');
+  optionalString(value.status, 'Status', 'response.status.status');
   return value;
 }
 
@@ -178,7 +178,7 @@ function decodeResponse(value: unknown): DecodedResponse | undefined {
   return {
     uid,
     allowed: value.allowed === true,
-    result: decodeResult(value.result),
+    result: decodeResult(value.status),
     patch: patchText ? decodeBase64(patchText) : Buffer.alloc(0),
     patchType: value.patchType === undefined ? undefined : patchType,
     auditAnnotations,

@@ -36,7 +36,7 @@ function allow(review: Review, response: Record<string, unknown> = {}): Record<s
 }
 
 function deny(review: Review, result: Record<string, unknown>): Record<string, unknown> {
-  return { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid: review.request.uid, allowed: false, result } };
+  return { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid: review.request.uid, allowed: false, status: result } };
 }
 
 const base64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64');
@@ -203,7 +203,7 @@ describe('ValidatingAdmissionWebhook', () => {
   });
 
   it('sends v1beta1 to a webhook that lists only v1beta1, and reads its answer without a uid check', async () => {
-    handlers.set('/beta', () => ({ apiVersion: 'admission.k8s.io/v1beta1', kind: 'AdmissionReview', response: { allowed: false, result: { message: 'old style' } } }));
+    handlers.set('/beta', () => ({ apiVersion: 'admission.k8s.io/v1beta1', kind: 'AdmissionReview', response: { allowed: false, status: { message: 'old style' } } }));
     const { validating } = plugins({ validating: [configuration('c', hook('beta.example.com', '/beta', { admissionReviewVersions: ['v1beta1'] }))] });
     const err = await refusal(validating.validate!(podAttributes({ operation: 'UPDATE', oldObject: { metadata: { name: 'web' } } })));
     assert.equal(received[0].review.apiVersion, 'admission.k8s.io/v1beta1');
