@@ -208,6 +208,8 @@ export class ApiServer {
         resolveService,
         resourceTypes: () => options.registry.all(),
         onClose: (close) => this.shutdownCallbacks.add(close),
+        objectsOfType: (type, namespace) => this.storageFor(type).listCurrent(namespace),
+        authorize: async (attributes, user) => this.authorizer.authorize(attributes, { name: user.name, groups: user.groups }),
         podSecurity: options.admission?.podSecurity,
         updateQuotaStatus: (quota, used) => this.updateQuotaStatus(quota, used),
         escalation: {

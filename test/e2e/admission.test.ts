@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startCluster, waitFor, type Cluster } from './harness.js';
+import { repositoryRoot } from './tools.js';
 import { createCertificateAuthority, issueCertificate } from '../../src/apiserver/pki/certificates.js';
 
 describe('Pod Security admission', () => {
@@ -163,6 +164,20 @@ describe('admission webhooks, LimitRanger, ResourceQuota and the audit log', () 
     const before = webhook.reviews.length;
     assert.equal((await kubectl(['create', '-f', '-'], labelled('elsewhere', { deny: 'yes' }).replace('"hooked"', '"default"'))).code, 0);
     assert.equal(webhook.reviews.length, before);
+  });
+
+  test('a ValidatingAdmissionPolicy admits images only from a trusted registry', async () => {
+    const policy = readFileSync(join(repositoryRoot(), 'examples', 'policies', 'trusted-registry.yaml'), 'utf8');
+    await cluster.kubectl(['apply', '-f', '-'], { input: policy });
+    // Policies take effect once the apiserver's caches have them: a dry-run tells when.
+    await waitFor(async () => (await kubectl(['run', 'probe', '--image=nginx', '--dry-run=server'])).code === 1, { message: 'the policy in effect' });
+    const refused = await kubectl(['run', 'web', '--image=nginx']);
+    assert.equal(refused.stderr.trim(), "Error from server (Forbidden): pods \"web\" is forbidden: ValidatingAdmissionPolicy 'trusted-registry' with binding 'trusted-registry' denied request: images must come from registry.example.com, not nginx");
+    const deployment = await kubectl(['create', 'deployment', 'web', '--image=nginx']);
+    assert.match(deployment.stderr, /ValidatingAdmissionPolicy 'trusted-registry' with binding 'trusted-registry' denied request: images must come from registry.example.com, not nginx/);
+    const admitted = await kubectl(['run', 'app', '--image=registry.example.com/app:1']);
+    assert.equal(admitted.code, 0, admitted.stderr);
+    await cluster.kubectl(['delete', '-f', '-'], { input: policy });
   });
 
   test('LimitRanger fills in defaults; ResourceQuota refuses what exceeds it', async () => {

@@ -16,6 +16,10 @@ import { defaultStorageClassPlugin } from './default-storage-class.js';
 import { rbacEscalationPrevention, type EscalationChecks } from './rbac-escalation.js';
 import { errors } from '../../machinery/status.js';
 import { limitRangerPlugin } from './limit-ranger.js';
+import { validatingAdmissionPolicy } from './validating-policy/index.js';
+import type { AuthorizeFunction } from './validating-policy/authorizer-library.js';
+import type { ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding } from '../../api/admissionregistration/policies.js';
+import { labelSelectorMatches } from '../../machinery/labels.js';
 import { admissionWebhooks } from './webhooks/index.js';
 import type { WebhookConfiguration } from '../../api/admissionregistration/index.js';
 import type { ServiceResolver } from '../conversion-webhook.js';
@@ -42,6 +46,10 @@ export interface AdmissionDependencies {
   resourceTypes(): readonly ResourceType[];
   /** Plugins that hold connections register their shutdown here. */
   onClose(close: () => void): void;
+  /** Objects of any served type (ValidatingAdmissionPolicy params), from the watch caches. */
+  objectsOfType(type: ResourceType, namespace: string | undefined): Promise<KubeObject[]>;
+  /** The apiserver's authorizers (the CEL `authorizer` library). */
+  authorize: AuthorizeFunction;
   /** Writes a ResourceQuota's status.used if the quota is still at the resourceVersion read (ResourceQuota admission). */
   updateQuotaStatus(quota: KubeObject, used: Record<string, string>): Promise<'ok' | 'conflict'>;
   /** RBAC's view, for escalation prevention (always on, as upstream's RBAC storage). */
@@ -113,6 +121,18 @@ const factories: Partial<Record<AdmissionPluginName, Factory>> = {
     return runtimeClassPlugin({ getRuntimeClass: (name) => classes.get(undefined, name) });
   },
   MutatingAdmissionWebhook: (deps) => webhooksOf(deps).mutating,
+  ValidatingAdmissionPolicy: (deps) =>
+    validatingAdmissionPolicy({
+      policies: deps.cached('admissionregistration.k8s.io', 'v1', 'validatingadmissionpolicies') as () => readonly ValidatingAdmissionPolicy[],
+      bindings: deps.cached('admissionregistration.k8s.io', 'v1', 'validatingadmissionpolicybindings') as () => readonly ValidatingAdmissionPolicyBinding[],
+      resourceTypes: deps.resourceTypes,
+      getNamespace: (name) => deps.objects('', 'v1', 'namespaces').get(undefined, name),
+      params: async (type, namespace, name, selector) => {
+        const candidates = await deps.objectsOfType(type, namespace);
+        return candidates.filter((object) => (name ? object.metadata.name === name : labelSelectorMatches(selector, object.metadata.labels)));
+      },
+      authorize: deps.authorize,
+    }),
   ValidatingAdmissionWebhook: (deps) => webhooksOf(deps).validating,
   ResourceQuota: (deps) => {
     const quotas = deps.objects('', 'v1', 'resourcequotas');
