@@ -23,6 +23,9 @@ export interface NodeCredentials {
   /** The node's network components (service proxy, DNS, ingress) act as system:kube-proxy (absent in credentials from before). */
   proxyCertPem?: string;
   proxyKeyPem?: string;
+  /** The node's local-path provisioner acts as system:skiff:local-path-provisioner:<node> (absent in credentials from before). */
+  provisionerCertPem?: string;
+  provisionerKeyPem?: string;
 }
 
 export interface JoinOptions {

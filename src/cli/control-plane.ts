@@ -48,6 +48,7 @@ import { lockDataDir } from './data-dir-lock.js';
 import { UsageError } from './usage-error.js';
 import type { SecuritySettings } from './security-flags.js';
 import { bootstrapTokenSecret, isBootstrapToken } from '../apiserver/authenticators/bootstrap-tokens.js';
+import { LOCAL_PATH_PROVISIONERS_GROUP } from '../api/rbac/bootstrap-policy/skiff-roles.js';
 
 export interface ControlPlaneOptions {
   mode: 'up' | 'server';
@@ -133,12 +134,16 @@ export function ensureJoinToken(dataDir: string): string {
 /** Who a node's network components (service proxy, DNS, ingress, policies) are: upstream's kube-proxy user. */
 const networkUser = 'system:kube-proxy';
 
+/** Who a node's local-path provisioner is (bound to skiff:local-volume-provisioner through its group). */
+const provisionerIdentity = (node: string) => ({ commonName: `system:skiff:local-path-provisioner:${node}`, organizations: [LOCAL_PATH_PROVISIONERS_GROUP] });
+
 /** A joining node's credentials: client certificates for system:node:<name> and its network components, and a serving certificate. */
 async function issueNodeCredentials(pki: Awaited<ReturnType<typeof ensureClusterPki>>, name: string, addresses: string[]): Promise<NodeCredentials> {
-  const [client, serving, proxy] = await Promise.all([
+  const [client, serving, proxy, provisioner] = await Promise.all([
     issueClientCertificate(pki, { commonName: `system:node:${name}`, organizations: ['system:nodes'] }),
     issueServingCertificate(pki, name, [name, ...addresses]),
     issueClientCertificate(pki, { commonName: networkUser }),
+    issueClientCertificate(pki, provisionerIdentity(name)),
   ]);
   return {
     caPem: pki.caCertPem,
@@ -148,6 +153,8 @@ async function issueNodeCredentials(pki: Awaited<ReturnType<typeof ensureCluster
     servingKeyPem: serving.keyPem,
     proxyCertPem: proxy.certPem,
     proxyKeyPem: proxy.keyPem,
+    provisionerCertPem: provisioner.certPem,
+    provisionerKeyPem: provisioner.keyPem,
   };
 }
 
@@ -292,7 +299,11 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<voi
     const agentLog = (event: Record<string, unknown>) => log({ component: 'agent', msg: String(event.msg ?? ''), ...event });
     // The node may wait for its range from the controller manager started above: the scheduler starts meanwhile.
     const startNode = async (): Promise<void> => {
-      const [credentials, networkCredentials] = await Promise.all([credentialsOf('node', `system:node:${name}`, ['system:nodes']), credentialsOf('kube-proxy', networkUser)]);
+      const [credentials, networkCredentials, provisionerCredentials] = await Promise.all([
+        credentialsOf('node', `system:node:${name}`, ['system:nodes']),
+        credentialsOf('kube-proxy', networkUser),
+        credentialsOf('local-path-provisioner', provisionerIdentity(name).commonName, provisionerIdentity(name).organizations),
+      ]);
       const podCIDR = runtimeKind === 'process' ? await nodePodCIDR(credentials, { name, runtime: 'process', address, dataDir }, options, components.signal, agentLog) : undefined;
       if (components.signal.aborted) return;
       // `skiff up` is the whole cluster: its pods stop with it (a kill -9 leaves them to be adopted on the next start).
@@ -317,6 +328,7 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<voi
           ...state?.agentOptions,
           ...(options.imageGc ? { imageGc: options.imageGc } : {}),
           clusterDNS: network.clusterDNS,
+          provisionerConfig: provisionerCredentials,
           serving: { certPem: serving.certPem, keyPem: serving.keyPem, caPem: pki.caCertPem },
           log: agentLog,
         }),
@@ -683,6 +695,9 @@ export async function runJoinedAgent(options: {
     ...state?.agentOptions,
     ...(options.imageGc ? { imageGc: options.imageGc } : {}),
     clusterDNS,
+    ...(credentials.provisionerCertPem && credentials.provisionerKeyPem
+      ? { provisionerConfig: { server: options.server, caPem: credentials.caPem, certPem: credentials.provisionerCertPem, keyPem: credentials.provisionerKeyPem } }
+      : {}),
     serving: { certPem: credentials.servingCertPem, keyPem: credentials.servingKeyPem, caPem: credentials.caPem, rotating: servingCertificate },
     log: agentLog,
   });

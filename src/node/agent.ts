@@ -55,6 +55,12 @@ export const nodeLeaseNamespace = 'kube-node-lease';
 export interface AgentOptions {
   identity: NodeIdentity;
   runtime: Runtime;
+  /**
+   * The client of the local-path provisioner, which binds claims as a volume
+   * binder does: not the node's identity (NodeRestriction lets a node change
+   * only claims' status), but its own (skiff:local-path-provisioners).
+   */
+  provisionerClient?: Client;
   /** Image garbage collection's thresholds (the kubelet's flags); default 85 %, 80 %, 2 minutes. */
   imageGc?: ImageGcPolicy;
   now?: () => Date;
@@ -430,7 +436,7 @@ export class NodeAgent {
     });
     void this.removeOrphans(feed, signal);
     if (this.options.runtime.name === 'process' && this.options.identity.dataDir) {
-      new LocalPathProvisioner(this.client, this.name, join(this.options.identity.dataDir, 'storage'), this.log).run(signal);
+      new LocalPathProvisioner(this.options.provisionerClient ?? this.client, this.name, join(this.options.identity.dataDir, 'storage'), this.log).run(signal);
     }
 
     const leaseEvery = this.options.leaseRenewMs ?? 10_000;

@@ -23,14 +23,16 @@ export type { Runtime, ContainerConfig, ContainerStatus, PodSandbox, PodSandboxC
  * informer of Services for its containers' environments (one watch, rather
  * than a list request per container start).
  */
-export async function runNodeAgent(config: ClientConfig, signal: AbortSignal, options: AgentOptions): Promise<void> {
+export async function runNodeAgent(config: ClientConfig, signal: AbortSignal, options: AgentOptions & { provisionerConfig?: ClientConfig }): Promise<void> {
   const client = new Client({ ...config, userAgent: `skiff-agent/${options.identity.name}` });
+  const provisionerClient = options.provisionerConfig ? new Client({ ...options.provisionerConfig, userAgent: `skiff-agent/${options.identity.name}/local-path-provisioner` }) : undefined;
   const informers = new InformerFactory(client);
   const services = informers.informerFor<Service>(servicesResource);
   informers.start(signal);
   try {
     await new NodeAgent(client, {
       ...options,
+      provisionerClient,
       services: options.services ?? (async (namespace) => {
         await services.waitForSync(signal);
         return services.lister.list(namespace);
@@ -38,6 +40,7 @@ export async function runNodeAgent(config: ClientConfig, signal: AbortSignal, op
     }).run(signal);
   } finally {
     client.close();
+    provisionerClient?.close();
   }
 }
 export { CertificateRotation, rotationDeadline, type CertificateRotationOptions } from './certificate-rotation.js';

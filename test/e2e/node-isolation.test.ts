@@ -214,6 +214,8 @@ spec:
 
   test('a pod talks to the apiserver from inside: kube-api-access volume, kubernetes.default.svc, kubectl with in-cluster config', async () => {
     const script = `ls ${'/var/run/secrets/kubernetes.io/serviceaccount'}; ${kubectlPath()} get pod inside -o jsonpath='{.metadata.name} as {.spec.serviceAccountName}'`;
+    // The default service account may do nothing of note (RBAC): it may read here once bound to view.
+    await cluster.kubectl(['create', 'rolebinding', 'inside-view', '--clusterrole=view', '--serviceaccount=default:default']);
     await cluster.kubectl(['run', 'inside', '--image=busybox', '--restart=Never', onHost, '--', 'sh', '-c', script]);
     await cluster.kubectl(['wait', '--for=jsonpath={.status.phase}=Succeeded', 'pod/inside', '--timeout=60s']);
     const out = (await cluster.kubectl(['logs', 'inside'])).stdout;

@@ -22,8 +22,9 @@ describe('service account tokens', () => {
     const token = (await cluster.kubectl(['create', 'token', 'robot', '--duration=15m'])).stdout.trim();
     assert.match(token, /^eyJ[\w-]+\.[\w-]+\.[\w-]+$/);
     // Only the token: no client certificate.
-    const asToken = (t: string) => ['--kubeconfig=/dev/null', `--server=https://127.0.0.1:${cluster.port}`, '--insecure-skip-tls-verify', `--token=${t}`, 'get', 'namespace', 'default', '-o', 'name'];
-    assert.equal((await cluster.kubectl(asToken(token))).stdout.trim(), 'namespace/default');
+    const asToken = (t: string) => ['--kubeconfig=/dev/null', `--server=https://127.0.0.1:${cluster.port}`, '--insecure-skip-tls-verify', `--token=${t}`, 'auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}'];
+    // Whoever a token is may ask who they are (system:basic-user): the answer shows the token was accepted.
+    assert.equal((await cluster.kubectl(asToken(token))).stdout.trim(), 'system:serviceaccount:default:robot');
     const forged = await cluster.kubectl(asToken(`${token.slice(0, -4)}AAAA`), { allowFailure: true });
     assert.match(forged.stderr, /Unauthorized/);
 
@@ -37,7 +38,7 @@ describe('service account tokens', () => {
   });
 
   test('a token bound to a pod, secret or node is refused once that object is deleted', async () => {
-    const asToken = (t: string) => ['--kubeconfig=/dev/null', `--server=https://127.0.0.1:${cluster.port}`, '--insecure-skip-tls-verify', `--token=${t}`, 'get', 'namespace', 'default', '-o', 'name'];
+    const asToken = (t: string) => ['--kubeconfig=/dev/null', `--server=https://127.0.0.1:${cluster.port}`, '--insecure-skip-tls-verify', `--token=${t}`, 'auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}'];
     await cluster.kubectl(['create', 'serviceaccount', 'bound']);
     await cluster.kubectl(['apply', '-f', '-'], {
       input: [
@@ -48,7 +49,7 @@ describe('service account tokens', () => {
     });
     const tokenFor = async (kind: string, name: string) => (await cluster.kubectl(['create', 'token', 'bound', `--bound-object-kind=${kind}`, `--bound-object-name=${name}`])).stdout.trim();
     const tokens = { Pod: await tokenFor('Pod', 'holder'), Secret: await tokenFor('Secret', 'holder'), Node: await tokenFor('Node', 'token-node') };
-    for (const token of Object.values(tokens)) assert.equal((await cluster.kubectl(asToken(token))).stdout.trim(), 'namespace/default');
+    for (const token of Object.values(tokens)) assert.equal((await cluster.kubectl(asToken(token))).stdout.trim(), 'system:serviceaccount:default:bound');
 
     // The reference's uid must be the object's, and only these kinds can be bound.
     const stale = await cluster.kubectl(['create', 'token', 'bound', '--bound-object-kind=Pod', '--bound-object-name=holder', '--bound-object-uid=0000'], { allowFailure: true });
@@ -59,7 +60,7 @@ describe('service account tokens', () => {
     // Deleted: refused on the very next request.
     await cluster.kubectl(['delete', 'pod', 'holder', '--grace-period=0', '--force']);
     assert.match((await cluster.kubectl(asToken(tokens.Pod), { allowFailure: true })).stderr, /Unauthorized/, 'the deleted pod\'s token');
-    assert.equal((await cluster.kubectl(asToken(tokens.Secret))).stdout.trim(), 'namespace/default', 'other tokens still work');
+    assert.equal((await cluster.kubectl(asToken(tokens.Secret))).stdout.trim(), 'system:serviceaccount:default:bound', 'other tokens still work');
     // A new pod of the same name is another pod: the old token stays refused.
     await cluster.kubectl(['apply', '-f', '-'], { input: 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: holder\nspec:\n  serviceAccountName: bound\n  containers:\n  - name: c\n    image: busybox\n' });
     assert.match((await cluster.kubectl(asToken(tokens.Pod), { allowFailure: true })).stderr, /Unauthorized/, 'a recreated pod of that name');

@@ -8,32 +8,14 @@
  * rule once), written when it differs. Any ClusterRole's change requeues
  * every aggregating role.
  */
-import type { ClusterRole, PolicyRule } from '../../api/rbac/index.js';
+import type { ClusterRole } from '../../api/rbac/index.js';
+import { aggregatedRules } from '../../api/rbac/aggregation.js';
 import type { ControllerContext, ControllerSpec } from '../../client/index.js';
-import { labelSelectorMatches } from '../../machinery/labels.js';
 import { isStatusError } from '../../machinery/status.js';
 import { canonicalJson } from '../util/hash.js';
 import { clusterRolesResource } from '../resources.js';
 
-/** The rules an aggregating role should hold, given every ClusterRole; undefined for a role that aggregates nothing. */
-export function aggregatedRules(role: ClusterRole, all: ClusterRole[]): PolicyRule[] | undefined {
-  const selectors = role.aggregationRule?.clusterRoleSelectors;
-  if (!selectors) return undefined;
-  const rules: PolicyRule[] = [];
-  const seen = new Set<string>();
-  const sources = all
-    .filter((other) => other.metadata.name !== role.metadata.name && selectors.some((selector) => labelSelectorMatches(selector, other.metadata.labels)))
-    .sort((a, b) => (a.metadata.name! < b.metadata.name! ? -1 : 1));
-  for (const source of sources) {
-    for (const rule of source.rules ?? []) {
-      const key = canonicalJson(rule);
-      if (seen.has(key)) continue;
-      seen.add(key);
-      rules.push(rule);
-    }
-  }
-  return rules;
-}
+export { aggregatedRules };
 
 export function clusterRoleAggregationController(context: ControllerContext): ControllerSpec {
   const informer = context.informers.informerFor<ClusterRole>(clusterRolesResource);

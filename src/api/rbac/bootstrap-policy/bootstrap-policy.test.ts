@@ -1,7 +1,7 @@
 /** The default policy (bootstrap-policy/): spot checks that pin upstream v1.32's facts, and the policy's own consistency. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { aggregatedRules } from '../../../controllers/clusterroleaggregation/controller.js';
+import { aggregatedRules } from '../aggregation.js';
 import { ruleAllows, type RequestAttributes } from '../authorize.js';
 import type { ClusterRole } from '../schema.js';
 import { AUTOUPDATE_ANNOTATION, BOOTSTRAPPING_LABEL, bootstrapPolicy, controllerServiceAccounts } from './index.js';
@@ -198,7 +198,11 @@ describe('bootstrapPolicy: the objects', () => {
     assert.deepEqual(selectors('admin'), [{ matchLabels: { 'rbac.authorization.k8s.io/aggregate-to-admin': 'true' } }]);
     assert.deepEqual(selectors('edit'), [{ matchLabels: { 'rbac.authorization.k8s.io/aggregate-to-edit': 'true' } }]);
     assert.deepEqual(selectors('view'), [{ matchLabels: { 'rbac.authorization.k8s.io/aggregate-to-view': 'true' } }]);
-    assert.equal(clusterRole('admin').rules, undefined);
+    // Filled from the start, as the aggregation controller would (view into edit into admin).
+    const allows = (role: string, verb: string, resource: string, group = '') => clusterRole(role).rules!.some((rule) => ruleAllows({ verb, resourceRequest: true, apiGroup: group, resource, namespace: 'team' }, rule));
+    assert.ok(allows('view', 'list', 'pods') && !allows('view', 'get', 'secrets'));
+    assert.ok(allows('edit', 'list', 'pods') && allows('edit', 'delete', 'pods') && !allows('edit', 'create', 'rolebindings', 'rbac.authorization.k8s.io'));
+    assert.ok(allows('admin', 'list', 'pods') && allows('admin', 'create', 'rolebindings', 'rbac.authorization.k8s.io'));
     assert.equal(clusterRole('edit').metadata.labels!['rbac.authorization.k8s.io/aggregate-to-admin'], 'true');
     assert.equal(clusterRole('view').metadata.labels!['rbac.authorization.k8s.io/aggregate-to-edit'], 'true');
     assert.equal(clusterRole('system:aggregate-to-view').metadata.labels!['rbac.authorization.k8s.io/aggregate-to-view'], 'true');

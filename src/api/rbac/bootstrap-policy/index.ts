@@ -7,6 +7,7 @@
  */
 import type { ClusterRole, Role, RoleBinding } from '../schema.js';
 import { clusterRoleBindings } from './cluster-role-bindings.js';
+import { aggregatedRules } from '../aggregation.js';
 import { clusterRoles } from './cluster-roles.js';
 import { controllerRoleBindings, controllerRoles } from './controller-roles.js';
 import { namespaceRoleBindings, namespaceRoles } from './namespace-roles.js';
@@ -31,8 +32,12 @@ export interface BootstrapPolicy {
  * stored: roles before bindings, as upstream does.
  */
 export function bootstrapPolicy(): BootstrapPolicy {
+  const roles = [...clusterRoles(), ...controllerRoles()];
+  // admin, edit and view hold their parts' rules from the start (the aggregation controller keeps them so).
+  // Aggregated roles aggregate each other (view into edit into admin): a few passes reach the fixed point.
+  for (let pass = 0; pass < 4; pass++) for (const role of roles) if (role.aggregationRule) role.rules = aggregatedRules(role, roles);
   return {
-    clusterRoles: [...clusterRoles(), ...controllerRoles()],
+    clusterRoles: roles,
     clusterRoleBindings: [...clusterRoleBindings(), ...controllerRoleBindings()],
     roles: namespaceRoles(),
     roleBindings: namespaceRoleBindings(),

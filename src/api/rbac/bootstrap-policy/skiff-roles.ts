@@ -8,7 +8,8 @@
  *   the Ingress controller, NetworkPolicy, the node's own endpoints of
  *   kube-dns and kubernetes, LoadBalancer addresses — as system:kube-proxy;
  * - the node agent's local volume provisioner (upstream: a separate
- *   local-path-provisioner), for every node (group system:nodes).
+ *   local-path-provisioner), each node's with its own certificate in the
+ *   group skiff:local-path-provisioners (a node itself may not bind claims).
  */
 import type { ClusterRole, RoleBinding } from '../schema.js';
 import { clusterRole, clusterRoleBinding, groups, KUBE_PROXY, KUBE_SYSTEM, serviceAccounts, users } from './objects.js';
@@ -17,6 +18,8 @@ import { apiExtensionsGroup, discoveryGroup, eventsRule, legacyGroup, networking
 export const CRD_CONTROLLER_ACCOUNT = 'crd-controller';
 export const NODE_NETWORK_ROLE = 'skiff:node-network';
 export const LOCAL_VOLUME_PROVISIONER_ROLE = 'skiff:local-volume-provisioner';
+/** The group of every node's local-path provisioner (its certificate's O). */
+export const LOCAL_PATH_PROVISIONERS_GROUP = 'skiff:local-path-provisioners';
 
 export function skiffPolicy(): { clusterRoles: ClusterRole[]; clusterRoleBindings: RoleBinding[] } {
   return {
@@ -56,7 +59,7 @@ export function skiffPolicy(): { clusterRoles: ClusterRole[]; clusterRoleBinding
     clusterRoleBindings: [
       clusterRoleBinding(`system:controller:${CRD_CONTROLLER_ACCOUNT}`, serviceAccounts(KUBE_SYSTEM, CRD_CONTROLLER_ACCOUNT)),
       clusterRoleBinding(NODE_NETWORK_ROLE, users(KUBE_PROXY)),
-      clusterRoleBinding(LOCAL_VOLUME_PROVISIONER_ROLE, groups('system:nodes')),
+      clusterRoleBinding(LOCAL_VOLUME_PROVISIONER_ROLE, groups(LOCAL_PATH_PROVISIONERS_GROUP)),
     ],
   };
 }
