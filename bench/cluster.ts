@@ -32,7 +32,7 @@ export interface BenchCluster {
   port: number;
   startupMs: number;
   /** `contentType` defaults to JSON (a patch names its own: merge, apply, …). */
-  request(method: string, path: string, body?: unknown, contentType?: string): Promise<{ status: number; body: string }>;
+  request(method: string, path: string, body?: unknown, contentType?: string, headers?: Record<string, string>): Promise<{ status: number; body: string }>;
   /** A streaming GET (a watch): each line as it arrives; call the result to stop. */
   stream(path: string, onLine: (line: string) => void): () => void;
   stop(): Promise<void>;
@@ -68,11 +68,11 @@ export async function startBenchCluster(dataDir = mkdtempSync(join(tmpdir(), 'sk
     cert: decode(kubeconfig.users[0].user['client-certificate-data']),
     key: decode(kubeconfig.users[0].user['client-key-data']),
   });
-  const request = (method: string, path: string, body?: unknown, contentType = 'application/json') =>
+  const request = (method: string, path: string, body?: unknown, contentType = 'application/json', extraHeaders: Record<string, string> = {}) =>
     new Promise<{ status: number; body: string }>((resolve, reject) => {
       const payload = body === undefined ? undefined : JSON.stringify(body);
       const req = https.request(
-        { host: '127.0.0.1', port, method, path, agent, headers: payload ? { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(payload) } : {} },
+        { host: '127.0.0.1', port, method, path, agent, headers: { ...extraHeaders, ...(payload ? { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(payload) } : {}) } },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
@@ -118,11 +118,11 @@ export async function startBenchCluster(dataDir = mkdtempSync(join(tmpdir(), 'sk
  * Create latency and throughput: `sequential` creates one after another (each
  * timed), then `concurrent` more from `workers` clients at once.
  */
-export async function measureCreates(cluster: BenchCluster, base: string, make: (name: string) => unknown, sequential = 500, concurrent = 2000, workers = 32) {
+export async function measureCreates(cluster: BenchCluster, base: string, make: (name: string) => unknown, sequential = 500, concurrent = 2000, workers = 32, headers?: Record<string, string>) {
   const times: number[] = [];
   for (let i = 0; i < sequential; i++) {
     const t = performance.now();
-    const res = await cluster.request('POST', base, make(`seq-${i}`));
+    const res = await cluster.request('POST', base, make(`seq-${i}`), undefined, headers);
     if (res.status !== 201) throw new Error(`create failed: ${res.status} ${res.body}`);
     times.push(performance.now() - t);
   }
@@ -132,7 +132,7 @@ export async function measureCreates(cluster: BenchCluster, base: string, make: 
   await Promise.all(
     Array.from({ length: workers }, async () => {
       while (next < concurrent) {
-        const res = await cluster.request('POST', base, make(`par-${next++}`));
+        const res = await cluster.request('POST', base, make(`par-${next++}`), undefined, headers);
         if (res.status !== 201) throw new Error(`create failed: ${res.status} ${res.body}`);
       }
     }),

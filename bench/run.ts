@@ -2,6 +2,7 @@
 const suites: { name: string; load: () => Promise<{ run(): Promise<void> }> }[] = [
   { name: 'storage', load: () => import('./storage.js') },
   { name: 'apiserver', load: () => import('./apiserver.js') },
+  { name: 'security', load: () => import('./apiserver-security.js') },
   { name: 'controllers', load: () => import('./controllers.js') },
   { name: 'scheduler', load: () => import('./scheduler.js') },
   { name: 'node', load: () => import('./node.js') },
