@@ -86,6 +86,15 @@ describe('max in flight', () => {
     api = await startTestServer({ limits: { maxRequestsInFlight: 2, maxMutatingRequestsInFlight: 2 }, admissionPlugins: [hold.plugin] });
     // An ordinary user: system:masters is never refused, as upstream.
     user = await issueClientCertificate(api.pki as ClusterPki, { commonName: 'jane', organizations: ['developers'] });
+    // RBAC lets her write ConfigMaps (the default `edit` role), so her requests reach admission.
+    const binding = {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: 'developers-edit' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'edit' },
+      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'developers' }],
+    };
+    assert.equal((await api.request('POST', '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', binding)).status, 201);
   });
   after(async () => {
     hold.releaseAll();
@@ -94,7 +103,8 @@ describe('max in flight', () => {
 
   test('a mutating request beyond the limit gets 429 TooManyRequests with Retry-After; reads, watches and system:masters are still served', async () => {
     const held = [requestAs(api, user, 'POST', configMaps, configMap('held-1')), requestAs(api, user, 'POST', configMaps, configMap('held-2'))];
-    await hold.holding(2);
+    // Both reach admission — or the test says why they did not, rather than waiting forever.
+    await Promise.race([hold.holding(2), Promise.all(held).then((answers) => assert.fail(`answered before admission: ${answers.map((a) => a.status).join(', ')}`))]);
 
     const refused = await requestAs(api, user, 'POST', configMaps, configMap('one-more'));
     assert.equal(refused.status, 429);
