@@ -147,5 +147,13 @@ describe('RBAC with kubectl', () => {
     assert.equal(other.code, 0, other.stderr);
     const label = await asNode(['label', 'node', 'other', 'stolen=yes']);
     assert.match(label.stderr, /nodes "other" is forbidden: node "intruder" is not allowed to modify node "other"/);
+    // Nor evict a pod another node runs (the node role may evict; NodeRestriction narrows it to its own pods).
+    await cluster.kubectl(['run', 'elsewhere', '--image=busybox', '-n', 'team', '--overrides={"spec":{"nodeName":"other"}}']);
+    const eviction = JSON.stringify({ apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: 'elsewhere', namespace: 'team' } });
+    const evict = await cluster.kubectl(
+      ['--kubeconfig', '/dev/null', '--server', `https://127.0.0.1:${cluster.port}`, '--insecure-skip-tls-verify', '--client-certificate', join(cluster.dataDir, 'intruder.crt'), '--client-key', join(cluster.dataDir, 'intruder.key'), 'create', '--raw', '/api/v1/namespaces/team/pods/elsewhere/eviction', '-f', '-'],
+      { input: eviction, allowFailure: true },
+    );
+    assert.match(evict.stderr, /node intruder can only evict pods with spec.nodeName set to itself/);
   });
 });

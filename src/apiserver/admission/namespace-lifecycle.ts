@@ -22,7 +22,8 @@ export function namespaceLifecycle(lookup: NamespaceLookup): AdmissionPlugin {
         }
         return;
       }
-      if (!a.type.namespaced || a.operation !== 'CREATE' || !a.namespace) return;
+      // As upstream: creates of objects, not of their subresources (an eviction, a token), are kept out of terminating namespaces.
+      if (!a.type.namespaced || a.operation !== 'CREATE' || a.subresource || !a.namespace) return;
       const namespace = await lookup(a.namespace);
       if (!namespace) throw errors.notFound('', 'namespaces', a.namespace);
       const phase = (namespace.status as { phase?: string } | undefined)?.phase;

@@ -17,6 +17,7 @@
  * A dry run (`dryRun: ["All"]` in the Eviction's deleteOptions or the query)
  * checks all this and changes nothing.
  */
+import { admissionReporting } from '../admission/reporting.js';
 import type { KubeObject } from '../../machinery/object.js';
 import { isPlainObject } from '../../machinery/object.js';
 import { labelSelectorMatches, type LabelSelector } from '../../machinery/labels.js';
@@ -94,6 +95,10 @@ export async function handleEviction(ctx: RequestContext): Promise<void> {
   const callerNamedVersion = Boolean(options.preconditions?.resourceVersion);
 
   const { object: pod, revision } = (await ctx.storage.get(namespace, podName)) as { object: Pod; revision: number };
+  // An eviction is a create of the pods/eviction subresource: admission sees it (NodeRestriction lets a node evict only its pods).
+  const attributes = { operation: 'CREATE' as const, type: ctx.type, subresource: 'eviction', namespace, name: podName, object: value as KubeObject, oldObject: pod, user: ctx.user, dryRun, ...admissionReporting(ctx) };
+  await ctx.server.admission.admit(attributes);
+  await ctx.server.admission.validate(attributes);
   if (canIgnoreBudget(pod)) {
     // Terminal or deleting pods go without a budget; a still-running one only if it is the version we looked at.
     const enforceVersion = pod.status?.phase !== 'Succeeded' && pod.status?.phase !== 'Failed' && !pod.metadata.deletionTimestamp;

@@ -6,6 +6,7 @@
  * must exist, with the uid the reference gives); authentication then accepts
  * the token only while that object does (`serviceaccount-tokens.ts`).
  */
+import { admissionReporting } from '../admission/reporting.js';
 import type { KubeObject } from '../../machinery/object.js';
 import { errors } from '../../machinery/status.js';
 import { readBody } from '../http.js';
@@ -74,6 +75,10 @@ export async function handleTokenRequest(ctx: RequestContext): Promise<void> {
       { type: 'FieldValueInvalid', field: 'spec.expirationSeconds', value: expirationSeconds, detail: 'may not specify a duration less than 10 minutes' },
     ]);
   }
+  // A TokenRequest is a create of the serviceaccounts/token subresource: admission sees it (NodeRestriction: a node asks only for its pods).
+  const attributes = { operation: 'CREATE' as const, type: ctx.type, subresource: 'token', namespace, name, object: request as unknown as KubeObject, user: ctx.user, dryRun: false, ...admissionReporting(ctx) };
+  await ctx.server.admission.admit(attributes);
+  await ctx.server.admission.validate(attributes);
   const audiences = request.spec?.audiences?.length ? request.spec.audiences : [apiAudience];
   const boundRef = request.spec?.boundObjectRef;
   const bound = boundRef ? await boundObjects(ctx, namespace, name, boundRef) : undefined;
