@@ -36,3 +36,4 @@ export const networkPoliciesResource = ref('networking.k8s.io', 'v1', 'networkpo
 export const certificateSigningRequestsResource = ref('certificates.k8s.io', 'v1', 'certificatesigningrequests', 'CertificateSigningRequest', false);
 export const customResourceDefinitionsResource = ref('apiextensions.k8s.io', 'v1', 'customresourcedefinitions', 'CustomResourceDefinition', false);
 export const clusterRolesResource = ref('rbac.authorization.k8s.io', 'v1', 'clusterroles', 'ClusterRole', false);
+export const validatingAdmissionPoliciesResource = ref('admissionregistration.k8s.io', 'v1', 'validatingadmissionpolicies', 'ValidatingAdmissionPolicy', false);

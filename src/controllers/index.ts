@@ -24,6 +24,7 @@ import { statefulSetController } from './statefulset/controller.js';
 import { resourceQuotaController } from './resourcequota/controller.js';
 import { serviceAccountController } from './serviceaccount/controller.js';
 import { rootCaCertPublisher } from './serviceaccount/root-ca-cert-publisher.js';
+import { validatingAdmissionPolicyStatusController } from './validatingadmissionpolicystatus/controller.js';
 import { ttlAfterFinishedController } from './ttl/controller.js';
 import { csrApprovingController } from './csrapproving/controller.js';
 import { csrSigningController, type ClusterSigner } from './csrsigning/controller.js';
@@ -94,6 +95,7 @@ export const builtinControllers: Record<string, Builtin> = {
   'crd-naming': { controller: customResourceDefinitionNamingController, serviceAccount: 'crd-controller' },
   'crd-finalizer': { controller: customResourceDefinitionFinalizer, serviceAccount: 'crd-controller' },
   'clusterrole-aggregation': { controller: clusterRoleAggregationController, serviceAccount: 'clusterrole-aggregation-controller' },
+  'validatingadmissionpolicy-status-controller': { controller: validatingAdmissionPolicyStatusController, serviceAccount: 'validatingadmissionpolicy-status-controller' },
 };
 
 /** Resolves an upstream-style `--controllers` list (`*`, `name`, `-name`) to controller names. */

@@ -178,6 +178,11 @@ describe('admission webhooks, LimitRanger, ResourceQuota and the audit log', () 
     const admitted = await kubectl(['run', 'app', '--image=registry.example.com/app:1']);
     assert.equal(admitted.code, 0, admitted.stderr);
     await cluster.kubectl(['delete', '-f', '-'], { input: policy });
+    // A typo in an expression is reported in the policy's status (the policy still applies as written).
+    const typo = { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicy', metadata: { name: 'typo' }, spec: { matchConstraints: { resourceRules: [{ apiGroups: ['apps'], apiVersions: ['v1'], operations: ['CREATE'], resources: ['deployments'] }] }, validations: [{ expression: 'object.spec.replicaz <= 5' }] } };
+    await cluster.kubectl(['apply', '-f', '-'], { input: JSON.stringify(typo) });
+    const warnings = await waitFor(async () => JSON.parse((await cluster.kubectl(['get', 'validatingadmissionpolicy', 'typo', '-o', 'json'])).stdout).status?.typeChecking?.expressionWarnings, { message: 'the type-checking warnings' });
+    assert.equal(warnings[0].fieldRef, 'spec.validations[0].expression');
   });
 
   test('LimitRanger fills in defaults; ResourceQuota refuses what exceeds it', async () => {

@@ -17,7 +17,7 @@ import { rbacEscalationPrevention, type EscalationChecks } from './rbac-escalati
 import { errors } from '../../machinery/status.js';
 import { limitRangerPlugin } from './limit-ranger.js';
 import { validatingAdmissionPolicy } from './validating-policy/index.js';
-import type { AuthorizeFunction } from './validating-policy/authorizer-library.js';
+import type { AuthorizeFunction } from '../../api/admissionregistration/cel/authorizer-library.js';
 import type { ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding } from '../../api/admissionregistration/policies.js';
 import { labelSelectorMatches } from '../../machinery/labels.js';
 import { admissionWebhooks } from './webhooks/index.js';

@@ -15,8 +15,8 @@
  *   again once they are (authorizer-library.ts), a bounded number of times.
  */
 import { CostLimitExceeded, perCallLimit, withinCost } from '../../../machinery/cel/cost.js';
-import { authorizationCheckCost, type AuthorizationSession, type CelAuthorizer } from './authorizer-library.js';
-import type { CompiledExpression, CompiledPolicy } from './compile.js';
+import { authorizationCheckCost, type AuthorizationSession, type CelAuthorizer } from '../../../api/admissionregistration/cel/authorizer-library.js';
+import type { CompiledExpression, CompiledPolicy } from '../../../api/admissionregistration/cel/compile.js';
 
 /** Upstream's budgets: one evaluation's expressions, and the matchConditions of one. */
 export const runtimeCostBudget = 10_000_000;

@@ -15,9 +15,9 @@
  * 4. auditAnnotations (budget 10M, without `authorizer`): a non-empty
  *    string is published, null or empty is not, an error is a deny (Fail).
  */
-import type { CompiledExpression, CompiledPolicy } from './compile.js';
+import type { CompiledExpression, CompiledPolicy } from '../../../api/admissionregistration/cel/compile.js';
 import { Activation, matchConditionsCostBudget, outOfBudgetMessage, runtimeCostBudget, type Outcome, type RootValues } from './evaluate.js';
-import type { AuthorizationSession, CelAuthorizer } from './authorizer-library.js';
+import type { AuthorizationSession, CelAuthorizer } from '../../../api/admissionregistration/cel/authorizer-library.js';
 
 export interface PolicyDecision {
   action: 'admit' | 'deny';

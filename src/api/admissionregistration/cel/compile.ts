@@ -10,7 +10,7 @@
  *   when it runs (`compilation error: …`), under the policy's failurePolicy.
  */
 import type { Environment } from '@marcbachmann/cel-js';
-import type { ValidatingAdmissionPolicy } from '../../../api/admissionregistration/policies.js';
+import type { ValidatingAdmissionPolicy } from '../policies.js';
 import { celGoTypeName, describeCompileError } from './cel-errors.js';
 import { runtimeEnvironment, sharedCheckBase, variableFieldType, withVariables, type CheckShape } from './environment.js';
 

@@ -1,8 +1,8 @@
 /** typeCheckPolicy: the warnings of upstream's documentation examples, and what is deliberately not reported. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ValidatingAdmissionPolicy } from '../../../api/admissionregistration/policies.js';
-import { builtinRegistry } from '../../../api/index.js';
+import type { ValidatingAdmissionPolicy } from '../policies.js';
+import { builtinRegistry } from '../../index.js';
 import { schemaResolverOf, typeCheckPolicy } from './type-check.js';
 
 const resolver = schemaResolverOf(builtinRegistry().all());

@@ -18,8 +18,8 @@
  * typed view of an object could cause (its message type named) is not,
  * since cel-js and cel-go differ there (equality of objects, for one).
  */
-import type { ValidatingAdmissionPolicy } from '../../../api/admissionregistration/policies.js';
-import type { ResourceType } from '../../../api/resource.js';
+import type { ValidatingAdmissionPolicy } from '../policies.js';
+import type { ResourceType } from '../../resource.js';
 import type { Schema } from '../../../machinery/schema/types.js';
 import { describeCompileError } from './cel-errors.js';
 import { compileVariables } from './compile.js';

@@ -18,8 +18,8 @@
  * expression is over the per-expression limit.
  */
 import type { Environment } from '@marcbachmann/cel-js';
-import type { RequestAttributes } from '../../../api/rbac/authorize.js';
-import type { ReviewedUser } from '../../../api/resource.js';
+import type { RequestAttributes } from '../../rbac/authorize.js';
+import type { ReviewedUser } from '../../resource.js';
 import { isDNS1123Label, isDNS1123Subdomain } from '../../../machinery/validation.js';
 import { CostLimitExceeded, perCallLimit } from '../../../machinery/cel/cost.js';
 

@@ -1,7 +1,7 @@
 /** Compiling policies (compile.ts, environment.ts, cel-errors.ts): upstream's compile errors, typed variables, the cache. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ValidatingAdmissionPolicy } from '../../../api/admissionregistration/policies.js';
+import type { ValidatingAdmissionPolicy } from '../policies.js';
 import { compilePolicy, PolicyCache } from './compile.js';
 
 type Spec = NonNullable<ValidatingAdmissionPolicy['spec']>;
