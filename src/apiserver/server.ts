@@ -22,6 +22,8 @@ import type { AdmissionPlugin } from './admission/chain.js';
 import { assembleAdmission, type AdmissionDependencies } from './admission/assemble.js';
 import { selectAdmissionPlugins } from './admission/plugins.js';
 import { parseTokenFile, tokenFileAuthenticator } from './authenticators/token-file.js';
+import { jwtAuthenticator, loadAuthenticationConfigurationFile } from './authenticators/jwt/index.js';
+import { issuer as serviceAccountIssuer } from './serviceaccount-tokens.js';
 import { bootstrapTokenAuthenticator, checkBootstrapToken } from './authenticators/bootstrap-tokens.js';
 import { readFileSync } from 'node:fs';
 import { alwaysAllow, alwaysDeny, AuthorizerChain, noRules, defaultAuthorizationModes, forbiddenError, type AuthorizationMode, type Authorizer } from './authorization/authorizer.js';
@@ -120,6 +122,8 @@ export interface ApiServerOptions {
   tokenAuthFile?: string;
   /** Bootstrap tokens (Secrets in kube-system) authenticate, as --enable-bootstrap-token-auth. */
   bootstrapTokenAuth?: boolean;
+  /** --authentication-config: an AuthenticationConfiguration with JWT issuers (OIDC users). */
+  authenticationConfig?: string;
   /** Audit logging: the policy, and where events go (--audit-policy-file, --audit-log-path). */
   audit?: { policy: AuditPolicy; sink: AuditSink };
   /** --enable-admission-plugins / --disable-admission-plugins, on top of the defaults; plugins' settings. */
@@ -187,6 +191,7 @@ export class ApiServer {
       ...(options.serviceAccountTokens
         ? [options.serviceAccountTokens.authenticator(readTokenObject, () => (options.clock ?? { now: () => new Date() }).now(), (why) => this.log({ msg: 'service account token rejected', v: 4, why }))]
         : []),
+      ...this.jwtAuthenticators(options),
     ];
     const services = this.objects('', 'v1', 'services');
     // A conversion webhook's Service is reached at its ClusterIP, as kube-apiserver reaches it by default.
@@ -309,6 +314,15 @@ export class ApiServer {
     const type = this.options.registry.find(group, version, resource);
     const cache = type && this.primedCaches.get(storageResourceOf(type));
     return cache ? cache.list().map((entry) => entry.object) : [];
+  }
+
+  /** JWT issuers of --authentication-config (never the service account issuer, as upstream). */
+  private jwtAuthenticators(options: ApiServerOptions): Authenticator[] {
+    if (!options.authenticationConfig) return [];
+    const config = loadAuthenticationConfigurationFile(options.authenticationConfig, { disallowedIssuers: [serviceAccountIssuer] });
+    const jwt = jwtAuthenticator(config, { log: (event) => this.log({ component: 'jwt-authenticator', ...event }) });
+    this.shutdownCallbacks.add(() => jwt.close());
+    return [jwt.authenticator];
   }
 
   /** ResourceQuota admission's write of a quota's usage: a compare-and-swap on the revision it read. */

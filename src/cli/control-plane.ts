@@ -210,6 +210,7 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<voi
     limits: options.servingLimits,
     authorizationModes: options.security?.authorizationModes,
     tokenAuthFile: options.security?.tokenAuthFile,
+    authenticationConfig: options.security?.authenticationConfig,
     admission: options.security ? { ...options.security.admission, podSecurity: options.security.podSecurity } : undefined,
     audit: audit ? { policy: audit.policy, sink: audit.backend } : undefined,
     bootstrapTokenAuth: true,

@@ -141,6 +141,9 @@ Options:
                    (default Node,RBAC; docs/security.md)
   --token-auth-file FILE
                    static bearer tokens, a CSV of token,user,uid,"group1,group2"
+  --authentication-config FILE
+                   an AuthenticationConfiguration (apiserver.config.k8s.io/v1beta1): JWT issuers
+                   whose tokens authenticate users (OIDC), with claim mappings and CEL rules
   --enable-admission-plugins LIST, --disable-admission-plugins LIST
                    admission plugins to add to or take from the defaults (docs/security.md)
   --encryption-provider-config FILE

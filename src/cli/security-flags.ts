@@ -12,6 +12,7 @@ import { podSecurityDefaultsFromFlag, type PodSecurityDefaults } from '../apiser
 export const securityFlags = {
   'authorization-mode': { type: 'string' },
   'token-auth-file': { type: 'string' },
+  'authentication-config': { type: 'string' },
   'enable-admission-plugins': { type: 'string' },
   'disable-admission-plugins': { type: 'string' },
   'pod-security': { type: 'string' },
@@ -23,6 +24,8 @@ export interface SecuritySettings {
   authorizationModes: AuthorizationMode[];
   /** --token-auth-file: static tokens (token,user,uid,"groups"). */
   tokenAuthFile?: string;
+  /** --authentication-config: JWT issuers (AuthenticationConfiguration). */
+  authenticationConfig?: string;
   /** --enable-admission-plugins / --disable-admission-plugins. */
   admission: { enable: string[]; disable: string[] };
   /** --pod-security LEVEL[:VERSION]: the Pod Security level of namespaces without labels (default privileged). */
@@ -68,6 +71,7 @@ export function securitySettingsFromFlags(values: Partial<Record<keyof typeof se
   return {
     authorizationModes: modes as AuthorizationMode[],
     tokenAuthFile: text('token-auth-file'),
+    authenticationConfig: text('authentication-config'),
     admission,
     podSecurity,
     encryptionProviderConfig: text('encryption-provider-config'),
