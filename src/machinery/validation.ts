@@ -182,3 +182,18 @@ export function validatePositive(value: number | undefined, path: string): Field
 export function validateImmutable(value: unknown, old: unknown, path: string): FieldErrorLike[] {
   return JSON.stringify(value) === JSON.stringify(old) ? [] : [field.invalid(path, value, 'field is immutable')];
 }
+
+const httpPathFmt = "[A-Za-z0-9/\\-._~%!$&'()*+,;=:]+";
+const httpPathRe = new RegExp(`^${httpPathFmt}$`);
+
+/** Upstream's IsDomainPrefixedPath: `example.org/some-path` (IngressClass controllers, JWT extra keys). */
+export function validateDomainPrefixedPath(value: string, path: string): FieldErrorLike[] {
+  if (!value) return [field.required(path)];
+  const slash = value.indexOf('/');
+  const host = value.slice(0, slash);
+  const rest = value.slice(slash + 1);
+  if (slash <= 0 || !rest) return [field.invalid(path, value, 'must be a domain-prefixed path (such as "acme.io/foo")')];
+  const errs = isDNS1123Subdomain(host).map((msg) => field.invalid(path, host, msg));
+  if (!httpPathRe.test(rest)) errs.push(field.invalid(path, rest, `Invalid path (regex used for validation is '${httpPathFmt}')`));
+  return errs;
+}

@@ -1,6 +1,7 @@
 /** Ingress and IngressClass validation, after upstream's pkg/apis/networking/validation. */
 import { field, type FieldErrorLike } from '../../machinery/status.js';
 import {
+  validateDomainPrefixedPath,
   isDNS1035Label,
   isDNS1123Label,
   isDNS1123Subdomain,
@@ -137,21 +138,6 @@ export function validateIngress(ingress: Ingress, operation: 'create' | 'update'
   if (operation === 'create' && ingress.spec?.ingressClassName !== undefined && annotation !== undefined) {
     errs.push(field.invalid(`annotations.${ingressClassAnnotation}`, annotation, 'can not be set when the class field is also set'));
   }
-  return errs;
-}
-
-const httpPathFmt = "[A-Za-z0-9/\\-._~%!$&'()*+,;=:]+";
-const httpPathRe = new RegExp(`^${httpPathFmt}$`);
-
-/** Upstream's IsDomainPrefixedPath: `example.com/some-path`. */
-function validateDomainPrefixedPath(value: string, path: string): FieldErrorLike[] {
-  if (!value) return [field.required(path)];
-  const slash = value.indexOf('/');
-  const host = value.slice(0, slash);
-  const rest = value.slice(slash + 1);
-  if (slash <= 0 || !rest) return [field.invalid(path, value, 'must be a domain-prefixed path (such as "acme.io/foo")')];
-  const errs = isDNS1123Subdomain(host).map((msg) => field.invalid(path, host, msg));
-  if (!httpPathRe.test(rest)) errs.push(field.invalid(path, rest, `Invalid path (regex used for validation is '${httpPathFmt}')`));
   return errs;
 }
 

@@ -7,7 +7,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { field, GoValue, type FieldErrorLike } from '../../../machinery/status.js';
-import { isDNS1123Subdomain } from '../../../machinery/validation.js';
+import { isDNS1123Subdomain, validateDomainPrefixedPath } from '../../../machinery/validation.js';
 import type { AuthenticationConfiguration, JWTAuthenticator, PrefixedClaimOrExpression } from './config.js';
 import { compileExpression, selectsField, type CompiledExpression, type ExpressionVariable } from './expressions.js';
 
@@ -226,19 +226,6 @@ function validatePrefixedClaimOrExpression(mapping: PrefixedClaimOrExpression, p
     errors.push(field.required(`${path}.prefix`, 'prefix is required when claim is set. It can be set to an empty string to disable prefixing'));
   }
   return undefined;
-}
-
-/** Upstream's IsDomainPrefixedPath: `example.org/some-path`. */
-function validateDomainPrefixedPath(value: string, path: string): FieldErrorLike[] {
-  if (!value) return [field.required(path)];
-  const slash = value.indexOf('/');
-  const host = value.slice(0, slash);
-  const rest = value.slice(slash + 1);
-  if (slash <= 0 || !rest) return [field.invalid(path, value, 'must be a domain-prefixed path (such as "acme.io/foo")')];
-  const errors = isDNS1123Subdomain(host).map((message) => field.invalid(path, host, message));
-  const httpPathFmt = "[A-Za-z0-9/\\-._~%!$&'()*+,;=:]+";
-  if (!new RegExp(`^${httpPathFmt}$`).test(rest)) errors.push(field.invalid(path, rest, `Invalid path (regex used for validation is '${httpPathFmt}')`));
-  return errors;
 }
 
 function isKubernetesDomainPrefix(key: string): boolean {
