@@ -25,6 +25,7 @@ import { resourceQuotaController } from './resourcequota/controller.js';
 import { serviceAccountController } from './serviceaccount/controller.js';
 import { rootCaCertPublisher } from './serviceaccount/root-ca-cert-publisher.js';
 import { validatingAdmissionPolicyStatusController } from './validatingadmissionpolicystatus/controller.js';
+import { pvcProtectionController, pvProtectionController } from './volumeprotection/controller.js';
 import { ttlAfterFinishedController } from './ttl/controller.js';
 import { csrApprovingController } from './csrapproving/controller.js';
 import { csrSigningController, type ClusterSigner } from './csrsigning/controller.js';
@@ -95,6 +96,9 @@ export const builtinControllers: Record<string, Builtin> = {
   'crd-naming': { controller: customResourceDefinitionNamingController, serviceAccount: 'crd-controller' },
   'crd-finalizer': { controller: customResourceDefinitionFinalizer, serviceAccount: 'crd-controller' },
   'clusterrole-aggregation': { controller: clusterRoleAggregationController, serviceAccount: 'clusterrole-aggregation-controller' },
+  // The other half of the StorageObjectInUseProtection admission plugin: its finalizers go once nothing uses the object.
+  'pvc-protection': { controller: pvcProtectionController, serviceAccount: 'pvc-protection-controller' },
+  'pv-protection': { controller: pvProtectionController, serviceAccount: 'pv-protection-controller' },
   'validatingadmissionpolicy-status-controller': { controller: validatingAdmissionPolicyStatusController, serviceAccount: 'validatingadmissionpolicy-status-controller' },
 };
 

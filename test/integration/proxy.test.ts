@@ -186,13 +186,15 @@ describe('pods/proxy', () => {
     assert.equal(reply, 'echo /ws?x=1: ping');
   });
 
-  it('refuses a WebSocket without credentials', async () => {
-    const ws = new WebSocket(`wss://127.0.0.1:${api.port}/api/v1/namespaces/px/pods/web/proxy/ws`, { ca: api.credentials.caPem });
-    const code = await new Promise<number>((resolve) => {
-      ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
-      ws.on('error', () => resolve(-1));
-    });
-    assert.equal(code, 401);
+  it('refuses a WebSocket without credentials (system:anonymous may not proxy) and one with a bad token', async () => {
+    const answer = (headers: Record<string, string> = {}) =>
+      new Promise<number>((resolve) => {
+        const ws = new WebSocket(`wss://127.0.0.1:${api.port}/api/v1/namespaces/px/pods/web/proxy/ws`, { ca: api.credentials.caPem, headers });
+        ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+        ws.on('error', () => resolve(-1));
+      });
+    assert.equal(await answer(), 403);
+    assert.equal(await answer({ Authorization: 'Bearer not-a-token' }), 401);
   });
 });
 

@@ -17,7 +17,7 @@ let statefulSets: ResourceClient<StatefulSet>;
 let daemonSets: ResourceClient<DaemonSet>;
 
 before(async () => {
-  cluster = await startControllerTestCluster({ controllers: ['statefulset', 'daemonset', 'garbagecollector'] });
+  cluster = await startControllerTestCluster({ controllers: ['statefulset', 'daemonset', 'garbagecollector', 'pvc-protection'] });
   statefulSets = cluster.client.resource<StatefulSet>(resources.statefulSets);
   daemonSets = cluster.client.resource<DaemonSet>(resources.daemonSets);
 });
