@@ -156,6 +156,9 @@ Options:
   --pod-security LEVEL[:VERSION]
                    the Pod Security Standard enforced in namespaces without pod-security labels:
                    privileged (the default, as upstream), baseline or restricted
+  --admission-control-config-file FILE
+                   an AdmissionConfiguration: PodSecurity's defaults and exemptions
+                   (PodSecurityConfiguration), as kube-apiserver's flag
   --kubeconfig FILE
                    the cluster to control (default: $KUBECONFIG or ~/.kube/config)
   -v N             log verbosity (default: 0)

@@ -7,7 +7,9 @@ import { authorizationModes, defaultAuthorizationModes, type AuthorizationMode }
 import { UsageError } from './usage-error.js';
 import { auditFlags, auditSettingsFromFlags, validateAuditLogSettings, type AuditLogSettings } from '../apiserver/audit/options.js';
 import { selectAdmissionPlugins } from '../apiserver/admission/plugins.js';
-import { podSecurityDefaultsFromFlag, type PodSecurityDefaults } from '../apiserver/admission/pod-security/index.js';
+import { completeDefaults, podSecurityDefaultsFromFlag, validatePodSecurityConfiguration, type PodSecurityDefaults, type PodSecurityExemptions } from '../apiserver/admission/pod-security/index.js';
+import { renderFieldError } from '../machinery/status.js';
+import { loadAdmissionConfiguration, type AdmissionPluginSettings } from '../apiserver/admission/admission-config.js';
 
 export const securityFlags = {
   'authorization-mode': { type: 'string' },
@@ -16,6 +18,7 @@ export const securityFlags = {
   'enable-admission-plugins': { type: 'string' },
   'disable-admission-plugins': { type: 'string' },
   'pod-security': { type: 'string' },
+  'admission-control-config-file': { type: 'string' },
   'encryption-provider-config': { type: 'string' },
   ...auditFlags,
 } as const;
@@ -29,7 +32,7 @@ export interface SecuritySettings {
   /** --enable-admission-plugins / --disable-admission-plugins. */
   admission: { enable: string[]; disable: string[] };
   /** --pod-security LEVEL[:VERSION]: the Pod Security level of namespaces without labels (default privileged). */
-  podSecurity: { defaults: PodSecurityDefaults };
+  podSecurity: { defaults: PodSecurityDefaults; exemptions?: PodSecurityExemptions };
   /** --encryption-provider-config: an EncryptionConfiguration (default: DIR/encryption-config.yaml, made on first start). */
   encryptionProviderConfig?: string;
   /** --audit-*: the audit log; path undefined means DIR/audit.log, '' means none. */
@@ -54,12 +57,26 @@ export function securitySettingsFromFlags(values: Partial<Record<keyof typeof se
   } catch (err) {
     throw new UsageError(`--enable-admission-plugins/--disable-admission-plugins: ${(err as Error).message}`);
   }
-  let podSecurity: SecuritySettings['podSecurity'];
-  try {
-    podSecurity = { defaults: podSecurityDefaultsFromFlag(text('pod-security') ?? '') };
-  } catch (err) {
-    throw new UsageError(`--pod-security ${values['pod-security']}: ${(err as Error).message} (privileged, baseline or restricted, optionally :v1.N or :latest)`);
+  // PodSecurity: an AdmissionConfiguration file's PodSecurityConfiguration, then --pod-security for the enforce level.
+  let fromFile: AdmissionPluginSettings = {};
+  const configFile = text('admission-control-config-file');
+  if (configFile) {
+    try {
+      fromFile = loadAdmissionConfiguration(configFile);
+    } catch (err) {
+      throw new UsageError(`--admission-control-config-file: ${(err as Error).message}`);
+    }
   }
+  const flag = text('pod-security');
+  let enforce: PodSecurityDefaults = {};
+  try {
+    if (flag !== undefined) enforce = (({ enforce, enforceVersion }) => ({ enforce, enforceVersion }))(podSecurityDefaultsFromFlag(flag));
+  } catch (err) {
+    throw new UsageError(`--pod-security ${flag}: ${(err as Error).message} (privileged, baseline or restricted, optionally :v1.N or :latest)`);
+  }
+  const podSecurity: SecuritySettings['podSecurity'] = { defaults: { ...fromFile.podSecurity?.defaults, ...enforce }, exemptions: fromFile.podSecurity?.exemptions };
+  const podSecurityProblems = validatePodSecurityConfiguration(completeDefaults(podSecurity.defaults), podSecurity.exemptions ?? {});
+  if (podSecurityProblems.length > 0) throw new UsageError(`--admission-control-config-file: PodSecurity configuration: ${podSecurityProblems.map(renderFieldError).join(', ')}`);
   let audit: AuditLogSettings;
   try {
     audit = auditSettingsFromFlags(values);

@@ -8,7 +8,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCluster, waitFor, type Cluster } from './harness.js';
 import { repositoryRoot } from './tools.js';
@@ -74,7 +75,15 @@ describe('Pod Security admission', () => {
 describe('a cluster-wide Pod Security level', () => {
   let cluster: Cluster;
   before(async () => {
-    cluster = await startCluster({ args: ['--pod-security=baseline'] });
+    // Exemptions come, as upstream, from the PodSecurity configuration of an AdmissionConfiguration.
+    const dir = mkdtempSync(join(tmpdir(), 'skiff-admission-'));
+    const config = join(dir, 'admission.yaml');
+    writeFileSync(
+      config,
+      'apiVersion: apiserver.config.k8s.io/v1\nkind: AdmissionConfiguration\nplugins:\n  - name: PodSecurity\n    configuration:\n' +
+        '      apiVersion: pod-security.admission.config.k8s.io/v1\n      kind: PodSecurityConfiguration\n      exemptions: { namespaces: [exempt] }\n',
+    );
+    cluster = await startCluster({ args: ['--pod-security=baseline', '--admission-control-config-file', config] });
   });
   after(async () => {
     await cluster?.stop();
@@ -87,6 +96,10 @@ describe('a cluster-wide Pod Security level', () => {
     await cluster.kubectl(['create', 'namespace', 'open']);
     await cluster.kubectl(['label', 'namespace', 'open', 'pod-security.kubernetes.io/enforce=privileged']);
     assert.equal((await cluster.kubectl(['run', 'priv', '--image=busybox', '--privileged', '-n', 'open'], { allowFailure: true })).code, 0);
+    // An exempt namespace is not checked at all.
+    await cluster.kubectl(['create', 'namespace', 'exempt']);
+    const exempt = await cluster.kubectl(['run', 'priv', '--image=busybox', '--privileged', '-n', 'exempt'], { allowFailure: true });
+    assert.equal(exempt.code, 0, exempt.stderr);
   });
 });
 
