@@ -111,8 +111,9 @@ const factories: Partial<Record<AdmissionPluginName, Factory>> = {
     return priorityPlugin({ get: (name) => classes.get(undefined, name), list: () => classes.list() });
   },
   LimitRanger: (deps) => {
-    const ranges = deps.objects('', 'v1', 'limitranges');
-    return limitRangerPlugin({ listLimitRanges: async (namespace) => (await ranges.list()).filter((range) => range.metadata.namespace === namespace) });
+    // From the watch cache as it is, as upstream's lister: no read of storage on every create.
+    const ranges = deps.cached('', 'v1', 'limitranges');
+    return limitRangerPlugin({ listLimitRanges: (namespace) => ranges().filter((range) => range.metadata.namespace === namespace).map((range) => structuredClone(range)) });
   },
   DefaultTolerationSeconds: () => defaultTolerationSecondsPlugin(),
   StorageObjectInUseProtection: () => storageObjectInUseProtectionPlugin(),
@@ -136,8 +137,11 @@ const factories: Partial<Record<AdmissionPluginName, Factory>> = {
   ValidatingAdmissionWebhook: (deps) => webhooksOf(deps).validating,
   ResourceQuota: (deps) => {
     const quotas = deps.objects('', 'v1', 'resourcequotas');
+    // Which quotas a namespace has: the watch cache as it is (upstream's lister); a quota's own usage is read
+    // consistently (getQuota) when its compare-and-swap must be retried.
+    const cachedQuotas = deps.cached('', 'v1', 'resourcequotas');
     return resourceQuotaPlugin({
-      listQuotas: async (namespace) => (await quotas.list()).filter((quota) => quota.metadata.namespace === namespace),
+      listQuotas: (namespace) => cachedQuotas().filter((quota) => quota.metadata.namespace === namespace).map((quota) => structuredClone(quota)),
       getQuota: (namespace, name) => quotas.get(namespace, name),
       updateQuotaStatus: (quota, used) => deps.updateQuotaStatus(quota, used),
     });

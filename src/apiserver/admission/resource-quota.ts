@@ -116,6 +116,8 @@ export function resourceQuotaPlugin(deps: ResourceQuotaDependencies, options: Re
     async validate(a) {
       const evaluator = evaluatorOf(a);
       if (!evaluator) return;
+      // A namespace without quotas has nothing to check: no queue, no timer (most creates in most clusters).
+      if (quotasIn(await read(a, () => deps.listQuotas(a.namespace!)), a.namespace!).length === 0) return;
       let abandoned = false;
       let timer: NodeJS.Timeout | undefined;
       const timedOut = new Promise<never>((_, reject) => {
