@@ -10,18 +10,26 @@ import { conditions, ms, percentile } from './stats.js';
 
 const configMap = (name: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data: { key: 'value'.repeat(20) } });
 
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+/** Three clusters per configuration (this machine's figures vary run to run): the medians of their figures. */
 async function measure(label: string, args: string[], prepare?: (cluster: BenchCluster) => Promise<Record<string, string>>): Promise<number> {
-  const cluster = await startBenchCluster(undefined, false, ['--no-controllers', ...args]);
-  try {
-    const headers = prepare ? await prepare(cluster) : undefined;
-    const result = await measureCreates(cluster, '/api/v1/namespaces/default/configmaps', configMap, 500, 2000, 32, headers);
-    console.log(
-      `${label}: sequential p50 ${ms(percentile(result.times, 50))}, p99 ${ms(percentile(result.times, 99))}, ${result.perSecond.toFixed(0)}/s; ${result.workers} clients ${result.concurrentPerSecond.toFixed(0)}/s`,
-    );
-    return result.concurrentPerSecond;
-  } finally {
-    await cluster.stop();
+  const runs: { p50: number; p99: number; perSecond: number; concurrent: number }[] = [];
+  for (let run = 0; run < 3; run++) {
+    const cluster = await startBenchCluster(undefined, false, ['--no-controllers', ...args]);
+    try {
+      const headers = prepare ? await prepare(cluster) : undefined;
+      const result = await measureCreates(cluster, '/api/v1/namespaces/default/configmaps', configMap, 500, 2000, 32, headers);
+      runs.push({ p50: percentile(result.times, 50), p99: percentile(result.times, 99), perSecond: result.perSecond, concurrent: result.concurrentPerSecond });
+    } finally {
+      await cluster.stop();
+    }
   }
+  const concurrent = median(runs.map((r) => r.concurrent));
+  console.log(
+    `${label} (median of 3): sequential p50 ${ms(median(runs.map((r) => r.p50)))}, p99 ${ms(median(runs.map((r) => r.p99)))}, ${median(runs.map((r) => r.perSecond)).toFixed(0)}/s; 32 clients ${concurrent.toFixed(0)}/s`,
+  );
+  return concurrent;
 }
 
 export async function run(): Promise<void> {

@@ -5,7 +5,7 @@
  * plugins may read.
  */
 import type { KubeObject } from '../../machinery/object.js';
-import { AdmissionChain, type AdmissionPlugin } from './chain.js';
+import { AdmissionChain, type AdmissionAttributes, type AdmissionPlugin } from './chain.js';
 import type { AdmissionPluginName } from './plugins.js';
 import { namespaceLifecycle } from './namespace-lifecycle.js';
 import { serviceAccountPlugin } from './service-account.js';
@@ -16,18 +16,17 @@ import { defaultStorageClassPlugin } from './default-storage-class.js';
 import { rbacEscalationPrevention, type EscalationChecks } from './rbac-escalation.js';
 import { errors } from '../../machinery/status.js';
 import { limitRangerPlugin } from './limit-ranger.js';
-import { validatingAdmissionPolicy } from './validating-policy/index.js';
 import type { AuthorizeFunction } from '../../api/admissionregistration/cel/authorizer-library.js';
 import type { ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding } from '../../api/admissionregistration/policies.js';
 import { labelSelectorMatches } from '../../machinery/labels.js';
-import { admissionWebhooks } from './webhooks/index.js';
+import type { admissionWebhooks } from './webhooks/index.js';
 import type { WebhookConfiguration } from '../../api/admissionregistration/index.js';
 import type { ServiceResolver } from '../conversion-webhook.js';
 import type { ResourceType } from '../../api/resource.js';
 import { storageObjectInUseProtectionPlugin } from './storage-object-in-use-protection.js';
 import { runtimeClassPlugin } from './runtime-class.js';
 import { resourceQuotaPlugin } from './resource-quota.js';
-import { podSecurity, type PodSecurityDefaults, type PodSecurityExemptions } from './pod-security/index.js';
+import type { PodSecurityDefaults, PodSecurityExemptions } from './pod-security/index.js';
 
 /** Reads of one resource's current objects, consistent with storage. */
 export interface ObjectReader {
@@ -60,19 +59,44 @@ export interface AdmissionDependencies {
 
 type Factory = (deps: AdmissionDependencies) => AdmissionPlugin;
 
+/**
+ * A plugin whose code loads on the first request that needs it: CEL policies,
+ * webhooks and Pod Security are large, and a start should not pay for them
+ * (most clusters have no policy or webhook at all).
+ */
+function lazyPlugin(name: string, needed: (a: AdmissionAttributes) => boolean, load: () => Promise<AdmissionPlugin>): AdmissionPlugin {
+  let loading: Promise<AdmissionPlugin> | undefined;
+  const plugin = () => (loading ??= load());
+  return {
+    name,
+    async admit(a) {
+      if (needed(a)) await (await plugin()).admit?.(a);
+    },
+    async validate(a) {
+      if (needed(a)) await (await plugin()).validate?.(a);
+    },
+  };
+}
+
+/** Pod Security judges pods, their templates and namespaces' labels. */
+const podSecurityResources = new Set(['pods', 'namespaces', 'deployments', 'replicasets', 'statefulsets', 'daemonsets', 'jobs', 'cronjobs', 'replicationcontrollers', 'podtemplates']);
+
 /** Both webhook plugins share one set of compiled configurations and connections. */
-const webhooks = new WeakMap<AdmissionDependencies, ReturnType<typeof admissionWebhooks>>();
-function webhooksOf(deps: AdmissionDependencies): ReturnType<typeof admissionWebhooks> {
+const webhooks = new WeakMap<AdmissionDependencies, Promise<ReturnType<typeof admissionWebhooks>>>();
+function webhooksOf(deps: AdmissionDependencies): Promise<ReturnType<typeof admissionWebhooks>> {
   let made = webhooks.get(deps);
   if (!made) {
-    made = admissionWebhooks({
-      mutatingConfigurations: deps.cached('admissionregistration.k8s.io', 'v1', 'mutatingwebhookconfigurations') as () => readonly WebhookConfiguration[],
-      validatingConfigurations: deps.cached('admissionregistration.k8s.io', 'v1', 'validatingwebhookconfigurations') as () => readonly WebhookConfiguration[],
-      getNamespace: (name) => deps.objects('', 'v1', 'namespaces').get(undefined, name),
-      resolveService: deps.resolveService,
-      resourceTypes: deps.resourceTypes,
+    made = import('./webhooks/index.js').then(({ admissionWebhooks }) => {
+      const plugins = admissionWebhooks({
+        mutatingConfigurations: deps.cached('admissionregistration.k8s.io', 'v1', 'mutatingwebhookconfigurations') as () => readonly WebhookConfiguration[],
+        validatingConfigurations: deps.cached('admissionregistration.k8s.io', 'v1', 'validatingwebhookconfigurations') as () => readonly WebhookConfiguration[],
+        getNamespace: (name) => deps.objects('', 'v1', 'namespaces').get(undefined, name),
+        resolveService: deps.resolveService,
+        resourceTypes: deps.resourceTypes,
+      });
+      deps.onClose(plugins.close);
+      return plugins;
     });
-    deps.onClose(made.close);
     webhooks.set(deps, made);
   }
   return made;
@@ -97,15 +121,17 @@ const factories: Partial<Record<AdmissionPluginName, Factory>> = {
     const nodes = deps.objects('', 'v1', 'nodes');
     return nodeRestriction({ getPod: (namespace, name) => pods.get(namespace, name), getNode: (name) => nodes.get(undefined, name) });
   },
-  PodSecurity: (deps) => {
-    const namespaces = deps.objects('', 'v1', 'namespaces');
-    const pods = deps.objects('', 'v1', 'pods');
-    return podSecurity({
-      ...deps.podSecurity,
-      getNamespace: (name) => namespaces.get(undefined, name),
-      listPods: async (namespace) => (await pods.list()).filter((pod) => pod.metadata.namespace === namespace),
-    });
-  },
+  PodSecurity: (deps) =>
+    lazyPlugin('PodSecurity', (a) => podSecurityResources.has(a.type.resource), async () => {
+      const { podSecurity } = await import('./pod-security/index.js');
+      const namespaces = deps.objects('', 'v1', 'namespaces');
+      const pods = deps.objects('', 'v1', 'pods');
+      return podSecurity({
+        ...deps.podSecurity,
+        getNamespace: (name) => namespaces.get(undefined, name),
+        listPods: async (namespace) => (await pods.list()).filter((pod) => pod.metadata.namespace === namespace),
+      });
+    }),
   Priority: (deps) => {
     const classes = deps.objects('scheduling.k8s.io', 'v1', 'priorityclasses');
     return priorityPlugin({ get: (name) => classes.get(undefined, name), list: () => classes.list() });
@@ -121,9 +147,13 @@ const factories: Partial<Record<AdmissionPluginName, Factory>> = {
     const classes = deps.objects('node.k8s.io', 'v1', 'runtimeclasses');
     return runtimeClassPlugin({ getRuntimeClass: (name) => classes.get(undefined, name) });
   },
-  MutatingAdmissionWebhook: (deps) => webhooksOf(deps).mutating,
-  ValidatingAdmissionPolicy: (deps) =>
-    validatingAdmissionPolicy({
+  MutatingAdmissionWebhook: (deps) => {
+    const configurations = deps.cached('admissionregistration.k8s.io', 'v1', 'mutatingwebhookconfigurations');
+    return lazyPlugin('MutatingAdmissionWebhook', () => configurations().length > 0, async () => (await webhooksOf(deps)).mutating);
+  },
+  ValidatingAdmissionPolicy: (deps) => {
+    const bindings = deps.cached('admissionregistration.k8s.io', 'v1', 'validatingadmissionpolicybindings');
+    return lazyPlugin('ValidatingAdmissionPolicy', () => bindings().length > 0, async () => (await import('./validating-policy/index.js')).validatingAdmissionPolicy({
       policies: deps.cached('admissionregistration.k8s.io', 'v1', 'validatingadmissionpolicies') as () => readonly ValidatingAdmissionPolicy[],
       bindings: deps.cached('admissionregistration.k8s.io', 'v1', 'validatingadmissionpolicybindings') as () => readonly ValidatingAdmissionPolicyBinding[],
       resourceTypes: deps.resourceTypes,
@@ -133,8 +163,12 @@ const factories: Partial<Record<AdmissionPluginName, Factory>> = {
         return candidates.filter((object) => (name ? object.metadata.name === name : labelSelectorMatches(selector, object.metadata.labels)));
       },
       authorize: deps.authorize,
-    }),
-  ValidatingAdmissionWebhook: (deps) => webhooksOf(deps).validating,
+    }));
+  },
+  ValidatingAdmissionWebhook: (deps) => {
+    const configurations = deps.cached('admissionregistration.k8s.io', 'v1', 'validatingwebhookconfigurations');
+    return lazyPlugin('ValidatingAdmissionWebhook', () => configurations().length > 0, async () => (await webhooksOf(deps)).validating);
+  },
   ResourceQuota: (deps) => {
     const quotas = deps.objects('', 'v1', 'resourcequotas');
     // Which quotas a namespace has: the watch cache as it is (upstream's lister); a quota's own usage is read
