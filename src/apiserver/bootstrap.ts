@@ -16,13 +16,19 @@ export const systemNamespaces = ['default', 'kube-system', 'kube-public', 'kube-
 /** Creates `object` unless an object of that name exists. */
 export async function ensureObject(server: ApiServer, type: ResourceType, object: KubeObject): Promise<void> {
   const storage = server.storageFor(type);
-  const namespace = object.metadata.namespace;
   try {
-    await storage.get(namespace, object.metadata.name!);
+    await storage.get(object.metadata.namespace, object.metadata.name!);
     return;
   } catch (err) {
     if (!isStatusError(err, 'NotFound')) throw err;
   }
+  await createMissing(server, type, object);
+}
+
+/** Creates an object the caller found missing; one created meanwhile by someone else is left as it is. */
+async function createMissing(server: ApiServer, type: ResourceType, object: KubeObject): Promise<void> {
+  const storage = server.storageFor(type);
+  const namespace = object.metadata.namespace;
   const copy = structuredClone(object);
   prepareCreateMetadata(type, copy, namespace, server.context.clock.now());
   defaultAndPrepareCreate(type, copy);
@@ -106,23 +112,24 @@ function asExpected(stored: KubeObject, expected: KubeObject): boolean {
 
 async function reconcileEach<T extends KubeObject>(server: ApiServer, type: ResourceType, expected: T[], reconcile: Reconcile<T>): Promise<void> {
   const storage = server.storageFor(type);
+  // What is stored, from the watch cache brought up to the store's revision once (not a read per object).
+  const cache = await storage.cache();
+  await cache.sync();
   // All at once: on a first start the store commits the hundred-odd creates in a few group commits.
   await Promise.all(
     expected.map(async (object) => {
       const { namespace, name } = object.metadata;
-      const stored = await storage.get(namespace, name!).catch((err: unknown) => {
-        if (isStatusError(err, 'NotFound')) return undefined;
-        throw err;
-      });
+      const entry = cache.get(storage.keyFor(namespace, name!));
+      const stored = entry ? { object: storage.view(entry), revision: entry.revision } : undefined;
       // The usual start: the stored default is exactly as expected, and the rule-by-rule comparison can be skipped.
       if (stored && asExpected(stored.object, object)) return;
       const action = reconcile(stored?.object as T | undefined, object);
       if (action.kind === 'none') return;
-      if (action.kind === 'create' || !stored) return ensureObject(server, type, action.object);
+      if (action.kind === 'create' || !stored) return createMissing(server, type, action.object);
       if (action.kind === 'recreate') {
         // A binding's roleRef cannot change: the old binding goes and the expected one takes its place.
         await storage.remove(namespace, name!, stored.revision);
-        return ensureObject(server, type, action.object);
+        return createMissing(server, type, action.object);
       }
       const updated = structuredClone(action.object);
       prepareUpdate(type, updated, stored.object);
