@@ -46,6 +46,17 @@ describe('the Python client', { skip: available ? false : 'python3-kubernetes is
     });
   });
 
+  test('the access reviews through AuthorizationV1Api answer as RBAC decides', async () => {
+    assert.deepEqual(await run('access_reviews'), {
+      self: true,
+      alice_list: true,
+      alice_delete: false,
+      local_get: true,
+      admin_may_do_anything: true,
+      invalid: [422, 'SubjectAccessReview.authorization.k8s.io "" is invalid: spec.user: Invalid value: "": at least one of user or group must be specified'],
+    });
+  });
+
   test('a dry-run delete (DeleteOptions body or query) deletes nothing', async () => {
     assert.deepEqual(await run('dry_run_delete'), { still_there: { a: '1' } });
   });

@@ -152,7 +152,31 @@ def custom_resources(core, namespace):
     return {"listed": [[i["metadata"]["name"], i["spec"]["size"]] for i in listed["items"]], "invalid": invalid, "applied": applied["spec"], "managers": managers}
 
 
-SCENARIOS = {"custom_resources": custom_resources, "crud": crud, "dry_run_delete": dry_run_delete, "watch": watch_events, "exec_logs_portforward": exec_logs_portforward}
+def access_reviews(core, namespace):
+    """The four access reviews through the typed AuthorizationV1Api, for a user bound to view in the namespace."""
+    rbac = client.RbacAuthorizationV1Api()
+    rbac.create_namespaced_role_binding(namespace, client.V1RoleBinding(
+        metadata=client.V1ObjectMeta(name="alice-view"),
+        role_ref=client.V1RoleRef(api_group="rbac.authorization.k8s.io", kind="ClusterRole", name="view"),
+        subjects=[client.V1Subject(kind="User", name="alice", api_group="rbac.authorization.k8s.io")],
+    ))
+    api = client.AuthorizationV1Api()
+    attrs = lambda verb: client.V1ResourceAttributes(verb=verb, resource="pods", namespace=namespace)
+    self_review = api.create_self_subject_access_review(client.V1SelfSubjectAccessReview(spec=client.V1SelfSubjectAccessReviewSpec(resource_attributes=attrs("delete"))))
+    alice = lambda verb: api.create_subject_access_review(client.V1SubjectAccessReview(spec=client.V1SubjectAccessReviewSpec(user="alice", resource_attributes=attrs(verb)))).status.allowed
+    local = api.create_namespaced_local_subject_access_review(namespace, client.V1LocalSubjectAccessReview(
+        metadata=client.V1ObjectMeta(namespace=namespace), spec=client.V1SubjectAccessReviewSpec(user="alice", resource_attributes=attrs("get"))))
+    rules = api.create_self_subject_rules_review(client.V1SelfSubjectRulesReview(spec=client.V1SelfSubjectRulesReviewSpec(namespace=namespace)))
+    try:
+        api.create_subject_access_review(client.V1SubjectAccessReview(spec=client.V1SubjectAccessReviewSpec(resource_attributes=attrs("get"))))
+        invalid = None
+    except ApiException as err:
+        invalid = [err.status, json.loads(err.body)["message"]]
+    return {"self": self_review.status.allowed, "alice_list": alice("list"), "alice_delete": alice("delete"), "local_get": local.status.allowed,
+            "admin_may_do_anything": any(r.verbs == ["*"] and r.resources == ["*"] for r in rules.status.resource_rules), "invalid": invalid}
+
+
+SCENARIOS = {"access_reviews": access_reviews, "custom_resources": custom_resources, "crud": crud, "dry_run_delete": dry_run_delete, "watch": watch_events, "exec_logs_portforward": exec_logs_portforward}
 
 
 def main():
