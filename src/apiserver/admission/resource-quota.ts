@@ -116,8 +116,6 @@ export function resourceQuotaPlugin(deps: ResourceQuotaDependencies, options: Re
     async validate(a) {
       const evaluator = evaluatorOf(a);
       if (!evaluator) return;
-      // A namespace without quotas has nothing to check: no queue, no timer (most creates in most clusters).
-      if (quotasIn(await read(a, () => deps.listQuotas(a.namespace!)), a.namespace!).length === 0) return;
       let abandoned = false;
       let timer: NodeJS.Timeout | undefined;
       const timedOut = new Promise<never>((_, reject) => {
@@ -127,6 +125,9 @@ export function resourceQuotaPlugin(deps: ResourceQuotaDependencies, options: Re
         }, timeoutMs);
       });
       try {
+        // A namespace without quotas has nothing to check: no queue (most creates in most clusters).
+        const quotas = await Promise.race([read(a, () => deps.listQuotas(a.namespace!)), timedOut]);
+        if (quotasIn(quotas, a.namespace!).length === 0) return;
         const job = queue.run(a.namespace!, () => (abandoned ? Promise.resolve() : evaluate(a, evaluator, () => abandoned)), timedOut);
         await Promise.race([job, timedOut]);
       } finally {
