@@ -26,6 +26,7 @@ import { jwtAuthenticator, loadAuthenticationConfigurationFile } from './authent
 import { issuer as serviceAccountIssuer } from './serviceaccount-tokens.js';
 import { bootstrapTokenAuthenticator, checkBootstrapToken } from './authenticators/bootstrap-tokens.js';
 import { readFileSync } from 'node:fs';
+import { ApiServerMetrics, labelsOf } from './metrics/request-metrics.js';
 import { alwaysAllow, alwaysDeny, AuthorizerChain, noRules, defaultAuthorizationModes, forbiddenError, type AuthorizationMode, type Authorizer } from './authorization/authorizer.js';
 import { requestAttributes } from './authorization/attributes.js';
 import { RbacAuthorizer } from './authorization/rbac.js';
@@ -146,6 +147,8 @@ export class ApiServer {
   readonly context: ServerContext;
   private ready = false;
   port = 0;
+  /** apiserver_* metrics, served at /metrics. */
+  readonly metrics: ApiServerMetrics;
   /** The started watch caches by storage resource, for synchronous reads (cachedObjects). */
   private readonly primedCaches = new Map<string, WatchCache>();
   /** Who may do what: the chain of --authorization-mode, built once the policy caches are primed. */
@@ -176,6 +179,7 @@ export class ApiServer {
     const limits = options.limits ?? {};
     this.inFlight = new MaxInFlightLimit(limits.maxRequestsInFlight ?? defaultMaxRequestsInFlight, limits.maxMutatingRequestsInFlight ?? defaultMaxMutatingRequestsInFlight);
     this.requestTimeoutMs = limits.requestTimeoutMs ?? defaultRequestTimeoutMs;
+    this.metrics = new ApiServerMetrics({ inFlight: () => this.inFlight.inFlight(), storedObjects: () => this.storedObjectCounts() });
     // What admission and authentication read: from the watch caches, synced with storage before each read.
     const serviceAccounts = this.objects('', 'v1', 'serviceaccounts');
     // What a service account token names: its account and the pod, secret or node it is bound to.
@@ -323,6 +327,16 @@ export class ApiServer {
     const jwt = jwtAuthenticator(config, { log: (event) => this.log({ component: 'jwt-authenticator', ...event }) });
     this.shutdownCallbacks.add(() => jwt.close());
     return [jwt.authenticator];
+  }
+
+  /** Objects stored per resource (`pods`, `deployments.apps`), from the watch caches, for apiserver_storage_objects. */
+  private storedObjectCounts(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const type of this.options.registry.all()) {
+      const cache = this.primedCaches.get(storageResourceOf(type));
+      if (cache) counts.set(type.group ? `${type.resource}.${type.group}` : type.resource, cache.size());
+    }
+    return counts;
   }
 
   /** ResourceQuota admission's write of a quota's usage: a compare-and-swap on the revision it read. */
@@ -539,6 +553,7 @@ export class ApiServer {
         return await handleJoin(req, res, join && this.options.bootstrapTokenAuth ? { ...join, acceptsToken: (token) => this.acceptsBootstrapToken(token) } : join);
       }
       const attributes = requestAttributes(req.method ?? 'GET', path, url.searchParams, info);
+      this.measure(req, res, info, url, path, started);
       const auditID = this.options.audit ? auditIDFor(req.headers) : undefined;
       if (auditID) res.setHeader(auditIDHeader, auditID);
       const { user, audit } = await this.admitRequester(req, attributes, info, auditID);
@@ -585,8 +600,24 @@ export class ApiServer {
     }
   }
 
+  /** Counts and times the request when its response is over (a long-running one is also gauged while open). */
+  private measure(req: IncomingMessage, res: ServerResponse, info: RequestInfo | undefined, url: URL, path: string, started: number): void {
+    const labels = labelsOf(req.method ?? 'GET', info, req.headers['content-type'], url.searchParams.get('dryRun') === 'All', path);
+    const longRunning = isLongRunning(info);
+    const endLongRunning = longRunning ? this.metrics.startLongRunning(labels) : undefined;
+    res.once('close', () => {
+      endLongRunning?.();
+      this.metrics.observe(labels, res.statusCode, (Date.now() - started) / 1000, longRunning);
+    });
+  }
+
   private async handleNonResource(req: IncomingMessage, res: ServerResponse, path: string, url: URL): Promise<boolean> {
     switch (path) {
+      case '/metrics': {
+        const { contentType, body } = await this.metrics.text();
+        res.writeHead(200, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body) }).end(body);
+        return true;
+      }
       case '/healthz':
       case '/livez':
         res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' }).end('ok');

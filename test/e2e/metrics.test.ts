@@ -1,0 +1,32 @@
+/**
+ * The apiserver's /metrics with kubectl 1.32 (issue 15, first part):
+ * upstream's metric names, readable by admins and system:monitoring, refused
+ * to others by RBAC.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startCluster, type Cluster } from './harness.js';
+
+describe('apiserver /metrics', () => {
+  let cluster: Cluster;
+  before(async () => {
+    cluster = await startCluster();
+  });
+  after(async () => {
+    await cluster?.stop();
+  });
+
+  test('counts requests with upstream names and labels; RBAC decides who reads them', async () => {
+    await cluster.kubectl(['create', 'configmap', 'counted', '--from-literal=a=b']);
+    const text = (await cluster.kubectl(['get', '--raw', '/metrics'])).stdout;
+    assert.match(text, /^# TYPE apiserver_request_total counter$/m);
+    assert.match(text, /^apiserver_request_total\{verb="POST",dry_run="",group="",version="v1",resource="configmaps",subresource="",scope="namespace",component="apiserver",code="201"\} [1-9]\d*$/m);
+    assert.match(text, /^# TYPE apiserver_request_duration_seconds histogram$/m);
+    assert.match(text, /^apiserver_storage_objects\{resource="configmaps"\} [1-9]\d*$/m);
+    assert.match(text, /^apiserver_current_inflight_requests\{request_kind="mutating"\} \d+$/m);
+    // A user in system:monitoring may read it (upstream's role of that name); another may not.
+    assert.equal((await cluster.kubectl(['get', '--raw', '/metrics', '--as=prometheus', '--as-group=system:monitoring'], { allowFailure: true })).code, 0);
+    const refused = await cluster.kubectl(['get', '--raw', '/metrics', '--as=alice'], { allowFailure: true });
+    assert.match(refused.stderr, /forbidden: User "alice" cannot get path "\/metrics"/);
+  });
+});
