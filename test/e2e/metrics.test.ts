@@ -5,7 +5,10 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { startCluster, type Cluster } from './harness.js';
+
+const promtool = ['/usr/bin/promtool', '/usr/local/bin/promtool'].find((path) => spawnSync(path, ['--version']).status === 0);
 
 describe('apiserver /metrics', () => {
   let cluster: Cluster;
@@ -28,5 +31,12 @@ describe('apiserver /metrics', () => {
     assert.equal((await cluster.kubectl(['get', '--raw', '/metrics', '--as=prometheus', '--as-group=system:monitoring'], { allowFailure: true })).code, 0);
     const refused = await cluster.kubectl(['get', '--raw', '/metrics', '--as=alice'], { allowFailure: true });
     assert.match(refused.stderr, /forbidden: User "alice" cannot get path "\/metrics"/);
+  });
+
+  test('promtool finds nothing to say about the exposition', { skip: promtool ? false : 'needs promtool (Debian prometheus)' }, async () => {
+    const text = (await cluster.kubectl(['get', '--raw', '/metrics'])).stdout;
+    const check = spawnSync(promtool!, ['check', 'metrics'], { input: text, encoding: 'utf8' });
+    assert.equal(check.status, 0, `${check.stdout}${check.stderr}`);
+    assert.equal(`${check.stdout}${check.stderr}`.trim(), '');
   });
 });
