@@ -4,6 +4,7 @@
  * ignored, field names are case-sensitive, null means absent); a field of
  * the wrong type fails with Go's JSON error, so messages read the same.
  */
+import { DecodeError, jsonKindOf } from '../../machinery/go-json.js';
 
 export const encryptionConfigurationApiVersion = 'apiserver.config.k8s.io/v1';
 export const encryptionConfigurationKind = 'EncryptionConfiguration';
@@ -43,19 +44,8 @@ export interface EncryptionConfiguration {
   resources: ResourceConfiguration[];
 }
 
-/** A decoding failure, worded like Go's encoding/json. */
-export class DecodeError extends Error {}
-
-type JsonKind = 'string' | 'number' | 'bool' | 'array' | 'object' | 'null';
-
-function kindOf(value: unknown): JsonKind {
-  if (value === null || value === undefined) return 'null';
-  if (Array.isArray(value)) return 'array';
-  if (typeof value === 'boolean') return 'bool';
-  if (typeof value === 'number' || typeof value === 'bigint') return 'number';
-  if (typeof value === 'string') return 'string';
-  return 'object';
-}
+export { DecodeError };
+const kindOf = jsonKindOf;
 
 /** Where a value sits: the innermost Go struct's name and the JSON path from the root, as Go's error names them. */
 interface Place {

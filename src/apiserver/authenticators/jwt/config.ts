@@ -5,6 +5,7 @@
  * decoding (unknown and mistyped fields are errors), no defaulting, then
  * validation (validation.ts). Errors read as kube-apiserver's do at start.
  */
+import { DecodeError, jsonKindOf } from '../../../machinery/go-json.js';
 import { readFileSync, statSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { renderFieldError } from '../../../machinery/status.js';
@@ -134,18 +135,7 @@ const configurationSpec = struct('AuthenticationConfiguration', {
   anonymous: struct('AnonymousAuthConfig', { enabled: bool, conditions: list(struct('AnonymousAuthCondition', { path: string }), '[]AnonymousAuthCondition') }, true),
 });
 
-type JsonKind = 'string' | 'number' | 'bool' | 'array' | 'object' | 'null';
-
-function kindOf(value: unknown): JsonKind {
-  if (value === null || value === undefined) return 'null';
-  if (Array.isArray(value)) return 'array';
-  if (typeof value === 'boolean') return 'bool';
-  if (typeof value === 'number' || typeof value === 'bigint') return 'number';
-  if (typeof value === 'string') return 'string';
-  return 'object';
-}
-
-class DecodeError extends Error {}
+const kindOf = jsonKindOf;
 
 function goTypeOf(spec: Spec, version: string): string {
   switch (spec.kind) {
