@@ -13,7 +13,8 @@ import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname, homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { logLayoutFor, type ContainerLogLayout } from '../node/container-logs.js';
 import { hostRuntimeClass } from '../node/runtime-classes.js';
 import { ApiServer, ServiceAllocator, bootstrapCluster, raiseDescriptorLimit, type ServingLimits } from '../apiserver/index.js';
 import type { ImageGcPolicy } from '../node/image-gc.js';
@@ -67,6 +68,8 @@ export interface ControlPlaneOptions {
   isolation?: 'auto' | 'none';
   /** The node's registries file (k3s's registries.yaml format; default DIR/registries.yaml when it exists). */
   registries?: string;
+  /** Where containers' logs go (--pod-logs-dir; default DIR/logs/pods), links in its sibling `containers`. */
+  podLogsDir?: string;
   /** Image garbage collection's thresholds (--image-gc-*); default the kubelet's. */
   imageGc?: ImageGcPolicy;
   /** The local node's pod range (a /24); default: the one the node IPAM controller gives it. */
@@ -156,6 +159,11 @@ async function issueNodeCredentials(pki: Awaited<ReturnType<typeof ensureCluster
     provisionerCertPem: provisioner.certPem,
     provisionerKeyPem: provisioner.keyPem,
   };
+}
+
+/** Where the node's container logs go: --pod-logs-dir, or DIR/logs/pods; the flat links beside it. */
+function podLogLayout(dataDir: string, podLogsDir: string | undefined): ContainerLogLayout {
+  return logLayoutFor(podLogsDir ? resolve(podLogsDir) : join(dataDir, 'logs', 'pods'));
 }
 
 export function resolveDataDir(flag: string | undefined): string {
@@ -309,8 +317,9 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<voi
       if (components.signal.aborted) return;
       // `skiff up` is the whole cluster: its pods stop with it (a kill -9 leaves them to be adopted on the next start).
       const state = runtimeKind === 'process' ? await runtimeState(dataDir, agentLog) : undefined;
+      const logs = podLogLayout(dataDir, options.podLogsDir);
       const runtime = state
-        ? new ProcessRuntime({ logDir: join(dataDir, 'logs'), ...state.dirs, hostIP: address, podCIDR, isolation: options.isolation, stopOnShutdown: true, images: await nodeImages(dataDir, options.registries) })
+        ? new ProcessRuntime({ logDir: dirname(logs.podLogsDir), ...state.dirs, hostIP: address, podCIDR, isolation: options.isolation, stopOnShutdown: true, images: await nodeImages(dataDir, options.registries) })
         : new SimulatedRuntime();
       const isolated = runtime instanceof ProcessRuntime && runtime.isolated;
       if (runtime instanceof ProcessRuntime && runtime.images) void importDroppedImages(dataDir, runtime.images, components.signal, agentLog);
@@ -328,6 +337,7 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<voi
           runtime,
           ...state?.agentOptions,
           ...(options.imageGc ? { imageGc: options.imageGc } : {}),
+          ...(state ? { logs } : {}),
           clusterDNS: network.clusterDNS,
           provisionerConfig: provisionerCredentials,
           serving: { certPem: serving.certPem, keyPem: serving.keyPem, caPem: pki.caCertPem },
@@ -603,6 +613,8 @@ export async function runJoinedAgent(options: {
   runtime: 'process' | 'simulated';
   isolation?: 'auto' | 'none';
   registries?: string;
+  /** Where containers' logs go (--pod-logs-dir; default DIR/logs/pods), links in its sibling `containers`. */
+  podLogsDir?: string;
   /** Image garbage collection's thresholds (--image-gc-*); default the kubelet's. */
   imageGc?: ImageGcPolicy;
   podCIDR?: string;
@@ -648,8 +660,9 @@ export async function runJoinedAgent(options: {
   }
   // Like the kubelet, a stopping agent leaves its containers running for the next one to adopt.
   const state = options.runtime === 'process' ? await runtimeState(dataDir, agentLog) : undefined;
+  const logs = podLogLayout(dataDir, options.podLogsDir);
   const runtime = state
-    ? new ProcessRuntime({ logDir: join(dataDir, 'logs'), ...state.dirs, hostIP: address, podCIDR, isolation: options.isolation, images: await nodeImages(dataDir, options.registries) })
+    ? new ProcessRuntime({ logDir: dirname(logs.podLogsDir), ...state.dirs, hostIP: address, podCIDR, isolation: options.isolation, images: await nodeImages(dataDir, options.registries) })
     : new SimulatedRuntime();
   const isolated = runtime instanceof ProcessRuntime && runtime.isolated;
   if (runtime instanceof ProcessRuntime && runtime.images) void importDroppedImages(dataDir, runtime.images, stop.signal, agentLog);
@@ -695,6 +708,7 @@ export async function runJoinedAgent(options: {
     runtime,
     ...state?.agentOptions,
     ...(options.imageGc ? { imageGc: options.imageGc } : {}),
+    ...(state ? { logs } : {}),
     clusterDNS,
     ...(credentials.provisionerCertPem && credentials.provisionerKeyPem
       ? { provisionerConfig: { server: options.server, caPem: credentials.caPem, certPem: credentials.provisionerCertPem, keyPem: credentials.provisionerKeyPem } }

@@ -81,6 +81,7 @@ Usage:
   skiff scheduler [--kubeconfig FILE] [--config FILE] [-v N]       the scheduler alone, against any apiserver
   skiff agent --server URL --token T [--name N] [--data-dir D] [--runtime process|simulated]
               [--isolation auto|none] [--registries FILE] [--pod-cidr CIDR] [--ca-cert-hash sha256:HEX]
+              [--pod-logs-dir DIR]
               [--proxy-mode auto|nftables|userspace]
                                                                    join this machine as a node
   skiff agent --simulate N [--name NAME] [--kubeconfig FILE]       N simulated nodes (no processes run)
@@ -108,6 +109,11 @@ Options:
   --registries FILE
                    process runtime: registry mirrors, rewrites and credentials for image pulls,
                    in k3s's registries.yaml format (default: DIR/registries.yaml when it exists)
+  --pod-logs-dir DIR
+                   process runtime: where containers' logs go, in the kubelet's layout
+                   (DIR/<namespace>_<pod>_<uid>/<container>/<restarts>.log, with flat links in
+                   DIR/../containers, as /var/log/pods and /var/log/containers; default
+                   <data-dir>/logs/pods)
   --image-gc-high-threshold PERCENT, --image-gc-low-threshold PERCENT, --image-minimum-gc-age DURATION
                    process runtime: image garbage collection, as the kubelet's flags: above the
                    high threshold of the image file system's use (default 85), unused images go,
@@ -187,6 +193,7 @@ async function main(argv: string[]): Promise<number> {
           runtime: { type: 'string' },
           isolation: { type: 'string' },
           registries: { type: 'string' },
+          'pod-logs-dir': { type: 'string' },
           ...imageGcFlags,
           'pod-cidr': { type: 'string' },
           'cluster-cidr': { type: 'string' },
@@ -221,6 +228,7 @@ async function main(argv: string[]): Promise<number> {
         runtime,
         isolation,
         registries: values.registries,
+        podLogsDir: values['pod-logs-dir'],
         imageGc: imageGcPolicyFromFlags(values),
         podCIDR,
         clusterCIDR,
@@ -287,6 +295,7 @@ async function main(argv: string[]): Promise<number> {
           runtime: { type: 'string' },
           isolation: { type: 'string' },
           registries: { type: 'string' },
+          'pod-logs-dir': { type: 'string' },
           ...imageGcFlags,
           'pod-cidr': { type: 'string' },
           'ca-cert-hash': { type: 'string' },
@@ -313,7 +322,7 @@ async function main(argv: string[]): Promise<number> {
       const ingress = ingressPorts(values['ingress-http-port'], values['ingress-https-port']);
       const proxyMode = await proxyModeFlag(values['proxy-mode']);
       const { runJoinedAgent } = await import('./control-plane.js');
-      await runJoinedAgent({ server: values.server, token: values.token, name: values.name, dataDir: values['data-dir'], runtime, isolation, registries: values.registries, imageGc: imageGcPolicyFromFlags(values), podCIDR, caCertHash: values['ca-cert-hash'], ingressPorts: ingress, proxyMode, verbosity });
+      await runJoinedAgent({ server: values.server, token: values.token, name: values.name, dataDir: values['data-dir'], runtime, isolation, registries: values.registries, podLogsDir: values['pod-logs-dir'], imageGc: imageGcPolicyFromFlags(values), podCIDR, caCertHash: values['ca-cert-hash'], ingressPorts: ingress, proxyMode, verbosity });
       return 0;
     }
     case 'images': {

@@ -11,6 +11,7 @@
  *   backoff, every pod resynced about every minute; a rejected pod's status
  *   write and the removal of orphaned sandboxes go through it too
  */
+import type { ContainerLogLayout } from './container-logs.js';
 import type { Client, ResourceClient } from '../client/index.js';
 import {
   EventRecorder,
@@ -92,6 +93,8 @@ export interface AgentOptions {
    * volumes, in DIR/pods.
    */
   memoryVolumesDir?: string;
+  /** Where containers' logs go, in the kubelet's layout (container-logs.ts); default: where the runtime puts them. */
+  logs?: ContainerLogLayout;
 }
 
 export class NodeAgent {
@@ -345,6 +348,7 @@ export class NodeAgent {
         syncs: this.syncs,
         imagePuller: this.imagePuller,
         runtimeHandler: (name) => this.runtimeHandler(name),
+        logs: this.options.logs,
       });
       this.workers.set(uid, worker);
     }

@@ -14,6 +14,7 @@
  *     after 10 min of running);
  *   - write the status if it changed.
  */
+import { containerLogPath, linkContainerLog, removePodLogs, type ContainerLogLayout, type PodLogIdentity } from './container-logs.js';
 import type { EventRecorder, ResourceClient } from '../client/index.js';
 import { isStatusError } from '../machinery/status.js';
 import { podStatus, type ContainerRecord, type PodRuntimeView } from './pod-status.js';
@@ -58,6 +59,8 @@ export interface PodWorkerContext {
   imagePuller?: ImagePuller;
   /** The handler of a RuntimeClass (undefined when there is no such RuntimeClass). */
   runtimeHandler?(runtimeClassName: string): Promise<string | undefined>;
+  /** Where containers' logs go, in the kubelet's layout (container-logs.ts); without it, where the runtime puts them. */
+  logs?: ContainerLogLayout;
   now(): Date;
   log(event: Record<string, unknown>): void;
 }
@@ -296,6 +299,11 @@ export class PodWorker implements PodSyncTarget {
     this.syncs.request(this);
   }
 
+  /** What names the pod's log directory. */
+  private logIdentity(): PodLogIdentity {
+    return { namespace: this.pod.metadata.namespace ?? 'default', name: this.pod.metadata.name!, uid: this.pod.metadata.uid! };
+  }
+
   private view(): PodRuntimeView {
     return {
       sandboxReady: this.sandbox?.state === 'ready',
@@ -373,8 +381,10 @@ export class PodWorker implements PodSyncTarget {
       mounts,
       ...limitsOf(spec),
       ...(pidNamespaceOf ? { pidNamespaceOf } : {}),
+      ...(this.context.logs ? { logPath: containerLogPath(this.context.logs, this.logIdentity(), spec.name, slot.record.restartCount) } : {}),
       security: containerSecurity,
     });
+    if (this.context.logs) linkContainerLog(this.context.logs, this.logIdentity(), spec.name, id, slot.record.restartCount);
     this.event('Normal', 'Created', `Created container: ${spec.name}`);
     await runtime.startContainer(id);
     this.event('Normal', 'Started', `Started container ${spec.name}`);
@@ -672,6 +682,7 @@ export class PodWorker implements PodSyncTarget {
     if (this.gone) {
       await this.teardown(0);
       await this.volumes?.tearDown();
+      if (this.context.logs) removePodLogs(this.context.logs, this.logIdentity());
       this.tornDown = true;
       return;
     }

@@ -7,7 +7,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, onHost, hostDeployment, waitFor, type Cluster, startHostProcessCluster } from './harness.js';
@@ -88,6 +88,27 @@ describe('skiff up --runtime process', () => {
     } finally {
       await follow.stop();
     }
+  });
+
+  test('kubectl logs --previous shows the attempt before; logs sit in the kubelet layout with flat links', async () => {
+    await cluster.kubectl(['run', 'crasher', '--image=busybox', onHost, '--command', '--', 'sh', '-c', 'echo "attempt $(cat /proc/sys/kernel/random/uuid)"; exit 1']);
+    const uid = (await cluster.kubectl(['get', 'pod', 'crasher', '-o', 'jsonpath={.metadata.uid}'])).stdout;
+    await waitFor(async () => Number((await cluster.kubectl(['get', 'pod', 'crasher', '-o', 'jsonpath={.status.containerStatuses[0].restartCount}'])).stdout) >= 1, { message: 'a restart', timeoutMs: 40_000 });
+    const current = await waitFor(async () => {
+      const out = (await cluster.kubectl(['logs', 'crasher'])).stdout;
+      return out ? out : undefined;
+    }, { message: "the second attempt's output" });
+    const previous = (await cluster.kubectl(['logs', 'crasher', '--previous'])).stdout;
+    assert.match(previous, /^attempt [\w-]+\n$/);
+    assert.match(current, /^attempt [\w-]+\n$/);
+    assert.notEqual(previous, current);
+    const podDir = join(cluster.dataDir, 'logs', 'pods', `default_crasher_${uid}`, 'crasher');
+    assert.equal(readFileSync(join(podDir, '0.log'), 'utf8').split(' ').slice(1).join(' '), `stdout F ${previous}`);
+    const links = readdirSync(join(cluster.dataDir, 'logs', 'containers')).filter((name) => name.startsWith('crasher_default_crasher-'));
+    assert.ok(links.length >= 1 && links.every((name) => /^crasher_default_crasher-[\w-]+\.log$/.test(name)), links.join(' '));
+    await cluster.kubectl(['delete', 'pod', 'crasher', '--wait=true']);
+    await waitFor(async () => !existsSync(podDir), { message: "the pod's logs removed with it" });
+    assert.deepEqual(readdirSync(join(cluster.dataDir, 'logs', 'containers')).filter((name) => name.startsWith('crasher_')), []);
   });
 
   test('kubectl exec runs a command beside the container: output, stdin, exit code', async () => {
