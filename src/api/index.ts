@@ -22,6 +22,7 @@ import { resources as coordination } from './coordination/index.js';
 import { resources as node } from './node/index.js';
 import { resources as discovery } from './discovery/index.js';
 import { resources as certificates } from './certificates/index.js';
+import { resources as metrics } from './metrics/index.js';
 
 export const builtinResources: ResourceType[][] = [
   core,
@@ -42,6 +43,8 @@ export const builtinResources: ResourceType[][] = [
   coordination,
   node,
   discovery,
+  // Aggregated by kube-apiserver with metrics-server's APIService priority (100): listed last.
+  metrics,
 ];
 
 export function builtinRegistry(): Registry {

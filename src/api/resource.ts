@@ -61,6 +61,7 @@ export interface StorageConversion<T extends KubeObject = KubeObject> {
 }
 
 import type { RequestAttributes } from './rbac/authorize.js';
+import type { ResourceMetricsReader } from './metrics/types.js';
 
 /** The authenticated user making a request, for kinds that record who asked (CertificateSigningRequest). */
 export interface Requester {
@@ -101,6 +102,25 @@ export interface ReviewContext {
   /** The namespace of the request's path (LocalSubjectAccessReview). */
   namespace?: string;
   access: AccessReviewer;
+  /** The apiserver's token authenticators (TokenReview): who a bearer token is, and the audiences the apiserver serves. */
+  tokens?: { authenticate(token: string): Promise<Requester | undefined>; audiences: string[] };
+}
+
+/** What computed kinds read from: the apiserver supplies it, as it supplies the AccessReviewer to reviews. */
+export interface ComputedContext {
+  /** What the apiserver scraped from the node agents (metrics.k8s.io); undefined when it keeps none. */
+  resourceMetrics?: ResourceMetricsReader;
+}
+
+/**
+ * Reads of a kind that is computed, not stored (metrics.k8s.io's NodeMetrics
+ * and PodMetrics): get and list are answered from here, never from storage.
+ * `get` answers undefined for a 404 of the kind's own, or throws a StatusError.
+ * A list is filtered by the request's label and field selectors afterwards.
+ */
+export interface ComputedReads<T extends KubeObject = KubeObject> {
+  get(namespace: string | undefined, name: string, context: ComputedContext): Promise<T | undefined>;
+  list(namespace: string | undefined, context: ComputedContext): Promise<T[]>;
 }
 
 export interface ValidationContext {
@@ -203,6 +223,12 @@ export interface ResourceType<T extends KubeObject = KubeObject> {
    * StatusError for a review that cannot be answered (422, 400).
    */
   review?(obj: T, context: ReviewContext): T | Promise<T>;
+
+  /**
+   * For kinds whose objects are computed on each read, not stored (metrics.k8s.io):
+   * get and list come from here; declare `verbs: ['get', 'list']`.
+   */
+  computed?: ComputedReads<T>;
 
   /** Set for kinds a CustomResourceDefinition adds (custom-resource-types.ts in api/apiextensions). */
   customResource?: CustomResourceServing;

@@ -6,7 +6,7 @@ import { isTrueParameter } from '../machinery/query-params.js';
 import type { ServiceAccountTokens } from './serviceaccount-tokens.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Registry } from '../api/registry.js';
-import type { AccessReviewer, ResourceType } from '../api/resource.js';
+import type { AccessReviewer, ResourceType, ReviewContext } from '../api/resource.js';
 import type { KubeObject } from '../machinery/object.js';
 import type { RequestInfo } from './request-info.js';
 import type { ResourceStorage } from './resource-storage.js';
@@ -60,6 +60,8 @@ export interface ServerContext {
   serviceAccountTokens?: ServiceAccountTokens;
   /** The authorizers, as the access reviews ask them. */
   access: AccessReviewer;
+  /** The token authenticators, as TokenReview asks them. */
+  tokens: NonNullable<ReviewContext['tokens']>;
 }
 
 export interface RequestContext {

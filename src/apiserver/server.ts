@@ -3,6 +3,7 @@
  * (health, version, discovery, OpenAPI) and resource paths to the generic
  * handlers. It stores and serves objects; it runs no controller logic.
  */
+import { serveResourceMetrics, type ResourceMetricsOptions } from './resource-metrics/index.js';
 import { isTrueParameter } from '../machinery/query-params.js';
 import type { KubeObject } from '../machinery/object.js';
 import https from 'node:https';
@@ -23,7 +24,7 @@ import { assembleAdmission, type AdmissionDependencies } from './admission/assem
 import { selectAdmissionPlugins } from './admission/plugins.js';
 import { parseTokenFile, tokenFileAuthenticator } from './authenticators/token-file.js';
 import { jwtAuthenticator, loadAuthenticationConfigurationFile } from './authenticators/jwt/index.js';
-import { issuer as serviceAccountIssuer } from './serviceaccount-tokens.js';
+import { apiAudience, issuer as serviceAccountIssuer } from './serviceaccount-tokens.js';
 import { bootstrapTokenAuthenticator, checkBootstrapToken } from './authenticators/bootstrap-tokens.js';
 import { readFileSync } from 'node:fs';
 import { ApiServerMetrics, labelsOf } from './metrics/request-metrics.js';
@@ -123,12 +124,19 @@ export interface ApiServerOptions {
   tokenAuthFile?: string;
   /** Bootstrap tokens (Secrets in kube-system) authenticate, as --enable-bootstrap-token-auth. */
   bootstrapTokenAuth?: boolean;
+  /** How metrics.k8s.io scrapes the node agents (metrics-server's --metric-resolution and the rest); defaults when absent. */
+  resourceMetrics?: ResourceMetricsOptions;
   /** --authentication-config: an AuthenticationConfiguration with JWT issuers (OIDC users). */
   authenticationConfig?: string;
   /** Audit logging: the policy, and where events go (--audit-policy-file, --audit-log-path). */
   audit?: { policy: AuditPolicy; sink: AuditSink };
   /** --enable-admission-plugins / --disable-admission-plugins, on top of the defaults; plugins' settings. */
   admission?: { enable?: string[]; disable?: string[]; podSecurity?: AdmissionDependencies['podSecurity'] };
+}
+
+/** Whether a kind's objects are stored: reviews (answered, never kept) and computed kinds (metrics.k8s.io) are not. */
+function isStored(type: ResourceType): boolean {
+  return !type.review && !type.computed;
 }
 
 export class ApiServer {
@@ -252,11 +260,17 @@ export class ApiServer {
           return { resourceRules: rules.resourceRules, nonResourceRules: rules.nonResourceRules, incomplete: rules.incomplete, ...(rules.errors.length ? { evaluationError: rules.errors.join(', ') } : {}) };
         },
       },
+      tokens: {
+        audiences: [apiAudience],
+        // Only the token authenticators: a review carries a token, never a client certificate.
+        authenticate: (token) => authenticate({ headers: { authorization: `Bearer ${token}` }, socket: {} } as IncomingMessage, this.authenticators.filter((a) => a !== clientCertificateAuthenticator)),
+      },
       onShutdown: (callback) => {
         this.shutdownCallbacks.add(callback);
         return () => this.shutdownCallbacks.delete(callback);
       },
     };
+    if (options.resourceMetrics) serveResourceMetrics(this.context, options.resourceMetrics);
   }
 
   storageFor(type: ResourceType): ResourceStorage {
@@ -276,13 +290,13 @@ export class ApiServer {
 
   /** Loads every resource's watch cache from storage, and serves what the stored CRDs define. */
   async prime(): Promise<void> {
-    await Promise.all(this.options.registry.all().map(async (type) => this.primedCaches.set(storageResourceOf(type), await this.storageFor(type).cache())));
+    await Promise.all(this.options.registry.all().filter(isStored).map(async (type) => this.primedCaches.set(storageResourceOf(type), await this.storageFor(type).cache())));
     await this.startAuthorization();
     const definitions = this.options.registry.find('apiextensions.k8s.io', 'v1', 'customresourcedefinitions');
     if (definitions && !this.customResourcesStarted) {
       this.customResourcesStarted = true;
       await this.customResources.start(await this.storageFor(definitions).cache());
-      await Promise.all(this.options.registry.all().map((type) => this.storageFor(type).cache()));
+      await Promise.all(this.options.registry.all().filter(isStored).map((type) => this.storageFor(type).cache()));
     }
   }
 
@@ -332,7 +346,7 @@ export class ApiServer {
   /** Objects stored per resource (`pods`, `deployments.apps`), from the watch caches, for apiserver_storage_objects. */
   private storedObjectCounts(): Map<string, number> {
     const counts = new Map<string, number>();
-    for (const type of this.options.registry.all()) {
+    for (const type of this.options.registry.all().filter(isStored)) {
       const cache = this.primedCaches.get(storageResourceOf(type));
       if (cache) counts.set(type.group ? `${type.resource}.${type.group}` : type.resource, cache.size());
     }

@@ -9,12 +9,14 @@
  * (The bootstrap objects come from small leaf modules; `import type` costs
  * nothing at run time.) test/start-path.test.ts keeps it so.
  */
+import type { HorizontalPodAutoscalerOptions } from '../controllers/podautoscaler/controller.js';
 import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname, homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { logLayoutFor, type ContainerLogLayout } from '../node/container-logs.js';
+import { controllerManagerSecurePort, proxyMetricsPort, schedulerSecurePort, servePlainMetrics, serveSecureMetrics } from './metrics-endpoints.js';
 import { hostRuntimeClass } from '../node/runtime-classes.js';
 import { ApiServer, ServiceAllocator, bootstrapCluster, raiseDescriptorLimit, type ServingLimits } from '../apiserver/index.js';
 import type { ImageGcPolicy } from '../node/image-gc.js';
@@ -53,6 +55,10 @@ import { LOCAL_PATH_PROVISIONERS_GROUP } from '../api/rbac/bootstrap-policy/skif
 
 export interface ControlPlaneOptions {
   mode: 'up' | 'server';
+  /** metrics-server's --metric-resolution: how often metrics.k8s.io scrapes the node agents (default 15 s). */
+  metricResolutionMs?: number;
+  /** kube-controller-manager's --horizontal-pod-autoscaler-* flags. */
+  horizontalPodAutoscaler?: HorizontalPodAutoscalerOptions;
   dataDir?: string;
   port: number;
   bind: string;
@@ -222,6 +228,7 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<voi
     admission: options.security ? { ...options.security.admission, podSecurity: options.security.podSecurity } : undefined,
     audit: audit ? { policy: audit.policy, sink: audit.backend } : undefined,
     bootstrapTokenAuth: true,
+    ...(options.metricResolutionMs ? { resourceMetrics: { resolutionMs: options.metricResolutionMs } } : {}),
   });
 
   await server.prime();
@@ -284,14 +291,33 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<voi
   // Every component and each of its loops stops on this one signal: more than Node's default of 10 listeners.
   setMaxListeners(0, components.signal);
   const running: Promise<void>[] = [];
+  // The scheduler's and the controller manager's metrics on their upstream secure ports, with certificates of the cluster CA.
+  const serveComponentMetrics = async (component: string, credentials: ClientConfig, registry: import('prom-client').Registry, port: number): Promise<void> => {
+    const serving = await issueServingCertificate(pki, component, ['localhost', '127.0.0.1', advertiseAddress]);
+    await serveSecureMetrics({
+      component,
+      credentials,
+      registry,
+      port,
+      host: advertiseAddress,
+      tls: { certPem: serving.certPem, keyPem: serving.keyPem, caPem: pki.caCertPem },
+      signal: components.signal,
+      log: (event) => log({ component, msg: String(event.msg ?? ''), ...event }),
+    }).catch((err: Error) => log({ component, msg: 'no metrics endpoint', error: err.message }));
+  };
   const { defaultClusterCIDR, defaultNodeCIDRMaskSize } = await import('../controllers/nodeipam/cidr-set.js');
   const clusterCIDR = options.clusterCIDR ?? defaultClusterCIDR;
   if (options.controllers !== false) {
     const { runControllerManager } = await import('../controllers/index.js');
+    const { ControllerManagerMetrics } = await import('../client/metrics/index.js');
     const credentials = await credentialsOf('controller-manager', 'system:kube-controller-manager');
+    const metrics = new ControllerManagerMetrics();
+    await serveComponentMetrics('controller-manager', credentials, metrics.registry, controllerManagerSecurePort);
     running.push(
       runControllerManager(credentials, components.signal, {
+        metrics,
         controllers: options.controllers,
+        horizontalPodAutoscaler: options.horizontalPodAutoscaler,
         useServiceAccountCredentials: true,
         // As k3s: nodes get their /24 of the cluster range from the node IPAM controller.
         nodeIPAM: { clusterCIDR, nodeCIDRMaskSize: defaultNodeCIDRMaskSize },
@@ -352,9 +378,13 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<voi
   if (options.scheduler !== false) {
     const { loadSchedulerConfiguration, runScheduler } = await import('../scheduler/index.js');
     const config = options.schedulerConfig ? loadSchedulerConfiguration(options.schedulerConfig) : undefined;
+    const { SchedulerMetrics } = await import('../scheduler/metrics/index.js');
     const credentials = await credentialsOf('scheduler', 'system:kube-scheduler');
+    const metrics = new SchedulerMetrics();
+    await serveComponentMetrics('scheduler', credentials, metrics.registry, schedulerSecurePort);
     running.push(
       runScheduler(credentials, components.signal, {
+        metrics,
         config,
         log: (event) => log({ component: 'scheduler', msg: String(event.msg ?? ''), ...event }),
       }).catch((err) => log({ component: 'scheduler', msg: 'stopped with an error', error: (err as Error).message })),
@@ -399,6 +429,7 @@ export async function runStandaloneControllerManager(options: {
   clusterSigningCertFile?: string;
   clusterSigningKeyFile?: string;
   clusterSigningDurationMs?: number;
+  horizontalPodAutoscaler?: HorizontalPodAutoscalerOptions;
 }): Promise<void> {
   const log = createLogger(options.verbosity);
   const config = configFromKubeconfig(options.kubeconfig);
@@ -415,6 +446,7 @@ export async function runStandaloneControllerManager(options: {
     controllers: options.controllers,
     nodeIPAM: options.nodeIPAM,
     clusterSigner: signing,
+    horizontalPodAutoscaler: options.horizontalPodAutoscaler,
     log: (event) => log({ component: 'controller-manager', msg: String(event.msg ?? ''), ...event }),
   });
 }
@@ -508,7 +540,11 @@ async function startNodeNetwork(
     ServiceLoadBalancer,
     ServiceProxy,
     UserspaceProxy,
+    NetworkMetrics,
   } = await import('../network/index.js');
+  // The service proxy's and the DNS server's metrics, at kube-proxy's metrics port.
+  const metrics = new NetworkMetrics();
+  await servePlainMetrics(metrics.registry, proxyMetricsPort, signal, log).catch((err: Error) => log({ msg: 'no network metrics endpoint', error: err.message }));
   const network = await runtime.prepareNetwork().catch((err: Error) => {
     log({ msg: 'no service networking: the pod network could not be set up', error: err.message });
     return undefined;
@@ -526,7 +562,7 @@ async function startNodeNetwork(
   let stopped = Promise.resolve();
   let proxied = false;
   if (choice.mode === 'userspace') {
-    const userspace = new UserspaceProxy(informers, { serviceInterface, reason: choice.reason, log });
+    const userspace = new UserspaceProxy(informers, { serviceInterface, reason: choice.reason, log, metrics });
     try {
       stopped = (await userspace.start(signal)).stopped;
     } catch (err) {
@@ -548,7 +584,7 @@ async function startNodeNetwork(
   );
   if (choice.mode === 'nftables') {
     log({ msg: describeProxyMode(choice, ''), mode: choice.mode, reason: choice.reason });
-    const proxy = new ServiceProxy(informers, { nodeName, table: network.bridge, clusterCIDR: options.clusterCIDR, log });
+    const proxy = new ServiceProxy(informers, { nodeName, table: network.bridge, clusterCIDR: options.clusterCIDR, log, metrics });
     const policies = new PolicyEnforcer(informers, { table: `${network.bridge}-policy`, nodeAddresses: [network.address], log });
     stopped = new Promise((resolve) => signal.addEventListener('abort', () => void Promise.all([proxy.stop(), policies.stop()]).then(() => resolve()), { once: true }));
     await policies.start(signal).catch((err: Error) => log({ msg: 'NetworkPolicy not enforced', error: err.message }));
@@ -563,7 +599,7 @@ async function startNodeNetwork(
     log({ msg: `NetworkPolicy not enforced: it needs nftables (${choice.reason})` });
   }
   let clusterDNS: ClusterDnsSettings | undefined;
-  const dns = new ClusterDNS(informers, { address: network.address, port: 53, log });
+  const dns = new ClusterDNS(informers, { address: network.address, port: 53, log, metrics });
   try {
     await dns.start(signal);
     log({ msg: 'cluster DNS listening', address: network.address, port: 53 });

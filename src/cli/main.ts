@@ -125,6 +125,14 @@ Options:
   --ingress-http-port N, --ingress-https-port N
                    the Ingress controller's ports on the node (default 80 and 443 as root, 8080
                    and 8443 otherwise; 0 turns a listener off)
+  --metric-resolution DURATION
+                   how often the apiserver scrapes the nodes for metrics.k8s.io (kubectl top,
+                   autoscaling), as metrics-server's flag (default 15s)
+  --horizontal-pod-autoscaler-sync-period D, --horizontal-pod-autoscaler-tolerance F,
+  --horizontal-pod-autoscaler-downscale-stabilization D,
+  --horizontal-pod-autoscaler-cpu-initialization-period D, --horizontal-pod-autoscaler-initial-readiness-delay D
+                   the HPA controller, as kube-controller-manager's flags (defaults 15s, 0.1,
+                   5m0s, 5m0s, 30s)
   --proxy-mode auto|nftables|userspace
                    the node's service proxy (default auto: nftables as root when the nft command
                    works, else userspace: relays in skiff, as root with the ClusterIPs bound on the
@@ -179,6 +187,7 @@ async function main(argv: string[]): Promise<number> {
       const { runControlPlane, servingLimitFlags, servingLimitsFromFlags } = await import('./control-plane.js');
       const { imageGcFlags, imageGcPolicyFromFlags } = await import('./image-gc-flags.js');
       const { securityFlags, securitySettingsFromFlags } = await import('./security-flags.js');
+      const { horizontalPodAutoscalerFlags, horizontalPodAutoscalerOptionsFromFlags, metricResolutionFlags, metricResolutionFromFlags } = await import('./autoscaling-flags.js');
       const { values } = parseArgs({
         args: rest,
         options: {
@@ -201,6 +210,8 @@ async function main(argv: string[]): Promise<number> {
           'ingress-https-port': { type: 'string' },
           ...servingLimitFlags,
           ...securityFlags,
+          ...metricResolutionFlags,
+          ...horizontalPodAutoscalerFlags,
           'proxy-mode': { type: 'string' },
         },
         strict: true,
@@ -235,14 +246,18 @@ async function main(argv: string[]): Promise<number> {
         ingressPorts: ingress,
         servingLimits,
         security,
+        metricResolutionMs: metricResolutionFromFlags(values),
+        horizontalPodAutoscaler: horizontalPodAutoscalerOptionsFromFlags(values),
         proxyMode,
       });
       return 0;
     }
     case 'controller-manager': {
+      const { horizontalPodAutoscalerFlags, horizontalPodAutoscalerOptionsFromFlags } = await import('./autoscaling-flags.js');
       const { values } = parseArgs({
         args: rest,
         options: {
+          ...horizontalPodAutoscalerFlags,
           kubeconfig: { type: 'string' },
           controllers: { type: 'string' },
           'allocate-node-cidrs': { type: 'boolean' },
@@ -268,6 +283,7 @@ async function main(argv: string[]): Promise<number> {
         clusterSigningCertFile: values['cluster-signing-cert-file'],
         clusterSigningKeyFile: values['cluster-signing-key-file'],
         clusterSigningDurationMs,
+        horizontalPodAutoscaler: horizontalPodAutoscalerOptionsFromFlags(values),
       });
       return 0;
     }

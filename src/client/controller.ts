@@ -27,7 +27,7 @@ import type { InformerFactory } from './informer-factory.js';
 import type { SharedInformer } from './informer.js';
 import type { ResourceRef } from './resource-client.js';
 import { keyOf } from './store.js';
-import { WorkQueue } from './workqueue.js';
+import { WorkQueue, type WorkQueueMetricsProvider } from './workqueue.js';
 
 export type ReconcileResult = void | { requeueAfterMs?: number };
 
@@ -70,6 +70,8 @@ export interface ControllerContext {
   /** The clock controllers use (tests make it jump). */
   now(): Date;
   log(event: Record<string, unknown>): void;
+  /** Where the controllers' work queues report (named after the controller); none: they do not. */
+  workQueueMetrics?: WorkQueueMetricsProvider;
 }
 
 /**
@@ -102,7 +104,7 @@ export function ownerKeys(object: KubeObject, owner: ResourceRef): string[] {
 }
 
 export class Controller {
-  readonly queue = new WorkQueue<string>();
+  readonly queue: WorkQueue<string>;
   readonly stats: ControllerStats = { reconciles: 0, errors: 0 };
   readonly primary: SharedInformer;
   private readonly informers: SharedInformer[] = [];
@@ -111,6 +113,7 @@ export class Controller {
     readonly spec: ControllerSpec,
     private readonly context: ControllerContext,
   ) {
+    this.queue = new WorkQueue<string>({ name: spec.name, metrics: context.workQueueMetrics });
     this.primary = context.informers.informerFor(spec.for);
     this.informers.push(this.primary);
     const enqueue = (object: KubeObject) => this.queue.add(keyOf(object));

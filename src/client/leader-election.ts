@@ -24,6 +24,12 @@ export interface Lease extends KubeObject {
   };
 }
 
+/** Where a candidate reports whether it leads (client-go's leader metric): off when created, on while leading. */
+export interface LeaderElectionMetricsRecorder {
+  leaderOn(name: string): void;
+  leaderOff(name: string): void;
+}
+
 export interface LeaderElectionOptions {
   name: string;
   namespace?: string;
@@ -42,6 +48,8 @@ export interface LeaderElectionOptions {
   onStoppedLeading?(): void;
   onNewLeader?(identity: string): void;
   now?: () => Date;
+  /** leader_election_master_status (see src/client/metrics/). */
+  metrics?: LeaderElectionMetricsRecorder;
 }
 
 const leases = { group: 'coordination.k8s.io', version: 'v1', resource: 'leases', kind: 'Lease', namespaced: true };
@@ -69,6 +77,7 @@ export class LeaderElector {
     this.renewDeadlineMs = options.renewDeadlineMs ?? 10_000;
     this.retryPeriodMs = options.retryPeriodMs ?? 2_000;
     this.now = options.now ?? (() => new Date());
+    options.metrics?.leaderOff(options.name);
   }
 
   /** Campaigns, leads while it can, campaigns again; until the signal aborts (then releases the Lease). */
@@ -78,6 +87,7 @@ export class LeaderElector {
       while (!signal.aborted && !(await this.tryAcquireOrRenew())) await sleep(this.retryPeriodMs, signal);
       if (signal.aborted) break;
       const leading = new AbortController();
+      this.options.metrics?.leaderOn(this.options.name);
       const term = Promise.resolve(this.options.onStartedLeading(leading.signal)).catch(() => {});
       // Renew until we fail to for longer than the renew deadline.
       while (!signal.aborted) {
@@ -87,6 +97,7 @@ export class LeaderElector {
         if (this.now().getTime() - this.lastRenew > this.renewDeadlineMs) break;
       }
       leading.abort();
+      this.options.metrics?.leaderOff(this.options.name);
       await term;
       this.options.onStoppedLeading?.();
       if (signal.aborted) {

@@ -17,7 +17,16 @@ import type { Client } from './client.js';
 import { Controller, type ControllerContext, type ControllerSpec } from './controller.js';
 import { EventRecorder } from './events.js';
 import { InformerFactory } from './informer-factory.js';
-import { LeaderElector } from './leader-election.js';
+import { LeaderElector, type LeaderElectionMetricsRecorder } from './leader-election.js';
+import type { WorkQueueMetricsProvider } from './workqueue.js';
+
+/** Where a manager's parts report (a component's metrics, e.g. ControllerManagerMetrics in src/client/metrics/). */
+export interface ManagerMetrics {
+  /** Each controller's work queue, named after the controller. */
+  workQueues?: WorkQueueMetricsProvider;
+  /** leader_election_master_status of the manager's Lease. */
+  leaderElection?: LeaderElectionMetricsRecorder;
+}
 
 /** Something the manager runs until its signal aborts. */
 export interface Runnable {
@@ -37,6 +46,8 @@ export interface ManagerOptions {
    * for controllers added without one, the manager's client.
    */
   clientFor?: (identity: string) => Client;
+  /** Metrics of the work queues and the leader election; none: nothing is recorded. */
+  metrics?: ManagerMetrics;
 }
 
 /** How a controller or runnable is added: its builder, and who it acts as. */
@@ -98,6 +109,7 @@ export class Manager {
     if (!election) return this.runTerm(signal);
     const elector = new LeaderElector(this.client, {
       ...election,
+      metrics: this.options.metrics?.leaderElection,
       onStartedLeading: (leading) => {
         this.log({ msg: 'became leader', identity: elector.identity, lease: election.name });
         // The elector waits for this before it campaigns again: terms never overlap.
@@ -124,6 +136,7 @@ export class Manager {
       now: this.now,
       log: this.log,
       recorder: (component) => this.recorder(component),
+      workQueueMetrics: this.options.metrics?.workQueues,
     };
     // A controller with an identity reads from the shared informers and writes as itself.
     const contextFor = (identity: string | undefined): ControllerContext =>

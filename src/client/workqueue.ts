@@ -15,7 +15,30 @@
  *   is still queued.
  */
 
+/** What a queue reports to its metrics (client-go's queueMetrics): one recorder per named queue. */
+export interface WorkQueueMetricsRecorder<K> {
+  /** A key entered the queue (not while it already waits). */
+  add(key: K): void;
+  /** A worker took the key. */
+  get(key: K): void;
+  /** The worker is done with the key. */
+  done(key: K): void;
+  /** A delayed add (`addAfter`, `addRateLimited`). */
+  retry(): void;
+  /** The queue stopped: what was still queued is dropped. */
+  shutDown(): void;
+}
+
+/** Makes the recorder of a named queue (client-go's MetricsProvider); see src/client/metrics/. */
+export interface WorkQueueMetricsProvider {
+  forQueue<K>(name: string): WorkQueueMetricsRecorder<K>;
+}
+
 export interface WorkQueueOptions {
+  /** The queue's name in metrics (upstream names a controller's queue after the controller, e.g. `replicaset`). */
+  name?: string;
+  /** Where the queue reports depth, latencies and retries; only a named queue reports. */
+  metrics?: WorkQueueMetricsProvider;
   baseDelayMs?: number;
   maxDelayMs?: number;
   /** Overall retry rate: tokens per second and bucket size. */
@@ -41,6 +64,7 @@ export class WorkQueue<K = string> {
   private readonly qps: number;
   private readonly burst: number;
   private readonly jitterFactor: number;
+  private readonly metrics: WorkQueueMetricsRecorder<K> | undefined;
 
   constructor(options: WorkQueueOptions = {}) {
     this.baseDelayMs = options.baseDelayMs ?? 5;
@@ -49,6 +73,7 @@ export class WorkQueue<K = string> {
     this.burst = options.burst ?? 100;
     this.jitterFactor = options.jitterFactor ?? 0;
     this.tokens = this.burst;
+    this.metrics = options.name && options.metrics ? options.metrics.forQueue<K>(options.name) : undefined;
   }
 
   get length(): number {
@@ -61,12 +86,19 @@ export class WorkQueue<K = string> {
 
   add(key: K): void {
     if (this.shuttingDown || this.dirty.has(key)) return;
+    this.metrics?.add(key);
+    this.enqueue(key);
+  }
+
+  /** Marks the key waiting and hands it to a waiting worker or the queue; a key being processed waits for done(). */
+  private enqueue(key: K): void {
     this.dirty.add(key);
     if (this.processing.has(key)) return; // re-queued by done()
     const waiter = this.waiters.shift();
     if (waiter) {
       this.dirty.delete(key);
       this.processing.add(key);
+      this.metrics?.get(key);
       waiter(key);
     } else {
       this.queue.push(key);
@@ -76,6 +108,8 @@ export class WorkQueue<K = string> {
   /** Adds the key after a delay; when it already waits for a time, the sooner of the two holds. */
   addAfter(key: K, delayMs: number): void {
     if (this.shuttingDown) return;
+    // client-go counts every delayed add as a retry, a requeue-after included.
+    this.metrics?.retry();
     if (delayMs <= 0) return this.add(key);
     const at = Date.now() + delayMs;
     const pending = this.timers.get(key);
@@ -119,6 +153,7 @@ export class WorkQueue<K = string> {
     if (key !== undefined) {
       this.dirty.delete(key);
       this.processing.add(key);
+      this.metrics?.get(key);
       return Promise.resolve(key);
     }
     return new Promise((resolve) => this.waiters.push(resolve));
@@ -126,14 +161,17 @@ export class WorkQueue<K = string> {
 
   /** Marks a key processed; if it was added meanwhile, it goes back into the queue. */
   done(key: K): void {
+    this.metrics?.done(key);
     this.processing.delete(key);
     if (this.dirty.has(key)) {
       this.dirty.delete(key);
-      this.add(key);
+      // Counted when it was added during processing: back in the queue, not a new add.
+      if (!this.shuttingDown) this.enqueue(key);
     }
   }
 
   shutDown(): void {
+    if (!this.shuttingDown) this.metrics?.shutDown();
     this.shuttingDown = true;
     for (const { timer } of this.timers.values()) clearTimeout(timer);
     this.timers.clear();

@@ -32,6 +32,7 @@ import { csrSigningController, type ClusterSigner } from './csrsigning/controlle
 import { customResourceDefinitionNamingController } from './customresourcedefinition/naming.js';
 import { customResourceDefinitionFinalizer } from './customresourcedefinition/finalizer.js';
 import { clusterRoleAggregationController } from './clusterroleaggregation/controller.js';
+import { horizontalPodAutoscalerController, type HorizontalPodAutoscalerOptions } from './podautoscaler/controller.js';
 
 export { CidrSet, clusterCIDRProblem, defaultClusterCIDR, defaultNodeCIDRMaskSize } from './nodeipam/cidr-set.js';
 export type { NodeIpamOptions };
@@ -99,6 +100,7 @@ export const builtinControllers: Record<string, Builtin> = {
   // The other half of the StorageObjectInUseProtection admission plugin: its finalizers go once nothing uses the object.
   'pvc-protection': { controller: pvcProtectionController, serviceAccount: 'pvc-protection-controller' },
   'pv-protection': { controller: pvProtectionController, serviceAccount: 'pv-protection-controller' },
+  horizontalpodautoscaling: { controller: (context, options) => horizontalPodAutoscalerController(context, options.horizontalPodAutoscaler), serviceAccount: 'horizontal-pod-autoscaler' },
   'validatingadmissionpolicy-status-controller': { controller: validatingAdmissionPolicyStatusController, serviceAccount: 'validatingadmissionpolicy-status-controller' },
 };
 
@@ -115,6 +117,8 @@ export function selectControllers(selection: string[] = ['*']): string[] {
 export interface ControllerManagerOptions extends ManagerOptions {
   /** Which controllers to run, as kube-controller-manager's `--controllers` (default `*`). */
   controllers?: string[];
+  /** The --horizontal-pod-autoscaler-* flags (sync period, tolerance, downscale stabilization, CPU initialization period, initial readiness delay). */
+  horizontalPodAutoscaler?: HorizontalPodAutoscalerOptions;
   /** `--allocate-node-cidrs` with its `--cluster-cidr` and `--node-cidr-mask-size`: the node IPAM controller gives nodes their pod ranges. */
   nodeIPAM?: NodeIpamOptions;
   /** The cluster CA for the `csrsigning` controller (`--cluster-signing-cert-file/--cluster-signing-key-file`); without it csrsigning does not run. */

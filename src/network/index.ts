@@ -15,3 +15,4 @@ export { UserspaceProxy, loopbackTwin, type UserspaceProxyOptions } from './prox
 export { ServiceInterface, defaultServiceInterface, hostAddresses } from './proxy/service-interface.js';
 export { chooseProxyMode, describeProxyMode, proxyModeFacts, proxyModeFlags, type ProxyModeFlag, type ProxyModeChoice } from './proxy/mode.js';
 export { startApiserverRelay } from './apiserver-relay.js';
+export { NetworkMetrics, type NetworkMetricsOptions } from './metrics/index.js';

@@ -38,6 +38,8 @@ import { ImagePuller } from './image-puller.js';
 import { ImageGarbageCollector, type ImageGcPolicy } from './image-gc.js';
 import type { Runtime } from './runtime/runtime.js';
 import { startNodeServer, type NodeServer, type NodeServerTls } from './server.js';
+import { delegatedAuthenticator, delegatedAuthorizer, kubeletAuth } from '../client/delegated-auth/index.js';
+import { KubeletMetrics, NodeStatsProvider, instrumentRuntime, nodeMetricsHandler, runtimeStateOf } from './metrics/index.js';
 import type { AgentPod } from './types.js';
 import type { EnvSources } from './env.js';
 import { admit } from './admission.js';
@@ -99,6 +101,10 @@ export interface AgentOptions {
 
 export class NodeAgent {
   private readonly workers = new Map<string, PodWorker>();
+  /** The kubelet_* metrics (GET /metrics on the node's endpoint). */
+  readonly metrics: KubeletMetrics;
+  /** Containers', pods' and the node's use of cpu, memory, network and disk (/metrics/resource, /metrics/cadvisor). */
+  private readonly stats: NodeStatsProvider;
   private readonly pods: ResourceClient<AgentPod>;
   private readonly nodes: ResourceClient;
   private readonly leases: ResourceClient;
@@ -150,6 +156,10 @@ export class NodeAgent {
     private readonly client: Client,
     private readonly options: AgentOptions,
   ) {
+    // The kubelet_* metrics: every runtime call is counted and timed, as the kubelet's instrumented CRI client does.
+    this.metrics = new KubeletMetrics({ nodeName: options.identity.name, runtimeState: () => runtimeStateOf(this.options.runtime) });
+    this.options = { ...options, runtime: instrumentRuntime(options.runtime, (operation, seconds, failed) => this.metrics.runtimeOperation(operation, seconds, failed)) };
+    this.stats = new NodeStatsProvider({ runtime: this.options.runtime, pods: () => this.workers.values(), machine: options.identity.dataDir !== undefined, dataDir: options.identity.dataDir });
     this.pods = client.resource<AgentPod>(podsResource);
     this.nodes = client.resource(nodesResource);
     this.leases = client.resource(leasesResource);
@@ -160,7 +170,7 @@ export class NodeAgent {
     this.syncs = new PodSyncQueue({ ...options.podSync, log: options.podSync?.log ?? this.log });
     this.imagePuller = options.runtime.images ? new ImagePuller(options.runtime.images, () => this.now().getTime()) : undefined;
     this.imageGc = options.runtime.images
-      ? new ImageGarbageCollector(options.runtime.images, () => this.imagesInUse(), () => this.now().getTime(), (reason, message) => {
+      ? new ImageGarbageCollector(this.options.runtime.images!, () => this.imagesInUse(), () => this.now().getTime(), (reason, message) => {
           if (this.node) this.recorder.event(this.node, 'Warning', reason, message);
         }, options.imageGc)
       : undefined;
@@ -262,7 +272,7 @@ export class NodeAgent {
     }
     const victim = rankForEviction(candidates)[0] as (typeof candidates)[number];
     const threshold = resource === 'memory' ? '100Mi' : '10%';
-    victim.worker.evict(pressureMessage(resource, threshold, resource === 'memory' ? availableMemory() : 0, victim));
+    victim.worker.evict(pressureMessage(resource, threshold, resource === 'memory' ? availableMemory() : 0, victim), resource === 'memory' ? 'memory.available' : 'nodefs.available');
   }
 
   /** Renews (or creates) the node's Lease: the heartbeat the node lifecycle controller watches. */
@@ -349,6 +359,7 @@ export class NodeAgent {
         imagePuller: this.imagePuller,
         runtimeHandler: (name) => this.runtimeHandler(name),
         logs: this.options.logs,
+        metrics: this.metrics,
       });
       this.workers.set(uid, worker);
     }
@@ -391,12 +402,21 @@ export class NodeAgent {
     const portFile = this.options.identity.dataDir ? join(this.options.identity.dataDir, 'agent-port') : undefined;
     let wanted = serving.port ?? 0;
     if (!serving.port && portFile && existsSync(portFile)) wanted = Number(readFileSync(portFile, 'utf8').trim()) || 0;
+    // As the kubelet's webhook authentication and authorization: the apiserver says who a token is and what they may do.
+    const auth = kubeletAuth({
+      nodeName: this.name,
+      authenticator: delegatedAuthenticator({ client: this.client, caPem: serving.caPem, log: this.log }),
+      authorizer: delegatedAuthorizer({ client: this.client }),
+      log: this.log,
+    });
+    const routes = nodeMetricsHandler({ kubelet: this.metrics, stats: this.stats, log: this.log });
+    const start = (port: number) => startNodeServer(serving, this.hostIP, port, () => this.workers.values(), auth, routes);
     let endpoint: NodeServer;
     try {
-      endpoint = await startNodeServer(serving, this.hostIP, wanted, () => this.workers.values());
+      endpoint = await start(wanted);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || wanted === 0) throw err;
-      endpoint = await startNodeServer(serving, this.hostIP, 0, () => this.workers.values());
+      endpoint = await start(0);
     }
     if (portFile) writeFileSync(portFile, String(endpoint.port));
     return endpoint;

@@ -14,6 +14,7 @@
  *     after 10 min of running);
  *   - write the status if it changed.
  */
+import type { ContainerType, KubeletMetricsRecorder, PodWorkerOperation } from './metrics/index.js';
 import { containerLogPath, linkContainerLog, removePodLogs, type ContainerLogLayout, type PodLogIdentity } from './container-logs.js';
 import type { EventRecorder, ResourceClient } from '../client/index.js';
 import { isStatusError } from '../machinery/status.js';
@@ -61,6 +62,8 @@ export interface PodWorkerContext {
   runtimeHandler?(runtimeClassName: string): Promise<string | undefined>;
   /** Where containers' logs go, in the kubelet's layout (container-logs.ts); without it, where the runtime puts them. */
   logs?: ContainerLogLayout;
+  /** The kubelet_* recorder (metrics/kubelet-metrics.ts). */
+  metrics?: KubeletMetricsRecorder;
   now(): Date;
   log(event: Record<string, unknown>): void;
 }
@@ -123,6 +126,10 @@ export class PodWorker implements PodSyncTarget {
   /** Ephemeral containers (kubectl debug): added while the pod runs, each started once, never restarted. */
   private readonly ephemeral: Slot[] = [];
   private readonly startTime: Date;
+  /** For kubelet_pod_worker_duration_seconds: whether a sync ran yet, and whether the pod changed since. */
+  private synced = false;
+  private updatedSinceSync = false;
+  private startRecorded = false;
   private readonly syncs: PodSyncQueue;
   /** The queue is this worker's own (no agent gave one): it stops with the worker. */
   private readonly ownQueue: boolean;
@@ -237,6 +244,7 @@ export class PodWorker implements PodSyncTarget {
   update(pod?: AgentPod): void {
     if (pod) {
       this.pod = pod;
+      this.updatedSinceSync = true;
       if (pod.metadata.deletionTimestamp) this.killRunningHooks();
       this.addEphemeralSlots();
     }
@@ -330,6 +338,8 @@ export class PodWorker implements PodSyncTarget {
 
   /** Creates and starts a new attempt of the container — unless its environment cannot be built yet. */
   private async start(slot: Slot): Promise<void> {
+    const type: ContainerType = this.ephemeral.includes(slot) ? 'ephemeral_container' : this.init.includes(slot) ? 'init_container' : 'container';
+    this.context.metrics?.startedContainer(type);
     const { runtime } = this.context;
     const spec = slot.spec;
     let env: Record<string, string>;
@@ -612,8 +622,9 @@ export class PodWorker implements PodSyncTarget {
    * containers are killed at once and it ends Failed with reason Evicted —
    * upstream's hard eviction. Controllers then replace it.
    */
-  evict(message: string): void {
+  evict(message: string, signal?: string): void {
     if (this.finished || this.eviction !== undefined) return;
+    if (signal) this.context.metrics?.evicted(signal);
     this.eviction = message;
     this.schedule();
   }
@@ -678,6 +689,19 @@ export class PodWorker implements PodSyncTarget {
 
   /** One sync (the queue calls it; a throw is retried with backoff). */
   async sync(): Promise<void> {
+    // Timed as the kubelet's pod workers are, by what the sync was for.
+    const operation: PodWorkerOperation = this.gone || this.pod.metadata.deletionTimestamp ? 'kill' : !this.synced ? 'create' : this.updatedSinceSync ? 'update' : 'sync';
+    this.synced = true;
+    this.updatedSinceSync = false;
+    const started = performance.now();
+    try {
+      await this.syncOnce();
+    } finally {
+      this.context.metrics?.podWorkerDuration(operation, (performance.now() - started) / 1000);
+    }
+  }
+
+  private async syncOnce(): Promise<void> {
     const pod = this.pod;
     if (this.gone) {
       await this.teardown(0);
@@ -718,6 +742,7 @@ export class PodWorker implements PodSyncTarget {
         return;
       }
       this.sandboxFailure = undefined;
+      this.context.metrics?.startedPod();
       this.sandbox = await runtime.runPodSandbox({
         ...(runtimeHandler ? { runtimeHandler } : {}),
         uid: pod.metadata.uid!,
@@ -726,6 +751,9 @@ export class PodWorker implements PodSyncTarget {
         hostname: pod.spec?.hostname ?? pod.metadata.name,
         hostNetwork: pod.spec?.hostNetwork,
         dns: podResolverConfig(pod.metadata.namespace!, (pod.spec ?? {}) as PodDnsSpec, this.context.clusterDNS),
+      }).catch((err: unknown) => {
+        this.context.metrics?.startedPodFailed();
+        throw err;
       });
     }
     await this.refresh();
@@ -778,6 +806,11 @@ export class PodWorker implements PodSyncTarget {
       await this.completeEnding();
       return;
     }
+    // kubelet_pod_start_duration_seconds: from the worker's first sight of the pod to its first Running.
+    if (status.phase === 'Running' && !this.startRecorded) {
+      this.startRecorded = true;
+      if (this.pod.status?.phase !== 'Running') this.context.metrics?.podStarted((this.context.now().getTime() - this.startTime.getTime()) / 1000);
+    }
     await this.writeStatus(status);
   }
 
@@ -802,7 +835,7 @@ export class PodWorker implements PodSyncTarget {
         void this.volumes!.sync().catch(() => {});
         // An emptyDir over its sizeLimit: the pod is evicted, as upstream's local storage eviction does.
         const over = this.volumes!.overLimit();
-        if (over) this.evict(emptyDirMessage(over.volume, over.sizeLimit));
+        if (over) this.evict(emptyDirMessage(over.volume, over.sizeLimit), 'emptydirfs.limit');
       }, this.context.volumeRefreshMs ?? 10_000);
       this.volumeRefresh.unref();
       const mounted = (this.pod.spec as { containers?: { volumeMounts?: unknown[] }[] } | undefined)?.containers?.some((c) => c.volumeMounts?.length);

@@ -1,15 +1,18 @@
 /**
- * The agent's own HTTPS endpoint, which only the apiserver calls (it
- * proxies `kubectl logs` here): clients must present a certificate signed by
- * the cluster CA.
+ * The agent's own HTTPS endpoint, as the kubelet's port: the apiserver
+ * calls it for `kubectl logs`, exec, attach and port-forward; Prometheus and
+ * the apiserver's metrics scraper for metrics.
  *
  *   GET /healthz (as the kubelet's: `kubectl get --raw /api/v1/nodes/<node>/proxy/healthz`)
+ *   GET /metrics, /metrics/resource, /metrics/cadvisor (node-metrics.ts)
  *   GET /containerLogs/<namespace>/<pod>/<container>?follow&timestamps&tailLines&sinceSeconds&sinceTime&limitBytes&previous
  *   WebSocket or SPDY/3.1 upgrade /exec|attach/<namespace>/<pod>/<container>?command&stdin&stdout&stderr&tty
  *   WebSocket or SPDY/3.1 upgrade /portforward/<namespace>/<pod>?ports
  */
 import { isTrueParameter } from '../machinery/query-params.js';
 import https from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { guardRequest, guardUpgrade, type RequestAuth } from '../client/delegated-auth/index.js';
 import { WebSocketServer } from 'ws';
 import { execProtocols, exitStatus, runAttach, runExec, webSocketConnection, type RemoteCommandConnection } from './exec.js';
 import type { AddressInfo } from 'node:net';
@@ -40,8 +43,16 @@ function send(res: import('node:http').ServerResponse, code: number, message: st
   res.end(message);
 }
 
-export async function startNodeServer(tls: NodeServerTls, address: string, port: number, workers: () => Iterable<PodWorker>): Promise<NodeServer> {
-  const server = https.createServer({ cert: tls.certPem, key: tls.keyPem, ca: tls.caPem, requestCert: true, rejectUnauthorized: true }, (req, res) => {
+/**
+ * Who may call: with `auth`, as the kubelet — a client certificate of the
+ * cluster CA or a bearer token (TokenReview), each request authorized by a
+ * SubjectAccessReview on the node's subresources (nodes/metrics, nodes/log,
+ * nodes/proxy…); without it, only client certificates of the cluster CA.
+ */
+export async function startNodeServer(tls: NodeServerTls, address: string, port: number, workers: () => Iterable<PodWorker>, auth?: RequestAuth, routes?: (req: IncomingMessage, res: ServerResponse) => boolean): Promise<NodeServer> {
+  const server = https.createServer({ cert: tls.certPem, key: tls.keyPem, ca: tls.caPem, requestCert: true, rejectUnauthorized: !auth }, async (req, res) => {
+    if (auth && !(await guardRequest(req, res, auth))) return;
+    if (routes?.(req, res)) return;
     const url = new URL(req.url ?? '/', 'https://node');
     if (req.method === 'GET' && url.pathname === '/healthz') return send(res, 200, 'ok');
     const match = /^\/containerLogs\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(url.pathname);
@@ -81,7 +92,8 @@ export async function startNodeServer(tls: NodeServerTls, address: string, port:
     },
   });
   // Streaming arrives as an upgrade: a WebSocket (kubectl ≥ 1.30), or SPDY/3.1 (older kubectl, client-go tools).
-  server.on('upgrade', (req, socket, head) => {
+  server.on('upgrade', async (req, socket, head) => {
+    if (auth && !(await guardUpgrade(req, socket, auth))) return;
     const url = new URL(req.url ?? '/', 'https://node');
     const spdy = isSpdyUpgrade(req);
     const forward = /^\/portforward\/([^/]+)\/([^/]+)$/.exec(url.pathname);

@@ -18,6 +18,8 @@ export interface RunSchedulerOptions extends ManagerOptions {
   config?: SchedulerConfiguration;
   random?: SchedulerOptions['random'];
   registry?: SchedulerOptions['registry'];
+  /** kube-scheduler's metrics (scheduler/metrics): recorded when given. */
+  metrics?: SchedulerOptions['metrics'];
   /** Called with each term's scheduler once it is built (tests and benchmarks read its stats). */
   onStart?: (scheduler: Scheduler) => void;
 }
@@ -36,6 +38,7 @@ export function schedulerManager(client: Client, options: RunSchedulerOptions = 
       log: context.log,
       random: options.random,
       registry: options.registry,
+      metrics: options.metrics,
     });
     options.onStart?.(scheduler);
     return scheduler;

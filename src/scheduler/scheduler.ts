@@ -43,7 +43,10 @@ import { inTreeRegistry } from './registry.js';
 import { PodInfo, type NodeInfo } from './framework/node-info.js';
 import { Status, unresolvable } from './framework/status.js';
 import { fitErrorMessage, type FitFailure } from './messages.js';
-import { SchedulingQueue, podKey } from './queue/scheduling-queue.js';
+import { SchedulingQueue, podKey, type QueueOptions } from './queue/scheduling-queue.js';
+import { InstrumentedFramework } from './metrics/instrumented-framework.js';
+import { InstrumentedSchedulingQueue } from './metrics/instrumented-queue.js';
+import type { SchedulerMetrics } from './metrics/scheduler-metrics.js';
 import type { Node, Pod } from './types.js';
 
 
@@ -81,6 +84,8 @@ export interface SchedulerOptions {
   maxBindingsInFlight?: number;
   /** Out-of-tree plugins, by name, next to the in-tree ones (profiles enable them as any other). */
   registry?: Record<string, PluginFactory>;
+  /** Where attempts, queues, extension points and plugins are recorded (src/scheduler/metrics/); none: nowhere. */
+  metrics?: SchedulerMetrics;
 }
 
 export interface SchedulerStats {
@@ -121,6 +126,7 @@ export class Scheduler {
   private readonly now: () => Date;
   private readonly random: () => number;
   private readonly log: (event: Record<string, unknown>) => void;
+  private readonly metrics: SchedulerMetrics | undefined;
   /** Bindings in flight, so stopping can wait for them. */
   private readonly bindings = new Set<Promise<void>>();
   /**
@@ -145,11 +151,13 @@ export class Scheduler {
     this.random = options.random ?? Math.random;
     this.maxBindingsInFlight = options.maxBindingsInFlight ?? 64;
     this.log = options.log ?? (() => {});
+    this.metrics = options.metrics;
     const config = options.config ?? {};
     const handle: Handle = {
       snapshot: this.cache,
       client,
-      recorder,
+      // With metrics, preemption's Preempted events are also counted as its victims.
+      recorder: this.metrics?.preemption.recorderFor(recorder) ?? recorder,
       now: this.now,
       runFilterPlugins: (state, pod, nodeInfo) => this.frameworkFor(pod)!.runFilterPlugins(state, pod, nodeInfo),
       runPreFilterExtensionAddPod: (state, pod, added, nodeInfo) => this.frameworkFor(pod)!.runPreFilterExtensionAddPod(state, pod, added, nodeInfo),
@@ -174,7 +182,8 @@ export class Scheduler {
       parallelism: 1,
     };
     for (const profile of config.profiles?.length ? config.profiles : [{}]) {
-      const framework = buildFramework(profile, config, handle, { ...inTreeRegistry, ...options.registry });
+      const built = buildFramework(profile, config, handle, { ...inTreeRegistry, ...options.registry });
+      const framework = this.metrics ? new InstrumentedFramework(built, this.metrics) : built;
       if (this.profiles.has(framework.schedulerName)) throw new Error(`duplicate profile for scheduler name "${framework.schedulerName}"`);
       framework.handle = handle;
       this.profiles.set(framework.schedulerName, framework);
@@ -185,14 +194,15 @@ export class Scheduler {
     for (const framework of this.profiles.values()) {
       for (const plugin of framework.enqueueExtensions()) events.set(plugin.name, new Set(plugin.eventsToRegister()));
     }
-    this.queue = new SchedulingQueue({
+    const queueOptions: QueueOptions = {
       less: (a, b) => first.plugins.queueSort!.less(a, b),
       preEnqueue: (pod) => this.frameworkFor(pod)?.runPreEnqueuePlugins(pod).isSuccess() ?? false,
       initialBackoffMs: (config.podInitialBackoffSeconds ?? 1) * 1000,
       maxBackoffMs: (config.podMaxBackoffSeconds ?? 10) * 1000,
       now: () => this.now().getTime(),
       eventsFor: (plugin) => events.get(plugin),
-    });
+    };
+    this.queue = this.metrics ? new InstrumentedSchedulingQueue(queueOptions, this.metrics) : new SchedulingQueue(queueOptions);
     this.podInformer = informers.informerFor<Pod>(podsResource);
     this.nodeInformer = informers.informerFor<Node>(nodesResource);
     this.namespaceInformer = informers.informerFor<KubeObject>(namespacesResource);
@@ -324,10 +334,12 @@ export class Scheduler {
     for (;;) {
       const info = await this.queue.pop();
       if (!info) break;
+      const started = performance.now();
       try {
         await this.scheduleOne(info);
       } catch (err) {
         this.stats.errors++;
+        this.recordAttempt('error', this.frameworkFor(info.pod)?.schedulerName ?? defaultSchedulerName, started);
         this.log({ msg: 'scheduling attempt failed', pod: podKey(info.pod), error: (err as Error).message });
         this.queue.requeueAfterError(info);
       }
@@ -359,7 +371,7 @@ export class Scheduler {
       result = this.schedulePod(framework, state, pod);
     } catch (err) {
       if (!(err instanceof FitError)) throw err;
-      await this.handleFitError(framework, state, info, err, cycle);
+      await this.handleFitError(framework, state, info, err, cycle, started);
       return;
     }
 
@@ -367,12 +379,12 @@ export class Scheduler {
     const assumed = this.cache.assumePod(pod, result.host);
     const reserved = await framework.runReservePluginsReserve(state, assumed, result.host);
     if (!reserved.isSuccess()) {
-      await this.failBinding(framework, state, info, assumed, result.host, reserved);
+      await this.failBinding(framework, state, info, assumed, result.host, reserved, started);
       return;
     }
     const permit = framework.runPermitPlugins(state, assumed, result.host);
     if (!permit.status.isSuccess() && permit.status.code !== 'Wait') {
-      await this.failBinding(framework, state, info, assumed, result.host, permit.status);
+      await this.failBinding(framework, state, info, assumed, result.host, permit.status, started);
       return;
     }
     if (permit.status.code === 'Wait') this.holdForPermit(assumed, permit.waitingOn, permit.timeoutMs);
@@ -454,7 +466,7 @@ export class Scheduler {
     return best.name;
   }
 
-  private async handleFitError(framework: Framework, state: CycleState, info: QueuedPodInfo, fitError: FitError, cycle: number): Promise<void> {
+  private async handleFitError(framework: Framework, state: CycleState, info: QueuedPodInfo, fitError: FitError, cycle: number, started: number): Promise<void> {
     const failure = fitError.failure;
     const rejectedBy = new Set<string>();
     for (const status of failure.nodeStatuses.values()) if (status.plugin) rejectedBy.add(status.plugin);
@@ -469,6 +481,7 @@ export class Scheduler {
     }
     const message = fitErrorMessage(failure);
     this.stats.unschedulable++;
+    this.recordAttempt('unschedulable', framework.schedulerName, started);
     this.recorder.event(info.pod, 'Warning', 'FailedScheduling', message);
     await this.setUnschedulable(info.pod, message, nominatedNodeName);
     this.queue.requeueUnschedulable(info, rejectedBy, cycle);
@@ -520,33 +533,43 @@ export class Scheduler {
       const waiting = this.waitingPods.get(assumed.metadata.uid!);
       if (waiting) {
         const permit = await waiting.decided;
-        if (!permit.isSuccess()) return await this.failBinding(framework, state, info, assumed, host, permit);
+        if (!permit.isSuccess()) return await this.failBinding(framework, state, info, assumed, host, permit, started);
       }
       const preBind = await framework.runPreBindPlugins(state, assumed, host);
-      if (!preBind.isSuccess()) return await this.failBinding(framework, state, info, assumed, host, preBind);
+      if (!preBind.isSuccess()) return await this.failBinding(framework, state, info, assumed, host, preBind, started);
       const bind = await framework.runBindPlugins(state, assumed, host);
-      if (!bind.isSuccess()) return await this.failBinding(framework, state, info, assumed, host, bind);
+      if (!bind.isSuccess()) return await this.failBinding(framework, state, info, assumed, host, bind, started);
       this.setNomination(assumed, undefined);
       this.stats.scheduled++;
       this.stats.latenciesMs.push(performance.now() - started);
+      this.recordAttempt('scheduled', framework.schedulerName, started);
+      const firstAttempt = info.initialAttemptTimestamp;
+      this.metrics?.podScheduled(info.attempts, firstAttempt === undefined ? undefined : (this.now().getTime() - firstAttempt) / 1000);
       this.recorder.event(assumed, 'Normal', 'Scheduled', `Successfully assigned ${assumed.metadata.namespace}/${assumed.metadata.name} to ${host}`);
       framework.runPostBindPlugins(state, assumed, host);
       this.queue.done(assumed);
     } catch (err) {
-      await this.failBinding(framework, state, info, assumed, host, new Status('Error', [(err as Error).message]));
+      await this.failBinding(framework, state, info, assumed, host, new Status('Error', [(err as Error).message]), started);
     }
   }
 
   /** Undoes an assumed placement: unreserve, forget, and try the pod again after its backoff. */
-  private async failBinding(framework: Framework, state: CycleState, info: QueuedPodInfo, assumed: Pod, host: string, status: Status): Promise<void> {
+  private async failBinding(framework: Framework, state: CycleState, info: QueuedPodInfo, assumed: Pod, host: string, status: Status, started: number): Promise<void> {
     await framework.runReservePluginsUnreserve(state, assumed, host);
     this.cache.forgetPod(assumed);
     this.stats.errors++;
+    // A plugin's rejection (Reserve, Permit, PreBind) makes the attempt unschedulable, anything else an error — as upstream.
+    this.recordAttempt(status.isRejected() ? 'unschedulable' : 'error', framework.schedulerName, started);
     const message = status.code === 'Error' ? `Binding rejected: ${status.message()}` : status.message();
     this.recorder.event(info.pod, 'Warning', 'FailedScheduling', message);
     this.log({ msg: 'binding failed', pod: podKey(info.pod), node: host, error: status.message() });
     this.queue.requeueAfterError(info);
     // The pod's node is free again: others may fit now.
     this.queue.moveOnEvent('AssignedPodDelete');
+  }
+
+  /** scheduler_schedule_attempts_total and its duration, from the attempt's start (performance.now()). */
+  private recordAttempt(result: 'scheduled' | 'unschedulable' | 'error', profile: string, started: number): void {
+    this.metrics?.attempt(result, profile, (performance.now() - started) / 1000);
   }
 }

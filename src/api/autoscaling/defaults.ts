@@ -18,8 +18,8 @@ function scaleUpRules(rules: ScalingRules | undefined): ScalingRules {
 }
 
 function scaleDownRules(rules: ScalingRules | undefined): ScalingRules {
+  // No stabilization window by default, as upstream: the controller's --horizontal-pod-autoscaler-downscale-stabilization applies.
   const out: ScalingRules = { ...rules };
-  out.stabilizationWindowSeconds ??= 300;
   out.selectPolicy ||= 'Max';
   if (!out.policies?.length) out.policies = [{ type: 'Percent', value: 100, periodSeconds: 15 }];
   return out;

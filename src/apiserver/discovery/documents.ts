@@ -77,7 +77,8 @@ function apiResources(types: ResourceType[]): Record<string, unknown>[] {
     };
     if (type.shortNames?.length) main.shortNames = [...type.shortNames];
     if (type.categories?.length) main.categories = [...type.categories];
-    main.storageVersionHash = storageVersionHash(type.group, storageVersionOf(type), type.kind);
+    // Kinds that are never stored (metrics.k8s.io) have no storage version, as upstream's non-storage REST.
+    if (!type.computed) main.storageVersionHash = storageVersionHash(type.group, storageVersionOf(type), type.kind);
     entries.push(main);
     for (const sub of subresourcesOf(type)) {
       const entry: Record<string, unknown> = { name: `${type.resource}/${sub.name}`, singularName: '', namespaced: type.namespaced };

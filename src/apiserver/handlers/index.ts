@@ -2,10 +2,10 @@
  * Dispatches a resource request to the handler for its verb, after checking
  * that the resource supports that verb.
  */
-import { errors } from '../../machinery/status.js';
+import { errors, StatusError } from '../../machinery/status.js';
 import { ALL_VERBS } from '../../api/resource.js';
 import type { RequestContext } from '../context.js';
-import { handleGet, handleList } from './read.js';
+import { handleComputedGet, handleComputedList, handleGet, handleList } from './read.js';
 import { handleCreate, handlePatch, handleUpdate } from './write.js';
 import { handleDelete, handleDeleteCollection } from './delete.js';
 import { handleWatch } from './watch.js';
@@ -15,6 +15,8 @@ export async function handleResource(ctx: RequestContext): Promise<void> {
   const { info, type } = ctx;
   if (info.subresource) {
     if (!info.name) throw errors.methodNotSupported(type.group, type.resource, info.verb);
+    // A computed kind has no subresources: no route, as an aggregated server has none.
+    if (type.computed) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource', {});
     return handleSubresource(ctx);
   }
   const verbs = type.verbs ?? ALL_VERBS;
@@ -33,6 +35,12 @@ export async function handleResource(ctx: RequestContext): Promise<void> {
   }
   if (type.namespaced && info.verb === 'create' && !info.namespace) {
     throw errors.badRequest('the server could not find the requested resource: namespace is required');
+  }
+  // Kinds computed on each read (metrics.k8s.io) have nothing in storage to read.
+  if (type.computed) {
+    if (info.verb === 'get') return handleComputedGet(ctx);
+    if (info.verb === 'list') return handleComputedList(ctx);
+    throw errors.methodNotSupported(type.group, type.resource, info.verb);
   }
   switch (info.verb) {
     case 'get':

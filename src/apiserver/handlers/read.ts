@@ -8,7 +8,12 @@ import type { KubeObject } from '../../machinery/object.js';
 import type { RequestContext } from '../context.js';
 import { query, queryInt } from '../context.js';
 import { filterFor } from './filter.js';
-import { sendList, sendObject } from './respond.js';
+import { apiVersionOfType, includeObjectOf, listKind, outputOf, sendList, sendObject } from './respond.js';
+import { sendJson, sendYaml } from '../http.js';
+import { tableFor } from './table.js';
+import { partialMetadata } from './partial-metadata.js';
+import { parseFieldSelector } from '../../machinery/fields.js';
+import { computedContextFor } from '../resource-metrics/index.js';
 
 export async function handleGet(ctx: RequestContext): Promise<void> {
   const { object } = await ctx.storage.get(ctx.info.namespace, ctx.info.name!);
@@ -117,4 +122,43 @@ export async function handleList(ctx: RequestContext): Promise<void> {
   const items = matching.map((entry) => ctx.storage.view(entry));
   const jsons = matching.map((entry) => ctx.storage.viewJson(entry));
   sendList(ctx, items, jsons, { resourceVersion: String(cache.revision) });
+}
+
+/** get of a computed kind (metrics.k8s.io): its answer, or the kind's own 404. */
+export async function handleComputedGet(ctx: RequestContext): Promise<void> {
+  const name = ctx.info.name!;
+  const object = await ctx.type.computed!.get(ctx.info.namespace, name, computedContextFor(ctx.server));
+  if (!object) throw errors.notFound(ctx.type.group, ctx.type.resource, name);
+  sendObject(ctx, 200, object);
+}
+
+/**
+ * list of a computed kind: everything it computes, through the request's
+ * selectors. As an aggregated server (metrics-server) answers: no
+ * resourceVersion, no pages, and field selectors limited to the object's
+ * metadata, refused in apimachinery's words (its default field-label conversion).
+ */
+export async function handleComputedList(ctx: RequestContext): Promise<void> {
+  const fieldText = query(ctx, 'fieldSelector') ?? '';
+  if (fieldText.trim()) {
+    for (const { field } of parseFieldSelector(fieldText).requirements) {
+      if (field !== 'metadata.name' && field !== 'metadata.namespace') {
+        throw errors.badRequest(`${JSON.stringify(field)} is not a known field selector: only "metadata.name", "metadata.namespace"`);
+      }
+    }
+  }
+  const filter = filterFor(ctx);
+  const items = (await ctx.type.computed!.list(ctx.info.namespace, computedContextFor(ctx.server))).filter((item) => filter(item));
+  const output = outputOf(ctx);
+  const head = { kind: listKind(ctx.type), apiVersion: apiVersionOfType(ctx.type), metadata: {} };
+  switch (output.format) {
+    case 'json':
+      return sendJson(ctx.res, 200, { ...head, items });
+    case 'yaml':
+      return sendYaml(ctx.res, 200, { ...head, items });
+    case 'table':
+      return sendJson(ctx.res, 200, tableFor(ctx.type, items, output.version, includeObjectOf(ctx), ctx.server.clock.now(), {}));
+    case 'metadata':
+      return sendJson(ctx.res, 200, { kind: 'PartialObjectMetadataList', apiVersion: `meta.k8s.io/${output.version}`, metadata: {}, items: items.map((item) => partialMetadata(item, output.version)) });
+  }
 }

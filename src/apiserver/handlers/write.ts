@@ -26,7 +26,7 @@ import { logRequestPatch } from '../audit/event-objects.js';
 export async function handleCreate(ctx: RequestContext): Promise<void> {
   const object = decodeObject(ctx, await readBody(ctx.req));
   // A review is answered for its requester and never stored.
-  if (ctx.type.review) return sendObject(ctx, 201, await ctx.type.review(object, { requester: ctx.user, namespace: ctx.info.namespace, access: ctx.server.access }));
+  if (ctx.type.review) return sendObject(ctx, 201, await ctx.type.review(object, { requester: ctx.user, namespace: ctx.info.namespace, access: ctx.server.access, tokens: ctx.server.tokens }));
   const created = await createObject(ctx, object);
   sendObject(ctx, 201, created);
 }

@@ -16,6 +16,7 @@ import { namespacesResource, servicesResource } from '../../client/index.js';
 import { byService, endpointSliceInformer, type SliceObject } from '../endpoint-slices.js';
 import type { KubeObject } from '../../machinery/object.js';
 import { defaultZone, lookup, type Answer, type DnsSnapshot, type EndpointInfo, type ServiceInfo } from './records.js';
+import type { NetworkMetrics } from '../metrics/network-metrics.js';
 
 const ttl = 5;
 const rcodeNxDomain = 3;
@@ -35,6 +36,14 @@ export interface ClusterDnsOptions {
   /** Resolvers for names outside the zone (`ip`, or `ipv4:port`); default: the machine's /etc/resolv.conf. */
   upstreams?: string[];
   log?: (event: Record<string, unknown>) => void;
+  /** CoreDNS's request and response metrics (src/network/metrics/); none: not recorded. */
+  metrics?: NetworkMetrics;
+}
+
+/** How a query arrived, for the metrics: transport and address family (CoreDNS's `1` IPv4, `2` IPv6). */
+export interface DnsTransport {
+  proto: 'udp' | 'tcp';
+  family: '1' | '2';
 }
 
 /** The nameservers of a resolv.conf. */
@@ -102,7 +111,7 @@ export class ClusterDNS {
     await Promise.all([this.services.waitForSync(signal), this.slices.waitForSync(signal), this.namespaces.waitForSync(signal)]);
     const udp = createSocket(this.options.address.includes(':') ? 'udp6' : 'udp4');
     udp.on('message', (message, remote) => {
-      void this.answer(message).then((reply) => reply && udp.send(reply, remote.port, remote.address));
+      void this.answer(message, { proto: 'udp', family: remote.family === 'IPv6' ? '2' : '1' }).then((reply) => reply && udp.send(reply, remote.port, remote.address));
     });
     await new Promise<void>((resolve, reject) => {
       udp.once('error', reject);
@@ -117,7 +126,7 @@ export class ClusterDNS {
         while (pending.length >= 2 && pending.length >= 2 + pending.readUInt16BE(0)) {
           const query = pending.subarray(2, 2 + pending.readUInt16BE(0));
           pending = pending.subarray(2 + query.length);
-          void this.answer(query).then((reply) => {
+          void this.answer(query, { proto: 'tcp', family: socket.remoteFamily === 'IPv6' ? '2' : '1' }).then((reply) => {
             if (!reply || socket.destroyed) return;
             const length = Buffer.alloc(2);
             length.writeUInt16BE(reply.length);
@@ -149,7 +158,8 @@ export class ClusterDNS {
   }
 
   /** The reply to one query message (undefined when it cannot even be parsed). */
-  async answer(message: Buffer): Promise<Buffer | undefined> {
+  async answer(message: Buffer, transport: DnsTransport = { proto: 'udp', family: '1' }): Promise<Buffer | undefined> {
+    const started = performance.now();
     let query: dnsPacket.Packet;
     try {
       query = dnsPacket.decode(message);
@@ -157,21 +167,32 @@ export class ClusterDNS {
       return undefined;
     }
     const question = query.questions?.[0];
+    // Every answer is counted as CoreDNS counts it: zone `.` (the default Corefile's one server block), `dropped` when no plugin saw it.
+    const answered = (response: Buffer, plugin: string, zone = '.'): Buffer => {
+      const seconds = (performance.now() - started) / 1000;
+      this.options.metrics?.dns.query({ server: `dns://${this.options.address}:${this.port}`, zone, ...transport, type: question?.type, plugin, request: message, response, seconds });
+      return response;
+    };
     const reply = (flags: number, answers: dnsPacket.Answer[] = [], authorities: dnsPacket.Answer[] = []) =>
       dnsPacket.encode({ type: 'response', id: query.id, flags: flags | dnsPacket.RECURSION_AVAILABLE | ((query.flags ?? 0) & dnsPacket.RECURSION_DESIRED), questions: query.questions, answers, authorities });
-    if (!question) return reply(rcodeRefused);
+    if (!question) return answered(reply(rcodeRefused), '', 'dropped');
     const name = question.name.toLowerCase().replace(/\.$/, '');
     const result = lookup(this.snapshot, name, question.type, this.zone);
-    if (!result) return this.forward(message, query.id ?? 0).catch(() => reply(rcodeServFail));
+    if (!result) {
+      return this.forward(message, query.id ?? 0).then(
+        (forwarded) => answered(forwarded, 'forward'),
+        () => answered(reply(rcodeServFail), ''),
+      );
+    }
     const soa: dnsPacket.Answer = {
       type: 'SOA',
       name: this.zone,
       ttl,
       data: { mname: `ns.dns.${this.zone}`, rname: `hostmaster.${this.zone}`, serial: 1, refresh: 7200, retry: 1800, expire: 86400, minimum: ttl },
     };
-    if (!result.exists) return reply(dnsPacket.AUTHORITATIVE_ANSWER | rcodeNxDomain, [], [soa]);
+    if (!result.exists) return answered(reply(dnsPacket.AUTHORITATIVE_ANSWER | rcodeNxDomain, [], [soa]), 'kubernetes');
     const answers = result.answers.map((a: Answer) => ({ ...a, ttl, class: 'IN' }) as dnsPacket.Answer);
-    return reply(dnsPacket.AUTHORITATIVE_ANSWER, answers, answers.length ? [] : [soa]);
+    return answered(reply(dnsPacket.AUTHORITATIVE_ANSWER, answers, answers.length ? [] : [soa]), 'kubernetes');
   }
 
   /** Relays a query to the first upstream resolver that answers within 2 s. */

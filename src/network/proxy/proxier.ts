@@ -13,6 +13,7 @@ import { servicesResource } from '../../client/index.js';
 import { byService, endpointSliceInformer, readyEndpoints, type SliceObject } from '../endpoint-slices.js';
 import type { KubeObject } from '../../machinery/object.js';
 import { renderRuleset, type ProxyService, type ProxyServicePort } from './rules.js';
+import type { NetworkMetrics } from '../metrics/network-metrics.js';
 
 interface ServiceObject extends KubeObject {
   spec?: {
@@ -35,6 +36,8 @@ export interface ServiceProxyOptions {
   log?: (event: Record<string, unknown>) => void;
   /** Where the rules go (default: the nftables table named `table`); tests give a fake. */
   nftTable?: Pick<NftTable, 'apply' | 'remove'>;
+  /** kube-proxy's sync and change metrics (src/network/metrics/); none: not recorded. */
+  metrics?: NetworkMetrics;
 }
 
 /** Whether this machine lets us program nftables: root and a working `nft`. */
@@ -57,7 +60,8 @@ export class ServiceProxy {
     this.services = informers.informerFor<ServiceObject>(servicesResource);
     this.slices = endpointSliceInformer<SliceObject>(informers);
     this.table = options.nftTable ?? new NftTable(options.table);
-    this.work = new BatchedWork(() => this.sync(), (err) => this.options.log?.({ msg: 'service rules failed', error: err.message }));
+    const changes = options.metrics?.proxyChanges('nftables', this.services as SharedInformer<KubeObject>, this.slices as SharedInformer<KubeObject>);
+    this.work = new BatchedWork(() => (changes ? changes.timed(() => this.sync()) : this.sync()), (err) => this.options.log?.({ msg: 'service rules failed', error: err.message }));
   }
 
   async start(signal: AbortSignal): Promise<void> {

@@ -27,6 +27,7 @@ import { BatchedWork, followInformers } from '../batched.js';
 import { relayTcp, UdpRelay, type Endpoint } from './relay.js';
 import { hostAddresses, type ServiceInterface } from './service-interface.js';
 import { describeProxyMode } from './mode.js';
+import type { NetworkMetrics } from '../metrics/network-metrics.js';
 
 interface ServiceObject extends KubeObject {
   spec?: { type?: string; clusterIP?: string; ports?: { name?: string; port: number; protocol?: string; nodePort?: number }[] };
@@ -47,6 +48,8 @@ export interface UserspaceProxyOptions {
   udpIdleMs?: number;
   udpMaxSessions?: number;
   log?: (event: Record<string, unknown>) => void;
+  /** kube-proxy's sync and change metrics (src/network/metrics/); none: not recorded. */
+  metrics?: NetworkMetrics;
 }
 
 /** Which Service port a listener serves. */
@@ -83,7 +86,8 @@ export class UserspaceProxy {
     this.services = informers.informerFor<ServiceObject>(servicesResource);
     this.slices = endpointSliceInformer<SliceObject>(informers);
     this.serviceInterface = options.serviceInterface;
-    this.work = new BatchedWork(() => this.sync(), (err) => this.options.log?.({ msg: 'user-space proxy failed', error: err.message }));
+    const changes = options.metrics?.proxyChanges('userspace', this.services as SharedInformer<KubeObject>, this.slices as SharedInformer<KubeObject>);
+    this.work = new BatchedWork(() => (changes ? changes.timed(() => this.sync()) : this.sync()), (err) => this.options.log?.({ msg: 'user-space proxy failed', error: err.message }));
   }
 
   /** Starts serving; the returned promise of `stopped` settles once the signal has stopped it and cleaned up. */

@@ -137,6 +137,8 @@ export interface Runtime {
   exec?(id: string, command: string[], options: ExecOptions): ExecProcess | undefined;
   /** Memory (bytes) and cpu (nanoseconds) a container has used, where the runtime can tell. */
   containerStats?(id: string): Promise<{ memoryBytes: number; cpuNanos: number } | undefined>;
+  /** The host PID of a running container's main process (runtimes that run processes): the node's metrics read its processes and network namespace. */
+  containerPid?(id: string): number | undefined;
   /** Why this runtime cannot isolate pods here (said in an event on the node); undefined when it can. */
   describeIsolation?(): string | undefined;
   /** How it isolates pods here: as root, rootless (an ordinary user's user namespaces), or not at all (the node's ContainerIsolation condition). */

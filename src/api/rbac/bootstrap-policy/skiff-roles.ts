@@ -9,11 +9,15 @@
  *   kube-dns and kubernetes, LoadBalancer addresses — as system:kube-proxy;
  * - the node agent's local volume provisioner (upstream: a separate
  *   local-path-provisioner), each node's with its own certificate in the
- *   group skiff:local-path-provisioners (a node itself may not bind claims).
+ *   group skiff:local-path-provisioners (a node itself may not bind claims);
+ * - metrics-server's system:aggregated-metrics-reader, aggregated into view,
+ *   edit and admin, since skiff serves metrics.k8s.io itself: whoever may
+ *   view a namespace may `kubectl top` its pods.
  */
 import type { ClusterRole, RoleBinding } from '../schema.js';
 import { clusterRole, clusterRoleBinding, groups, KUBE_PROXY, KUBE_SYSTEM, serviceAccounts, users } from './objects.js';
-import { apiExtensionsGroup, discoveryGroup, eventsRule, legacyGroup, networkingGroup, read, rule, rules, storageGroup } from './rule.js';
+import { apiExtensionsGroup, discoveryGroup, eventsRule, legacyGroup, networkingGroup, read, resourceMetricsGroup, rule, rules, storageGroup } from './rule.js';
+import { AGGREGATE_TO_ADMIN, AGGREGATE_TO_EDIT, AGGREGATE_TO_VIEW } from './cluster-roles.js';
 
 export const CRD_CONTROLLER_ACCOUNT = 'crd-controller';
 export const NODE_NETWORK_ROLE = 'skiff:node-network';
@@ -55,6 +59,9 @@ export function skiffPolicy(): { clusterRoles: ClusterRole[]; clusterRoleBinding
           eventsRule(),
         ),
       ),
+      clusterRole('system:aggregated-metrics-reader', rules(rule(...read).groups(resourceMetricsGroup).resources('pods', 'nodes')), {
+        labels: { [AGGREGATE_TO_VIEW]: 'true', [AGGREGATE_TO_EDIT]: 'true', [AGGREGATE_TO_ADMIN]: 'true' },
+      }),
     ],
     clusterRoleBindings: [
       clusterRoleBinding(`system:controller:${CRD_CONTROLLER_ACCOUNT}`, serviceAccounts(KUBE_SYSTEM, CRD_CONTROLLER_ACCOUNT)),

@@ -662,6 +662,12 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
     return this.containers.get(id)?.cgroup?.usage();
   }
 
+  /** The host PID of a running container's main process. */
+  containerPid(id: string): number | undefined {
+    const container = this.containers.get(id);
+    return container && this.running(container) ? container.record.pgid || undefined : undefined;
+  }
+
   /** Stops every container and removes every sandbox, pod shims included (agent shutdown, tests). */
   async stopAll(graceSeconds = 0): Promise<void> {
     await Promise.all([...this.containers.keys()].map((id) => this.stopContainer(id, graceSeconds)));
