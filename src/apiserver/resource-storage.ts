@@ -16,6 +16,8 @@ import {
 } from '../storage/interface.js';
 import { applyCustomResourceDefaults, hasDefaults } from '../machinery/schema/structural.js';
 import { WatchCache, decodeStored, type CachedObject, type WatchCacheHistoryLimits } from './watch-cache.js';
+import type { StorageLayerMetrics } from './metrics/storage-layer.js';
+import type { WatcherRecorder } from './metrics/watch-metrics.js';
 
 const encoder = new TextEncoder();
 
@@ -28,12 +30,13 @@ export class WatchCachePool {
   constructor(
     private readonly store: Store,
     private readonly historyLimits?: WatchCacheHistoryLimits,
+    private readonly metrics?: StorageLayerMetrics,
   ) {}
 
   cacheFor(prefix: string): Promise<WatchCache> {
     let cache = this.caches.get(prefix);
     if (!cache) {
-      const created = new WatchCache(this.store, prefix, this.historyLimits);
+      const created = new WatchCache(this.metrics?.measuredStore(this.store, prefix) ?? this.store, prefix, this.historyLimits, this.metrics?.watchCache(prefix));
       cache = created.start().then(() => created);
       this.caches.set(prefix, cache);
     }
@@ -61,13 +64,19 @@ export interface StoredObject {
 export class ResourceStorage {
   readonly prefix: string;
   private cachePromise: Promise<WatchCache>;
+  private readonly store: Store;
+  /** What the watchers of this kind report (events sent, watchers closed for lagging). */
+  readonly watchMetrics?: WatcherRecorder;
 
   constructor(
     readonly type: ResourceType,
-    private readonly store: Store,
+    store: Store,
     pool: WatchCachePool,
+    metrics?: StorageLayerMetrics,
   ) {
     this.prefix = `/registry/${storageResourceOf(type)}/`;
+    this.store = metrics?.measuredStore(store, this.prefix) ?? store;
+    this.watchMetrics = metrics?.watchers(type, this.prefix);
     this.cachePromise = pool.cacheFor(this.prefix);
   }
 

@@ -183,11 +183,11 @@ export class ApiServer {
   }
 
   constructor(private readonly options: ApiServerOptions) {
-    this.pool = new WatchCachePool(options.store, { ...defaultHistoryLimits, ...options.watchLimits?.history });
+    this.metrics = new ApiServerMetrics({ inFlight: () => this.inFlight.inFlight(), storedObjects: () => this.storedObjectCounts() });
+    this.pool = new WatchCachePool(options.store, { ...defaultHistoryLimits, ...options.watchLimits?.history }, this.metrics.storageLayer);
     const limits = options.limits ?? {};
     this.inFlight = new MaxInFlightLimit(limits.maxRequestsInFlight ?? defaultMaxRequestsInFlight, limits.maxMutatingRequestsInFlight ?? defaultMaxMutatingRequestsInFlight);
     this.requestTimeoutMs = limits.requestTimeoutMs ?? defaultRequestTimeoutMs;
-    this.metrics = new ApiServerMetrics({ inFlight: () => this.inFlight.inFlight(), storedObjects: () => this.storedObjectCounts() });
     // What admission and authentication read: from the watch caches, synced with storage before each read.
     const serviceAccounts = this.objects('', 'v1', 'serviceaccounts');
     // What a service account token names: its account and the pod, secret or node it is bound to.
@@ -276,7 +276,7 @@ export class ApiServer {
   storageFor(type: ResourceType): ResourceStorage {
     let storage = this.storages.get(type);
     if (!storage) {
-      storage = new ResourceStorage(type, this.options.store, this.pool);
+      storage = new ResourceStorage(type, this.options.store, this.pool, this.metrics.storageLayer);
       this.storages.set(type, storage);
     }
     return storage;

@@ -11,6 +11,7 @@
 import type { KubeObject } from '../machinery/object.js';
 import { ExpiredError, type Store, type WatchEvent as StoreEvent } from '../storage/interface.js';
 import { errors, type StatusError } from '../machinery/status.js';
+import type { WatchCacheRecorder } from './metrics/watch-metrics.js';
 
 export type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
@@ -100,6 +101,7 @@ export class WatchCache {
     /** Storage key prefix, e.g. `/registry/pods/`. */
     readonly prefix: string,
     private readonly historyLimits: WatchCacheHistoryLimits = defaultHistoryLimits,
+    private readonly metrics?: WatchCacheRecorder,
   ) {}
 
   /**
@@ -128,6 +130,7 @@ export class WatchCache {
       this.primed = resolve;
       this.follow(primeFrom);
     });
+    if (!this.failure) this.metrics?.initialized(this);
   }
 
   /** Watches the store from `afterRevision` for as long as the cache runs. */
@@ -188,6 +191,7 @@ export class WatchCache {
       cacheEvent = { type: 'DELETED', revision: event.modRevision, current: last, previous };
     }
     this.revision = cacheEvent.revision;
+    this.metrics?.eventReceived();
     this.remember(cacheEvent);
     for (const listener of this.listeners) listener(cacheEvent);
     this.releaseWaiters();

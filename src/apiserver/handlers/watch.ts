@@ -51,10 +51,10 @@ export async function handleWatch(ctx: RequestContext): Promise<void> {
     } else if (output.format === 'metadata') {
       payload = partialMetadata(object, output.version);
     }
-    return `{"type":"${eventType}","object":${JSON.stringify(payload)}}\n`;
+    return eventLine(ctx, eventType, JSON.stringify(payload));
   };
   const renderCached = (eventType: string, entry: CachedObject, object = storage.view(entry)): string =>
-    output.format === 'json' ? `{"type":"${eventType}","object":${storage.viewJson(entry)}}\n` : render(eventType, object);
+    output.format === 'json' ? eventLine(ctx, eventType, storage.viewJson(entry)) : render(eventType, object);
 
   // What this watcher still has to send. Events wait here as references to the
   // cache's shared objects and are rendered only when the socket takes more,
@@ -105,7 +105,7 @@ export async function handleWatch(ctx: RequestContext): Promise<void> {
     // Upstream answers a too-old revision with 200 and a single ERROR event.
     if (err instanceof StatusError) {
       res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
-      res.end(`{"type":"ERROR","object":${JSON.stringify(err.status)}}\n`);
+      res.end(eventLine(ctx, 'ERROR', JSON.stringify(err.status)));
       return;
     }
     throw err;
@@ -228,7 +228,7 @@ export async function handleWatch(ctx: RequestContext): Promise<void> {
   /** The store could not serve the rest (a compaction raced the read): an ERROR event ends the watch, as upstream. */
   function fail(): void {
     if (closed) return;
-    res.write(`{"type":"ERROR","object":${JSON.stringify(failure!.status)}}\n`);
+    res.write(eventLine(ctx, 'ERROR', JSON.stringify(failure!.status)));
     finish();
   }
 
@@ -245,6 +245,7 @@ export async function handleWatch(ctx: RequestContext): Promise<void> {
   /** Closes a watcher that stopped taking its events (upstream: "Forcing watcher close due to unresponsiveness"). */
   function terminate(): void {
     counters.terminated++;
+    storage.watchMetrics?.terminated();
     ctx.server.log?.({ msg: 'closing unresponsive watcher', v: 1, resource: ctx.info.resource, queuedEvents, queuedBytes, bufferedBytes: res.writableLength });
     // What is buffered would never reach a client that does not read: drop it with the connection.
     finish(true);
@@ -321,5 +322,11 @@ function bookmark(ctx: RequestContext, resourceVersion: string, initialEventsEnd
   const apiVersion = ctx.type.group ? `${ctx.type.group}/${ctx.type.version}` : ctx.type.version;
   const metadata: Record<string, unknown> = { resourceVersion };
   if (initialEventsEnd) metadata.annotations = { 'k8s.io/initial-events-end': 'true' };
-  return `{"type":"BOOKMARK","object":${JSON.stringify({ kind: ctx.type.kind, apiVersion, metadata })}}\n`;
+  return eventLine(ctx, 'BOOKMARK', JSON.stringify({ kind: ctx.type.kind, apiVersion, metadata }));
+}
+
+/** Every line a watch writes is made here (bookmarks and errors too): counted with its object's size, where upstream's watch server counts. */
+function eventLine(ctx: RequestContext, type: string, object: string): string {
+  ctx.storage.watchMetrics?.eventSent(object);
+  return `{"type":"${type}","object":${object}}\n`;
 }

@@ -4,10 +4,15 @@
  * every request counted and timed by verb, group, version, resource,
  * subresource, scope and code; requests in flight; long-running requests
  * (watches, exec) open; objects stored per resource. Served at `/metrics`
- * to whom RBAC lets `get` that path (system:monitoring, admins).
+ * to whom RBAC lets `get` that path (system:monitoring, admins). The watch
+ * and storage families (watch-metrics.ts, storage-metrics.ts) share its
+ * registry; the storage layer records them through `storageLayer`.
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { RequestInfo } from '../request-info.js';
+import { StorageLayerMetrics } from './storage-layer.js';
+import { StorageMetrics, type StorageMetricsOptions } from './storage-metrics.js';
+import { WatchMetrics } from './watch-metrics.js';
 
 /** Upstream's buckets of apiserver_request_duration_seconds. */
 const durationBuckets = [0.005, 0.025, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1.0, 1.25, 1.5, 2, 3, 4, 5, 6, 8, 10, 15, 20, 30, 45, 60];
@@ -77,7 +82,16 @@ export class ApiServerMetrics {
     registers: [this.registry],
   });
 
-  constructor(sources: { inFlight(): { readOnly: number; mutating: number }; storedObjects(): Map<string, number> }) {
+  /** Watch events, watch caches and watchers (watch-metrics.ts). */
+  readonly watch = new WatchMetrics(this.registry);
+  /** Requests to the store and what lists read (storage-metrics.ts). */
+  readonly storage: StorageMetrics;
+  /** What resource-storage.ts, watch-cache.ts and handlers/watch.ts record with. */
+  readonly storageLayer: StorageLayerMetrics;
+
+  constructor(sources: { inFlight(): { readOnly: number; mutating: number }; storedObjects(): Map<string, number>; storage?: StorageMetricsOptions }) {
+    this.storage = new StorageMetrics(this.registry, sources.storage);
+    this.storageLayer = new StorageLayerMetrics(this.watch, this.storage);
     new Gauge({
       name: 'apiserver_current_inflight_requests',
       help: 'Maximal number of currently used inflight request limit of this apiserver per request kind in last second.',

@@ -65,15 +65,16 @@ container_start_time_seconds{container="coredns",namespace="kube-system",pod="co
   },
   { name: 'no container CPU drops the pod', input: 'container_memory_working_set_bytes{container="c",namespace="n",pod="p"} 1.253376e+07 1633253812125', expect: { node: undefined, pods: {} } },
   {
-    name: 'zero container CPU drops the pod',
+    // Unlike metrics-server: 0 is a measurement (a process that ran under one /proc tick), not a missing value.
+    name: 'zero container CPU is kept',
     input: 'container_cpu_usage_seconds_total{container="c",namespace="n",pod="p"} 0 1633253812125\ncontainer_memory_working_set_bytes{container="c",namespace="n",pod="p"} 1.253376e+07 1633253812125',
-    expect: { node: undefined, pods: {} },
+    expect: { node: undefined, pods: { 'n/p': { c: { startTimeMs: 0, timestampMs: 1633253812125, cpuNanoseconds: 0, memoryBytes: 12533760 } } } },
   },
   { name: 'no container memory drops the pod', input: 'container_cpu_usage_seconds_total{container="c",namespace="n",pod="p"} 4.710169 1633253812125', expect: { node: undefined, pods: {} } },
   {
-    name: 'zero container memory drops the pod',
+    name: 'zero container memory is kept',
     input: 'container_cpu_usage_seconds_total{container="c",namespace="n",pod="p"} 4.710169 1633253812125\ncontainer_memory_working_set_bytes{container="c",namespace="n",pod="p"} 0 1633253812125',
-    expect: { node: undefined, pods: {} },
+    expect: { node: undefined, pods: { 'n/p': { c: { startTimeMs: 0, timestampMs: 1633253812125, cpuNanoseconds: 4710169000, memoryBytes: 0 } } } },
   },
   {
     name: 'one incomplete container drops its whole pod',

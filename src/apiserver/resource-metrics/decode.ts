@@ -121,6 +121,9 @@ const emptyPoint = (): MetricsPoint => ({ startTimeMs: 0, timestampMs: 0, cpuNan
 export function decodeResourceMetrics(text: string, scrapeTimeMs: number): NodeBatch {
   const node = emptyPoint();
   const pods = new Map<string, Map<string, MetricsPoint>>();
+  // Which points had a cpu and a memory sample: a sample of 0 is a measurement (a process that ran under one
+  // /proc tick), unlike metrics-server, which reads 0 as missing.
+  const measured = { cpu: new WeakSet<MetricsPoint>(), memory: new WeakSet<MetricsPoint>() };
   for (const line of text.split('\n')) {
     const sample = parseSample(line.trim());
     if (!sample || !Number.isFinite(sample.value) || sample.value < 0) continue;
@@ -147,26 +150,28 @@ export function decodeResourceMetrics(text: string, scrapeTimeMs: number): NodeB
     } else if (sample.name === 'container_cpu_usage_seconds_total') {
       point.cpuNanoseconds = Math.trunc(sample.value * 1e9);
       point.timestampMs = timestampMs;
+      measured.cpu.add(point);
     } else {
       point.memoryBytes = Math.trunc(sample.value);
       point.timestampMs = timestampMs;
+      measured.memory.add(point);
     }
   }
   const batch: NodeBatch = { pods: new Map() };
   if (node.timestampMs !== 0 && node.cpuNanoseconds !== 0 && node.memoryBytes !== 0) batch.node = node;
   for (const [key, containers] of pods) {
-    const complete = completeContainers(containers);
+    const complete = completeContainers(containers, measured);
     if (complete) batch.pods.set(key, complete);
   }
   return batch;
 }
 
 /** The containers that have any metric; undefined when one has some but not CPU and memory both. */
-function completeContainers(containers: Map<string, MetricsPoint>): Map<string, MetricsPoint> | undefined {
+function completeContainers(containers: Map<string, MetricsPoint>, measured: { cpu: WeakSet<MetricsPoint>; memory: WeakSet<MetricsPoint> }): Map<string, MetricsPoint> | undefined {
   const complete = new Map<string, MetricsPoint>();
   for (const [name, point] of containers) {
     if (point.startTimeMs === 0 && point.timestampMs === 0 && point.cpuNanoseconds === 0 && point.memoryBytes === 0) continue;
-    if (point.cpuNanoseconds === 0 || point.memoryBytes === 0) return undefined;
+    if (!measured.cpu.has(point) || !measured.memory.has(point)) return undefined;
     complete.set(name, point);
   }
   return complete;
