@@ -314,7 +314,7 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<voi
     const metrics = new ControllerManagerMetrics();
     await serveComponentMetrics('controller-manager', credentials, metrics.registry, controllerManagerSecurePort);
     running.push(
-      runControllerManager(credentials, components.signal, {
+      runControllerManager({ ...credentials, metrics: metrics.restClient }, components.signal, {
         metrics,
         controllers: options.controllers,
         horizontalPodAutoscaler: options.horizontalPodAutoscaler,
@@ -383,7 +383,7 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<voi
     const metrics = new SchedulerMetrics();
     await serveComponentMetrics('scheduler', credentials, metrics.registry, schedulerSecurePort);
     running.push(
-      runScheduler(credentials, components.signal, {
+      runScheduler({ ...credentials, metrics: metrics.restClient }, components.signal, {
         metrics,
         config,
         log: (event) => log({ component: 'scheduler', msg: String(event.msg ?? ''), ...event }),

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { loadKubeconfig, type KubeconfigCredentials } from './kubeconfig.js';
 import type { RotatingClientCertificate } from './rotating-certificate.js';
 import type { TokenSource } from './service-account-credentials.js';
+import type { RestClientMetricsRecorder } from './metrics/rest-client-metrics.js';
 
 export type ClientConfig = KubeconfigCredentials & {
   /** Sent as User-Agent, e.g. `skiff-controller-manager`. */
@@ -17,6 +18,8 @@ export type ClientConfig = KubeconfigCredentials & {
   rotatingCertificate?: RotatingClientCertificate;
   /** A bearer token that may change while the client runs (takes the place of token). */
   tokenSource?: TokenSource;
+  /** Where rest_client_requests_total and rest_client_request_duration_seconds are recorded (the component's registry). */
+  metrics?: RestClientMetricsRecorder;
 };
 
 const serviceAccountDir = '/var/run/secrets/kubernetes.io/serviceaccount';

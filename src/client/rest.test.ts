@@ -169,3 +169,25 @@ describe('RestClient retries', () => {
     }
   });
 });
+
+describe('REST client metrics', () => {
+  it('counts every attempt by its answer (a reset as <error>) and times the request once, retries included', async () => {
+    const server = await startFakeServer((_req, seen) => (seen === 1 ? 'reset' : 'answer'));
+    const results: string[] = [];
+    const latencies: string[] = [];
+    const metrics = {
+      requestResult: (code: string, method: string, host: string) => results.push(`${code} ${method} ${host}`),
+      requestLatency: (verb: string, host: string, seconds: number) => latencies.push(`${verb} ${host} ${seconds >= 0}`),
+    };
+    const client = new RestClient({ server: server.url, metrics }, policy);
+    try {
+      await client.request('GET', '/api/v1/namespaces/default/configmaps/made');
+      const host = new URL(server.url).host;
+      assert.deepEqual(results, [`<error> GET ${host}`, `200 GET ${host}`]);
+      assert.deepEqual(latencies, [`GET ${host} true`]);
+    } finally {
+      client.close();
+      await server.close();
+    }
+  });
+});

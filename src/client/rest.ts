@@ -201,6 +201,18 @@ export class RestClient {
   async requestRaw(method: string, path: string, callerOptions: RequestOptions = {}): Promise<RawResponse> {
     // Closing the client ends every request and retry, whatever the caller's signal.
     const options = { ...callerOptions, signal: this.signalFor(callerOptions.signal) };
+    const metrics = this.config.metrics;
+    if (!metrics) return this.attempts(method, path, options);
+    // From the first attempt to the final answer, retries included, as client-go times a request.
+    const started = performance.now();
+    try {
+      return await this.attempts(method, path, options);
+    } finally {
+      metrics.requestLatency(method, this.server.host, (performance.now() - started) / 1000);
+    }
+  }
+
+  private async attempts(method: string, path: string, options: RequestOptions): Promise<RawResponse> {
     const retries = options.retries ?? this.retry.retries;
     for (let attempt = 0; ; attempt++) {
       let response: RawResponse;
@@ -275,7 +287,16 @@ export class RestClient {
       agent: options.longRunning ? this.streamConnections : this.connections,
       signal: this.signalFor(options.signal),
     };
-    return url.protocol === 'https:' ? https.request(requestOptions, onResponse) : http.request(requestOptions, onResponse);
+    const metrics = this.config.metrics;
+    if (!metrics) return url.protocol === 'https:' ? https.request(requestOptions, onResponse) : http.request(requestOptions, onResponse);
+    // Every attempt counted by its answer's code, or `<error>` when none came.
+    const answered = (res: http.IncomingMessage) => {
+      metrics.requestResult(String(res.statusCode ?? 0), method, this.server.host);
+      onResponse(res);
+    };
+    const req = url.protocol === 'https:' ? https.request(requestOptions, answered) : http.request(requestOptions, answered);
+    req.once('error', () => metrics.requestResult('<error>', method, this.server.host));
+    return req;
   }
 
   private writeBody(req: http.ClientRequest, options: RequestOptions): void {
