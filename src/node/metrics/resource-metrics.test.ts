@@ -6,7 +6,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { parseResourceMetrics, renderResourceMetrics } from './resource-metrics.js';
+import { renderResourceMetrics } from './resource-metrics.js';
 import type { ContainerStats, PodStats, StatsSnapshot } from './stats.js';
 
 const promtool = ['/usr/bin/promtool', '/usr/local/bin/promtool'].find((path) => spawnSync(path, ['--version']).status === 0);
@@ -152,91 +152,3 @@ pod_cpu_usage_seconds_total{namespace="kube-system",pod="coredns-558bd4d5db-4dpj
 # TYPE scrape_error gauge
 scrape_error 0
 `;
-
-describe('parseResourceMetrics (metrics-server decode cases)', () => {
-  it('reads the node and its containers', () => {
-    assert.deepEqual(parseResourceMetrics(normal), {
-      node: { cpuSeconds: 357.35491, memoryBytes: 1616273408, timestampMs: 1633253809720 },
-      containers: [{ namespace: 'kube-system', pod: 'coredns-558bd4d5db-4dpjz', container: 'coredns', cpuSeconds: 4.710169, memoryBytes: 12533760, timestampMs: 1633253812125, startTimeSeconds: 1633252712 }],
-      skippedLines: 0,
-    });
-  });
-
-  it('uses the default time for samples without a timestamp', () => {
-    const text = normal.replace(/ \d{13}$/gm, '');
-    const parsed = parseResourceMetrics(text, { defaultTimestampMs: 3393375927000 });
-    assert.equal(parsed.node?.timestampMs, 3393375927000);
-    assert.equal(parsed.containers[0].timestampMs, 3393375927000);
-    assert.equal(parseResourceMetrics(text).node?.timestampMs, undefined);
-  });
-
-  it('keeps what a sample says, leaving completeness to the caller', () => {
-    const memoryOnly = parseResourceMetrics('container_memory_working_set_bytes{container="c",namespace="n",pod="p"} 1.253376e+07 1633253812125\n');
-    assert.deepEqual(memoryOnly.containers, [{ namespace: 'n', pod: 'p', container: 'c', memoryBytes: 12533760, timestampMs: 1633253812125 }]);
-    assert.deepEqual(parseResourceMetrics('node_cpu_usage_seconds_total 0 1633253809720\n').node, { cpuSeconds: 0, timestampMs: 1633253809720 });
-  });
-
-  it('round-trips what renderResourceMetrics writes', () => {
-    const text = renderResourceMetrics(snapshot({ node: { timestampMs: at, cpuNanos: 12.5e9, memoryWorkingSetBytes: 123456789 }, pods: [pod('web', 'shop', [container('app', -5000)])] }));
-    const parsed = parseResourceMetrics(text);
-    assert.deepEqual(parsed.node, { cpuSeconds: 12.5, memoryBytes: 123456789, timestampMs: 1624396278302 });
-    assert.deepEqual(parsed.containers, [{ namespace: 'shop', pod: 'web', container: 'app', startTimeSeconds: (at - 5000) / 1000, cpuSeconds: 10, timestampMs: 1624396278302, memoryBytes: 1000 }]);
-  });
-});
-
-describe('parseResourceMetrics on hostile input', () => {
-  it('skips malformed lines and never throws', () => {
-    const junk = [
-      'garbage line',
-      'container_cpu_usage_seconds_total{container="a",namespace="n",pod="p"',
-      'container_cpu_usage_seconds_total{container="a" namespace="n",pod="p"} 1',
-      'container_cpu_usage_seconds_total{container="a",container="b",namespace="n",pod="p"} 1',
-      'container_cpu_usage_seconds_total{container="a\\q",namespace="n",pod="p"} 1',
-      'container_cpu_usage_seconds_total{container="a",namespace="n",pod="p"} one',
-      'container_cpu_usage_seconds_total{container="a",namespace="n",pod="p"} 1 2 3',
-      'container_cpu_usage_seconds_total{container="a",namespace="n",pod="p"} 1 1.5',
-      'node_cpu_usage_seconds_total 0x10',
-      '{container="a"} 1',
-      '\u0000\u0001\u0002',
-      `node_memory_working_set_bytes 1 ${'9'.repeat(40)}`,
-    ];
-    const parsed = parseResourceMetrics([...junk, 'node_cpu_usage_seconds_total 5 1000'].join('\n'));
-    assert.deepEqual(parsed.containers, []);
-    assert.deepEqual(parsed.node, { cpuSeconds: 5, timestampMs: 1000 });
-    assert.equal(parsed.skippedLines, junk.length);
-  });
-
-  it('drops samples with negative, infinite or NaN usage, or a negative timestamp (the metrics-server case)', () => {
-    const parsed = parseResourceMetrics(
-      [
-        'container_start_time_seconds{container="m",namespace="d",pod="x"} -6.7953645788713455e+09 -62135596800000',
-        'container_cpu_usage_seconds_total{container="m",namespace="d",pod="y"} NaN 1000',
-        'container_memory_working_set_bytes{container="m",namespace="d",pod="y"} +Inf 1000',
-        'node_cpu_usage_seconds_total -1 1000',
-        'container_start_time_seconds{container="m",namespace="d",pod="z"} 1.6509742024191372e+09 1650974202419',
-      ].join('\n'),
-    );
-    assert.equal(parsed.node, undefined);
-    assert.deepEqual(parsed.containers, [{ namespace: 'd', pod: 'z', container: 'm', startTimeSeconds: 1650974202.4191372 }]);
-  });
-
-  it('reads escaped label values and odd spacing', () => {
-    const parsed = parseResourceMetrics('container_cpu_usage_seconds_total{ container = "a\\"b\\\\c\\nd" , namespace="n",pod="p}", } 2\t1000\r\n');
-    assert.deepEqual(parsed.containers, [{ namespace: 'n', pod: 'p}', container: 'a"b\\c\nd', cpuSeconds: 2, timestampMs: 1000 }]);
-  });
-
-  it('ignores labels named like Object.prototype members', () => {
-    const parsed = parseResourceMetrics('container_cpu_usage_seconds_total{__proto__="x",constructor="y",container="a",namespace="n",pod="p"} 1 1\n');
-    assert.equal(parsed.containers[0].container, 'a');
-    assert.equal(({} as Record<string, unknown>).x, undefined);
-  });
-
-  it('bounds its work: input length, line length and containers', () => {
-    const long = `container_cpu_usage_seconds_total{container="${'x'.repeat(20_000)}",namespace="n",pod="p"} 1 1`;
-    assert.equal(parseResourceMetrics(long).skippedLines, 1);
-    const many = Array.from({ length: 50 }, (_, i) => `container_cpu_usage_seconds_total{container="c${i}",namespace="n",pod="p"} 1 1`).join('\n');
-    assert.equal(parseResourceMetrics(many, { maxContainers: 10 }).containers.length, 10);
-    assert.equal(parseResourceMetrics(many, { maxLength: 100 }).containers.length, 1);
-    assert.deepEqual(parseResourceMetrics(undefined as unknown as string), { containers: [], skippedLines: 0 });
-  });
-});
