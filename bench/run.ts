@@ -8,6 +8,7 @@ const suites: { name: string; load: () => Promise<{ run(): Promise<void> }> }[] 
   { name: 'node', load: () => import('./node.js') },
   { name: 'network', load: () => import('./network.js') },
   { name: 'streaming', load: () => import('./streaming.js') },
+  { name: 'observability', load: () => import('./observability.js') },
 ];
 
 const only = process.argv[2];

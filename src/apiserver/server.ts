@@ -183,7 +183,7 @@ export class ApiServer {
   }
 
   constructor(private readonly options: ApiServerOptions) {
-    this.metrics = new ApiServerMetrics({ inFlight: () => this.inFlight.inFlight(), storedObjects: () => this.storedObjectCounts() });
+    this.metrics = new ApiServerMetrics({ inFlight: () => this.inFlight.inFlight(), storedObjects: () => this.storedObjectCounts(), storage: { sizeBytes: () => options.store.sizeBytes?.() } });
     this.pool = new WatchCachePool(options.store, { ...defaultHistoryLimits, ...options.watchLimits?.history }, this.metrics.storageLayer);
     const limits = options.limits ?? {};
     this.inFlight = new MaxInFlightLimit(limits.maxRequestsInFlight ?? defaultMaxRequestsInFlight, limits.maxMutatingRequestsInFlight ?? defaultMaxMutatingRequestsInFlight);

@@ -4,7 +4,7 @@
  * the apiserver's metrics scraper for metrics.
  *
  *   GET /healthz (as the kubelet's: `kubectl get --raw /api/v1/nodes/<node>/proxy/healthz`)
- *   GET /metrics, /metrics/resource, /metrics/cadvisor (node-metrics.ts)
+ *   GET /metrics, /metrics/resource, /metrics/cadvisor (metrics/handler.ts)
  *   GET /containerLogs/<namespace>/<pod>/<container>?follow&timestamps&tailLines&sinceSeconds&sinceTime&limitBytes&previous
  *   WebSocket or SPDY/3.1 upgrade /exec|attach/<namespace>/<pod>/<container>?command&stdin&stdout&stderr&tty
  *   WebSocket or SPDY/3.1 upgrade /portforward/<namespace>/<pod>?ports

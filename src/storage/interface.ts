@@ -98,6 +98,8 @@ export interface Store {
    * update rotates it). Stores without transformations leave it out.
    */
   isStale?(key: string): Promise<boolean>;
+  /** How many bytes the database takes (apiserver_storage_size_bytes); undefined when it cannot tell (in memory). */
+  sizeBytes?(): Promise<number | undefined>;
   /** The newest revision written (0 for an empty store). */
   currentRevision(): Promise<number>;
   /** The newest compacted revision; reads and watches must be newer. */

@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { startCluster, type Cluster, startHostProcessCluster } from './harness.js';
+import { startCluster, type Cluster, startHostProcessCluster, waitFor } from './harness.js';
 import { exerciseStreaming } from './streaming.js';
 
 function findOnPath(name: string): string | undefined {
@@ -64,6 +64,8 @@ describe('kubectl version skew: exec, cp, attach, port-forward', { skip: version
   for (const { minor, path } of versions) {
     test(`kubectl 1.${minor}: exec, cp, attach, port-forward`, async () => {
       await exerciseStreaming(cluster, `stream-${minor}`, { binary: path });
+      // kubectl top reads metrics.k8s.io, served by the apiserver from the node's resource metrics.
+      await waitFor(async () => /^\S+\s+\d+m\s+\d+%\s+\d+Mi\s+\d+%/m.test((await cluster.kubectl(['top', 'nodes', '--no-headers'], { binary: path, allowFailure: true })).stdout), { message: `kubectl 1.${minor} top nodes` });
     });
   }
 });

@@ -64,20 +64,20 @@ export class ApiServerMetrics {
   readonly registry = new Registry();
   private readonly requests = new Counter({
     name: 'apiserver_request_total',
-    help: 'Counter of apiserver requests broken out for each verb, dry run value, group, version, resource, scope, component, and HTTP response code.',
+    help: '[STABLE] Counter of apiserver requests broken out for each verb, dry run value, group, version, resource, scope, component, and HTTP response code.',
     labelNames: ['verb', 'dry_run', 'group', 'version', 'resource', 'subresource', 'scope', 'component', 'code'],
     registers: [this.registry],
   });
   private readonly durations = new Histogram({
     name: 'apiserver_request_duration_seconds',
-    help: 'Response latency distribution in seconds for each verb, dry run value, group, version, resource, subresource, scope and component.',
+    help: '[STABLE] Response latency distribution in seconds for each verb, dry run value, group, version, resource, subresource, scope and component.',
     labelNames: ['verb', 'dry_run', 'group', 'version', 'resource', 'subresource', 'scope', 'component'],
     buckets: durationBuckets,
     registers: [this.registry],
   });
   private readonly longRunning = new Gauge({
     name: 'apiserver_longrunning_requests',
-    help: 'Gauge of all active long-running apiserver requests broken out by verb, group, version, resource, scope and component. Not all requests are tracked this way.',
+    help: '[STABLE] Gauge of all active long-running apiserver requests broken out by verb, group, version, resource, scope and component. Not all requests are tracked this way.',
     labelNames: ['verb', 'group', 'version', 'resource', 'subresource', 'scope', 'component'],
     registers: [this.registry],
   });
@@ -94,7 +94,7 @@ export class ApiServerMetrics {
     this.storageLayer = new StorageLayerMetrics(this.watch, this.storage);
     new Gauge({
       name: 'apiserver_current_inflight_requests',
-      help: 'Maximal number of currently used inflight request limit of this apiserver per request kind in last second.',
+      help: '[STABLE] Maximal number of currently used inflight request limit of this apiserver per request kind in last second.',
       labelNames: ['request_kind'],
       registers: [this.registry],
       collect() {
@@ -105,7 +105,7 @@ export class ApiServerMetrics {
     });
     new Gauge({
       name: 'apiserver_storage_objects',
-      help: 'Number of stored objects at the time of last check split by kind. In case of a fetching error, the value will be -1.',
+      help: '[STABLE] Number of stored objects at the time of last check split by kind. In case of a fetching error, the value will be -1.',
       labelNames: ['resource'],
       registers: [this.registry],
       collect() {

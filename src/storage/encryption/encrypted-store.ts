@@ -133,6 +133,10 @@ export class EncryptedStore implements Store {
     return this.inner.close();
   }
 
+  async sizeBytes(): Promise<number | undefined> {
+    return this.inner.sizeBytes?.();
+  }
+
   /**
    * Whether the current value of `key` was written by a provider or key
    * other than its resource's first one (false for an absent key). The

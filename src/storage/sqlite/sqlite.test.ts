@@ -232,3 +232,19 @@ describe('sqlite store: answers a write only once it is on disk', () => {
     }
   });
 });
+
+it('sizeBytes: what the database file holds; nothing for a store in memory', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'skiff-sqlite-size-'));
+  const store = await openSqliteStore(join(dir, 'state.db'));
+  try {
+    await store.create('/registry/configmaps/default/a', new TextEncoder().encode('x'.repeat(10_000)));
+    const size = await store.sizeBytes!();
+    assert.ok(size !== undefined && size >= 10_000, String(size));
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const memory = await openSqliteStore(':memory:');
+  assert.equal(await memory.sizeBytes!(), undefined);
+  await memory.close();
+});

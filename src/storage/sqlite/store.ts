@@ -369,6 +369,14 @@ export class SqliteStore implements Store {
     return this.closing;
   }
 
+  /** The database's pages in use or free (what the file holds, the write-ahead log aside); undefined in memory. */
+  async sizeBytes(): Promise<number | undefined> {
+    if (this.path === ':memory:' || this.closing) return undefined;
+    const pages = this.db.pragma('page_count', { simple: true }) as number;
+    const pageSize = this.db.pragma('page_size', { simple: true }) as number;
+    return pages * pageSize;
+  }
+
   /** Answers the writes already accepted (committed and flushed to disk), then closes the database. */
   private async finish(): Promise<void> {
     if (this.pending.length > 0) this.flush();
