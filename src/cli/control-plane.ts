@@ -16,7 +16,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname, homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { logLayoutFor, type ContainerLogLayout } from '../node/container-logs.js';
-import { controllerManagerSecurePort, proxyMetricsPort, schedulerSecurePort, servePlainMetrics, serveSecureMetrics } from './metrics-endpoints.js';
+import { controllerManagerSecurePort, proxyMetricsPort, schedulerSecurePort, servePlainMetrics, serveSecureMetrics, serveStandaloneMetrics } from './metrics-endpoints.js';
 import { hostRuntimeClass } from '../node/runtime-classes.js';
 import { ApiServer, ServiceAllocator, bootstrapCluster, raiseDescriptorLimit, type ServingLimits } from '../apiserver/index.js';
 import type { ImageGcPolicy } from '../node/image-gc.js';
@@ -430,6 +430,8 @@ export async function runStandaloneControllerManager(options: {
   clusterSigningKeyFile?: string;
   clusterSigningDurationMs?: number;
   horizontalPodAutoscaler?: HorizontalPodAutoscalerOptions;
+  /** --secure-port: where /metrics is served (default 10257; 0: not at all). */
+  securePort?: number;
 }): Promise<void> {
   const log = createLogger(options.verbosity);
   const config = configFromKubeconfig(options.kubeconfig);
@@ -442,7 +444,12 @@ export async function runStandaloneControllerManager(options: {
       ? clusterSigner({ certPem: readFileSync(options.clusterSigningCertFile, 'utf8'), keyPem: readFileSync(options.clusterSigningKeyFile, 'utf8') }, options.clusterSigningDurationMs)
       : undefined;
   process.stdout.write(`controller manager running against ${config.server}\n`);
-  await runControllerManager(config, stop.signal, {
+  const { ControllerManagerMetrics } = await import('../client/metrics/index.js');
+  const metrics = new ControllerManagerMetrics();
+  const metricsLog = (event: Record<string, unknown>) => log({ component: 'controller-manager', msg: String(event.msg ?? ''), ...event });
+  await serveStandaloneMetrics('controller-manager', config, metrics.registry, options.securePort ?? controllerManagerSecurePort, stop.signal, metricsLog);
+  await runControllerManager({ ...config, metrics: metrics.restClient }, stop.signal, {
+    metrics,
     controllers: options.controllers,
     nodeIPAM: options.nodeIPAM,
     clusterSigner: signing,
@@ -455,7 +462,7 @@ export async function runStandaloneControllerManager(options: {
  * `skiff scheduler`: the scheduler alone against any apiserver the
  * kubeconfig names, under the `kube-scheduler` Lease.
  */
-export async function runStandaloneScheduler(options: { kubeconfig?: string; config?: string; verbosity: number }): Promise<void> {
+export async function runStandaloneScheduler(options: { kubeconfig?: string; config?: string; verbosity: number; securePort?: number }): Promise<void> {
   const log = createLogger(options.verbosity);
   const clientConfig = configFromKubeconfig(options.kubeconfig);
   const { loadSchedulerConfiguration, runScheduler } = await import('../scheduler/index.js');
@@ -464,7 +471,12 @@ export async function runStandaloneScheduler(options: { kubeconfig?: string; con
   process.once('SIGTERM', () => stop.abort());
   process.once('SIGINT', () => stop.abort());
   process.stdout.write(`scheduler running against ${clientConfig.server}\n`);
-  await runScheduler(clientConfig, stop.signal, {
+  const { SchedulerMetrics } = await import('../scheduler/metrics/index.js');
+  const metrics = new SchedulerMetrics();
+  const metricsLog = (event: Record<string, unknown>) => log({ component: 'scheduler', msg: String(event.msg ?? ''), ...event });
+  await serveStandaloneMetrics('scheduler', clientConfig, metrics.registry, options.securePort ?? schedulerSecurePort, stop.signal, metricsLog);
+  await runScheduler({ ...clientConfig, metrics: metrics.restClient }, stop.signal, {
+    metrics,
     config,
     log: (event) => log({ component: 'scheduler', msg: String(event.msg ?? ''), ...event }),
   });

@@ -75,10 +75,11 @@ Usage:
   skiff controller-manager [--kubeconfig FILE] [--controllers LIST] [-v N]
               [--allocate-node-cidrs --cluster-cidr CIDR [--node-cidr-mask-size N]]
               [--cluster-signing-cert-file F --cluster-signing-key-file F]
-              [--cluster-signing-duration D]
+              [--cluster-signing-duration D] [--secure-port N]
                                                                    the built-in controllers alone,
                                                                    against any apiserver
-  skiff scheduler [--kubeconfig FILE] [--config FILE] [-v N]       the scheduler alone, against any apiserver
+  skiff scheduler [--kubeconfig FILE] [--config FILE] [--secure-port N] [-v N]
+                                                                   the scheduler alone, against any apiserver
   skiff agent --server URL --token T [--name N] [--data-dir D] [--runtime process|simulated]
               [--isolation auto|none] [--registries FILE] [--pod-cidr CIDR] [--ca-cert-hash sha256:HEX]
               [--pod-logs-dir DIR]
@@ -125,6 +126,8 @@ Options:
   --ingress-http-port N, --ingress-https-port N
                    the Ingress controller's ports on the node (default 80 and 443 as root, 8080
                    and 8443 otherwise; 0 turns a listener off)
+  --secure-port N  skiff scheduler, skiff controller-manager: where /metrics is served (default 10259 and
+                   10257, on 127.0.0.1, with a self-signed certificate; 0: not at all)
   --metric-resolution DURATION
                    how often the apiserver scrapes the nodes for metrics.k8s.io (kubectl top,
                    autoscaling), as metrics-server's flag (default 15s)
@@ -258,6 +261,7 @@ async function main(argv: string[]): Promise<number> {
         args: rest,
         options: {
           ...horizontalPodAutoscalerFlags,
+          'secure-port': { type: 'string' },
           kubeconfig: { type: 'string' },
           controllers: { type: 'string' },
           'allocate-node-cidrs': { type: 'boolean' },
@@ -284,17 +288,19 @@ async function main(argv: string[]): Promise<number> {
         clusterSigningKeyFile: values['cluster-signing-key-file'],
         clusterSigningDurationMs,
         horizontalPodAutoscaler: horizontalPodAutoscalerOptionsFromFlags(values),
+        securePort: values['secure-port'] === undefined ? undefined : (await flags()).portFlag('secure-port', values['secure-port'], 10257),
       });
       return 0;
     }
     case 'scheduler': {
       const { values } = parseArgs({
         args: rest,
-        options: { kubeconfig: { type: 'string' }, config: { type: 'string' }, v: { type: 'string', short: 'v' } },
+        options: { kubeconfig: { type: 'string' }, config: { type: 'string' }, 'secure-port': { type: 'string' }, v: { type: 'string', short: 'v' } },
         strict: true,
       });
+      const securePort = values['secure-port'] === undefined ? undefined : (await flags()).portFlag('secure-port', values['secure-port'], 10259);
       const { runStandaloneScheduler } = await import('./control-plane.js');
-      await runStandaloneScheduler({ kubeconfig: values.kubeconfig, config: values.config, verbosity: Number(values.v ?? 0) });
+      await runStandaloneScheduler({ kubeconfig: values.kubeconfig, config: values.config, verbosity: Number(values.v ?? 0), securePort });
       return 0;
     }
     case 'agent': {

@@ -26,6 +26,7 @@ import {
   type ComponentServer,
 } from '../client/delegated-auth/index.js';
 import type { AddressInfo } from 'node:net';
+import { createCertificateAuthority, issueCertificate } from '../apiserver/pki/certificates.js';
 
 export const schedulerSecurePort = 10259;
 export const controllerManagerSecurePort = 10257;
@@ -118,4 +119,24 @@ export async function servePlainMetrics(registry: Registry, port: number, signal
   log({ msg: 'network serving metrics', url: `http://127.0.0.1:${bound}/metrics` });
   signal.addEventListener('abort', () => server.close(), { once: true });
   return bound;
+}
+
+/**
+ * A serving certificate for a component run alone (`skiff scheduler`,
+ * `skiff controller-manager`) that was given none: self-signed, made at
+ * start, as upstream's components make one without --tls-cert-file.
+ */
+export async function selfSignedServing(component: string, host: string): Promise<{ certPem: string; keyPem: string }> {
+  const ca = await createCertificateAuthority(`${component}-ca@${Math.floor(Date.now() / 1000)}`, 365);
+  return issueCertificate(ca, { commonName: `${host}@${Math.floor(Date.now() / 1000)}`, subjectAltNames: ['localhost', '127.0.0.1', host], usage: 'server', days: 365 });
+}
+
+/** A secure port for a component run alone: a self-signed certificate, client certificates of the kubeconfig's CA. */
+export async function serveStandaloneMetrics(component: string, credentials: ClientConfig, registry: Registry, port: number, signal: AbortSignal, log: Log): Promise<void> {
+  if (port === 0) return;
+  const host = '127.0.0.1';
+  const serving = await selfSignedServing(component, host);
+  await serveSecureMetrics({ component, credentials, registry, port, host, tls: { ...serving, caPem: credentials.caPem ?? '' }, signal, log }).catch((err: Error) =>
+    log({ msg: 'no metrics endpoint', error: err.message }),
+  );
 }

@@ -8,15 +8,16 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import https from 'node:https';
-import { hostDeployment, startHostProcessCluster, waitFor, type Cluster } from './harness.js';
+import { spawn } from 'node:child_process';
+import { cliPath, freePort, hostDeployment, startHostProcessCluster, waitFor, type Cluster } from './harness.js';
 
 const promtool = ['/usr/bin/promtool', '/usr/local/bin/promtool'].find((path) => spawnSync(path, ['--version']).status === 0);
 const burn = ['sh', '-c', 'while :; do :; done'];
 
 /** A GET over HTTPS trusting the cluster CA, with a client certificate or a bearer token. */
-function get(url: string, options: { ca: string; cert?: string; key?: string; token?: string }): Promise<{ status: number; body: string }> {
+function get(url: string, options: { ca?: string; cert?: string; key?: string; token?: string }): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const request = https.get(url, { ca: options.ca, cert: options.cert, key: options.key, headers: options.token ? { Authorization: `Bearer ${options.token}` } : {} }, (res) => {
+    const request = https.get(url, { ca: options.ca, rejectUnauthorized: options.ca !== undefined, cert: options.cert, key: options.key, headers: options.token ? { Authorization: `Bearer ${options.token}` } : {} }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk) => (body += chunk));
@@ -137,5 +138,28 @@ describe('observability', () => {
     const allowed = await get(`https://${address}:${port}/metrics/resource`, { ca, token: granted });
     assert.equal(allowed.status, 200, allowed.body);
     assert.match(allowed.body, /^node_memory_working_set_bytes /m);
+  });
+
+  test('a scheduler run alone serves its metrics on --secure-port, self-signed, behind the same checks', async () => {
+    const port = await freePort();
+    const scheduler = spawn(process.execPath, [cliPath(), 'scheduler', '--kubeconfig', cluster.kubeconfig, '--secure-port', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    scheduler.stdout.on('data', (chunk) => (output += chunk));
+    scheduler.stderr.on('data', (chunk) => (output += chunk));
+    try {
+      const { cert, key } = await credentials();
+      // Self-signed, as upstream's without --tls-cert-file: the test does not check the server's certificate.
+      const metrics = await waitFor(async () => {
+        const answer = await get(`https://127.0.0.1:${port}/metrics`, { cert, key });
+        return answer.status === 200 ? answer.body : undefined;
+      }, { message: `the scheduler's metrics (${output})` });
+      assert.match(metrics, /^# TYPE scheduler_pending_pods gauge$/m);
+      const anonymous = await get(`https://127.0.0.1:${port}/metrics`, {});
+      assert.equal(anonymous.status, 403);
+      assert.equal(JSON.parse(anonymous.body).message, 'forbidden: User "system:anonymous" cannot get path "/metrics"');
+      assert.equal((await get(`https://127.0.0.1:${port}/healthz`, {})).body, 'ok');
+    } finally {
+      scheduler.kill('SIGTERM');
+    }
   });
 });
