@@ -43,7 +43,8 @@ import { skiffIngressClass } from '../network/ingress/controller.js';
 import type { ProxyModeFlag } from '../network/index.js';
 import type { ClusterDnsSettings } from '../node/dns-config.js';
 import { localPathStorageClass } from '../node/local-path.js';
-import type { ProcessRuntime, SimulatedRuntime } from '../node/index.js';
+import type { Runtime } from '../node/runtime/runtime.js';
+import type { RuntimeKind } from '../node/runtime/index.js';
 import type { NodeIdentity } from '../node/node-status.js';
 import type { ClusterSigner, NodeIpamOptions } from '../controllers/index.js';
 import { createLogger } from '../util/log.js';
@@ -69,7 +70,7 @@ export interface ControlPlaneOptions {
   scheduler?: boolean;
   schedulerConfig?: string;
   /** The local node agent's runtime (`skiff up` only); none: no agent. */
-  runtime?: 'process' | 'simulated' | 'none';
+  runtime?: RuntimeKind | 'none';
   /** The process runtime's isolation: auto (namespaces and cgroups when root) or none. */
   isolation?: 'auto' | 'none';
   /** The node's registries file (k3s's registries.yaml format; default DIR/registries.yaml when it exists). */
@@ -326,8 +327,9 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<voi
       }).catch((err) => log({ component: 'controller-manager', msg: 'stopped with an error', error: (err as Error).message })),
     );
   }
-  if (options.mode === 'up' && (options.runtime === 'simulated' || options.runtime === 'process')) {
-    const { machineAddress, ProcessRuntime, runNodeAgent, SimulatedRuntime } = await import('../node/index.js');
+  if (options.mode === 'up' && options.runtime !== undefined && options.runtime !== 'none') {
+    const { machineAddress, runNodeAgent } = await import('../node/index.js');
+    const { runtimeNeedsPodCIDR, startNodeRuntime } = await import('../node/runtime/index.js');
     const runtimeKind = options.runtime;
     const name = hostname().toLowerCase().replace(/[^a-z0-9.-]/g, '-');
     const address = machineAddress();
@@ -339,16 +341,21 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<voi
         credentialsOf('kube-proxy', networkUser),
         credentialsOf('local-path-provisioner', provisionerIdentity(name).commonName, provisionerIdentity(name).organizations),
       ]);
-      const podCIDR = runtimeKind === 'process' ? await nodePodCIDR(credentials, { name, runtime: 'process', address, dataDir }, options, components.signal, agentLog) : undefined;
+      const podCIDR = runtimeNeedsPodCIDR(runtimeKind) ? await nodePodCIDR(credentials, { name, runtime: runtimeKind, address, dataDir }, options, components.signal, agentLog) : undefined;
       if (components.signal.aborted) return;
-      // `skiff up` is the whole cluster: its pods stop with it (a kill -9 leaves them to be adopted on the next start).
-      const state = runtimeKind === 'process' ? await runtimeState(dataDir, agentLog) : undefined;
       const logs = podLogLayout(dataDir, options.podLogsDir);
-      const runtime = state
-        ? new ProcessRuntime({ logDir: dirname(logs.podLogsDir), ...state.dirs, hostIP: address, podCIDR, isolation: options.isolation, stopOnShutdown: true, images: await nodeImages(dataDir, options.registries) })
-        : new SimulatedRuntime();
-      const isolated = runtime instanceof ProcessRuntime && runtime.isolated;
-      if (runtime instanceof ProcessRuntime && runtime.images) void importDroppedImages(dataDir, runtime.images, components.signal, agentLog);
+      // `skiff up` is the whole cluster: its pods stop with it (a kill -9 leaves them to be adopted on the next start).
+      const { runtime, isolated, agentOptions, afterStop } = await startNodeRuntime(runtimeKind, {
+        dataDir,
+        address,
+        podCIDR,
+        isolation: options.isolation,
+        registries: options.registries,
+        logDir: dirname(logs.podLogsDir),
+        stopOnShutdown: true,
+        signal: components.signal,
+        log: agentLog,
+      });
       const serving = await issueServingCertificate(pki, name, [name, address, '127.0.0.1', 'localhost']);
       const network = await startNodeNetwork(name, networkCredentials, runtime, components.signal, (event) => log({ component: 'network', msg: String(event.msg ?? ''), ...event }), {
         nodeIP: address,
@@ -361,9 +368,9 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<voi
         runNodeAgent(credentials, components.signal, {
           identity: { name, runtime: runtime.name, address, dataDir, ...(isolated ? { podCIDR } : {}) },
           runtime,
-          ...state?.agentOptions,
+          ...agentOptions,
           ...(options.imageGc ? { imageGc: options.imageGc } : {}),
-          ...(state ? { logs } : {}),
+          ...(runtime.capabilities.machine ? { logs } : {}),
           clusterDNS: network.clusterDNS,
           provisionerConfig: provisionerCredentials,
           serving: { certPem: serving.certPem, keyPem: serving.keyPem, caPem: pki.caCertPem },
@@ -371,7 +378,7 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<voi
         }),
       ]);
       // The pods stopped with the agent: their in-memory state dir goes too.
-      state?.removeIfNoPods();
+      afterStop();
     };
     running.push(startNode().catch((err) => log({ component: 'agent', msg: 'stopped with an error', error: (err as Error).message })));
   }
@@ -527,14 +534,14 @@ export async function runSimulatedNodes(options: { kubeconfig?: string; name: st
 async function startNodeNetwork(
   nodeName: string,
   config: ClientConfig,
-  runtime: ProcessRuntime | SimulatedRuntime,
+  runtime: Runtime,
   signal: AbortSignal,
   log: (event: Record<string, unknown>) => void,
   options: { nodeIP: string; clusterCIDR: string; http?: number; https?: number; proxyMode?: ProxyModeFlag },
 ): Promise<{ clusterDNS?: ClusterDnsSettings; stopped: Promise<void> }> {
   const none = { stopped: Promise.resolve() };
-  const { ProcessRuntime } = await import('../node/index.js');
-  if (!(runtime instanceof ProcessRuntime)) return none;
+  // A node whose pods run nowhere (simulated) has no network to serve.
+  if (!runtime.capabilities.machine) return none;
   const {
     chooseProxyMode,
     ClusterDNS,
@@ -557,7 +564,7 @@ async function startNodeNetwork(
   // The service proxy's and the DNS server's metrics, at kube-proxy's metrics port.
   const metrics = new NetworkMetrics();
   await servePlainMetrics(metrics.registry, proxyMetricsPort, signal, log).catch((err: Error) => log({ msg: 'no network metrics endpoint', error: err.message }));
-  const network = await runtime.prepareNetwork().catch((err: Error) => {
+  const network = await (runtime.prepareNetwork?.() ?? Promise.resolve(undefined)).catch((err: Error) => {
     log({ msg: 'no service networking: the pod network could not be set up', error: err.message });
     return undefined;
   });
@@ -658,7 +665,7 @@ export async function runJoinedAgent(options: {
   token?: string;
   name?: string;
   dataDir?: string;
-  runtime: 'process' | 'simulated';
+  runtime: RuntimeKind;
   isolation?: 'auto' | 'none';
   registries?: string;
   /** Where containers' logs go (--pod-logs-dir; default DIR/logs/pods), links in its sibling `containers`. */
@@ -676,7 +683,7 @@ export async function runJoinedAgent(options: {
   const dataDir = resolve(options.dataDir ?? join(homedir(), '.skiff-agent'));
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const dataDirLock = await lockDataDir(dataDir);
-  const { CertificateRotation, machineAddress, ProcessRuntime, runNodeAgent, SimulatedRuntime } = await import('../node/index.js');
+  const { CertificateRotation, machineAddress, runNodeAgent } = await import('../node/index.js');
   const name = options.name ?? hostname().toLowerCase().replace(/[^a-z0-9.-]/g, '-');
   const address = machineAddress();
   const stored = join(dataDir, 'node-credentials.json');
@@ -701,19 +708,25 @@ export async function runJoinedAgent(options: {
   const clientCertificate = new RotatingClientCertificate(credentials.certPem, credentials.keyPem);
   const clientConfig = { server: options.server, caPem: credentials.caPem, certPem: credentials.certPem, keyPem: credentials.keyPem, rotatingCertificate: clientCertificate };
   const agentLog = (event: Record<string, unknown>) => log({ component: 'agent', msg: String(event.msg ?? ''), ...event });
-  const podCIDR = options.runtime === 'process' ? await nodePodCIDR(clientConfig, { name, runtime: 'process', address, dataDir }, options, stop.signal, agentLog) : undefined;
+  const { runtimeNeedsPodCIDR, startNodeRuntime } = await import('../node/runtime/index.js');
+  const podCIDR = runtimeNeedsPodCIDR(options.runtime) ? await nodePodCIDR(clientConfig, { name, runtime: options.runtime, address, dataDir }, options, stop.signal, agentLog) : undefined;
   if (stop.signal.aborted) {
     dataDirLock.release();
     return;
   }
-  // Like the kubelet, a stopping agent leaves its containers running for the next one to adopt.
-  const state = options.runtime === 'process' ? await runtimeState(dataDir, agentLog) : undefined;
   const logs = podLogLayout(dataDir, options.podLogsDir);
-  const runtime = state
-    ? new ProcessRuntime({ logDir: dirname(logs.podLogsDir), ...state.dirs, hostIP: address, podCIDR, isolation: options.isolation, images: await nodeImages(dataDir, options.registries) })
-    : new SimulatedRuntime();
-  const isolated = runtime instanceof ProcessRuntime && runtime.isolated;
-  if (runtime instanceof ProcessRuntime && runtime.images) void importDroppedImages(dataDir, runtime.images, stop.signal, agentLog);
+  // Like the kubelet, a stopping agent leaves its containers running for the next one to adopt.
+  const { runtime, isolated, agentOptions, afterStop } = await startNodeRuntime(options.runtime, {
+    dataDir,
+    address,
+    podCIDR,
+    isolation: options.isolation,
+    registries: options.registries,
+    logDir: dirname(logs.podLogsDir),
+    stopOnShutdown: false,
+    signal: stop.signal,
+    log: agentLog,
+  });
   process.stdout.write(`node ${name} joining ${options.server} (${runtime.name} runtime)\n`);
   // The client certificate is renewed through CSRs before it expires; every client of the agent follows it.
   const rotationClient = new Client({ ...clientConfig, userAgent: `skiff-agent/${name}` });
@@ -754,9 +767,9 @@ export async function runJoinedAgent(options: {
   await runNodeAgent(clientConfig, stop.signal, {
     identity: { name, runtime: runtime.name, address, dataDir, ...(isolated ? { podCIDR } : {}) },
     runtime,
-    ...state?.agentOptions,
+    ...agentOptions,
     ...(options.imageGc ? { imageGc: options.imageGc } : {}),
-    ...(state ? { logs } : {}),
+    ...(runtime.capabilities.machine ? { logs } : {}),
     clusterDNS,
     ...(credentials.provisionerCertPem && credentials.provisionerKeyPem
       ? { provisionerConfig: { server: options.server, caPem: credentials.caPem, certPem: credentials.provisionerCertPem, keyPem: credentials.provisionerKeyPem } }
@@ -767,7 +780,7 @@ export async function runJoinedAgent(options: {
   await network.stopped;
   await renewals;
   // Running pods keep their state for the next agent; with none left, nothing of this node stays in /run.
-  state?.removeIfNoPods();
+  afterStop();
   dataDirLock.release();
 }
 
@@ -808,30 +821,3 @@ async function fetchJoin(server: string, body: { token: string; nodeName: string
   }
 }
 
-/** Where a process runtime on this data dir keeps its pods' state: in memory where it can (node/runtime/process/state-dir.ts). */
-async function runtimeState(
-  dataDir: string,
-  log: (event: Record<string, unknown>) => void,
-): Promise<{ dirs: { stateDir: string; snapshotDir?: string }; agentOptions: { memoryVolumesDir?: string }; removeIfNoPods(): void }> {
-  const { runtimeStateLocation, removeIfNoPods } = await import('../node/runtime/process/state-dir.js');
-  const location = runtimeStateLocation(dataDir);
-  log({ msg: location.note, stateDir: location.stateDir, inMemory: location.inMemory });
-  return {
-    dirs: { stateDir: location.stateDir, ...(location.snapshotDir ? { snapshotDir: location.snapshotDir } : {}) },
-    // Secret and projected volumes in memory too, as the kubelet's tmpfs for each.
-    agentOptions: location.inMemory ? { memoryVolumesDir: join(location.stateDir, 'pods') } : {},
-    removeIfNoPods: () => removeIfNoPods(location),
-  };
-}
-
-/** The node's image service (process runtime): its store in the data dir, its registries file. */
-async function nodeImages(dataDir: string, registries: string | undefined) {
-  const { nodeImageService } = await import('../node/images/index.js');
-  return nodeImageService(dataDir, registries);
-}
-
-/** Image archives dropped into DIR/images/ are imported at start and while the node runs (air-gapped nodes). */
-async function importDroppedImages(dataDir: string, images: import('../node/images/index.js').LocalImageService, signal: AbortSignal, log: (event: Record<string, unknown>) => void): Promise<void> {
-  const { watchImageDrops } = await import('../node/images/drop-dir.js');
-  await watchImageDrops({ dir: join(dataDir, 'images'), images, signal, log });
-}

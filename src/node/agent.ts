@@ -252,7 +252,7 @@ export class NodeAgent {
 
   private measurePressure(): Pressure {
     if (this.options.pressure) return this.options.pressure();
-    return this.options.runtime.name === 'process' ? machinePressure(this.options.identity.dataDir) : this.pressure;
+    return this.options.runtime.capabilities.machine ? machinePressure(this.options.identity.dataDir) : this.pressure;
   }
 
   /** Evicts the pod that upstream's ranking puts first (see eviction.ts). */
@@ -342,7 +342,7 @@ export class NodeAgent {
     if (!worker) {
       const { runtime, identity } = this.options;
       const volumes =
-        runtime.name === 'process' && identity.dataDir
+        runtime.capabilities.machine && identity.dataDir
           ? { sources: this.volumeSources, podsDir: join(identity.dataDir, 'pods'), memoryPodsDir: this.options.memoryVolumesDir, canMount: runtime.describeIsolation?.() === undefined }
           : undefined;
       worker = new PodWorker(pod, {
@@ -459,7 +459,7 @@ export class NodeAgent {
       },
     });
     void this.removeOrphans(feed, signal);
-    if (this.options.runtime.name === 'process' && this.options.identity.dataDir) {
+    if (this.options.runtime.capabilities.machine && this.options.identity.dataDir) {
       new LocalPathProvisioner(this.options.provisionerClient ?? this.client, this.name, join(this.options.identity.dataDir, 'storage'), this.log).run(signal);
     }
 

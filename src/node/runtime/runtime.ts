@@ -106,9 +106,27 @@ export interface ContainerStatus {
   logPath?: string;
 }
 
+/** What a runtime can do, which the agent and the CLI read instead of asking which runtime it is. */
+export interface RuntimeCapabilities {
+  /**
+   * Containers run on this machine, using its CPU, memory and disk (not
+   * simulated): the agent measures the machine's pressure, mounts pods'
+   * volumes from its disk and provisions local-path volumes there.
+   */
+  machine: boolean;
+}
+
 export interface Runtime {
   /** A short name for logs and the node's status (`process`, `simulated`). */
   readonly name: string;
+  readonly capabilities: RuntimeCapabilities;
+  /**
+   * Sets up the node's pod network (its bridge) before the first pod and
+   * says where node services listen for pods (the cluster DNS) and what the
+   * bridge is called (the service proxy's and NetworkPolicy's tables);
+   * undefined when pods have no network of their own.
+   */
+  prepareNetwork?(): Promise<{ address: string; bridge: string } | undefined>;
   runPodSandbox(config: PodSandboxConfig): Promise<PodSandbox>;
   stopPodSandbox(id: string): Promise<void>;
   removePodSandbox(id: string): Promise<void>;

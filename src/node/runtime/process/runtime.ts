@@ -97,6 +97,7 @@ function rootlessSpec<T extends { user?: { uid: number; gid: number; groups: num
 
 export class ProcessRuntime extends ContainerEvents implements Runtime {
   readonly name = 'process';
+  readonly capabilities = { machine: true };
   /** The images containers run from (isolated nodes with an image service only). */
   readonly images: LocalImageService | undefined;
   /** Set when given images but unable to isolate: what pods not of the RuntimeClass host are told. */

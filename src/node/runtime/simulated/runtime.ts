@@ -25,6 +25,7 @@ interface Container {
 
 export class SimulatedRuntime extends ContainerEvents implements Runtime {
   readonly name = 'simulated';
+  readonly capabilities = { machine: false };
   private readonly sandboxes = new Map<string, PodSandbox>();
   private readonly containers = new Map<string, Container>();
   private nextHost = 2;
