@@ -77,6 +77,8 @@ export interface ControlPlaneOptions {
   registries?: string;
   /** Where containers' logs go (--pod-logs-dir; default DIR/logs/pods), links in its sibling `containers`. */
   podLogsDir?: string;
+  /** containerd runtime: the CRI socket of a containerd run by someone else (--container-runtime-endpoint). */
+  containerRuntimeEndpoint?: string;
   /** Image garbage collection's thresholds (--image-gc-*); default the kubelet's. */
   imageGc?: ImageGcPolicy;
   /** The local node's pod range (a /24); default: the one the node IPAM controller gives it. */
@@ -352,6 +354,8 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<voi
         isolation: options.isolation,
         registries: options.registries,
         logDir: dirname(logs.podLogsDir),
+        nodeName: name,
+        containerRuntimeEndpoint: options.containerRuntimeEndpoint,
         stopOnShutdown: true,
         signal: components.signal,
         log: agentLog,
@@ -366,7 +370,7 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<voi
       await Promise.all([
         network.stopped,
         runNodeAgent(credentials, components.signal, {
-          identity: { name, runtime: runtime.name, address, dataDir, ...(isolated ? { podCIDR } : {}) },
+          identity: { name, runtime: runtime.name, runtimeVersion: runtime.runtimeVersion, address, dataDir, ...(isolated ? { podCIDR } : {}) },
           runtime,
           ...agentOptions,
           ...(options.imageGc ? { imageGc: options.imageGc } : {}),
@@ -377,8 +381,8 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<voi
           log: agentLog,
         }),
       ]);
-      // The pods stopped with the agent: their in-memory state dir goes too.
-      afterStop();
+      // The pods stopped with the agent: their in-memory state dir goes too (and a managed containerd stops).
+      await afterStop();
     };
     running.push(startNode().catch((err) => log({ component: 'agent', msg: 'stopped with an error', error: (err as Error).message })));
   }
@@ -670,6 +674,8 @@ export async function runJoinedAgent(options: {
   registries?: string;
   /** Where containers' logs go (--pod-logs-dir; default DIR/logs/pods), links in its sibling `containers`. */
   podLogsDir?: string;
+  /** containerd runtime: the CRI socket of a containerd run by someone else (--container-runtime-endpoint). */
+  containerRuntimeEndpoint?: string;
   /** Image garbage collection's thresholds (--image-gc-*); default the kubelet's. */
   imageGc?: ImageGcPolicy;
   podCIDR?: string;
@@ -723,6 +729,8 @@ export async function runJoinedAgent(options: {
     isolation: options.isolation,
     registries: options.registries,
     logDir: dirname(logs.podLogsDir),
+    nodeName: name,
+    containerRuntimeEndpoint: options.containerRuntimeEndpoint,
     stopOnShutdown: false,
     signal: stop.signal,
     log: agentLog,
@@ -765,7 +773,7 @@ export async function runJoinedAgent(options: {
   });
   const clusterDNS = network.clusterDNS;
   await runNodeAgent(clientConfig, stop.signal, {
-    identity: { name, runtime: runtime.name, address, dataDir, ...(isolated ? { podCIDR } : {}) },
+    identity: { name, runtime: runtime.name, runtimeVersion: runtime.runtimeVersion, address, dataDir, ...(isolated ? { podCIDR } : {}) },
     runtime,
     ...agentOptions,
     ...(options.imageGc ? { imageGc: options.imageGc } : {}),
@@ -780,7 +788,7 @@ export async function runJoinedAgent(options: {
   await network.stopped;
   await renewals;
   // Running pods keep their state for the next agent; with none left, nothing of this node stays in /run.
-  afterStop();
+  await afterStop();
   dataDirLock.release();
 }
 

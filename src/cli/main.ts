@@ -44,10 +44,10 @@ async function proxyModeFlag(flag: string | undefined): Promise<ProxyModeFlag | 
   throw usageError(`--proxy-mode ${flag}: choose ${proxyModeFlags.join(', ')}`);
 }
 
-function runtimeFlag(flag: string | undefined): 'process' | 'simulated' | 'none' {
+function runtimeFlag(flag: string | undefined): 'process' | 'simulated' | 'containerd' | 'none' {
   if (flag === undefined || flag === 'none') return 'none';
-  if (flag === 'simulated' || flag === 'process') return flag;
-  throw usageError(`--runtime ${flag}: supported runtimes are process, simulated and none`);
+  if (flag === 'simulated' || flag === 'process' || flag === 'containerd') return flag;
+  throw usageError(`--runtime ${flag}: supported runtimes are process, containerd, simulated and none`);
 }
 
 /**
@@ -80,7 +80,7 @@ Usage:
                                                                    against any apiserver
   skiff scheduler [--kubeconfig FILE] [--config FILE] [--secure-port N] [-v N]
                                                                    the scheduler alone, against any apiserver
-  skiff agent --server URL --token T [--name N] [--data-dir D] [--runtime process|simulated]
+  skiff agent --server URL --token T [--name N] [--data-dir D] [--runtime process|containerd|simulated]
               [--isolation auto|none] [--registries FILE] [--pod-cidr CIDR] [--ca-cert-hash sha256:HEX]
               [--pod-logs-dir DIR]
               [--proxy-mode auto|nftables|userspace]
@@ -97,13 +97,17 @@ Options:
   --no-scheduler   do not run the scheduler
   --scheduler-config FILE
                    a KubeSchedulerConfiguration (kubescheduler.config.k8s.io/v1) for the scheduler
-  --runtime process|simulated|none
+  --runtime process|containerd|simulated|none
                    skiff up: run a node agent for this machine with this runtime (default:
                    process). process: as root, each container runs from its image, isolated in
                    its own namespaces and cgroups; without root, only pods of the RuntimeClass
-                   host run (their command on this machine's file system). simulated: pods
-                   run nowhere but go Running and Ready, and Jobs' pods succeed after a second.
+                   host run (their command on this machine's file system). containerd (root):
+                   through the CRI, as the kubelet; skiff runs and configures containerd itself
+                   unless --container-runtime-endpoint names one. simulated: pods run nowhere
+                   but go Running and Ready, and Jobs' pods succeed after a second.
                    none: no node (pods stay Pending unless another node joins)
+  --container-runtime-endpoint unix:///PATH
+                   containerd runtime: the CRI socket of a containerd run by someone else
   --isolation auto|none
                    process runtime: namespaces, a pod IP and cgroup limits when root (auto, the
                    default), or plain processes on the host network (none)
@@ -206,6 +210,7 @@ async function main(argv: string[]): Promise<number> {
           isolation: { type: 'string' },
           registries: { type: 'string' },
           'pod-logs-dir': { type: 'string' },
+          'container-runtime-endpoint': { type: 'string' },
           ...imageGcFlags,
           'pod-cidr': { type: 'string' },
           'cluster-cidr': { type: 'string' },
@@ -243,6 +248,7 @@ async function main(argv: string[]): Promise<number> {
         isolation,
         registries: values.registries,
         podLogsDir: values['pod-logs-dir'],
+        containerRuntimeEndpoint: values['container-runtime-endpoint'],
         imageGc: imageGcPolicyFromFlags(values),
         podCIDR,
         clusterCIDR,
@@ -318,6 +324,7 @@ async function main(argv: string[]): Promise<number> {
           isolation: { type: 'string' },
           registries: { type: 'string' },
           'pod-logs-dir': { type: 'string' },
+          'container-runtime-endpoint': { type: 'string' },
           ...imageGcFlags,
           'pod-cidr': { type: 'string' },
           'ca-cert-hash': { type: 'string' },
@@ -338,13 +345,13 @@ async function main(argv: string[]): Promise<number> {
       }
       if (!values.server) throw usageError('skiff agent needs --server URL (and --token T the first time), or --simulate N');
       const runtime = runtimeFlag(values.runtime ?? 'process');
-      if (runtime === 'none') throw usageError('skiff agent needs a runtime: process or simulated');
+      if (runtime === 'none') throw usageError('skiff agent needs a runtime: process, containerd or simulated');
       const podCIDR = (await flags()).podCIDRFlag(values['pod-cidr']);
       const isolation = isolationFlag(values.isolation);
       const ingress = ingressPorts(values['ingress-http-port'], values['ingress-https-port']);
       const proxyMode = await proxyModeFlag(values['proxy-mode']);
       const { runJoinedAgent } = await import('./control-plane.js');
-      await runJoinedAgent({ server: values.server, token: values.token, name: values.name, dataDir: values['data-dir'], runtime, isolation, registries: values.registries, podLogsDir: values['pod-logs-dir'], imageGc: imageGcPolicyFromFlags(values), podCIDR, caCertHash: values['ca-cert-hash'], ingressPorts: ingress, proxyMode, verbosity });
+      await runJoinedAgent({ server: values.server, token: values.token, name: values.name, dataDir: values['data-dir'], runtime, isolation, registries: values.registries, podLogsDir: values['pod-logs-dir'], containerRuntimeEndpoint: values['container-runtime-endpoint'], imageGc: imageGcPolicyFromFlags(values), podCIDR, caCertHash: values['ca-cert-hash'], ingressPorts: ingress, proxyMode, verbosity });
       return 0;
     }
     case 'images': {

@@ -34,6 +34,12 @@ export const proxyMetricsPort = 10249;
 
 type Log = (event: Record<string, unknown>) => void;
 
+/** Runs `stop` when the signal aborts — at once if it already has (a stop requested while the component was starting). */
+function whenAborted(signal: AbortSignal, stop: () => void): void {
+  if (signal.aborted) stop();
+  else signal.addEventListener('abort', stop, { once: true });
+}
+
 /** GET /metrics answered from a registry. */
 function metricsRoute(registry: Registry) {
   return async (_req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
@@ -83,14 +89,10 @@ export async function serveSecureMetrics(options: SecureMetricsOptions): Promise
     `${options.component} metrics`,
   );
   options.log({ msg: `${options.component} serving metrics`, url: `https://${options.host}:${server.port}/metrics` });
-  options.signal.addEventListener(
-    'abort',
-    () => {
-      void server.close();
-      client.close();
-    },
-    { once: true },
-  );
+  whenAborted(options.signal, () => {
+    void server.close();
+    client.close();
+  });
   return server;
 }
 
@@ -117,7 +119,7 @@ export async function servePlainMetrics(registry: Registry, port: number, signal
     });
   const bound = await withFallback(port, listen, log, 'network metrics');
   log({ msg: 'network serving metrics', url: `http://127.0.0.1:${bound}/metrics` });
-  signal.addEventListener('abort', () => server.close(), { once: true });
+  whenAborted(signal, () => server.close());
   return bound;
 }
 

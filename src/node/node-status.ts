@@ -12,6 +12,8 @@ import { timestamp } from '../client/index.js';
 export interface NodeIdentity {
   name: string;
   runtime: string;
+  /** The runtime's own `<name>://<version>` (containerd's), shown as nodeInfo.containerRuntimeVersion. */
+  runtimeVersion?: string;
   /** A directory on the node's main disk, for DiskPressure (machine nodes only). */
   dataDir?: string;
   /** Resources to announce instead of the machine's (simulated nodes). */
@@ -179,7 +181,7 @@ export function nodeStatus(
       bootID: '',
       kernelVersion: os.release(),
       osImage: `${os.type()} ${os.release()}`,
-      containerRuntimeVersion: `skiff-${identity.runtime}://0.1.0`,
+      containerRuntimeVersion: identity.runtimeVersion ?? `skiff-${identity.runtime}://0.1.0`,
       kubeletVersion,
       kubeProxyVersion: '',
       operatingSystem: 'linux',

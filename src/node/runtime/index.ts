@@ -8,11 +8,13 @@
 import { join } from 'node:path';
 import type { Runtime } from './runtime.js';
 
-export type RuntimeKind = 'process' | 'simulated';
+export type RuntimeKind = 'process' | 'simulated' | 'containerd';
+
+export const runtimeKinds: RuntimeKind[] = ['process', 'simulated', 'containerd'];
 
 /** Whether a node of this runtime waits for its pod range before it starts: its pods get addresses from it. */
 export function runtimeNeedsPodCIDR(kind: RuntimeKind): boolean {
-  return kind === 'process';
+  return kind === 'process' || kind === 'containerd';
 }
 
 export interface NodeRuntimeOptions {
@@ -26,6 +28,10 @@ export interface NodeRuntimeOptions {
   registries?: string;
   /** Where container logs go when the agent does not say (`<logDir>/pods/…`). */
   logDir: string;
+  /** The node's name (a shared containerd's other clients' pods are left alone). */
+  nodeName?: string;
+  /** containerd: the CRI socket of a containerd run by someone else (`unix:///run/containerd/containerd.sock`); without it skiff runs its own. */
+  containerRuntimeEndpoint?: string;
   /** `skiff up`: the pods stop with the node; `skiff agent`: they keep running for the next agent to adopt. */
   stopOnShutdown: boolean;
   signal: AbortSignal;
@@ -38,8 +44,8 @@ export interface NodeRuntime {
   isolated: boolean;
   /** What the agent takes from the runtime's setup (a tmpfs for secret volumes). */
   agentOptions: { memoryVolumesDir?: string };
-  /** Called once the agent has stopped: what the runtime leaves behind is tidied. */
-  afterStop(): void;
+  /** Called once the agent has stopped: what the runtime leaves behind is tidied (a managed containerd stops). */
+  afterStop(): void | Promise<void>;
 }
 
 /** Makes the runtime a node runs its pods with. */
@@ -48,6 +54,7 @@ export async function startNodeRuntime(kind: RuntimeKind, options: NodeRuntimeOp
     const { SimulatedRuntime } = await import('./simulated/runtime.js');
     return { runtime: new SimulatedRuntime(), isolated: false, agentOptions: {}, afterStop: () => {} };
   }
+  if (kind === 'containerd') return startContainerdRuntime(options);
   const [{ ProcessRuntime }, { runtimeStateLocation, removeIfNoPods }, { nodeImageService }, { watchImageDrops }] = await Promise.all([
     import('./process/runtime.js'),
     import('./process/state-dir.js'),
@@ -75,5 +82,54 @@ export async function startNodeRuntime(kind: RuntimeKind, options: NodeRuntimeOp
     // Secret and projected volumes in memory too, as the kubelet's tmpfs for each.
     agentOptions: location.inMemory ? { memoryVolumesDir: join(location.stateDir, 'pods') } : {},
     afterStop: () => removeIfNoPods(location),
+  };
+}
+
+/**
+ * containerd through the CRI: the one at --container-runtime-endpoint, or
+ * one skiff configures and supervises itself (managed mode, as k3s does),
+ * with the node's bridge and pod range as its CNI network.
+ */
+async function startContainerdRuntime(options: NodeRuntimeOptions): Promise<NodeRuntime> {
+  const [{ CriRuntime }, { BridgeNetwork }] = await Promise.all([import('./cri/cri-runtime.js'), import('./process/network.js')]);
+  if (!options.podCIDR) throw new Error('the containerd runtime needs the node\'s pod range (--pod-cidr, or the node IPAM controller)');
+  // The same bridge and gateway as the process runtime's: the service proxy, DNS and NetworkPolicy work unchanged.
+  const network = new BridgeNetwork(options.podCIDR);
+  let endpoint = options.containerRuntimeEndpoint;
+  let sandboxImage: string | undefined;
+  // A managed containerd outlives the agent's last call: it stops once the agent has stopped its pods (afterStop),
+  // not when the node's signal aborts — or sandboxes would be left to containerd's shims with nobody to end them.
+  const containerdLifetime = new AbortController();
+  let containerdStopped: Promise<void> = Promise.resolve();
+  if (!endpoint) {
+    const [{ startManagedContainerd }, { loadRegistries }] = await Promise.all([import('./cri/containerd/index.js'), import('../images/registries.js')]);
+    const registries = loadRegistries(options.registries ?? join(options.dataDir, 'registries.yaml'), options.registries !== undefined);
+    const managed = await startManagedContainerd({ dataDir: options.dataDir, podCIDR: options.podCIDR, registries, log: options.log, signal: containerdLifetime.signal });
+    containerdStopped = managed.stopped;
+    options.log({ msg: 'containerd started', endpoint: managed.endpoint, cgroupDriver: managed.cgroupDriver, snapshotter: managed.snapshotter, log: managed.logFile });
+    endpoint = managed.endpoint;
+    sandboxImage = managed.sandboxImage;
+  }
+  const runtime = await CriRuntime.connect({
+    endpoint,
+    node: options.nodeName,
+    hostIP: options.address,
+    sandboxImage,
+    podLogsDir: join(options.logDir, 'pods'),
+    stopOnShutdown: options.stopOnShutdown,
+    log: options.log,
+  });
+  runtime.prepareNetwork = async () => {
+    await network.ensureBridge();
+    return { address: network.gateway, bridge: network.bridge };
+  };
+  return {
+    runtime,
+    isolated: true,
+    agentOptions: {},
+    afterStop: async () => {
+      containerdLifetime.abort();
+      await containerdStopped;
+    },
   };
 }

@@ -120,6 +120,8 @@ export interface Runtime {
   /** A short name for logs and the node's status (`process`, `simulated`). */
   readonly name: string;
   readonly capabilities: RuntimeCapabilities;
+  /** `<name>://<version>` as the Node's nodeInfo.containerRuntimeVersion shows it (`containerd://1.6.20`); skiff's own runtimes leave it out. */
+  readonly runtimeVersion?: string;
   /**
    * Sets up the node's pod network (its bridge) before the first pod and
    * says where node services listen for pods (the cluster DNS) and what the

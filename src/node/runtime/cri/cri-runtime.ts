@@ -1,0 +1,367 @@
+/**
+ * A Runtime over the CRI: containerd (its CRI plugin) runs the sandboxes
+ * and containers, holds the images and writes the logs; this class turns
+ * the agent's calls into CRI calls (cri-config.ts), relists for container
+ * events (relist.ts) and speaks the streaming protocol for exec and attach
+ * (streaming.ts). containerd keeps its own state, so an agent that
+ * restarts adopts what it finds by listing — nothing to recover.
+ */
+import { ContainerEvents } from '../events.js';
+import type { AttachedContainer, ContainerConfig, ContainerStatus, ExecOptions, ExecProcess, PodSandbox, PodSandboxConfig, Runtime } from '../runtime.js';
+import { CriClient, isNotFound, type CriClientOptions } from './client.js';
+import {
+  attemptFromLogPath,
+  containerStateOf,
+  containerStatusOf,
+  criContainerConfig,
+  criSandboxConfig,
+  kubernetesLabels,
+  nodeLabel,
+  podSandboxOf,
+  sandboxRequestOf,
+  splitLogPath,
+  stdioOf,
+  type CriContainerRequest,
+  type CriSandboxRequest,
+} from './cri-config.js';
+import type { CriContainer, CriPodSandboxConfig, ExecSyncResponse } from './cri-types.js';
+import { CriImageService } from './image-service.js';
+import { ContainerRelister } from './relist.js';
+import { openRemoteCommand, type StreamingTransportKind } from './streaming.js';
+
+/** The RuntimeClass handler that runs commands on the node's own file system: the process runtime's, not containerd's. */
+export const hostHandler = 'host';
+
+export interface CriRuntimeOptions extends CriClientOptions {
+  /** The runtime's socket: `unix:///run/containerd/containerd.sock`. */
+  endpoint: string;
+  /** The kubelet's podLogsDir: sandboxes get `<podLogsDir>/<ns>_<name>_<uid>` as their log directory. Without it, each container's log path says. */
+  podLogsDir?: string;
+  /** The node's name: sandboxes and containers are labelled with it, and only those are listed (a shared containerd's others are left alone). */
+  node?: string;
+  /** The node's IP: the address of pods on the node's network (containerd reports none for them). */
+  hostIP?: string;
+  /** containerd's sandbox image (its `sandbox_image`), which image garbage collection must not remove. */
+  sandboxImage?: string;
+  /** `skiff up`: the pods stop with the agent; otherwise they keep running for the next agent (the kubelet's way). */
+  stopOnShutdown?: boolean;
+  /**
+   * How exec and attach reach the streaming server: `auto` (default) takes
+   * SPDY when stdin is fed (only SPDY can end stdin alone), a WebSocket
+   * otherwise; or always one of them.
+   */
+  streamingTransport?: StreamingTransportKind;
+  /** How often containers are relisted for events: 1 s, the kubelet's PLEG period. */
+  relistPeriodMs?: number;
+  /**
+   * Sets up the node's pod network before the first pod — the bridge the
+   * CNI plugins attach pods to — and says where node services listen for
+   * pods and the bridge's name (Runtime.prepareNetwork). containerd sets
+   * up each pod's network itself; this is the node's side, the agent's to give.
+   */
+  prepareNetwork?: () => Promise<{ address: string; bridge: string } | undefined>;
+  log?: (event: Record<string, unknown>) => void;
+}
+
+/** What attach and exec must know at once about a container: from our own calls and every relist. */
+interface KnownContainer {
+  sandboxId: string;
+  state: ContainerStatus['state'];
+  stdin: boolean;
+  stdinOnce: boolean;
+  tty: boolean;
+}
+
+export class CriRuntime extends ContainerEvents implements Runtime {
+  name = 'containerd';
+  runtimeVersion: string | undefined;
+  readonly capabilities = { machine: true };
+  readonly isolation = 'root' as const;
+  readonly images: CriImageService;
+  readonly client: CriClient;
+  private readonly relister: ContainerRelister;
+  private readonly known = new Map<string, KnownContainer>();
+  /** The CRI config of each sandbox we ran or read back: CreateContainer sends it again. */
+  private readonly sandboxConfigs = new Map<string, { request: CriSandboxRequest; cri: CriPodSandboxConfig }>();
+  private readonly log: (event: Record<string, unknown>) => void;
+  /** Runtime.prepareNetwork: from the options, or set by whoever makes the runtime. */
+  prepareNetwork?: () => Promise<{ address: string; bridge: string } | undefined>;
+  /** Attach sessions that ended while their container still ran, waiting for its exit code. */
+  private readonly exitWaiters = new Map<string, ((exitCode: number) => void)[]>();
+
+  constructor(private readonly options: CriRuntimeOptions) {
+    super();
+    this.client = new CriClient(options.endpoint, options);
+    this.images = new CriImageService(this.client, { sandboxImage: options.sandboxImage });
+    this.log = options.log ?? (() => {});
+    if (options.prepareNetwork) this.prepareNetwork = options.prepareNetwork;
+    this.relister = new ContainerRelister(
+      { listContainers: () => this.listOwnContainers(), containerStatus: (id) => this.containerStatus(id) },
+      (sandboxId, status) => this.emit(sandboxId, status),
+      options.relistPeriodMs ?? 1000,
+      (event) => this.log({ component: 'cri', ...event }),
+      (container) => this.observe(container),
+      (id) => this.forget(id),
+    );
+  }
+
+  /**
+   * A runtime that answered: it speaks CRI v1 and `name` is its own
+   * (`containerd`) — or a clear error (nothing listens, another version).
+   */
+  static async connect(options: CriRuntimeOptions): Promise<CriRuntime> {
+    const runtime = new CriRuntime(options);
+    try {
+      const version = await runtime.version();
+      if (version.runtimeApiVersion !== 'v1') throw new Error(`the container runtime at ${runtime.client.endpoint} speaks CRI ${version.runtimeApiVersion || '(unknown)'}, not v1`);
+      return runtime;
+    } catch (err) {
+      runtime.relister.stop();
+      runtime.client.close();
+      throw err;
+    }
+  }
+
+  /** The runtime's name and version (and that it answers at all): `containerd 1.6.20`. Sets `name` to the runtime's. */
+  async version(): Promise<{ runtimeName: string; runtimeVersion: string; runtimeApiVersion: string }> {
+    const version = await this.client.version();
+    if (version.runtimeName) this.name = version.runtimeName;
+    // What the kubelet puts in the Node's nodeInfo.containerRuntimeVersion.
+    if (version.runtimeName && version.runtimeVersion) this.runtimeVersion = `${version.runtimeName}://${version.runtimeVersion}`;
+    return version;
+  }
+
+  override onContainerEvent(listener: (sandboxId: string, status: ContainerStatus) => void): void {
+    super.onContainerEvent(listener);
+    this.relister.start();
+  }
+
+  /** One relist now: events for whatever changed since the last. */
+  relist(): Promise<void> {
+    return this.relister.relist();
+  }
+
+  private get ownLabels(): Record<string, string> | undefined {
+    return this.options.node ? { [nodeLabel]: this.options.node } : undefined;
+  }
+
+  private listOwnContainers(): Promise<CriContainer[]> {
+    const labelSelector = this.ownLabels;
+    return this.client.listContainers(labelSelector ? { labelSelector } : undefined);
+  }
+
+  private observe(container: CriContainer): void {
+    const stdio = stdioOf(container.annotations);
+    this.known.set(container.id, { sandboxId: container.podSandboxId, state: containerStateOf(container.state), ...stdio });
+    if (container.state === 'CONTAINER_RUNNING' || container.state === 'CONTAINER_CREATED') this.images.noteInUse(container.imageRef);
+  }
+
+  /** A container gone (removed by anyone): nothing is kept of it, and attach sessions waiting for its exit end. */
+  private forget(id: string): void {
+    this.known.delete(id);
+    const waiters = this.exitWaiters.get(id);
+    this.exitWaiters.delete(id);
+    for (const resolve of waiters ?? []) resolve(0);
+  }
+
+  // ---- sandboxes ----
+
+  async runPodSandbox(config: PodSandboxConfig): Promise<PodSandbox> {
+    const request = config as CriSandboxRequest;
+    if (request.runtimeHandler === hostHandler) {
+      throw new Error(
+        `RuntimeClass handler "${hostHandler}" runs a pod's commands on the node's own file system, which containerd cannot do: ` +
+          'run this pod on a node with the process runtime, or without runtimeClassName: host',
+      );
+    }
+    // A sandbox name is reserved per attempt: a pod's next sandbox takes the next one.
+    const earlier = await this.client.listPodSandbox({ labelSelector: { [kubernetesLabels.podUid]: request.uid } });
+    const attempt = earlier.reduce((next, sandbox) => Math.max(next, (sandbox.metadata?.attempt ?? 0) + 1), 0);
+    const cri = criSandboxConfig(request, attempt, this.options);
+    const id = await this.client.runPodSandbox(cri, request.runtimeHandler ?? '');
+    this.sandboxConfigs.set(id, { request, cri });
+    return podSandboxOf(await this.client.podSandboxStatus(id), this.options.hostIP);
+  }
+
+  async stopPodSandbox(id: string): Promise<void> {
+    await this.client.stopPodSandbox(id).catch(ignoreNotFound);
+  }
+
+  async removePodSandbox(id: string): Promise<void> {
+    await this.client.removePodSandbox(id).catch(ignoreNotFound);
+    this.sandboxConfigs.delete(id);
+    for (const [containerId, container] of this.known) if (container.sandboxId === id) this.known.delete(containerId);
+  }
+
+  async listPodSandboxes(): Promise<PodSandbox[]> {
+    const labelSelector = this.ownLabels;
+    const sandboxes = await this.client.listPodSandbox(labelSelector ? { labelSelector } : undefined);
+    const statuses = await Promise.all(sandboxes.map((sandbox) => this.client.podSandboxStatus(sandbox.id).catch(ignoreNotFound)));
+    return statuses.filter((status) => status !== undefined).map((status) => podSandboxOf(status, this.options.hostIP));
+  }
+
+  /** The sandbox's configs: ours, or read back from its annotation (after an agent restart). */
+  private async sandboxConfigOf(id: string): Promise<{ request: CriSandboxRequest; cri: CriPodSandboxConfig }> {
+    const cached = this.sandboxConfigs.get(id);
+    if (cached) return cached;
+    const status = await this.client.podSandboxStatus(id);
+    const request = sandboxRequestOf(status.annotations);
+    if (!request) throw new Error(`sandbox ${id} was not made by skiff (it has no ${nodeLabel} config): no container is created in it`);
+    const cri = criSandboxConfig(request, status.metadata?.attempt ?? 0, this.options);
+    this.sandboxConfigs.set(id, { request, cri });
+    return { request, cri };
+  }
+
+  // ---- containers ----
+
+  async createContainer(sandboxId: string, config: ContainerConfig): Promise<string> {
+    const request = config as CriContainerRequest;
+    const sandbox = await this.sandboxConfigOf(sandboxId);
+    const attempt = request.attempt ?? attemptFromLogPath(request.logPath) ?? (await this.nextAttempt(sandboxId, request.name));
+    // The CRI's log path is relative to the sandbox's log directory; containerd 1.6 reads that directory from this request.
+    const log = request.logPath ? splitLogPath(request.logPath, sandbox.cri.logDirectory) : undefined;
+    const sandboxConfig = log ? { ...sandbox.cri, logDirectory: log.logDirectory } : sandbox.cri;
+    const id = await this.client.createContainer(sandboxId, criContainerConfig(request, attempt, sandbox.request, log?.logPath, this.options.node), sandboxConfig);
+    this.known.set(id, { sandboxId, state: 'created', stdin: request.stdin === true, stdinOnce: request.stdinOnce === true, tty: request.tty === true });
+    return id;
+  }
+
+  /** Without a given attempt: one past the highest of this container's in the sandbox ((name, attempt) is unique there). */
+  private async nextAttempt(sandboxId: string, name: string): Promise<number> {
+    const containers = await this.client.listContainers({ podSandboxId: sandboxId });
+    return containers.filter((c) => c.metadata?.name === name).reduce((next, c) => Math.max(next, (c.metadata?.attempt ?? 0) + 1), 0);
+  }
+
+  async startContainer(id: string): Promise<void> {
+    await this.client.startContainer(id);
+    const known = this.known.get(id);
+    if (known) known.state = 'running';
+  }
+
+  async stopContainer(id: string, timeoutSeconds: number): Promise<void> {
+    await this.client.stopContainer(id, timeoutSeconds).catch(ignoreNotFound);
+  }
+
+  async removeContainer(id: string): Promise<void> {
+    await this.client.removeContainer(id).catch(ignoreNotFound);
+    this.forget(id);
+  }
+
+  async containerStatus(id: string): Promise<ContainerStatus | undefined> {
+    const status = await this.client.containerStatus(id).catch(ignoreNotFound);
+    if (!status) return undefined;
+    const mapped = containerStatusOf(status);
+    const known = this.known.get(id);
+    if (known) known.state = mapped.state;
+    return mapped;
+  }
+
+  async listContainers(sandboxId: string): Promise<ContainerStatus[]> {
+    const containers = await this.client.listContainers({ podSandboxId: sandboxId });
+    for (const container of containers) this.observe(container);
+    const statuses = await Promise.all(containers.map((container) => this.containerStatus(container.id)));
+    return statuses.filter((status) => status !== undefined);
+  }
+
+  async containerStats(id: string): Promise<{ memoryBytes: number; cpuNanos: number } | undefined> {
+    const stats = await this.client.containerStats(id).catch(ignoreNotFound);
+    if (!stats) return undefined;
+    return { memoryBytes: stats.memory?.workingSetBytes?.value ?? 0, cpuNanos: stats.cpu?.usageCoreNanoSeconds?.value ?? 0 };
+  }
+
+  // ---- streaming ----
+
+  /**
+   * A command in a running container through the runtime's streaming
+   * server. kill() ends the session; containerd 1.6 lets the command run
+   * to its end (its streaming exec cannot be cancelled) — execSync has a
+   * timeout that kills.
+   */
+  exec(id: string, command: string[], options: ExecOptions): ExecProcess | undefined {
+    const known = this.known.get(id);
+    if (known && known.state !== 'running') return undefined;
+    const tty = options.tty !== undefined;
+    const url = this.client.exec({ containerId: id, cmd: command, tty, stdin: options.stdin, stdout: true, stderr: !tty });
+    return openRemoteCommand(url, { stdin: options.stdin, ...(options.tty ? { tty: options.tty } : {}), transport: this.options.streamingTransport });
+  }
+
+  /** A command run to its end, killed after `timeoutSeconds` (0: no limit): what the kubelet's exec probes use. */
+  execSync(id: string, command: string[], timeoutSeconds: number): Promise<ExecSyncResponse> {
+    return this.client.execSync(id, command, timeoutSeconds);
+  }
+
+  attach(id: string, output: (stream: 'stdout' | 'stderr', data: Buffer) => void): AttachedContainer | undefined {
+    const known = this.known.get(id);
+    if (!known || known.state !== 'running') return undefined;
+    const url = this.client.attach({ containerId: id, tty: known.tty, stdin: known.stdin, stdout: true, stderr: !known.tty });
+    const session = openRemoteCommand(url, { stdin: known.stdin, transport: this.options.streamingTransport });
+    session.stdout.on('data', (data: Buffer) => output('stdout', data));
+    session.stderr.on('data', (data: Buffer) => output('stderr', data));
+    let detached = false;
+    const stdin = session.stdin;
+    return {
+      ...(stdin ? { writeStdin: (data: Buffer) => void stdin.write(data) } : {}),
+      // Ending stdin reaches the container when it has stdinOnce (containerd closes it then).
+      ...(stdin && known.stdinOnce ? { closeStdin: () => void stdin.end() } : {}),
+      detach: () => {
+        detached = true;
+        session.kill();
+      },
+      ...(known.tty ? { resize: session.resize } : {}),
+      exited: session.done.then(async () => (detached ? 0 : await this.exitCodeAfterAttach(id))),
+    };
+  }
+
+  /** The session ended without a detach: the container stopped, or a relist will see it stop. */
+  private async exitCodeAfterAttach(id: string): Promise<number> {
+    const status = await this.containerStatus(id).catch(() => undefined);
+    if (!status || status.state !== 'running') return status?.exitCode ?? 0;
+    this.relister.start();
+    return new Promise<number>((resolve) => {
+      const waiters = this.exitWaiters.get(id) ?? [];
+      waiters.push(resolve);
+      this.exitWaiters.set(id, waiters);
+    });
+  }
+
+  protected override emit(sandboxId: string, status: ContainerStatus): void {
+    super.emit(sandboxId, status);
+    const waiters = status.state !== 'running' && status.state !== 'created' ? this.exitWaiters.get(status.id) : undefined;
+    if (!waiters) return;
+    this.exitWaiters.delete(status.id);
+    for (const resolve of waiters) resolve(status.exitCode ?? 0);
+  }
+
+  // ---- lifecycle ----
+
+  /** containerd keeps sandboxes and containers across agent restarts: the agent adopts them by listing. */
+  async recover(): Promise<void> {}
+
+  describeIsolation(): string | undefined {
+    return undefined;
+  }
+
+  async shutdown(): Promise<void> {
+    this.relister.stop();
+    for (const id of [...this.exitWaiters.keys()]) this.forget(id);
+    if (this.options.stopOnShutdown) {
+      // Every pod at once, each container with 5 s before SIGKILL (as the process runtime): a stop takes 5 s, not 5 s a pod.
+      const sandboxes = await this.listPodSandboxes().catch(() => []);
+      await Promise.all(
+        sandboxes.map(async (sandbox) => {
+          const containers = await this.client.listContainers({ podSandboxId: sandbox.id }).catch(() => []);
+          await Promise.all(containers.map((container) => this.stopContainer(container.id, 5).catch(() => {})));
+          await this.stopPodSandbox(sandbox.id).catch(() => {});
+          await this.removePodSandbox(sandbox.id).catch(() => {});
+        }),
+      );
+    }
+    this.client.close();
+  }
+}
+
+/** Already gone is done: undefined instead of the NotFound error. */
+function ignoreNotFound(err: unknown): undefined {
+  if (isNotFound(err)) return undefined;
+  throw err;
+}

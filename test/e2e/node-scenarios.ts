@@ -1,0 +1,191 @@
+/**
+ * What a node must do whichever runtime runs its pods — skiff's own
+ * process runtime or containerd through the CRI — as one list of
+ * scenarios, each driven with kubectl 1.32 against a cluster whose node
+ * uses the runtime under test (runtimes.test.ts runs the list on each).
+ * Every pod runs an image from a registry on loopback: busybox, built here.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import http from 'node:http';
+import { freePort, waitFor, type Cluster } from './harness.js';
+
+export interface ScenarioContext {
+  cluster: Cluster;
+  /** The busybox image, e.g. `127.0.0.1:5000/test/busybox:v1`. */
+  image: string;
+  /** A namespace of this scenario's own (created for it). */
+  namespace: string;
+}
+
+export interface NodeScenario {
+  name: string;
+  run(context: ScenarioContext): Promise<void>;
+}
+
+const k = (context: ScenarioContext, args: string[], options: { input?: string; allowFailure?: boolean } = {}) => context.cluster.kubectl(['-n', context.namespace, ...args], options);
+const apply = (context: ScenarioContext, manifest: unknown) => k(context, ['apply', '-f', '-'], { input: JSON.stringify(manifest) });
+const pod = (context: ScenarioContext, name: string, spec: Record<string, unknown>, labels: Record<string, string> = {}) => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name, labels },
+  spec: { terminationGracePeriodSeconds: 1, ...spec, containers: (spec.containers as Record<string, unknown>[]).map((c) => ({ image: context.image, ...c })) },
+});
+const status = async (context: ScenarioContext, name: string) => JSON.parse((await k(context, ['get', 'pod', name, '-o', 'json'])).stdout).status as {
+  phase?: string;
+  podIP?: string;
+  containerStatuses?: { restartCount: number; state: { running?: object; terminated?: { exitCode: number; reason: string } }; lastState: { terminated?: { exitCode: number; reason: string } } }[];
+};
+
+export const nodeScenarios: NodeScenario[] = [
+  {
+    name: 'a Deployment of the image becomes ready with a pod IP; logs and exec reach it',
+    async run(context) {
+      await apply(context, {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'web' },
+        spec: {
+          selector: { matchLabels: { app: 'web' } },
+          template: {
+            metadata: { labels: { app: 'web' } },
+            spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'web', image: context.image, command: ['sh', '-c', 'echo started in $(hostname); exec sleep 3600'] }] },
+          },
+        },
+      });
+      await k(context, ['rollout', 'status', 'deployment/web', '--timeout=60s']);
+      const name = (await k(context, ['get', 'pods', '-l', 'app=web', '-o', 'jsonpath={.items[0].metadata.name}'])).stdout;
+      assert.match((await status(context, name)).podIP ?? '', /^10\.42\.\d+\.\d+$/);
+      await waitFor(async () => (await k(context, ['logs', name])).stdout === `started in ${name}\n`, { message: 'the log line' });
+      assert.equal((await k(context, ['exec', name, '--', 'sh', '-c', 'echo out; echo err >&2'])).stdout, 'out\n');
+      const failed = await k(context, ['exec', name, '--', 'sh', '-c', 'exit 3'], { allowFailure: true });
+      assert.equal(failed.code, 3);
+      assert.equal((await k(context, ['exec', '-i', name, '--', 'cat'], { input: 'piped\n' })).stdout, 'piped\n');
+    },
+  },
+  {
+    name: 'a crashing container restarts with back-off; logs --previous shows the attempt before',
+    async run(context) {
+      await apply(context, pod(context, 'crasher', { containers: [{ name: 'c', command: ['sh', '-c', 'echo "run $(cat /proc/sys/kernel/random/uuid)"; exit 2'] }] }));
+      const crashed = await waitFor(async () => {
+        const s = (await status(context, 'crasher')).containerStatuses?.[0];
+        return s && s.restartCount >= 1 && s.lastState.terminated ? s : undefined;
+      }, { message: 'a restart', timeoutMs: 40_000 });
+      assert.equal(crashed.lastState.terminated?.exitCode, 2);
+      assert.equal(crashed.lastState.terminated?.reason, 'Error');
+      const previous = (await k(context, ['logs', 'crasher', '--previous'])).stdout;
+      assert.match(previous, /^run [\w-]+\n$/);
+    },
+  },
+  {
+    name: 'a Job of the image completes',
+    async run(context) {
+      await apply(context, {
+        apiVersion: 'batch/v1',
+        kind: 'Job',
+        metadata: { name: 'once' },
+        spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'once', image: context.image, command: ['sh', '-c', 'echo done'] }] } } },
+      });
+      await k(context, ['wait', '--for=condition=complete', 'job/once', '--timeout=60s']);
+      assert.equal((await k(context, ['logs', 'job/once'])).stdout, 'done\n');
+    },
+  },
+  {
+    name: 'configMap and emptyDir volumes are mounted into the container',
+    async run(context) {
+      await k(context, ['create', 'configmap', 'settings', '--from-literal=mode=fast']);
+      await apply(
+        context,
+        pod(context, 'reader', {
+          volumes: [{ name: 'settings', configMap: { name: 'settings' } }, { name: 'scratch', emptyDir: {} }],
+          containers: [{ name: 'r', command: ['sh', '-c', 'echo written > /scratch/f; exec sleep 3600'], volumeMounts: [{ name: 'settings', mountPath: '/etc/settings' }, { name: 'scratch', mountPath: '/scratch' }] }],
+        }),
+      );
+      await k(context, ['wait', '--for=condition=Ready', 'pod/reader', '--timeout=60s']);
+      assert.equal((await k(context, ['exec', 'reader', '--', 'cat', '/etc/settings/mode'])).stdout, 'fast');
+      await waitFor(async () => (await k(context, ['exec', 'reader', '--', 'cat', '/scratch/f'], { allowFailure: true })).stdout === 'written\n', { message: 'the emptyDir file' });
+    },
+  },
+  {
+    name: 'a failing liveness probe restarts the container',
+    async run(context) {
+      await apply(
+        context,
+        pod(context, 'unhealthy', {
+          containers: [{ name: 'u', command: ['sleep', '3600'], livenessProbe: { exec: { command: ['sh', '-c', 'exit 1'] }, periodSeconds: 1, failureThreshold: 1 } }],
+        }),
+      );
+      await waitFor(async () => ((await status(context, 'unhealthy')).containerStatuses?.[0]?.restartCount ?? 0) >= 1, { message: 'a restart by the probe', timeoutMs: 40_000 });
+      assert.match((await k(context, ['describe', 'pod', 'unhealthy'])).stdout, /Unhealthy\s+.*Liveness probe failed/);
+    },
+  },
+  {
+    name: 'port-forward reaches a server in the pod; cp copies both ways',
+    async run(context) {
+      await apply(context, pod(context, 'server', { containers: [{ name: 's', command: ['sh', '-c', 'mkdir -p /www && echo served > /www/index.html && exec httpd -f -p 8080 -h /www'] }] }));
+      await k(context, ['wait', '--for=condition=Ready', 'pod/server', '--timeout=60s']);
+      const port = await freePort();
+      const forward = context.cluster.kubectlStream(['-n', context.namespace, 'port-forward', 'pod/server', `${port}:8080`]);
+      try {
+        await forward.stdout.waitForLine(/Forwarding from/, { message: 'port-forward ready' });
+        const body = await waitFor(
+          () =>
+            new Promise<string | undefined>((resolve) => {
+              http.get(`http://127.0.0.1:${port}/index.html`, (res) => {
+                let text = '';
+                res.on('data', (chunk) => (text += chunk));
+                res.on('end', () => resolve(res.statusCode === 200 ? text : undefined));
+              }).on('error', () => resolve(undefined));
+            }),
+          { message: 'the page through port-forward' },
+        );
+        assert.equal(body, 'served\n');
+      } finally {
+        await forward.stop();
+      }
+      const dir = mkdtempSync(join(tmpdir(), 'skiff-scenario-cp-'));
+      try {
+        writeFileSync(join(dir, 'in.txt'), 'copied\n'.repeat(1000));
+        await k(context, ['cp', join(dir, 'in.txt'), 'server:/tmp/in.txt']);
+        await k(context, ['cp', 'server:/tmp/in.txt', join(dir, 'back.txt')]);
+        assert.equal(readFileSync(join(dir, 'back.txt'), 'utf8'), 'copied\n'.repeat(1000));
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  },
+  {
+    name: 'a graceful delete sends SIGTERM and waits for the container to end',
+    async run(context) {
+      await apply(
+        context,
+        pod(context, 'graceful', {
+          terminationGracePeriodSeconds: 30,
+          containers: [{ name: 'g', command: ['sh', '-c', 'trap "echo got TERM; exit 0" TERM; while true; do sleep 0.2; done'] }],
+        }),
+      );
+      await k(context, ['wait', '--for=condition=Ready', 'pod/graceful', '--timeout=60s']);
+      const started = Date.now();
+      await k(context, ['delete', 'pod', 'graceful', '--wait=true', '--timeout=30s']);
+      // Ended by its own trap, well before the 30 s grace period.
+      assert.ok(Date.now() - started < 20_000, `deleted after ${Date.now() - started} ms`);
+    },
+  },
+  {
+    name: 'a memory hog over its limit is OOMKilled',
+    async run(context) {
+      await apply(
+        context,
+        pod(context, 'hog', {
+          restartPolicy: 'Never',
+          containers: [{ name: 'h', command: ['sh', '-c', 'x=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa; while true; do x="$x$x"; done'], resources: { limits: { memory: '32Mi' } } }],
+        }),
+      );
+      const ended = await waitFor(async () => (await status(context, 'hog')).containerStatuses?.[0]?.state.terminated, { message: 'the hog ended', timeoutMs: 40_000 });
+      assert.equal(ended.reason, 'OOMKilled');
+      assert.equal(ended.exitCode, 137);
+    },
+  },
+];
