@@ -44,7 +44,7 @@ import type { ProxyModeFlag } from '../network/index.js';
 import type { ClusterDnsSettings } from '../node/dns-config.js';
 import { localPathStorageClass } from '../node/local-path.js';
 import type { Runtime } from '../node/runtime/runtime.js';
-import type { RuntimeKind } from '../node/runtime/index.js';
+import type { NodeRuntimeOptions, RuntimeKind } from '../node/runtime/index.js';
 import type { NodeIdentity } from '../node/node-status.js';
 import type { ClusterSigner, NodeIpamOptions } from '../controllers/index.js';
 import { createLogger } from '../util/log.js';
@@ -167,6 +167,26 @@ async function issueNodeCredentials(pki: Awaited<ReturnType<typeof ensureCluster
     proxyKeyPem: proxy.keyPem,
     provisionerCertPem: provisioner.certPem,
     provisionerKeyPem: provisioner.keyPem,
+  };
+}
+
+/** What startNodeRuntime needs, from the node's flags (`skiff up` and `skiff agent` alike) and what the caller knows. */
+function nodeRuntimeOptions(
+  flags: { isolation?: 'auto' | 'none'; registries?: string; containerRuntimeEndpoint?: string },
+  node: { dataDir: string; address: string; podCIDR?: string; name: string; logs: ContainerLogLayout; stopOnShutdown: boolean; signal: AbortSignal; log: (event: Record<string, unknown>) => void },
+): NodeRuntimeOptions {
+  return {
+    dataDir: node.dataDir,
+    address: node.address,
+    podCIDR: node.podCIDR,
+    isolation: flags.isolation,
+    registries: flags.registries,
+    logDir: dirname(node.logs.podLogsDir),
+    nodeName: node.name,
+    containerRuntimeEndpoint: flags.containerRuntimeEndpoint,
+    stopOnShutdown: node.stopOnShutdown,
+    signal: node.signal,
+    log: node.log,
   };
 }
 
@@ -347,19 +367,7 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<voi
       if (components.signal.aborted) return;
       const logs = podLogLayout(dataDir, options.podLogsDir);
       // `skiff up` is the whole cluster: its pods stop with it (a kill -9 leaves them to be adopted on the next start).
-      const { runtime, isolated, agentOptions, afterStop } = await startNodeRuntime(runtimeKind, {
-        dataDir,
-        address,
-        podCIDR,
-        isolation: options.isolation,
-        registries: options.registries,
-        logDir: dirname(logs.podLogsDir),
-        nodeName: name,
-        containerRuntimeEndpoint: options.containerRuntimeEndpoint,
-        stopOnShutdown: true,
-        signal: components.signal,
-        log: agentLog,
-      });
+      const { runtime, isolated, agentOptions, afterStop } = await startNodeRuntime(runtimeKind, nodeRuntimeOptions(options, { dataDir, address, podCIDR, name, logs, stopOnShutdown: true, signal: components.signal, log: agentLog }));
       const serving = await issueServingCertificate(pki, name, [name, address, '127.0.0.1', 'localhost']);
       const network = await startNodeNetwork(name, networkCredentials, runtime, components.signal, (event) => log({ component: 'network', msg: String(event.msg ?? ''), ...event }), {
         nodeIP: address,
@@ -722,19 +730,7 @@ export async function runJoinedAgent(options: {
   }
   const logs = podLogLayout(dataDir, options.podLogsDir);
   // Like the kubelet, a stopping agent leaves its containers running for the next one to adopt.
-  const { runtime, isolated, agentOptions, afterStop } = await startNodeRuntime(options.runtime, {
-    dataDir,
-    address,
-    podCIDR,
-    isolation: options.isolation,
-    registries: options.registries,
-    logDir: dirname(logs.podLogsDir),
-    nodeName: name,
-    containerRuntimeEndpoint: options.containerRuntimeEndpoint,
-    stopOnShutdown: false,
-    signal: stop.signal,
-    log: agentLog,
-  });
+  const { runtime, isolated, agentOptions, afterStop } = await startNodeRuntime(options.runtime, nodeRuntimeOptions(options, { dataDir, address, podCIDR, name, logs, stopOnShutdown: false, signal: stop.signal, log: agentLog }));
   process.stdout.write(`node ${name} joining ${options.server} (${runtime.name} runtime)\n`);
   // The client certificate is renewed through CSRs before it expires; every client of the agent follows it.
   const rotationClient = new Client({ ...clientConfig, userAgent: `skiff-agent/${name}` });

@@ -20,7 +20,7 @@ test('bad flags exit with a usage error before the API server starts', async (t)
     [['up', '--cluster-cidr', 'junk'], /--cluster-cidr junk: junk is not an IPv4 CIDR/],
     [['server', '--cluster-cidr', '10.42.0.0/25'], /--cluster-cidr 10\.42\.0\.0\/25/],
     [['up', '--port', '99999'], /--port 99999: a port number from 0 to 65535/],
-    [['up', '--runtime', 'docker'], /--runtime docker: supported runtimes are process, simulated and none/],
+    [['up', '--runtime', 'docker'], /--runtime docker: supported runtimes are process, containerd, simulated and none/],
     [['up', '--controllers', '*,-jobs'], /unknown controllers: jobs/],
     [['up', '--no-such-flag'], /Unknown option '--no-such-flag'/],
     [['agent', '--server', 'https://127.0.0.1:1', '--pod-cidr', '10.42.1.0/23'], /--pod-cidr 10\.42\.1\.0\/23/],

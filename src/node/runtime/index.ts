@@ -5,7 +5,8 @@
  * it; nothing else in the agent or the CLI looks at which runtime it is —
  * they read the runtime's capabilities instead (runtime.ts).
  */
-import { join } from 'node:path';
+import { readFileSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Runtime } from './runtime.js';
 
 export type RuntimeKind = 'process' | 'simulated' | 'containerd';
@@ -101,11 +102,13 @@ async function startContainerdRuntime(options: NodeRuntimeOptions): Promise<Node
   // not when the node's signal aborts — or sandboxes would be left to containerd's shims with nobody to end them.
   const containerdLifetime = new AbortController();
   let containerdStopped: Promise<void> = Promise.resolve();
+  let containerdState: string | undefined;
   if (!endpoint) {
     const [{ startManagedContainerd }, { loadRegistries }] = await Promise.all([import('./cri/containerd/index.js'), import('../images/registries.js')]);
     const registries = loadRegistries(options.registries ?? join(options.dataDir, 'registries.yaml'), options.registries !== undefined);
     const managed = await startManagedContainerd({ dataDir: options.dataDir, podCIDR: options.podCIDR, registries, log: options.log, signal: containerdLifetime.signal });
     containerdStopped = managed.stopped;
+    containerdState = dirname(managed.socket);
     options.log({ msg: 'containerd started', endpoint: managed.endpoint, cgroupDriver: managed.cgroupDriver, snapshotter: managed.snapshotter, log: managed.logFile });
     endpoint = managed.endpoint;
     sandboxImage = managed.sandboxImage;
@@ -130,6 +133,26 @@ async function startContainerdRuntime(options: NodeRuntimeOptions): Promise<Node
     afterStop: async () => {
       containerdLifetime.abort();
       await containerdStopped;
+      // `skiff up`: the pods are gone, and their bridge goes too, as the process runtime removes its own —
+      // and containerd's state (task bundles, sockets), once nothing is mounted under it any more.
+      if (options.stopOnShutdown) {
+        await network.remove();
+        if (containerdState && !mountedUnder(containerdState)) rmSync(containerdState.endsWith('/containerd') ? dirname(containerdState) : containerdState, { recursive: true, force: true });
+      }
     },
   };
+}
+
+/** Whether anything is mounted at or below `dir` (a sandbox's shm, a container's root): then it must not be removed. */
+function mountedUnder(dir: string): boolean {
+  try {
+    return readFileSync('/proc/self/mounts', 'utf8')
+      .split('\n')
+      .some((line) => {
+        const target = line.split(' ')[1] ?? '';
+        return target === dir || target.startsWith(`${dir}/`);
+      });
+  } catch {
+    return true;
+  }
 }
