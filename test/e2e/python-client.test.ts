@@ -57,6 +57,18 @@ describe('the Python client', { skip: available ? false : 'python3-kubernetes is
     });
   });
 
+  test('metrics.k8s.io through CustomObjectsApi, an autoscaling/v1 HPA and a TokenReview', async () => {
+    assert.deepEqual(await run('metrics_autoscaling_tokens'), {
+      node_kind: 'NodeMetricsList',
+      node_cpu_nanocores: true,
+      node_memory_ki: true,
+      window: true,
+      hpa: [1, 3, 60],
+      token: [true, 'system:serviceaccount:py-metrics-autoscaling-tokens:reader'],
+      bad_token: [false, 'invalid bearer token'],
+    });
+  });
+
   test('a dry-run delete (DeleteOptions body or query) deletes nothing', async () => {
     assert.deepEqual(await run('dry_run_delete'), { still_there: { a: '1' } });
   });

@@ -6,6 +6,7 @@ error on stderr when the client raised.
 """
 import json
 import sys
+import time
 
 from kubernetes import client, config, stream, watch
 from kubernetes.client.rest import ApiException
@@ -176,7 +177,37 @@ def access_reviews(core, namespace):
             "admin_may_do_anything": any(r.verbs == ["*"] and r.resources == ["*"] for r in rules.status.resource_rules), "invalid": invalid}
 
 
-SCENARIOS = {"access_reviews": access_reviews, "custom_resources": custom_resources, "crud": crud, "dry_run_delete": dry_run_delete, "watch": watch_events, "exec_logs_portforward": exec_logs_portforward}
+def metrics_autoscaling_tokens(core, namespace):
+    """metrics.k8s.io through CustomObjectsApi (as Python tools read it), an autoscaling/v1 HPA, and a TokenReview of a service account token."""
+    custom = client.CustomObjectsApi()
+    # As metrics-server, the first scrape is made on the first read: poll until the node has a point (with a deadline).
+    deadline = time.monotonic() + 20
+    while True:
+        nodes = custom.list_cluster_custom_object("metrics.k8s.io", "v1beta1", "nodes")
+        if nodes["items"] or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    node = nodes["items"][0]
+    autoscaling = client.AutoscalingV1Api()
+    autoscaling.create_namespaced_horizontal_pod_autoscaler(namespace, client.V1HorizontalPodAutoscaler(
+        metadata=client.V1ObjectMeta(name="web"),
+        spec=client.V1HorizontalPodAutoscalerSpec(
+            scale_target_ref=client.V1CrossVersionObjectReference(api_version="apps/v1", kind="Deployment", name="web"),
+            min_replicas=1, max_replicas=3, target_cpu_utilization_percentage=60)))
+    hpa = autoscaling.read_namespaced_horizontal_pod_autoscaler("web", namespace)
+    core.create_namespaced_service_account(namespace, client.V1ServiceAccount(metadata=client.V1ObjectMeta(name="reader")))
+    token = core.create_namespaced_service_account_token("reader", namespace, client.AuthenticationV1TokenRequest(spec=client.V1TokenRequestSpec(audiences=[]))).status.token
+    authn = client.AuthenticationV1Api()
+    review = authn.create_token_review(client.V1TokenReview(spec=client.V1TokenReviewSpec(token=token)))
+    bad = authn.create_token_review(client.V1TokenReview(spec=client.V1TokenReviewSpec(token="not-a-token")))
+    return {
+        "node_kind": nodes["kind"], "node_cpu_nanocores": node["usage"]["cpu"].endswith("n"), "node_memory_ki": node["usage"]["memory"].endswith("Ki"), "window": bool(node["window"]),
+        "hpa": [hpa.spec.min_replicas, hpa.spec.max_replicas, hpa.spec.target_cpu_utilization_percentage],
+        "token": [review.status.authenticated, review.status.user.username], "bad_token": [bad.status.authenticated, bad.status.error],
+    }
+
+
+SCENARIOS = {"metrics_autoscaling_tokens": metrics_autoscaling_tokens, "access_reviews": access_reviews, "custom_resources": custom_resources, "crud": crud, "dry_run_delete": dry_run_delete, "watch": watch_events, "exec_logs_portforward": exec_logs_portforward}
 
 
 def main():
