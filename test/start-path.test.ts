@@ -68,6 +68,8 @@ test('skiff up loads the controllers, scheduler, node agent and network after th
   );
   assert.deepEqual(components, [], 'control-plane.ts must import these with import() where it starts them');
   assert.ok(!packages.has('@peculiar/x509'), 'the X.509 library is loaded only when a certificate is issued');
+  // The components' metrics endpoints (and their delegated authentication) start with the components.
+  assert.ok(![...files].some((file) => file.startsWith('src/client/delegated-auth/') || file === 'src/cli/metrics-endpoints.ts'), 'metrics endpoints are loaded with the components');
   // The apiserver is what it does load.
   assert.ok(files.has('src/apiserver/index.ts'));
 });

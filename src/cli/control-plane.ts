@@ -16,7 +16,6 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname, homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { logLayoutFor, type ContainerLogLayout } from '../node/container-logs.js';
-import { controllerManagerSecurePort, proxyMetricsPort, schedulerSecurePort, servePlainMetrics, serveSecureMetrics, serveStandaloneMetrics } from './metrics-endpoints.js';
 import { hostRuntimeClass } from '../node/runtime-classes.js';
 import { ApiServer, ServiceAllocator, bootstrapCluster, raiseDescriptorLimit, type ServingLimits } from '../apiserver/index.js';
 import type { ImageGcPolicy } from '../node/image-gc.js';
@@ -315,7 +314,10 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<voi
   setMaxListeners(0, components.signal);
   const running: Promise<void>[] = [];
   // The scheduler's and the controller manager's metrics on their upstream secure ports, with certificates of the cluster CA.
-  const serveComponentMetrics = async (component: string, credentials: ClientConfig, registry: import('prom-client').Registry, port: number): Promise<void> => {
+  const serveComponentMetrics = async (component: 'scheduler' | 'controller-manager', credentials: ClientConfig, registry: import('prom-client').Registry): Promise<void> => {
+    // Loaded once components start, after the API serves (start time).
+    const { controllerManagerSecurePort, schedulerSecurePort, serveSecureMetrics } = await import('./metrics-endpoints.js');
+    const port = component === 'scheduler' ? schedulerSecurePort : controllerManagerSecurePort;
     const serving = await issueServingCertificate(pki, component, ['localhost', '127.0.0.1', advertiseAddress]);
     await serveSecureMetrics({
       component,
@@ -335,7 +337,7 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<voi
     const { ControllerManagerMetrics } = await import('../client/metrics/index.js');
     const credentials = await credentialsOf('controller-manager', 'system:kube-controller-manager');
     const metrics = new ControllerManagerMetrics();
-    await serveComponentMetrics('controller-manager', credentials, metrics.registry, controllerManagerSecurePort);
+    await serveComponentMetrics('controller-manager', credentials, metrics.registry);
     running.push(
       runControllerManager({ ...credentials, metrics: metrics.restClient }, components.signal, {
         metrics,
@@ -400,7 +402,7 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<voi
     const { SchedulerMetrics } = await import('../scheduler/metrics/index.js');
     const credentials = await credentialsOf('scheduler', 'system:kube-scheduler');
     const metrics = new SchedulerMetrics();
-    await serveComponentMetrics('scheduler', credentials, metrics.registry, schedulerSecurePort);
+    await serveComponentMetrics('scheduler', credentials, metrics.registry);
     running.push(
       runScheduler({ ...credentials, metrics: metrics.restClient }, components.signal, {
         metrics,
@@ -466,6 +468,7 @@ export async function runStandaloneControllerManager(options: {
   const { ControllerManagerMetrics } = await import('../client/metrics/index.js');
   const metrics = new ControllerManagerMetrics();
   const metricsLog = (event: Record<string, unknown>) => log({ component: 'controller-manager', msg: String(event.msg ?? ''), ...event });
+  const { controllerManagerSecurePort, serveStandaloneMetrics } = await import('./metrics-endpoints.js');
   await serveStandaloneMetrics('controller-manager', config, metrics.registry, options.securePort ?? controllerManagerSecurePort, stop.signal, metricsLog);
   await runControllerManager({ ...config, metrics: metrics.restClient }, stop.signal, {
     metrics,
@@ -493,6 +496,7 @@ export async function runStandaloneScheduler(options: { kubeconfig?: string; con
   const { SchedulerMetrics } = await import('../scheduler/metrics/index.js');
   const metrics = new SchedulerMetrics();
   const metricsLog = (event: Record<string, unknown>) => log({ component: 'scheduler', msg: String(event.msg ?? ''), ...event });
+  const { schedulerSecurePort, serveStandaloneMetrics } = await import('./metrics-endpoints.js');
   await serveStandaloneMetrics('scheduler', clientConfig, metrics.registry, options.securePort ?? schedulerSecurePort, stop.signal, metricsLog);
   await runScheduler({ ...clientConfig, metrics: metrics.restClient }, stop.signal, {
     metrics,
@@ -575,6 +579,7 @@ async function startNodeNetwork(
   } = await import('../network/index.js');
   // The service proxy's and the DNS server's metrics, at kube-proxy's metrics port.
   const metrics = new NetworkMetrics();
+  const { proxyMetricsPort, servePlainMetrics } = await import('./metrics-endpoints.js');
   await servePlainMetrics(metrics.registry, proxyMetricsPort, signal, log).catch((err: Error) => log({ msg: 'no network metrics endpoint', error: err.message }));
   const network = await (runtime.prepareNetwork?.() ?? Promise.resolve(undefined)).catch((err: Error) => {
     log({ msg: 'no service networking: the pod network could not be set up', error: err.message });
