@@ -197,15 +197,18 @@ export function getReplicasChangePerPeriod(periodSeconds: number, events: Timest
   return events.reduce((sum, event) => (event.timestamp > cutoff ? sum + event.replicaChange : sum), 0);
 }
 
+/** How many replicas there were when a policy's period began: now, less what was added since, plus what was removed. */
+function replicasAtPeriodStart(periodSeconds: number, currentReplicas: number, upEvents: TimestampedScaleEvent[], downEvents: TimestampedScaleEvent[], now: number): number {
+  return currentReplicas - getReplicasChangePerPeriod(periodSeconds, upEvents, now) + getReplicasChangePerPeriod(periodSeconds, downEvents, now);
+}
+
 /** The most replicas the policies allow now (Max: the most permissive policy, Min: the strictest, Disabled: none). */
 export function calculateScaleUpLimitWithScalingRules(currentReplicas: number, upEvents: TimestampedScaleEvent[], downEvents: TimestampedScaleEvent[], rules: ResolvedScalingRules, now: number): number {
   if (rules.selectPolicy === 'Disabled') return currentReplicas;
   const pickMin = rules.selectPolicy === 'Min';
   let result = pickMin ? maxInt32 : minInt32;
   for (const policy of rules.policies) {
-    const added = getReplicasChangePerPeriod(policy.periodSeconds ?? 0, upEvents, now);
-    const deleted = getReplicasChangePerPeriod(policy.periodSeconds ?? 0, downEvents, now);
-    const periodStartReplicas = currentReplicas - added + deleted;
+    const periodStartReplicas = replicasAtPeriodStart(policy.periodSeconds ?? 0, currentReplicas, upEvents, downEvents, now);
     let proposed = 0;
     if (policy.type === 'Pods') proposed = periodStartReplicas + (policy.value ?? 0);
     // Rounded up, or a small percentage of a few pods would never add one.
@@ -221,9 +224,7 @@ export function calculateScaleDownLimitWithBehaviors(currentReplicas: number, up
   const pickMax = rules.selectPolicy === 'Min';
   let result = pickMax ? minInt32 : maxInt32;
   for (const policy of rules.policies) {
-    const added = getReplicasChangePerPeriod(policy.periodSeconds ?? 0, upEvents, now);
-    const deleted = getReplicasChangePerPeriod(policy.periodSeconds ?? 0, downEvents, now);
-    const periodStartReplicas = currentReplicas - added + deleted;
+    const periodStartReplicas = replicasAtPeriodStart(policy.periodSeconds ?? 0, currentReplicas, upEvents, downEvents, now);
     let proposed = 0;
     if (policy.type === 'Pods') proposed = periodStartReplicas - (policy.value ?? 0);
     else if (policy.type === 'Percent') proposed = Math.trunc(periodStartReplicas * (1 - (policy.value ?? 0) / 100));
