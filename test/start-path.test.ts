@@ -9,7 +9,10 @@
  * - the version module reads package.json and nothing else;
  * - `skiff up` loads the apiserver's side only; the controllers, the
  *   scheduler, the node agent and the network are imported after the API
- *   serves, and @peculiar/x509 only when certificates are issued.
+ *   serves, and @peculiar/x509 only when certificates are issued;
+ * - within the apiserver, what no client needs before it serves loads on
+ *   first use: OpenAPI, the protobuf decoder, the metrics.k8s.io scraper,
+ *   JWT authentication and CEL.
  *
  * The timings themselves are in `npm run bench -- apiserver`.
  */
@@ -72,4 +75,14 @@ test('skiff up loads the controllers, scheduler, node agent and network after th
   assert.ok(![...files].some((file) => file.startsWith('src/client/delegated-auth/') || file === 'src/cli/metrics-endpoints.ts'), 'metrics endpoints are loaded with the components');
   // The apiserver is what it does load.
   assert.ok(files.has('src/apiserver/index.ts'));
+});
+
+test('the apiserver loads OpenAPI, protobuf, resource metrics, JWT and CEL on first use', () => {
+  const { files, packages } = staticClosure(root, 'src/cli/control-plane.ts');
+  const onFirstUse = ['src/apiserver/openapi/', 'src/apiserver/protobuf/', 'src/apiserver/resource-metrics/', 'src/apiserver/authenticators/jwt/', 'src/network/ingress/controller.ts'];
+  const loaded = [...files].filter((file) => onFirstUse.some((prefix) => file.startsWith(prefix)));
+  assert.deepEqual(loaded, [], 'these are imported with import() where they are first needed');
+  // CEL: on-demand.ts and has-rules.ts may load (they import nothing of CEL); the library itself may not.
+  assert.ok(!packages.has('@marcbachmann/cel-js'), 'CEL loads on the first write that may validate a rule (machinery/cel/on-demand.ts)');
+  assert.ok(![...files].some((file) => file.startsWith('src/machinery/cel/') && !['src/machinery/cel/on-demand.ts', 'src/machinery/cel/has-rules.ts'].includes(file)));
 });

@@ -208,6 +208,12 @@ export interface ResourceType<T extends KubeObject = KubeObject> {
   /** Validation of the whole object (metadata included) on create and on update. */
   validate?(obj: T, context: ValidationContext): FieldErrorLike[];
   /**
+   * Loads what validating this kind needs and the apiserver does not load at
+   * start (CEL, for CRDs and custom resources with rules); awaited before
+   * every write to the kind, so `validate` can stay synchronous.
+   */
+  prepareWrites?(): Promise<void>;
+  /**
    * What the first delete of an object changes besides its deletionTimestamp, in place (a CRD
    * adds the finalizer that deletes its custom resources first). `now` is an RFC 3339 timestamp.
    */

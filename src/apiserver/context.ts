@@ -2,6 +2,7 @@
  * What a handler needs to serve one resource request: the parsed request, the
  * resource's type and storage, who is asking, and the server-wide services.
  */
+import type { ResourceMetricsOptions } from './resource-metrics/service.js';
 import { isTrueParameter } from '../machinery/query-params.js';
 import type { ServiceAccountTokens } from './serviceaccount-tokens.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -62,6 +63,8 @@ export interface ServerContext {
   access: AccessReviewer;
   /** The token authenticators, as TokenReview asks them. */
   tokens: NonNullable<ReviewContext['tokens']>;
+  /** How metrics.k8s.io scrapes node agents; the scraper is loaded and made on the first read (resource-metrics/). */
+  resourceMetrics?: ResourceMetricsOptions;
 }
 
 export interface RequestContext {

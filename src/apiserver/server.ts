@@ -3,7 +3,7 @@
  * (health, version, discovery, OpenAPI) and resource paths to the generic
  * handlers. It stores and serves objects; it runs no controller logic.
  */
-import { serveResourceMetrics, type ResourceMetricsOptions } from './resource-metrics/index.js';
+import type { ResourceMetricsOptions } from './resource-metrics/service.js';
 import { isTrueParameter } from '../machinery/query-params.js';
 import type { KubeObject } from '../machinery/object.js';
 import https from 'node:https';
@@ -23,7 +23,7 @@ import type { AdmissionPlugin } from './admission/chain.js';
 import { assembleAdmission, type AdmissionDependencies } from './admission/assemble.js';
 import { selectAdmissionPlugins } from './admission/plugins.js';
 import { parseTokenFile, tokenFileAuthenticator } from './authenticators/token-file.js';
-import { jwtAuthenticator, loadAuthenticationConfigurationFile } from './authenticators/jwt/index.js';
+import { loadValidationRules } from '../machinery/cel/on-demand.js';
 import { apiAudience, issuer as serviceAccountIssuer } from './serviceaccount-tokens.js';
 import { bootstrapTokenAuthenticator, checkBootstrapToken } from './authenticators/bootstrap-tokens.js';
 import { readFileSync } from 'node:fs';
@@ -69,7 +69,14 @@ export type DocumentRoute = (
   search: URLSearchParams,
   accept: string | undefined,
   ifNoneMatch?: string,
-) => { status: number; contentType: string; body: string | Uint8Array; headers?: Record<string, string> } | undefined;
+) => DocumentRouteAnswer | undefined | Promise<DocumentRouteAnswer | undefined>;
+
+export interface DocumentRouteAnswer {
+  status: number;
+  contentType: string;
+  body: string | Uint8Array;
+  headers?: Record<string, string>;
+}
 
 /**
  * What protects the server from clients that hold too much of it; each
@@ -166,6 +173,7 @@ export class ApiServer {
 
   /** Who a request is: client certificates, then the given authenticators, then service account tokens. */
   private readonly authenticators: Authenticator[];
+  private jwtStarted = false;
 
   /** Reading one resource's stored objects (undefined / none when the resource is not served). */
   private objects(group: string, version: string, resource: string) {
@@ -203,7 +211,6 @@ export class ApiServer {
       ...(options.serviceAccountTokens
         ? [options.serviceAccountTokens.authenticator(readTokenObject, () => (options.clock ?? { now: () => new Date() }).now(), (why) => this.log({ msg: 'service account token rejected', v: 4, why }))]
         : []),
-      ...this.jwtAuthenticators(options),
     ];
     const services = this.objects('', 'v1', 'services');
     // A conversion webhook's Service is reached at its ClusterIP, as kube-apiserver reaches it by default.
@@ -265,12 +272,12 @@ export class ApiServer {
         // Only the token authenticators: a review carries a token, never a client certificate.
         authenticate: (token) => authenticate({ headers: { authorization: `Bearer ${token}` }, socket: {} } as IncomingMessage, this.authenticators.filter((a) => a !== clientCertificateAuthenticator)),
       },
+      resourceMetrics: options.resourceMetrics,
       onShutdown: (callback) => {
         this.shutdownCallbacks.add(callback);
         return () => this.shutdownCallbacks.delete(callback);
       },
     };
-    if (options.resourceMetrics) serveResourceMetrics(this.context, options.resourceMetrics);
   }
 
   storageFor(type: ResourceType): ResourceStorage {
@@ -290,12 +297,16 @@ export class ApiServer {
 
   /** Loads every resource's watch cache from storage, and serves what the stored CRDs define. */
   async prime(): Promise<void> {
+    await this.startJwtAuthenticators();
     await Promise.all(this.options.registry.all().filter(isStored).map(async (type) => this.primedCaches.set(storageResourceOf(type), await this.storageFor(type).cache())));
     await this.startAuthorization();
     const definitions = this.options.registry.find('apiextensions.k8s.io', 'v1', 'customresourcedefinitions');
     if (definitions && !this.customResourcesStarted) {
       this.customResourcesStarted = true;
-      await this.customResources.start(await this.storageFor(definitions).cache());
+      const stored = await this.storageFor(definitions).cache();
+      // Custom resources may have CEL rules, validated synchronously: CEL is loaded before they are served.
+      if (stored.size() > 0) await loadValidationRules();
+      await this.customResources.start(stored);
       await Promise.all(this.options.registry.all().filter(isStored).map((type) => this.storageFor(type).cache()));
     }
   }
@@ -334,13 +345,19 @@ export class ApiServer {
     return cache ? cache.list().map((entry) => entry.object) : [];
   }
 
-  /** JWT issuers of --authentication-config (never the service account issuer, as upstream). */
-  private jwtAuthenticators(options: ApiServerOptions): Authenticator[] {
-    if (!options.authenticationConfig) return [];
-    const config = loadAuthenticationConfigurationFile(options.authenticationConfig, { disallowedIssuers: [serviceAccountIssuer] });
+  /**
+   * JWT issuers of --authentication-config (never the service account
+   * issuer, as upstream), after the other authenticators. Their module (and
+   * CEL, for claim mappings) loads only when the flag is given.
+   */
+  private async startJwtAuthenticators(): Promise<void> {
+    if (!this.options.authenticationConfig || this.jwtStarted) return;
+    this.jwtStarted = true;
+    const { jwtAuthenticator, loadAuthenticationConfigurationFile } = await import('./authenticators/jwt/index.js');
+    const config = loadAuthenticationConfigurationFile(this.options.authenticationConfig, { disallowedIssuers: [serviceAccountIssuer] });
     const jwt = jwtAuthenticator(config, { log: (event) => this.log({ component: 'jwt-authenticator', ...event }) });
     this.shutdownCallbacks.add(() => jwt.close());
-    return [jwt.authenticator];
+    this.authenticators.push(jwt.authenticator);
   }
 
   /** Objects stored per resource (`pods`, `deployments.apps`), from the watch caches, for apiserver_storage_objects. */
@@ -645,7 +662,7 @@ export class ApiServer {
         return true;
     }
     for (const route of this.options.documentRoutes ?? []) {
-      const answer = route(path, url.searchParams, req.headers.accept, req.headers['if-none-match']);
+      const answer = await route(path, url.searchParams, req.headers.accept, req.headers['if-none-match']);
       if (answer) {
         const body = typeof answer.body === 'string' ? answer.body : Buffer.from(answer.body);
         res.writeHead(answer.status, { 'Content-Type': answer.contentType, 'Content-Length': Buffer.byteLength(body), ...answer.headers });

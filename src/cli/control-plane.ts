@@ -38,7 +38,7 @@ import type { ClientConfig } from '../client/config.js';
 import { caCertHash, discoverPinnedCA } from '../node/ca-pin.js';
 import { ServiceAccountTokens } from '../apiserver/serviceaccount-tokens.js';
 import { kubeDnsService } from '../network/dns/kube-dns.js';
-import { skiffIngressClass } from '../network/ingress/controller.js';
+import { skiffIngressClass } from '../network/ingress/ingress-class.js';
 import type { ProxyModeFlag } from '../network/index.js';
 import type { ClusterDnsSettings } from '../node/dns-config.js';
 import { localPathStorageClass } from '../node/local-path.js';

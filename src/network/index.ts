@@ -4,7 +4,8 @@ export { lookup, defaultZone, type DnsSnapshot, type ServiceInfo, type EndpointI
 export { ServiceProxy, serviceProxyAvailable, type ServiceProxyOptions } from './proxy/proxier.js';
 export { renderRuleset, type ProxyService } from './proxy/rules.js';
 export { kubeDnsService, kubeDnsServiceIP, publishNodeDNS } from './dns/kube-dns.js';
-export { IngressController, skiffIngressClass, ingressControllerName, defaultIngressClassName, type IngressControllerOptions } from './ingress/controller.js';
+export { IngressController, type IngressControllerOptions } from './ingress/controller.js';
+export { skiffIngressClass, ingressControllerName, defaultIngressClassName } from './ingress/ingress-class.js';
 export { route, tlsSecretFor } from './ingress/routes.js';
 export { ServiceLoadBalancer } from './proxy/service-lb.js';
 export { PolicyEnforcer, type PolicyEnforcerOptions } from './policy/enforcer.js';

@@ -61,4 +61,54 @@ describe('skiff up from the bin, with a process node', () => {
     const exec = await cluster.kubectl(['exec', 'deployment/sleeper', '--', 'sh', '-c', 'echo from the pod']);
     assert.equal(exec.stdout, 'from the pod\n');
   });
+
+  test('what the apiserver loads on first use works from the bundle: OpenAPI, protobuf bodies, CEL rules, /metrics', async () => {
+    // OpenAPI (kubectl explain reads /openapi/v3).
+    const explain = await cluster.kubectl(['explain', 'pods.spec.restartPolicy']);
+    assert.match(explain.stdout, /FIELD: *restartPolicy/);
+    // kubectl sends a Secret's create as protobuf.
+    await cluster.kubectl(['create', 'secret', 'generic', 'lazy-protobuf', '--from-literal=k=v', '-v=8'], {}).then((result) => {
+      assert.match(result.stderr, /Content-Type: application\/vnd\.kubernetes\.protobuf/);
+    });
+    assert.equal((await cluster.kubectl(['get', 'secret', 'lazy-protobuf', '-o', 'jsonpath={.data.k}'])).stdout, Buffer.from('v').toString('base64'));
+    // A CRD with a CEL rule: the rule is compiled with the CRD and enforced on its objects.
+    await cluster.kubectl(['apply', '-f', '-'], { input: JSON.stringify(ruledDefinition) });
+    await cluster.kubectl(['wait', '--for=condition=Established', 'crd/widgets.lazy.skiff.dev', '--timeout=30s']);
+    const refused = await cluster.kubectl(['apply', '-f', '-'], { input: JSON.stringify(widget(-1)), allowFailure: true });
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /size must not be negative/);
+    await cluster.kubectl(['apply', '-f', '-'], { input: JSON.stringify(widget(3)) });
+    // The node's process metrics come through prom-client, whose tracing dependency the bundle replaces.
+    const node = (await cluster.kubectl(['get', 'nodes', '-o', 'jsonpath={.items[0].metadata.name}'])).stdout;
+    const metrics = await cluster.kubectl(['get', '--raw', `/api/v1/nodes/${node}/proxy/metrics`]);
+    assert.match(metrics.stdout, /^process_cpu_user_seconds_total \d/m);
+  });
 });
+
+const ruledDefinition = {
+  apiVersion: 'apiextensions.k8s.io/v1',
+  kind: 'CustomResourceDefinition',
+  metadata: { name: 'widgets.lazy.skiff.dev' },
+  spec: {
+    group: 'lazy.skiff.dev',
+    scope: 'Namespaced',
+    names: { plural: 'widgets', singular: 'widget', kind: 'Widget' },
+    versions: [
+      {
+        name: 'v1',
+        served: true,
+        storage: true,
+        schema: {
+          openAPIV3Schema: {
+            type: 'object',
+            properties: { spec: { type: 'object', properties: { size: { type: 'integer' } }, 'x-kubernetes-validations': [{ rule: 'self.size >= 0', message: 'size must not be negative' }] } },
+          },
+        },
+      },
+    ],
+  },
+};
+
+function widget(size: number): object {
+  return { apiVersion: 'lazy.skiff.dev/v1', kind: 'Widget', metadata: { name: `w${size < 0 ? 'neg' : size}`, namespace: 'default' }, spec: { size } };
+}

@@ -17,7 +17,7 @@ import { validateEmbeddedResources } from '../../machinery/schema/embedded-resou
 import { validateListTypes } from '../../machinery/schema/list-types.js';
 import { ratchet } from '../../machinery/schema/ratcheting.js';
 import { validateObjectMeta } from '../../machinery/validation.js';
-import { hasValidationRules, validateRules } from '../../machinery/cel/validation-rules.js';
+import { hasValidationRules, loadValidationRules, validationRules } from '../../machinery/cel/on-demand.js';
 import { field, GoValue, type FieldErrorLike } from '../../machinery/status.js';
 import type { ResourceType, TableColumn, TableConvertor } from '../resource.js';
 import { since } from '../common/print.js';
@@ -145,7 +145,7 @@ export function customResourceTypes(crd: CustomResourceDefinition): ResourceType
       /** The schema's keywords, embedded resources and list types, then the CEL rules (`old` for transition rules). */
       const validateAgainstSchema = (object: KubeObject, old: KubeObject | undefined): FieldErrorLike[] => {
         const errors = [...validateCustomResourceValue(structural, object), ...validateEmbeddedResources(structural, object), ...validateListTypes(structural, object)];
-        if (hasValidationRules(structural)) errors.push(...rulesAfter(errors, () => validateRules(structural, object, old)));
+        if (hasValidationRules(structural)) errors.push(...rulesAfter(errors, () => validationRules().validateRules(structural, object, old)));
         return errors;
       };
       const type: ResourceType = {
@@ -162,6 +162,7 @@ export function customResourceTypes(crd: CustomResourceDefinition): ResourceType
         customResource: { definitionName: crd.metadata.name!, definitionUid: crd.metadata.uid ?? '', structuralSchema: structural, terminating },
         subresources: { status: hasStatus, scale: scale ? { ...scale } : undefined },
         hasGeneration: true,
+        ...(hasValidationRules(structural) ? { prepareWrites: loadValidationRules } : {}),
         defaults(object) {
           dropNullsWithoutDefaults(object, structural);
           applyCustomResourceDefaults(object, structural);

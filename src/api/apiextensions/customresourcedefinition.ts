@@ -5,6 +5,7 @@
  */
 import type { ResourceType } from '../resource.js';
 import { validateImmutable } from '../../machinery/validation.js';
+import { loadValidationRules } from '../../machinery/cel/on-demand.js';
 import type { FieldErrorLike } from '../../machinery/status.js';
 import { CustomResourceDefinitionSchema } from './schema.js';
 import type { CustomResourceDefinition, CustomResourceDefinitionCondition } from './types.js';
@@ -61,6 +62,8 @@ export const customresourcedefinitions: ResourceType<CustomResourceDefinition> =
   prepareForCreate: prepareCustomResourceDefinitionForCreate,
   prepareForUpdate: recordStorageVersion,
   validate: validateCustomResourceDefinition,
+  // The schema's rules are compiled when a CRD is validated.
+  prepareWrites: loadValidationRules,
   validateUpdate(crd, old) {
     const errors: FieldErrorLike[] = [];
     // Once served, the names that make its URLs may not change (upstream: requireImmutableNames).

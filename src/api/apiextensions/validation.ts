@@ -22,7 +22,7 @@
 import { field, GoValue, type FieldErrorLike } from '../../machinery/status.js';
 import { isDNS1035Label, isDNS1123Subdomain, validateObjectMeta } from '../../machinery/validation.js';
 import type { Schema } from '../../machinery/schema/index.js';
-import { compileErrorsOf } from '../../machinery/cel/validation-rules.js';
+import { hasValidationRules, validationRules } from '../../machinery/cel/on-demand.js';
 import { isPlainObject } from '../../machinery/object.js';
 import { pruneCustomResource } from '../../machinery/schema/structural.js';
 import { validateCustomResourceValue } from '../../machinery/schema/value-validation.js';
@@ -362,7 +362,7 @@ export function validateCustomResourceDefinition(crd: CustomResourceDefinition):
     }
     if (!sharedSchema && version.schema?.openAPIV3Schema) {
       validateStructural(version.schema.openAPIV3Schema, `${at}.schema.openAPIV3Schema`, statusEnabled, errors);
-      errors.push(...compileErrorsOf(version.schema.openAPIV3Schema, `${at}.schema.openAPIV3Schema`));
+      errors.push(...ruleCompileErrors(version.schema.openAPIV3Schema, `${at}.schema.openAPIV3Schema`));
       validateDefaults(version.schema.openAPIV3Schema, `${at}.schema.openAPIV3Schema`, errors);
     }
     validateSelectableFields(version, `${at}.selectableFields`, errors);
@@ -378,7 +378,7 @@ export function validateCustomResourceDefinition(crd: CustomResourceDefinition):
   validateNames(crd, errors);
   if (sharedSchema && versions[0]?.schema?.openAPIV3Schema) {
     validateStructural(versions[0].schema.openAPIV3Schema, 'spec.validation.openAPIV3Schema', statusEnabled, errors);
-    errors.push(...compileErrorsOf(versions[0].schema.openAPIV3Schema, 'spec.validation.openAPIV3Schema'));
+    errors.push(...ruleCompileErrors(versions[0].schema.openAPIV3Schema, 'spec.validation.openAPIV3Schema'));
     validateDefaults(versions[0].schema.openAPIV3Schema, 'spec.validation.openAPIV3Schema', errors);
   }
   if (sharedSubresources) validateSubresources(versions[0]?.subresources, 'spec.subresources', errors);
@@ -396,4 +396,9 @@ export function validateCustomResourceDefinition(crd: CustomResourceDefinition):
   });
   if (spec.preserveUnknownFields) errors.push(field.invalid('spec.preserveUnknownFields', true, 'cannot set to true, set x-kubernetes-preserve-unknown-fields to true in spec.versions[*].schema instead'));
   return errors;
+}
+
+/** The schema's CEL rules that do not compile; a schema without rules needs no CEL (on-demand.ts). */
+function ruleCompileErrors(schema: Schema, path: string): FieldErrorLike[] {
+  return hasValidationRules(schema) ? validationRules().compileErrorsOf(schema, path) : [];
 }

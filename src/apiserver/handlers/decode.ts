@@ -21,7 +21,6 @@ import {
   canonicalizeQuantities,
 } from '../../machinery/schema/validate.js';
 import { addWarning } from '../http.js';
-import { decodeKubernetesProtobuf } from '../protobuf/decode.js';
 import { jsonNestingExceeds, maxYamlNestingDepth, valueNestingExceeds, yamlNestingExceeds } from './nesting-depth.js';
 import type { RequestContext } from '../context.js';
 import { query } from '../context.js';
@@ -33,6 +32,20 @@ export function fieldValidationOf(ctx: RequestContext): FieldValidation {
   if (value === undefined || value === '') return 'Warn';
   if (value === 'Strict' || value === 'Warn' || value === 'Ignore') return value;
   throw errors.badRequest(`fieldValidation must be one of "Ignore", "Warn", or "Strict", got "${value}"`);
+}
+
+const protobufMediaType = 'application/vnd.kubernetes.protobuf';
+
+/**
+ * The protobuf decoder (120 KiB of generated field tables) is loaded on the
+ * first protobuf body, not with the server: kubectl sends JSON, and only
+ * client-go programs that ask for protobuf need it. `handleResource` awaits
+ * this before any handler runs, so `parseBody` can stay synchronous.
+ */
+let protobufDecoder: typeof import('../protobuf/decode.js') | undefined;
+
+export async function loadDecoderFor(contentType: string | undefined): Promise<void> {
+  if (protobufDecoder === undefined && mediaType(contentType) === protobufMediaType) protobufDecoder = await import('../protobuf/decode.js');
 }
 
 function mediaType(contentType: string | undefined): string {
@@ -49,7 +62,7 @@ function mediaType(contentType: string | undefined): string {
 export function parseBody(body: Buffer, contentType: string | undefined, purpose: 'object' | 'patch' = 'object'): { value: unknown; duplicates: string[] } {
   const type = mediaType(contentType);
   if (body.length === 0) throw errors.badRequest('the request body is empty');
-  if (type === 'application/vnd.kubernetes.protobuf') return { value: decodeProtobufBody(body), duplicates: [] };
+  if (type === protobufMediaType) return { value: decodeProtobufBody(body), duplicates: [] };
   // The depth scans read the bytes, before the body is decoded to text at all.
   if (type === 'application/yaml' || type === 'application/apply-patch+yaml' || type === 'text/yaml') {
     // kubectl and client-go send server-side apply bodies as JSON (JSON is YAML): read those as JSON,
@@ -101,9 +114,10 @@ function nonEmptyText(body: Buffer): string {
 
 /** A protobuf body's object; messages nest too (JSONSchemaProps, raw JSON inside), so the depth limit holds. */
 function decodeProtobufBody(body: Buffer): unknown {
+  if (protobufDecoder === undefined) throw new Error('the protobuf decoder was not loaded: call loadDecoderFor first');
   let object: unknown;
   try {
-    object = decodeKubernetesProtobuf(body).object;
+    object = protobufDecoder.decodeKubernetesProtobuf(body).object;
   } catch (err) {
     // Nesting deep enough to exhaust the decoder's stack is the same hostile input as below.
     if (!(err instanceof RangeError)) throw err;

@@ -10,9 +10,15 @@ import { handleCreate, handlePatch, handleUpdate } from './write.js';
 import { handleDelete, handleDeleteCollection } from './delete.js';
 import { handleWatch } from './watch.js';
 import { handleSubresource } from './subresources.js';
+import { loadDecoderFor } from './decode.js';
+
+/** Verbs that never validate an object: everything else may, and prepares the kind's validation first. */
+const readVerbs = new Set(['get', 'list', 'watch']);
 
 export async function handleResource(ctx: RequestContext): Promise<void> {
   const { info, type } = ctx;
+  await loadDecoderFor(ctx.req.headers['content-type']);
+  if (type.prepareWrites && !readVerbs.has(info.verb)) await type.prepareWrites();
   if (info.subresource) {
     if (!info.name) throw errors.methodNotSupported(type.group, type.resource, info.verb);
     // A computed kind has no subresources: no route, as an aggregated server has none.

@@ -5,6 +5,7 @@
  */
 import { errors } from '../../machinery/status.js';
 import type { KubeObject } from '../../machinery/object.js';
+import type { ComputedContext } from '../../api/resource.js';
 import type { RequestContext } from '../context.js';
 import { query, queryInt } from '../context.js';
 import { filterFor } from './filter.js';
@@ -13,7 +14,6 @@ import { sendJson, sendYaml } from '../http.js';
 import { tableFor } from './table.js';
 import { partialMetadata } from './partial-metadata.js';
 import { parseFieldSelector } from '../../machinery/fields.js';
-import { computedContextFor } from '../resource-metrics/index.js';
 
 export async function handleGet(ctx: RequestContext): Promise<void> {
   const { object } = await ctx.storage.get(ctx.info.namespace, ctx.info.name!);
@@ -127,7 +127,7 @@ export async function handleList(ctx: RequestContext): Promise<void> {
 /** get of a computed kind (metrics.k8s.io): its answer, or the kind's own 404. */
 export async function handleComputedGet(ctx: RequestContext): Promise<void> {
   const name = ctx.info.name!;
-  const object = await ctx.type.computed!.get(ctx.info.namespace, name, computedContextFor(ctx.server));
+  const object = await ctx.type.computed!.get(ctx.info.namespace, name, await computedContext(ctx));
   if (!object) throw errors.notFound(ctx.type.group, ctx.type.resource, name);
   sendObject(ctx, 200, object);
 }
@@ -148,7 +148,7 @@ export async function handleComputedList(ctx: RequestContext): Promise<void> {
     }
   }
   const filter = filterFor(ctx);
-  const items = (await ctx.type.computed!.list(ctx.info.namespace, computedContextFor(ctx.server))).filter((item) => filter(item));
+  const items = (await ctx.type.computed!.list(ctx.info.namespace, await computedContext(ctx))).filter((item) => filter(item));
   const output = outputOf(ctx);
   const head = { kind: listKind(ctx.type), apiVersion: apiVersionOfType(ctx.type), metadata: {} };
   switch (output.format) {
@@ -161,4 +161,10 @@ export async function handleComputedList(ctx: RequestContext): Promise<void> {
     case 'metadata':
       return sendJson(ctx.res, 200, { kind: 'PartialObjectMetadataList', apiVersion: `meta.k8s.io/${output.version}`, metadata: {}, items: items.map((item) => partialMetadata(item, output.version)) });
   }
+}
+
+/** What computed kinds read from; the metrics scraper behind it is loaded on the first such read. */
+async function computedContext(ctx: RequestContext): Promise<ComputedContext> {
+  const { computedContextFor } = await import('../resource-metrics/index.js');
+  return computedContextFor(ctx.server);
 }

@@ -1,7 +1,9 @@
 /**
  * The resource metrics an apiserver serves as metrics.k8s.io: one
- * ResourceMetricsService per server, made with defaults on the first read
- * unless `serveResourceMetrics` configured it first.
+ * ResourceMetricsService per server, made on the first read with the
+ * server's `resourceMetrics` options, unless `serveResourceMetrics`
+ * configured it first. The handlers import this module on that first read,
+ * so a server that nobody asks for metrics never loads the scraper.
  */
 import type { ComputedContext } from '../../api/resource.js';
 import type { ServerContext } from '../context.js';
@@ -33,5 +35,5 @@ export function serveResourceMetrics(server: ServerContext, options: ResourceMet
 
 /** What computed kinds read from on `server` (handlers/read.ts). */
 export function computedContextFor(server: ServerContext): ComputedContext {
-  return { resourceMetrics: services.get(server) ?? serveResourceMetrics(server) };
+  return { resourceMetrics: services.get(server) ?? serveResourceMetrics(server, server.resourceMetrics) };
 }

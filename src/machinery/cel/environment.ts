@@ -45,6 +45,24 @@ function urlOf(text: string): CelUrl {
 }
 
 /**
+ * `kubernetesEnvironment(variables)`, made on the first call of the function
+ * returned (then `extend`ed once). Registering the libraries costs
+ * milliseconds, and the modules that keep an environment load with the
+ * apiserver: declared this way, only a server that compiles an expression
+ * pays for it.
+ */
+export function lazyKubernetesEnvironment(variables: (string | Record<string, string>)[], extend?: (env: Environment) => void): () => Environment {
+  let env: Environment | undefined;
+  return () => {
+    if (env === undefined) {
+      env = kubernetesEnvironment(variables);
+      extend?.(env);
+    }
+    return env;
+  };
+}
+
+/**
  * A new environment declaring `variables` with the Kubernetes libraries:
  * each is dyn, or of the type given (`{ oldSelf: 'optional<dyn>' }`).
  */

@@ -22,7 +22,10 @@ import { Optional, type ASTNode } from '@marcbachmann/cel-js';
 import { isPlainObject } from '../object.js';
 import type { Schema } from '../schema/types.js';
 import { field, GoValue, type FieldErrorLike } from '../status.js';
-import { kubernetesEnvironment } from './environment.js';
+import { lazyKubernetesEnvironment } from './environment.js';
+import { hasValidationRules } from './has-rules.js';
+
+export { hasValidationRules };
 import { CostLimitExceeded, meteredList, perCallLimit, perObjectBudget, withinCost } from './cost.js';
 import { costErrorMessage, estimateCost, maxSize, staticEstimatedCostLimit, staticEstimatedCRDCostLimit } from './estimate.js';
 
@@ -45,9 +48,9 @@ interface CompiledRule {
   estimatedCost: number;
 }
 
-const environment = kubernetesEnvironment(['self', 'oldSelf']);
+const environment = lazyKubernetesEnvironment(['self', 'oldSelf']);
 /** Rules with optionalOldSelf see oldSelf as an optional (none on create). */
-const optionalOldSelfEnvironment = kubernetesEnvironment(['self', { oldSelf: 'optional<dyn>' }]);
+const optionalOldSelfEnvironment = lazyKubernetesEnvironment(['self', { oldSelf: 'optional<dyn>' }]);
 const compiled = new WeakMap<ValidationRule, CompiledRule | { error: string }>();
 
 /** upstream's compile error text: the error, then the expression with a caret under the column. */
@@ -103,7 +106,7 @@ function compile(rule: ValidationRule, schema: Schema): CompiledRule | { error: 
   if (known) return known;
   let result: CompiledRule | { error: string };
   try {
-    const env = rule.optionalOldSelf ? optionalOldSelfEnvironment : environment;
+    const env = rule.optionalOldSelf ? optionalOldSelfEnvironment() : environment();
     const program = env.parse(rule.rule);
     const undeclared = undeclaredField(program.ast, schema);
     if (undeclared) {
@@ -155,22 +158,6 @@ export function compileErrorsOf(schema: Schema, path: string): FieldErrorLike[] 
     errors.push(field.forbidden(path, costErrorMessage('x-kubernetes-validations estimated rule cost total for entire OpenAPIv3 schema', total, staticEstimatedCRDCostLimit)));
   }
   return errors;
-}
-
-const withRules = new WeakMap<Schema, boolean>();
-
-/** Whether a schema has any rule at all (most have none: then nothing is converted or walked); remembered per schema. */
-export function hasValidationRules(schema: Schema): boolean {
-  const known = withRules.get(schema);
-  if (known !== undefined) return known;
-  const node = schema as RuleSchema;
-  const found =
-    (node['x-kubernetes-validations']?.length ?? 0) > 0 ||
-    Object.values(node.properties ?? {}).some(hasValidationRules) ||
-    (node.additionalProperties ? hasValidationRules(node.additionalProperties) : false) ||
-    (node.items ? hasValidationRules(node.items) : false);
-  withRules.set(schema, found);
-  return found;
 }
 
 /** A JSON value as CEL sees it: integers (by schema, or whole numbers where nothing is declared) as ints. */

@@ -25,16 +25,7 @@ import { loadBalancerStatusController, nextLoadBalancerIngress, nodeAddresses } 
 import { byService, endpointSliceInformer, readyEndpoints, type SliceObject } from '../endpoint-slices.js';
 import type { KubeObject } from '../../machinery/object.js';
 import { route, tlsSecretFor } from './routes.js';
-
-export const ingressControllerName = 'skiff.dev/ingress';
-export const defaultIngressClassName = 'skiff';
-
-export const skiffIngressClass: KubeObject = {
-  apiVersion: 'networking.k8s.io/v1',
-  kind: 'IngressClass',
-  metadata: { name: defaultIngressClassName, annotations: { 'ingressclass.kubernetes.io/is-default-class': 'true' } },
-  spec: { controller: ingressControllerName },
-} as KubeObject;
+import { ingressControllerName } from './ingress-class.js';
 
 interface ServiceObject extends KubeObject {
   spec?: { ports?: { name?: string; port: number; protocol?: string }[] };

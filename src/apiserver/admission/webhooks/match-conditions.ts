@@ -11,14 +11,14 @@
  * asynchronous authorizer the synchronous evaluator cannot call); an
  * expression naming it does not compile.
  */
-import { kubernetesEnvironment } from '../../../machinery/cel/environment.js';
+import { lazyKubernetesEnvironment } from '../../../machinery/cel/environment.js';
 import { CostLimitExceeded, meteredList, perCallLimit, withinCost } from '../../../machinery/cel/cost.js';
 import { isPlainObject } from '../../../machinery/object.js';
 
 /** Upstream's RuntimeCELCostBudgetMatchConditions: what all conditions of one webhook may spend together. */
 export const matchConditionsCostBudget = 2_500_000;
 
-const environment = kubernetesEnvironment(['object', 'oldObject', 'request', 'namespaceObject']);
+const environment = lazyKubernetesEnvironment(['object', 'oldObject', 'request', 'namespaceObject']);
 
 interface CompiledCondition {
   name: string;
@@ -66,7 +66,7 @@ function compileErrorText(expression: string, err: unknown): string {
 
 function compileCondition(name: string, expression: string): CompiledCondition {
   try {
-    const program = environment.parse(expression);
+    const program = environment().parse(expression);
     const checked = program.check();
     if (!checked.valid) return { name, expression, compileError: compileErrorText(expression, checked.error) };
     if (checked.type !== 'bool') return { name, expression, compileError: `must evaluate to bool but got ${checked.type}` };

@@ -8,7 +8,7 @@
  * cannot hold the apiserver.
  */
 import type { ASTNode } from '@marcbachmann/cel-js';
-import { kubernetesEnvironment } from '../../../machinery/cel/environment.js';
+import { lazyKubernetesEnvironment } from '../../../machinery/cel/environment.js';
 import { meteredList, perCallLimit, withinCost } from '../../../machinery/cel/cost.js';
 
 export type ExpressionVariable = 'claims' | 'user';
@@ -19,13 +19,14 @@ export interface CompiledExpression {
   evaluate: (variables: Record<string, unknown>) => unknown;
 }
 
-const claimsEnvironment = kubernetesEnvironment([{ claims: 'map<string, dyn>' }]);
-const userEnvironment = kubernetesEnvironment([]);
-userEnvironment.registerType({
-  name: 'kubernetes.UserInfo',
-  schema: { username: 'string', uid: 'string', groups: 'list<string>', extra: 'map<string, list<string>>' },
-} as Parameters<typeof userEnvironment.registerType>[0]);
-userEnvironment.registerVariable('user', 'kubernetes.UserInfo');
+const claimsEnvironment = lazyKubernetesEnvironment([{ claims: 'map<string, dyn>' }]);
+const userEnvironment = lazyKubernetesEnvironment([], (env) => {
+  env.registerType({
+    name: 'kubernetes.UserInfo',
+    schema: { username: 'string', uid: 'string', groups: 'list<string>', extra: 'map<string, list<string>>' },
+  } as Parameters<typeof env.registerType>[0]);
+  env.registerVariable('user', 'kubernetes.UserInfo');
+});
 
 interface CelError {
   name?: string;
@@ -59,7 +60,7 @@ function compileErrorText(expression: string, err: CelError): string {
  * does not compile.
  */
 export function compileExpression(expression: string, variable: ExpressionVariable, returns: 'bool' | 'any'): CompiledExpression | { error: string } {
-  const environment = variable === 'claims' ? claimsEnvironment : userEnvironment;
+  const environment = variable === 'claims' ? claimsEnvironment() : userEnvironment();
   let program: ReturnType<typeof environment.parse>;
   try {
     program = environment.parse(expression);
