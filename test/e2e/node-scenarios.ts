@@ -10,7 +10,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import http from 'node:http';
+import { spawn } from 'node:child_process';
 import { freePort, waitFor, type Cluster } from './harness.js';
+import { kubectlPath } from './tools.js';
 
 export interface ScenarioContext {
   cluster: Cluster;
@@ -186,6 +188,84 @@ export const nodeScenarios: NodeScenario[] = [
       const ended = await waitFor(async () => (await status(context, 'hog')).containerStatuses?.[0]?.state.terminated, { message: 'the hog ended', timeoutMs: 40_000 });
       assert.equal(ended.reason, 'OOMKilled');
       assert.equal(ended.exitCode, 137);
+    },
+  },
+  {
+    name: 'exec -it runs the command on a terminal; logs -f follows new lines',
+    async run(context) {
+      await apply(context, pod(context, 'ticker', { containers: [{ name: 't', command: ['sh', '-c', 'i=0; while true; do i=$((i+1)); echo tick $i; sleep 0.2; done'] }] }));
+      await k(context, ['wait', '--for=condition=Ready', 'pod/ticker', '--timeout=60s']);
+      // logs -f: a line written after kubectl began following arrives.
+      const before = await waitFor(async () => Number(/tick (\d+)\n$/.exec((await k(context, ['logs', 'ticker'])).stdout)?.[1] ?? 0) || undefined, { message: 'a first tick' });
+      const follow = context.cluster.kubectlStream(['-n', context.namespace, 'logs', '-f', 'ticker']);
+      try {
+        await follow.stdout.waitForLine(new RegExp(`^tick ${before + 5}$`), { message: 'a tick written while following' });
+      } finally {
+        await follow.stop();
+      }
+      // exec -it through a real terminal (util-linux script): the command's stdin and stdout are a terminal.
+      // It waits before it writes and after: containerd 1.6 may drop the output of a terminal exec that ends at once.
+      const command = `${kubectlPath()} -n ${context.namespace} exec -it ticker -- sh -c 'sleep 0.3; [ -t 0 ] && [ -t 1 ] && echo "on a terminal: $(tty)"; sleep 0.3'`;
+      const terminal = await new Promise<string>((resolve, reject) => {
+        const child = spawn('script', ['-qec', command, '/dev/null'], { env: { PATH: process.env.PATH, KUBECONFIG: context.cluster.kubeconfig, HOME: process.env.HOME }, stdio: ['pipe', 'pipe', 'pipe'] });
+        let out = '';
+        child.stdout.on('data', (chunk) => (out += chunk));
+        child.on('error', reject);
+        child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`exec -it exited ${code}: ${out}`))));
+        child.stdin.end();
+      });
+      assert.match(terminal, /on a terminal: \/dev\/pts\/\d+/);
+    },
+  },
+  {
+    name: 'a pod reaches a Service by its DNS name; the node lists the image it pulled',
+    async run(context) {
+      await apply(context, {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'named' },
+        spec: {
+          selector: { matchLabels: { app: 'named' } },
+          template: {
+            metadata: { labels: { app: 'named' } },
+            spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'web', image: context.image, command: ['sh', '-c', 'mkdir -p /www && echo "served by $(hostname)" > /www/index.html && exec httpd -f -p 8080 -h /www'] }] },
+          },
+        },
+      });
+      await k(context, ['expose', 'deployment', 'named', '--port=80', '--target-port=8080']);
+      await apply(context, pod(context, 'client', { containers: [{ name: 'c', command: ['sleep', '3600'] }] }));
+      await k(context, ['rollout', 'status', 'deployment/named', '--timeout=60s']);
+      await k(context, ['wait', '--for=condition=Ready', 'pod/client', '--timeout=60s']);
+      // The short name through the pod's search domains, and the full name, to the Service's ClusterIP. (The image's
+      // busybox is static glibc, whose own name lookups crash without NSS libraries: its nslookup asks the DNS itself.)
+      const clusterIP = (await k(context, ['get', 'service', 'named', '-o', 'jsonpath={.spec.clusterIP}'])).stdout;
+      for (const host of ['named', `named.${context.namespace}.svc.cluster.local`]) {
+        const answer = await waitFor(
+          async () => {
+            const got = await k(context, ['exec', 'client', '--', 'sh', '-c', `nslookup ${host}`], { allowFailure: true });
+            return new RegExp(`Name:\\s+named\\.${context.namespace}\\.svc\\.cluster\\.local\\s+Address:\\s+(\\S+)`).exec(got.stdout)?.[1];
+          },
+          { message: `the cluster DNS answers ${host}` },
+        );
+        assert.equal(answer, clusterIP);
+      }
+      // And the Service at that address answers from one of its pods.
+      const page = await waitFor(
+        async () => {
+          const got = await k(context, ['exec', 'client', '--', 'sh', '-c', `printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 3 ${clusterIP} 80`], { allowFailure: true });
+          return /\r\n\r\n(served by .*)\n$/.exec(got.stdout)?.[1];
+        },
+        { message: `the page at ${clusterIP}:80` },
+      );
+      assert.match(page, /^served by named-/);
+      // status.images: what the node holds, the image the pods run among it.
+      const node = (await k(context, ['get', 'pod', 'client', '-o', 'jsonpath={.spec.nodeName}'])).stdout;
+      const names = await waitFor(async () => {
+        const images = JSON.parse((await context.cluster.kubectl(['get', 'node', node, '-o', 'jsonpath={.status.images}'])).stdout || '[]') as { names: string[]; sizeBytes: number }[];
+        const found = images.find((image) => image.names.some((name) => name === context.image || name.startsWith(`${context.image.split(':')[0]}@sha256:`)));
+        return found && found.sizeBytes > 0 ? found.names : undefined;
+      }, { message: 'the image in the node\'s status.images' });
+      assert.ok(names.includes(context.image), names.join(', '));
     },
   },
 ];

@@ -108,6 +108,37 @@ static int open_target(pid_t pid, int fds[NAMESPACES], int *root) {
   return *root < 0 ? -1 : 0;
 }
 
+#ifndef TIOCGPTPEER
+#define TIOCGPTPEER _IO('T', 0x41)
+#endif
+
+/*
+ * A new pseudo-terminal for the command, from the container's own devpts
+ * (its dev/pts/ptmx, reached through its root, `root`) so that the command
+ * finds its terminal at /dev/pts/N there — `tty`, ttyname and ps name it,
+ * as after runc exec; from the node's /dev/ptmx for a pod on the node's file
+ * system, or a container without a devpts of its own. The other side is
+ * opened from the master (TIOCGPTPEER), a path in neither mount namespace;
+ * kernels before 4.13 open it by its number under the same devpts.
+ */
+static int open_terminal(int root, int *master, int *slave) {
+  int own = root >= 0;
+  *master = own ? openat(root, "dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC) : -1;
+  if (*master < 0) {
+    own = 0;
+    *master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+  }
+  if (*master < 0 || unlockpt(*master)) return -1;
+  *slave = ioctl(*master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (*slave >= 0) return 0;
+  unsigned int number;
+  if (ioctl(*master, TIOCGPTN, &number)) return -1;
+  char name[64];
+  snprintf(name, sizeof name, "%s/pts/%u", own ? "dev" : "/dev", number);
+  *slave = own ? openat(root, name, O_RDWR | O_NOCTTY | O_CLOEXEC) : open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+  return *slave < 0 ? -1 : 0;
+}
+
 /* The child: its session and terminal, the container's root, directory and identity, then the command. */
 static void __attribute__((noreturn)) become_command(struct container_spec *spec, char **argv, int root, int terminal, int report) {
   sigset_t none;
@@ -116,6 +147,8 @@ static void __attribute__((noreturn)) become_command(struct container_spec *spec
   signal(SIGPIPE, SIG_DFL);
   if (terminal >= 0) {
     if (setsid() < 0 || ioctl(terminal, TIOCSCTTY, 0)) fail(report, "terminal: %s", strerror(errno));
+    /* The command's user owns its terminal, as after a login (best effort: a user namespace may not map it). */
+    if (spec->has_user && fchown(terminal, spec->uid, (gid_t)-1)) errno = 0;
     if (dup2(terminal, 0) < 0 || dup2(terminal, 1) < 0 || dup2(terminal, 2) < 0) fail(report, "terminal: %s", strerror(errno));
     if (terminal > 2) close(terminal);
   }
@@ -219,16 +252,12 @@ int run_exec(int argc, char **argv) {
   for (int i = 0; i < spec.cgroupc; i++) {
     if (write_file(spec.cgroups[i], "0")) return refuse(126, "join cgroup %s: %s", spec.cgroups[i], strerror(errno));
   }
-  /* The terminal, from the node's /dev/ptmx (this process's mount namespace still): both sides open before joining. */
+  /* The terminal: both sides open before joining the namespaces (open_terminal says where from). */
   int master = -1, slave = -1;
   if (strcmp(terminal_size, "-")) {
     struct winsize size;
-    char name[128];
     if (parse_size(terminal_size, &size)) return refuse(126, "terminal size %s: expected ROWSxCOLS", terminal_size);
-    master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-    if (master < 0 || grantpt(master) || unlockpt(master) || ptsname_r(master, name, sizeof name) ||
-        (slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0)
-      return refuse(126, "a terminal: %s", strerror(errno));
+    if (open_terminal(root, &master, &slave)) return refuse(126, "a terminal: %s", strerror(errno));
     ioctl(master, TIOCSWINSZ, &size);
   }
   for (size_t i = 0; i < NAMESPACES; i++) {
