@@ -52,6 +52,7 @@ import { UsageError } from './usage-error.js';
 import type { SecuritySettings } from './security-flags.js';
 import { bootstrapTokenSecret, isBootstrapToken } from '../apiserver/authenticators/bootstrap-tokens.js';
 import { LOCAL_PATH_PROVISIONERS_GROUP } from '../api/rbac/bootstrap-policy/skiff-roles.js';
+import { whenAborted } from '../machinery/abort.js';
 
 export interface ControlPlaneOptions {
   mode: 'up' | 'server';
@@ -588,7 +589,7 @@ async function startNodeNetwork(
   // One client and one informer factory for every network component of the node: Services,
   // EndpointSlices, Secrets … are listed and watched once per node, not once per component.
   const client = new Client({ ...config, userAgent: 'skiff-network' });
-  signal.addEventListener('abort', () => client.close(), { once: true });
+  whenAborted(signal, () => client.close());
   const informers = new InformerFactory(client);
   informers.start(signal);
   const choice = chooseProxyMode(options.proxyMode ?? 'auto', proxyModeFacts(network !== undefined));
@@ -622,7 +623,7 @@ async function startNodeNetwork(
     log({ msg: describeProxyMode(choice, ''), mode: choice.mode, reason: choice.reason });
     const proxy = new ServiceProxy(informers, { nodeName, table: network.bridge, clusterCIDR: options.clusterCIDR, log, metrics });
     const policies = new PolicyEnforcer(informers, { table: `${network.bridge}-policy`, nodeAddresses: [network.address], log });
-    stopped = new Promise((resolve) => signal.addEventListener('abort', () => void Promise.all([proxy.stop(), policies.stop()]).then(() => resolve()), { once: true }));
+    stopped = new Promise((resolve) => whenAborted(signal, () => void Promise.all([proxy.stop(), policies.stop()]).then(() => resolve())));
     await policies.start(signal).catch((err: Error) => log({ msg: 'NetworkPolicy not enforced', error: err.message }));
     proxied = await proxy.start(signal).then(
       () => true,

@@ -27,18 +27,13 @@ import {
 } from '../client/delegated-auth/index.js';
 import type { AddressInfo } from 'node:net';
 import { createCertificateAuthority, issueCertificate } from '../apiserver/pki/certificates.js';
+import { whenAborted } from '../machinery/abort.js';
 
 export const schedulerSecurePort = 10259;
 export const controllerManagerSecurePort = 10257;
 export const proxyMetricsPort = 10249;
 
 type Log = (event: Record<string, unknown>) => void;
-
-/** Runs `stop` when the signal aborts — at once if it already has (a stop requested while the component was starting). */
-function whenAborted(signal: AbortSignal, stop: () => void): void {
-  if (signal.aborted) stop();
-  else signal.addEventListener('abort', stop, { once: true });
-}
 
 /** GET /metrics answered from a registry. */
 function metricsRoute(registry: Registry) {

@@ -9,6 +9,7 @@ import { nodesResource } from '../client/builtin-resources.js';
 import type { KubeObject } from '../machinery/object.js';
 import { isStatusError } from '../machinery/status.js';
 import { nodeObject, type NodeIdentity } from '../node/node-status.js';
+import { whenAborted } from '../machinery/abort.js';
 
 interface NodeWithRange extends KubeObject {
   spec?: { podCIDR?: string };
@@ -19,14 +20,14 @@ export async function waitForNodePodCIDR(config: ClientConfig, identity: NodeIde
   const client = new Client({ ...config, userAgent: `skiff-agent/${identity.name}` });
   const watching = new AbortController();
   const stop = () => watching.abort();
-  signal.addEventListener('abort', stop, { once: true });
+  whenAborted(signal, stop);
   try {
     const nodes = client.resource<NodeWithRange>(nodesResource);
     const informer = new SharedInformer<NodeWithRange>(nodes, { fieldSelector: `metadata.name=${identity.name}` });
     const found = new Promise<string>((resolve, reject) => {
       const check = (node: NodeWithRange) => node.spec?.podCIDR && resolve(node.spec.podCIDR);
       informer.addEventHandler({ add: check, update: (_old, node) => check(node) });
-      watching.signal.addEventListener('abort', () => reject(new Error('stopped while waiting for the node\'s pod range')), { once: true });
+      whenAborted(watching.signal, () => reject(new Error('stopped while waiting for the node\'s pod range')));
     });
     void found.catch(() => {}); // (awaited below; a failed registration must not leave it unhandled)
     informer.start(watching.signal);

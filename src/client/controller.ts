@@ -28,6 +28,7 @@ import type { SharedInformer } from './informer.js';
 import type { ResourceRef } from './resource-client.js';
 import { keyOf } from './store.js';
 import { WorkQueue, type WorkQueueMetricsProvider } from './workqueue.js';
+import { whenAborted } from '../machinery/abort.js';
 
 export type ReconcileResult = void | { requeueAfterMs?: number };
 
@@ -154,7 +155,7 @@ export class Controller {
 
   /** Waits for the caches, then runs the workers until the signal aborts. */
   async run(signal: AbortSignal): Promise<void> {
-    signal.addEventListener('abort', () => this.queue.shutDown(), { once: true });
+    whenAborted(signal, () => this.queue.shutDown());
     await Promise.all(this.informers.map((informer) => informer.waitForSync(signal)));
     if (signal.aborted) return;
     const workers = Array.from({ length: this.spec.workers ?? 1 }, () => this.worker(signal));

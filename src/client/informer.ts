@@ -19,6 +19,7 @@ import { isStatusError } from '../machinery/status.js';
 import type { ResourceClient } from './resource-client.js';
 import { Lister, Store, indexers, keyOf, type IndexFunc } from './store.js';
 import { sleep } from './time.js';
+import { whenAborted } from '../machinery/abort.js';
 
 export interface EventHandlers<T extends KubeObject = KubeObject> {
   /** `initial` is true for objects of the first list (and for replays to late handlers). */
@@ -80,7 +81,7 @@ export class SharedInformer<T extends KubeObject = KubeObject> {
     if (this.synced || signal?.aborted) return Promise.resolve();
     return new Promise((resolve) => {
       const onAbort = () => resolve();
-      signal?.addEventListener('abort', onAbort, { once: true });
+      if (signal) whenAborted(signal, onAbort);
       this.syncWaiters.push(() => {
         signal?.removeEventListener('abort', onAbort);
         resolve();
@@ -96,7 +97,7 @@ export class SharedInformer<T extends KubeObject = KubeObject> {
     if (this.options.resyncMs) {
       const timer = setInterval(() => this.resync(), this.options.resyncMs);
       timer.unref();
-      signal.addEventListener('abort', () => clearInterval(timer), { once: true });
+      whenAborted(signal, () => clearInterval(timer));
     }
   }
 

@@ -10,6 +10,7 @@
 import type { Client } from './client.js';
 import { WorkQueue } from './workqueue.js';
 import { StatusError } from '../machinery/status.js';
+import { whenAborted } from '../machinery/abort.js';
 
 /** What a client sends as its bearer token, read on every request. */
 export interface TokenSource {
@@ -33,7 +34,7 @@ export class ServiceAccountCredentials {
     private readonly signal: AbortSignal,
     private readonly log: (event: Record<string, unknown>) => void = () => {},
   ) {
-    signal.addEventListener('abort', () => this.queue.shutDown(), { once: true });
+    whenAborted(signal, () => this.queue.shutDown());
     // A few workers: a controller manager's twenty accounts get their first tokens together, not one after another.
     for (let i = 0; i < 4; i++) void this.work();
   }
@@ -52,7 +53,7 @@ export class ServiceAccountCredentials {
     if (this.tokens.has(account) || this.signal.aborted) return Promise.resolve();
     return new Promise((resolve) => {
       this.waiting.get(account)?.push(resolve);
-      this.signal.addEventListener('abort', () => resolve(), { once: true });
+      whenAborted(this.signal, () => resolve());
     });
   }
 

@@ -9,6 +9,7 @@
  */
 import { connect, createServer } from 'node:net';
 import type { NodeEndpoints } from './node-endpoints.js';
+import { whenAborted } from '../machinery/abort.js';
 
 export async function startApiserverRelay(endpoints: NodeEndpoints, options: { address: string; server: string; signal: AbortSignal }): Promise<number> {
   const target = new URL(options.server);
@@ -25,7 +26,7 @@ export async function startApiserverRelay(endpoints: NodeEndpoints, options: { a
     relay.once('error', reject);
     relay.listen(port, options.address, () => resolve());
   });
-  options.signal.addEventListener('abort', () => relay.close(), { once: true });
+  whenAborted(options.signal, () => relay.close());
 
   endpoints.publish({ namespace: 'default', service: 'kubernetes', address: options.address, ports: [{ name: 'https', port, protocol: 'TCP' }] });
   return port;

@@ -11,6 +11,7 @@
  */
 import { WorkQueue, type SharedInformer, type WorkQueueOptions } from '../client/index.js';
 import type { KubeObject } from '../machinery/object.js';
+import { whenAborted } from '../machinery/abort.js';
 
 const key = 'sync';
 
@@ -118,6 +119,6 @@ export async function followInformers(informers: SharedInformer<KubeObject>[], w
     informer.addEventHandler({ add: () => work.schedule(), update: () => work.schedule(), delete: () => work.schedule() });
     informer.start(signal);
   }
-  signal.addEventListener('abort', () => work.cancel(), { once: true });
+  whenAborted(signal, () => work.cancel());
   await Promise.all(informers.map((informer) => informer.waitForSync(signal)));
 }

@@ -14,6 +14,7 @@ import type { InformerFactory, SharedInformer } from '../client/index.js';
 import { nodesResource } from '../client/index.js';
 import type { KubeObject } from '../machinery/object.js';
 import { BatchedWork, followInformers } from './batched.js';
+import { whenAborted } from '../machinery/abort.js';
 
 const run = promisify(execFile);
 
@@ -56,7 +57,7 @@ export class PodRoutes {
 
   async start(signal: AbortSignal): Promise<void> {
     await followInformers([this.nodes as SharedInformer<KubeObject>], this.work, signal);
-    signal.addEventListener('abort', () => void this.removeAll(), { once: true });
+    whenAborted(signal, () => void this.removeAll());
     await this.work.now();
   }
 

@@ -51,6 +51,7 @@ import type { ClusterDnsSettings } from './dns-config.js';
 import { SharedReads } from './shared-reads.js';
 import { join } from 'node:path';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { whenAborted } from '../machinery/abort.js';
 
 export const nodeLeaseNamespace = 'kube-node-lease';
 
@@ -428,7 +429,7 @@ export class NodeAgent {
     if (this.options.serving) {
       endpoint = await this.startEndpoint(this.options.serving);
       this.endpointPort = endpoint.port;
-      signal.addEventListener('abort', () => void endpoint?.close(), { once: true });
+      whenAborted(signal, () => void endpoint?.close());
     }
     await this.options.runtime.recover?.();
     await this.register();

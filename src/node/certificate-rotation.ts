@@ -23,6 +23,7 @@ import {
   type CertificateSigningRequest,
 } from '../api/certificates/index.js';
 import { certificateSigningRequestsResource, WorkQueue, type Client, type RotatingClientCertificate } from '../client/index.js';
+import { whenAborted } from '../machinery/abort.js';
 
 export interface CertificateRotationOptions {
   client: Client;
@@ -63,7 +64,7 @@ export class CertificateRotation {
 
   /** Runs until the signal aborts. */
   async run(signal: AbortSignal): Promise<void> {
-    signal.addEventListener('abort', () => this.queue.shutDown(), { once: true });
+    whenAborted(signal, () => this.queue.shutDown());
     this.queue.add(key);
     for (;;) {
       const item = await this.queue.get();

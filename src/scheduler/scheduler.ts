@@ -48,6 +48,7 @@ import { InstrumentedFramework } from './metrics/instrumented-framework.js';
 import { InstrumentedSchedulingQueue } from './metrics/instrumented-queue.js';
 import type { SchedulerMetrics } from './metrics/scheduler-metrics.js';
 import type { Node, Pod } from './types.js';
+import { whenAborted } from '../machinery/abort.js';
 
 
 const minFeasibleNodesToFind = 100;
@@ -325,7 +326,7 @@ export class Scheduler {
 
   /** Schedules pods until the signal aborts; waits for bindings in flight before returning. */
   async run(signal: AbortSignal): Promise<void> {
-    signal.addEventListener('abort', () => this.queue.close(), { once: true });
+    whenAborted(signal, () => this.queue.close());
     await Promise.all(
       [this.podInformer, this.nodeInformer, this.namespaceInformer, this.claimInformer, this.volumeInformer, this.classInformer, ...Object.values(this.workloadInformers)].map((informer) =>
         informer.waitForSync(signal),

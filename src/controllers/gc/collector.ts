@@ -27,6 +27,7 @@ import { isStatusError } from '../../machinery/status.js';
 import type { ControllerContext, DiscoveredResource, ResourceRef, Runnable, SharedInformer } from '../../client/index.js';
 import { discoverResources, preferredResourcesWith, sleep, WorkQueue, keyOf } from '../../client/index.js';
 import { customResourceDefinitionsResource } from '../resources.js';
+import { whenAborted } from '../../machinery/abort.js';
 
 interface Tracked {
   ref: ResourceRef;
@@ -269,13 +270,13 @@ export function garbageCollector(context: ControllerContext): Runnable {
       definitions.addEventHandler({ add: (_object, initial) => !initial && changed(), update: changed, delete: changed });
       const timer = setInterval(changed, rediscoverMs);
       timer.unref();
-      signal.addEventListener('abort', () => clearInterval(timer), { once: true });
+      whenAborted(signal, () => clearInterval(timer));
     },
   };
 
   return {
     async run(signal) {
-      signal.addEventListener('abort', () => queue.shutDown(), { once: true });
+      whenAborted(signal, () => queue.shutDown());
       await rediscovery.start(signal);
       const worker = async () => {
         for (;;) {

@@ -17,6 +17,7 @@ import { byService, endpointSliceInformer, type SliceObject } from '../endpoint-
 import type { KubeObject } from '../../machinery/object.js';
 import { defaultZone, lookup, type Answer, type DnsSnapshot, type EndpointInfo, type ServiceInfo } from './records.js';
 import type { NetworkMetrics } from '../metrics/network-metrics.js';
+import { whenAborted } from '../../machinery/abort.js';
 
 const ttl = 5;
 const rcodeNxDomain = 3;
@@ -142,7 +143,7 @@ export class ClusterDNS {
       tcp.listen(udp.address().port, this.options.address, () => resolve());
     });
     this.tcp = tcp;
-    signal.addEventListener('abort', () => this.close(), { once: true });
+    whenAborted(signal, () => this.close());
   }
 
   /** The port it listens on (when asked for port 0). */

@@ -26,6 +26,7 @@ import { byService, endpointSliceInformer, readyEndpoints, type SliceObject } fr
 import type { KubeObject } from '../../machinery/object.js';
 import { route, tlsSecretFor } from './routes.js';
 import { ingressControllerName } from './ingress-class.js';
+import { whenAborted } from '../../machinery/abort.js';
 
 interface ServiceObject extends KubeObject {
   spec?: { ports?: { name?: string; port: number; protocol?: string }[] };
@@ -124,7 +125,7 @@ export class IngressController {
         this.servers.push(server);
       }
     }
-    signal.addEventListener('abort', () => this.close(), { once: true });
+    whenAborted(signal, () => this.close());
   }
 
   close(): void {

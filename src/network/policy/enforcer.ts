@@ -15,6 +15,7 @@ import type { InformerFactory, SharedInformer } from '../../client/index.js';
 import { namespacesResource, networkPoliciesResource, podsResource } from '../../client/index.js';
 import type { KubeObject } from '../../machinery/object.js';
 import { renderPolicyRuleset, type PolicyPod } from './rules.js';
+import { whenAborted } from '../../machinery/abort.js';
 
 interface PodObject extends KubeObject {
   spec?: { hostNetwork?: boolean; containers?: { ports?: { name?: string; containerPort: number; protocol?: string }[] }[] };
@@ -68,7 +69,7 @@ export class PolicyEnforcer {
     }
     await followInformers([this.pods, this.namespaces, this.policies] as SharedInformer<KubeObject>[], this.work, signal);
     await this.work.now();
-    signal.addEventListener('abort', () => void this.stop(), { once: true });
+    whenAborted(signal, () => void this.stop());
   }
 
   private async sync(): Promise<void> {

@@ -14,6 +14,7 @@ import { byService, endpointSliceInformer, readyEndpoints, type SliceObject } fr
 import type { KubeObject } from '../../machinery/object.js';
 import { renderRuleset, type ProxyService, type ProxyServicePort } from './rules.js';
 import type { NetworkMetrics } from '../metrics/network-metrics.js';
+import { whenAborted } from '../../machinery/abort.js';
 
 interface ServiceObject extends KubeObject {
   spec?: {
@@ -74,7 +75,7 @@ export class ServiceProxy {
     }
     await followInformers([this.services, this.slices] as SharedInformer<KubeObject>[], this.work, signal);
     await this.work.now();
-    signal.addEventListener('abort', () => void this.stop(), { once: true });
+    whenAborted(signal, () => void this.stop());
   }
 
   /** The services as the rules need them: each port with its ready endpoints. */

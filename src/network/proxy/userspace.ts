@@ -28,6 +28,7 @@ import { relayTcp, UdpRelay, type Endpoint } from './relay.js';
 import { hostAddresses, type ServiceInterface } from './service-interface.js';
 import { describeProxyMode } from './mode.js';
 import type { NetworkMetrics } from '../metrics/network-metrics.js';
+import { whenAborted } from '../../machinery/abort.js';
 
 interface ServiceObject extends KubeObject {
   spec?: { type?: string; clusterIP?: string; ports?: { name?: string; port: number; protocol?: string; nodePort?: number }[] };
@@ -104,7 +105,7 @@ export class UserspaceProxy {
     const line = describeProxyMode({ mode: 'userspace', clusterIPs: this.serviceInterface ? 'interface' : 'loopback', reason: this.options.reason ?? 'not root' }, this.serviceInterface?.name ?? '');
     this.options.log?.({ msg: line, mode: 'userspace', reason: this.options.reason, ...(this.serviceInterface ? { interface: this.serviceInterface.name, kind: this.serviceInterface.kind } : {}) });
     await this.work.now();
-    const stopped = new Promise<void>((resolve) => signal.addEventListener('abort', () => void this.stop().then(resolve), { once: true }));
+    const stopped = new Promise<void>((resolve) => whenAborted(signal, () => void this.stop().then(resolve)));
     return { stopped };
   }
 

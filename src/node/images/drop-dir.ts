@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import { join } from 'node:path';
 import { importArchiveFile } from './archive-import.js';
 import type { LocalImageService } from './image-service.js';
+import { whenAborted } from '../../machinery/abort.js';
 
 const archivePattern = /\.(tar|tar\.gz|tgz|tar\.zst|tar\.zstd)$/;
 
@@ -58,7 +59,7 @@ export async function watchImageDrops(options: DropDirOptions): Promise<void> {
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, options.intervalMs ?? 5000);
       timer.unref();
-      signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+      whenAborted(signal, () => (clearTimeout(timer), resolve()));
     });
   }
 }

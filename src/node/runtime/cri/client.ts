@@ -24,6 +24,7 @@ import type {
   StatusResponse,
   VersionResponse,
 } from './cri-types.js';
+import { whenAborted } from '../../../machinery/abort.js';
 
 /** The CRI version this client speaks (VersionRequest.version). */
 export const criApiVersion = 'v1';
@@ -140,7 +141,7 @@ export class CriClient {
           else resolve(response as T);
         },
       );
-      options.signal?.addEventListener('abort', onAbort, { once: true });
+      if (options.signal) whenAborted(options.signal, onAbort);
     });
   }
 

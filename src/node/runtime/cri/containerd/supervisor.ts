@@ -22,6 +22,7 @@ import { containerdVersion, pluginStatuses, type CtrOptions } from './ctr.js';
 import { ContainerdProcess, DEFAULT_STOP_TIMEOUT_MS, describeExit, stopLeftover } from './daemon-process.js';
 import { ensurePauseImage, SANDBOX_IMAGE } from './pause-image.js';
 import { checkPrerequisites, ManagedContainerdError, writeContainerdFiles, type WrittenContainerdFiles } from './setup.js';
+import { whenAborted } from '../../../../machinery/abort.js';
 
 export { ManagedContainerdError } from './setup.js';
 
@@ -139,7 +140,7 @@ export async function startManagedContainerd(options: ManagedContainerdOptions):
   // Aborting stops whatever is being started, and later the restart loop.
   const lifetime = new AbortController();
   const onAbort = () => lifetime.abort();
-  signal.addEventListener('abort', onAbort, { once: true });
+  whenAborted(signal, onAbort);
   const release = () => signal.removeEventListener('abort', onAbort);
   try {
     return supervise(await prepareAndLaunch(options, lifetime.signal), options, lifetime, release);
@@ -210,7 +211,7 @@ function supervise(launched: Launched, options: ManagedContainerdOptions, lifeti
   })();
 
   const stopped = (async () => {
-    if (!lifetime.signal.aborted) await new Promise((resolve) => lifetime.signal.addEventListener('abort', resolve, { once: true }));
+    if (!lifetime.signal.aborted) await new Promise((resolve) => whenAborted(lifetime.signal, () => resolve(undefined)));
     queue.shutDown();
     await restarts;
     const exit = await daemon.stop(stopTimeoutMs);
