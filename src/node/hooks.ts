@@ -2,7 +2,9 @@
  * Container lifecycle hooks: postStart runs right after a container starts
  * (a failure kills the container, which the restart policy then handles);
  * preStop runs before the container is told to stop, within its grace
- * period. Handlers: exec, httpGet and sleep — run like probes.
+ * period. Handlers: exec, httpGet and sleep — run like probes (an exec
+ * handler through the runtime's ExecSync when it has one, so a hook cut
+ * short by its time limit does not go on running in the container).
  */
 import { runProbe, type Probe, type ProbeTarget } from './probes.js';
 

@@ -4,6 +4,8 @@ import type { ResourceClient } from '../client/index.js';
 import { PodWorker } from './pod-worker.js';
 import { PodSyncQueue } from './pod-sync-queue.js';
 import { SimulatedRuntime } from './runtime/simulated/runtime.js';
+import { CriRuntime } from './runtime/cri/cri-runtime.js';
+import { FakeCriServer } from './runtime/cri/fake-cri-server.js';
 import type { AgentPod } from './types.js';
 
 /** A worker with no ConfigMaps, Secrets or Services to read, on a node at 192.0.2.1; the test gives the rest. */
@@ -179,4 +181,76 @@ test('an ephemeral container added to a running pod starts once, joins its targe
   await worker.idle();
   assert.equal(created.filter((c) => c.name === 'debugger').length, 1);
   await worker.halt();
+});
+
+test('on a CRI runtime: the pod’s namespaces, sysctls and privilege reach the sandbox; requests, attempts and profiles its containers; probes and hooks run through ExecSync', async () => {
+  const server = new FakeCriServer();
+  await server.start();
+  server.addImage('docker.io/library/busybox:1');
+  const runtime = new CriRuntime({ endpoint: server.endpoint, node: 'n', relistPeriodMs: 10, seccompProfileRoot: '/var/lib/skiff/agent/seccomp' });
+  const pods = { patch: async () => ({}) } as unknown as ResourceClient<AgentPod>;
+  const image = 'docker.io/library/busybox:1';
+  const pod = {
+    metadata: { name: 'sec', namespace: 'default', uid: 'u-sec', annotations: { 'container.apparmor.security.beta.kubernetes.io/app': 'localhost/k8s-deny-write' } },
+    spec: {
+      nodeName: 'n',
+      hostPID: true,
+      hostIPC: true,
+      securityContext: { sysctls: [{ name: 'kernel.shm_rmid_forced', value: '1' }], seccompProfile: { type: 'RuntimeDefault' } },
+      initContainers: [{ name: 'setup', image, securityContext: { privileged: true } }],
+      containers: [
+        {
+          name: 'app',
+          image,
+          resources: { requests: { cpu: '250m' }, limits: { cpu: '500m' } },
+          securityContext: { seccompProfile: { type: 'Localhost', localhostProfile: 'audit.json' } },
+          lifecycle: { postStart: { exec: { command: ['echo', 'started'] } } },
+          livenessProbe: { exec: { command: ['echo', 'alive'] }, timeoutSeconds: 7, periodSeconds: 60 },
+        },
+      ],
+    },
+  } as unknown as AgentPod;
+  const worker = workerFor(pod, pods, { runtime, now: () => new Date(), log: () => {} });
+  try {
+    runtime.onContainerEvent(() => worker.update());
+    worker.update(pod);
+    const requests = (rpc: string) => server.calls.filter((call) => call.rpc === rpc).map((call) => call.request);
+    const created = (name: string) => requests('CreateContainer').filter((request) => request.config.metadata.name === name);
+    await until(() => created('setup').length === 1 && [...server.containers.values()].some((c) => c.state === 'CONTAINER_RUNNING'), 'the init container running');
+
+    // The sandbox: the node's PID and IPC namespaces, the sysctls, privileged for the privileged init container.
+    const [sandbox] = requests('RunPodSandbox');
+    assert.deepEqual(sandbox.config.linux.securityContext.namespaceOptions, { network: 'POD', pid: 'NODE', ipc: 'NODE', targetId: '' });
+    assert.equal(sandbox.config.linux.securityContext.privileged, true);
+    assert.deepEqual(sandbox.config.linux.sysctls, { 'kernel.shm_rmid_forced': '1' });
+    assert.deepEqual(created('setup')[0].config.linux.securityContext.seccomp, { profileType: 'RuntimeDefault', localhostRef: '' });
+
+    server.exitContainer([...server.containers.values()].find((c) => c.config.metadata.name === 'setup')!.id, 0);
+    await until(() => requests('ExecSync').length === 2, 'the postStart hook and the first liveness probe');
+    const [app] = created('app');
+    assert.deepEqual(app.config.metadata, { name: 'app', attempt: 0 });
+    assert.equal(app.config.linux.resources.cpuShares, 256);
+    assert.equal(app.config.linux.resources.cpuQuota, 50_000);
+    const context = app.config.linux.securityContext;
+    assert.deepEqual(context.namespaceOptions, { network: 'POD', pid: 'NODE', ipc: 'NODE', targetId: '' });
+    assert.deepEqual(context.seccomp, { profileType: 'Localhost', localhostRef: '/var/lib/skiff/agent/seccomp/audit.json' });
+    assert.deepEqual(context.apparmor, { profileType: 'Localhost', localhostRef: 'k8s-deny-write' });
+    // The postStart hook without a time limit, the probe with its timeoutSeconds.
+    assert.deepEqual(
+      requests('ExecSync').map((request) => [request.cmd, request.timeout]),
+      [
+        [['echo', 'started'], 0],
+        [['echo', 'alive'], 7],
+      ],
+    );
+
+    // A restart is the next attempt, whatever containerd still holds: the restart count.
+    server.exitContainer([...server.containers.values()].find((c) => c.config.metadata.name === 'app')!.id, 1);
+    await until(() => created('app').length === 2, 'the app container restarted');
+    assert.deepEqual(created('app')[1].config.metadata, { name: 'app', attempt: 1 });
+  } finally {
+    await worker.halt();
+    await runtime.shutdown();
+    await server.stop();
+  }
 });

@@ -34,7 +34,8 @@ import type { ImagePuller } from './image-puller.js';
 import type { ImageReference } from './images/reference.js';
 import type { RegistryCredentials } from './images/types.js';
 import { credentialsFor } from './pull-secrets.js';
-import { effectiveSecurity, verifyRunAsNonRoot, type EffectiveSecurity } from './security-context.js';
+import { effectiveSecurity, podSandboxSecurity, verifyRunAsNonRoot, type EffectiveSecurity } from './security-context.js';
+import { whenAborted } from '../machinery/abort.js';
 
 const initialBackoffMs = 10_000;
 const maxBackoffMs = 300_000;
@@ -91,13 +92,15 @@ function mergeConditions(ours: PodCondition[], current: PodCondition[] | undefin
   return [...ours, ...(current ?? []).filter((c) => !types.has(c.type))];
 }
 
-/** A container's memory and cpu limits in the runtime's units (bytes, millicores). */
-function limitsOf(spec: AgentContainer): { memoryLimit?: number; milliCPULimit?: number } {
+/** A container's memory and cpu limits and its cpu request in the runtime's units (bytes, millicores). */
+function resourcesOf(spec: AgentContainer): { memoryLimit?: number; milliCPULimit?: number; milliCPURequest?: number } {
   const limits = spec.resources?.limits ?? {};
+  const requests = spec.resources?.requests ?? {};
   const memory = limits.memory ? tryParseQuantity(limits.memory) : undefined;
   return {
     ...(memory ? { memoryLimit: Math.ceil(quantityValue(memory)) } : {}),
     ...(limits.cpu ? { milliCPULimit: Number(milliValue(limits.cpu)) } : {}),
+    ...(requests.cpu !== undefined ? { milliCPURequest: Number(milliValue(requests.cpu)) } : {}),
   };
 }
 
@@ -389,7 +392,8 @@ export class PodWorker implements PodSyncTarget {
       stdinOnce: spec.stdinOnce,
       tty: spec.tty,
       mounts,
-      ...limitsOf(spec),
+      ...resourcesOf(spec),
+      attempt: slot.record.restartCount,
       ...(pidNamespaceOf ? { pidNamespaceOf } : {}),
       ...(this.context.logs ? { logPath: containerLogPath(this.context.logs, this.logIdentity(), spec.name, slot.record.restartCount) } : {}),
       security: containerSecurity,
@@ -417,6 +421,17 @@ export class PodWorker implements PodSyncTarget {
             void running.done.finally(() => this.runningHooks.delete(running.kill));
           }
           return running;
+        };
+      }
+      const execSync = target.execSync;
+      if (execSync) {
+        // Cancelling an ExecSync call kills its command.
+        target.execSync = (command, timeoutSeconds, signal) => {
+          const cancel = new AbortController();
+          const kill = () => cancel.abort();
+          if (signal) whenAborted(signal, kill);
+          this.runningHooks.add(kill);
+          return execSync(command, timeoutSeconds, cancel.signal).finally(() => this.runningHooks.delete(kill));
         };
       }
       const limit = postStart.exec ? Infinity : Math.max(30, this.pod.spec?.terminationGracePeriodSeconds ?? 30);
@@ -502,7 +517,9 @@ export class PodWorker implements PodSyncTarget {
     const id = slot.record.current?.id;
     const { runtime } = this.context;
     const exec = runtime.exec && id ? (command: string[], options: ExecOptions) => runtime.exec!(id, command, options) : undefined;
-    return { host: this.view().podIP ?? this.context.hostIP, ports, ...(exec ? { exec } : {}) };
+    // Exec probes and hooks go through ExecSync where the runtime has it: it kills a command at its timeout.
+    const execSync = runtime.execSync && id ? (command: string[], timeoutSeconds: number, signal?: AbortSignal) => runtime.execSync!(id, command, timeoutSeconds, signal) : undefined;
+    return { host: this.view().podIP ?? this.context.hostIP, ports, ...(exec ? { exec } : {}), ...(execSync ? { execSync } : {}) };
   }
 
   /**
@@ -751,6 +768,7 @@ export class PodWorker implements PodSyncTarget {
         hostname: pod.spec?.hostname ?? pod.metadata.name,
         hostNetwork: pod.spec?.hostNetwork,
         dns: podResolverConfig(pod.metadata.namespace!, (pod.spec ?? {}) as PodDnsSpec, this.context.clusterDNS),
+        ...podSandboxSecurity(pod),
       }).catch((err: unknown) => {
         this.context.metrics?.startedPodFailed();
         throw err;

@@ -8,11 +8,13 @@
  *   - liveness: failing it kills the container (the restart policy decides
  *     what next);
  *   - readiness: decides whether the container (and the pod) is Ready.
+ * An exec probe runs through the runtime's ExecSync when it has one (the
+ * command is killed at the timeout), else through its streaming exec.
  */
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
-import type { ExecOptions, ExecProcess } from './runtime/runtime.js';
+import { ExecTimeoutError, type ExecOptions, type ExecProcess, type ExecSyncResult } from './runtime/runtime.js';
 
 /** What an exec probe's output is cut to (the kubelet keeps 10 KiB). */
 const maxExecOutput = 10 * 1024;
@@ -33,6 +35,13 @@ export interface ProbeTarget {
   host: string;
   /** Runs a command in the container (its runtime's exec); undefined when the runtime cannot. */
   exec?: (command: string[], options: ExecOptions) => ExecProcess | undefined;
+  /**
+   * Runs a command in the container to its end, killed after
+   * `timeoutSeconds` (0: no limit) or when `signal` aborts (its runtime's
+   * execSync): preferred to `exec` when there — a CRI runtime's streaming
+   * exec leaves a timed-out command running.
+   */
+  execSync?: (command: string[], timeoutSeconds: number, signal?: AbortSignal) => Promise<ExecSyncResult>;
   /** Named container ports, for probes that name their port. */
   ports: Record<string, number>;
 }
@@ -56,6 +65,7 @@ export function runProbe(probe: Probe, target: ProbeTarget): Promise<ProbeResult
   const timeoutMs = Number.isFinite(seconds) ? seconds * 1000 : undefined;
   if (probe.exec?.command?.length) {
     const command = probe.exec.command;
+    if (target.execSync) return execSyncProbe(command, target.execSync, seconds);
     // Inside the container, as the container runs — never on the node.
     const exec = target.exec?.(command, { stdin: false });
     if (!exec) return Promise.resolve({ ok: false, output: target.exec ? 'the container is not running' : 'the container runtime cannot run commands' });
@@ -119,6 +129,37 @@ export function runProbe(probe: Probe, target: ProbeTarget): Promise<ProbeResult
     });
   }
   return Promise.resolve({ ok: false, output: 'probe has no handler' });
+}
+
+/**
+ * An exec probe through the runtime's ExecSync: the runtime kills the
+ * command at the timeout, and so does cancelling the call — which this
+ * does at its own timer, so the probe ends on time whatever the runtime's
+ * rounding (the CRI's timeout is in whole seconds). The output is stdout
+ * then stderr, as the kubelet joins them.
+ */
+function execSyncProbe(command: string[], execSync: NonNullable<ProbeTarget['execSync']>, seconds: number): Promise<ProbeResult> {
+  const timedOut: ProbeResult = { ok: false, output: `command timed out after ${seconds}s` };
+  const cancel = new AbortController();
+  return new Promise((resolve) => {
+    const timer = Number.isFinite(seconds)
+      ? setTimeout(() => {
+          cancel.abort();
+          resolve(timedOut);
+        }, seconds * 1000)
+      : undefined;
+    execSync(command, Number.isFinite(seconds) ? seconds : 0, cancel.signal).then(
+      ({ exitCode, stdout, stderr }) => {
+        clearTimeout(timer);
+        const output = Buffer.concat([stdout, stderr]).toString('utf8').slice(0, maxExecOutput);
+        resolve({ ok: exitCode === 0, output: output.trim() || `command exited with ${exitCode}` });
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        resolve(err instanceof ExecTimeoutError ? timedOut : { ok: false, output: err instanceof Error ? err.message : String(err) });
+      },
+    );
+  });
 }
 
 /**

@@ -1,11 +1,16 @@
 /**
  * A container's effective security context, as the kubelet works it out:
  * the container's settings, and for what it leaves unset the pod's
- * (runAsUser, runAsGroup, runAsNonRoot); supplementalGroups and fsGroup
- * come from the pod only.
+ * (runAsUser, runAsGroup, runAsNonRoot, seccompProfile, appArmorProfile);
+ * supplementalGroups and fsGroup come from the pod only. And the pod's
+ * part of its sandbox: host namespaces, sysctls, whether any container is
+ * privileged.
  */
-import type { ContainerSecurityConfig } from './runtime/runtime.js';
-import type { AgentContainer, AgentPod } from './types.js';
+import type { ContainerSecurityConfig, PodSandboxConfig, SecurityProfile } from './runtime/runtime.js';
+import type { AgentContainer, AgentPod, ContainerSecurityContext, PodSecurityContext } from './types.js';
+
+/** The legacy per-container AppArmor annotation (`<prefix><container>`: runtime/default, unconfined, localhost/<profile>), from before the fields (GA in 1.30). */
+export const appArmorAnnotationPrefix = 'container.apparmor.security.beta.kubernetes.io/';
 
 export interface EffectiveSecurity extends ContainerSecurityConfig {
   runAsNonRoot?: boolean;
@@ -26,9 +31,54 @@ export function effectiveSecurity(pod: AgentPod, container: AgentContainer): Eff
     allowPrivilegeEscalation: own.allowPrivilegeEscalation,
     capabilities: own.capabilities,
     procMount: own.procMount,
+    seccompProfile: pick(profilesOf(container).seccompProfile, podProfiles(pod).seccompProfile),
+    appArmorProfile: appArmorProfileOf(pod, container),
   };
   for (const key of Object.keys(security) as (keyof EffectiveSecurity)[]) if (security[key] === undefined) delete security[key];
   return security;
+}
+
+function profilesOf(container: AgentContainer): ContainerSecurityContext {
+  return container.securityContext ?? {};
+}
+
+function podProfiles(pod: AgentPod): PodSecurityContext {
+  return pod.spec?.securityContext ?? {};
+}
+
+/**
+ * The kubelet's AppArmor profile of a container (pkg/security/apparmor):
+ * its own field, else the pod's legacy annotation for it (static pods may
+ * never have had it copied to the fields), else the pod's field.
+ */
+export function appArmorProfileOf(pod: AgentPod, container: AgentContainer): SecurityProfile | undefined {
+  const own = profilesOf(container).appArmorProfile;
+  if (own) return own;
+  const annotation = pod.metadata.annotations?.[appArmorAnnotationPrefix + container.name];
+  if (annotation === 'runtime/default') return { type: 'RuntimeDefault' };
+  if (annotation === 'unconfined') return { type: 'Unconfined' };
+  if (annotation?.startsWith('localhost/')) return { type: 'Localhost', localhostProfile: annotation.slice('localhost/'.length) };
+  // Any other annotation value is invalid (the apiserver refuses it): as upstream, it is ignored.
+  return podProfiles(pod).appArmorProfile;
+}
+
+/**
+ * What the pod asks of its sandbox: the node's PID and IPC namespaces, one
+ * PID namespace for the pod, its sysctls, and whether any container —
+ * init, app, or ephemeral already added — is privileged (the kubelet's
+ * hasPrivilegedContainer: a sandbox is made privileged or not once).
+ */
+export function podSandboxSecurity(pod: AgentPod): Pick<PodSandboxConfig, 'hostPID' | 'hostIPC' | 'shareProcessNamespace' | 'sysctls' | 'privileged'> {
+  const spec = pod.spec;
+  const containers = [...(spec?.initContainers ?? []), ...(spec?.containers ?? []), ...(spec?.ephemeralContainers ?? [])];
+  const sysctls = spec?.securityContext?.sysctls ?? [];
+  return {
+    ...(spec?.hostPID ? { hostPID: true } : {}),
+    ...(spec?.hostIPC ? { hostIPC: true } : {}),
+    ...(spec?.shareProcessNamespace ? { shareProcessNamespace: true } : {}),
+    ...(sysctls.length ? { sysctls: Object.fromEntries(sysctls.map((sysctl) => [sysctl.name, sysctl.value])) } : {}),
+    ...(containers.some((container) => container.securityContext?.privileged === true) ? { privileged: true } : {}),
+  };
 }
 
 /**

@@ -1,4 +1,5 @@
 /** The parts of a Pod the node agent reads. */
+import type { SecurityProfile } from './runtime/runtime.js';
 import type { KubeObject } from '../machinery/object.js';
 import type { Probe } from './probes.js';
 import type { LifecycleHandler } from './hooks.js';
@@ -37,6 +38,8 @@ export interface ContainerSecurityContext {
   allowPrivilegeEscalation?: boolean;
   capabilities?: { add?: string[]; drop?: string[] };
   procMount?: string;
+  seccompProfile?: SecurityProfile;
+  appArmorProfile?: SecurityProfile;
 }
 
 export interface PodSecurityContext {
@@ -45,6 +48,9 @@ export interface PodSecurityContext {
   runAsNonRoot?: boolean;
   supplementalGroups?: number[];
   fsGroup?: number;
+  sysctls?: { name: string; value: string }[];
+  seccompProfile?: SecurityProfile;
+  appArmorProfile?: SecurityProfile;
 }
 
 export interface AgentPod extends KubeObject {
@@ -56,6 +62,9 @@ export interface AgentPod extends KubeObject {
     /** Added to the running pod through pods/ephemeralcontainers (kubectl debug); started once, never restarted. */
     ephemeralContainers?: AgentContainer[];
     hostNetwork?: boolean;
+    hostPID?: boolean;
+    hostIPC?: boolean;
+    shareProcessNamespace?: boolean;
     hostname?: string;
     terminationGracePeriodSeconds?: number;
     runtimeClassName?: string;

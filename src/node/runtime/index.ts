@@ -119,6 +119,8 @@ async function startContainerdRuntime(options: NodeRuntimeOptions): Promise<Node
     hostIP: options.address,
     sandboxImage,
     podLogsDir: join(options.logDir, 'pods'),
+    // Localhost seccomp profiles are files under DIR/seccomp, as under the kubelet's /var/lib/kubelet/seccomp.
+    seccompProfileRoot: join(options.dataDir, 'seccomp'),
     stopOnShutdown: options.stopOnShutdown,
     log: options.log,
   });

@@ -24,6 +24,21 @@ export interface PodSandboxConfig {
    * empty is the runtime's default.
    */
   runtimeHandler?: string;
+  /** The node's process namespace (spec.hostPID): the pod's containers see every process of the node. */
+  hostPID?: boolean;
+  /** The node's IPC namespace (spec.hostIPC). */
+  hostIPC?: boolean;
+  /** One process namespace for all the pod's containers (spec.shareProcessNamespace); hostPID wins. */
+  shareProcessNamespace?: boolean;
+  /** Namespaced kernel parameters for the pod (spec.securityContext.sysctls), name → value. */
+  sysctls?: Record<string, string>;
+  /**
+   * Some container of the pod (init, app, or ephemeral when the sandbox is
+   * made) is privileged: the sandbox must allow it (the kubelet's
+   * hasPrivilegedContainer; containerd refuses a privileged container in a
+   * sandbox that is not).
+   */
+  privileged?: boolean;
 }
 
 export interface PodSandbox {
@@ -55,6 +70,10 @@ export interface ContainerConfig {
   /** Memory and CPU limits, in bytes and millicores. */
   memoryLimit?: number;
   milliCPULimit?: number;
+  /** The CPU request in millicores (cpu shares; without it the limit's, else the least). Runtimes without CPU weights ignore it. */
+  milliCPURequest?: number;
+  /** Which run of this container in its pod this is: its restart count (0, 1, 2 …), as its log file is named. */
+  attempt?: number;
   /** Volumes: a directory or file of the node shown at a path in the container. */
   mounts?: Mount[];
   /**
@@ -78,6 +97,17 @@ export interface ContainerSecurityConfig {
   capabilities?: { add?: string[]; drop?: string[] };
   allowPrivilegeEscalation?: boolean;
   procMount?: string;
+  /** The seccomp profile (the container's, else the pod's); unset: the runtime's choice for an unset profile. */
+  seccompProfile?: SecurityProfile;
+  /** The AppArmor profile (the container's field, else its pod annotation, else the pod's field); unset: the runtime's default. */
+  appArmorProfile?: SecurityProfile;
+}
+
+/** A seccomp or AppArmor profile as the pod spec names it. */
+export interface SecurityProfile {
+  type: 'RuntimeDefault' | 'Unconfined' | 'Localhost';
+  /** Localhost: seccomp — a file under the node's seccomp profile root; AppArmor — a profile loaded on the node. */
+  localhostProfile?: string;
 }
 
 export interface Mount {
@@ -155,6 +185,16 @@ export interface Runtime {
    * exec probes and exec hooks. Undefined when the container is not running.
    */
   exec?(id: string, command: string[], options: ExecOptions): ExecProcess | undefined;
+  /**
+   * Runs a command in a running container to its end and gives its exit
+   * code and output (the CRI's ExecSync) — exec probes and exec hooks use it
+   * when a runtime has it. The runtime kills the command once it has run
+   * `timeoutSeconds` (0: no limit), and the call rejects with
+   * ExecTimeoutError; or when `signal` aborts — unlike a streaming exec's
+   * kill(), which a CRI runtime may leave running. Rejects too when the
+   * command could not run.
+   */
+  execSync?(id: string, command: string[], timeoutSeconds: number, signal?: AbortSignal): Promise<ExecSyncResult>;
   /** Memory (bytes) and cpu (nanoseconds) a container has used, where the runtime can tell. */
   containerStats?(id: string): Promise<{ memoryBytes: number; cpuNanos: number } | undefined>;
   /** The host PID of a running container's main process (runtimes that run processes): the node's metrics read its processes and network namespace. */
@@ -193,6 +233,24 @@ export interface ExecOptions {
   stdin: boolean;
   /** The command runs on a new terminal of this size (kubectl exec -t); its output all comes as stdout. */
   tty?: TerminalSize;
+}
+
+/** What Runtime.execSync gives back: the exit code and the output (the runtime may cut it short). */
+export interface ExecSyncResult {
+  exitCode: number;
+  stdout: Buffer;
+  stderr: Buffer;
+}
+
+/** Runtime.execSync's command ran past its timeout, and the runtime killed it. */
+export class ExecTimeoutError extends Error {
+  constructor(
+    readonly command: string[],
+    readonly timeoutSeconds: number,
+  ) {
+    super(`command ${JSON.stringify(command.join(' '))} timed out after ${timeoutSeconds}s`);
+    this.name = 'ExecTimeoutError';
+  }
 }
 
 /** A command running in a container (Runtime.exec). */

@@ -9,13 +9,14 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { buildImage, busyboxLayer } from '../../../../test/images/build-image.js';
 import { writeDockerArchive } from '../../../../test/images/archive.js';
 import { containerLogPath, logLayoutUnder } from '../../container-logs.js';
+import { ExecTimeoutError } from '../runtime.js';
 import { CriRuntime } from './cri-runtime.js';
 
 const needs = ['/usr/bin/containerd', '/usr/bin/ctr', '/usr/bin/containerd-shim-runc-v2', '/usr/sbin/runc', '/usr/lib/cni/bridge', '/usr/lib/cni/host-local', '/usr/lib/cni/loopback', '/bin/busybox'];
@@ -284,6 +285,87 @@ describe('CriRuntime on containerd', { skip }, () => {
     } finally {
       await runtime.stopPodSandbox(sandbox.id);
       await runtime.removePodSandbox(sandbox.id);
+    }
+  });
+
+  it('gives a pod the node’s PID and IPC namespaces, its sysctls, and a container its seccomp profile', async () => {
+    const sandbox = await runtime.runPodSandbox({ uid: 'cri-test-4', namespace: 'default', name: 'host-ns', hostPID: true, hostIPC: true, sysctls: { 'net.ipv4.ip_local_port_range': '1024 65000' } });
+    try {
+      const id = await runtime.createContainer(sandbox.id, {
+        name: 'app',
+        image: busyboxImage,
+        command: ['sh', '-c', 'sleep 3600'],
+        security: { allowPrivilegeEscalation: false, seccompProfile: { type: 'RuntimeDefault' } },
+      });
+      await runtime.startContainer(id);
+      const shown = await runtime.execSync(id, ['sh', '-c', 'grep -E "^(Seccomp|NoNewPrivs):" /proc/self/status; ls -l /proc/self/ns/pid /proc/self/ns/ipc; cat /proc/sys/net/ipv4/ip_local_port_range'], 10);
+      const text = shown.stdout.toString();
+      assert.equal(shown.exitCode, 0, text + shown.stderr.toString());
+      assert.match(text, /^Seccomp:\s+2$/m);
+      assert.match(text, /^NoNewPrivs:\s+1$/m);
+      assert.ok(text.includes(readlinkSync('/proc/self/ns/pid')), `the node's PID namespace in ${text}`);
+      assert.ok(text.includes(readlinkSync('/proc/self/ns/ipc')), `the node's IPC namespace in ${text}`);
+      assert.match(text, /^1024\s+65000$/m);
+    } finally {
+      await runtime.stopPodSandbox(sandbox.id);
+      await runtime.removePodSandbox(sandbox.id);
+    }
+  });
+
+  it('shares one PID namespace with shareProcessNamespace, applies a Localhost seccomp profile, passes AppArmor profiles (refused where the node has no AppArmor) and kills an ExecSync command at its timeout', async () => {
+    const profiles = join(dir, 'seccomp');
+    mkdirSync(profiles, { recursive: true });
+    writeFileSync(join(profiles, 'no-mkdir.json'), JSON.stringify({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO' }] }));
+    const profiled = new CriRuntime({ endpoint: `unix://${dir}/containerd.sock`, node: 'cri-test', seccompProfileRoot: profiles });
+    const sandbox = await profiled.runPodSandbox({ uid: 'cri-test-5', namespace: 'default', name: 'shared' });
+    try {
+      const id = await profiled.createContainer(sandbox.id, { name: 'app', image: busyboxImage, command: ['sh', '-c', 'sleep 3600'] });
+      await profiled.startContainer(id);
+      const shown = await profiled.execSync(id, ['grep', '^Seccomp:', '/proc/self/status'], 10);
+      assert.match(shown.stdout.toString(), /^Seccomp:\s+0$/m, 'no profile: Unconfined');
+
+      const shared = await profiled.runPodSandbox({ uid: 'cri-test-6', namespace: 'default', name: 'shared-pid', shareProcessNamespace: true });
+      try {
+        const other = await profiled.createContainer(shared.id, {
+          name: 'app',
+          image: busyboxImage,
+          command: ['sh', '-c', 'sleep 3600'],
+          security: { seccompProfile: { type: 'Localhost', localhostProfile: 'no-mkdir.json' } },
+        });
+        await profiled.startContainer(other);
+        // PID 1 of the shared namespace is the sandbox's process (our pause: busybox sleep).
+        const first = await profiled.execSync(other, ['cat', '/proc/1/cmdline'], 10);
+        assert.equal(first.stdout.toString(), '/bin/sleep\u00002147483647\u0000');
+        const denied = await profiled.execSync(other, ['mkdir', '/tmp/x'], 10);
+        assert.notEqual(denied.exitCode, 0);
+        assert.match(denied.stderr.toString(), /Operation not permitted/);
+      } finally {
+        await profiled.stopPodSandbox(shared.id);
+        await profiled.removePodSandbox(shared.id);
+      }
+
+      const appArmorPath = '/sys/module/apparmor/parameters/enabled';
+      const appArmor = existsSync(appArmorPath) && readFileSync(appArmorPath, 'utf8').trim() === 'Y';
+      const confined = profiled.createContainer(sandbox.id, { name: 'confined', image: busyboxImage, command: ['sleep', '3600'], security: { appArmorProfile: { type: 'RuntimeDefault' } } });
+      if (appArmor) assert.ok(await confined);
+      else await assert.rejects(confined, /apparmor is not supported/);
+
+      // containerd kills the command at the timeout and answers DeadlineExceeded.
+      await assert.rejects(profiled.execSync(id, ['sleep', '4242'], 1), (err: unknown) => err instanceof ExecTimeoutError);
+      const left = readdirSync('/proc')
+        .filter((name) => /^\d+$/.test(name))
+        .filter((pid) => {
+          try {
+            return readFileSync(`/proc/${pid}/cmdline`, 'utf8') === 'sleep\u00004242\u0000';
+          } catch {
+            return false;
+          }
+        });
+      assert.deepEqual(left, []);
+    } finally {
+      await profiled.stopPodSandbox(sandbox.id);
+      await profiled.removePodSandbox(sandbox.id);
+      await profiled.shutdown();
     }
   });
 });

@@ -12,7 +12,8 @@ import {
   sandboxRequestOf,
   splitLogPath,
 } from './cri-config.js';
-import type { CriContainerStatus } from './cri-types.js';
+import type { CriContainerStatus, CriSecurityProfile, NamespaceOption } from './cri-types.js';
+import type { ContainerSecurityConfig, PodSandboxConfig } from '../runtime.js';
 
 const pod = { uid: 'u-1', namespace: 'ns', name: 'web' };
 
@@ -27,7 +28,9 @@ describe('criSandboxConfig', () => {
     assert.equal(config.logDirectory, '/var/log/pods/ns_web_u-1');
     assert.deepEqual(config.dnsConfig, { servers: ['10.43.0.10'], searches: ['ns.svc.cluster.local'], options: ['ndots:5'] });
     assert.deepEqual(config.labels, { 'io.kubernetes.pod.name': 'web', 'io.kubernetes.pod.namespace': 'ns', 'io.kubernetes.pod.uid': 'u-1', 'skiff.dev/node': 'n1' });
-    assert.deepEqual(config.linux?.securityContext, { namespaceOptions: { network: 'POD', pid: 'CONTAINER', ipc: 'POD' }, privileged: false });
+    // The sandbox (pause) always runs under the runtime's default seccomp profile, as the kubelet's.
+    assert.deepEqual(config.linux?.securityContext, { namespaceOptions: { network: 'POD', pid: 'CONTAINER', ipc: 'POD' }, privileged: false, seccomp: { profileType: 'RuntimeDefault' } });
+    assert.equal(config.linux?.sysctls, undefined);
     assert.deepEqual(sandboxRequestOf(config.annotations ?? {}), { ...pod, hostname: 'web-0', dns: { nameservers: ['10.43.0.10'], searches: ['ns.svc.cluster.local'], options: ['ndots:5'] } });
   });
 
@@ -38,6 +41,29 @@ describe('criSandboxConfig', () => {
     assert.equal(config.linux?.securityContext?.namespaceOptions?.network, 'NODE');
     assert.equal(config.linux?.securityContext?.privileged, true);
   });
+
+  // Pod spec field → the sandbox's LinuxPodSandboxConfig.
+  const sandboxCases: { field: string; request: Partial<PodSandboxConfig>; namespaces?: NamespaceOption; privileged?: boolean; sysctls?: Record<string, string> }[] = [
+    { field: 'nothing', request: {}, namespaces: { network: 'POD', pid: 'CONTAINER', ipc: 'POD' } },
+    { field: 'hostNetwork', request: { hostNetwork: true }, namespaces: { network: 'NODE', pid: 'CONTAINER', ipc: 'POD' } },
+    { field: 'hostPID', request: { hostPID: true }, namespaces: { network: 'POD', pid: 'NODE', ipc: 'POD' } },
+    { field: 'shareProcessNamespace', request: { shareProcessNamespace: true }, namespaces: { network: 'POD', pid: 'POD', ipc: 'POD' } },
+    { field: 'hostPID wins over shareProcessNamespace', request: { hostPID: true, shareProcessNamespace: true }, namespaces: { network: 'POD', pid: 'NODE', ipc: 'POD' } },
+    { field: 'hostIPC', request: { hostIPC: true }, namespaces: { network: 'POD', pid: 'CONTAINER', ipc: 'NODE' } },
+    { field: 'a privileged container', request: { privileged: true }, privileged: true },
+    { field: 'securityContext.sysctls', request: { sysctls: { 'net.ipv4.ip_local_port_range': '1024 65000', 'kernel.shm_rmid_forced': '1' } }, sysctls: { 'net.ipv4.ip_local_port_range': '1024 65000', 'kernel.shm_rmid_forced': '1' } },
+  ];
+  for (const { field, request, namespaces, privileged, sysctls } of sandboxCases) {
+    it(`maps ${field} to the sandbox config`, () => {
+      const linux = criSandboxConfig({ ...pod, ...request }, 0, {}).linux;
+      if (namespaces) assert.deepEqual(linux?.securityContext?.namespaceOptions, namespaces);
+      assert.equal(linux?.securityContext?.privileged, privileged ?? false);
+      assert.deepEqual(linux?.sysctls, sysctls);
+      assert.deepEqual(linux?.securityContext?.seccomp, { profileType: 'RuntimeDefault' });
+      // What the sandbox was made from comes back with it (CreateContainer after an agent restart).
+      assert.deepEqual(sandboxRequestOf(criSandboxConfig({ ...pod, ...request }, 0, {}).annotations ?? {}), { ...pod, ...request });
+    });
+  }
 
   it('reads back no config from foreign or broken annotations', () => {
     assert.equal(sandboxRequestOf({}), undefined);
@@ -78,8 +104,7 @@ describe('criContainerConfig', () => {
       },
       3,
       pod,
-      'app/3.log',
-      'n1',
+      { logPath: 'app/3.log', node: 'n1' },
     );
     assert.deepEqual(config.metadata, { name: 'app', attempt: 3 });
     assert.deepEqual(config.image, { image: 'busybox:1' });
@@ -94,10 +119,16 @@ describe('criContainerConfig', () => {
   });
 
   it('sets CFS quota and shares as the kubelet computes them, and the memory limit', () => {
-    const config = criContainerConfig({ name: 'app', image: 'i', milliCPULimit: 500, milliCPURequest: 250, memoryLimit: 64 * 1024 * 1024 }, 0, pod, undefined, undefined);
+    const config = criContainerConfig({ name: 'app', image: 'i', milliCPULimit: 500, milliCPURequest: 250, memoryLimit: 64 * 1024 * 1024 }, 0, pod);
     assert.deepEqual(config.linux?.resources, { cpuPeriod: 100_000, cpuQuota: 50_000, cpuShares: 256, memoryLimitInBytes: 64 * 1024 * 1024 });
-    const none = criContainerConfig({ name: 'app', image: 'i' }, 0, pod, undefined, undefined);
+    const none = criContainerConfig({ name: 'app', image: 'i' }, 0, pod);
     assert.deepEqual(none.linux?.resources, { cpuPeriod: 100_000, cpuShares: 2 });
+    // Shares as the kubelet's: from the request (even 0), else from the limit, else the least.
+    const shares = (resources: { milliCPURequest?: number; milliCPULimit?: number }) => criContainerConfig({ name: 'app', image: 'i', ...resources }, 0, pod).linux?.resources?.cpuShares;
+    assert.deepEqual(
+      [shares({ milliCPURequest: 250 }), shares({ milliCPULimit: 500 }), shares({ milliCPURequest: 0, milliCPULimit: 500 }), shares({ milliCPURequest: 100, milliCPULimit: 2000 })],
+      [256, 512, 2, 102],
+    );
     assert.equal(milliCPUToQuota(1), 1000);
     assert.equal(milliCPUToShares(1), 2);
     assert.equal(milliCPUToShares(2000), 2048);
@@ -112,8 +143,6 @@ describe('criContainerConfig', () => {
       },
       0,
       { ...pod, hostNetwork: true },
-      undefined,
-      undefined,
     );
     const security = config.linux?.securityContext;
     assert.deepEqual(security?.runAsUser, { value: 1000 });
@@ -129,15 +158,76 @@ describe('criContainerConfig', () => {
   });
 
   it('leaves paths unmasked for privileged containers and Unmasked procMount, and targets another container’s PID namespace', () => {
-    const privileged = criContainerConfig({ name: 'a', image: 'i', security: { privileged: true } }, 0, pod, undefined, undefined).linux?.securityContext;
+    const privileged = criContainerConfig({ name: 'a', image: 'i', security: { privileged: true } }, 0, pod).linux?.securityContext;
     assert.equal(privileged?.privileged, true);
     assert.equal(privileged?.maskedPaths, undefined);
-    const unmasked = criContainerConfig({ name: 'a', image: 'i', security: { procMount: 'Unmasked' } }, 0, pod, undefined, undefined).linux?.securityContext;
+    const unmasked = criContainerConfig({ name: 'a', image: 'i', security: { procMount: 'Unmasked' } }, 0, pod).linux?.securityContext;
     assert.deepEqual([unmasked?.maskedPaths, unmasked?.readonlyPaths], [[], []]);
     assert.equal(unmasked?.noNewPrivs, false);
-    const debug = criContainerConfig({ name: 'debugger', image: 'i', pidNamespaceOf: 'c1' }, 0, pod, undefined, undefined).linux?.securityContext;
+    const debug = criContainerConfig({ name: 'debugger', image: 'i', pidNamespaceOf: 'c1' }, 0, pod).linux?.securityContext;
     assert.deepEqual(debug?.namespaceOptions, { network: 'POD', pid: 'TARGET', targetId: 'c1', ipc: 'POD' });
   });
+});
+
+describe('criContainerConfig: the pod’s namespaces', () => {
+  // Pod spec field (and an ephemeral container's target) → LinuxContainerSecurityContext.namespace_options.
+  const cases: { field: string; sandbox: Partial<PodSandboxConfig>; target?: string; expected: NamespaceOption }[] = [
+    { field: 'nothing', sandbox: {}, expected: { network: 'POD', pid: 'CONTAINER', ipc: 'POD' } },
+    { field: 'hostPID', sandbox: { hostPID: true }, expected: { network: 'POD', pid: 'NODE', ipc: 'POD' } },
+    { field: 'shareProcessNamespace', sandbox: { shareProcessNamespace: true }, expected: { network: 'POD', pid: 'POD', ipc: 'POD' } },
+    { field: 'hostIPC', sandbox: { hostIPC: true }, expected: { network: 'POD', pid: 'CONTAINER', ipc: 'NODE' } },
+    { field: 'hostNetwork', sandbox: { hostNetwork: true }, expected: { network: 'NODE', pid: 'CONTAINER', ipc: 'POD' } },
+    { field: 'targetContainerName', sandbox: {}, target: 'c1', expected: { network: 'POD', pid: 'TARGET', targetId: 'c1', ipc: 'POD' } },
+    // The kubelet targets only a container that would have its own PIDs: a shared namespace is shared by the debugger too.
+    { field: 'targetContainerName with shareProcessNamespace', sandbox: { shareProcessNamespace: true }, target: 'c1', expected: { network: 'POD', pid: 'POD', ipc: 'POD' } },
+    { field: 'targetContainerName with hostPID', sandbox: { hostPID: true }, target: 'c1', expected: { network: 'POD', pid: 'NODE', ipc: 'POD' } },
+  ];
+  for (const { field, sandbox, target, expected } of cases) {
+    it(`maps ${field}`, () => {
+      const config = criContainerConfig({ name: 'c', image: 'i', ...(target ? { pidNamespaceOf: target } : {}) }, 0, { ...pod, ...sandbox });
+      assert.deepEqual(config.linux?.securityContext?.namespaceOptions, expected);
+    });
+  }
+});
+
+describe('criContainerConfig: seccomp and AppArmor', () => {
+  const root = '/var/lib/skiff/agent/seccomp';
+  // securityContext.seccompProfile (the container's, else the pod's: effectiveSecurity) → LinuxContainerSecurityContext.seccomp.
+  const seccompCases: { field: string; security: ContainerSecurityConfig; seccompDefault?: boolean; expected: CriSecurityProfile }[] = [
+    { field: 'no profile', security: {}, expected: { profileType: 'Unconfined' } },
+    { field: 'no profile with seccompDefault', security: {}, seccompDefault: true, expected: { profileType: 'RuntimeDefault' } },
+    { field: 'RuntimeDefault', security: { seccompProfile: { type: 'RuntimeDefault' } }, expected: { profileType: 'RuntimeDefault' } },
+    { field: 'Unconfined', security: { seccompProfile: { type: 'Unconfined' } }, seccompDefault: true, expected: { profileType: 'Unconfined' } },
+    { field: 'Localhost', security: { seccompProfile: { type: 'Localhost', localhostProfile: 'profiles/audit.json' } }, expected: { profileType: 'Localhost', localhostRef: `${root}/profiles/audit.json` } },
+    // The kubelet sends it for a privileged container too; containerd applies none to it.
+    { field: 'RuntimeDefault, privileged', security: { privileged: true, seccompProfile: { type: 'RuntimeDefault' } }, expected: { profileType: 'RuntimeDefault' } },
+  ];
+  for (const { field, security, seccompDefault, expected } of seccompCases) {
+    it(`maps seccompProfile ${field}`, () => {
+      const config = criContainerConfig({ name: 'c', image: 'i', security }, 0, pod, { seccompProfileRoot: root, ...(seccompDefault ? { seccompDefault } : {}) });
+      assert.deepEqual(config.linux?.securityContext?.seccomp, expected);
+    });
+  }
+
+  it('refuses a Localhost seccomp profile it cannot place', () => {
+    const localhost = { seccompProfile: { type: 'Localhost' as const, localhostProfile: 'audit.json' } };
+    assert.throws(() => criContainerConfig({ name: 'c', image: 'i', security: localhost }, 0, pod), /seccomp profile "audit\.json": this node has no seccomp profile root/);
+    assert.throws(() => criContainerConfig({ name: 'c', image: 'i', security: { seccompProfile: { type: 'Localhost' } } }, 0, pod, { seccompProfileRoot: root }), /localhostProfile must be set/);
+  });
+
+  // securityContext.appArmorProfile (or the legacy annotation: effectiveSecurity) → LinuxContainerSecurityContext.apparmor and apparmor_profile.
+  const appArmorCases: { field: string; security: ContainerSecurityConfig; apparmor?: CriSecurityProfile; apparmorProfile?: string }[] = [
+    { field: 'no profile', security: {} },
+    { field: 'RuntimeDefault', security: { appArmorProfile: { type: 'RuntimeDefault' } }, apparmor: { profileType: 'RuntimeDefault' }, apparmorProfile: 'runtime/default' },
+    { field: 'Unconfined', security: { appArmorProfile: { type: 'Unconfined' } }, apparmor: { profileType: 'Unconfined' }, apparmorProfile: 'unconfined' },
+    { field: 'Localhost', security: { appArmorProfile: { type: 'Localhost', localhostProfile: 'k8s-deny-write' } }, apparmor: { profileType: 'Localhost', localhostRef: 'k8s-deny-write' }, apparmorProfile: 'localhost/k8s-deny-write' },
+  ];
+  for (const { field, security, apparmor, apparmorProfile } of appArmorCases) {
+    it(`maps appArmorProfile ${field}`, () => {
+      const context = criContainerConfig({ name: 'c', image: 'i', security }, 0, pod).linux?.securityContext;
+      assert.deepEqual([context?.apparmor, context?.apparmorProfile], [apparmor, apparmorProfile]);
+    });
+  }
 });
 
 describe('statuses back', () => {

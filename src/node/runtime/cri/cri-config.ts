@@ -1,14 +1,25 @@
 /**
  * skiff's sandbox and container configs (runtime.ts) turned into the CRI's,
- * as the kubelet fills them (kuberuntime_sandbox.go, kuberuntime_container.go,
- * security_context.go, labels.go in kubelet v1.32), and the CRI's statuses
+ * as the kubelet fills them (kuberuntime_sandbox.go, kuberuntime_container_linux.go,
+ * security_context.go, helpers.go, util/util.go, labels.go in kubelet v1.32;
+ * pkg/security/apparmor for AppArmor), and the CRI's statuses
  * turned back. Pure functions: cri-runtime.ts does the calls.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative, dirname, isAbsolute, sep } from 'node:path';
-import type { ContainerConfig, ContainerState, ContainerStatus, PodSandbox, PodSandboxConfig } from '../runtime.js';
+import type { ContainerConfig, ContainerState, ContainerStatus, PodSandbox, PodSandboxConfig, SecurityProfile } from '../runtime.js';
 import { defaultReadOnlyPaths } from '../process/security.js';
-import type { CriContainerConfig, CriContainerState, CriContainerStatus, CriPodSandboxConfig, LinuxContainerSecurityContext, NamespaceOption, PodSandboxStatus } from './cri-types.js';
+import type {
+  CriContainerConfig,
+  CriContainerState,
+  CriContainerStatus,
+  CriPodSandboxConfig,
+  CriSecurityProfile,
+  LinuxContainerSecurityContext,
+  NamespaceMode,
+  NamespaceOption,
+  PodSandboxStatus,
+} from './cri-types.js';
 
 /** The labels the kubelet puts on sandboxes and containers (k8s.io/kubelet/pkg/types/labels.go). */
 export const kubernetesLabels = {
@@ -34,19 +45,16 @@ export const sandboxConfigAnnotation = 'skiff.dev/pod-sandbox-config';
 /** What the container needs at attach time that the CRI's status does not say. */
 export const stdioAnnotation = 'skiff.dev/stdio';
 
-/**
- * Beyond runtime.ts's PodSandboxConfig: whether any container of the pod is
- * privileged — containerd refuses a privileged container in a sandbox not
- * created privileged (the kubelet's hasPrivilegedContainer).
- */
-export interface CriSandboxRequest extends PodSandboxConfig {
-  privileged?: boolean;
-}
-
-/** Beyond runtime.ts's ContainerConfig: the attempt (else from the log file's name) and the CPU request (cpu shares). */
-export interface CriContainerRequest extends ContainerConfig {
-  attempt?: number;
-  milliCPURequest?: number;
+/** How a container's seccomp profile is chosen where the pod names none, and where Localhost profiles are. */
+export interface SeccompOptions {
+  /**
+   * The directory Localhost seccomp profiles are relative to: the kubelet's
+   * `<root-dir>/seccomp`. Without it a Localhost profile cannot be found,
+   * and the container is not made.
+   */
+  seccompProfileRoot?: string;
+  /** The kubelet's --seccomp-default: RuntimeDefault, not Unconfined, when the pod names no profile (default false, as upstream). */
+  seccompDefault?: boolean;
 }
 
 /** The kubelet's pod log directory: `<podLogsDir>/<namespace>_<name>_<uid>` (container-logs.ts). */
@@ -54,8 +62,21 @@ export function podLogDirectoryOf(podLogsDir: string, pod: { namespace: string; 
   return join(podLogsDir, `${pod.namespace}_${pod.name}_${pod.uid}`);
 }
 
-export function criSandboxConfig(config: CriSandboxRequest, attempt: number, options: { podLogsDir?: string; node?: string }): CriPodSandboxConfig {
-  const namespaceOptions: NamespaceOption = { network: config.hostNetwork ? 'NODE' : 'POD', pid: 'CONTAINER', ipc: 'POD' };
+/**
+ * The pod's namespaces, the same for its sandbox and each of its containers
+ * (the kubelet's NamespacesForPod): the node's network, PID and IPC when
+ * the pod asks for them; one PID namespace for the whole pod with
+ * shareProcessNamespace; otherwise each container its own PIDs.
+ */
+export function podNamespaceOptions(config: PodSandboxConfig): { network: NamespaceMode; pid: NamespaceMode; ipc: NamespaceMode } {
+  return {
+    network: config.hostNetwork ? 'NODE' : 'POD',
+    pid: config.hostPID ? 'NODE' : config.shareProcessNamespace ? 'POD' : 'CONTAINER',
+    ipc: config.hostIPC ? 'NODE' : 'POD',
+  };
+}
+
+export function criSandboxConfig(config: PodSandboxConfig, attempt: number, options: { podLogsDir?: string; node?: string }): CriPodSandboxConfig {
   return {
     metadata: { name: config.name, uid: config.uid, namespace: config.namespace, attempt },
     // On the node's network the pod has the node's name (the kubelet leaves it empty; the runtime fills in the node's).
@@ -69,16 +90,25 @@ export function criSandboxConfig(config: CriSandboxRequest, attempt: number, opt
       ...(options.node ? { [nodeLabel]: options.node } : {}),
     },
     annotations: { [sandboxConfigAnnotation]: JSON.stringify(config) },
-    linux: { securityContext: { namespaceOptions, privileged: config.privileged === true } },
+    linux: {
+      securityContext: {
+        namespaceOptions: podNamespaceOptions(config),
+        privileged: config.privileged === true,
+        // The kubelet always runs the sandbox (pause) under the runtime's default profile, whatever the pod's
+        // own: a pod-level profile made for the application need not allow what pause does.
+        seccomp: { profileType: 'RuntimeDefault' },
+      },
+      ...(config.sysctls && Object.keys(config.sysctls).length ? { sysctls: config.sysctls } : {}),
+    },
   };
 }
 
 /** The skiff config a sandbox was made from, from its annotation; undefined when it was not made by skiff. */
-export function sandboxRequestOf(annotations: Record<string, string>): CriSandboxRequest | undefined {
+export function sandboxRequestOf(annotations: Record<string, string>): PodSandboxConfig | undefined {
   const text = annotations[sandboxConfigAnnotation];
   if (!text) return undefined;
   try {
-    const parsed = JSON.parse(text) as CriSandboxRequest;
+    const parsed = JSON.parse(text) as PodSandboxConfig;
     return typeof parsed.uid === 'string' && typeof parsed.name === 'string' && typeof parsed.namespace === 'string' ? parsed : undefined;
   } catch {
     return undefined;
@@ -149,15 +179,42 @@ function possibleCPUs(): number[] {
   }
 }
 
-function securityContextOf(config: CriContainerRequest, sandbox: CriSandboxRequest): LinuxContainerSecurityContext {
+/**
+ * A seccomp profile in the CRI's terms, as the kubelet's fieldSeccompProfile:
+ * Localhost names a file under the node's seccomp profile root; no profile
+ * is Unconfined (RuntimeDefault with seccompDefault).
+ */
+export function criSeccompProfile(profile: SecurityProfile | undefined, options: SeccompOptions): CriSecurityProfile {
+  if (!profile) return { profileType: options.seccompDefault ? 'RuntimeDefault' : 'Unconfined' };
+  if (profile.type === 'RuntimeDefault') return { profileType: 'RuntimeDefault' };
+  if (profile.type === 'Localhost') {
+    if (!profile.localhostProfile) throw new Error('localhostProfile must be set if seccompProfile type is Localhost.');
+    if (!options.seccompProfileRoot) throw new Error(`seccomp profile "${profile.localhostProfile}": this node has no seccomp profile root (the CRI runtime's seccompProfileRoot) to find it in`);
+    return { profileType: 'Localhost', localhostRef: join(options.seccompProfileRoot, profile.localhostProfile) };
+  }
+  return { profileType: 'Unconfined' };
+}
+
+/**
+ * An AppArmor profile in the CRI's terms (the kubelet's getAppArmorProfile):
+ * the SecurityProfile, and the deprecated string older runtimes read.
+ * Localhost names a profile loaded on the node.
+ */
+export function criAppArmorProfile(profile: SecurityProfile): { apparmor: CriSecurityProfile; apparmorProfile: string } {
+  if (profile.type === 'RuntimeDefault') return { apparmor: { profileType: 'RuntimeDefault' }, apparmorProfile: 'runtime/default' };
+  if (profile.type === 'Unconfined') return { apparmor: { profileType: 'Unconfined' }, apparmorProfile: 'unconfined' };
+  if (!profile.localhostProfile) throw new Error('missing localhost apparmor profile name');
+  return { apparmor: { profileType: 'Localhost', localhostRef: profile.localhostProfile }, apparmorProfile: `localhost/${profile.localhostProfile}` };
+}
+
+function securityContextOf(config: ContainerConfig, sandbox: PodSandboxConfig, options: SeccompOptions): LinuxContainerSecurityContext {
   const security = config.security ?? {};
   const unmasked = security.procMount === 'Unmasked';
-  const namespaceOptions: NamespaceOption = {
-    network: sandbox.hostNetwork ? 'NODE' : 'POD',
-    // An ephemeral container with a target joins that container's PID namespace.
-    ...(config.pidNamespaceOf ? { pid: 'TARGET', targetId: config.pidNamespaceOf } : { pid: 'CONTAINER' }),
-    ipc: 'POD',
-  };
+  const podNamespaces = podNamespaceOptions(sandbox);
+  // An ephemeral container with a target joins that container's PID namespace — unless the pod's
+  // containers already share one (the pod's, or the node's), which it then shares too.
+  const namespaceOptions: NamespaceOption =
+    config.pidNamespaceOf && podNamespaces.pid === 'CONTAINER' ? { ...podNamespaces, pid: 'TARGET', targetId: config.pidNamespaceOf } : podNamespaces;
   // The kubelet's order: fsGroup, then the pod's supplemental groups.
   const groups = [...(security.fsGroup !== undefined ? [security.fsGroup] : []), ...(security.supplementalGroups ?? [])];
   return {
@@ -171,10 +228,22 @@ function securityContextOf(config: CriContainerRequest, sandbox: CriSandboxReque
     noNewPrivs: security.allowPrivilegeEscalation === false,
     // A privileged container sees /proc and /sys whole; otherwise the kubelet's defaults unless procMount is Unmasked.
     ...(security.privileged ? {} : { maskedPaths: unmasked ? [] : kubeletMaskedPaths(), readonlyPaths: unmasked ? [] : defaultReadOnlyPaths }),
+    // Sent for privileged containers too, as the kubelet does: the runtime applies none to them.
+    seccomp: criSeccompProfile(security.seccompProfile, options),
+    // Only when the pod names one: without it the runtime applies its default (when the node has AppArmor).
+    ...(security.appArmorProfile ? criAppArmorProfile(security.appArmorProfile) : {}),
   };
 }
 
-export function criContainerConfig(config: CriContainerRequest, attempt: number, sandbox: CriSandboxRequest, logPath: string | undefined, node: string | undefined): CriContainerConfig {
+/** What a container's CRI config needs beyond its own and its sandbox's: its log path (relative to the sandbox's log directory), the node's label, seccomp. */
+export interface ContainerConfigOptions extends SeccompOptions {
+  logPath?: string;
+  node?: string;
+}
+
+export function criContainerConfig(config: ContainerConfig, attempt: number, sandbox: PodSandboxConfig, options: ContainerConfigOptions = {}): CriContainerConfig {
+  const { logPath, node } = options;
+  // The kubelet's shares: from the request, else from the limit (what the apiserver defaults the request to), else the least.
   const cpuRequest = config.milliCPURequest ?? config.milliCPULimit;
   return {
     metadata: { name: config.name, attempt },
@@ -207,7 +276,7 @@ export function criContainerConfig(config: CriContainerRequest, attempt: number,
         cpuShares: milliCPUToShares(cpuRequest ?? 0),
         ...(config.memoryLimit ? { memoryLimitInBytes: config.memoryLimit } : {}),
       },
-      securityContext: securityContextOf(config, sandbox),
+      securityContext: securityContextOf(config, sandbox, options),
     },
   };
 }

@@ -1,6 +1,6 @@
 import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ContainerStatus } from '../runtime.js';
+import { ExecTimeoutError, type ContainerStatus } from '../runtime.js';
 import { CriRuntime } from './cri-runtime.js';
 import { FakeCriServer } from './fake-cri-server.js';
 
@@ -227,12 +227,63 @@ describe('CriRuntime', () => {
     assert.equal(await runtime.containerStats('gone'), undefined);
   });
 
-  it('runs a command to its end with ExecSync', async () => {
+  it('runs a command to its end with ExecSync, in a running container only', async () => {
     const sandbox = await runtime.runPodSandbox(pod);
     const id = await runtime.createContainer(sandbox.id, { name: 'app', image: 'docker.io/library/busybox:1' });
+    await assert.rejects(runtime.execSync(id, ['echo', 'ok'], 5), /^Error: the container is not running$/);
+    await runtime.startContainer(id);
     const result = await runtime.execSync(id, ['echo', 'ok'], 5);
     assert.deepEqual([result.stdout.toString(), result.exitCode], ['ok\n', 0]);
     assert.equal(lastRequest('ExecSync').timeout, 5);
+    // The CRI's timeout is in whole seconds: a fraction is rounded up, never down to "no limit".
+    await runtime.execSync(id, ['echo'], 0.2);
+    assert.equal(lastRequest('ExecSync').timeout, 1);
+    await runtime.execSync(id, ['echo'], 0);
+    assert.equal(lastRequest('ExecSync').timeout, 0);
+  });
+
+  it('says an ExecSync command timed out when the runtime killed it, and cancels one when asked (the runtime kills it then)', async () => {
+    const sandbox = await runtime.runPodSandbox(pod);
+    const id = await runtime.createContainer(sandbox.id, { name: 'app', image: 'docker.io/library/busybox:1' });
+    await runtime.startContainer(id);
+    await assert.rejects(runtime.execSync(id, ['sleep', '30'], 1), (err: unknown) => err instanceof ExecTimeoutError && err.timeoutSeconds === 1);
+    assert.deepEqual(server.killedExecs.at(-1), { cmd: ['sleep', '30'], why: 'timeout' });
+    const cancel = new AbortController();
+    const running = runtime.execSync(id, ['sleep', '30'], 0, cancel.signal);
+    await until(() => server.calls.filter((c) => c.rpc === 'ExecSync').length === 2, 'the second sleep to reach the runtime');
+    cancel.abort();
+    await assert.rejects(running, /ExecSync: .*[Cc]ancel/);
+    await until(() => server.killedExecs.length === 2, 'the runtime to kill the cancelled command');
+    assert.deepEqual(server.killedExecs.at(-1), { cmd: ['sleep', '30'], why: 'cancelled' });
+  });
+
+  it('sends the pod’s namespaces, sysctls and privilege with the sandbox, and seccomp/AppArmor with its containers', async () => {
+    const profiled = new CriRuntime({ endpoint: server.endpoint, node: 'node-1', relistPeriodMs: 60_000, seccompProfileRoot: '/var/lib/skiff/seccomp' });
+    try {
+      const sandbox = await profiled.runPodSandbox({ ...pod, hostPID: true, hostIPC: true, sysctls: { 'kernel.shm_rmid_forced': '1' }, privileged: true });
+      const linux = lastRequest('RunPodSandbox').config.linux;
+      assert.deepEqual(linux.securityContext.namespaceOptions, { network: 'POD', pid: 'NODE', ipc: 'NODE', targetId: '' });
+      assert.equal(linux.securityContext.privileged, true);
+      assert.deepEqual(linux.securityContext.seccomp, { profileType: 'RuntimeDefault', localhostRef: '' });
+      assert.deepEqual(linux.sysctls, { 'kernel.shm_rmid_forced': '1' });
+      await profiled.createContainer(sandbox.id, {
+        name: 'app',
+        image: 'docker.io/library/busybox:1',
+        attempt: 3,
+        milliCPURequest: 100,
+        security: { privileged: true, seccompProfile: { type: 'Localhost', localhostProfile: 'audit.json' }, appArmorProfile: { type: 'Localhost', localhostProfile: 'k8s-deny-write' } },
+      });
+      const request = lastRequest('CreateContainer');
+      assert.deepEqual(request.config.metadata, { name: 'app', attempt: 3 });
+      assert.equal(request.config.linux.resources.cpuShares, 102);
+      const context = request.config.linux.securityContext;
+      assert.deepEqual(context.namespaceOptions, { network: 'POD', pid: 'NODE', ipc: 'NODE', targetId: '' });
+      assert.deepEqual(context.seccomp, { profileType: 'Localhost', localhostRef: '/var/lib/skiff/seccomp/audit.json' });
+      assert.deepEqual(context.apparmor, { profileType: 'Localhost', localhostRef: 'k8s-deny-write' });
+      assert.equal(context.apparmorProfile, 'localhost/k8s-deny-write');
+    } finally {
+      await profiled.shutdown();
+    }
   });
 
   it('stops and removes its pods at shutdown when asked to', async () => {

@@ -7,8 +7,9 @@
  * restarts adopts what it finds by listing — nothing to recover.
  */
 import { ContainerEvents } from '../events.js';
-import type { AttachedContainer, ContainerConfig, ContainerStatus, ExecOptions, ExecProcess, PodSandbox, PodSandboxConfig, Runtime } from '../runtime.js';
-import { CriClient, isNotFound, type CriClientOptions } from './client.js';
+import * as grpc from '@grpc/grpc-js';
+import { ExecTimeoutError, type AttachedContainer, type ContainerConfig, type ContainerStatus, type ExecOptions, type ExecProcess, type ExecSyncResult, type PodSandbox, type PodSandboxConfig, type Runtime } from '../runtime.js';
+import { CriClient, CriError, isNotFound, type CriClientOptions } from './client.js';
 import {
   attemptFromLogPath,
   containerStateOf,
@@ -21,10 +22,9 @@ import {
   sandboxRequestOf,
   splitLogPath,
   stdioOf,
-  type CriContainerRequest,
-  type CriSandboxRequest,
+  type SeccompOptions,
 } from './cri-config.js';
-import type { CriContainer, CriPodSandboxConfig, ExecSyncResponse } from './cri-types.js';
+import type { CriContainer, CriPodSandboxConfig } from './cri-types.js';
 import { CriImageService } from './image-service.js';
 import { ContainerRelister } from './relist.js';
 import { openRemoteCommand, type StreamingTransportKind } from './streaming.js';
@@ -32,7 +32,7 @@ import { openRemoteCommand, type StreamingTransportKind } from './streaming.js';
 /** The RuntimeClass handler that runs commands on the node's own file system: the process runtime's, not containerd's. */
 export const hostHandler = 'host';
 
-export interface CriRuntimeOptions extends CriClientOptions {
+export interface CriRuntimeOptions extends CriClientOptions, SeccompOptions {
   /** The runtime's socket: `unix:///run/containerd/containerd.sock`. */
   endpoint: string;
   /** The kubelet's podLogsDir: sandboxes get `<podLogsDir>/<ns>_<name>_<uid>` as their log directory. Without it, each container's log path says. */
@@ -82,7 +82,7 @@ export class CriRuntime extends ContainerEvents implements Runtime {
   private readonly relister: ContainerRelister;
   private readonly known = new Map<string, KnownContainer>();
   /** The CRI config of each sandbox we ran or read back: CreateContainer sends it again. */
-  private readonly sandboxConfigs = new Map<string, { request: CriSandboxRequest; cri: CriPodSandboxConfig }>();
+  private readonly sandboxConfigs = new Map<string, { request: PodSandboxConfig; cri: CriPodSandboxConfig }>();
   private readonly log: (event: Record<string, unknown>) => void;
   /** Runtime.prepareNetwork: from the options, or set by whoever makes the runtime. */
   prepareNetwork?: () => Promise<{ address: string; bridge: string } | undefined>;
@@ -166,8 +166,7 @@ export class CriRuntime extends ContainerEvents implements Runtime {
 
   // ---- sandboxes ----
 
-  async runPodSandbox(config: PodSandboxConfig): Promise<PodSandbox> {
-    const request = config as CriSandboxRequest;
+  async runPodSandbox(request: PodSandboxConfig): Promise<PodSandbox> {
     if (request.runtimeHandler === hostHandler) {
       throw new Error(
         `RuntimeClass handler "${hostHandler}" runs a pod's commands on the node's own file system, which containerd cannot do: ` +
@@ -201,7 +200,7 @@ export class CriRuntime extends ContainerEvents implements Runtime {
   }
 
   /** The sandbox's configs: ours, or read back from its annotation (after an agent restart). */
-  private async sandboxConfigOf(id: string): Promise<{ request: CriSandboxRequest; cri: CriPodSandboxConfig }> {
+  private async sandboxConfigOf(id: string): Promise<{ request: PodSandboxConfig; cri: CriPodSandboxConfig }> {
     const cached = this.sandboxConfigs.get(id);
     if (cached) return cached;
     const status = await this.client.podSandboxStatus(id);
@@ -214,14 +213,19 @@ export class CriRuntime extends ContainerEvents implements Runtime {
 
   // ---- containers ----
 
-  async createContainer(sandboxId: string, config: ContainerConfig): Promise<string> {
-    const request = config as CriContainerRequest;
+  async createContainer(sandboxId: string, request: ContainerConfig): Promise<string> {
     const sandbox = await this.sandboxConfigOf(sandboxId);
     const attempt = request.attempt ?? attemptFromLogPath(request.logPath) ?? (await this.nextAttempt(sandboxId, request.name));
     // The CRI's log path is relative to the sandbox's log directory; containerd 1.6 reads that directory from this request.
     const log = request.logPath ? splitLogPath(request.logPath, sandbox.cri.logDirectory) : undefined;
     const sandboxConfig = log ? { ...sandbox.cri, logDirectory: log.logDirectory } : sandbox.cri;
-    const id = await this.client.createContainer(sandboxId, criContainerConfig(request, attempt, sandbox.request, log?.logPath, this.options.node), sandboxConfig);
+    const config = criContainerConfig(request, attempt, sandbox.request, {
+      logPath: log?.logPath,
+      node: this.options.node,
+      seccompProfileRoot: this.options.seccompProfileRoot,
+      seccompDefault: this.options.seccompDefault,
+    });
+    const id = await this.client.createContainer(sandboxId, config, sandboxConfig);
     this.known.set(id, { sandboxId, state: 'created', stdin: request.stdin === true, stdinOnce: request.stdinOnce === true, tty: request.tty === true });
     return id;
   }
@@ -285,9 +289,25 @@ export class CriRuntime extends ContainerEvents implements Runtime {
     return openRemoteCommand(url, { stdin: options.stdin, ...(options.tty ? { tty: options.tty } : {}), transport: this.options.streamingTransport });
   }
 
-  /** A command run to its end, killed after `timeoutSeconds` (0: no limit): what the kubelet's exec probes use. */
-  execSync(id: string, command: string[], timeoutSeconds: number): Promise<ExecSyncResponse> {
-    return this.client.execSync(id, command, timeoutSeconds);
+  /**
+   * A command run to its end (ExecSync), as the kubelet's exec probes and
+   * hooks run theirs: containerd kills it after `timeoutSeconds` (whole
+   * seconds, rounded up; 0: no limit, and no deadline on the call either,
+   * as the kubelet's hooks) and answers DeadlineExceeded — ExecTimeoutError
+   * here. Aborting `signal` cancels the call, and containerd kills the
+   * command then too.
+   */
+  async execSync(id: string, command: string[], timeoutSeconds: number, signal?: AbortSignal): Promise<ExecSyncResult> {
+    const known = this.known.get(id);
+    if (known && known.state !== 'running') throw new Error('the container is not running');
+    const timeout = Number.isFinite(timeoutSeconds) && timeoutSeconds > 0 ? Math.ceil(timeoutSeconds) : 0;
+    try {
+      // With a timeout the client's deadline allows for containerd's kill on top of it.
+      return await this.client.execSync(id, command, timeout, { ...(timeout ? {} : { timeoutMs: Infinity }), ...(signal ? { signal } : {}) });
+    } catch (err) {
+      if (err instanceof CriError && err.code === grpc.status.DEADLINE_EXCEEDED) throw new ExecTimeoutError(command, timeout);
+      throw err;
+    }
   }
 
   attach(id: string, output: (stream: 'stdout' | 'stderr', data: Buffer) => void): AttachedContainer | undefined {

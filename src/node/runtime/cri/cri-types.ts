@@ -40,6 +40,12 @@ export interface NamespaceOption {
   targetId?: string;
 }
 
+/** A seccomp or AppArmor profile (SecurityProfile); localhostRef only with Localhost. */
+export interface CriSecurityProfile {
+  profileType: 'RuntimeDefault' | 'Unconfined' | 'Localhost';
+  localhostRef?: string;
+}
+
 export interface CriMount {
   containerPath: string;
   hostPath: string;
@@ -62,7 +68,7 @@ export interface CriPodSandboxConfig {
   annotations?: Record<string, string>;
   linux?: {
     cgroupParent?: string;
-    securityContext?: { namespaceOptions?: NamespaceOption; privileged?: boolean };
+    securityContext?: { namespaceOptions?: NamespaceOption; privileged?: boolean; seccomp?: CriSecurityProfile };
     sysctls?: Record<string, string>;
   };
 }
@@ -114,6 +120,10 @@ export interface LinuxContainerSecurityContext {
   runAsGroup?: Int64Value;
   maskedPaths?: string[];
   readonlyPaths?: string[];
+  seccomp?: CriSecurityProfile;
+  apparmor?: CriSecurityProfile;
+  /** Deprecated: the AppArmor profile as a string (runtime/default, unconfined, localhost/<name>), for runtimes older than `apparmor`. */
+  apparmorProfile?: string;
 }
 
 export interface CriContainerConfig {

@@ -4,8 +4,9 @@
  * attempt, NotFound for unknown ids, the privileged-sandbox rule, log paths
  * joined to the sandbox's log directory — and a small streaming server for
  * Exec and Attach — WebSocket and SPDY, through the agent's own server side
- * of the remote-command protocol (exec.ts, spdy-remotecommand.ts). Tests
- * drive containers' fates directly (`exitContainer`).
+ * of the remote-command protocol (exec.ts, spdy-remotecommand.ts); ExecSync
+ * runs a few commands (`sleep N` killed at the timeout or when the call is
+ * cancelled). Tests drive containers' fates directly (`exitContainer`).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -54,7 +55,8 @@ interface FakeImage {
   auth?: { username: string; password: string };
 }
 
-type Handler = (request: any) => unknown;
+/** Answers an RPC: its response (or a promise of it); throws an RpcError to fail it. */
+type Handler = (request: any, call: grpc.ServerUnaryCall<unknown, unknown>) => unknown;
 
 interface StreamSession {
   kind: 'exec' | 'attach';
@@ -94,6 +96,8 @@ export class FakeCriServer {
   readonly calls: { rpc: string; request: any }[] = [];
   /** Per RPC: how long to wait before answering (deadline tests). */
   readonly delays = new Map<string, number>();
+  /** ExecSync commands killed before their end: at their timeout, or because the call was cancelled. */
+  readonly killedExecs: { cmd: string[]; why: 'timeout' | 'cancelled' }[] = [];
   /** Streaming sessions connected so far, and how many of them over SPDY. */
   streamsOpened = 0;
   spdySessions = 0;
@@ -177,11 +181,12 @@ export class FakeCriServer {
       implementation[rpc] = (call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
         this.calls.push({ rpc, request: call.request });
         setTimeout(() => {
-          try {
-            callback(null, handler(call.request) ?? {});
-          } catch (err) {
-            callback({ code: err instanceof RpcError ? err.code : grpc.status.UNKNOWN, details: (err as Error).message });
-          }
+          Promise.resolve()
+            .then(() => handler(call.request, call))
+            .then(
+              (response) => callback(null, response ?? {}),
+              (err: unknown) => callback({ code: err instanceof RpcError ? err.code : grpc.status.UNKNOWN, details: (err as Error).message }),
+            );
         }, this.delays.get(rpc) ?? 0);
       };
     }
@@ -308,10 +313,15 @@ export class FakeCriServer {
           },
         };
       },
-      ExecSync: (request: { containerId: string; cmd: string[] }) => {
-        this.container(request.containerId);
-        if (request.cmd[0] === 'echo') return { stdout: Buffer.from(`${request.cmd.slice(1).join(' ')}\n`), exitCode: 0 };
-        return { stderr: Buffer.from(`${request.cmd[0]}: not found\n`), exitCode: 127 };
+      ExecSync: (request: { containerId: string; cmd: string[]; timeout: number }, call: grpc.ServerUnaryCall<unknown, unknown>) => {
+        const container = this.container(request.containerId);
+        if (container.state !== 'CONTAINER_RUNNING') throw new RpcError(grpc.status.UNKNOWN, `failed to exec in container: container is in ${container.state} state`);
+        const [command, ...args] = request.cmd;
+        if (command === 'echo') return { stdout: Buffer.from(`${args.join(' ')}\n`), exitCode: 0 };
+        if (command === 'stderr') return { stdout: Buffer.from('out\n'), stderr: Buffer.from(`${args.join(' ')}\n`), exitCode: 1 };
+        if (command === 'exit') return { exitCode: Number(args[0]) };
+        if (command === 'sleep') return this.sleepInContainer(request, call, Number(args[0]));
+        return { stderr: Buffer.from(`${command}: not found\n`), exitCode: 127 };
       },
       Exec: (request: { containerId: string; cmd: string[]; tty: boolean; stdin: boolean }) => this.session({ kind: 'exec', ...request }),
       Attach: (request: { containerId: string; tty: boolean; stdin: boolean }) => this.session({ kind: 'attach', cmd: [], ...request }),
@@ -327,6 +337,40 @@ export class FakeCriServer {
         return { stats: { attributes: { id: sandbox.id, metadata: sandbox.config.metadata }, linux: { containers } } };
       },
     };
+  }
+
+  /**
+   * ExecSync's `sleep N`, as containerd 1.6 runs a command: killed at the
+   * request's timeout (DeadlineExceeded, containerd's words) or when the
+   * call is cancelled (its context ends).
+   */
+  private sleepInContainer(request: { cmd: string[]; timeout: number }, call: grpc.ServerUnaryCall<unknown, unknown>, seconds: number): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const end = (outcome: () => void) => {
+        clearTimeout(finished);
+        clearTimeout(timeout);
+        call.removeListener('cancelled', cancelled);
+        outcome();
+      };
+      const finished = setTimeout(() => end(() => resolve({ exitCode: 0 })), seconds * 1000);
+      const timeout =
+        request.timeout > 0
+          ? setTimeout(
+              () =>
+                end(() => {
+                  this.killedExecs.push({ cmd: request.cmd, why: 'timeout' });
+                  reject(new RpcError(grpc.status.DEADLINE_EXCEEDED, `failed to exec in container: timeout ${request.timeout}s exceeded: context deadline exceeded`));
+                }),
+              request.timeout * 1000,
+            )
+          : undefined;
+      const cancelled = () =>
+        end(() => {
+          this.killedExecs.push({ cmd: request.cmd, why: 'cancelled' });
+          reject(new RpcError(grpc.status.CANCELLED, 'context canceled'));
+        });
+      call.on('cancelled', cancelled);
+    });
   }
 
   private stats(container: FakeContainer) {
