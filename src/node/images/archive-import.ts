@@ -13,8 +13,7 @@
 import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
 import { PassThrough, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createGunzip } from 'node:zlib';
-import { Decompress } from 'fzstd';
+import { decompressed } from './uncompressed.js';
 import { extract } from 'tar-stream';
 import type { LocalImageService } from './image-service.js';
 import type { ImageRecord } from './image-records.js';
@@ -191,35 +190,6 @@ function sniffCompression(images: LocalImageService, digest: string): LayerCompr
   if (head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
   if (head.readUInt32LE(0) === 0xfd2fb528) return 'zstd';
   return 'none';
-}
-
-/** The archive's bytes, uncompressed (gzip and zstd told by their magic numbers). */
-async function decompressed(input: Readable): Promise<Readable> {
-  const iterator = input[Symbol.asyncIterator]();
-  const first = await iterator.next();
-  const head: Buffer = first.done ? Buffer.alloc(0) : Buffer.from(first.value as Buffer);
-  const rest = Readable.from((async function* () {
-    if (head.length) yield head;
-    for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value as Buffer;
-  })());
-  if (head[0] === 0x1f && head[1] === 0x8b) return rest.pipe(createGunzip());
-  if (head.length >= 4 && head.readUInt32LE(0) === 0xfd2fb528) {
-    const out = new PassThrough();
-    const zstd = new Decompress((chunk, final) => {
-      out.write(Buffer.from(chunk));
-      if (final) out.end();
-    });
-    (async () => {
-      try {
-        for await (const chunk of rest) zstd.push(chunk as Uint8Array);
-        zstd.push(new Uint8Array(0), true);
-      } catch (err) {
-        out.destroy(err as Error);
-      }
-    })();
-    return out;
-  }
-  return rest;
 }
 
 async function readSmall(entry: Readable, name: string): Promise<Buffer> {

@@ -8,15 +8,20 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { importArchiveFile } from './archive-import.js';
-import type { LocalImageService } from './image-service.js';
 import { whenAborted } from '../../machinery/abort.js';
 
 const archivePattern = /\.(tar|tar\.gz|tgz|tar\.zst|tar\.zstd)$/;
 
 export interface DropDirOptions {
   dir: string;
-  images: LocalImageService;
+  /**
+   * Imports one archive into the node's images and says which it holds:
+   * skiff's own store (archive-import.ts) or containerd's (`ctr images
+   * import`), whichever runtime the node has.
+   */
+  importArchive(path: string): Promise<string[]>;
+  /** Where the archives already imported are remembered (their size and mtime), with the images. */
+  stateFile: string;
   signal: AbortSignal;
   log(event: Record<string, unknown>): void;
   /** How often the directory is looked at (default 5 s). */
@@ -24,9 +29,8 @@ export interface DropDirOptions {
 }
 
 export async function watchImageDrops(options: DropDirOptions): Promise<void> {
-  const { dir, images, signal, log } = options;
+  const { dir, stateFile, signal, log } = options;
   mkdirSync(dir, { recursive: true });
-  const stateFile = join(images.content.root, 'imported-archives.json');
   let seen: Record<string, string> = {};
   try {
     seen = existsSync(stateFile) ? (JSON.parse(readFileSync(stateFile, 'utf8')) as Record<string, string>) : {};
@@ -46,8 +50,8 @@ export async function watchImageDrops(options: DropDirOptions): Promise<void> {
       if (seen[name] === version) continue;
       seen[name] = version;
       try {
-        const imported = await importArchiveFile(images, path);
-        log({ msg: 'imported image archive', file: path, images: imported.map((i) => i.repoTags[0] ?? i.id) });
+        const imported = await options.importArchive(path);
+        log({ msg: 'imported image archive', file: path, images: imported });
       } catch (err) {
         log({ msg: 'cannot import image archive', file: path, error: (err as Error).message });
       }

@@ -76,7 +76,17 @@ export async function startNodeRuntime(kind: RuntimeKind, options: NodeRuntimeOp
     images: nodeImageService(options.dataDir, options.registries),
   });
   // Image archives dropped into DIR/images/ are imported at start and while the node runs (air-gapped nodes).
-  if (runtime.images) void watchImageDrops({ dir: join(options.dataDir, 'images'), images: runtime.images, signal: options.signal, log: options.log });
+  const images = runtime.images;
+  if (images) {
+    const [{ importArchiveFile }] = await Promise.all([import('../images/archive-import.js')]);
+    void watchImageDrops({
+      dir: join(options.dataDir, 'images'),
+      importArchive: async (path) => (await importArchiveFile(images, path)).map((image) => image.repoTags[0] ?? image.id),
+      stateFile: join(images.content.root, 'imported-archives.json'),
+      signal: options.signal,
+      log: options.log,
+    });
+  }
   return {
     runtime,
     isolated: runtime.isolated,
