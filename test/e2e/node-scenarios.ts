@@ -6,13 +6,15 @@
  * Every pod runs an image from a registry on loopback: busybox, built here.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import http from 'node:http';
 import { spawn } from 'node:child_process';
 import { freePort, waitFor, type Cluster } from './harness.js';
 import { kubectlPath } from './tools.js';
+import { buildImage, busyboxLayer } from '../images/build-image.js';
+import { writeDockerArchive } from '../images/archive.js';
 
 export interface ScenarioContext {
   cluster: Cluster;
@@ -20,6 +22,8 @@ export interface ScenarioContext {
   image: string;
   /** A namespace of this scenario's own (created for it). */
   namespace: string;
+  /** The node's data dir (its DIR/images drop dir). */
+  dataDir: string;
 }
 
 export interface NodeScenario {
@@ -266,6 +270,21 @@ export const nodeScenarios: NodeScenario[] = [
         return found && found.sizeBytes > 0 ? found.names : undefined;
       }, { message: 'the image in the node\'s status.images' });
       assert.ok(names.includes(context.image), names.join(', '));
+    },
+  },
+  {
+    name: 'an image archive dropped into the data dir runs without a registry (air gap)',
+    async run(context) {
+      const offline = await buildImage({ layers: [{ entries: busyboxLayer() }], config: { Cmd: ['sh', '-c', 'echo offline; exec sleep 3600'], Env: ['PATH=/bin'] } });
+      // Compressed, as archives are shipped; written aside and renamed in, so the node never reads half a file.
+      const tag = `offline/${context.namespace}:v1`;
+      const staging = join(context.dataDir, `offline-${context.namespace}.tar.gz`);
+      await writeDockerArchive(staging, [{ image: offline, repoTags: [tag] }]);
+      mkdirSync(join(context.dataDir, 'images'), { recursive: true });
+      renameSync(staging, join(context.dataDir, 'images', `offline-${context.namespace}.tar.gz`));
+      await apply(context, pod(context, 'offline', { containers: [{ name: 'o', image: tag, imagePullPolicy: 'Never' }] }));
+      await waitFor(async () => (await status(context, 'offline')).phase === 'Running', { message: 'the pod of the imported image running', timeoutMs: 60_000 });
+      await waitFor(async () => (await k(context, ['logs', 'offline'])).stdout === 'offline\n', { message: 'its log line' });
     },
   },
 ];

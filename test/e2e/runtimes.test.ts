@@ -66,7 +66,7 @@ for (const runtime of runtimes) {
       test(scenario.name, async () => {
         const namespace = scenario.name.replace(/[^a-z]+/g, '-').replace(/^-|-$/g, '').slice(0, 40).replace(/-$/, '');
         await cluster.kubectl(['create', 'namespace', namespace]);
-        await scenario.run({ cluster, image, namespace });
+        await scenario.run({ cluster, image, namespace, dataDir });
       });
     }
   });

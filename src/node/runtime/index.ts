@@ -108,6 +108,7 @@ async function startContainerdRuntime(options: NodeRuntimeOptions): Promise<Node
   const network = new BridgeNetwork(options.podCIDR);
   let endpoint = options.containerRuntimeEndpoint;
   let sandboxImage: string | undefined;
+  let snapshotter: string | undefined;
   // A managed containerd outlives the agent's last call: it stops once the agent has stopped its pods (afterStop),
   // not when the node's signal aborts — or sandboxes would be left to containerd's shims with nobody to end them.
   const containerdLifetime = new AbortController();
@@ -122,6 +123,7 @@ async function startContainerdRuntime(options: NodeRuntimeOptions): Promise<Node
     options.log({ msg: 'containerd started', endpoint: managed.endpoint, cgroupDriver: managed.cgroupDriver, snapshotter: managed.snapshotter, log: managed.logFile });
     endpoint = managed.endpoint;
     sandboxImage = managed.sandboxImage;
+    snapshotter = managed.snapshotter;
   }
   const runtime = await CriRuntime.connect({
     endpoint,
@@ -138,6 +140,16 @@ async function startContainerdRuntime(options: NodeRuntimeOptions): Promise<Node
     await network.ensureBridge();
     return { address: network.gateway, bridge: network.bridge };
   };
+  // Image archives dropped into DIR/images/ go into containerd's images (air-gapped nodes), as k3s imports its agent/images.
+  const [{ watchImageDrops }, { importImages }, { uncompressedFile }] = await Promise.all([import('../images/drop-dir.js'), import('./cri/containerd/ctr.js'), import('../images/uncompressed.js')]);
+  const address = endpoint.replace(/^unix:\/\//, '');
+  void watchImageDrops({
+    dir: join(options.dataDir, 'images'),
+    importArchive: async (path) => importImages({ address, signal: options.signal }, await uncompressedFile(path), snapshotter),
+    stateFile: join(options.dataDir, 'containerd-imported-archives.json'),
+    signal: options.signal,
+    log: options.log,
+  });
   return {
     runtime,
     isolated: true,

@@ -5,7 +5,8 @@
  * after it) and a bounded output, so a daemon that hangs or babbles
  * cannot hold or flood the agent.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import type { Readable } from 'node:stream';
 
 export const CTR_PATH = '/usr/bin/ctr';
 
@@ -76,4 +77,40 @@ export async function pluginStatuses(options: CtrOptions): Promise<PluginStatus[
 export async function imageNames(options: CtrOptions): Promise<string[]> {
   const output = await ctr(options, ['images', 'ls', '-q']);
   return output.split('\n').map((line) => line.trim()).filter(Boolean);
+}
+
+/** How long an import of one archive may take: a large image from a slow disk. */
+const IMPORT_TIMEOUT_MS = 10 * 60_000;
+
+/**
+ * `ctr images import -` with `archive` (a plain tar: docker save or an OCI
+ * layout) on its stdin, unpacked for `snapshotter` so the CRI can run it at
+ * once; resolves with the names it imported (`docker.io/library/app:v1`).
+ */
+export function importImages(options: CtrOptions, archive: Readable, snapshotter?: string): Promise<string[]> {
+  const timeoutMs = options.timeoutMs ?? IMPORT_TIMEOUT_MS;
+  const args = ['--address', options.address, '--namespace', options.namespace ?? CRI_NAMESPACE, 'images', 'import', ...(snapshotter ? ['--snapshotter', snapshotter] : []), '-'];
+  return new Promise((resolve, reject) => {
+    const child = spawn(options.ctrPath ?? CTR_PATH, args, { stdio: ['pipe', 'pipe', 'pipe'], signal: options.signal, timeout: timeoutMs, killSignal: 'SIGKILL' });
+    let stdout = '';
+    let stderr = '';
+    const keep = (text: string, chunk: Buffer) => (text.length < MAX_OUTPUT_BYTES ? text + chunk.toString() : text);
+    child.stdout.on('data', (chunk: Buffer) => (stdout = keep(stdout, chunk)));
+    child.stderr.on('data', (chunk: Buffer) => (stderr = keep(stderr, chunk)));
+    child.once('error', (err) => reject(new CtrError(`ctr images import: ${err.message}`)));
+    // ctr stops reading when it fails: what is left of the archive goes nowhere.
+    child.stdin.on('error', () => {});
+    archive.once('error', (err) => (child.kill('SIGKILL'), reject(new CtrError(`ctr images import: reading the archive: ${err.message}`))));
+    archive.pipe(child.stdin);
+    child.once('close', (code) => {
+      if (code === 0) return resolve(importedNames(stdout));
+      const said = stderr.trim().split('\n').slice(-3).join(' ').slice(0, 1000);
+      reject(new CtrError(`ctr images import: ${said || `exited with ${code}`}`));
+    });
+  });
+}
+
+/** The names in ctr's import report: `unpacking docker.io/library/app:v1 (sha256:…)...done`. */
+export function importedNames(output: string): string[] {
+  return [...output.matchAll(/^unpacking (\S+) \(sha256:[0-9a-f]+\)/gm)].map((match) => match[1]);
 }
