@@ -39,6 +39,19 @@ const pod = (context: ScenarioContext, name: string, spec: Record<string, unknow
   metadata: { name, labels },
   spec: { terminationGracePeriodSeconds: 1, ...spec, containers: (spec.containers as Record<string, unknown>[]).map((c) => ({ image: context.image, ...c })) },
 });
+/** A Deployment of one container of the image, labelled app=<name>, running `command`. */
+const deployment = (context: ScenarioContext, name: string, command: string[]) => ({
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: { name },
+  spec: {
+    selector: { matchLabels: { app: name } },
+    template: {
+      metadata: { labels: { app: name } },
+      spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'web', image: context.image, command }] },
+    },
+  },
+});
 const status = async (context: ScenarioContext, name: string) => JSON.parse((await k(context, ['get', 'pod', name, '-o', 'json'])).stdout).status as {
   phase?: string;
   podIP?: string;
@@ -49,18 +62,7 @@ export const nodeScenarios: NodeScenario[] = [
   {
     name: 'a Deployment of the image becomes ready with a pod IP; logs and exec reach it',
     async run(context) {
-      await apply(context, {
-        apiVersion: 'apps/v1',
-        kind: 'Deployment',
-        metadata: { name: 'web' },
-        spec: {
-          selector: { matchLabels: { app: 'web' } },
-          template: {
-            metadata: { labels: { app: 'web' } },
-            spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'web', image: context.image, command: ['sh', '-c', 'echo started in $(hostname); exec sleep 3600'] }] },
-          },
-        },
-      });
+      await apply(context, deployment(context, 'web', ['sh', '-c', 'echo started in $(hostname); exec sleep 3600']));
       await k(context, ['rollout', 'status', 'deployment/web', '--timeout=60s']);
       const name = (await k(context, ['get', 'pods', '-l', 'app=web', '-o', 'jsonpath={.items[0].metadata.name}'])).stdout;
       assert.match((await status(context, name)).podIP ?? '', /^10\.42\.\d+\.\d+$/);
@@ -224,18 +226,7 @@ export const nodeScenarios: NodeScenario[] = [
   {
     name: 'a pod reaches a Service by its DNS name; the node lists the image it pulled',
     async run(context) {
-      await apply(context, {
-        apiVersion: 'apps/v1',
-        kind: 'Deployment',
-        metadata: { name: 'named' },
-        spec: {
-          selector: { matchLabels: { app: 'named' } },
-          template: {
-            metadata: { labels: { app: 'named' } },
-            spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'web', image: context.image, command: ['sh', '-c', 'mkdir -p /www && echo "served by $(hostname)" > /www/index.html && exec httpd -f -p 8080 -h /www'] }] },
-          },
-        },
-      });
+      await apply(context, deployment(context, 'named', ['sh', '-c', 'mkdir -p /www && echo "served by $(hostname)" > /www/index.html && exec httpd -f -p 8080 -h /www']));
       await k(context, ['expose', 'deployment', 'named', '--port=80', '--target-port=8080']);
       await apply(context, pod(context, 'client', { containers: [{ name: 'c', command: ['sleep', '3600'] }] }));
       await k(context, ['rollout', 'status', 'deployment/named', '--timeout=60s']);

@@ -47,12 +47,7 @@ for (const runtime of runtimes) {
     const dataDir = mkdtempSync(join(tmpdir(), `skiff-${runtime.name}-e2e-`));
     before(async () => {
       releaseLock = await holdNetworkTestLock();
-      registry = await startRegistry();
-      const busybox = await buildImage({ layers: [{ entries: busyboxLayer() }], config: { Cmd: ['sh'], Env: ['PATH=/bin'] } });
-      await pushImage(registry.url, 'test/busybox', 'v1', busybox);
-      image = `${registry.host}/test/busybox:v1`;
-      // The registry speaks plain HTTP: named as a mirror of itself, as with k3s.
-      writeFileSync(join(dataDir, 'registries.yaml'), `mirrors:\n  "${registry.host}": { endpoint: ["http://${registry.host}"] }\n`);
+      ({ registry, image } = await busyboxRegistry(dataDir));
       cluster = await startCluster({ dataDir, args: ['--runtime', runtime.name, '--pod-cidr', runtime.podCIDR, '--ingress-http-port', '0', '--ingress-https-port', '0'] });
     });
     after(async () => {
@@ -70,6 +65,19 @@ for (const runtime of runtimes) {
       });
     }
   });
+}
+
+/**
+ * A registry on loopback holding busybox (built here) as test/busybox:v1,
+ * named in `dataDir`'s registries.yaml — it speaks plain HTTP, so as a
+ * mirror of itself, as with k3s.
+ */
+async function busyboxRegistry(dataDir: string): Promise<{ registry: TestRegistry; image: string }> {
+  const registry = await startRegistry();
+  const busybox = await buildImage({ layers: [{ entries: busyboxLayer() }], config: { Cmd: ['sh'], Env: ['PATH=/bin'] } });
+  await pushImage(registry.url, 'test/busybox', 'v1', busybox);
+  writeFileSync(join(dataDir, 'registries.yaml'), `mirrors:\n  "${registry.host}": { endpoint: ["http://${registry.host}"] }\n`);
+  return { registry, image: `${registry.host}/test/busybox:v1` };
 }
 
 /** Whether something accepts TCP connections at address:port. */
@@ -138,11 +146,7 @@ for (const runtime of runtimes) {
 
     before(async () => {
       releaseLock = await holdNetworkTestLock();
-      registry = await startRegistry();
-      const busybox = await buildImage({ layers: [{ entries: busyboxLayer() }], config: { Cmd: ['sh'], Env: ['PATH=/bin'] } });
-      await pushImage(registry.url, 'test/busybox', 'v1', busybox);
-      image = `${registry.host}/test/busybox:v1`;
-      writeFileSync(join(agentDir, 'registries.yaml'), `mirrors:\n  "${registry.host}": { endpoint: ["http://${registry.host}"] }\n`);
+      ({ registry, image } = await busyboxRegistry(agentDir));
       // The control plane alone; the node is the agent's.
       cluster = await startCluster({ args: ['--runtime', 'none'] });
       agent = await startAgent();
