@@ -429,9 +429,12 @@ export class PodWorker implements PodSyncTarget {
         target.execSync = (command, timeoutSeconds, signal) => {
           const cancel = new AbortController();
           const kill = () => cancel.abort();
-          if (signal) whenAborted(signal, kill);
+          const forget = signal ? whenAborted(signal, kill) : () => {};
           this.runningHooks.add(kill);
-          return execSync(command, timeoutSeconds, cancel.signal).finally(() => this.runningHooks.delete(kill));
+          return execSync(command, timeoutSeconds, cancel.signal).finally(() => {
+            forget();
+            this.runningHooks.delete(kill);
+          });
         };
       }
       const limit = postStart.exec ? Infinity : Math.max(30, this.pod.spec?.terminationGracePeriodSeconds ?? 30);
