@@ -12,23 +12,27 @@
  * - what 100 running pods cost: the agent's RSS and CPU, the memory of the
  *   pod shims and containers, and how much less memory the machine has
  *   available (MemAvailable) with them running.
- * All of it twice, side by side: for pods of the node's own files
+ * All of it side by side: for pods of the node's own files
  * (`runtimeClassName: host`) and, as root on a machine that can isolate, for
  * pods of an OCI image (already on the node) from a registry on loopback;
- * then what a first pull of that image costs (node-images.ts) and how the
- * two kinds compare.
+ * then the same image pods on containerd (`--runtime containerd`, the
+ * containerd skiff manages) where containerd is installed; then what a first
+ * pull of that image costs (node-images.ts) and how the kinds compare.
  * The agent runs as its own process (`skiff agent`, joined to a `skiff up
  * --runtime none`) so its figures are its own.
+ * SKIFF_BENCH_RUNTIMES=containerd (or process) runs one runtime only.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { cliPath, startBenchCluster, type BenchCluster } from './cluster.js';
 import { describeImage, imageSkipReason, measurePulls, prePull, printPullFigures, startBenchImage, type BenchImage } from './node-images.js';
 import { conditions, median, percentile } from './stats.js';
 import { runtimeStateCandidates } from '../src/node/runtime/process/state-dir.js';
+import { checkPrerequisites } from '../src/node/runtime/cri/containerd/setup.js';
+import { containerdPaths } from '../src/node/runtime/cri/containerd/paths.js';
 
 const podCount = Number(process.env.SKIFF_BENCH_PODS ?? 100);
 const wave = 10;
@@ -58,10 +62,25 @@ function rssKiB(pid: number): number {
   }
 }
 
-/** RSS (KiB) of every process of that name (its comm), and how many there are. */
-function processesNamed(name: string): { count: number; rssKiB: number } {
+/**
+ * Proportional set size (KiB): the process's private pages plus its share of
+ * the pages it shares (one binary's text mapped by 100 shims counts once in
+ * all), so the PSS of many processes adds up to what they really take.
+ */
+function pssKiB(pid: number): number {
+  try {
+    const match = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+    return match ? Number(match[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** RSS and PSS (KiB) of every process of that name (its comm), and how many there are. */
+function processesNamed(name: string): { count: number; rssKiB: number; pssKiB: number } {
   let count = 0;
   let rss = 0;
+  let pss = 0;
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
@@ -71,15 +90,41 @@ function processesNamed(name: string): { count: number; rssKiB: number } {
     }
     count++;
     rss += rssKiB(Number(entry));
+    pss += pssKiB(Number(entry));
   }
-  return { count, rssKiB: rss };
+  return { count, rssKiB: rss, pssKiB: pss };
 }
 
 /** What the pods of a scenario run: the node's own files, or an image (with the registries file the agent needs for it). */
 type PodKind = { kind: 'host' } | { kind: 'image'; image: BenchImage };
 
-function describeKind(pods: PodKind): string {
-  return pods.kind === 'host' ? 'host pods (runtimeClassName: host, sleep 3600 of the node)' : `image pods (${pods.image.reference}, sleep 3600 of the image, already on the node)`;
+/** The runtime the agent runs pods with: skiff's own, or the containerd it starts and configures. */
+type NodeRuntime = 'process' | 'containerd';
+
+function describeKind(pods: PodKind, runtime: NodeRuntime): string {
+  const on = runtime === 'containerd' ? ' on containerd (managed by the agent)' : " on skiff's process runtime";
+  return pods.kind === 'host' ? `host pods${on} (runtimeClassName: host, sleep 3600 of the node)` : `image pods${on} (${pods.image.reference}, sleep 3600 of the image, already on the node)`;
+}
+
+/**
+ * The per-pod processes a runtime adds beside the containers, by their comm
+ * (15 characters at most): skiff's pod shim; containerd's shim
+ * (containerd-shim-runc-v2) and the sandbox's pause process (catatonit, or
+ * busybox's sleep on a machine without it, then counted as a container).
+ */
+const podProcesses: Record<NodeRuntime, { shim: string; pause?: string }> = {
+  process: { shim: 'skiff-pod' },
+  containerd: { shim: 'containerd-shim', pause: 'catatonit' },
+};
+
+/** Why containerd cannot be measured here, or false when it can. */
+function containerdSkipReason(): string | false {
+  try {
+    checkPrerequisites();
+    return false;
+  } catch (error) {
+    return (error as Error).message;
+  }
 }
 
 function podSpec(pods: PodKind): Record<string, unknown> {
@@ -116,6 +161,44 @@ function skiffCgroupKiB(): number | undefined {
   return undefined;
 }
 
+/** A process's memory cgroup directory (v1's memory controller, else v2's), or undefined. */
+function memoryCgroupOf(pid: number): string | undefined {
+  try {
+    const lines = readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n');
+    const v1 = lines.find((line) => /^\d+:([^:]*,)?memory(,[^:]*)?:/.test(line));
+    if (v1) return join('/sys/fs/cgroup/memory', v1.slice(v1.indexOf(':/') + 1));
+    const v2 = lines.find((line) => line.startsWith('0::'));
+    return v2 ? join('/sys/fs/cgroup', v2.slice(3)) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Memory charged to the cgroups runc made for containerd's pods (sandbox and
+ * containers: their pages, page cache and kernel memory), in KiB: the
+ * distinct memory cgroups of the processes below containerd's shims, other
+ * than the shims' own. The shims themselves are not in them (their RSS is
+ * given apart, as skiff's pod shims' is).
+ */
+function containerdPodCgroupsKiB(): number {
+  const shims = pidsNamed(podProcesses.containerd.shim);
+  const shimCgroups = new Set(shims.map(memoryCgroupOf));
+  const cgroups = new Set(shims.flatMap((shim) => descendants(shim)).map(memoryCgroupOf).filter((cgroup) => cgroup && !shimCgroups.has(cgroup)));
+  let total = 0;
+  for (const cgroup of cgroups) {
+    for (const file of ['memory.usage_in_bytes', 'memory.current']) {
+      try {
+        total += Number(readFileSync(join(cgroup!, file), 'utf8')) / 1024;
+        break;
+      } catch {
+        /* not this cgroup version */
+      }
+    }
+  }
+  return total;
+}
+
 /** The memory figures of a moment, in KiB, to compare the idle node's with those of the node running pods. */
 interface MemorySnapshot {
   memAvailable: number;
@@ -125,8 +208,9 @@ interface MemorySnapshot {
   nodeProcessesRss: number;
 }
 
-function memorySnapshot(agent: number, controlPlane: number): MemorySnapshot {
-  return { memAvailable: memAvailableKiB(), cgroup: skiffCgroupKiB() ?? NaN, nodeProcessesRss: rssKiB(agent) + rssKiB(controlPlane) + rssKiB(process.pid) };
+function memorySnapshot(agent: number, controlPlane: number, runtime: NodeRuntime): MemorySnapshot {
+  const cgroup = runtime === 'process' ? (skiffCgroupKiB() ?? NaN) : containerdPodCgroupsKiB();
+  return { memAvailable: memAvailableKiB(), cgroup, nodeProcessesRss: rssKiB(agent) + rssKiB(controlPlane) + rssKiB(process.pid) };
 }
 
 /**
@@ -140,11 +224,11 @@ function memoryGrowth(idle: MemorySnapshot, running: MemorySnapshot): { memAvail
   return { memAvailableDropKiB: idle.memAvailable - running.memAvailable, cgroupKiB: running.cgroup - idle.cgroup, nodeProcessesRssKiB: running.nodeProcessesRss - idle.nodeProcessesRss };
 }
 
-/** RSS (KiB) of the processes below the agent named `name` (its containers' commands), and how many there are. */
-function descendantsNamed(agent: number, name: string): { count: number; rssKiB: number } {
+/** RSS (KiB) of the processes below the roots named `name` (the containers' commands), and how many there are. */
+function descendantsNamed(roots: number[], name: string): { count: number; rssKiB: number } {
   let count = 0;
   let rss = 0;
-  for (const pid of descendants(agent)) {
+  for (const pid of new Set(roots.flatMap((root) => descendants(root)))) {
     try {
       if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== name) continue;
     } catch {
@@ -159,6 +243,29 @@ function descendantsNamed(agent: number, name: string): { count: number; rssKiB:
 async function deleteAllPods(cluster: BenchCluster): Promise<void> {
   await cluster.request('DELETE', '/api/v1/namespaces/default/pods');
   await until(async () => JSON.parse((await cluster.request('GET', '/api/v1/namespaces/default/pods')).body).items.length === 0, 'the pods to be deleted');
+}
+
+/** The PIDs of every process of that comm. */
+function pidsNamed(name: string): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === name) found.push(Number(entry));
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  return found;
+}
+
+/**
+ * Where a runtime's pods run: below the agent for skiff's runtime; for
+ * containerd also below its shims, which daemonize (whether they end up
+ * below containerd, a subreaper, or below init depends on the machine).
+ */
+function podRoots(agent: number, runtime: NodeRuntime): number[] {
+  return runtime === 'process' ? [agent] : [agent, ...pidsNamed(podProcesses.containerd.shim)];
 }
 
 /** The processes below a PID (children, their children …), from /proc. */
@@ -200,8 +307,9 @@ function cpuWithReaped(pid: number): number {
  * once reaped (the helper lets the kernel reap pod shims: a shim that
  * ended is not counted — none ends while the pods run).
  */
-function treeCpuSeconds(agent: number): number {
-  return [agent, ...descendants(agent)].reduce((sum, pid) => sum + cpuWithReaped(pid), 0);
+function treeCpuSeconds(agent: number, runtime: NodeRuntime = 'process'): number {
+  const pids = new Set(podRoots(agent, runtime).flatMap((root) => [root, ...descendants(root)]));
+  return [...pids].reduce((sum, pid) => sum + cpuWithReaped(pid), 0);
 }
 
 /**
@@ -253,7 +361,7 @@ function forkCost(agentRssKiB: number): { bigMs: number; smallMs: number; rssMiB
  * cgroups, files and volumes after its shim has ended; a burst started
  * before that would be charged with the teardown).
  */
-async function untilNodeIdle(agentDir: string): Promise<void> {
+async function untilNodeIdle(agentDir: string, runtime: NodeRuntime): Promise<void> {
   const entries = (dir: string) => {
     try {
       return readdirSync(dir);
@@ -265,7 +373,7 @@ async function untilNodeIdle(agentDir: string): Promise<void> {
   const left = () =>
     stateDirs.reduce((sum, state) => sum + entries(join(state, 'sandboxes')).length + entries(join(state, 'pods')).length, 0) +
     entries(join(agentDir, 'pods')).filter((uid) => entries(join(agentDir, 'pods', uid)).includes('volumes')).length;
-  await until(async () => processesNamed('skiff-pod').count === 0 && left() === 0, 'the node to tear its pods down');
+  await until(async () => processesNamed(podProcesses[runtime].shim).count === 0 && left() === 0, 'the node to tear its pods down');
 }
 
 async function until(check: () => Promise<boolean>, what: string, timeoutMs = 120_000): Promise<void> {
@@ -327,6 +435,9 @@ interface RunFigures {
   podsPerSecond: number;
   /** Per running pod, KiB: its shim's RSS, its container's, how much the machine's MemAvailable went down, what skiff's memory cgroups grew by (NaN without them). */
   shimRssKiB: number;
+  shimPssKiB: number;
+  /** containerd's sandbox process (0 on skiff's runtime, which has none). */
+  pauseRssKiB: number;
   containerRssKiB: number;
   memAvailableDropKiB: number;
   cgroupKiB: number;
@@ -335,32 +446,42 @@ interface RunFigures {
 export async function run(): Promise<void> {
   // This kind of machine varies by ±30 % from run to run: SKIFF_BENCH_REPEAT=3 gives the medians too.
   const repeat = Math.max(1, Number(process.env.SKIFF_BENCH_REPEAT ?? 1));
+  const runtimes = (process.env.SKIFF_BENCH_RUNTIMES ?? 'process,containerd').split(',');
   const imagesSkipped = imageSkipReason();
-  const image = imagesSkipped ? undefined : await startBenchImage();
+  const containerdSkipped = !runtimes.includes('containerd') ? 'not asked for (SKIFF_BENCH_RUNTIMES)' : imagesSkipped || containerdSkipReason();
+  const processRuntime = runtimes.includes('process');
+  const image = imagesSkipped || (!processRuntime && containerdSkipped) ? undefined : await startBenchImage();
   try {
     if (image) console.log(`\nthe image of the image pods: ${describeImage(image)}`);
     const host: RunFigures[] = [];
     const images: RunFigures[] = [];
-    // The kinds take turns, so that a machine drifting during the benchmark drifts for both.
+    const containerd: RunFigures[] = [];
+    // The kinds take turns, so that a machine drifting during the benchmark drifts for all of them.
     for (let i = 0; i < repeat; i++) {
-      host.push(await processRuntime({ kind: 'host' }));
-      if (image) images.push(await processRuntime({ kind: 'image', image }));
+      if (processRuntime) host.push(await nodeScenario({ kind: 'host' }, 'process'));
+      if (image && processRuntime) images.push(await nodeScenario({ kind: 'image', image }, 'process'));
+      if (image && !containerdSkipped) containerd.push(await nodeScenario({ kind: 'image', image }, 'containerd'));
     }
     if (repeat > 1) {
-      printMedians('host pods', host);
-      if (image) printMedians('image pods', images);
+      if (host.length) printMedians('host pods', host);
+      if (images.length) printMedians('image pods', images);
+      if (containerd.length) printMedians('image pods on containerd', containerd);
     }
     if (!image) {
-      console.log(`\nimage pods and pulls skipped: ${imagesSkipped}`);
+      console.log(`\nimage pods and pulls skipped: ${imagesSkipped || 'not asked for (SKIFF_BENCH_RUNTIMES)'}`);
     } else {
-      console.log('');
-      printPullFigures(await measurePulls(image));
-      printComparison(host, images);
+      if (processRuntime) {
+        console.log('');
+        printPullFigures(await measurePulls(image));
+        printComparison('image vs host pods (image first, ×image/host)', images, host, 'goal for image pods: p99 < 1 s');
+      }
+      if (containerdSkipped) console.log(`containerd skipped: ${containerdSkipped}`);
+      else if (images.length) printComparison("containerd vs skiff's process runtime, image pods (containerd first, ×containerd/process)", containerd, images, 'for pods on containerd');
     }
   } finally {
     await image?.stop();
   }
-  await simulatedNodes();
+  if (processRuntime) await simulatedNodes();
 }
 
 /** A figure of several runs: their median. */
@@ -373,24 +494,25 @@ function printMedians(kind: string, runs: RunFigures[]): void {
   console.log(
     `median of ${runs.length} runs, ${kind}: create → Ready p50 ${med((r) => r.p50Ms)} ms, p99 ${med((r) => r.p99Ms)} ms; per pod start ${med((r) => r.nodeCpuMs)} ms CPU on the node ` +
       `(agent ${med((r) => r.agentCpuMs)} ms), ${med((r) => r.controlPlaneCpuMs)} ms in the control plane; saturation ${med((r) => r.podsPerSecond)} pods/s; ` +
-      `per running pod: MemAvailable drop ${med((r) => r.memAvailableDropKiB)} KiB, skiff's cgroups growth ${med((r) => r.cgroupKiB)} KiB, shim ${med((r) => r.shimRssKiB)} KiB RSS`,
+      `per running pod: MemAvailable drop ${med((r) => r.memAvailableDropKiB)} KiB, pods' cgroups ${med((r) => r.cgroupKiB)} KiB, shim ${med((r) => r.shimRssKiB)} KiB RSS, ` +
+      `pause ${med((r) => r.pauseRssKiB)} KiB RSS`,
   );
 }
 
-/** The last line: pods of an image against pods of the node's files, each figure with image/host. */
-function printComparison(host: RunFigures[], images: RunFigures[]): void {
+/** A comparison line: each figure of the first runs beside the second's, with first/second. */
+function printComparison(title: string, first: RunFigures[], second: RunFigures[], goal: string): void {
   const both = (pick: (r: RunFigures) => number, unit: string, digits = 0) => {
-    const [h, i] = [medianOf(host, pick), medianOf(images, pick)];
-    return `${i.toFixed(digits)} vs ${h.toFixed(digits)} ${unit} (×${(i / h).toFixed(2)})`;
+    const [a, b] = [medianOf(first, pick), medianOf(second, pick)];
+    return `${a.toFixed(digits)} vs ${b.toFixed(digits)} ${unit} (×${(a / b).toFixed(2)})`;
   };
-  const p99 = medianOf(images, (r) => r.p99Ms);
-  const runs = host.length > 1 ? `medians of ${host.length} runs each` : 'one run each';
+  const p99 = medianOf(first, (r) => r.p99Ms);
+  const runs = first.length > 1 ? `medians of ${first.length} runs each` : 'one run each';
   console.log(
-    `image vs host pods (${runs}; image first, ×image/host): create → Ready p50 ${both((r) => r.p50Ms, 'ms')}, p99 ${both((r) => r.p99Ms, 'ms')} ` +
-      `(goal for image pods: p99 < 1 s, ${p99 < 1000 ? 'met' : 'not met'}); node CPU per pod start ${both((r) => r.nodeCpuMs, 'ms', 1)}; ` +
+    `${title}, ${runs}: create → Ready p50 ${both((r) => r.p50Ms, 'ms')}, p99 ${both((r) => r.p99Ms, 'ms')} ` +
+      `(${goal}: p99 < 1 s ${p99 < 1000 ? 'met' : 'not met'}); node CPU per pod start ${both((r) => r.nodeCpuMs, 'ms', 1)}; ` +
       `saturation ${both((r) => r.podsPerSecond, 'pods/s')}; memory per running pod: MemAvailable drop ${both((r) => r.memAvailableDropKiB, 'KiB')}, ` +
-      `skiff's cgroups growth ${both((r) => r.cgroupKiB, 'KiB')}, ` +
-      `shim RSS ${both((r) => r.shimRssKiB, 'KiB')}, container RSS ${both((r) => r.containerRssKiB, 'KiB')}`,
+      `pods' cgroups ${both((r) => r.cgroupKiB, 'KiB')}, ` +
+      `shim RSS ${both((r) => r.shimRssKiB, 'KiB')}, shim PSS ${both((r) => r.shimPssKiB, 'KiB')}, sandbox (pause) RSS ${both((r) => r.pauseRssKiB, 'KiB')}, container RSS ${both((r) => r.containerRssKiB, 'KiB')}`,
   );
 }
 
@@ -409,27 +531,52 @@ function conntrackNote(): string {
 }
 
 /** The agent's command line: an image pod's agent is told where the loopback registry is. */
-function agentArgs(cluster: BenchCluster, agentDir: string, pods: PodKind): string[] {
+function agentArgs(cluster: BenchCluster, agentDir: string, pods: PodKind, runtime: NodeRuntime): string[] {
   const token = readFileSync(join(cluster.dataDir, 'join-token'), 'utf8').trim();
   const registries = pods.kind === 'image' ? ['--registries', pods.image.registriesFile] : [];
-  return [cliPath, 'agent', '--server', `https://127.0.0.1:${cluster.port}`, '--token', token, '--name', 'bench-node', '--data-dir', agentDir, '--pod-cidr', '10.42.250.0/24', ...registries];
+  const server = ['--server', `https://127.0.0.1:${cluster.port}`, '--token', token];
+  return [cliPath, 'agent', ...server, '--name', 'bench-node', '--data-dir', agentDir, '--pod-cidr', '10.42.250.0/24', '--runtime', runtime, ...registries];
 }
 
-async function processRuntime(pods: PodKind): Promise<RunFigures> {
-  console.log(`\n## node agent, ${describeKind(pods)} (${conditions()}, ${process.getuid?.() === 0 ? 'root: isolated pods' : 'ordinary user: plain processes'}${conntrackNote()})`);
+/**
+ * Puts the image into containerd's store through a first pod (containerd
+ * pulls it for the pod) and waits until the node has torn that pod down:
+ * the pods measured then start from an image on the node, as on skiff's
+ * runtime, where `skiff images pull` put it there before the agent started.
+ */
+async function warmUpContainerd(cluster: BenchCluster, agentDir: string, pods: PodKind, ready: Map<string, number>): Promise<void> {
+  await createPod(cluster, 'warm-up', pods);
+  await until(async () => ready.has('warm-up'), 'the warm-up pod (and the image pull) on containerd', 180_000);
+  await deleteAllPods(cluster);
+  await untilNodeIdle(agentDir, 'containerd');
+}
+
+/**
+ * What a containerd agent leaves after its pods were deleted: containerd's
+ * state under /run (skiff-<key>), which `skiff down` (issue 17) will
+ * remove; the bench removes it with the data dir.
+ */
+function removeContainerdState(agentDir: string): void {
+  const state = containerdPaths(agentDir, { isRoot: true }).state;
+  spawnSync('umount', ['-R', '-l', dirname(state)], { stdio: 'ignore' });
+  rmSync(dirname(state), { recursive: true, force: true });
+}
+
+async function nodeScenario(pods: PodKind, runtime: NodeRuntime): Promise<RunFigures> {
+  console.log(`\n## node agent, ${describeKind(pods, runtime)} (${conditions()}, ${process.getuid?.() === 0 ? 'root: isolated pods' : 'ordinary user: plain processes'}${conntrackNote()})`);
   const agentDir = mkdtempSync(join(tmpdir(), 'skiff-bench-agent-'));
   let cluster: BenchCluster;
   try {
     // The pods measured start from an image already on the node. Pulled before the agent starts (not by a
     // first pod): the agent is then as fresh as a host pod's, without the pull's garbage in its heap,
     // which would be collected while its memory with 100 pods is measured.
-    if (pods.kind === 'image') prePull(pods.image, agentDir);
+    if (pods.kind === 'image' && runtime === 'process') prePull(pods.image, agentDir);
     cluster = await startBenchCluster();
   } catch (error) {
     rmSync(agentDir, { recursive: true, force: true });
     throw error;
   }
-  const agent = spawn(process.execPath, agentArgs(cluster, agentDir, pods), { stdio: ['ignore', 'ignore', 'inherit'] });
+  const agent = spawn(process.execPath, agentArgs(cluster, agentDir, pods, runtime), { stdio: ['ignore', 'ignore', 'inherit'] });
   // When the watching client first saw each pod bound, with a status from the node, and Ready.
   const ready = new Map<string, number>();
   const bound = new Map<string, number>();
@@ -450,13 +597,16 @@ async function processRuntime(pods: PodKind): Promise<RunFigures> {
     await until(async () => {
       const res = await cluster.request('GET', '/api/v1/nodes/bench-node');
       return res.status === 200 && (JSON.parse(res.body).status?.conditions ?? []).some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True');
-    }, 'the node to be Ready');
+    }, 'the node to be Ready', runtime === 'containerd' ? 180_000 : 120_000);
+    if (runtime === 'containerd') await warmUpContainerd(cluster, agentDir, pods, ready);
     await delay(2000);
     const idleRss = rssKiB(agent.pid!);
-    const memoryIdle = memorySnapshot(agent.pid!, cluster.child.pid!);
+    const memoryIdle = memorySnapshot(agent.pid!, cluster.child.pid!, runtime);
 
     const created = new Map<string, number>();
-    const cpuBeforeStart = treeCpuSeconds(agent.pid!);
+    // What runs below the agent, besides it, whose CPU the tree figures include.
+    const belowAgent = runtime === 'process' ? 'node helper, pod shims and containers' : 'containerd, its shims, pause processes and containers';
+    const cpuBeforeStart = treeCpuSeconds(agent.pid!, runtime);
     const agentCpuBefore = cpuSeconds(agent.pid!);
     const agentSystemBefore = systemSeconds(agent.pid!);
     const controlPlaneCpuBefore = cpuSeconds(cluster.child.pid!);
@@ -472,7 +622,7 @@ async function processRuntime(pods: PodKind): Promise<RunFigures> {
       await delay(100);
     }
     await until(async () => allReady(created.keys()), `${podCount} pods Ready`, 300_000);
-    const startCpu = treeCpuSeconds(agent.pid!) - cpuBeforeStart;
+    const startCpu = treeCpuSeconds(agent.pid!, runtime) - cpuBeforeStart;
     const agentCpu = cpuSeconds(agent.pid!) - agentCpuBefore;
     const agentSystem = systemSeconds(agent.pid!) - agentSystemBefore;
     const controlPlaneCpu = cpuSeconds(cluster.child.pid!) - controlPlaneCpuBefore;
@@ -486,7 +636,7 @@ async function processRuntime(pods: PodKind): Promise<RunFigures> {
     );
     const perPod = (seconds: number) => `${((seconds * 1000) / podCount).toFixed(1)} ms`;
     console.log(
-      `  per pod start: ${perPod(startCpu)} CPU on the node (the agent ${perPod(agentCpu)}, ${perPod(agentSystem)} of it in the kernel; node helper, pod shims and containers ${perPod(startCpu - agentCpu)}), ` +
+      `  per pod start: ${perPod(startCpu)} CPU on the node (the agent ${perPod(agentCpu)}, ${perPod(agentSystem)} of it in the kernel; ${belowAgent} ${perPod(startCpu - agentCpu)}), ` +
         `${perPod(controlPlaneCpu)} in the control plane; ${(forks / podCount).toFixed(1)} processes and threads created on the whole machine`,
     );
 
@@ -496,19 +646,24 @@ async function processRuntime(pods: PodKind): Promise<RunFigures> {
     await delay(window * 1000);
     const cpu = ((cpuSeconds(agent.pid!) - cpuBefore) / window) * 100;
     const busyRss = rssKiB(agent.pid!);
-    const shims = processesNamed('skiff-pod');
-    const containers = descendantsNamed(agent.pid!, 'sleep');
-    const memory = memoryGrowth(memoryIdle, memorySnapshot(agent.pid!, cluster.child.pid!));
+    const shims = processesNamed(podProcesses[runtime].shim);
+    const pause = podProcesses[runtime].pause;
+    const pauses = pause ? processesNamed(pause) : { count: 0, rssKiB: 0, pssKiB: 0 };
+    const containers = descendantsNamed(podRoots(agent.pid!, runtime), 'sleep');
+    const memory = memoryGrowth(memoryIdle, memorySnapshot(agent.pid!, cluster.child.pid!, runtime));
     const signed = (kib: number) => `${kib < 0 ? '−' : '+'}${Math.abs(kib / 1024).toFixed(0)} MiB`;
     console.log(
       `with ${podCount} running pods: agent RSS ${(busyRss / 1024).toFixed(0)} MiB (idle with no pods ${(idleRss / 1024).toFixed(0)} MiB, ${signed(busyRss - idleRss)}), agent CPU ${cpu.toFixed(1)}% of one core over ${window} s`,
     );
-    console.log(`  pod shims: ${shims.count} processes, ${(shims.rssKiB / 1024).toFixed(1)} MiB RSS in all (${(shims.rssKiB / Math.max(1, podCount)).toFixed(0)} KiB per pod)`);
+    const inAll = (what: { rssKiB: number; pssKiB: number }) =>
+      `${(what.rssKiB / 1024).toFixed(1)} MiB RSS in all (${(what.rssKiB / podCount).toFixed(0)} KiB per pod), PSS ${(what.pssKiB / podCount).toFixed(0)} KiB per pod`;
+    console.log(`  pod shims: ${shims.count} processes, ${inAll(shims)}`);
+    if (pause) console.log(`  sandbox (${pause}) processes: ${pauses.count}, ${inAll(pauses)}`);
     const kibPerPod = (kib: number) => `${(kib / podCount).toFixed(0)} KiB`;
     console.log(
       `  memory per running pod: the machine's MemAvailable ${kibPerPod(memory.memAvailableDropKiB)} lower (${(memory.memAvailableDropKiB / 1024).toFixed(1)} MiB for ${podCount} pods, ` +
         `against the idle node; the agent's, control plane's and this benchmark's RSS changed by ${signed(memory.nodeProcessesRssKiB)} of it); ` +
-        `${Number.isNaN(memory.cgroupKiB) ? 'no memory cgroup' : `${kibPerPod(memory.cgroupKiB)} more charged to skiff's memory cgroups`}; ` +
+        `${Number.isNaN(memory.cgroupKiB) ? 'no memory cgroup' : `${kibPerPod(memory.cgroupKiB)} more charged to ${runtime === 'process' ? "skiff's memory cgroups (shims included)" : "the pods' memory cgroups (shims not included)"}`}; ` +
         `pod shim ${kibPerPod(shims.rssKiB)} RSS; container ${(containers.rssKiB / Math.max(1, containers.count)).toFixed(0)} KiB RSS (${containers.count} sleep processes)`,
     );
     const fork = forkCost(busyRss);
@@ -517,11 +672,11 @@ async function processRuntime(pods: PodKind): Promise<RunFigures> {
     // Clean up: the pods go (so no container outlives the benchmark), and the
     // node finishes tearing them down, so the burst below starts on an idle node.
     await deleteAllPods(cluster);
-    await untilNodeIdle(agentDir);
+    await untilNodeIdle(agentDir, runtime);
 
     // Saturation: the pods come as fast as the client can create them; the node starts them as fast as it can.
     const burstNames = Array.from({ length: podCount }, (_, i) => `s-${i}`);
-    const burstTreeCpu = treeCpuSeconds(agent.pid!);
+    const burstTreeCpu = treeCpuSeconds(agent.pid!, runtime);
     const burstAgentCpu = cpuSeconds(agent.pid!);
     const burstControlPlaneCpu = cpuSeconds(cluster.child.pid!);
     const burstMachine = machineBusySeconds();
@@ -540,13 +695,13 @@ async function processRuntime(pods: PodKind): Promise<RunFigures> {
     const busy = (cpu: number) => `${((cpu * 1000) / podCount).toFixed(1)} ms/pod (${((cpu / seconds) * 100).toFixed(0)} % of a core)`;
     console.log(`saturation (${podCount} pods created at once, ${wave} requests in flight): all Ready in ${seconds.toFixed(2)} s, ${(podCount / seconds).toFixed(0)} pods/s`);
     console.log(
-      `  during it: agent ${busy(cpuSeconds(agent.pid!) - burstAgentCpu)}, node helper, shims and containers ${busy(treeCpuSeconds(agent.pid!) - burstTreeCpu - (cpuSeconds(agent.pid!) - burstAgentCpu))}, ` +
+      `  during it: agent ${busy(cpuSeconds(agent.pid!) - burstAgentCpu)}, ${belowAgent} ${busy(treeCpuSeconds(agent.pid!, runtime) - burstTreeCpu - (cpuSeconds(agent.pid!) - burstAgentCpu))}, ` +
         `control plane ${busy(cpuSeconds(cluster.child.pid!) - burstControlPlaneCpu)}, this benchmark's client ${busy(cpuUsedSince(burstOwnCpu))}; ` +
         `the machine ${busy(machineBusySeconds() - burstMachine)}`,
     );
     // The next scenario (the other kind) starts on an idle machine.
     await deleteAllPods(cluster);
-    await untilNodeIdle(agentDir);
+    await untilNodeIdle(agentDir, runtime);
     finished = true;
     return {
       p50Ms: median(latencies),
@@ -556,6 +711,8 @@ async function processRuntime(pods: PodKind): Promise<RunFigures> {
       controlPlaneCpuMs: (controlPlaneCpu * 1000) / podCount,
       podsPerSecond: podCount / seconds,
       shimRssKiB: shims.rssKiB / podCount,
+      shimPssKiB: shims.pssKiB / podCount,
+      pauseRssKiB: pauses.rssKiB / podCount,
       containerRssKiB: containers.rssKiB / Math.max(1, containers.count),
       memAvailableDropKiB: memory.memAvailableDropKiB / podCount,
       cgroupKiB: memory.cgroupKiB / podCount,
@@ -564,13 +721,14 @@ async function processRuntime(pods: PodKind): Promise<RunFigures> {
     stopWatch();
     // A stopping agent leaves its containers running (for the next agent to adopt): after a failure,
     // remove the pods first so no container outlives the benchmark (as far as the node still answers).
-    if (!finished) await deleteAllPods(cluster).then(() => untilNodeIdle(agentDir)).catch(() => {});
+    if (!finished) await deleteAllPods(cluster).then(() => untilNodeIdle(agentDir, runtime)).catch(() => {});
     if (agent.exitCode === null && agent.signalCode === null) {
       const exited = new Promise((resolve) => agent.once('exit', resolve));
       agent.kill('SIGTERM');
       await exited;
     }
     await cluster.stop();
+    if (runtime === 'containerd') removeContainerdState(agentDir);
     rmSync(agentDir, { recursive: true, force: true });
   }
 }

@@ -36,6 +36,8 @@ import type { RegistryCredentials } from './images/types.js';
 import { credentialsFor } from './pull-secrets.js';
 import { effectiveSecurity, podSandboxSecurity, verifyRunAsNonRoot, type EffectiveSecurity } from './security-context.js';
 import { whenAborted } from '../machinery/abort.js';
+import { connect } from 'node:net';
+import type { PortForwardTarget } from './portforward/handler.js';
 
 const initialBackoffMs = 10_000;
 const maxBackoffMs = 300_000;
@@ -228,11 +230,19 @@ export class PodWorker implements PodSyncTarget {
     return id ? this.context.runtime.attach?.(id, output) : undefined;
   }
 
-  /** Where port-forward connects: the pod's own IP when it has one, this machine otherwise. */
-  portForwardTarget(): { host: string; podName: string; podUid: string } | undefined {
+  /**
+   * How port-forward reaches the pod's ports: through the runtime when it
+   * can dial inside the pod's network namespace (the CRI's PortForward);
+   * else at the pod's own IP, or this machine for a host-network pod.
+   */
+  portForwardTarget(): PortForwardTarget | undefined {
     if (!this.sandbox || this.finished) return undefined;
-    const ownIP = this.sandbox.ip !== this.context.hostIP && !this.pod.spec?.hostNetwork;
-    return { host: ownIP ? this.sandbox.ip : '127.0.0.1', podName: this.pod.metadata.name!, podUid: this.pod.metadata.uid! };
+    const sandbox = this.sandbox;
+    const runtime = this.context.runtime;
+    const ownIP = sandbox.ip !== this.context.hostIP && !this.pod.spec?.hostNetwork;
+    const host = ownIP ? sandbox.ip : '127.0.0.1';
+    const dial = runtime.portForward ? (port: number) => runtime.portForward!(sandbox.id, port) : (port: number) => connect(port, host);
+    return { dial, podName: this.pod.metadata.name!, podUid: this.pod.metadata.uid! };
   }
 
   get podObject(): AgentPod {

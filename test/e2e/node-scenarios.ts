@@ -130,9 +130,11 @@ export const nodeScenarios: NodeScenario[] = [
     },
   },
   {
-    name: 'port-forward reaches a server in the pod; cp copies both ways',
+    // The server listens on the pod's loopback only: port-forward dials inside the pod's network
+    // namespace, as upstream's does, not the pod's IP.
+    name: "port-forward reaches a server on the pod's loopback; cp copies both ways",
     async run(context) {
-      await apply(context, pod(context, 'server', { containers: [{ name: 's', command: ['sh', '-c', 'mkdir -p /www && echo served > /www/index.html && exec httpd -f -p 8080 -h /www'] }] }));
+      await apply(context, pod(context, 'server', { containers: [{ name: 's', command: ['sh', '-c', 'mkdir -p /www && echo served > /www/index.html && exec httpd -f -p 127.0.0.1:8080 -h /www'] }] }));
       await k(context, ['wait', '--for=condition=Ready', 'pod/server', '--timeout=60s']);
       const port = await freePort();
       const forward = context.cluster.kubectlStream(['-n', context.namespace, 'port-forward', 'pod/server', `${port}:8080`]);

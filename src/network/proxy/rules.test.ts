@@ -20,6 +20,7 @@ test('ClusterIP, NodePort and LoadBalancer ports DNAT to ready endpoints; a port
   assert.match(script, /fib daddr type local tcp dport 81 reject/, 'a LoadBalancer also answers on its port at the node');
   assert.doesNotMatch(script, /5432/, 'headless services are DNS only');
   assert.match(script, /ct status dnat ip saddr 10\.42\.0\.0\/16 masquerade/);
+  assert.match(script, /ip saddr 10\.42\.0\.0\/16 ip daddr != 10\.42\.0\.0\/16 masquerade/, 'what pods send out of the pod range leaves with the node\'s address');
 });
 
 test('traffic policies Local reach only this node\'s endpoints, and drop when it has none', () => {

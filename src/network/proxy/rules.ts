@@ -14,7 +14,10 @@
  *   sessionAffinity ClientIP: per endpoint, a set of the clients sent there
  *     (expiring after timeoutSeconds); known clients go back to theirs
  *   nat postrouting: DNATed traffic from pods is masqueraded, so replies
- *     come back through the node even when both pods share the bridge
+ *     come back through the node even when both pods share the bridge;
+ *     and so is what pods send out of the cluster's pod range (the node's
+ *     network, the internet), as the CNI bridge's ipMasq would — here, in
+ *     skiff's own table, for both runtimes, and gone with the table
  */
 
 export interface ProxyServicePort {
@@ -42,7 +45,7 @@ export interface ProxyService {
 
 export interface RulesetOptions {
   table: string;
-  /** The cluster's pod range: traffic from it that was DNATed is masqueraded. */
+  /** The cluster's pod range: traffic from it that was DNATed, or leaves it, is masqueraded. */
   clusterCIDR: string;
 }
 
@@ -117,6 +120,7 @@ export function renderRuleset(services: ProxyService[], options: RulesetOptions)
     `  chain nat-postrouting {`,
     `    type nat hook postrouting priority 100; policy accept;`,
     `    ct status dnat ip saddr ${options.clusterCIDR} masquerade`,
+    `    ip saddr ${options.clusterCIDR} ip daddr != ${options.clusterCIDR} masquerade`,
     `  }`,
     `  chain filter-output {`,
     `    type filter hook output priority 0; policy accept;`,

@@ -15,9 +15,12 @@
  *     client libraries): the ports come in the query (`ports=8080,9090`);
  *     port i has data channel 2i and error channel 2i+1, each opened by a
  *     message carrying the port number (2 bytes, little-endian).
+ *
+ * The pod's port is reached through the target's `dial`: the runtime's
+ * own port-forward (the CRI's, inside the pod's network namespace) or a
+ * TCP connection to the pod's IP.
  */
 import type { IncomingMessage } from 'node:http';
-import { connect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import { acceptSpdyUpgrade, SpdyServerSession, type SpdyHandlers } from './spdy.js';
@@ -28,8 +31,8 @@ export const spdyTunnelProtocol = `SPDY/3.1+${spdyPortForwardProtocol}`;
 export const portForwardProtocols = [spdyTunnelProtocol, 'v4.channel.k8s.io', 'portforward.k8s.io'];
 
 export interface PortForwardTarget {
-  /** Where the pod's ports are reached from the node. */
-  host: string;
+  /** A connection to a port of the pod; it emits 'error' when the port cannot be reached. */
+  dial(port: number): Duplex;
   /** For error messages, as the kubelet words them. */
   podName: string;
   podUid: string;
@@ -82,7 +85,7 @@ function portForwardStreams(session: SpdyServerSession, target: PortForwardTarge
     port: number;
     errorStream?: number;
     dataStream?: number;
-    socket?: Socket;
+    socket?: Duplex;
   }
   const pairs = new Map<string, Pair>();
   const byStream = new Map<number, Pair>();
@@ -103,7 +106,7 @@ function portForwardStreams(session: SpdyServerSession, target: PortForwardTarge
         session.write(id, Buffer.alloc(0), true);
         return;
       }
-      const socket = connect(port, target.host);
+      const socket = target.dial(port);
       pair.socket = socket;
       // A slow client pauses the pod's connection until the transport has room again.
       socket.on('data', (chunk: Buffer) => {
@@ -145,7 +148,7 @@ function serveChannels(ws: WebSocket, target: PortForwardTarget, ports: number[]
   const sockets = ports.map((port, index) => {
     send(index * 2, portBytes(port));
     send(index * 2 + 1, portBytes(port));
-    const socket = connect(port, target.host);
+    const socket = target.dial(port);
     socket.on('data', (chunk: Buffer) => send(index * 2, chunk));
     socket.on('error', (err) => {
       send(index * 2 + 1, Buffer.from(forwardError(target, port, err)));

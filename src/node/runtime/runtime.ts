@@ -7,7 +7,7 @@
  */
 
 import type { ImageService } from '../images/types.js';
-import type { Readable, Writable } from 'node:stream';
+import type { Duplex, Readable, Writable } from 'node:stream';
 
 export interface PodSandboxConfig {
   /** The pod's uid: a sandbox belongs to one pod. */
@@ -195,6 +195,13 @@ export interface Runtime {
    * command could not run.
    */
   execSync?(id: string, command: string[], timeoutSeconds: number, signal?: AbortSignal): Promise<ExecSyncResult>;
+  /**
+   * A connection to a port of a sandbox, dialled inside its network
+   * namespace (so a server on the pod's 127.0.0.1 is reached), for kubectl
+   * port-forward; it emits 'error' with the runtime's words when the port
+   * cannot be reached. Runtimes without it are dialled at the pod's IP.
+   */
+  portForward?(sandboxId: string, port: number): Duplex;
   /** Memory (bytes) and cpu (nanoseconds) a container has used, where the runtime can tell. */
   containerStats?(id: string): Promise<{ memoryBytes: number; cpuNanos: number } | undefined>;
   /** The host PID of a running container's main process (runtimes that run processes): the node's metrics read its processes and network namespace. */

@@ -6,6 +6,7 @@
  * (streaming.ts). containerd keeps its own state, so an agent that
  * restarts adopts what it finds by listing — nothing to recover.
  */
+import type { Duplex } from 'node:stream';
 import { ContainerEvents } from '../events.js';
 import * as grpc from '@grpc/grpc-js';
 import { ExecTimeoutError, type AttachedContainer, type ContainerConfig, type ContainerStatus, type ExecOptions, type ExecProcess, type ExecSyncResult, type PodSandbox, type PodSandboxConfig, type Runtime } from '../runtime.js';
@@ -27,6 +28,7 @@ import {
 import type { CriContainer, CriPodSandboxConfig } from './cri-types.js';
 import { CriImageService } from './image-service.js';
 import { ContainerRelister } from './relist.js';
+import { openPortForward } from './port-forward.js';
 import { openRemoteCommand, type StreamingTransportKind } from './streaming.js';
 
 /** The RuntimeClass handler that runs commands on the node's own file system: the process runtime's, not containerd's. */
@@ -308,6 +310,14 @@ export class CriRuntime extends ContainerEvents implements Runtime {
       if (err instanceof CriError && err.code === grpc.status.DEADLINE_EXCEEDED) throw new ExecTimeoutError(command, timeout);
       throw err;
     }
+  }
+
+  /**
+   * A connection to a port of the sandbox through the streaming server's
+   * port-forward: containerd dials it inside the pod's network namespace.
+   */
+  portForward(sandboxId: string, port: number): Duplex {
+    return openPortForward(this.client.portForward(sandboxId, [port]), port);
   }
 
   attach(id: string, output: (stream: 'stdout' | 'stderr', data: Buffer) => void): AttachedContainer | undefined {

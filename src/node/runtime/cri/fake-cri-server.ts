@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import { exitStatus, webSocketConnection, type RemoteCommandConnection } from '../../exec.js';
 import { acceptSpdyRemoteCommand } from '../../spdy-remotecommand.js';
 import { isSpdyUpgrade } from '../../portforward/spdy.js';
@@ -106,6 +106,8 @@ export class FakeCriServer {
   private streamingPort = 0;
   private nextId = 1;
   private readonly sessions = new Map<string, StreamSession>();
+  /** Port-forward tokens (single use, as containerd's) → their sandbox. */
+  private readonly portForwards = new Map<string, string>();
   private readonly upgraded = new Set<Duplex>();
 
   addImage(reference: string, config: Record<string, unknown> = {}, size = 1000): FakeImage {
@@ -142,7 +144,17 @@ export class FakeCriServer {
     this.http = createServer((_req, res) => res.writeHead(400).end('upgrade only'));
     const wss = new WebSocketServer({ noServer: true, handleProtocols: (protocols) => (protocols.has(webSocketProtocol) ? webSocketProtocol : false) });
     this.http.on('upgrade', (req, socket: Duplex, head: Buffer) => {
-      const token = (req.url ?? '').split('/').pop() ?? '';
+      const url = new URL(req.url ?? '/', 'http://streaming');
+      const token = url.pathname.split('/').pop() ?? '';
+      const forwarded = this.portForwards.get(token);
+      this.portForwards.delete(token);
+      if (forwarded && url.pathname.startsWith('/portforward/')) {
+        this.streamsOpened++;
+        this.upgraded.add(socket);
+        socket.on('close', () => this.upgraded.delete(socket));
+        const ports = (url.searchParams.get('ports') ?? '').split(',').filter(Boolean).map(Number);
+        return void wss.handleUpgrade(req, socket, head, (ws) => this.servePortForward(ws, forwarded, ports));
+      }
       const session = this.sessions.get(token);
       this.sessions.delete(token);
       if (!session) return void socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
@@ -327,7 +339,9 @@ export class FakeCriServer {
       Attach: (request: { containerId: string; tty: boolean; stdin: boolean }) => this.session({ kind: 'attach', cmd: [], ...request }),
       PortForward: (request: { podSandboxId: string }) => {
         this.sandbox(request.podSandboxId);
-        return { url: `http://127.0.0.1:${this.streamingPort}/portforward/unsupported` };
+        const token = `t${this.nextId++}`;
+        this.portForwards.set(token, request.podSandboxId);
+        return { url: `http://127.0.0.1:${this.streamingPort}/portforward/${token}` };
       },
       ContainerStats: (request: { containerId: string }) => ({ stats: this.stats(this.container(request.containerId)) }),
       ListContainerStats: () => ({ stats: [...this.containers.values()].map((c) => this.stats(c)) }),
@@ -387,6 +401,33 @@ export class FakeCriServer {
     const token = `t${this.nextId++}`;
     this.sessions.set(token, { kind: session.kind, containerId: session.containerId, cmd: session.cmd, tty: session.tty, stdin: session.stdin });
     return { url: `http://127.0.0.1:${this.streamingPort}/${session.kind}/${token}` };
+  }
+
+  /**
+   * A port-forward WebSocket (one port), as containerd's streaming server
+   * speaks it: the port's number first on the data and the error channel,
+   * then data on channel 0. Inside the "sandbox", port 7 echoes what it
+   * gets in capitals, port 9 says hello and closes, and any other port
+   * refuses, as a port nothing listens on does.
+   */
+  private servePortForward(ws: WebSocket, sandboxId: string, ports: number[]): void {
+    const [port] = ports;
+    const portBytes = Buffer.alloc(2);
+    portBytes.writeUInt16LE(port ?? 0);
+    const send = (channel: number, data: Buffer) => ws.send(Buffer.concat([Buffer.from([channel]), data]));
+    send(0, portBytes);
+    send(1, portBytes);
+    if (port === 9) {
+      send(0, Buffer.from(`hello from ${this.sandboxes.get(sandboxId)?.config.metadata.name}\n`));
+      return void ws.close(1000);
+    }
+    if (port !== 7) {
+      send(1, Buffer.from(`failed to execute portforward in network namespace: failed to connect to localhost:${port} inside namespace "${sandboxId}": connect: connection refused`));
+      return void ws.close(1000);
+    }
+    ws.on('message', (message: Buffer) => {
+      if (message[0] === 0) send(0, Buffer.from(message.subarray(1).toString().toUpperCase()));
+    });
   }
 
   /**

@@ -30,8 +30,10 @@
 import { randomUUID } from 'node:crypto';
 import { constants, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { PassThrough, type Duplex } from 'node:stream';
 import type { AttachedContainer, ContainerConfig, ContainerStatus, ExecOptions, ExecProcess, PodSandbox, PodSandboxConfig, Runtime, TerminalSize } from '../runtime.js';
 import { startExec } from './exec-process.js';
+import { openShimPortForward } from './port-forward.js';
 import { ContainerEvents } from '../events.js';
 import { closeQuietly, ContainerOutput } from './output.js';
 import type { LocalImageService } from '../../images/image-service.js';
@@ -609,6 +611,21 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
     const container = this.containers.get(id);
     if (!container || !this.running(container) || !container.record.pgid || !existsSync(join(container.dir, 'spec'))) return undefined;
     return startExec({ binary: this.shimBinary, containerDir: container.dir, ...(this.ownMounts ? { pid: container.record.pgid } : {}) }, command, options);
+  }
+
+  /**
+   * A connection to a port inside the sandbox's network namespace (the pod
+   * shim's), through the node helper binary (port-forward.ts); a pod on the
+   * node's network is dialled on the node's loopback the same way.
+   */
+  portForward(sandboxId: string, port: number): Duplex {
+    const shimPid = this.sandboxes.get(sandboxId)?.shimPid;
+    if (!isPodShim(shimPid)) {
+      const gone = new PassThrough();
+      queueMicrotask(() => gone.destroy(new Error(`the pod's sandbox ${sandboxId} is not running`)));
+      return gone;
+    }
+    return openShimPortForward(this.shimBinary, shimPid, port);
   }
 
   async stopContainer(id: string, timeoutSeconds: number): Promise<void> {

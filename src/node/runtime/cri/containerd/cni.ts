@@ -4,9 +4,14 @@
  * so the service proxy, the cluster DNS on the bridge address and
  * NetworkPolicy (br_netfilter on that bridge) work for either runtime.
  *
- *   bridge skiff-<b>-<c> (gateway <podCIDR>.1, hairpin, masquerade out)
+ *   bridge skiff-<b>-<c> (gateway <podCIDR>.1, hairpin)
  *     └ host-local IPAM: the node's pod range, default route via the gateway
  *   portmap: hostPort mappings
+ *
+ * No ipMasq: the bridge plugin would run iptables several times per pod
+ * (a cost on every pod start) and leave its rules behind when skiff stops;
+ * the service proxy's nftables table masquerades what pods send out of the
+ * pod range instead, for both runtimes (src/network/proxy/rules.ts).
  *
  * containerd runs the loopback plugin itself for every pod, so there is no
  * loopback config here. cniVersion 1.0.0: the newest the plugins 1.1.1 and
@@ -68,7 +73,7 @@ export function renderCniConfig(options: CniConfigOptions): string {
         type: 'bridge',
         bridge: options.bridge,
         isGateway: true,
-        ipMasq: true,
+        ipMasq: false,
         hairpinMode: true,
         ...(options.mtu !== undefined ? { mtu: options.mtu } : {}),
         ipam: {

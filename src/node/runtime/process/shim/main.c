@@ -23,7 +23,8 @@
  * `skiff-shim layer-nodes ROOT LISTFILE` is a one-shot of its own, run by
  * the agent while it unpacks an image layer: the device nodes, FIFOs and
  * overlayfs whiteouts Node.js cannot make (layer.c). `skiff-shim exec` is
- * another, a command run inside a running container (exec.c).
+ * another, a command run inside a running container (exec.c), and
+ * `skiff-shim port-forward` a connection to a pod's port (portforward.c).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -209,6 +210,7 @@ static void teardown(const char *id, pid_t pid, const char *veth) {
 int main(int argc, char **argv) {
   if (argc == 4 && !strcmp(argv[1], "layer-nodes")) return apply_layer_nodes(argv[2], argv[3]);
   if (argc >= 2 && !strcmp(argv[1], "exec")) return run_exec(argc - 1, argv + 1);
+  if (argc >= 2 && !strcmp(argv[1], "port-forward")) return run_port_forward(argc - 1, argv + 1);
   if (argc < 3 || strcmp(argv[1], "node")) {
     fprintf(stderr, "usage: skiff-shim node STATE_DIR [CGROUP_PROCS_FILE...]\n"
                     "       skiff-shim layer-nodes ROOT LISTFILE\n"

@@ -127,6 +127,8 @@ void fail(int report, const char *fmt, ...) __attribute__((noreturn, format(prin
 
 /* exec.c: `skiff-shim exec`, a command run in a running container's namespaces as the container (kubectl exec, exec probes and hooks). */
 int run_exec(int argc, char **argv);
+/* portforward.c: `skiff-shim port-forward PID PORT`, one connection to a port inside a pod's network namespace. */
+int run_port_forward(int argc, char **argv);
 
 /* layer.c: `skiff-shim layer-nodes`, an image layer's device nodes, FIFOs and overlayfs whiteouts; the exit status. */
 int apply_layer_nodes(const char *root, const char *list_path);
