@@ -22,6 +22,7 @@ export const runtimeOperationNames: Readonly<Record<string, string>> = {
   containerStats: 'container_stats',
   exec: 'exec',
   attach: 'attach',
+  portForward: 'port_forward',
 };
 
 export type RecordOperation = (operation: string, durationSeconds: number, failed: boolean) => void;

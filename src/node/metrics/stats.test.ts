@@ -71,6 +71,18 @@ describe('NodeStatsProvider', () => {
     assert.deepEqual(web.network?.map((i) => i.name), ['eth0', 'cni0']);
   });
 
+  it("reads a pod's network from its sandbox's process when the runtime names one (containerd's pause), with no container PIDs", async () => {
+    const root = new FixtureRoot().process(300, { ppid: 1, netNamespace: 'net:[4026532009]', netDev: netDevFixture });
+    roots.push(root);
+    // A CRI runtime: stats from the runtime, no container PIDs, the sandbox's PID from its verbose status.
+    const runtime = Object.assign(new FakeRuntime([{ sandbox: 's1', status: status('c1', 'app'), stats: { memoryBytes: 10, cpuNanos: 20 } }]), {
+      sandboxPid: async (sandboxId: string) => (sandboxId === 's1' ? 300 : undefined),
+    });
+    const provider = new NodeStatsProvider({ runtime, pods: () => [pod('web', 's1')], machine: false, procRoot: root.dir });
+    const [web] = (await provider.snapshot()).pods;
+    assert.deepEqual(web.network?.map((i) => i.name), ['eth0', 'cni0']);
+  });
+
   it("falls back to the container's processes in /proc when the runtime has no stats", async () => {
     const root = new FixtureRoot()
       .process(100, { ppid: 1, ticks: [100, 50, 0, 0], rssKb: 1000, anonKb: 600, swapKb: 8, children: [101] })

@@ -8,6 +8,7 @@
  *                                 else the container's processes in /proc (Runtime.containerPid)
  *   container usage, rss, swap  ← the cgroup the container's process is in, else /proc
  *   pod                         ← the sum of its running containers; network from its own namespace
+ *                                 (Runtime.sandboxPid's /proc/PID/net/dev, else a container's process's)
  *   node                        ← /proc/stat, /proc/meminfo, /proc/net/dev, statfs of the data dir
  */
 import type { ContainerStatus, Runtime } from '../runtime/runtime.js';
@@ -19,7 +20,7 @@ import { ProcReader, type FilesystemUsage } from './proc-reader.js';
  * a running container's main process is (the host's PID) for runtimes
  * that run processes — the /proc fallback and the pod's network namespace.
  */
-export type StatsRuntime = Pick<Runtime, 'listContainers' | 'containerStats'> & {
+export type StatsRuntime = Pick<Runtime, 'listContainers' | 'containerStats' | 'sandboxPid'> & {
   containerPid?(id: string): number | undefined;
 };
 
@@ -189,8 +190,9 @@ export class NodeStatsProvider {
       memoryWorkingSetBytes: sumOf(containers.map((c) => c.memoryWorkingSetBytes)),
       swapBytes: sumOf(containers.map((c) => c.swapBytes)),
     };
-    // Every container of a pod shares its network namespace: any one's process shows it.
-    const pid = running.map((c) => this.options.runtime.containerPid?.(c.id)).find((p) => p !== undefined && p > 0);
+    // The sandbox's process holds the pod's network namespace; every container shares it, so any one's process shows it too.
+    const sandboxPid = await this.options.runtime.sandboxPid?.(pod.sandboxId).catch(() => undefined);
+    const pid = sandboxPid ?? running.map((c) => this.options.runtime.containerPid?.(c.id)).find((p) => p !== undefined && p > 0);
     if (pid !== undefined && this.proc.hasOwnNetNamespace(pid)) {
       const network = this.proc.netDev(pid);
       if (network) stats.network = network.filter((i) => !isIgnoredInterface(i.name));

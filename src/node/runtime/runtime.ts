@@ -204,6 +204,12 @@ export interface Runtime {
   portForward?(sandboxId: string, port: number): Duplex;
   /** Memory (bytes) and cpu (nanoseconds) a container has used, where the runtime can tell. */
   containerStats?(id: string): Promise<{ memoryBytes: number; cpuNanos: number } | undefined>;
+  /**
+   * The host PID of the process that holds a sandbox's namespaces (the
+   * pod shim; containerd's pause): the node's metrics read the pod's
+   * network from its /proc/PID/net/dev, as cadvisor does for the kubelet.
+   */
+  sandboxPid?(sandboxId: string): Promise<number | undefined>;
   /** The host PID of a running container's main process (runtimes that run processes): the node's metrics read its processes and network namespace. */
   containerPid?(id: string): number | undefined;
   /** Why this runtime cannot isolate pods here (said in an event on the node); undefined when it can. */

@@ -196,6 +196,14 @@ export class CriClient {
     return response.status;
   }
 
+  /**
+   * The runtime's own details of a sandbox (PodSandboxStatus with verbose):
+   * containerd puts a JSON document under `info`, with the sandbox's `pid`.
+   */
+  async podSandboxInfo(podSandboxId: string, options?: CallOptions): Promise<Record<string, string>> {
+    return (await this.call<{ info: Record<string, string> }>('PodSandboxStatus', { podSandboxId, verbose: true }, this.quick, options)).info ?? {};
+  }
+
   async listPodSandbox(filter?: PodSandboxFilter, options?: CallOptions): Promise<CriPodSandbox[]> {
     return (await this.call<{ items: CriPodSandbox[] }>('ListPodSandbox', filter ? { filter } : {}, this.quick, options)).items;
   }

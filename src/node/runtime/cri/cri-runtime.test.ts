@@ -296,6 +296,14 @@ describe('CriRuntime', () => {
     assert.equal(server.calls.find((c) => c.rpc === 'StopContainer')?.request.timeout, 5);
   });
 
+  it("gives the sandbox's pause PID from the verbose status, asking once per sandbox", async () => {
+    const sandbox = await runtime.runPodSandbox(pod);
+    assert.equal(await runtime.sandboxPid(sandbox.id), 4242);
+    assert.equal(await runtime.sandboxPid(sandbox.id), 4242);
+    assert.equal(server.calls.filter((c) => c.rpc === 'PodSandboxStatus' && c.request.verbose).length, 1);
+    assert.equal(await runtime.sandboxPid('gone'), undefined);
+  });
+
   it('fails clearly when the runtime is gone', async () => {
     const orphan = new CriRuntime({ endpoint: `unix://${server.dir}/gone.sock` });
     try {

@@ -83,6 +83,8 @@ export class CriRuntime extends ContainerEvents implements Runtime {
   readonly client: CriClient;
   private readonly relister: ContainerRelister;
   private readonly known = new Map<string, KnownContainer>();
+  /** The sandboxes' pause PIDs, as containerd's verbose status gave them (asked once per sandbox). */
+  private readonly sandboxPids = new Map<string, number>();
   /** The CRI config of each sandbox we ran or read back: CreateContainer sends it again. */
   private readonly sandboxConfigs = new Map<string, { request: PodSandboxConfig; cri: CriPodSandboxConfig }>();
   private readonly log: (event: Record<string, unknown>) => void;
@@ -191,6 +193,7 @@ export class CriRuntime extends ContainerEvents implements Runtime {
   async removePodSandbox(id: string): Promise<void> {
     await this.client.removePodSandbox(id).catch(ignoreNotFound);
     this.sandboxConfigs.delete(id);
+    this.sandboxPids.delete(id);
     for (const [containerId, container] of this.known) if (container.sandboxId === id) this.known.delete(containerId);
   }
 
@@ -267,6 +270,25 @@ export class CriRuntime extends ContainerEvents implements Runtime {
     for (const container of containers) this.observe(container);
     const statuses = await Promise.all(containers.map((container) => this.containerStatus(container.id)));
     return statuses.filter((status) => status !== undefined);
+  }
+
+  /**
+   * The sandbox's pause process on the node, from containerd's verbose
+   * PodSandboxStatus (`info.info`, a JSON document with `pid`); undefined
+   * when the runtime does not say (another CRI runtime) or the sandbox is
+   * gone. Upstream's default stats path (cadvisor) reads the pod's network
+   * the same way, from that process's /proc/PID/net/dev.
+   * PodSandboxStats would give it too, but containerd 1.6 answers it only
+   * for a sandbox with a pod cgroup (cgroup_parent), which skiff does not
+   * give it yet.
+   */
+  async sandboxPid(sandboxId: string): Promise<number | undefined> {
+    const known = this.sandboxPids.get(sandboxId);
+    if (known) return known;
+    const info = await this.client.podSandboxInfo(sandboxId).catch(ignoreNotFound);
+    const pid = pidOfInfo(info?.info);
+    if (pid) this.sandboxPids.set(sandboxId, pid);
+    return pid;
   }
 
   async containerStats(id: string): Promise<{ memoryBytes: number; cpuNanos: number } | undefined> {
@@ -391,6 +413,17 @@ export class CriRuntime extends ContainerEvents implements Runtime {
 }
 
 /** Already gone is done: undefined instead of the NotFound error. */
+/** `pid` of containerd's verbose info document, when it is a positive integer. */
+function pidOfInfo(info: string | undefined): number | undefined {
+  if (!info) return undefined;
+  try {
+    const pid = (JSON.parse(info) as { pid?: unknown }).pid;
+    return typeof pid === 'number' && Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function ignoreNotFound(err: unknown): undefined {
   if (isNotFound(err)) return undefined;
   throw err;

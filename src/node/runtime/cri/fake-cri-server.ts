@@ -98,6 +98,8 @@ export class FakeCriServer {
   readonly delays = new Map<string, number>();
   /** ExecSync commands killed before their end: at their timeout, or because the call was cancelled. */
   readonly killedExecs: { cmd: string[]; why: 'timeout' | 'cancelled' }[] = [];
+  /** The PID containerd's verbose PodSandboxStatus reports for every sandbox. */
+  sandboxPid = 4242;
   /** Streaming sessions connected so far, and how many of them over SPDY. */
   streamsOpened = 0;
   spdySessions = 0;
@@ -262,7 +264,11 @@ export class FakeCriServer {
         for (const container of [...this.containers.values()]) if (container.sandboxId === sandbox.id) this.containers.delete(container.id);
         this.sandboxes.delete(sandbox.id);
       },
-      PodSandboxStatus: (request: { podSandboxId: string }) => ({ status: this.sandboxStatus(this.sandbox(request.podSandboxId)) }),
+      // Verbose, containerd's details: a JSON document under `info`, with the pause process's PID.
+      PodSandboxStatus: (request: { podSandboxId: string; verbose: boolean }) => {
+        const sandbox = this.sandbox(request.podSandboxId);
+        return { status: this.sandboxStatus(sandbox), info: request.verbose ? { info: JSON.stringify({ pid: this.sandboxPid, runtimeHandler: sandbox.runtimeHandler }) } : {} };
+      },
       ListPodSandbox: (request: { filter: { id: string; state: { state: PodSandboxState } | null; labelSelector: Record<string, string> } | null }) => {
         const filter = request.filter;
         const items = [...this.sandboxes.values()].filter(

@@ -613,6 +613,12 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
     return startExec({ binary: this.shimBinary, containerDir: container.dir, ...(this.ownMounts ? { pid: container.record.pgid } : {}) }, command, options);
   }
 
+  /** The pod shim holds the sandbox's namespaces: its network is the pod's. */
+  async sandboxPid(sandboxId: string): Promise<number | undefined> {
+    const shimPid = this.sandboxes.get(sandboxId)?.shimPid;
+    return isPodShim(shimPid) ? shimPid : undefined;
+  }
+
   /**
    * A connection to a port inside the sandbox's network namespace (the pod
    * shim's), through the node helper binary (port-forward.ts); a pod on the
