@@ -19,6 +19,7 @@ import { logLayoutFor, type ContainerLogLayout } from '../node/container-logs.js
 import { hostRuntimeClass } from '../node/runtime-classes.js';
 import { ApiServer, ServiceAllocator, bootstrapCluster, raiseDescriptorLimit, type ServingLimits } from '../apiserver/index.js';
 import type { ImageGcPolicy } from '../node/image-gc.js';
+import type { SysctlAllowlist } from '../node/sysctls.js';
 import { parseGoDuration } from '../machinery/duration.js';
 import { ensureClientCertificate, ensureClusterPki, issueClientCertificate, issueServingCertificate, type CertificateAndKey } from '../apiserver/pki/index.js';
 import type { NodeCredentials } from '../apiserver/join.js';
@@ -81,6 +82,8 @@ export interface ControlPlaneOptions {
   containerRuntimeEndpoint?: string;
   /** Image garbage collection's thresholds (--image-gc-*); default the kubelet's. */
   imageGc?: ImageGcPolicy;
+  /** The sysctls pods may set (the safe ones plus --allowed-unsafe-sysctls). */
+  sysctls?: SysctlAllowlist;
   /** The local node's pod range (a /24); default: the one the node IPAM controller gives it. */
   podCIDR?: string;
   /** The cluster's pod range (`--cluster-cidr`, default 10.42.0.0/16): the nodes' /24s are cut from it. */
@@ -385,6 +388,7 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<voi
           runtime,
           ...agentOptions,
           ...(options.imageGc ? { imageGc: options.imageGc } : {}),
+          ...(options.sysctls ? { sysctls: options.sysctls } : {}),
           ...(runtime.capabilities.machine ? { logs } : {}),
           clusterDNS: network.clusterDNS,
           provisionerConfig: provisionerCredentials,
@@ -692,6 +696,8 @@ export async function runJoinedAgent(options: {
   containerRuntimeEndpoint?: string;
   /** Image garbage collection's thresholds (--image-gc-*); default the kubelet's. */
   imageGc?: ImageGcPolicy;
+  /** The sysctls pods may set (the safe ones plus --allowed-unsafe-sysctls). */
+  sysctls?: SysctlAllowlist;
   podCIDR?: string;
   /** The cluster CA's public key hash (`sha256:<hex>`) the server must prove before the token is sent. */
   caCertHash?: string;
@@ -779,6 +785,7 @@ export async function runJoinedAgent(options: {
     runtime,
     ...agentOptions,
     ...(options.imageGc ? { imageGc: options.imageGc } : {}),
+    ...(options.sysctls ? { sysctls: options.sysctls } : {}),
     ...(runtime.capabilities.machine ? { logs } : {}),
     clusterDNS,
     ...(credentials.provisionerCertPem && credentials.provisionerKeyPem

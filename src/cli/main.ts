@@ -82,7 +82,7 @@ Usage:
                                                                    the scheduler alone, against any apiserver
   skiff agent --server URL --token T [--name N] [--data-dir D] [--runtime process|containerd|simulated]
               [--isolation auto|none] [--registries FILE] [--pod-cidr CIDR] [--ca-cert-hash sha256:HEX]
-              [--pod-logs-dir DIR]
+              [--pod-logs-dir DIR] [--allowed-unsafe-sysctls LIST]
               [--proxy-mode auto|nftables|userspace]
                                                                    join this machine as a node
   skiff agent --simulate N [--name NAME] [--kubeconfig FILE]       N simulated nodes (no processes run)
@@ -124,6 +124,11 @@ Options:
                    high threshold of the image file system's use (default 85), unused images go,
                    least recently used first, down to the low one (default 80); none younger
                    than the minimum age (default 2m0s)
+  --allowed-unsafe-sysctls LIST
+                   sysctls pods may set beside the safe ones, comma-separated, each a name or a
+                   prefix ending in * (net.core.somaxconn,kernel.msg*); only namespaced ones
+                   (kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.*, net.*). A pod asking for
+                   another is rejected (SysctlForbidden), as the kubelet does
   --ca-cert-hash sha256:HEX
                    skiff agent: the cluster CA's public key hash (printed by skiff up); the
                    server must present that CA before the join token is sent
@@ -193,6 +198,7 @@ async function main(argv: string[]): Promise<number> {
       // The control plane is what these commands run: it also declares the apiserver's limit flags.
       const { runControlPlane, servingLimitFlags, servingLimitsFromFlags } = await import('./control-plane.js');
       const { imageGcFlags, imageGcPolicyFromFlags } = await import('./image-gc-flags.js');
+      const { sysctlFlags, sysctlAllowlistFromFlags } = await import('./sysctl-flags.js');
       const { securityFlags, securitySettingsFromFlags } = await import('./security-flags.js');
       const { horizontalPodAutoscalerFlags, horizontalPodAutoscalerOptionsFromFlags, metricResolutionFlags, metricResolutionFromFlags } = await import('./autoscaling-flags.js');
       const { values } = parseArgs({
@@ -212,6 +218,7 @@ async function main(argv: string[]): Promise<number> {
           'pod-logs-dir': { type: 'string' },
           'container-runtime-endpoint': { type: 'string' },
           ...imageGcFlags,
+          ...sysctlFlags,
           'pod-cidr': { type: 'string' },
           'cluster-cidr': { type: 'string' },
           'ingress-http-port': { type: 'string' },
@@ -250,6 +257,7 @@ async function main(argv: string[]): Promise<number> {
         podLogsDir: values['pod-logs-dir'],
         containerRuntimeEndpoint: values['container-runtime-endpoint'],
         imageGc: imageGcPolicyFromFlags(values),
+        sysctls: sysctlAllowlistFromFlags(values),
         podCIDR,
         clusterCIDR,
         ingressPorts: ingress,
@@ -311,6 +319,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'agent': {
       const { imageGcFlags, imageGcPolicyFromFlags } = await import('./image-gc-flags.js');
+      const { sysctlFlags, sysctlAllowlistFromFlags } = await import('./sysctl-flags.js');
       const { values } = parseArgs({
         args: rest,
         options: {
@@ -326,6 +335,7 @@ async function main(argv: string[]): Promise<number> {
           'pod-logs-dir': { type: 'string' },
           'container-runtime-endpoint': { type: 'string' },
           ...imageGcFlags,
+          ...sysctlFlags,
           'pod-cidr': { type: 'string' },
           'ca-cert-hash': { type: 'string' },
           'ingress-http-port': { type: 'string' },
@@ -351,7 +361,7 @@ async function main(argv: string[]): Promise<number> {
       const ingress = ingressPorts(values['ingress-http-port'], values['ingress-https-port']);
       const proxyMode = await proxyModeFlag(values['proxy-mode']);
       const { runJoinedAgent } = await import('./control-plane.js');
-      await runJoinedAgent({ server: values.server, token: values.token, name: values.name, dataDir: values['data-dir'], runtime, isolation, registries: values.registries, podLogsDir: values['pod-logs-dir'], containerRuntimeEndpoint: values['container-runtime-endpoint'], imageGc: imageGcPolicyFromFlags(values), podCIDR, caCertHash: values['ca-cert-hash'], ingressPorts: ingress, proxyMode, verbosity });
+      await runJoinedAgent({ server: values.server, token: values.token, name: values.name, dataDir: values['data-dir'], runtime, isolation, registries: values.registries, podLogsDir: values['pod-logs-dir'], containerRuntimeEndpoint: values['container-runtime-endpoint'], imageGc: imageGcPolicyFromFlags(values), sysctls: sysctlAllowlistFromFlags(values), podCIDR, caCertHash: values['ca-cert-hash'], ingressPorts: ingress, proxyMode, verbosity });
       return 0;
     }
     case 'images': {

@@ -43,6 +43,7 @@ import { KubeletMetrics, NodeStatsProvider, instrumentRuntime, nodeMetricsHandle
 import type { AgentPod } from './types.js';
 import type { EnvSources } from './env.js';
 import { admit } from './admission.js';
+import { SysctlAllowlist } from './sysctls.js';
 import type { VolumeSources } from './volumes.js';
 import { LocalPathProvisioner } from './local-path.js';
 import { NodePodFeed, type PodFeed } from './pod-feed.js';
@@ -67,6 +68,8 @@ export interface AgentOptions {
   provisionerClient?: Client;
   /** Image garbage collection's thresholds (the kubelet's flags); default 85 %, 80 %, 2 minutes. */
   imageGc?: ImageGcPolicy;
+  /** The sysctls pods may set here: the safe ones and the kubelet's `--allowed-unsafe-sysctls` (default: the safe ones). */
+  sysctls?: SysctlAllowlist;
   now?: () => Date;
   log?: (event: Record<string, unknown>) => void;
   /** How often the Lease is renewed (upstream: 10 s, for a 40 s lease). */
@@ -146,6 +149,8 @@ export class NodeAgent {
   private readonly syncs: PodSyncQueue;
   /** Removes unused images when the image file system fills up (runtimes that run images). */
   private readonly imageGc: ImageGarbageCollector | undefined;
+  /** The sysctls pods may set here (checked at admission). */
+  private readonly sysctls: SysctlAllowlist;
   /** The images the last posted status listed (see imagesChanged). */
   private postedImages = '';
   /** Pulls images for runtimes that run them; one for all pods, so back-offs and shared pulls are the node's. */
@@ -169,6 +174,7 @@ export class NodeAgent {
     this.hostIP = options.identity.address ?? machineAddress();
     this.recorder = new EventRecorder(client, 'kubelet', this.now, options.identity.name);
     this.syncs = new PodSyncQueue({ ...options.podSync, log: options.podSync?.log ?? this.log });
+    this.sysctls = options.sysctls ?? new SysctlAllowlist();
     this.imagePuller = options.runtime.images ? new ImagePuller(options.runtime.images, () => this.now().getTime()) : undefined;
     this.imageGc = options.runtime.images
       ? new ImageGarbageCollector(this.options.runtime.images!, () => this.imagesInUse(), () => this.now().getTime(), (reason, message) => {
@@ -303,7 +309,9 @@ export class NodeAgent {
   private async admitOrReject(pod: AgentPod): Promise<boolean> {
     if (pod.status?.phase === 'Running' || pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed' || pod.metadata.deletionTimestamp) return true;
     const admitted = [...this.workers.values()].filter((w) => !w.finished).map((w) => w.podObject);
-    const rejection = this.node ? admit(pod as Parameters<typeof admit>[0], this.node as Parameters<typeof admit>[1], admitted as Parameters<typeof admit>[2]) : undefined;
+    // As the kubelet's admit handlers, in its order: the sysctl allowlist, then the node's predicates.
+    const rejection =
+      this.sysctls.admit(pod) ?? (this.node ? admit(pod as Parameters<typeof admit>[0], this.node as Parameters<typeof admit>[1], admitted as Parameters<typeof admit>[2]) : undefined);
     if (!rejection) return true;
     this.rejected.add(pod.metadata.uid!);
     const podKey = `${pod.metadata.namespace}/${pod.metadata.name}`;

@@ -254,3 +254,40 @@ test('on a CRI runtime: the pod’s namespaces, sysctls and privilege reach the 
     await server.stop();
   }
 });
+
+test('a container the runtime refuses to create waits with CreateContainerError and its words, says so once, and is created once the runtime allows it', async () => {
+  const statuses: { phase?: string; containerStatuses?: { state?: { waiting?: { reason?: string; message?: string } }; restartCount?: number }[] }[] = [];
+  const pods = {
+    patch: async (_namespace: string, _name: string, body: { status: (typeof statuses)[number] }) => {
+      statuses.push(body.status);
+      return {};
+    },
+  } as unknown as ResourceClient<AgentPod>;
+  const runtime = new SimulatedRuntime();
+  const createContainer = runtime.createContainer.bind(runtime);
+  let refuse = true;
+  runtime.createContainer = async (sandboxId, config) => {
+    if (refuse) throw new Error('failed to create containerd container: cannot load seccomp profile "/var/lib/skiff/seccomp/missing.json": no such file or directory');
+    return createContainer(sandboxId, config);
+  };
+  const events: string[] = [];
+  const recorder = { event: (_pod: unknown, type: string, reason: string, message: string) => events.push(`${type} ${reason}: ${message}`) } as unknown as ConstructorParameters<typeof PodWorker>[1]['recorder'];
+  let now = Date.parse('2026-12-01T10:00:00Z');
+  const pod: AgentPod = { metadata: { name: 'p', namespace: 'default', uid: 'u9' }, spec: { nodeName: 'n', containers: [{ name: 'c', image: 'busybox' }] } };
+  const worker = workerFor(pod, pods, { runtime, recorder, now: () => new Date(now), log: () => {}, syncs: new PodSyncQueue({ resyncMs: 0, backoff: { baseDelayMs: 1 }, log: () => {} }) });
+  worker.update(pod);
+  await until(() => statuses.some((s) => s.containerStatuses?.[0]?.state?.waiting?.reason === 'CreateContainerError'), 'the container waiting with CreateContainerError');
+  const waiting = statuses.at(-1)!.containerStatuses![0];
+  assert.match(waiting.state!.waiting!.message!, /cannot load seccomp profile/);
+  assert.equal(waiting.restartCount, 0);
+  // A second sync says nothing new.
+  worker.update(pod);
+  await worker.idle();
+  assert.equal(events.filter((e) => e.startsWith('Warning Failed: Error: failed to create containerd container')).length, 1);
+  refuse = false;
+  now += 11_000;
+  worker.update(pod);
+  await until(() => statuses.at(-1)?.phase === 'Running', 'the pod running once the runtime creates the container');
+  assert.equal(statuses.at(-1)!.containerStatuses![0].restartCount, 0);
+  await worker.halt();
+});

@@ -390,7 +390,7 @@ export class PodWorker implements PodSyncTarget {
     const security = effectiveSecurity(this.pod, spec);
     if (!(await this.ensureImage(slot, security))) return;
     const { runAsNonRoot: _checked, ...containerSecurity } = security;
-    const id = await runtime.createContainer(this.sandbox!.id, {
+    const id = await this.createContainer(slot, {
       name: spec.name,
       image: spec.image ?? '',
       command,
@@ -408,6 +408,7 @@ export class PodWorker implements PodSyncTarget {
       ...(this.context.logs ? { logPath: containerLogPath(this.context.logs, this.logIdentity(), spec.name, slot.record.restartCount) } : {}),
       security: containerSecurity,
     });
+    if (id === undefined) return;
     if (this.context.logs) linkContainerLog(this.context.logs, this.logIdentity(), spec.name, id, slot.record.restartCount);
     this.event('Normal', 'Created', `Created container: ${spec.name}`);
     await runtime.startContainer(id);
@@ -457,6 +458,28 @@ export class PodWorker implements PodSyncTarget {
       }
     }
     if (this.app.includes(slot) || isSidecar(spec)) this.startProbes(slot);
+  }
+
+  /**
+   * CreateContainer; when the runtime refuses (a Localhost seccomp profile
+   * that is missing, a device that is not there …) the container waits with
+   * reason CreateContainerError and the runtime's words, a Warning event
+   * says it once, and the next attempt comes in 10 s — as the kubelet shows
+   * and retries it — rather than the whole pod's sync failing.
+   */
+  private async createContainer(slot: Slot, config: Parameters<Runtime['createContainer']>[1]): Promise<string | undefined> {
+    try {
+      return await this.context.runtime.createContainer(this.sandbox!.id, config);
+    } catch (err) {
+      const message = (err as Error).message;
+      if (slot.record.waitingReason !== 'CreateContainerError' || slot.record.waitingMessage !== message) this.event('Warning', 'Failed', `Error: ${message}`);
+      slot.record.waitingReason = 'CreateContainerError';
+      slot.record.waitingMessage = message;
+      // An earlier attempt (removed for this one) stays lastState; no attempt runs now, and the next one is not a restart.
+      slot.record.current = undefined;
+      this.wakeAt(this.context.now().getTime() + 10_000);
+      return undefined;
+    }
   }
 
   /**

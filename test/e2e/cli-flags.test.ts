@@ -29,6 +29,8 @@ test('bad flags exit with a usage error before the API server starts', async (t)
     [['up', '--enable-admission-plugins', 'PodSecurity,Nope'], /enable-admission-plugins plugin "Nope" is unknown/],
     [['server', '--enable-admission-plugins', 'AlwaysDeny', '--disable-admission-plugins', 'AlwaysDeny'], /"AlwaysDeny" can not be both enabled and disabled/],
     [['up', '--pod-security', 'strict'], /--pod-security strict: /],
+    [['up', '--allowed-unsafe-sysctls', 'net.core.somaxconn,kernel.*'], /--allowed-unsafe-sysctls: sysctl pattern "kernel\.\*": not known to be namespaced/],
+    [['agent', '--server', 'https://127.0.0.1:1', '--allowed-unsafe-sysctls', 'vm.swappiness'], /--allowed-unsafe-sysctls: sysctl pattern "vm\.swappiness": not known to be namespaced/],
   ];
   for (const [args, message] of cases) {
     const withDirs = args[0] === 'up' || args[0] === 'server' ? [...args, '--data-dir', dataDir, ...(args.includes('--port') ? [] : ['--port', port])] : args[0] === 'agent' ? [...args, '--data-dir', join(dataDir, 'agent')] : args;

@@ -167,6 +167,30 @@ export const nodeScenarios: NodeScenario[] = [
     },
   },
   {
+    // Set in the pod's own network and IPC namespaces: the node's values stay as they were.
+    name: "the pod's sysctls are set in its namespaces, not the node's",
+    async run(context) {
+      const node = ['net/ipv4/ip_unprivileged_port_start', 'kernel/shm_rmid_forced'].map((path) => readFileSync(`/proc/sys/${path}`, 'utf8').trim());
+      const wanted = { unprivilegedPortStart: node[0] === '80' ? '81' : '80', shmRmidForced: node[1] === '1' ? '0' : '1' };
+      await apply(
+        context,
+        pod(context, 'tuned', {
+          securityContext: {
+            sysctls: [
+              { name: 'net.ipv4.ip_unprivileged_port_start', value: wanted.unprivilegedPortStart },
+              { name: 'kernel.shm_rmid_forced', value: wanted.shmRmidForced },
+            ],
+          },
+          containers: [{ name: 't', command: ['sleep', '3600'] }],
+        }),
+      );
+      await k(context, ['wait', '--for=condition=Ready', 'pod/tuned', '--timeout=60s']);
+      const inside = (await k(context, ['exec', 'tuned', '--', 'cat', '/proc/sys/net/ipv4/ip_unprivileged_port_start', '/proc/sys/kernel/shm_rmid_forced'])).stdout;
+      assert.equal(inside, `${wanted.unprivilegedPortStart}\n${wanted.shmRmidForced}\n`);
+      assert.deepEqual(['net/ipv4/ip_unprivileged_port_start', 'kernel/shm_rmid_forced'].map((path) => readFileSync(`/proc/sys/${path}`, 'utf8').trim()), node);
+    },
+  },
+  {
     name: 'a graceful delete sends SIGTERM and waits for the container to end',
     async run(context) {
       await apply(

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ProcessRuntime } from './runtime.js';
+import { ProcessRuntime, sysctlRefusal } from './runtime.js';
 
 /** A runtime of plain processes; a stopping test stops its containers and shims (stopOnShutdown), unless it leaves them to a next runtime. */
 function setup(t: { after(fn: () => void): void }, stopOnShutdown = true) {
@@ -256,4 +256,22 @@ test("the agent's stop does not wait out a deleted pod's long grace period: its 
   const status = await exited;
   await deleting;
   assert.equal(status.exitCode, 137, 'killed after the runtime\'s grace period, not the pod\'s');
+});
+
+test("sysctls: refused where they would change the node's (plain processes; no network namespace), with bad names and values", () => {
+  const isolated = { isolation: 'root' as const, ownNetwork: true };
+  const cases: [[string, string][], { isolation: 'root' | 'rootless' | 'none'; ownNetwork: boolean }, RegExp | undefined][] = [
+    [[['net.ipv4.ip_unprivileged_port_start', '0'], ['kernel.shm_rmid_forced', '1']], isolated, undefined],
+    [[['net/ipv4/ip_local_port_range', '1024 65000']], isolated, undefined],
+    [[['kernel.shm_rmid_forced', '1']], { isolation: 'rootless', ownNetwork: false }, undefined],
+    [[['net.ipv4.tcp_syncookies', '1']], { isolation: 'rootless', ownNetwork: false }, /no network namespace of its own/],
+    [[['kernel.shm_rmid_forced', '1']], { isolation: 'none', ownNetwork: false }, /plain processes/],
+    [[['net.ipv4.tcp_syncookies', '1\n2']], isolated, /tab, newline or NUL/],
+    [[['../../etc/passwd', '1']], isolated, /not a sysctl name/],
+  ];
+  for (const [sysctls, pod, refused] of cases) {
+    const refusal = sysctlRefusal(sysctls, pod);
+    if (refused) assert.match(refusal ?? '', refused, JSON.stringify(sysctls));
+    else assert.equal(refusal, undefined, JSON.stringify(sysctls));
+  }
 });

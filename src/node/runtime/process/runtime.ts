@@ -28,7 +28,8 @@
  * (output.ts, cri-log.ts).
  */
 import { randomUUID } from 'node:crypto';
-import { constants, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { constants, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { namespaceOfSysctl, normalizeSysctlName } from '../../sysctls.js';
 import { dirname, join } from 'node:path';
 import { PassThrough, type Duplex } from 'node:stream';
 import type { AttachedContainer, ContainerConfig, ContainerStatus, ExecOptions, ExecProcess, PodSandbox, PodSandboxConfig, Runtime, TerminalSize } from '../runtime.js';
@@ -296,10 +297,15 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
       ...(plan ? { network: { veth: plan.veth, ip: plan.ip } } : {}),
       ...(config.runtimeHandler ? { runtimeHandler: config.runtimeHandler } : {}),
     };
+    const sysctls = Object.entries(config.sysctls ?? {});
+    const refusal = sysctls.length ? sysctlRefusal(sysctls, { isolation: this.isolation, ownNetwork: !!plan }) : undefined;
+    if (refusal) throw new Error(`failed to create the pod sandbox: ${refusal}`);
     const dir = join(this.sandboxDir, id);
     mkdirSync(dir, { recursive: true });
     // The pod's own /etc files (bind-mounted over the machine's when isolated).
     writePodFiles(dir, sandbox, config);
+    // The pod shim sets them in the pod's namespaces before it answers (shim/pod.c).
+    if (sysctls.length) writeFileSync(join(dir, 'sysctls'), sysctls.map(([name, value]) => `${name}\t${value}\n`).join(''));
     try {
       sandbox.shimPid = await this.helper.createSandbox({ id, dir, hostname, isolation: this.isolation, network: plan });
     } catch (err) {
@@ -744,3 +750,19 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
   }
 }
 
+/**
+ * Why the process runtime cannot set these sysctls for a pod, or undefined:
+ * they are written by the pod shim in the pod's own namespaces, so a pod
+ * without them (plain processes; the node's network in rootless mode) would
+ * change the node's. The node admitted them already (sysctls.ts); the names
+ * and values go into a file of tab-separated lines.
+ */
+export function sysctlRefusal(sysctls: [string, string][], pod: { isolation: Isolation; ownNetwork: boolean }): string | undefined {
+  for (const [name, value] of sysctls) {
+    if (!/^[a-z0-9_./-]+$/i.test(name) || name.includes('..')) return `sysctl ${JSON.stringify(name)}: not a sysctl name`;
+    if (/[\t\n\0]/.test(value)) return `sysctl ${name}: its value has a tab, newline or NUL`;
+    if (pod.isolation === 'none') return `sysctl ${name}: this node runs pods as plain processes (no namespaces of their own), where a sysctl would change the node's`;
+    if (namespaceOfSysctl(normalizeSysctlName(name)) === 'Net' && !pod.ownNetwork) return `sysctl ${name}: the pod has no network namespace of its own here`;
+  }
+  return undefined;
+}

@@ -176,13 +176,21 @@ static void create_sandbox(struct pod_request *req, const char *events_path) {
   snprintf(text, sizeof text, "%d\n", (int)pid);
   write_file_atomically(path, text);
   int plugged = !req->own_network || plug_pod_network(req, pid, error, sizeof error) == 0;
-  char byte = 0;
-  ssize_t n;
-  while ((n = read(ready[0], &byte, 1)) < 0 && errno == EINTR) {}
+  /* "R" once the shim is ready; else why it could not be (its words, until it ends), or nothing. */
+  char said[1024];
+  ssize_t n, length = 0;
+  while ((n = read(ready[0], said + length, sizeof said - 1 - length)) > 0 || (n < 0 && errno == EINTR)) {
+    length += n > 0 ? n : 0;
+    if (length == 1 && said[0] == 'R') break;
+  }
   close(ready[0]);
-  if (!plugged || n != 1) {
+  said[length] = '\0';
+  if (!plugged || length != 1 || said[0] != 'R') {
     kill(pid, SIGKILL);
-    if (plugged) set_error(error, sizeof error, "the pod shim ended while starting (see %s/shim.log)", req->dir);
+    if (plugged && length > 0) set_error(error, sizeof error, "%s", said);
+    else if (plugged) set_error(error, sizeof error, "the pod shim ended while starting (see %s/shim.log)", req->dir);
+    /* One line: the reply is tab-separated and ends with the line. */
+    for (char *c = error; *c; c++) if (*c == '\n' || *c == '\t') *c = ' ';
     printf("error\t%s\t%s\n", req->id, error);
     return;
   }

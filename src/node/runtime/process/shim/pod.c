@@ -221,6 +221,37 @@ static void reap(void) {
   }
 }
 
+/*
+ * The pod's sysctls, from DIR/sysctls (lines `NAME <tab> VALUE`, written by
+ * the agent): each into /proc/sys, which shows the namespaces of the process
+ * that opens it — this shim's, the pod's network and IPC namespaces. 0, or
+ * -1 with why in `error`.
+ */
+static int apply_sysctls(const char *dir, char *error, size_t size) {
+  char path[4200], line[4096];
+  snprintf(path, sizeof path, "%s/sysctls", dir);
+  FILE *file = fopen(path, "re");
+  if (!file) return errno == ENOENT ? 0 : (set_error(error, size, "read %s: %s", path, strerror(errno)), -1);
+  int failed = 0;
+  while (!failed && fgets(line, sizeof line, file)) {
+    line[strcspn(line, "\n")] = '\0';
+    char *value = strchr(line, '\t');
+    if (!value) continue;
+    *value++ = '\0';
+    /* net.ipv4.ip_local_port_range → /proc/sys/net/ipv4/ip_local_port_range (a name written with slashes keeps its dots: eno2.100). */
+    char *slash = strchr(line, '/'), *dot = strchr(line, '.');
+    int dotted = !slash || (dot && dot < slash);
+    snprintf(path, sizeof path, "/proc/sys/%s", line);
+    if (dotted) for (char *c = path + strlen("/proc/sys/"); *c; c++) *c = *c == '.' ? '/' : *c == '/' ? '.' : *c;
+    if (strstr(path, "..") || write_file(path, value)) {
+      set_error(error, size, "set sysctl %s to %s: %s", line, value, strerror(errno));
+      failed = 1;
+    }
+  }
+  fclose(file);
+  return failed ? -1 : 0;
+}
+
 void run_pod_shim(const struct pod_request *req, const char *events_path, int ready_fd) {
   /* A session of its own: the agent's process group, terminal or end do not reach the pod. */
   setsid();
@@ -242,6 +273,13 @@ void run_pod_shim(const struct pod_request *req, const char *events_path, int re
   if (null > 2) close(null);
   if (log > 2) close(log);
   if ((req->own_network || req->isolate == ISOLATE_ROOTLESS) && sethostname(req->hostname, strlen(req->hostname))) fprintf(stderr, "sethostname %s: %s\n", req->hostname, strerror(errno));
+  char reason[1024];
+  if (apply_sysctls(req->dir, reason, sizeof reason)) {
+    /* Said on the ready pipe instead of "R": the helper answers the agent with it. */
+    fprintf(stderr, "%s\n", reason);
+    write_all(ready_fd, reason, strlen(reason));
+    _exit(1);
+  }
   snprintf(path, sizeof path, "%s/control", req->dir);
   if (mkfifo(path, 0600) && errno != EEXIST) fprintf(stderr, "mkfifo %s: %s\n", path, strerror(errno));
   /* Held read-write: the FIFO never reports an end of file between two agents. */
