@@ -187,7 +187,7 @@ test('on a CRI runtime: the pod’s namespaces, sysctls and privilege reach the 
   const server = new FakeCriServer();
   await server.start();
   server.addImage('docker.io/library/busybox:1');
-  const runtime = new CriRuntime({ endpoint: server.endpoint, node: 'n', relistPeriodMs: 10, seccompProfileRoot: '/var/lib/skiff/agent/seccomp' });
+  const runtime = new CriRuntime({ endpoint: server.endpoint, node: 'n', relistPeriodMs: 10, seccompProfileRoot: '/var/lib/skiff/agent/seccomp', appArmorEnabled: true });
   const pods = { patch: async () => ({}) } as unknown as ResourceClient<AgentPod>;
   const image = 'docker.io/library/busybox:1';
   const pod = {
@@ -290,4 +290,40 @@ test('a container the runtime refuses to create waits with CreateContainerError 
   await until(() => statuses.at(-1)?.phase === 'Running', 'the pod running once the runtime creates the container');
   assert.equal(statuses.at(-1)!.containerStatuses![0].restartCount, 0);
   await worker.halt();
+});
+
+test('a pod that needs AppArmor where the runtime cannot enforce it stays Pending, reason AppArmor, its containers Blocked; no sandbox is made', async () => {
+  const statuses: { phase?: string; reason?: string; message?: string; containerStatuses?: { state?: { waiting?: { reason?: string } } }[] }[] = [];
+  const pods = {
+    patch: async (_namespace: string, _name: string, body: { status: (typeof statuses)[number] }) => {
+      statuses.push(body.status);
+      return {};
+    },
+  } as unknown as ResourceClient<AgentPod>;
+  const runtime = new SimulatedRuntime();
+  Object.assign(runtime, { capabilities: { machine: false, appArmorUnavailable: 'AppArmor is not enabled on the host' } });
+  let sandboxes = 0;
+  const runPodSandbox = runtime.runPodSandbox.bind(runtime);
+  runtime.runPodSandbox = async (config) => {
+    sandboxes++;
+    return runPodSandbox(config);
+  };
+  const confined: AgentPod = {
+    metadata: { name: 'confined', namespace: 'default', uid: 'u10' },
+    spec: { nodeName: 'n', securityContext: { appArmorProfile: { type: 'RuntimeDefault' } }, containers: [{ name: 'c', image: 'busybox' }] } as AgentPod['spec'],
+  };
+  const worker = workerFor(confined, pods, { runtime, now: () => new Date(), log: () => {} });
+  worker.update(confined);
+  await worker.idle();
+  const status = statuses.at(-1)!;
+  assert.deepEqual([status.phase, status.reason, status.message], ['Pending', 'AppArmor', 'Cannot enforce AppArmor: AppArmor is not enabled on the host']);
+  assert.equal(status.containerStatuses?.[0]?.state?.waiting?.reason, 'Blocked');
+  assert.equal(sandboxes, 0);
+  await worker.halt();
+  // Unconfined asks for nothing: it runs.
+  const free: AgentPod = { metadata: { name: 'free', namespace: 'default', uid: 'u11' }, spec: { nodeName: 'n', securityContext: { appArmorProfile: { type: 'Unconfined' } }, containers: [{ name: 'c', image: 'busybox' }] } as AgentPod['spec'] };
+  const other = workerFor(free, pods, { runtime, now: () => new Date(), log: () => {} });
+  other.update(free);
+  await until(() => statuses.at(-1)?.phase === 'Running', 'the unconfined pod running');
+  await other.halt();
 });

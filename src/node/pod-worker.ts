@@ -34,7 +34,7 @@ import type { ImagePuller } from './image-puller.js';
 import type { ImageReference } from './images/reference.js';
 import type { RegistryCredentials } from './images/types.js';
 import { credentialsFor } from './pull-secrets.js';
-import { effectiveSecurity, podSandboxSecurity, verifyRunAsNonRoot, type EffectiveSecurity } from './security-context.js';
+import { effectiveSecurity, podNeedsAppArmor, podSandboxSecurity, verifyRunAsNonRoot, type EffectiveSecurity } from './security-context.js';
 import { whenAborted } from '../machinery/abort.js';
 import { connect } from 'node:net';
 import type { PortForwardTarget } from './portforward/handler.js';
@@ -795,6 +795,15 @@ export class PodWorker implements PodSyncTarget {
         return;
       }
       this.sandboxFailure = undefined;
+      // The kubelet's soft admission: a pod that needs AppArmor where it cannot be enforced is held
+      // back — Pending, reason AppArmor, its containers Blocked — rather than run unconfined.
+      const appArmor = runtime.capabilities.appArmorUnavailable;
+      if (appArmor && podNeedsAppArmor(pod)) {
+        for (const slot of this.slots) if (!slot.record.current) slot.record.waitingReason = 'Blocked';
+        await this.writeStatus({ ...this.computeStatus(), reason: 'AppArmor', message: `Cannot enforce AppArmor: ${appArmor}` });
+        this.wakeAt(this.context.now().getTime() + 60_000);
+        return;
+      }
       this.context.metrics?.startedPod();
       this.sandbox = await runtime.runPodSandbox({
         ...(runtimeHandler ? { runtimeHandler } : {}),

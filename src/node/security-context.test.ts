@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { effectiveSecurity, podSandboxSecurity } from './security-context.js';
+import { effectiveSecurity, podNeedsAppArmor, podSandboxSecurity } from './security-context.js';
 import type { SecurityProfile } from './runtime/runtime.js';
 import type { AgentContainer, AgentPod } from './types.js';
 
@@ -43,6 +43,23 @@ describe('effectiveSecurity: seccomp and AppArmor profiles', () => {
       const security = effectiveSecurity(podWith({ securityContext: pod ? { appArmorProfile: pod } : {} }, annotations), containerWith(container ? { appArmorProfile: container } : {}));
       assert.deepEqual(security.appArmorProfile, expected);
     });
+  }
+});
+
+describe('podNeedsAppArmor (the kubelet\'s isRequired)', () => {
+  const cases: { name: string; spec?: Record<string, unknown>; annotations?: Record<string, string>; needs: boolean }[] = [
+    { name: 'no profile anywhere', needs: false },
+    { name: 'the pod\'s RuntimeDefault', spec: { securityContext: { appArmorProfile: { type: 'RuntimeDefault' } } }, needs: true },
+    { name: 'the pod\'s Unconfined', spec: { securityContext: { appArmorProfile: { type: 'Unconfined' } } }, needs: false },
+    { name: 'a container\'s Localhost', spec: { containers: [{ name: 'app', securityContext: { appArmorProfile: { type: 'Localhost', localhostProfile: 'k8s-deny' } } }] }, needs: true },
+    { name: 'an init container\'s RuntimeDefault', spec: { initContainers: [{ name: 'i', securityContext: { appArmorProfile: { type: 'RuntimeDefault' } } }] }, needs: true },
+    { name: 'an ephemeral container\'s RuntimeDefault', spec: { ephemeralContainers: [{ name: 'd', securityContext: { appArmorProfile: { type: 'RuntimeDefault' } } }] }, needs: true },
+    { name: 'the legacy annotation runtime/default', annotations: { 'container.apparmor.security.beta.kubernetes.io/app': 'runtime/default' }, needs: true },
+    { name: 'the legacy annotation unconfined', annotations: { 'container.apparmor.security.beta.kubernetes.io/app': 'unconfined' }, needs: false },
+    { name: 'another annotation', annotations: { 'example.com/apparmor': 'runtime/default' }, needs: false },
+  ];
+  for (const c of cases) {
+    it(`${c.name}: ${c.needs ? 'needs' : 'does not need'} AppArmor`, () => assert.equal(podNeedsAppArmor(podWith(c.spec ?? {}, c.annotations)), c.needs));
   }
 });
 

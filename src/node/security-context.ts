@@ -63,6 +63,19 @@ export function appArmorProfileOf(pod: AgentPod, container: AgentContainer): Sec
 }
 
 /**
+ * Whether the pod needs AppArmor (the kubelet's isRequired): a profile
+ * other than Unconfined in the pod's field, in any container's (init and
+ * ephemeral ones too), or in a legacy per-container annotation.
+ */
+export function podNeedsAppArmor(pod: AgentPod): boolean {
+  const confined = (profile: SecurityProfile | undefined) => profile !== undefined && profile.type !== 'Unconfined';
+  if (confined(podProfiles(pod).appArmorProfile)) return true;
+  const containers = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? []), ...((pod.spec?.ephemeralContainers ?? []) as AgentContainer[])];
+  if (containers.some((container) => confined(profilesOf(container).appArmorProfile))) return true;
+  return Object.entries(pod.metadata.annotations ?? {}).some(([key, value]) => key.startsWith(appArmorAnnotationPrefix) && value !== 'unconfined');
+}
+
+/**
  * What the pod asks of its sandbox: the node's PID and IPC namespaces, one
  * PID namespace for the pod, its sysctls, and whether any container —
  * init, app, or ephemeral already added — is privileged (the kubelet's

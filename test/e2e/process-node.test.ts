@@ -65,6 +65,27 @@ describe('skiff up --runtime process', () => {
     assert.equal(await status(url), 0);
   });
 
+  test('a pod that asks for AppArmor is held back (Pending, reason AppArmor, Blocked), as the kubelet holds it where it cannot enforce it', async () => {
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'confined' },
+      spec: { runtimeClassName: 'host', securityContext: { appArmorProfile: { type: 'RuntimeDefault' } }, containers: [{ name: 'c', image: 'busybox', command: ['sleep', '60'] }] },
+    };
+    await cluster.kubectl(['apply', '-f', '-'], { input: JSON.stringify(pod) });
+    const held = await waitFor(async () => {
+      const status = JSON.parse((await cluster.kubectl(['get', 'pod', 'confined', '-o', 'jsonpath={.status}'])).stdout || '{}') as { phase?: string; reason?: string; message?: string; containerStatuses?: { state?: { waiting?: { reason?: string } } }[] };
+      return status.reason ? status : undefined;
+    }, { message: 'the pod held back' });
+    assert.deepEqual(
+      [held.phase, held.reason, held.message, held.containerStatuses?.[0]?.state?.waiting?.reason],
+      ['Pending', 'AppArmor', "Cannot enforce AppArmor: skiff's process runtime does not apply AppArmor profiles (use --runtime containerd on a host with AppArmor)", 'Blocked'],
+    );
+    // kubectl shows the containers' reason, as with a kubelet.
+    assert.match((await cluster.kubectl(['get', 'pod', 'confined', '--no-headers'])).stdout, /\sBlocked\s/);
+    await cluster.kubectl(['delete', 'pod', 'confined', '--timeout=30s']);
+  });
+
   test('kubectl logs shows what a container printed; -f follows it', async () => {
     await cluster.kubectl(['run', 'printer', '--image=busybox', onHost, '--restart=Never', '--command', '--', 'sh', '-c', 'echo one; echo two >&2']);
     await cluster.kubectl(['wait', '--for=jsonpath={.status.phase}=Succeeded', 'pod/printer', '--timeout=30s']);

@@ -144,6 +144,13 @@ export interface RuntimeCapabilities {
    * volumes from its disk and provisions local-path volumes there.
    */
   machine: boolean;
+  /**
+   * Why pods that ask for an AppArmor profile (other than Unconfined) cannot
+   * run here — the kubelet's AppArmor admission: such a pod stays Pending
+   * with reason AppArmor and its containers Blocked; undefined when the
+   * runtime enforces the profiles (or, simulated, runs nothing).
+   */
+  appArmorUnavailable?: string;
 }
 
 export interface Runtime {

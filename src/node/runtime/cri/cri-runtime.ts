@@ -9,7 +9,7 @@
 import type { Duplex } from 'node:stream';
 import { ContainerEvents } from '../events.js';
 import * as grpc from '@grpc/grpc-js';
-import { ExecTimeoutError, type AttachedContainer, type ContainerConfig, type ContainerStatus, type ExecOptions, type ExecProcess, type ExecSyncResult, type PodSandbox, type PodSandboxConfig, type Runtime } from '../runtime.js';
+import { ExecTimeoutError, type RuntimeCapabilities, type AttachedContainer, type ContainerConfig, type ContainerStatus, type ExecOptions, type ExecProcess, type ExecSyncResult, type PodSandbox, type PodSandboxConfig, type Runtime } from '../runtime.js';
 import { CriClient, CriError, isNotFound, type CriClientOptions } from './client.js';
 import {
   attemptFromLogPath,
@@ -28,6 +28,7 @@ import {
 import type { CriContainer, CriPodSandboxConfig } from './cri-types.js';
 import { CriImageService } from './image-service.js';
 import { ContainerRelister } from './relist.js';
+import { apparmorEnabled } from './containerd/host-facts.js';
 import { openPortForward } from './port-forward.js';
 import { openRemoteCommand, type StreamingTransportKind } from './streaming.js';
 
@@ -37,6 +38,8 @@ export const hostHandler = 'host';
 export interface CriRuntimeOptions extends CriClientOptions, SeccompOptions {
   /** The runtime's socket: `unix:///run/containerd/containerd.sock`. */
   endpoint: string;
+  /** Whether the host's kernel has AppArmor on (default: read from /sys/module/apparmor); without it pods that ask for a profile are held back. */
+  appArmorEnabled?: boolean;
   /** The kubelet's podLogsDir: sandboxes get `<podLogsDir>/<ns>_<name>_<uid>` as their log directory. Without it, each container's log path says. */
   podLogsDir?: string;
   /** The node's name: sandboxes and containers are labelled with it, and only those are listed (a shared containerd's others are left alone). */
@@ -77,7 +80,7 @@ interface KnownContainer {
 export class CriRuntime extends ContainerEvents implements Runtime {
   name = 'containerd';
   runtimeVersion: string | undefined;
-  readonly capabilities = { machine: true };
+  readonly capabilities: RuntimeCapabilities;
   readonly isolation = 'root' as const;
   readonly images: CriImageService;
   readonly client: CriClient;
@@ -95,6 +98,9 @@ export class CriRuntime extends ContainerEvents implements Runtime {
 
   constructor(private readonly options: CriRuntimeOptions) {
     super();
+    // containerd applies AppArmor profiles where the kernel has AppArmor on (the kubelet's host check).
+    const appArmor = options.appArmorEnabled ?? apparmorEnabled();
+    this.capabilities = { machine: true, ...(appArmor ? {} : { appArmorUnavailable: 'AppArmor is not enabled on the host' }) };
     this.client = new CriClient(options.endpoint, options);
     this.images = new CriImageService(this.client, { sandboxImage: options.sandboxImage });
     this.log = options.log ?? (() => {});

@@ -100,7 +100,8 @@ function rootlessSpec<T extends { user?: { uid: number; gid: number; groups: num
 
 export class ProcessRuntime extends ContainerEvents implements Runtime {
   readonly name = 'process';
-  readonly capabilities = { machine: true };
+  // Profiles are not applied here (nor seccomp): a pod that asks for AppArmor is held back rather than run unconfined.
+  readonly capabilities = { machine: true, appArmorUnavailable: "skiff's process runtime does not apply AppArmor profiles (use --runtime containerd on a host with AppArmor)" };
   /** The images containers run from (isolated nodes with an image service only). */
   readonly images: LocalImageService | undefined;
   /** Set when given images but unable to isolate: what pods not of the RuntimeClass host are told. */
