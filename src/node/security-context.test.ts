@@ -68,6 +68,16 @@ describe('podSandboxSecurity', () => {
     assert.deepEqual(podSandboxSecurity(podWith({})), {});
   });
 
+  it("carries the pod's identity for the sandbox: runAsUser, runAsGroup, fsGroup then supplementalGroups, seLinuxOptions", () => {
+    const pod = podWith({ securityContext: { runAsUser: 1000, runAsGroup: 3000, fsGroup: 2000, supplementalGroups: [4000], seLinuxOptions: { type: 'spc_t' } } });
+    assert.deepEqual(podSandboxSecurity(pod), { runAsUser: 1000, runAsGroup: 3000, supplementalGroups: [2000, 4000], seLinuxOptions: { type: 'spc_t' } });
+  });
+
+  it("gives a container the pod's seLinuxOptions unless it has its own", () => {
+    assert.deepEqual(effectiveSecurity(podWith({ securityContext: { seLinuxOptions: { level: 's0:c1' } } }), containerWith({})).seLinuxOptions, { level: 's0:c1' });
+    assert.deepEqual(effectiveSecurity(podWith({ securityContext: { seLinuxOptions: { level: 's0:c1' } } }), containerWith({ seLinuxOptions: { type: 'spc_t' } })).seLinuxOptions, { type: 'spc_t' });
+  });
+
   it('carries the host namespaces, shareProcessNamespace and the sysctls', () => {
     const pod = podWith({ hostPID: true, hostIPC: true, shareProcessNamespace: true, securityContext: { sysctls: [{ name: 'net.core.somaxconn', value: '1024' }, { name: 'kernel.msgmax', value: '65536' }] } });
     assert.deepEqual(podSandboxSecurity(pod), { hostPID: true, hostIPC: true, shareProcessNamespace: true, sysctls: { 'net.core.somaxconn': '1024', 'kernel.msgmax': '65536' } });

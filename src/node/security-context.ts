@@ -33,6 +33,7 @@ export function effectiveSecurity(pod: AgentPod, container: AgentContainer): Eff
     procMount: own.procMount,
     seccompProfile: pick(profilesOf(container).seccompProfile, podProfiles(pod).seccompProfile),
     appArmorProfile: appArmorProfileOf(pod, container),
+    seLinuxOptions: pick(own.seLinuxOptions, podContext.seLinuxOptions),
   };
   for (const key of Object.keys(security) as (keyof EffectiveSecurity)[]) if (security[key] === undefined) delete security[key];
   return security;
@@ -81,11 +82,20 @@ export function podNeedsAppArmor(pod: AgentPod): boolean {
  * init, app, or ephemeral already added — is privileged (the kubelet's
  * hasPrivilegedContainer: a sandbox is made privileged or not once).
  */
-export function podSandboxSecurity(pod: AgentPod): Pick<PodSandboxConfig, 'hostPID' | 'hostIPC' | 'shareProcessNamespace' | 'sysctls' | 'privileged'> {
+export function podSandboxSecurity(
+  pod: AgentPod,
+): Pick<PodSandboxConfig, 'hostPID' | 'hostIPC' | 'shareProcessNamespace' | 'sysctls' | 'privileged' | 'runAsUser' | 'runAsGroup' | 'supplementalGroups' | 'seLinuxOptions'> {
   const spec = pod.spec;
   const containers = [...(spec?.initContainers ?? []), ...(spec?.containers ?? []), ...(spec?.ephemeralContainers ?? [])];
-  const sysctls = spec?.securityContext?.sysctls ?? [];
+  const context = spec?.securityContext ?? {};
+  const sysctls = context.sysctls ?? [];
+  // The kubelet's sandbox groups: fsGroup first, then the supplemental groups.
+  const groups = [...(context.fsGroup !== undefined ? [context.fsGroup] : []), ...(context.supplementalGroups ?? [])];
   return {
+    ...(context.runAsUser !== undefined ? { runAsUser: context.runAsUser } : {}),
+    ...(context.runAsGroup !== undefined ? { runAsGroup: context.runAsGroup } : {}),
+    ...(groups.length ? { supplementalGroups: groups } : {}),
+    ...(context.seLinuxOptions ? { seLinuxOptions: context.seLinuxOptions } : {}),
     ...(spec?.hostPID ? { hostPID: true } : {}),
     ...(spec?.hostIPC ? { hostIPC: true } : {}),
     ...(spec?.shareProcessNamespace ? { shareProcessNamespace: true } : {}),

@@ -40,6 +40,15 @@ export interface ContainerSecurityContext {
   procMount?: string;
   seccompProfile?: SecurityProfile;
   appArmorProfile?: SecurityProfile;
+  seLinuxOptions?: SELinuxOptions;
+}
+
+/** SELinux labels (user, role, type, level), passed to the runtime as given. */
+export interface SELinuxOptions {
+  user?: string;
+  role?: string;
+  type?: string;
+  level?: string;
 }
 
 export interface PodSecurityContext {
@@ -51,6 +60,7 @@ export interface PodSecurityContext {
   sysctls?: { name: string; value: string }[];
   seccompProfile?: SecurityProfile;
   appArmorProfile?: SecurityProfile;
+  seLinuxOptions?: SELinuxOptions;
 }
 
 export interface AgentPod extends KubeObject {

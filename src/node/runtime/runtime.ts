@@ -39,6 +39,21 @@ export interface PodSandboxConfig {
    * sandbox that is not).
    */
   privileged?: boolean;
+  /** The pod's runAsUser and runAsGroup (spec.securityContext): the sandbox's own process (pause) runs as them. */
+  runAsUser?: number;
+  runAsGroup?: number;
+  /** The pod's fsGroup, then its supplementalGroups: the sandbox process's groups, as the kubelet lists them. */
+  supplementalGroups?: number[];
+  /** The pod's SELinux labels, for runtimes on SELinux hosts. */
+  seLinuxOptions?: SELinuxLabels;
+}
+
+/** SELinux labels as the pod spec gives them. */
+export interface SELinuxLabels {
+  user?: string;
+  role?: string;
+  type?: string;
+  level?: string;
 }
 
 export interface PodSandbox {
@@ -101,6 +116,8 @@ export interface ContainerSecurityConfig {
   seccompProfile?: SecurityProfile;
   /** The AppArmor profile (the container's field, else its pod annotation, else the pod's field); unset: the runtime's default. */
   appArmorProfile?: SecurityProfile;
+  /** SELinux labels (the container's, else the pod's). */
+  seLinuxOptions?: SELinuxLabels;
 }
 
 /** A seccomp or AppArmor profile as the pod spec names it. */

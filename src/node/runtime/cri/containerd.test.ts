@@ -288,6 +288,24 @@ describe('CriRuntime on containerd', { skip }, () => {
     }
   });
 
+  it("runs the sandbox's pause as the pod's runAsUser and runAsGroup; its PID comes from the verbose status", async () => {
+    const sandbox = await runtime.runPodSandbox({ uid: 'cri-test-5', namespace: 'default', name: 'identity', runAsUser: 1000, runAsGroup: 3000, supplementalGroups: [2000, 4000] });
+    try {
+      const pid = await runtime.sandboxPid(sandbox.id);
+      assert.ok(pid && pid > 1, `a pause PID (${pid})`);
+      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+      assert.match(status, /^Uid:\s+1000\s+1000\s/m);
+      assert.match(status, /^Gid:\s+3000\s+3000\s/m);
+      // The supplemental groups are sent, but containerd 1.6 gives the sandbox's process its group only.
+      assert.match(status, /^Groups:\s+3000\s*$/m);
+      // Its network namespace is the pod's: not the node's.
+      assert.notEqual(readlinkSync(`/proc/${pid}/ns/net`), readlinkSync('/proc/self/ns/net'));
+    } finally {
+      await runtime.stopPodSandbox(sandbox.id);
+      await runtime.removePodSandbox(sandbox.id);
+    }
+  });
+
   it('gives a pod the node’s PID and IPC namespaces, its sysctls, and a container its seccomp profile', async () => {
     const sandbox = await runtime.runPodSandbox({ uid: 'cri-test-4', namespace: 'default', name: 'host-ns', hostPID: true, hostIPC: true, sysctls: { 'net.ipv4.ip_local_port_range': '1024 65000' } });
     try {

@@ -43,7 +43,7 @@ describe('criSandboxConfig', () => {
   });
 
   // Pod spec field → the sandbox's LinuxPodSandboxConfig.
-  const sandboxCases: { field: string; request: Partial<PodSandboxConfig>; namespaces?: NamespaceOption; privileged?: boolean; sysctls?: Record<string, string> }[] = [
+  const sandboxCases: { field: string; request: Partial<PodSandboxConfig>; namespaces?: NamespaceOption; privileged?: boolean; sysctls?: Record<string, string>; identity?: Record<string, unknown> }[] = [
     { field: 'nothing', request: {}, namespaces: { network: 'POD', pid: 'CONTAINER', ipc: 'POD' } },
     { field: 'hostNetwork', request: { hostNetwork: true }, namespaces: { network: 'NODE', pid: 'CONTAINER', ipc: 'POD' } },
     { field: 'hostPID', request: { hostPID: true }, namespaces: { network: 'POD', pid: 'NODE', ipc: 'POD' } },
@@ -52,14 +52,25 @@ describe('criSandboxConfig', () => {
     { field: 'hostIPC', request: { hostIPC: true }, namespaces: { network: 'POD', pid: 'CONTAINER', ipc: 'NODE' } },
     { field: 'a privileged container', request: { privileged: true }, privileged: true },
     { field: 'securityContext.sysctls', request: { sysctls: { 'net.ipv4.ip_local_port_range': '1024 65000', 'kernel.shm_rmid_forced': '1' } }, sysctls: { 'net.ipv4.ip_local_port_range': '1024 65000', 'kernel.shm_rmid_forced': '1' } },
+    {
+      field: 'runAsUser, runAsGroup, fsGroup + supplementalGroups, seLinuxOptions',
+      request: { runAsUser: 1000, runAsGroup: 3000, supplementalGroups: [2000, 4000], seLinuxOptions: { level: 's0:c123,c456' } },
+      identity: { runAsUser: { value: 1000 }, runAsGroup: { value: 3000 }, supplementalGroups: [2000, 4000], selinuxOptions: { level: 's0:c123,c456' } },
+    },
+    // The CRI has runtimes refuse a group without a user: the sandbox keeps the image's user and group then.
+    { field: 'runAsGroup without runAsUser', request: { runAsGroup: 3000 }, identity: {} },
   ];
-  for (const { field, request, namespaces, privileged, sysctls } of sandboxCases) {
+  for (const { field, request, namespaces, privileged, sysctls, identity } of sandboxCases) {
     it(`maps ${field} to the sandbox config`, () => {
       const linux = criSandboxConfig({ ...pod, ...request }, 0, {}).linux;
       if (namespaces) assert.deepEqual(linux?.securityContext?.namespaceOptions, namespaces);
       assert.equal(linux?.securityContext?.privileged, privileged ?? false);
       assert.deepEqual(linux?.sysctls, sysctls);
       assert.deepEqual(linux?.securityContext?.seccomp, { profileType: 'RuntimeDefault' });
+      if (identity) {
+        const { runAsUser, runAsGroup, supplementalGroups, selinuxOptions } = linux?.securityContext ?? {};
+        assert.deepEqual(JSON.parse(JSON.stringify({ runAsUser, runAsGroup, supplementalGroups, selinuxOptions })), identity);
+      }
       // What the sandbox was made from comes back with it (CreateContainer after an agent restart).
       assert.deepEqual(sandboxRequestOf(criSandboxConfig({ ...pod, ...request }, 0, {}).annotations ?? {}), { ...pod, ...request });
     });
@@ -139,7 +150,16 @@ describe('criContainerConfig', () => {
       {
         name: 'app',
         image: 'i',
-        security: { runAsUser: 1000, runAsGroup: 3000, fsGroup: 2000, supplementalGroups: [4000], readOnlyRootFilesystem: true, capabilities: { add: ['NET_ADMIN'], drop: ['ALL'] }, allowPrivilegeEscalation: false },
+        security: {
+          runAsUser: 1000,
+          runAsGroup: 3000,
+          fsGroup: 2000,
+          supplementalGroups: [4000],
+          readOnlyRootFilesystem: true,
+          capabilities: { add: ['NET_ADMIN'], drop: ['ALL'] },
+          allowPrivilegeEscalation: false,
+          seLinuxOptions: { user: 'system_u', role: 'system_r', type: 'container_t', level: 's0:c1,c2' },
+        },
       },
       0,
       { ...pod, hostNetwork: true },
@@ -148,6 +168,7 @@ describe('criContainerConfig', () => {
     assert.deepEqual(security?.runAsUser, { value: 1000 });
     assert.deepEqual(security?.runAsGroup, { value: 3000 });
     assert.deepEqual(security?.supplementalGroups, [2000, 4000]);
+    assert.deepEqual(security?.selinuxOptions, { user: 'system_u', role: 'system_r', type: 'container_t', level: 's0:c1,c2' });
     assert.equal(security?.readonlyRootfs, true);
     assert.equal(security?.noNewPrivs, true);
     assert.deepEqual(security?.capabilities, { addCapabilities: ['NET_ADMIN'], dropCapabilities: ['ALL'] });

@@ -93,6 +93,13 @@ export function criSandboxConfig(config: PodSandboxConfig, attempt: number, opti
     linux: {
       securityContext: {
         namespaceOptions: podNamespaceOptions(config),
+        // The pod's identity and labels for the sandbox's own process, as the kubelet sets them.
+        ...(config.runAsUser !== undefined ? { runAsUser: { value: config.runAsUser } } : {}),
+        // The CRI has the runtime refuse a group without a user (containerd: "user group … is specified without user"):
+        // a pod that gives only runAsGroup runs its sandbox as the image's user rather than fail.
+        ...(config.runAsGroup !== undefined && config.runAsUser !== undefined ? { runAsGroup: { value: config.runAsGroup } } : {}),
+        ...(config.supplementalGroups?.length ? { supplementalGroups: config.supplementalGroups } : {}),
+        ...(config.seLinuxOptions ? { selinuxOptions: config.seLinuxOptions } : {}),
         privileged: config.privileged === true,
         // The kubelet always runs the sandbox (pause) under the runtime's default profile, whatever the pod's
         // own: a pod-level profile made for the application need not allow what pause does.
@@ -221,6 +228,7 @@ function securityContextOf(config: ContainerConfig, sandbox: PodSandboxConfig, o
     ...(security.capabilities ? { capabilities: { addCapabilities: security.capabilities.add ?? [], dropCapabilities: security.capabilities.drop ?? [] } } : {}),
     privileged: security.privileged === true,
     namespaceOptions,
+    ...(security.seLinuxOptions ? { selinuxOptions: security.seLinuxOptions } : {}),
     ...(security.runAsUser !== undefined ? { runAsUser: { value: security.runAsUser } } : {}),
     ...(security.runAsGroup !== undefined ? { runAsGroup: { value: security.runAsGroup } } : {}),
     readonlyRootfs: security.readOnlyRootFilesystem === true,

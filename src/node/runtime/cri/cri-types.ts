@@ -68,7 +68,15 @@ export interface CriPodSandboxConfig {
   annotations?: Record<string, string>;
   linux?: {
     cgroupParent?: string;
-    securityContext?: { namespaceOptions?: NamespaceOption; privileged?: boolean; seccomp?: CriSecurityProfile };
+    securityContext?: {
+      namespaceOptions?: NamespaceOption;
+      selinuxOptions?: SELinuxOption;
+      runAsUser?: Int64Value;
+      runAsGroup?: Int64Value;
+      supplementalGroups?: number[];
+      privileged?: boolean;
+      seccomp?: CriSecurityProfile;
+    };
     sysctls?: Record<string, string>;
   };
 }
@@ -108,10 +116,19 @@ export interface LinuxContainerResources {
   oomScoreAdj?: number;
 }
 
+/** SELinux labels (user, role, type, level). */
+export interface SELinuxOption {
+  user?: string;
+  role?: string;
+  type?: string;
+  level?: string;
+}
+
 export interface LinuxContainerSecurityContext {
   capabilities?: { addCapabilities?: string[]; dropCapabilities?: string[] };
   privileged?: boolean;
   namespaceOptions?: NamespaceOption;
+  selinuxOptions?: SELinuxOption;
   runAsUser?: Int64Value;
   runAsUsername?: string;
   readonlyRootfs?: boolean;
