@@ -1,16 +1,14 @@
 /**
- * `skiff images ls|pull|rm|prune|import`: the images a node holds, in its
- * data dir (what `crictl images` and `k3s ctr images` show). It works
- * beside a running agent: the image records are shared under a lock, and
- * removal keeps what a container uses (its records in `DIR/runtime`).
+ * `skiff images ls|pull|rm|prune|import`: the images a node holds (what
+ * `crictl images` and `k3s ctr images` show) — in skiff's own store in the
+ * data dir, or in containerd's when the node runs containerd (image-backend.ts
+ * chooses). It works beside a running agent: skiff's store shares its image
+ * records under a lock, and removal keeps what a container uses.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { importArchiveFile, nodeImageService, type ImageInfo } from '../node/images/index.js';
-import { parseReference, formatReference } from '../node/images/reference.js';
-import { runtimeStateCandidates } from '../node/runtime/process/state-dir.js';
+import type { ImageInfo } from '../node/images/index.js';
 import { resolveDataDir } from './control-plane.js';
+import { openImageBackend, type ImageBackend } from './image-backend.js';
 import { UsageError } from './usage-error.js';
 
 export const imagesUsage = `Usage:
@@ -19,6 +17,11 @@ export const imagesUsage = `Usage:
   skiff images import FILE... [--data-dir DIR]             docker save or OCI layout archives (.tar, .tar.gz, .tar.zst)
   skiff images rm     REF|ID... [--data-dir DIR]           remove images no container uses
   skiff images prune  [--data-dir DIR]                     remove every image no container uses
+
+A node that runs containerd (skiff up --runtime containerd) keeps its images
+in containerd: the commands then go to the containerd skiff runs for DIR
+(it must be running), or to the one --container-runtime-endpoint names
+(unix:///run/containerd/containerd.sock).
 `;
 
 function humanSize(bytes: number): string {
@@ -45,35 +48,35 @@ function table(images: ImageInfo[]): string {
   return all.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] + 3))).join('').trimEnd()).join('\n') + '\n';
 }
 
-/** The images the node's containers use, by normalized name (from the runtime's container records, wherever it keeps them). */
-function imagesInUse(dataDir: string): Set<string> {
-  const used = new Set<string>();
-  for (const containers of runtimeStateCandidates(dataDir).map((stateDir) => join(stateDir, 'containers'))) addImagesOf(containers, used);
-  return used;
-}
-
-function addImagesOf(containers: string, used: Set<string>): void {
-  for (const id of existsSync(containers) ? readdirSync(containers) : []) {
-    try {
-      const record = JSON.parse(readFileSync(join(containers, id, 'container.json'), 'utf8')) as { image?: string; exitCode?: number };
-      if (record.image) used.add(formatReference(parseReference(record.image)));
-    } catch {
-      /* not a container record, or a name that is no reference */
-    }
-  }
-}
-
 export async function runImagesCommand(args: string[]): Promise<number> {
   const [verb, ...rest] = args;
-  const { values, positionals } = parseArgs({ args: rest, options: { 'data-dir': { type: 'string' }, registries: { type: 'string' } }, allowPositionals: true, strict: true });
-  const dataDir = resolveDataDir(values['data-dir']);
+  if (verb === 'help' || verb === '--help') {
+    process.stdout.write(imagesUsage);
+    return 0;
+  }
+  const { values, positionals } = parseArgs({
+    args: rest,
+    options: { 'data-dir': { type: 'string' }, registries: { type: 'string' }, 'container-runtime-endpoint': { type: 'string' } },
+    allowPositionals: true,
+    strict: true,
+  });
   const named = (what: string) => {
     if (positionals.length === 0) throw new UsageError(`skiff images ${verb} needs ${what}\n\n${imagesUsage}`);
     return positionals;
   };
-  const used = () => imagesInUse(dataDir);
-  const images = nodeImageService(dataDir, values.registries);
-  const inUse = (image: ImageInfo) => image.repoTags.some((tag) => used().has(tag)) || image.repoDigests.some((digest) => used().has(digest));
+  if (!['ls', 'list', 'pull', 'import', 'rm', 'remove', 'prune'].includes(verb ?? '')) {
+    throw new UsageError(`${verb === undefined ? 'skiff images needs a command' : `skiff images: unknown command "${verb}"`}\n\n${imagesUsage}`);
+  }
+  const backend = await openImageBackend({ dataDir: resolveDataDir(values['data-dir']), endpoint: values['container-runtime-endpoint'], registries: values.registries });
+  try {
+    return await runVerb(verb!, backend, named);
+  } finally {
+    backend.close();
+  }
+}
+
+async function runVerb(verb: string, backend: ImageBackend, named: (what: string) => string[]): Promise<number> {
+  const { images, inUse } = backend;
   switch (verb) {
     case 'ls':
     case 'list':
@@ -87,7 +90,7 @@ export async function runImagesCommand(args: string[]): Promise<number> {
       return 0;
     case 'import':
       for (const file of named('an archive file')) {
-        for (const image of await importArchiveFile(images, file)) process.stdout.write(`imported ${image.repoTags.join(', ') || '<none>'} ${image.id}\n`);
+        for (const name of await backend.importArchive(file)) process.stdout.write(`imported ${name}\n`);
       }
       return 0;
     case 'rm':
@@ -98,7 +101,7 @@ export async function runImagesCommand(args: string[]): Promise<number> {
         if (!image) {
           process.stderr.write(`skiff: image "${reference}" not found\n`);
           failed = true;
-        } else if (inUse(image)) {
+        } else if (await inUse(image)) {
           process.stderr.write(`skiff: image "${reference}" is in use by a container\n`);
           failed = true;
         } else {
@@ -111,7 +114,7 @@ export async function runImagesCommand(args: string[]): Promise<number> {
     case 'prune': {
       let freed = 0;
       for (const image of await images.listImages()) {
-        if (inUse(image)) continue;
+        if (await inUse(image)) continue;
         await images.removeImage(image.id);
         freed += image.size;
         process.stdout.write(`deleted ${image.repoTags[0] ?? image.id}\n`);
@@ -119,11 +122,7 @@ export async function runImagesCommand(args: string[]): Promise<number> {
       process.stdout.write(`freed ${humanSize(freed)}\n`);
       return 0;
     }
-    case 'help':
-    case '--help':
-      process.stdout.write(imagesUsage);
-      return 0;
     default:
-      throw new UsageError(`${verb === undefined ? 'skiff images needs a command' : `skiff images: unknown command "${verb}"`}\n\n${imagesUsage}`);
+      throw new UsageError(`skiff images: unknown command "${verb}"\n\n${imagesUsage}`);
   }
 }

@@ -22,7 +22,8 @@ import { pushImage } from '../images/push.js';
 import { registrySkipReason, startRegistry, type TestRegistry } from '../images/registry.js';
 import { BridgeNetwork } from '../../src/node/runtime/process/network.js';
 import { runtimeStateCandidates } from '../../src/node/runtime/process/state-dir.js';
-import { cliPath, holdNetworkTestLock, startCluster, waitFor, type Cluster } from './harness.js';
+import { cliPath, holdNetworkTestLock, runSkiff, startCluster, waitFor, type Cluster } from './harness.js';
+import { writeDockerArchive } from '../images/archive.js';
 import { nodeScenarios } from './node-scenarios.js';
 
 const root = typeof process.getuid === 'function' && process.getuid() === 0;
@@ -64,6 +65,36 @@ for (const runtime of runtimes) {
         await scenario.run({ cluster, image, namespace, dataDir });
       });
     }
+
+    // On containerd the commands go to the containerd skiff runs for the data dir.
+    test('skiff images lists, imports and removes the node\'s images, and keeps one a container uses', async () => {
+      await cluster.kubectl(['run', 'keeper', `--image=${image}`, '--', 'sleep', '3600']);
+      await cluster.kubectl(['wait', '--for=condition=Ready', 'pod/keeper', '--timeout=60s']);
+      const images = (...args: string[]) => runSkiff(['images', ...args, '--data-dir', dataDir]);
+      const repository = image.slice(0, image.lastIndexOf(':'));
+      assert.match((await images('ls')).stdout, new RegExp(`^${repository.replace(/[.]/g, '\\.')}\\s+v1\\s`, 'm'));
+
+      const tool = await buildImage({ layers: [{ entries: busyboxLayer() }], config: { Cmd: ['true'], Env: ['PATH=/bin'] } });
+      const archive = join(dataDir, 'tool.tar');
+      await writeDockerArchive(archive, [{ image: tool, repoTags: ['extra/tool:v1'] }]);
+      const imported = await images('import', archive);
+      assert.equal(imported.code, 0, imported.stderr);
+      assert.match(imported.stdout, /^imported .*extra\/tool:v1/m);
+      assert.match((await images('ls')).stdout, /extra\/tool\s+v1\s/);
+
+      const refused = await images('rm', image);
+      assert.equal(refused.code, 1);
+      assert.match(refused.stderr, /is in use by a container/);
+      const removed = await images('rm', 'extra/tool:v1');
+      assert.equal(removed.code, 0, removed.stderr);
+      assert.match(removed.stdout, /^deleted sha256:[0-9a-f]{64}$/m);
+      const left = (await images('ls')).stdout;
+      assert.doesNotMatch(left, /extra\/tool/);
+      assert.match(left, new RegExp(repository.replace(/[.]/g, '\\.')));
+      const missing = await images('rm', 'extra/tool:v1');
+      assert.equal(missing.code, 1);
+      assert.match(missing.stderr, /image "extra\/tool:v1" not found/);
+    });
   });
 }
 
