@@ -83,6 +83,17 @@ describe('NodeStatsProvider', () => {
     assert.deepEqual(web.network?.map((i) => i.name), ['eth0', 'cni0']);
   });
 
+  it("takes the pod's cpu, memory and network from PodSandboxStats where the runtime has it (its cgroup, pause included)", async () => {
+    const runtime = Object.assign(new FakeRuntime([{ sandbox: 's1', status: status('c1', 'app'), stats: { memoryBytes: 10, cpuNanos: 20 } }]), {
+      podSandboxStats: async () => ({ cpuNanos: 500, memoryWorkingSetBytes: 4096, network: [{ name: 'eth0', rxBytes: 7, txBytes: 8 }, { name: 'lo', rxBytes: 1, txBytes: 1 }] }),
+      sandboxPid: async () => assert.fail('the network came with PodSandboxStats'),
+    });
+    const provider = new NodeStatsProvider({ runtime, pods: () => [pod('web', 's1')], machine: false });
+    const [web] = (await provider.snapshot()).pods;
+    assert.deepEqual([web.cpuNanos, web.memoryWorkingSetBytes, web.network], [500, 4096, [{ name: 'eth0', rxBytes: 7, txBytes: 8 }]]);
+    assert.equal(web.containers[0].cpuNanos, 20, 'containers keep their own');
+  });
+
   it("falls back to the container's processes in /proc when the runtime has no stats", async () => {
     const root = new FixtureRoot()
       .process(100, { ppid: 1, ticks: [100, 50, 0, 0], rssKb: 1000, anonKb: 600, swapKb: 8, children: [101] })

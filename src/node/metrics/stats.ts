@@ -7,8 +7,10 @@
  *   container cpu, working set  ← Runtime.containerStats (its cgroup)
  *                                 else the container's processes in /proc (Runtime.containerPid)
  *   container usage, rss, swap  ← the cgroup the container's process is in, else /proc
- *   pod                         ← the sum of its running containers; network from its own namespace
- *                                 (Runtime.sandboxPid's /proc/PID/net/dev, else a container's process's)
+ *   pod                         ← Runtime.podSandboxStats (its cgroup, pause included, and its network)
+ *                                 where the runtime has it; else the sum of its running containers, and
+ *                                 the network of its own namespace (Runtime.sandboxPid's /proc/PID/net/dev,
+ *                                 else a container's process's)
  *   node                        ← /proc/stat, /proc/meminfo, /proc/net/dev, statfs of the data dir
  */
 import type { ContainerStatus, Runtime } from '../runtime/runtime.js';
@@ -20,7 +22,7 @@ import { ProcReader, type FilesystemUsage } from './proc-reader.js';
  * a running container's main process is (the host's PID) for runtimes
  * that run processes — the /proc fallback and the pod's network namespace.
  */
-export type StatsRuntime = Pick<Runtime, 'listContainers' | 'containerStats' | 'sandboxPid'> & {
+export type StatsRuntime = Pick<Runtime, 'listContainers' | 'containerStats' | 'sandboxPid' | 'podSandboxStats'> & {
   containerPid?(id: string): number | undefined;
 };
 
@@ -190,6 +192,15 @@ export class NodeStatsProvider {
       memoryWorkingSetBytes: sumOf(containers.map((c) => c.memoryWorkingSetBytes)),
       swapBytes: sumOf(containers.map((c) => c.swapBytes)),
     };
+    const whole = await this.options.runtime.podSandboxStats?.(pod.sandboxId).catch(() => undefined);
+    if (whole) {
+      if (whole.cpuNanos !== undefined) stats.cpuNanos = whole.cpuNanos;
+      if (whole.memoryWorkingSetBytes !== undefined) stats.memoryWorkingSetBytes = whole.memoryWorkingSetBytes;
+      if (whole.network) {
+        stats.network = whole.network.filter((i) => !isIgnoredInterface(i.name));
+        return stats;
+      }
+    }
     // The sandbox's process holds the pod's network namespace; every container shares it, so any one's process shows it too.
     const sandboxPid = await this.options.runtime.sandboxPid?.(pod.sandboxId).catch(() => undefined);
     const pid = sandboxPid ?? running.map((c) => this.options.runtime.containerPid?.(c.id)).find((p) => p !== undefined && p > 0);

@@ -109,6 +109,7 @@ async function startContainerdRuntime(options: NodeRuntimeOptions): Promise<Node
   let endpoint = options.containerRuntimeEndpoint;
   let sandboxImage: string | undefined;
   let snapshotter: string | undefined;
+  let podCgroups = false;
   // A managed containerd outlives the agent's last call: it stops once the agent has stopped its pods (afterStop),
   // not when the node's signal aborts — or sandboxes would be left to containerd's shims with nobody to end them.
   const containerdLifetime = new AbortController();
@@ -124,6 +125,8 @@ async function startContainerdRuntime(options: NodeRuntimeOptions): Promise<Node
     endpoint = managed.endpoint;
     sandboxImage = managed.sandboxImage;
     snapshotter = managed.snapshotter;
+    // A cgroup per pod where the parent's form is known to be a path (pod-cgroups.ts).
+    podCgroups = managed.cgroupDriver === 'cgroupfs';
   }
   const runtime = await CriRuntime.connect({
     endpoint,
@@ -133,6 +136,7 @@ async function startContainerdRuntime(options: NodeRuntimeOptions): Promise<Node
     podLogsDir: join(options.logDir, 'pods'),
     // Localhost seccomp profiles are files under DIR/seccomp, as under the kubelet's /var/lib/kubelet/seccomp.
     seccompProfileRoot: join(options.dataDir, 'seccomp'),
+    podCgroups,
     stopOnShutdown: options.stopOnShutdown,
     log: options.log,
   });

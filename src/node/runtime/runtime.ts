@@ -56,6 +56,13 @@ export interface SELinuxLabels {
   level?: string;
 }
 
+/** What PodSandboxStats gives of a pod. */
+export interface PodSandboxUsage {
+  cpuNanos?: number;
+  memoryWorkingSetBytes?: number;
+  network?: { name: string; rxBytes: number; txBytes: number }[];
+}
+
 export interface PodSandbox {
   id: string;
   podUid: string;
@@ -228,6 +235,12 @@ export interface Runtime {
   portForward?(sandboxId: string, port: number): Duplex;
   /** Memory (bytes) and cpu (nanoseconds) a container has used, where the runtime can tell. */
   containerStats?(id: string): Promise<{ memoryBytes: number; cpuNanos: number } | undefined>;
+  /**
+   * The pod as a whole where the runtime measures it (the CRI's
+   * PodSandboxStats): its cgroup's cpu and memory, pause included, and its
+   * network interfaces; undefined when it cannot.
+   */
+  podSandboxStats?(sandboxId: string): Promise<PodSandboxUsage | undefined>;
   /**
    * The host PID of the process that holds a sandbox's namespaces (the
    * pod shim; containerd's pause): the node's metrics read the pod's

@@ -306,6 +306,27 @@ describe('CriRuntime on containerd', { skip }, () => {
     }
   });
 
+  it('gives a pod a cgroup of its own (cgroupfs): PodSandboxStats answers with its cpu, memory and network; the cgroup goes with the pod', async () => {
+    const measured = new CriRuntime({ endpoint: `unix://${dir}/containerd.sock`, node: 'cri-test', podCgroups: true });
+    const uid = '5c6d7e8f-0000-4000-8000-00000000c6c6';
+    const podCgroups = () => ['memory', 'cpu', 'pids', ''].map((hierarchy) => join('/sys/fs/cgroup', hierarchy, 'skiff', `pod${uid}`)).filter((path) => existsSync(path));
+    const sandbox = await measured.runPodSandbox({ uid, namespace: 'default', name: 'measured' });
+    try {
+      const id = await measured.createContainer(sandbox.id, { name: 'app', image: busyboxImage, command: ['sh', '-c', 'sleep 3600'] });
+      await measured.startContainer(id);
+      assert.ok(podCgroups().length > 0, 'the pod cgroup exists');
+      const whole = await measured.podSandboxStats(sandbox.id);
+      assert.ok(whole?.cpuNanos !== undefined && whole.cpuNanos > 0, `cpu ${whole?.cpuNanos}`);
+      assert.ok(whole?.memoryWorkingSetBytes !== undefined && whole.memoryWorkingSetBytes > 0, `memory ${whole?.memoryWorkingSetBytes}`);
+      assert.ok(whole?.network?.some((i) => i.name === 'eth0'), JSON.stringify(whole?.network));
+    } finally {
+      await measured.stopPodSandbox(sandbox.id);
+      await measured.removePodSandbox(sandbox.id);
+      await measured.shutdown();
+    }
+    assert.deepEqual(podCgroups(), [], 'the pod cgroup is removed with the pod');
+  });
+
   it('gives a pod the node’s PID and IPC namespaces, its sysctls, and a container its seccomp profile', async () => {
     const sandbox = await runtime.runPodSandbox({ uid: 'cri-test-4', namespace: 'default', name: 'host-ns', hostPID: true, hostIPC: true, sysctls: { 'net.ipv4.ip_local_port_range': '1024 65000' } });
     try {

@@ -5,6 +5,7 @@
  * pkg/security/apparmor for AppArmor), and the CRI's statuses
  * turned back. Pure functions: cri-runtime.ts does the calls.
  */
+import { podCgroupParent } from './pod-cgroups.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative, dirname, isAbsolute, sep } from 'node:path';
 import type { ContainerConfig, ContainerState, ContainerStatus, PodSandbox, PodSandboxConfig, SecurityProfile } from '../runtime.js';
@@ -76,7 +77,7 @@ export function podNamespaceOptions(config: PodSandboxConfig): { network: Namesp
   };
 }
 
-export function criSandboxConfig(config: PodSandboxConfig, attempt: number, options: { podLogsDir?: string; node?: string }): CriPodSandboxConfig {
+export function criSandboxConfig(config: PodSandboxConfig, attempt: number, options: { podLogsDir?: string; node?: string; podCgroups?: boolean }): CriPodSandboxConfig {
   return {
     metadata: { name: config.name, uid: config.uid, namespace: config.namespace, attempt },
     // On the node's network the pod has the node's name (the kubelet leaves it empty; the runtime fills in the node's).
@@ -91,6 +92,8 @@ export function criSandboxConfig(config: PodSandboxConfig, attempt: number, opti
     },
     annotations: { [sandboxConfigAnnotation]: JSON.stringify(config) },
     linux: {
+      // A cgroup of its own for the pod (pod-cgroups.ts), which runc's pause and containers go under.
+      ...(options.podCgroups ? { cgroupParent: podCgroupParent(config.uid) } : {}),
       securityContext: {
         namespaceOptions: podNamespaceOptions(config),
         // The pod's identity and labels for the sandbox's own process, as the kubelet sets them.

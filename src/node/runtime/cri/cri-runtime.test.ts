@@ -304,6 +304,24 @@ describe('CriRuntime', () => {
     assert.equal(await runtime.sandboxPid('gone'), undefined);
   });
 
+  it("with pod cgroups: the sandbox gets /skiff/pod<uid> as its cgroup parent, and PodSandboxStats gives the pod's cpu, memory and network", async () => {
+    const withCgroups = new CriRuntime({ endpoint: server.endpoint, node: 'node-1', relistPeriodMs: 60_000, podCgroups: true });
+    try {
+      const sandbox = await withCgroups.runPodSandbox({ uid: '3f1c2a4e-0000-4000-8000-000000000001', namespace: 'default', name: 'measured' });
+      assert.equal(lastRequest('RunPodSandbox')?.config.linux.cgroupParent, '/skiff/pod3f1c2a4e-0000-4000-8000-000000000001');
+      assert.deepEqual(await withCgroups.podSandboxStats(sandbox.id), { cpuNanos: 9_000_000, memoryWorkingSetBytes: 5 * 1024 * 1024, network: [{ name: 'eth0', rxBytes: 1234, txBytes: 567 }] });
+      assert.equal(await withCgroups.podSandboxStats('gone'), undefined);
+    } finally {
+      await withCgroups.shutdown();
+    }
+    // Without them no parent is sent, and PodSandboxStats is not asked (containerd would refuse it).
+    const sandbox = await runtime.runPodSandbox(pod);
+    assert.equal(lastRequest('RunPodSandbox')?.config.linux.cgroupParent, '');
+    const asked = server.calls.filter((c) => c.rpc === 'PodSandboxStats').length;
+    assert.equal(await runtime.podSandboxStats(sandbox.id), undefined);
+    assert.equal(server.calls.filter((c) => c.rpc === 'PodSandboxStats').length, asked);
+  });
+
   it('fails clearly when the runtime is gone', async () => {
     const orphan = new CriRuntime({ endpoint: `unix://${server.dir}/gone.sock` });
     try {

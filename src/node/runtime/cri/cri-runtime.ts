@@ -9,7 +9,7 @@
 import type { Duplex } from 'node:stream';
 import { ContainerEvents } from '../events.js';
 import * as grpc from '@grpc/grpc-js';
-import { ExecTimeoutError, type RuntimeCapabilities, type AttachedContainer, type ContainerConfig, type ContainerStatus, type ExecOptions, type ExecProcess, type ExecSyncResult, type PodSandbox, type PodSandboxConfig, type Runtime } from '../runtime.js';
+import { ExecTimeoutError, type PodSandboxUsage, type RuntimeCapabilities, type AttachedContainer, type ContainerConfig, type ContainerStatus, type ExecOptions, type ExecProcess, type ExecSyncResult, type PodSandbox, type PodSandboxConfig, type Runtime } from '../runtime.js';
 import { CriClient, CriError, isNotFound, type CriClientOptions } from './client.js';
 import {
   attemptFromLogPath,
@@ -30,6 +30,7 @@ import { CriImageService } from './image-service.js';
 import { ContainerRelister } from './relist.js';
 import { apparmorEnabled } from './containerd/host-facts.js';
 import { openPortForward } from './port-forward.js';
+import { removePodCgroup, sweepPodCgroups } from './pod-cgroups.js';
 import { openRemoteCommand, type StreamingTransportKind } from './streaming.js';
 
 /** The RuntimeClass handler that runs commands on the node's own file system: the process runtime's, not containerd's. */
@@ -40,6 +41,12 @@ export interface CriRuntimeOptions extends CriClientOptions, SeccompOptions {
   endpoint: string;
   /** Whether the host's kernel has AppArmor on (default: read from /sys/module/apparmor); without it pods that ask for a profile are held back. */
   appArmorEnabled?: boolean;
+  /**
+   * A cgroup per pod (`/skiff/pod<uid>`, the sandbox's cgroup_parent), for
+   * a containerd with the cgroupfs driver — skiff's own says which it has;
+   * PodSandboxStats answers only for pods with one (pod-cgroups.ts).
+   */
+  podCgroups?: boolean;
   /** The kubelet's podLogsDir: sandboxes get `<podLogsDir>/<ns>_<name>_<uid>` as their log directory. Without it, each container's log path says. */
   podLogsDir?: string;
   /** The node's name: sandboxes and containers are labelled with it, and only those are listed (a shared containerd's others are left alone). */
@@ -197,7 +204,10 @@ export class CriRuntime extends ContainerEvents implements Runtime {
   }
 
   async removePodSandbox(id: string): Promise<void> {
+    const uid = this.options.podCgroups ? (this.sandboxConfigs.get(id)?.request.uid ?? (await this.client.podSandboxStatus(id).catch(ignoreNotFound))?.metadata?.uid) : undefined;
     await this.client.removePodSandbox(id).catch(ignoreNotFound);
+    // runc removed the pause's and the containers' cgroups; the pod's own is left to us.
+    if (uid) removePodCgroup(uid);
     this.sandboxConfigs.delete(id);
     this.sandboxPids.delete(id);
     for (const [containerId, container] of this.known) if (container.sandboxId === id) this.known.delete(containerId);
@@ -297,6 +307,25 @@ export class CriRuntime extends ContainerEvents implements Runtime {
     return pid;
   }
 
+  /**
+   * PodSandboxStats: the pod's cgroup (cpu, working set) and its network
+   * interfaces. Asked only of pods with a cgroup of their own (podCgroups):
+   * containerd 1.6 refuses it for the others.
+   */
+  async podSandboxStats(sandboxId: string): Promise<PodSandboxUsage | undefined> {
+    if (!this.options.podCgroups) return undefined;
+    const stats = await this.client.podSandboxStats(sandboxId).catch(ignoreNotFound);
+    const linux = stats?.linux;
+    if (!linux) return undefined;
+    const network = linux.network;
+    const interfaces = [...(network?.defaultInterface ? [network.defaultInterface] : []), ...(network?.interfaces ?? [])];
+    return {
+      ...(linux.cpu?.usageCoreNanoSeconds ? { cpuNanos: linux.cpu.usageCoreNanoSeconds.value } : {}),
+      ...(linux.memory?.workingSetBytes ? { memoryWorkingSetBytes: linux.memory.workingSetBytes.value } : {}),
+      ...(network ? { network: interfaces.map((i) => ({ name: i.name, rxBytes: i.rxBytes?.value ?? 0, txBytes: i.txBytes?.value ?? 0 })) } : {}),
+    };
+  }
+
   async containerStats(id: string): Promise<{ memoryBytes: number; cpuNanos: number } | undefined> {
     const stats = await this.client.containerStats(id).catch(ignoreNotFound);
     if (!stats) return undefined;
@@ -393,7 +422,10 @@ export class CriRuntime extends ContainerEvents implements Runtime {
   // ---- lifecycle ----
 
   /** containerd keeps sandboxes and containers across agent restarts: the agent adopts them by listing. */
-  async recover(): Promise<void> {}
+  async recover(): Promise<void> {
+    // Pod cgroups an earlier agent left after its pods were gone (only empty ones go).
+    if (this.options.podCgroups) sweepPodCgroups();
+  }
 
   describeIsolation(): string | undefined {
     return undefined;

@@ -213,6 +213,20 @@ export interface FilesystemUsage {
   inodesUsed: UInt64Value | null;
 }
 
+export interface NetworkInterfaceUsage {
+  name: string;
+  rxBytes: UInt64Value | null;
+  rxErrors: UInt64Value | null;
+  txBytes: UInt64Value | null;
+  txErrors: UInt64Value | null;
+}
+
+export interface NetworkUsage {
+  timestamp: number;
+  defaultInterface: NetworkInterfaceUsage | null;
+  interfaces: NetworkInterfaceUsage[];
+}
+
 export interface CpuUsage {
   timestamp: number;
   usageCoreNanoSeconds: UInt64Value | null;
@@ -238,7 +252,7 @@ export interface CriContainerStats {
 
 export interface CriPodSandboxStats {
   attributes: { id: string; metadata: PodSandboxMetadata | null; labels: Record<string, string>; annotations: Record<string, string> } | null;
-  linux: { cpu: CpuUsage | null; memory: MemoryUsage | null; containers: CriContainerStats[] } | null;
+  linux: { cpu: CpuUsage | null; memory: MemoryUsage | null; network: NetworkUsage | null; containers: CriContainerStats[] } | null;
 }
 
 export interface CriImage {

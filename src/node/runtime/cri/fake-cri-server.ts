@@ -354,7 +354,23 @@ export class FakeCriServer {
       PodSandboxStats: (request: { podSandboxId: string }) => {
         const sandbox = this.sandbox(request.podSandboxId);
         const containers = [...this.containers.values()].filter((c) => c.sandboxId === sandbox.id).map((c) => this.stats(c));
-        return { stats: { attributes: { id: sandbox.id, metadata: sandbox.config.metadata }, linux: { containers } } };
+        // containerd 1.6 answers only for a sandbox with a cgroup parent (it reads the pod's cgroup).
+        if (!sandbox.config.linux?.cgroupParent) {
+          throw new RpcError(grpc.status.UNKNOWN, `failed getting metrics for sandbox ${sandbox.id}: failed to get cgroup metrics for sandbox ${sandbox.id} because cgroupPath is empty`);
+        }
+        const now = nanos();
+        const eth0 = { name: 'eth0', rxBytes: { value: 1234 }, rxErrors: { value: 0 }, txBytes: { value: 567 }, txErrors: { value: 0 } };
+        return {
+          stats: {
+            attributes: { id: sandbox.id, metadata: sandbox.config.metadata },
+            linux: {
+              cpu: { timestamp: now, usageCoreNanoSeconds: { value: 9_000_000 } },
+              memory: { timestamp: now, workingSetBytes: { value: 5 * 1024 * 1024 } },
+              network: { timestamp: now, defaultInterface: eth0, interfaces: [] },
+              containers,
+            },
+          },
+        };
       },
     };
   }
