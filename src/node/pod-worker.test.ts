@@ -255,14 +255,28 @@ test('on a CRI runtime: the pod’s namespaces, sysctls and privilege reach the 
   }
 });
 
-test('a container the runtime refuses to create waits with CreateContainerError and its words, says so once, and is created once the runtime allows it', async () => {
-  const statuses: { phase?: string; containerStatuses?: { state?: { waiting?: { reason?: string; message?: string } }; restartCount?: number }[] }[] = [];
+/** A status as the worker writes it, as far as these tests read it. */
+interface WrittenStatus {
+  phase?: string;
+  reason?: string;
+  message?: string;
+  containerStatuses?: { state?: { waiting?: { reason?: string; message?: string } }; restartCount?: number }[];
+}
+
+/** A pods client that keeps every status the worker writes, in order. */
+function recordedStatuses(): { statuses: WrittenStatus[]; pods: ResourceClient<AgentPod> } {
+  const statuses: WrittenStatus[] = [];
   const pods = {
-    patch: async (_namespace: string, _name: string, body: { status: (typeof statuses)[number] }) => {
+    patch: async (_namespace: string, _name: string, body: { status: WrittenStatus }) => {
       statuses.push(body.status);
       return {};
     },
   } as unknown as ResourceClient<AgentPod>;
+  return { statuses, pods };
+}
+
+test('a container the runtime refuses to create waits with CreateContainerError and its words, says so once, and is created once the runtime allows it', async () => {
+  const { statuses, pods } = recordedStatuses();
   const runtime = new SimulatedRuntime();
   const createContainer = runtime.createContainer.bind(runtime);
   let refuse = true;
@@ -293,13 +307,7 @@ test('a container the runtime refuses to create waits with CreateContainerError 
 });
 
 test('a pod that needs AppArmor where the runtime cannot enforce it stays Pending, reason AppArmor, its containers Blocked; no sandbox is made', async () => {
-  const statuses: { phase?: string; reason?: string; message?: string; containerStatuses?: { state?: { waiting?: { reason?: string } } }[] }[] = [];
-  const pods = {
-    patch: async (_namespace: string, _name: string, body: { status: (typeof statuses)[number] }) => {
-      statuses.push(body.status);
-      return {};
-    },
-  } as unknown as ResourceClient<AgentPod>;
+  const { statuses, pods } = recordedStatuses();
   const runtime = new SimulatedRuntime();
   Object.assign(runtime, { capabilities: { machine: false, appArmorUnavailable: 'AppArmor is not enabled on the host' } });
   let sandboxes = 0;

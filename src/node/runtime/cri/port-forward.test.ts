@@ -1,19 +1,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Duplex } from 'node:stream';
 import { CriRuntime } from './cri-runtime.js';
 import { FakeCriServer } from './fake-cri-server.js';
 import { openPortForward } from './port-forward.js';
-
-/** Everything a connection reads until it ends, or the error it fails with. */
-function readAll(stream: Duplex): Promise<{ text: string; error?: string }> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-    stream.on('end', () => resolve({ text: Buffer.concat(chunks).toString() }));
-    stream.on('error', (err) => resolve({ text: Buffer.concat(chunks).toString(), error: err.message }));
-  });
-}
+import { readAll } from '../stream-testing.js';
 
 describe('port-forward through the CRI streaming server', () => {
   let server: FakeCriServer;

@@ -7,24 +7,14 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type AddressInfo, type Server } from 'node:net';
-import type { Duplex } from 'node:stream';
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { canIsolate } from './host.js';
 import { openShimPortForward } from './port-forward.js';
 import { shimBinary } from './shim-client.js';
+import { readAll } from '../stream-testing.js';
 
 const binary = shimBinary();
-
-/** Everything a connection reads until it ends, or the error it fails with. */
-function readAll(stream: Duplex): Promise<{ text: string; error?: string }> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-    stream.on('end', () => resolve({ text: Buffer.concat(chunks).toString() }));
-    stream.on('error', (err) => resolve({ text: Buffer.concat(chunks).toString(), error: err.message }));
-  });
-}
 
 /** A server that answers what it was sent, in capitals, once the client has sent all of it (a half-close). */
 async function shoutingServer(): Promise<Server> {
