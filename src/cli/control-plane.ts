@@ -54,6 +54,7 @@ import type { SecuritySettings } from './security-flags.js';
 import { bootstrapTokenSecret, isBootstrapToken } from '../apiserver/authenticators/bootstrap-tokens.js';
 import { LOCAL_PATH_PROVISIONERS_GROUP } from '../api/rbac/bootstrap-policy/skiff-roles.js';
 import { whenAborted } from '../machinery/abort.js';
+import { resolveDataDir } from './data-dir.js';
 
 export interface ControlPlaneOptions {
   mode: 'up' | 'server';
@@ -198,9 +199,7 @@ function podLogLayout(dataDir: string, podLogsDir: string | undefined): Containe
   return logLayoutFor(podLogsDir ? resolve(podLogsDir) : join(dataDir, 'logs', 'pods'));
 }
 
-export function resolveDataDir(flag: string | undefined): string {
-  return resolve(flag ?? process.env.SKIFF_DATA_DIR ?? join(homedir(), '.skiff'));
-}
+export { resolveDataDir };
 
 export async function runControlPlane(options: ControlPlaneOptions): Promise<void> {
   const started = performance.now();

@@ -7,7 +7,7 @@
  */
 import { parseArgs } from 'node:util';
 import type { ImageInfo } from '../node/images/index.js';
-import { resolveDataDir } from './control-plane.js';
+import { resolveDataDir } from './data-dir.js';
 import { openImageBackend, type ImageBackend } from './image-backend.js';
 import { UsageError } from './usage-error.js';
 

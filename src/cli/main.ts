@@ -87,6 +87,7 @@ Usage:
                                                                    join this machine as a node
   skiff agent --simulate N [--name NAME] [--kubeconfig FILE]       N simulated nodes (no processes run)
   skiff images ls|pull|import|rm|prune [--data-dir DIR]         the node's images (see skiff images help)
+  skiff kubectl [--data-dir DIR] ARGS...                           kubectl with the cluster's kubeconfig
   skiff version
 
 Options:
@@ -367,6 +368,10 @@ async function main(argv: string[]): Promise<number> {
     case 'images': {
       const { runImagesCommand } = await import('./images.js');
       return runImagesCommand(rest);
+    }
+    case 'kubectl': {
+      const { runKubectl } = await import('./kubectl.js');
+      return runKubectl(rest);
     }
     case 'version':
     case '--version': {

@@ -5,7 +5,11 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startCluster, waitFor, type Cluster } from './harness.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runSkiff, startCluster, waitFor, type Cluster } from './harness.js';
+import { kubectlPath } from './tools.js';
 
 describe('skiff up --runtime simulated', () => {
   let cluster: Cluster;
@@ -33,6 +37,27 @@ describe('skiff up --runtime simulated', () => {
     const deleted = await cluster.kubectl(['delete', 'pod', pod, '--timeout=30s']);
     assert.equal(deleted.stdout, `pod "${pod}" deleted\n`);
   });
+  test('skiff kubectl runs kubectl with the cluster\'s kubeconfig and passes its exit code on', async (t) => {
+    // The pinned kubectl, whatever the PATH has (runSkiff's child inherits this process's environment).
+    process.env.SKIFF_KUBECTL = kubectlPath();
+    t.after(() => delete process.env.SKIFF_KUBECTL);
+    // The node registers shortly after the apiserver is up.
+    const nodes = await waitFor(async () => {
+      const listed = await runSkiff(['kubectl', '--data-dir', cluster.dataDir, 'get', 'nodes', '-o', 'name']);
+      assert.equal(listed.code, 0, listed.stderr);
+      return listed.stdout.trim() ? listed : undefined;
+    }, { message: 'the node through skiff kubectl' });
+    assert.match(nodes.stdout, /^node\/\S+$/m);
+    const missing = await runSkiff(['kubectl', `--data-dir=${cluster.dataDir}`, 'get', 'pod', 'no-such-pod']);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /pods "no-such-pod" not found/);
+    const empty = mkdtempSync(join(tmpdir(), 'skiff-no-cluster-'));
+    t.after(() => rmSync(empty, { recursive: true, force: true }));
+    const none = await runSkiff(['kubectl', '--data-dir', empty, 'get', 'pods']);
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /no cluster in .* \(no kubeconfig\.yaml there\): start one with skiff up/);
+  });
+
   test('kubectl delete --dry-run=server deletes nothing; kubectl drain waits on a PodDisruptionBudget and evicts once it allows', async () => {
     await cluster.kubectl(['create', 'configmap', 'keep', '--from-literal=a=b']);
     const dry = await cluster.kubectl(['delete', 'configmap', 'keep', '--dry-run=server']);
