@@ -42,7 +42,8 @@ describe('health, version and authentication', () => {
           res.on('end', () => resolve({ code: res.statusCode ?? 0, body }));
         }).on('error', reject);
       });
-    assert.equal((await anonymous('/readyz')).code, 200);
+    assert.deepEqual(await anonymous('/readyz'), { code: 200, body: 'ok' });
+    assert.deepEqual(await anonymous('/readyz?verbose'), { code: 200, body: '[+]ping ok\n[+]etcd ok\n[+]skiff-bootstrap ok\nreadyz check passed' });
     assert.equal((await anonymous('/version')).code, 200);
     // As upstream with anonymous requests on: system:anonymous, refused by RBAC.
     const refused = await anonymous('/api/v1/namespaces');

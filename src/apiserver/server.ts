@@ -653,10 +653,23 @@ export class ApiServer {
       case '/livez':
         res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' }).end('ok');
         return true;
-      case '/readyz':
-        if (this.ready) res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' }).end('ok');
-        else res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' }).end('[-]skiff-bootstrap failed: not finished\nreadyz check failed');
+      case '/readyz': {
+        // As upstream's: named checks, listed with ?verbose (and always when one fails); `etcd` is the store's.
+        const storage = await this.options.store.currentRevision().then(
+          () => undefined,
+          (err: Error) => err.message,
+        );
+        const checks: [string, string | undefined][] = [
+          ['ping', undefined],
+          ['etcd', storage],
+          ['skiff-bootstrap', this.ready ? undefined : 'not finished'],
+        ];
+        const failed = checks.some(([, problem]) => problem !== undefined);
+        const lines = checks.map(([name, problem]) => (problem === undefined ? `[+]${name} ok` : `[-]${name} failed: ${problem}`));
+        const text = failed ? `${lines.join('\n')}\nreadyz check failed` : url.searchParams.has('verbose') ? `${lines.join('\n')}\nreadyz check passed` : 'ok';
+        res.writeHead(failed ? 500 : 200, { 'Content-Type': 'text/plain; charset=utf-8' }).end(text);
         return true;
+      }
       case '/version':
         sendJson(res, 200, versionInfo());
         return true;

@@ -16,7 +16,7 @@
  * taken. A refused starter reads that PID straight from the file header
  * (bytes 60–63, big-endian), which needs no lock.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
@@ -84,6 +84,30 @@ function tryLock(path: string): DataDirLock | undefined {
       if (db.open) db.close();
     },
   };
+}
+
+/**
+ * The PID of the skiff that holds the data dir now, or undefined when none
+ * does: the lock is tried (and let go at once), so a holder that died —
+ * whatever its file says — is seen as gone. A skiff starting meanwhile
+ * retries its own lock (lockDataDir waits out such a moment).
+ */
+export function dataDirHolder(dataDir: string): number | undefined {
+  const path = join(dataDir, lockFileName);
+  if (!existsSync(path)) return undefined;
+  let lock: DataDirLock | undefined;
+  try {
+    lock = tryLock(path);
+  } catch {
+    // Not ours to write (another user's data dir): the recorded PID, if it lives.
+    const recorded = recordedHolder(path);
+    return recorded && isAlive(recorded) ? recorded : undefined;
+  }
+  if (lock) {
+    lock.release();
+    return undefined;
+  }
+  return recordedHolder(path);
 }
 
 /** The PID the current holder recorded, read from the file without taking a lock. */

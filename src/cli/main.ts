@@ -88,6 +88,7 @@ Usage:
   skiff agent --simulate N [--name NAME] [--kubeconfig FILE]       N simulated nodes (no processes run)
   skiff images ls|pull|import|rm|prune [--data-dir DIR]         the node's images (see skiff images help)
   skiff kubectl [--data-dir DIR] ARGS...                           kubectl with the cluster's kubeconfig
+  skiff status  [--data-dir DIR]                                   is the cluster healthy (exit 0 only then)
   skiff version
 
 Options:
@@ -372,6 +373,10 @@ async function main(argv: string[]): Promise<number> {
     case 'kubectl': {
       const { runKubectl } = await import('./kubectl.js');
       return runKubectl(rest);
+    }
+    case 'status': {
+      const { runStatus } = await import('./status.js');
+      return runStatus(rest);
     }
     case 'version':
     case '--version': {

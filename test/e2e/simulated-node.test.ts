@@ -58,6 +58,32 @@ describe('skiff up --runtime simulated', () => {
     assert.match(none.stderr, /no cluster in .* \(no kubeconfig\.yaml there\): start one with skiff up/);
   });
 
+  test('skiff status exits 0 when all is well and 1 while a node is NotReady, naming it', async () => {
+    const status = () => runSkiff(['status', '--data-dir', cluster.dataDir]);
+    // The leaders take their leases and the node registers shortly after the apiserver is up.
+    const well = await waitFor(async () => {
+      const result = await status();
+      return result.code === 0 ? result : undefined;
+    }, { message: 'skiff status healthy' });
+    assert.match(well.stdout, new RegExp(`^cluster   ${cluster.dataDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: running \\(PID \\d+, up \\d+s\\)$`, 'm'));
+    assert.match(well.stdout, /^ok        apiserver ready \(3 checks\)$/m);
+    assert.match(well.stdout, /^ok        kube-scheduler leader \S+$/m);
+    assert.match(well.stdout, /^ok        node \S+ Ready/m);
+    assert.match(well.stdout, /^healthy$/m);
+
+    // A node no agent serves, NotReady.
+    await cluster.kubectl(['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'ghost' } }) });
+    const lastHeartbeatTime = new Date().toISOString();
+    await cluster.kubectl(['patch', 'node', 'ghost', '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { conditions: [{ type: 'Ready', status: 'False', reason: 'KubeletNotReady', message: 'gone', lastHeartbeatTime, lastTransitionTime: lastHeartbeatTime }] } })]);
+    const sick = await status();
+    assert.equal(sick.code, 1, sick.stdout);
+    assert.match(sick.stdout, /^FAIL      node ghost NotReady$/m);
+    assert.match(sick.stdout, /^warning   node ghost is NotReady$/m);
+    assert.match(sick.stdout, /^NOT healthy$/m);
+    await cluster.kubectl(['delete', 'node', 'ghost']);
+    assert.equal((await status()).code, 0);
+  });
+
   test('kubectl delete --dry-run=server deletes nothing; kubectl drain waits on a PodDisruptionBudget and evicts once it allows', async () => {
     await cluster.kubectl(['create', 'configmap', 'keep', '--from-literal=a=b']);
     const dry = await cluster.kubectl(['delete', 'configmap', 'keep', '--dry-run=server']);

@@ -1,0 +1,217 @@
+/**
+ * `skiff status [--data-dir DIR]`: one screen on the cluster of a data dir —
+ * is the server up (its URL, version, the process holding the data dir and
+ * for how long), each component (apiserver readiness, storage, the
+ * controller manager's and the scheduler's leaders, the nodes and their
+ * runtimes, cluster DNS), pods by phase, and what a user should act on.
+ * The exit code is 0 only when all is well, so scripts can wait on it:
+ * `until skiff status >/dev/null; do sleep 1; done`.
+ *
+ * Everything comes from the apiserver (with the admin kubeconfig the data
+ * dir holds), except who holds the data dir (its lock) and since when
+ * (/proc). Gathering and judging are apart: `judge()` and `renderStatus()`
+ * are pure, table-tested.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { configFromKubeconfig } from '../client/config.js';
+import { RestClient } from '../client/rest.js';
+import { dataDirHolder } from './data-dir-lock.js';
+import { resolveDataDir } from './data-dir.js';
+import { UsageError } from './usage-error.js';
+
+/** What was found, as plain data. */
+export interface StatusFacts {
+  dataDir: string;
+  server: string;
+  /** The skiff process holding the data dir, and when it started (ms since the epoch), if one does. */
+  holder?: { pid: number; startedAtMs?: number };
+  /** Why the apiserver could not be asked, when it could not. */
+  unreachable?: string;
+  version?: string;
+  /** /readyz?verbose: each check and whether it passed. */
+  readiness?: { name: string; ok: boolean }[];
+  /** kube-system leases of the leader-elected components. */
+  leaders: { component: string; holder?: string; fresh: boolean }[];
+  nodes: { name: string; ready: boolean; runtime?: string; problems: string[] }[];
+  /** The kube-dns Service and how many ready endpoints it has. */
+  dns?: { clusterIP?: string; readyEndpoints: number };
+  podPhases: Record<string, number>;
+  nowMs: number;
+}
+
+export interface Verdict {
+  healthy: boolean;
+  /** What a user should act on, most important first. */
+  warnings: string[];
+}
+
+/** The leader-elected components `skiff up` runs. */
+const leaderComponents = ['kube-controller-manager', 'kube-scheduler'];
+
+/** Whether the facts describe a healthy cluster, and what is wrong. */
+export function judge(facts: StatusFacts): Verdict {
+  const warnings: string[] = [];
+  if (facts.unreachable) {
+    warnings.push(facts.holder ? `the API server at ${facts.server} does not answer: ${facts.unreachable}` : `not running: no skiff holds ${facts.dataDir} (start it with skiff up)`);
+    return { healthy: false, warnings };
+  }
+  const failing = (facts.readiness ?? []).filter((check) => !check.ok).map((check) => check.name);
+  if (failing.length) warnings.push(`the API server is not ready: ${failing.join(', ')}`);
+  for (const leader of facts.leaders) {
+    if (!leader.holder) warnings.push(`no ${leader.component} leader: is it running (skiff up --no-controllers / --no-scheduler leaves it out)?`);
+    else if (!leader.fresh) warnings.push(`the ${leader.component} leader (${leader.holder}) has stopped renewing its lease`);
+  }
+  for (const node of facts.nodes) {
+    if (!node.ready) warnings.push(`node ${node.name} is NotReady`);
+    for (const problem of node.problems) warnings.push(`node ${node.name}: ${problem}`);
+  }
+  if (facts.nodes.length === 0) warnings.push('no nodes: pods stay Pending until one joins (skiff agent)');
+  if (facts.dns && facts.dns.readyEndpoints === 0 && facts.nodes.length > 0) warnings.push('cluster DNS (kube-system/kube-dns) has no ready endpoint');
+  const failedPods = facts.podPhases.Failed ?? 0;
+  if (failedPods) warnings.push(`${failedPods} pod${failedPods === 1 ? '' : 's'} Failed (kubectl get pods -A --field-selector status.phase=Failed)`);
+  // Not healthy: what stops the cluster from working. Warnings about pods or a node's pressure are for the user to look at.
+  const healthy = failing.length === 0 && facts.leaders.every((l) => l.holder && l.fresh) && facts.nodes.every((n) => n.ready);
+  return { healthy, warnings };
+}
+
+function duration(ms: number): string {
+  const seconds = Math.max(0, Math.floor(ms / 1000));
+  if (seconds < 60) return `${seconds}s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes}m${seconds % 60}s`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return `${hours}h${minutes % 60}m`;
+  return `${Math.floor(hours / 24)}d${hours % 24}h`;
+}
+
+/** The screen. */
+export function renderStatus(facts: StatusFacts, verdict: Verdict): string {
+  const lines: string[] = [];
+  const mark = (ok: boolean) => (ok ? 'ok  ' : 'FAIL');
+  const running = facts.holder ? `running (PID ${facts.holder.pid}${facts.holder.startedAtMs ? `, up ${duration(facts.nowMs - facts.holder.startedAtMs)}` : ''})` : 'not running here';
+  lines.push(`cluster   ${facts.dataDir}: ${running}`);
+  lines.push(`server    ${facts.server}${facts.version ? `  Kubernetes ${facts.version}` : ''}`);
+  if (!facts.unreachable) {
+    const ready = (facts.readiness ?? []).every((check) => check.ok);
+    lines.push(`${mark(ready)}      apiserver ready${facts.readiness?.length ? ` (${facts.readiness.length} checks)` : ''}`);
+    // The store's check has upstream's name, etcd, whichever backend answers it.
+    const storage = facts.readiness?.find((check) => check.name === 'etcd');
+    if (storage) lines.push(`${mark(storage.ok)}      storage`);
+    for (const leader of facts.leaders) {
+      lines.push(`${mark(!!leader.holder && leader.fresh)}      ${leader.component}${leader.holder ? ` leader ${leader.holder}` : ': no leader'}`);
+    }
+    for (const node of facts.nodes) {
+      lines.push(`${mark(node.ready)}      node ${node.name} ${node.ready ? 'Ready' : 'NotReady'}${node.runtime ? ` (${node.runtime})` : ''}`);
+    }
+    if (facts.dns) lines.push(`${mark(facts.dns.readyEndpoints > 0 || facts.nodes.length === 0)}      cluster DNS ${facts.dns.clusterIP ?? ''}, ${facts.dns.readyEndpoints} ready endpoint${facts.dns.readyEndpoints === 1 ? '' : 's'}`);
+    const phases = Object.entries(facts.podPhases).sort(([a], [b]) => a.localeCompare(b));
+    lines.push(`pods      ${phases.length ? phases.map(([phase, count]) => `${count} ${phase}`).join(', ') : 'none'}`);
+  }
+  for (const warning of verdict.warnings) lines.push(`warning   ${warning}`);
+  lines.push(verdict.healthy ? 'healthy' : 'NOT healthy');
+  return lines.join('\n') + '\n';
+}
+
+/** When a process started (ms since the epoch), from /proc (Linux); undefined elsewhere. */
+function processStartMs(pid: number): number | undefined {
+  try {
+    const ticks = Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[19]);
+    const bootMs = Number(/^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1]) * 1000;
+    // USER_HZ is 100 on every Linux architecture Node runs on.
+    return Number.isFinite(ticks) && bootMs ? bootMs + ticks * 10 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+interface Condition {
+  type: string;
+  status: string;
+  reason?: string;
+  message?: string;
+}
+
+/** Node conditions worth a warning: pressure, no network, no isolation. */
+function nodeProblems(conditions: Condition[]): string[] {
+  const problems: string[] = [];
+  for (const c of conditions) {
+    if (['MemoryPressure', 'DiskPressure', 'PIDPressure', 'NetworkUnavailable'].includes(c.type) && c.status === 'True') problems.push(`${c.type}${c.message ? `: ${c.message}` : ''}`);
+    if (c.type === 'ContainerIsolation' && c.status === 'False') problems.push(`pods are not isolated${c.message ? `: ${c.message}` : ''}`);
+  }
+  return problems;
+}
+
+/** Gathers the facts; the apiserver is asked with no retries and a short deadline. */
+export async function gatherStatus(dataDir: string, nowMs = Date.now()): Promise<StatusFacts> {
+  const kubeconfig = join(dataDir, 'kubeconfig.yaml');
+  if (!existsSync(kubeconfig)) throw new UsageError(`skiff status: no cluster in ${dataDir} (no kubeconfig.yaml there): start one with skiff up`);
+  const config = configFromKubeconfig(kubeconfig);
+  const pid = dataDirHolder(dataDir);
+  const facts: StatusFacts = { dataDir, server: config.server, leaders: [], nodes: [], podPhases: {}, nowMs, ...(pid ? { holder: { pid, startedAtMs: processStartMs(pid) } } : {}) };
+  const rest = new RestClient(config, { retries: 0, baseDelayMs: 0, maxDelayMs: 0 });
+  const deadline = AbortSignal.timeout(5000);
+  const get = <T>(path: string, query?: Record<string, string>) => rest.request<T>('GET', path, { signal: deadline, retries: 0, ...(query ? { query } : {}) });
+  try {
+    facts.version = (await get<{ gitVersion?: string }>('/version')).gitVersion;
+  } catch (err) {
+    rest.close();
+    return { ...facts, unreachable: (err as Error).message };
+  }
+  try {
+    // A failing /readyz answers 500 with the same lines: the client's error carries them.
+    const readyz = await rest.requestRaw('GET', '/readyz', { query: { verbose: 'true' }, signal: deadline, retries: 0 }).catch((err: Error) => ({ body: err.message }));
+    facts.readiness = (readyz.body ?? '')
+      .split('\n')
+      .map((line) => /^\[([+-])\](\S+)/.exec(line))
+      .filter((match): match is RegExpExecArray => !!match)
+      .map((match) => ({ name: match[2], ok: match[1] === '+' }));
+    const leases = await get<{ items: { metadata: { name: string }; spec?: { holderIdentity?: string; renewTime?: string; leaseDurationSeconds?: number } }[] }>('/apis/coordination.k8s.io/v1/namespaces/kube-system/leases');
+    for (const component of leaderComponents) {
+      const lease = leases.items.find((item) => item.metadata.name === component);
+      const renewed = lease?.spec?.renewTime ? Date.parse(lease.spec.renewTime) : NaN;
+      const fresh = Number.isFinite(renewed) && nowMs - renewed <= (lease?.spec?.leaseDurationSeconds ?? 15) * 1000;
+      facts.leaders.push({ component, ...(lease?.spec?.holderIdentity ? { holder: lease.spec.holderIdentity } : {}), fresh });
+    }
+    const nodes = await get<{ items: { metadata: { name: string }; status?: { conditions?: Condition[]; nodeInfo?: { containerRuntimeVersion?: string } } }[] }>('/api/v1/nodes');
+    for (const node of nodes.items) {
+      const conditions = node.status?.conditions ?? [];
+      facts.nodes.push({
+        name: node.metadata.name,
+        ready: conditions.some((c) => c.type === 'Ready' && c.status === 'True'),
+        ...(node.status?.nodeInfo?.containerRuntimeVersion ? { runtime: node.status.nodeInfo.containerRuntimeVersion } : {}),
+        problems: nodeProblems(conditions),
+      });
+    }
+    const dns = await get<{ spec?: { clusterIP?: string } }>('/api/v1/namespaces/kube-system/services/kube-dns').catch(() => undefined);
+    if (dns) {
+      const slices = await get<{ items: { endpoints?: { conditions?: { ready?: boolean } }[] }[] }>('/apis/discovery.k8s.io/v1/namespaces/kube-system/endpointslices', {
+        labelSelector: 'kubernetes.io/service-name=kube-dns',
+      });
+      const ready = slices.items.flatMap((slice) => slice.endpoints ?? []).filter((endpoint) => endpoint.conditions?.ready !== false).length;
+      facts.dns = { ...(dns.spec?.clusterIP ? { clusterIP: dns.spec.clusterIP } : {}), readyEndpoints: ready };
+    }
+    // Pods by phase, a page at a time (only their phase is read).
+    let continueToken: string | undefined;
+    do {
+      const page = await get<{ items: { status?: { phase?: string } }[]; metadata?: { continue?: string } }>('/api/v1/pods', { limit: '500', ...(continueToken ? { continue: continueToken } : {}) });
+      for (const pod of page.items) {
+        const phase = pod.status?.phase ?? 'Pending';
+        facts.podPhases[phase] = (facts.podPhases[phase] ?? 0) + 1;
+      }
+      continueToken = page.metadata?.continue || undefined;
+    } while (continueToken);
+  } finally {
+    rest.close();
+  }
+  return facts;
+}
+
+export async function runStatus(args: string[]): Promise<number> {
+  const { parseArgs } = await import('node:util');
+  const { values } = parseArgs({ args, options: { 'data-dir': { type: 'string' } }, strict: true });
+  const facts = await gatherStatus(resolveDataDir(values['data-dir']));
+  const verdict = judge(facts);
+  process.stdout.write(renderStatus(facts, verdict));
+  return verdict.healthy ? 0 : 1;
+}
