@@ -55,6 +55,7 @@ import { bootstrapTokenSecret, isBootstrapToken } from '../apiserver/authenticat
 import { LOCAL_PATH_PROVISIONERS_GROUP } from '../api/rbac/bootstrap-policy/skiff-roles.js';
 import { whenAborted } from '../machinery/abort.js';
 import { resolveDataDir } from './data-dir.js';
+import { ingressAnnotation, proxyModeAnnotation } from './node-annotations.js';
 
 export interface ControlPlaneOptions {
   mode: 'up' | 'server';
@@ -383,7 +384,7 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<voi
       await Promise.all([
         network.stopped,
         runNodeAgent(credentials, components.signal, {
-          identity: { name, runtime: runtime.name, runtimeVersion: runtime.runtimeVersion, address, dataDir, ...(isolated ? { podCIDR } : {}) },
+          identity: { name, runtime: runtime.name, runtimeVersion: runtime.runtimeVersion, address, dataDir, ...(isolated ? { podCIDR } : {}), ...(network.annotations ? { annotations: network.annotations } : {}) },
           runtime,
           ...agentOptions,
           ...(options.imageGc ? { imageGc: options.imageGc } : {}),
@@ -558,7 +559,7 @@ async function startNodeNetwork(
   signal: AbortSignal,
   log: (event: Record<string, unknown>) => void,
   options: { nodeIP: string; clusterCIDR: string; http?: number; https?: number; proxyMode?: ProxyModeFlag },
-): Promise<{ clusterDNS?: ClusterDnsSettings; stopped: Promise<void> }> {
+): Promise<{ clusterDNS?: ClusterDnsSettings; stopped: Promise<void>; annotations?: Record<string, string> }> {
   const none = { stopped: Promise.resolve() };
   // A node whose pods run nowhere (simulated) has no network to serve.
   if (!runtime.capabilities.machine) return none;
@@ -598,7 +599,9 @@ async function startNodeNetwork(
   const choice = chooseProxyMode(options.proxyMode ?? 'auto', proxyModeFacts(network !== undefined));
   const serviceInterface = choice.clusterIPs === 'interface' ? new ServiceInterface() : undefined;
   // With ClusterIPs bound on this node, the Ingress controller takes ports 80 and 443 on the node's own addresses only.
-  await startIngress(informers, signal, log, { ...options, addresses: serviceInterface ? hostAddresses(serviceInterface.name) : undefined });
+  const ingress = await startIngress(informers, signal, log, { ...options, addresses: serviceInterface ? hostAddresses(serviceInterface.name) : undefined });
+  // What `skiff status` shows of this node's network, said on its Node by the agent.
+  const annotations = { [proxyModeAnnotation]: `${choice.mode}: ${choice.reason}`, [ingressAnnotation]: ingress };
   let stopped = Promise.resolve();
   let proxied = false;
   if (choice.mode === 'userspace') {
@@ -611,7 +614,7 @@ async function startNodeNetwork(
     // Pods reach the ClusterIPs (kube-dns among them) only where the proxy binds them themselves.
     proxied = userspace.servesClusterIPs;
   }
-  if (!network) return { stopped };
+  if (!network) return { stopped, annotations };
   // This node's endpoints of kube-dns and kubernetes, owned by its Node (gone with it).
   const endpoints = new NodeEndpoints(informers, nodeName, log);
   endpoints.start(signal);
@@ -652,7 +655,7 @@ async function startNodeNetwork(
   } catch (err) {
     log({ msg: 'no cluster DNS', address: network.address, error: (err as Error).message });
   }
-  return { clusterDNS, stopped };
+  return { clusterDNS, stopped, annotations };
 }
 
 /**
@@ -660,19 +663,22 @@ async function startNodeNetwork(
  * otherwise (or as given; 0 turns a listener off). Ports already taken are
  * said in the log, and the rest runs on.
  */
-async function startIngress(informers: InformerFactory, signal: AbortSignal, log: (event: Record<string, unknown>) => void, options: { nodeIP: string; http?: number; https?: number; addresses?: string[] }): Promise<void> {
+async function startIngress(informers: InformerFactory, signal: AbortSignal, log: (event: Record<string, unknown>) => void, options: { nodeIP: string; http?: number; https?: number; addresses?: string[] }): Promise<string> {
   const root = typeof process.getuid === 'function' && process.getuid() === 0;
   const httpPort = options.http ?? (root ? 80 : 8080);
   const httpsPort = options.https ?? (root ? 443 : 8443);
-  if (!httpPort && !httpsPort) return;
+  if (!httpPort && !httpsPort) return 'off';
+  const ports = [httpPort ? `http :${httpPort}` : '', httpsPort ? `https :${httpsPort}` : ''].filter(Boolean).join(', ');
   const { IngressController } = await import('../network/index.js');
   const controller = new IngressController(informers, { httpPort, httpsPort, addresses: options.addresses, nodeIP: options.nodeIP, log });
   try {
     await controller.start(signal);
     log({ msg: 'ingress listening', http: httpPort, https: httpsPort });
+    return ports;
   } catch (err) {
     controller.close();
     log({ msg: 'no ingress controller: listening failed', http: httpPort, https: httpsPort, error: (err as Error).message });
+    return `failed (${ports}): ${(err as Error).message}`;
   }
 }
 
@@ -780,7 +786,7 @@ export async function runJoinedAgent(options: {
   });
   const clusterDNS = network.clusterDNS;
   await runNodeAgent(clientConfig, stop.signal, {
-    identity: { name, runtime: runtime.name, runtimeVersion: runtime.runtimeVersion, address, dataDir, ...(isolated ? { podCIDR } : {}) },
+    identity: { name, runtime: runtime.name, runtimeVersion: runtime.runtimeVersion, address, dataDir, ...(isolated ? { podCIDR } : {}), ...(network.annotations ? { annotations: network.annotations } : {}) },
     runtime,
     ...agentOptions,
     ...(options.imageGc ? { imageGc: options.imageGc } : {}),

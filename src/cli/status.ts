@@ -18,6 +18,7 @@ import { configFromKubeconfig } from '../client/config.js';
 import { RestClient } from '../client/rest.js';
 import { dataDirHolder } from './data-dir-lock.js';
 import { resolveDataDir } from './data-dir.js';
+import { ingressAnnotation, proxyModeAnnotation } from './node-annotations.js';
 import { UsageError } from './usage-error.js';
 
 /** What was found, as plain data. */
@@ -33,7 +34,7 @@ export interface StatusFacts {
   readiness?: { name: string; ok: boolean }[];
   /** kube-system leases of the leader-elected components. */
   leaders: { component: string; holder?: string; fresh: boolean }[];
-  nodes: { name: string; ready: boolean; runtime?: string; problems: string[] }[];
+  nodes: { name: string; ready: boolean; runtime?: string; problems: string[]; proxy?: string; ingress?: string }[];
   /** The kube-dns Service and how many ready endpoints it has. */
   dns?: { clusterIP?: string; readyEndpoints: number };
   podPhases: Record<string, number>;
@@ -65,6 +66,8 @@ export function judge(facts: StatusFacts): Verdict {
   for (const node of facts.nodes) {
     if (!node.ready) warnings.push(`node ${node.name} is NotReady`);
     for (const problem of node.problems) warnings.push(`node ${node.name}: ${problem}`);
+    if (node.proxy?.startsWith('userspace')) warnings.push(`node ${node.name}: the service proxy runs in user space (${node.proxy.slice('userspace: '.length)}), and NetworkPolicy is not enforced`);
+    if (node.ingress?.startsWith('failed')) warnings.push(`node ${node.name}: no Ingress controller: ${node.ingress}`);
   }
   if (facts.nodes.length === 0) warnings.push('no nodes: pods stay Pending until one joins (skiff agent)');
   if (facts.dns && facts.dns.readyEndpoints === 0 && facts.nodes.length > 0) warnings.push('cluster DNS (kube-system/kube-dns) has no ready endpoint');
@@ -102,7 +105,8 @@ export function renderStatus(facts: StatusFacts, verdict: Verdict): string {
       lines.push(`${mark(!!leader.holder && leader.fresh)}      ${leader.component}${leader.holder ? ` leader ${leader.holder}` : ': no leader'}`);
     }
     for (const node of facts.nodes) {
-      lines.push(`${mark(node.ready)}      node ${node.name} ${node.ready ? 'Ready' : 'NotReady'}${node.runtime ? ` (${node.runtime})` : ''}`);
+      const about = [node.runtime, node.proxy && `proxy ${node.proxy.split(':')[0]}`, node.ingress && `ingress ${node.ingress.startsWith('failed') ? 'failed' : node.ingress}`].filter(Boolean);
+      lines.push(`${mark(node.ready)}      node ${node.name} ${node.ready ? 'Ready' : 'NotReady'}${about.length ? ` (${about.join('; ')})` : ''}`);
     }
     if (facts.dns) lines.push(`${mark(facts.dns.readyEndpoints > 0 || facts.nodes.length === 0)}      cluster DNS ${facts.dns.clusterIP ?? ''}, ${facts.dns.readyEndpoints} ready endpoint${facts.dns.readyEndpoints === 1 ? '' : 's'}`);
     const phases = Object.entries(facts.podPhases).sort(([a], [b]) => a.localeCompare(b));
@@ -173,11 +177,14 @@ export async function gatherStatus(dataDir: string, nowMs = Date.now()): Promise
       const fresh = Number.isFinite(renewed) && nowMs - renewed <= (lease?.spec?.leaseDurationSeconds ?? 15) * 1000;
       facts.leaders.push({ component, ...(lease?.spec?.holderIdentity ? { holder: lease.spec.holderIdentity } : {}), fresh });
     }
-    const nodes = await get<{ items: { metadata: { name: string }; status?: { conditions?: Condition[]; nodeInfo?: { containerRuntimeVersion?: string } } }[] }>('/api/v1/nodes');
+    const nodes = await get<{ items: { metadata: { name: string; annotations?: Record<string, string> }; status?: { conditions?: Condition[]; nodeInfo?: { containerRuntimeVersion?: string } } }[] }>('/api/v1/nodes');
     for (const node of nodes.items) {
       const conditions = node.status?.conditions ?? [];
+      const said = node.metadata.annotations ?? {};
       facts.nodes.push({
         name: node.metadata.name,
+        ...(said[proxyModeAnnotation] ? { proxy: said[proxyModeAnnotation] } : {}),
+        ...(said[ingressAnnotation] ? { ingress: said[ingressAnnotation] } : {}),
         ready: conditions.some((c) => c.type === 'Ready' && c.status === 'True'),
         ...(node.status?.nodeInfo?.containerRuntimeVersion ? { runtime: node.status.nodeInfo.containerRuntimeVersion } : {}),
         problems: nodeProblems(conditions),

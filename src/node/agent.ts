@@ -229,7 +229,7 @@ export class NodeAgent {
         node = await this.nodes.get(undefined, this.name);
       }
     } else {
-      node = await this.nodes.patch(undefined, this.name, { metadata: { labels: wanted.metadata.labels } }, 'merge');
+      node = await this.nodes.patch(undefined, this.name, { metadata: { labels: wanted.metadata.labels, ...(wanted.metadata.annotations ? { annotations: wanted.metadata.annotations } : {}) } }, 'merge');
     }
     this.node = node;
     await this.postStatus();

@@ -19,6 +19,8 @@ export interface NodeIdentity {
   /** Resources to announce instead of the machine's (simulated nodes). */
   capacity?: Record<string, string>;
   labels?: Record<string, string>;
+  /** Said on the Node for `skiff status` (skiff.dev/proxy-mode, skiff.dev/ingress): how the node's network serves. */
+  annotations?: Record<string, string>;
   address?: string;
   /** The node's pod range (spec.podCIDR), when its runtime gives pods their own IPs. */
   podCIDR?: string;
@@ -62,6 +64,7 @@ export function nodeObject(identity: NodeIdentity): KubeObject {
         'beta.kubernetes.io/arch': architecture(),
         ...identity.labels,
       },
+      ...(identity.annotations ? { annotations: identity.annotations } : {}),
     },
     ...(identity.podCIDR ? { spec: { podCIDR: identity.podCIDR, podCIDRs: [identity.podCIDR] } } : {}),
   };
