@@ -56,6 +56,7 @@ import { LOCAL_PATH_PROVISIONERS_GROUP } from '../api/rbac/bootstrap-policy/skif
 import { whenAborted } from '../machinery/abort.js';
 import { resolveDataDir } from './data-dir.js';
 import { ingressAnnotation, proxyModeAnnotation } from './node-annotations.js';
+import { recordNodeNetwork } from './node-leftovers.js';
 
 export interface ControlPlaneOptions {
   mode: 'up' | 'server';
@@ -380,7 +381,7 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<voi
         clusterCIDR,
         ...options.ingressPorts,
         proxyMode: options.proxyMode,
-      });
+      }, dataDir);
       await Promise.all([
         network.stopped,
         runNodeAgent(credentials, components.signal, {
@@ -559,6 +560,7 @@ async function startNodeNetwork(
   signal: AbortSignal,
   log: (event: Record<string, unknown>) => void,
   options: { nodeIP: string; clusterCIDR: string; http?: number; https?: number; proxyMode?: ProxyModeFlag },
+  dataDir?: string,
 ): Promise<{ clusterDNS?: ClusterDnsSettings; stopped: Promise<void>; annotations?: Record<string, string> }> {
   const none = { stopped: Promise.resolve() };
   // A node whose pods run nowhere (simulated) has no network to serve.
@@ -615,6 +617,8 @@ async function startNodeNetwork(
     proxied = userspace.servesClusterIPs;
   }
   if (!network) return { stopped, annotations };
+  // What this node makes on the machine, for `skiff down` after a stop that could not remove it (kill -9).
+  if (dataDir) recordNodeNetwork(dataDir, { bridge: network.bridge, nftTables: [network.bridge, `${network.bridge}-policy`] });
   // This node's endpoints of kube-dns and kubernetes, owned by its Node (gone with it).
   const endpoints = new NodeEndpoints(informers, nodeName, log);
   endpoints.start(signal);
@@ -783,7 +787,7 @@ export async function runJoinedAgent(options: {
     clusterCIDR: (await import('../controllers/nodeipam/cidr-set.js')).defaultClusterCIDR,
     ...options.ingressPorts,
     proxyMode: options.proxyMode,
-  });
+  }, dataDir);
   const clusterDNS = network.clusterDNS;
   await runNodeAgent(clientConfig, stop.signal, {
     identity: { name, runtime: runtime.name, runtimeVersion: runtime.runtimeVersion, address, dataDir, ...(isolated ? { podCIDR } : {}), ...(network.annotations ? { annotations: network.annotations } : {}) },

@@ -89,6 +89,8 @@ Usage:
   skiff images ls|pull|import|rm|prune [--data-dir DIR]         the node's images (see skiff images help)
   skiff kubectl [--data-dir DIR] ARGS...                           kubectl with the cluster's kubeconfig
   skiff status  [--data-dir DIR]                                   is the cluster healthy (exit 0 only then)
+  skiff down    [--data-dir DIR]                                   stop it and end its pods; the data stays
+  skiff reset   [--data-dir DIR] [--yes]                           down, then delete the data dir
   skiff version
 
 Options:
@@ -377,6 +379,14 @@ async function main(argv: string[]): Promise<number> {
     case 'status': {
       const { runStatus } = await import('./status.js');
       return runStatus(rest);
+    }
+    case 'down': {
+      const { runDown } = await import('./down.js');
+      return runDown(rest);
+    }
+    case 'reset': {
+      const { runReset } = await import('./down.js');
+      return runReset(rest);
     }
     case 'version':
     case '--version': {

@@ -192,6 +192,9 @@ for (const runtime of runtimes) {
       for (const pid of processesRunning(marker)) spawnSync('kill', ['-9', String(pid)]);
       for (const stateDir of runtimeStateCandidates(agentDir)) if (stateDir.startsWith('/run/')) spawnSync('pkill', ['-9', '-f', stateDir]);
       await new BridgeNetwork(runtime.agentPodCIDR).remove().catch(() => {});
+      // And what skiff down removes: containerd's state in /run, the node's nftables tables.
+      const down = await runSkiff(['down', '--data-dir', agentDir], 120_000);
+      assert.equal(down.code, 0, down.stderr);
       rmSync(agentDir, { recursive: true, force: true });
       releaseLock();
     });
