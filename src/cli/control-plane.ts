@@ -47,7 +47,7 @@ import type { Runtime } from '../node/runtime/runtime.js';
 import type { NodeRuntimeOptions, RuntimeKind } from '../node/runtime/index.js';
 import type { NodeIdentity } from '../node/node-status.js';
 import type { ClusterSigner, NodeIpamOptions } from '../controllers/index.js';
-import { createLogger } from '../util/log.js';
+import { createCommandLogger, createLogger, type LogFormat } from '../util/log.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { UsageError } from './usage-error.js';
 import type { SecuritySettings } from './security-flags.js';
@@ -87,6 +87,8 @@ export interface ControlPlaneOptions {
   imageGc?: ImageGcPolicy;
   /** The sysctls pods may set (the safe ones plus --allowed-unsafe-sysctls). */
   sysctls?: SysctlAllowlist;
+  /** --log-format: json (stderr), text (a terminal's lines, JSON in DIR/logs/skiff.log); default text on a terminal. */
+  logFormat?: LogFormat;
   /** The local node's pod range (a /24); default: the one the node IPAM controller gives it. */
   podCIDR?: string;
   /** The cluster's pod range (`--cluster-cidr`, default 10.42.0.0/16): the nodes' /24s are cut from it. */
@@ -205,11 +207,13 @@ export { resolveDataDir };
 
 export async function runControlPlane(options: ControlPlaneOptions): Promise<void> {
   const started = performance.now();
-  const log = createLogger(options.verbosity);
   const dataDir = resolveDataDir(options.dataDir);
   mkdirSync(join(dataDir, 'db'), { recursive: true, mode: 0o700 });
   // Before anything in the data dir is read or written: a second skiff on it exits here.
   const dataDirLock = await lockDataDir(dataDir);
+  // On a terminal: short lines there, the JSON log in DIR/logs/skiff.log (util/log.ts).
+  const logFile = join(dataDir, 'logs', 'skiff.log');
+  const { log, format: logFormat } = await createCommandLogger({ format: options.logFormat, verbosity: options.verbosity, file: logFile });
   // Before listening: the connection cap follows the descriptor limit.
   raiseDescriptorLimit((event) => log({ component: 'apiserver', msg: String(event.msg ?? ''), ...event }));
 
@@ -304,6 +308,7 @@ export async function runControlPlane(options: ControlPlaneOptions): Promise<voi
   log({ component: 'cli', msg: 'ready', url, dataDir, startupMs: elapsed });
   process.stdout.write(`API server ready at ${url} (${elapsed} ms)\n`);
   process.stdout.write(`  export KUBECONFIG=${kubeconfigPath}\n  kubectl get namespaces\n`);
+  if (logFormat === 'text') process.stdout.write(`Log: ${logFile} (warnings show here; -v 1 for more, --log-format json for all of it)\n`);
   process.stdout.write(`Join another machine:\n  skiff agent --server ${url} --token ${joinToken} --ca-cert-hash ${caCertHash(pki.caCertPem)}\n`);
 
 
@@ -707,6 +712,8 @@ export async function runJoinedAgent(options: {
   imageGc?: ImageGcPolicy;
   /** The sysctls pods may set (the safe ones plus --allowed-unsafe-sysctls). */
   sysctls?: SysctlAllowlist;
+  /** --log-format: json (stderr), text (a terminal's lines, JSON in DIR/logs/skiff.log); default text on a terminal. */
+  logFormat?: LogFormat;
   podCIDR?: string;
   /** The cluster CA's public key hash (`sha256:<hex>`) the server must prove before the token is sent. */
   caCertHash?: string;
@@ -714,10 +721,12 @@ export async function runJoinedAgent(options: {
   proxyMode?: ProxyModeFlag;
   verbosity: number;
 }): Promise<void> {
-  const log = createLogger(options.verbosity);
   const dataDir = resolve(options.dataDir ?? join(homedir(), '.skiff-agent'));
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const dataDirLock = await lockDataDir(dataDir);
+  const logFile = join(dataDir, 'logs', 'skiff.log');
+  const { log, format: logFormat } = await createCommandLogger({ format: options.logFormat, verbosity: options.verbosity, file: logFile });
+  if (logFormat === 'text') process.stdout.write(`Log: ${logFile}\n`);
   const { CertificateRotation, machineAddress, runNodeAgent } = await import('../node/index.js');
   const name = options.name ?? hostname().toLowerCase().replace(/[^a-z0-9.-]/g, '-');
   const address = machineAddress();

@@ -66,6 +66,12 @@ async function controllerList(flag: string | undefined): Promise<string[]> {
   return list;
 }
 
+/** --log-format: json or text; undefined lets the terminal decide. */
+function logFormatFlag(value: string | undefined): 'json' | 'text' | undefined {
+  if (value === undefined || value === 'json' || value === 'text') return value;
+  throw usageError(`--log-format ${value}: expected json or text`);
+}
+
 const usage = `skiff — Kubernetes, written in TypeScript
 
 Usage:
@@ -128,6 +134,11 @@ Options:
                    high threshold of the image file system's use (default 85), unused images go,
                    least recently used first, down to the low one (default 80); none younger
                    than the minimum age (default 2m0s)
+  --log-format json|text
+                   skiff up, server, agent: json writes the log as JSON lines on stderr; text
+                   (the default on a terminal) shows short lines there — warnings, and every
+                   event up to -v N — and writes the JSON lines to DIR/logs/skiff.log (10 MiB,
+                   then .1). Without a terminal the default is json
   --allowed-unsafe-sysctls LIST
                    sysctls pods may set beside the safe ones, comma-separated, each a name or a
                    prefix ending in * (net.core.somaxconn,kernel.msg*); only namespaced ones
@@ -223,6 +234,7 @@ async function main(argv: string[]): Promise<number> {
           'container-runtime-endpoint': { type: 'string' },
           ...imageGcFlags,
           ...sysctlFlags,
+          'log-format': { type: 'string' },
           'pod-cidr': { type: 'string' },
           'cluster-cidr': { type: 'string' },
           'ingress-http-port': { type: 'string' },
@@ -262,6 +274,7 @@ async function main(argv: string[]): Promise<number> {
         containerRuntimeEndpoint: values['container-runtime-endpoint'],
         imageGc: imageGcPolicyFromFlags(values),
         sysctls: sysctlAllowlistFromFlags(values),
+        logFormat: logFormatFlag(values['log-format']),
         podCIDR,
         clusterCIDR,
         ingressPorts: ingress,
@@ -340,6 +353,7 @@ async function main(argv: string[]): Promise<number> {
           'container-runtime-endpoint': { type: 'string' },
           ...imageGcFlags,
           ...sysctlFlags,
+          'log-format': { type: 'string' },
           'pod-cidr': { type: 'string' },
           'ca-cert-hash': { type: 'string' },
           'ingress-http-port': { type: 'string' },
@@ -365,7 +379,7 @@ async function main(argv: string[]): Promise<number> {
       const ingress = ingressPorts(values['ingress-http-port'], values['ingress-https-port']);
       const proxyMode = await proxyModeFlag(values['proxy-mode']);
       const { runJoinedAgent } = await import('./control-plane.js');
-      await runJoinedAgent({ server: values.server, token: values.token, name: values.name, dataDir: values['data-dir'], runtime, isolation, registries: values.registries, podLogsDir: values['pod-logs-dir'], containerRuntimeEndpoint: values['container-runtime-endpoint'], imageGc: imageGcPolicyFromFlags(values), sysctls: sysctlAllowlistFromFlags(values), podCIDR, caCertHash: values['ca-cert-hash'], ingressPorts: ingress, proxyMode, verbosity });
+      await runJoinedAgent({ server: values.server, token: values.token, name: values.name, dataDir: values['data-dir'], runtime, isolation, registries: values.registries, podLogsDir: values['pod-logs-dir'], containerRuntimeEndpoint: values['container-runtime-endpoint'], imageGc: imageGcPolicyFromFlags(values), sysctls: sysctlAllowlistFromFlags(values), logFormat: logFormatFlag(values['log-format']), podCIDR, caCertHash: values['ca-cert-hash'], ingressPorts: ingress, proxyMode, verbosity });
       return 0;
     }
     case 'images': {

@@ -29,6 +29,7 @@ test('bad flags exit with a usage error before the API server starts', async (t)
     [['up', '--enable-admission-plugins', 'PodSecurity,Nope'], /enable-admission-plugins plugin "Nope" is unknown/],
     [['server', '--enable-admission-plugins', 'AlwaysDeny', '--disable-admission-plugins', 'AlwaysDeny'], /"AlwaysDeny" can not be both enabled and disabled/],
     [['up', '--pod-security', 'strict'], /--pod-security strict: /],
+    [['up', '--log-format', 'yaml'], /--log-format yaml: expected json or text/],
     [['up', '--allowed-unsafe-sysctls', 'net.core.somaxconn,kernel.*'], /--allowed-unsafe-sysctls: sysctl pattern "kernel\.\*": not known to be namespaced/],
     [['agent', '--server', 'https://127.0.0.1:1', '--allowed-unsafe-sysctls', 'vm.swappiness'], /--allowed-unsafe-sysctls: sysctl pattern "vm\.swappiness": not known to be namespaced/],
   ];

@@ -11,7 +11,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { writeFileAtomic } from '../../../../util/files.js';
 import { SYSTEM_PATH } from './host-facts.js';
-import { RotatingLogFile } from './log-file.js';
+import { RotatingLogFile } from '../../../../util/rotating-log-file.js';
 
 export interface Exit {
   code: number | null;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RotatingLogFile } from './log-file.js';
+import { RotatingLogFile } from './rotating-log-file.js';
 
 test('the log stays within its bound: the full file becomes .1, a new one starts', () => {
   const dir = mkdtempSync(join(tmpdir(), 'skiff-containerd-log-'));

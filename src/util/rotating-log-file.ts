@@ -1,5 +1,5 @@
 /**
- * containerd's output, kept on disk within a bound: the current file up to
+ * A log kept on disk within a bound (containerd's output, skiff's own log): the current file up to
  * `maxBytes`, then it becomes `<file>.1` (replacing the one before) and a
  * new one starts — at most twice the bound in all, however long it runs.
  * The last lines are kept in memory too, for the error when containerd
