@@ -11,32 +11,23 @@
  * SIGTERM reach it, and it decides how to end.
  */
 import { spawn } from 'node:child_process';
-import { accessSync, constants as fsConstants, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { constants } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { findProgramIn, isExecutable } from '../util/programs.js';
 import { resolveDataDir } from './data-dir.js';
 import { UsageError } from './usage-error.js';
-
-function executable(path: string): boolean {
-  try {
-    accessSync(path, fsConstants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** The kubectl to run, or undefined. */
 export function findKubectl(env: NodeJS.ProcessEnv = process.env, from = dirname(fileURLToPath(import.meta.url))): string | undefined {
   if (env.SKIFF_KUBECTL) return env.SKIFF_KUBECTL;
-  for (const dir of (env.PATH ?? '').split(delimiter).filter(Boolean)) {
-    if (executable(join(dir, 'kubectl'))) return join(dir, 'kubectl');
-  }
+  const onPath = findProgramIn('kubectl', (env.PATH ?? '').split(delimiter).filter(Boolean));
+  if (onPath) return onPath;
   // A checkout: the nearest node_modules above this file (src/cli, dist/src/cli or the bundle's dist/).
   for (let dir = from; dir !== dirname(dir); dir = dirname(dir)) {
     const cached = join(dir, 'node_modules', '.cache', 'skiff-tools', 'kubectl');
-    if (executable(cached)) return cached;
+    if (isExecutable(cached)) return cached;
   }
   return undefined;
 }

@@ -5,8 +5,9 @@
  * cgroup driver, AppArmor, the user namespace, and where the programs are.
  */
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statfsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
+import { findProgramIn, isExecutable } from '../../../../util/programs.js';
 
 /** statfs(2)'s f_type of a cgroup v2 hierarchy. */
 const CGROUP2_SUPER_MAGIC = 0x63677270;
@@ -26,22 +27,9 @@ export interface Choice<T> {
   reason: string;
 }
 
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** A program's path in `dirs` (the PATH's, then the system's), or undefined. */
 export function findProgram(name: string, dirs: string[] = [...(process.env.PATH ?? '').split(':').filter(Boolean), ...SYSTEM_PATH]): string | undefined {
-  for (const dir of dirs) {
-    const path = join(dir, name);
-    if (isExecutable(path)) return path;
-  }
-  return undefined;
+  return findProgramIn(name, dirs);
 }
 
 /**

@@ -5,7 +5,8 @@
  * this machine offers. Written again at every start, so a changed
  * registries.yaml or an upgraded kernel is taken into account.
  */
-import { accessSync, constants, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { isExecutable } from '../../../../util/programs.js';
 import { join } from 'node:path';
 import type { RegistriesConfig } from '../../../images/registries.js';
 import { writeFileAtomic } from '../../../../util/files.js';
@@ -28,15 +29,6 @@ export interface ContainerdPrograms {
   cniBinDir: string;
 }
 
-function executable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Root and every program containerd needs; one error naming all that is missing. */
 export function checkPrerequisites(options: { containerdPath?: string; ctrPath?: string; isRoot?: boolean } = {}): ContainerdPrograms {
   const isRoot = options.isRoot ?? process.getuid?.() === 0;
@@ -44,8 +36,8 @@ export function checkPrerequisites(options: { containerdPath?: string; ctrPath?:
   const containerd = options.containerdPath ?? CONTAINERD_PATH;
   const ctr = options.ctrPath ?? CTR_PATH;
   const problems: string[] = [];
-  if (!executable(containerd)) problems.push(`${containerd} is missing (install containerd)`);
-  if (!executable(ctr)) problems.push(`${ctr} is missing (it comes with containerd)`);
+  if (!isExecutable(containerd)) problems.push(`${containerd} is missing (install containerd)`);
+  if (!isExecutable(ctr)) problems.push(`${ctr} is missing (it comes with containerd)`);
   const runc = findProgram('runc');
   if (!runc) problems.push('runc is not installed (install runc)');
   if (!findProgram('containerd-shim-runc-v2')) problems.push('containerd-shim-runc-v2 is missing (it comes with containerd)');
