@@ -25,14 +25,13 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { cliPath, startBenchCluster, type BenchCluster } from './cluster.js';
 import { describeImage, imageSkipReason, measurePulls, prePull, printPullFigures, startBenchImage, type BenchImage } from './node-images.js';
 import { conditions, median, percentile } from './stats.js';
 import { runtimeStateCandidates } from '../src/node/runtime/process/state-dir.js';
 import { checkPrerequisites } from '../src/node/runtime/cri/containerd/setup.js';
-import { containerdPaths } from '../src/node/runtime/cri/containerd/paths.js';
 
 const podCount = Number(process.env.SKIFF_BENCH_PODS ?? 100);
 const wave = 10;
@@ -557,14 +556,13 @@ async function warmUpContainerd(cluster: BenchCluster, agentDir: string, pods: P
 }
 
 /**
- * What a containerd agent leaves after its pods were deleted: containerd's
- * state under /run (skiff-<key>), which `skiff down` (issue 17) will
- * remove; the bench removes it with the data dir.
+ * What a joined agent leaves on the machine once its pods are gone (it keeps
+ * containers for its next start by design): its bridge and nftables tables,
+ * and containerd's state in /run — `skiff down` removes them, as a user would.
  */
-function removeContainerdState(agentDir: string): void {
-  const state = containerdPaths(agentDir, { isRoot: true }).state;
-  spawnSync('umount', ['-R', '-l', dirname(state)], { stdio: 'ignore' });
-  rmSync(dirname(state), { recursive: true, force: true });
+function downAgent(agentDir: string): void {
+  const down = spawnSync(process.execPath, [cliPath, 'down', '--data-dir', agentDir], { encoding: 'utf8', timeout: 120_000 });
+  if (down.status !== 0) console.error(`skiff down --data-dir ${agentDir} failed: ${down.stderr}`);
 }
 
 async function nodeScenario(pods: PodKind, runtime: NodeRuntime): Promise<RunFigures> {
@@ -748,7 +746,7 @@ async function nodeScenario(pods: PodKind, runtime: NodeRuntime): Promise<RunFig
       await exited;
     }
     await cluster.stop();
-    if (runtime === 'containerd') removeContainerdState(agentDir);
+    downAgent(agentDir);
     rmSync(agentDir, { recursive: true, force: true });
   }
 }

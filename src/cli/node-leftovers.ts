@@ -156,7 +156,7 @@ async function endContainerdPods(dataDir: string, said: string[]): Promise<void>
           return false;
         }
       });
-    if (!shims) return;
+    if (!shims) return removeContainerdState(dirname(paths.state), said);
     started = spawn('/usr/bin/containerd', ['--config', paths.configFile], { stdio: 'ignore', detached: true });
     pid = started.pid;
     for (let i = 0; i < 100 && !existsSync(paths.socket); i++) await sleep(100);
@@ -178,8 +178,19 @@ async function endContainerdPods(dataDir: string, said: string[]): Promise<void>
     if (!(await untilGone(pid, 10_000))) process.kill(pid, 'SIGKILL');
     said.push(`stopped containerd (PID ${pid})`);
   }
-  // Its state (task bundles, sockets) is only meaningful while it runs.
-  rmSync(dirname(paths.state), { recursive: true, force: true });
+  await removeContainerdState(dirname(paths.state), said);
+}
+
+/** containerd's state (task bundles, sockets) is only meaningful while it runs: once it is stopped, it goes. */
+async function removeContainerdState(dir: string, said: string[]): Promise<void> {
+  if (!existsSync(dir)) return;
+  await unmountUnder([dir], said);
+  try {
+    rmSync(dir, { recursive: true, force: true });
+    said.push(`removed ${dir}`);
+  } catch (err) {
+    said.push(`could not remove ${dir}: ${(err as Error).message}`);
+  }
 }
 
 /** The node's bridge and nftables tables, by the names recorded at start. */

@@ -15,7 +15,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
 import { existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { canIsolate } from '../../src/node/runtime/process/host.js';
 import { buildImage, busyboxLayer } from '../images/build-image.js';
 import { pushImage } from '../images/push.js';
@@ -25,6 +25,7 @@ import { runtimeStateCandidates } from '../../src/node/runtime/process/state-dir
 import { cliPath, holdNetworkTestLock, runSkiff, startCluster, waitFor, type Cluster } from './harness.js';
 import { writeDockerArchive } from '../images/archive.js';
 import { nodeScenarios } from './node-scenarios.js';
+import { containerdPaths } from '../../src/node/runtime/cri/containerd/paths.js';
 
 const root = typeof process.getuid === 'function' && process.getuid() === 0;
 const containerdTools = ['/usr/bin/containerd', '/usr/sbin/runc', '/usr/lib/cni/bridge'].filter((path) => !existsSync(path));
@@ -195,6 +196,9 @@ for (const runtime of runtimes) {
       // And what skiff down removes: containerd's state in /run, the node's nftables tables.
       const down = await runSkiff(['down', '--data-dir', agentDir], 120_000);
       assert.equal(down.code, 0, down.stderr);
+      // The agent stopped containerd; its state in /run is gone with skiff down.
+      const containerdState = dirname(containerdPaths(agentDir, { isRoot: true }).state);
+      assert.equal(existsSync(containerdState), false, `${containerdState} after skiff down: ${down.stdout}`);
       rmSync(agentDir, { recursive: true, force: true });
       releaseLock();
     });
