@@ -110,13 +110,27 @@ export class ClusterDNS {
   async start(signal: AbortSignal): Promise<void> {
     for (const informer of [this.services, this.slices, this.namespaces]) informer.start(signal);
     await Promise.all([this.services.waitForSync(signal), this.slices.waitForSync(signal), this.namespaces.waitForSync(signal)]);
+    // Port 0 (tests): UDP picks a free port, and TCP may find that one taken: another pair is tried.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.listen(this.options.port);
+        break;
+      } catch (err) {
+        if (this.options.port !== 0 || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= 5) throw err;
+      }
+    }
+    whenAborted(signal, () => this.close());
+  }
+
+  /** UDP and TCP on one port (the system's choice for 0); neither stays open when the other fails. */
+  private async listen(port: number): Promise<void> {
     const udp = createSocket(this.options.address.includes(':') ? 'udp6' : 'udp4');
     udp.on('message', (message, remote) => {
       void this.answer(message, { proto: 'udp', family: remote.family === 'IPv6' ? '2' : '1' }).then((reply) => reply && udp.send(reply, remote.port, remote.address));
     });
     await new Promise<void>((resolve, reject) => {
       udp.once('error', reject);
-      udp.bind(this.options.port, this.options.address, () => resolve());
+      udp.bind(port, this.options.address, () => resolve());
     });
     udp.on('error', (err) => this.options.log?.({ msg: 'dns socket error', error: err.message }));
     this.udp = udp;
@@ -141,9 +155,12 @@ export class ClusterDNS {
       tcp.once('error', reject);
       // The same port as UDP (which may have been chosen by the system).
       tcp.listen(udp.address().port, this.options.address, () => resolve());
+    }).catch((err: Error) => {
+      udp.close();
+      this.udp = undefined;
+      throw err;
     });
     this.tcp = tcp;
-    whenAborted(signal, () => this.close());
   }
 
   /** The port it listens on (when asked for port 0). */
