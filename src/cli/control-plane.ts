@@ -621,15 +621,19 @@ async function startNodeNetwork(
     // Pods reach the ClusterIPs (kube-dns among them) only where the proxy binds them themselves.
     proxied = userspace.servesClusterIPs;
   }
-  if (!network) return { stopped, annotations };
   // What this node makes on the machine, for `skiff down` after a stop that could not remove it (kill -9).
-  if (dataDir) recordNodeNetwork(dataDir, { bridge: network.bridge, nftTables: [network.bridge, `${network.bridge}-policy`] });
+  const record = { bridge: network?.bridge, nftTables: network ? [network.bridge, `${network.bridge}-policy`] : [], serviceInterface: serviceInterface?.name };
+  const recordNetwork = (podRoutes: string[] = []) => {
+    if (dataDir && (network || serviceInterface)) recordNodeNetwork(dataDir, { ...record, podRoutes });
+  };
+  recordNetwork();
+  if (!network) return { stopped, annotations };
   // This node's endpoints of kube-dns and kubernetes, owned by its Node (gone with it).
   const endpoints = new NodeEndpoints(informers, nodeName, log);
   endpoints.start(signal);
   new ServiceLoadBalancer(informers, { nodeIP: options.nodeIP, log }).start(signal);
   // Other nodes' pod ranges, routed to those nodes.
-  void new PodRoutes(informers, { nodeName, log }).start(signal);
+  void new PodRoutes(informers, { nodeName, log, onChange: recordNetwork }).start(signal);
   // Pods reach the apiserver at kubernetes.default.svc through this node.
   await startApiserverRelay(endpoints, { address: network.address, server: config.server, signal }).catch((err: Error) =>
     log({ msg: 'pods cannot reach the apiserver through this node', error: err.message }),

@@ -10,9 +10,12 @@
  *                    CRI to stop and remove every sandbox — containerd runs
  *                    the CNI's DEL and removes the network namespaces — then
  *                    stopped; a containerd that is gone is started for that
- *                    first, with the config skiff wrote
+ *                    first, with the config skiff wrote; iptables rules an
+ *                    older skiff's CNI left (old-cni-rules.ts)
  *   both             mounts under the data dir and the state dirs, the
- *                    node's bridge and nftables tables (recorded at start in
+ *                    node's bridge and nftables tables, the user-space
+ *                    proxy's skiff-svc0 and the routes to other nodes' pod
+ *                    ranges (what there is recorded at start in
  *                    DIR/node-network.json)
  *
  * Each step says what it removed; all of them find nothing the second time.
@@ -27,8 +30,13 @@ const run = promisify(execFile);
 
 /** What the node's network made, recorded when it started. */
 export interface NodeNetworkRecord {
-  bridge: string;
-  nftTables: string[];
+  /** The pod bridge (none when pods share the machine's network). */
+  bridge?: string;
+  nftTables?: string[];
+  /** The interface holding the ClusterIPs of a user-space proxy (skiff-svc0), when there is one. */
+  serviceInterface?: string;
+  /** The other nodes' pod ranges this node routes now (routes of skiff's protocol, routes.ts). */
+  podRoutes?: string[];
 }
 
 const recordFile = 'node-network.json';
@@ -44,7 +52,10 @@ export function recordNodeNetwork(dataDir: string, record: NodeNetworkRecord): v
 function readNodeNetwork(dataDir: string): NodeNetworkRecord | undefined {
   try {
     const record = JSON.parse(readFileSync(join(dataDir, recordFile), 'utf8')) as NodeNetworkRecord;
-    return /^[A-Za-z0-9_.-]{1,15}$/.test(record.bridge) ? record : undefined;
+    // Interface names go to `ip` as arguments: only what a Linux interface name can be.
+    const interfaceName = (name: unknown) => name === undefined || (typeof name === 'string' && /^[A-Za-z0-9_.-]{1,15}$/.test(name));
+    const strings = (list: unknown) => list === undefined || (Array.isArray(list) && list.every((item) => typeof item === 'string'));
+    return interfaceName(record.bridge) && interfaceName(record.serviceInterface) && strings(record.nftTables) && strings(record.podRoutes) ? record : undefined;
   } catch {
     return undefined;
   }
@@ -193,13 +204,32 @@ async function removeContainerdState(dir: string, said: string[]): Promise<void>
   }
 }
 
+/** The iptables rules older skiff versions' CNI left for containerd pods (old-cni-rules.ts). */
+async function removeOldCniMasquerade(dataDir: string, said: string[]): Promise<void> {
+  const { containerdPaths } = await import('../node/runtime/cri/containerd/paths.js');
+  if (!existsSync(containerdPaths(dataDir).configFile)) return;
+  const { removeOldCniRules } = await import('./old-cni-rules.js');
+  const chains = await removeOldCniRules();
+  if (chains) said.push(`removed ${chains} iptables masquerade chain${chains === 1 ? '' : 's'} (CNI-*) an older skiff left`);
+}
+
 /** The node's bridge and nftables tables, by the names recorded at start. */
 async function removeNetwork(dataDir: string, said: string[]): Promise<void> {
   const record = readNodeNetwork(dataDir);
   if (!record) return;
-  if (await run('ip', ['link', 'del', record.bridge]).then(() => true, () => false)) said.push(`removed bridge ${record.bridge}`);
+  if (record.bridge && (await run('ip', ['link', 'del', record.bridge]).then(() => true, () => false))) said.push(`removed bridge ${record.bridge}`);
+  if (record.serviceInterface && (await run('ip', ['link', 'del', record.serviceInterface]).then(() => true, () => false))) {
+    said.push(`removed ${record.serviceInterface} and the ClusterIPs on it`);
+  }
+  // Only the ranges this node recorded, and only as skiff's routes: another cluster's on this machine, or the machine's own, stay.
+  const { podRouteProtocol } = await import('../network/routes.js');
+  let routes = 0;
+  for (const cidr of (record.podRoutes ?? []).filter((cidr) => /^[0-9a-f.:]+\/\d{1,3}$/i.test(cidr))) {
+    if (await run('ip', ['route', 'del', cidr, 'proto', podRouteProtocol]).then(() => true, () => false)) routes++;
+  }
+  if (routes) said.push(`removed ${routes} route${routes === 1 ? '' : 's'} to other nodes' pods`);
   const removed: string[] = [];
-  for (const table of record.nftTables) {
+  for (const table of record.nftTables ?? []) {
     if (!/^[A-Za-z0-9_.-]+$/.test(table)) continue;
     if (await run('nft', ['delete', 'table', 'ip', table]).then(() => true, () => false)) removed.push(table);
   }
@@ -213,6 +243,7 @@ export async function removeNodeLeftovers(dataDir: string): Promise<string[]> {
   const stateDirs = runtimeStateCandidates(dataDir).filter((dir) => existsSync(dir));
   await endProcessPods(stateDirs, said);
   await endContainerdPods(dataDir, said);
+  await removeOldCniMasquerade(dataDir, said);
   await unmountUnder([dataDir, ...stateDirs], said);
   // The process runtime's in-memory state: the pods it recorded are gone.
   for (const dir of stateDirs.filter((dir) => dir !== join(dataDir, 'runtime'))) {

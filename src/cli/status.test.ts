@@ -1,7 +1,7 @@
 /** skiff status's verdict and screen, from facts (table tests); gathering them is the e2e test's. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { judge, renderStatus, type StatusFacts } from './status.js';
+import { judge, renderStatus, whyPodCannotRun, type PodStatusView, type StatusFacts } from './status.js';
 
 const now = Date.parse('2026-12-06T10:00:00Z');
 const healthy: StatusFacts = {
@@ -44,6 +44,18 @@ describe('skiff status: the verdict', () => {
     { name: 'ingress failed (a warning)', facts: { nodes: [{ name: 'vm', ready: true, problems: [], ingress: 'failed (http :80): listen EADDRINUSE' }] }, healthy: true, warning: /no Ingress controller: failed/ },
     { name: 'DNS without endpoints', facts: { dns: { readyEndpoints: 0 } }, healthy: true, warning: /cluster DNS .* has no ready endpoint/ },
     { name: 'failed pods', facts: { podPhases: { Running: 1, Failed: 2 } }, healthy: true, warning: /2 pods Failed/ },
+    {
+      name: 'a pod that cannot run (a warning)',
+      facts: { stuckPods: [{ pod: 'default/web-1', reason: 'ImagePullBackOff', message: 'Back-off pulling image "nginx"' }], stuckPodCount: 1 },
+      healthy: true,
+      warning: /^1 pod cannot run: default\/web-1 ImagePullBackOff \(Back-off pulling image "nginx"\) \(kubectl describe pod\)$/,
+    },
+    {
+      name: 'many pods that cannot run: three named, the rest counted',
+      facts: { stuckPods: ['a', 'b', 'c', 'd'].map((name) => ({ pod: `ns/${name}`, reason: 'CrashLoopBackOff' })), stuckPodCount: 25 },
+      healthy: true,
+      warning: /^25 pods cannot run: ns\/a CrashLoopBackOff; ns\/b CrashLoopBackOff; ns\/c CrashLoopBackOff; and 22 more/,
+    },
   ];
   for (const c of cases) {
     it(`${c.name}: ${c.healthy ? 'healthy' : 'not healthy'}`, () => {
@@ -82,4 +94,26 @@ describe('skiff status: the screen', () => {
     assert.match(screen, /^warning   node vm is NotReady$/m);
     assert.match(screen, /NOT healthy\n$/);
   });
+});
+
+describe('skiff status: which pods cannot run', () => {
+  const waiting = (reason: string, message?: string) => ({ state: { waiting: { reason, ...(message ? { message } : {}) } } });
+  const cases: { name: string; pod: PodStatusView; why?: { reason: string; message?: string } }[] = [
+    { name: 'running', pod: { metadata: { name: 'p' }, status: { phase: 'Running', containerStatuses: [{ state: {} }] } } },
+    { name: 'starting', pod: { metadata: { name: 'p' }, status: { phase: 'Pending', containerStatuses: [waiting('ContainerCreating')] } } },
+    { name: 'initializing', pod: { metadata: { name: 'p' }, status: { phase: 'Pending', containerStatuses: [waiting('PodInitializing')] } } },
+    { name: 'an image that cannot be pulled', pod: { metadata: { name: 'p' }, status: { phase: 'Pending', containerStatuses: [waiting('ImagePullBackOff', 'Back-off pulling image "x"')] } }, why: { reason: 'ImagePullBackOff', message: 'Back-off pulling image "x"' } },
+    { name: 'an init container crashing', pod: { metadata: { name: 'p' }, status: { phase: 'Pending', initContainerStatuses: [waiting('CrashLoopBackOff')], containerStatuses: [waiting('PodInitializing')] } }, why: { reason: 'CrashLoopBackOff' } },
+    {
+      name: 'no node for it',
+      pod: { metadata: { name: 'p' }, status: { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/1 nodes are available: 1 Insufficient cpu.' }] } },
+      why: { reason: 'Unschedulable', message: '0/1 nodes are available: 1 Insufficient cpu.' },
+    },
+    { name: 'being deleted', pod: { metadata: { name: 'p', deletionTimestamp: '2026-12-06T10:00:00Z' }, status: { phase: 'Running', containerStatuses: [waiting('CrashLoopBackOff')] } } },
+    { name: 'finished', pod: { metadata: { name: 'p' }, status: { phase: 'Succeeded', containerStatuses: [waiting('CrashLoopBackOff')] } } },
+    { name: 'no status yet', pod: { metadata: { name: 'p' } } },
+  ];
+  for (const c of cases) {
+    it(`${c.name}: ${c.why ? c.why.reason : 'fine'}`, () => assert.deepEqual(whyPodCannotRun(c.pod), c.why));
+  }
 });

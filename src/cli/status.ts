@@ -3,7 +3,8 @@
  * is the server up (its URL, version, the process holding the data dir and
  * for how long), each component (apiserver readiness, storage, the
  * controller manager's and the scheduler's leaders, the nodes and their
- * runtimes, cluster DNS), pods by phase, and what a user should act on.
+ * runtimes, cluster DNS), pods by phase, and what a user should act on
+ * (among it pods that cannot run, and why).
  * The exit code is 0 only when all is well, so scripts can wait on it:
  * `until skiff status >/dev/null; do sleep 1; done`.
  *
@@ -38,6 +39,9 @@ export interface StatusFacts {
   /** The kube-dns Service and how many ready endpoints it has. */
   dns?: { clusterIP?: string; readyEndpoints: number };
   podPhases: Record<string, number>;
+  /** Pods that cannot start or keep running, as their status says (the first few; stuckPodCount counts all). */
+  stuckPods?: { pod: string; reason: string; message?: string }[];
+  stuckPodCount?: number;
   nowMs: number;
 }
 
@@ -71,6 +75,12 @@ export function judge(facts: StatusFacts): Verdict {
   }
   if (facts.nodes.length === 0) warnings.push('no nodes: pods stay Pending until one joins (skiff agent)');
   if (facts.dns && facts.dns.readyEndpoints === 0 && facts.nodes.length > 0) warnings.push('cluster DNS (kube-system/kube-dns) has no ready endpoint');
+  const stuck = facts.stuckPodCount ?? facts.stuckPods?.length ?? 0;
+  if (stuck) {
+    const named = (facts.stuckPods ?? []).slice(0, 3).map((p) => `${p.pod} ${p.reason}${p.message ? ` (${p.message})` : ''}`);
+    const more = stuck - named.length;
+    warnings.push(`${stuck} pod${stuck === 1 ? '' : 's'} cannot run: ${named.join('; ')}${more > 0 ? `; and ${more} more` : ''} (kubectl describe pod)`);
+  }
   const failedPods = facts.podPhases.Failed ?? 0;
   if (failedPods) warnings.push(`${failedPods} pod${failedPods === 1 ? '' : 's'} Failed (kubectl get pods -A --field-selector status.phase=Failed)`);
   // Not healthy: what stops the cluster from working. Warnings about pods or a node's pressure are for the user to look at.
@@ -146,6 +156,41 @@ function nodeProblems(conditions: Condition[]): string[] {
   return problems;
 }
 
+/** What status reads of a pod. */
+export interface PodStatusView {
+  metadata: { namespace?: string; name?: string; deletionTimestamp?: string };
+  status?: {
+    phase?: string;
+    conditions?: Condition[];
+    initContainerStatuses?: { state?: { waiting?: { reason?: string; message?: string } } }[];
+    containerStatuses?: { state?: { waiting?: { reason?: string; message?: string } } }[];
+  };
+}
+
+/** How many stuck pods are kept to name (the count goes on). */
+const maxStuckPodsKept = 20;
+
+/** Waiting reasons that are the way to running, not a problem. */
+const startingReasons = new Set(['ContainerCreating', 'PodInitializing']);
+
+/**
+ * Why a pod cannot run, when its status says it cannot without someone
+ * acting: a container waiting for a reason other than starting
+ * (ImagePullBackOff, CrashLoopBackOff, CreateContainerConfigError …), or the
+ * scheduler finding no node for it. A finished or deleting pod is not stuck.
+ */
+export function whyPodCannotRun(pod: PodStatusView): { reason: string; message?: string } | undefined {
+  const phase = pod.status?.phase ?? 'Pending';
+  if (pod.metadata.deletionTimestamp || phase === 'Succeeded' || phase === 'Failed') return undefined;
+  const unschedulable = pod.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False' && c.reason === 'Unschedulable');
+  if (unschedulable) return { reason: 'Unschedulable', ...(unschedulable.message ? { message: unschedulable.message } : {}) };
+  for (const container of [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])]) {
+    const waiting = container.state?.waiting;
+    if (waiting?.reason && !startingReasons.has(waiting.reason)) return { reason: waiting.reason, ...(waiting.message ? { message: waiting.message } : {}) };
+  }
+  return undefined;
+}
+
 /** Gathers the facts; the apiserver is asked with no retries and a short deadline. */
 export async function gatherStatus(dataDir: string, nowMs = Date.now()): Promise<StatusFacts> {
   const kubeconfig = join(dataDir, 'kubeconfig.yaml');
@@ -198,13 +243,19 @@ export async function gatherStatus(dataDir: string, nowMs = Date.now()): Promise
       const ready = slices.items.flatMap((slice) => slice.endpoints ?? []).filter((endpoint) => endpoint.conditions?.ready !== false).length;
       facts.dns = { ...(dns.spec?.clusterIP ? { clusterIP: dns.spec.clusterIP } : {}), readyEndpoints: ready };
     }
-    // Pods by phase, a page at a time (only their phase is read).
+    // Pods by phase, and those that cannot run, a page at a time (a few kept, whatever the number of pods).
     let continueToken: string | undefined;
+    facts.stuckPods = [];
+    facts.stuckPodCount = 0;
     do {
-      const page = await get<{ items: { status?: { phase?: string } }[]; metadata?: { continue?: string } }>('/api/v1/pods', { limit: '500', ...(continueToken ? { continue: continueToken } : {}) });
+      const page = await get<{ items: PodStatusView[]; metadata?: { continue?: string } }>('/api/v1/pods', { limit: '500', ...(continueToken ? { continue: continueToken } : {}) });
       for (const pod of page.items) {
         const phase = pod.status?.phase ?? 'Pending';
         facts.podPhases[phase] = (facts.podPhases[phase] ?? 0) + 1;
+        const why = whyPodCannotRun(pod);
+        if (!why) continue;
+        facts.stuckPodCount++;
+        if (facts.stuckPods.length < maxStuckPodsKept) facts.stuckPods.push({ pod: `${pod.metadata.namespace}/${pod.metadata.name}`, ...why });
       }
       continueToken = page.metadata?.continue || undefined;
     } while (continueToken);

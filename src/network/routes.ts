@@ -7,6 +7,12 @@
  * machine already uses to reach it (`ip route get`). A node that is
  * deleted takes its route with it; a failed `ip` is retried with backoff
  * (batched.ts).
+ *
+ * Each route carries skiff's routing protocol number (`proto 197`), so
+ * that skiff's routes are told from the machine's own: a node that starts
+ * again after a crash takes over the ones it finds (and drops those of
+ * nodes deleted meanwhile), and `skiff down` removes those the node
+ * recorded (onChange) when a crash left them.
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -22,6 +28,9 @@ const run = promisify(execFile);
 export type IpCommand = (args: string[]) => Promise<string>;
 
 const ipCommand: IpCommand = async (args) => (await run('ip', args)).stdout;
+
+/** The `proto` of skiff's routes: a number iproute2's rt_protos leaves unassigned. */
+export const podRouteProtocol = '197';
 
 interface NodeObject extends KubeObject {
   spec?: { podCIDR?: string };
@@ -43,7 +52,13 @@ export class PodRoutes {
 
   constructor(
     informers: InformerFactory,
-    private readonly options: { nodeName: string; log?: (event: Record<string, unknown>) => void; ip?: IpCommand },
+    private readonly options: {
+      nodeName: string;
+      log?: (event: Record<string, unknown>) => void;
+      ip?: IpCommand;
+      /** Told the pod ranges routed after each change (the node records them for `skiff down`). */
+      onChange?: (podCIDRs: string[]) => void;
+    },
   ) {
     this.nodes = informers.informerFor<NodeObject>(nodesResource);
     this.ip = options.ip ?? ipCommand;
@@ -56,12 +71,31 @@ export class PodRoutes {
   }
 
   async start(signal: AbortSignal): Promise<void> {
+    await this.adoptRoutes();
     await followInformers([this.nodes as SharedInformer<KubeObject>], this.work, signal);
     whenAborted(signal, () => void this.removeAll());
     await this.work.now();
   }
 
+  /** Routes an earlier run of this node left (a crash): the first sync keeps those still wanted and removes the rest. */
+  private async adoptRoutes(): Promise<void> {
+    const found = await this.ip(['-j', 'route', 'show', 'proto', podRouteProtocol]).then(
+      (out) => JSON.parse(out || '[]') as { dst?: string; gateway?: string }[],
+      () => [],
+    );
+    for (const route of found) if (route.dst && route.gateway) this.installed.set(route.dst, route.gateway);
+  }
+
   private async sync(): Promise<void> {
+    const before = [...this.installed.keys()].join();
+    try {
+      await this.syncRoutes();
+    } finally {
+      if ([...this.installed.keys()].join() !== before) this.options.onChange?.([...this.installed.keys()]);
+    }
+  }
+
+  private async syncRoutes(): Promise<void> {
     /** podCIDR → the node's address, for every other node. */
     const wanted = new Map<string, string>();
     for (const node of this.nodes.store.list()) {
@@ -73,21 +107,22 @@ export class PodRoutes {
     // Routes of nodes that are gone first: a failure further on must not keep them.
     for (const cidr of [...this.installed.keys()]) {
       if (wanted.has(cidr)) continue;
-      await this.ip(['route', 'del', cidr]).catch(() => {});
+      await this.ip(['route', 'del', cidr, 'proto', podRouteProtocol]).catch(() => {});
       this.installed.delete(cidr);
       this.options.log?.({ msg: 'route to a gone node\'s pods removed', podCIDR: cidr });
     }
     for (const [cidr, address] of wanted) {
       const via = await nextHop(this.ip, address);
       if (this.installed.get(cidr) === via) continue;
-      await this.ip(['route', 'replace', cidr, 'via', via]);
+      await this.ip(['route', 'replace', cidr, 'via', via, 'proto', podRouteProtocol]);
       this.installed.set(cidr, via);
       this.options.log?.({ msg: 'route to a node\'s pods', podCIDR: cidr, via });
     }
   }
 
   private async removeAll(): Promise<void> {
-    for (const cidr of this.installed.keys()) await this.ip(['route', 'del', cidr]).catch(() => {});
+    for (const cidr of this.installed.keys()) await this.ip(['route', 'del', cidr, 'proto', podRouteProtocol]).catch(() => {});
     this.installed.clear();
+    this.options.onChange?.([]);
   }
 }

@@ -66,7 +66,7 @@ describe('two nodes: pods reach Services across them', { skip: ready ? false : '
     await cluster?.kubectl(['delete', 'deployments', '--all', '--wait=true', '--timeout=30s'], { allowFailure: true });
     await cluster?.kubectl(['delete', 'pods', '--all', '--wait=true', '--timeout=30s'], { allowFailure: true });
     await waitFor(async () => (await cluster.kubectl(['get', 'pods', '-o', 'name'], { allowFailure: true })).stdout.trim() === '', { message: 'no pods left' }).catch(() => {});
-    if (agent && agent.exitCode === null) {
+    if (agent && agent.exitCode === null && agent.signalCode === null) {
       const exited = new Promise((resolve) => agent!.once('exit', resolve));
       agent.kill('SIGTERM');
       await exited;
@@ -116,5 +116,24 @@ describe('two nodes: pods reach Services across them', { skip: ready ? false : '
     await waitFor(async () => (await ask('here', 'there')) === 'there', { message: 'main node → far node, by Service name' });
     await waitFor(async () => (await ask('there', 'here')) === 'here', { message: 'far node → main node, by Service name' });
     assert.equal(await ask('there', 'there'), 'there', 'a pod reaches itself through its own Service (hairpin)');
+  });
+
+  test('after a kill -9 of the joined agent, skiff down in its namespace removes its route to the other node\'s pods, its bridge and tables', async () => {
+    await cluster.kubectl(['delete', 'deployments', '--all', '--wait=true', '--timeout=30s']);
+    await waitFor(async () => (await cluster.kubectl(['get', 'pods', '-o', 'name'])).stdout.trim() === '', { message: 'no pods left' });
+    const inNamespace = (command: string, ...args: string[]) => execFileSync('nsenter', [`--net=/run/netns/${netns}`, command, ...args], { encoding: 'utf8' });
+    const record = JSON.parse(readFileSync(join(agentDir, 'node-network.json'), 'utf8')) as { bridge: string; nftTables: string[]; podRoutes: string[] };
+    assert.deepEqual(record.podRoutes, ['10.42.82.0/24'], 'the agent records the route it made');
+    assert.match(inNamespace('ip', 'route', 'show', 'proto', '197'), /^10\.42\.82\.0\/24 via 172\.31\.78\.1 /m);
+    const exited = new Promise((resolve) => agent!.once('exit', resolve));
+    agent!.kill('SIGKILL');
+    await exited;
+    const said = inNamespace(process.execPath, cliPath(), 'down', '--data-dir', agentDir);
+    assert.match(said, /removed 1 route to other nodes' pods/);
+    assert.equal(inNamespace('ip', 'route', 'show', 'proto', '197'), '');
+    assert.doesNotMatch(inNamespace('ip', '-o', 'link', 'show'), new RegExp(`: ${record.bridge}[@:]`));
+    const tables = inNamespace('nft', 'list', 'tables');
+    for (const table of record.nftTables) assert.doesNotMatch(tables, new RegExp(`table ip ${table}$`, 'm'));
+    assert.equal(inNamespace(process.execPath, cliPath(), 'down', '--data-dir', agentDir).split('\n')[0], `nothing to stop or remove for ${agentDir}`);
   });
 });

@@ -19,7 +19,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { freePort, holdNetworkTestLock, hostDeployment, onHost, startCluster, waitFor, type Cluster } from './harness.js';
+import { cliPath, freePort, holdNetworkTestLock, hostDeployment, onHost, startCluster, waitFor, type Cluster } from './harness.js';
 import { canIsolate } from '../../src/node/runtime/process/runtime.js';
 
 const isolated = canIsolate();
@@ -138,6 +138,17 @@ describe('service proxy in user space as root (--proxy-mode userspace)', { skip:
     assert.equal(out.match(/^hello from web-/gm)?.length, 2, `by name and by ClusterIP:\n${out}`);
     assert.match(out, new RegExp(`^tcp=${clusterIP.replace(/\./g, '\\.')}$`, 'm'), 'DNS over TCP through the proxy');
     assert.match(out, /^apiserver=[1-5]\d\d$/m, 'kubernetes.default.svc (10.43.0.1:443) reached the apiserver');
+  });
+
+  test('after a kill -9, skiff down removes the interface; skiff up makes it again', async () => {
+    await cluster.kill9();
+    assert.ok(interfaceAddresses()?.includes(kubeDns), 'a kill -9 leaves the interface and its ClusterIPs');
+    const said = spawnSync(process.execPath, [cliPath(), 'down', '--data-dir', cluster.dataDir], { encoding: 'utf8' });
+    assert.equal(said.status, 0, said.stderr);
+    assert.match(said.stdout, /^removed skiff-svc0 and the ClusterIPs on it$/m);
+    assert.equal(interfaceAddresses(), undefined, `${serviceInterface} is gone after skiff down`);
+    await cluster.restart();
+    await waitFor(() => interfaceAddresses()?.includes(kubeDns), { message: `the kube-dns ClusterIP on ${serviceInterface} again` });
   });
 
   test("a deleted Service's ClusterIP leaves the interface; a graceful stop removes the interface", async () => {

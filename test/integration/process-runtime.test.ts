@@ -19,6 +19,8 @@ import { eventually, resources } from './harness.js';
 let api: TestServer;
 let client: Client;
 let runtime: ProcessRuntime;
+/** The agent's run: it ends once the agent stopped its pods and its runtime. */
+let agentRun: Promise<void> | undefined;
 const logDir = mkdtempSync(join(tmpdir(), 'skiff-agent-logs-'));
 const stop = new AbortController();
 
@@ -27,9 +29,10 @@ before(async () => {
   client = new Client(api.credentials);
   const scheduler = schedulerManager(client);
   void scheduler.run(stop.signal);
-  runtime = new ProcessRuntime({ logDir, stateDir: join(logDir, 'state'), hostIP: '127.0.0.1', isolation: 'none' });
+  // Its pods stop with the agent (as under skiff up): nothing of this test outlives it.
+  runtime = new ProcessRuntime({ logDir, stateDir: join(logDir, 'state'), hostIP: '127.0.0.1', isolation: 'none', stopOnShutdown: true });
   const serving = await issueServingCertificate(api.pki, 'local', ['local', '127.0.0.1']);
-  void new NodeAgent(client, {
+  agentRun = new NodeAgent(client, {
     identity: { name: 'local', runtime: 'process', capacity: { cpu: '2', memory: '4Gi', pods: '20' }, address: '127.0.0.1' },
     runtime,
     serving: { certPem: serving.certPem, keyPem: serving.keyPem, caPem: api.pki.caCertPem },
@@ -39,8 +42,11 @@ before(async () => {
 
 after(async () => {
   stop.abort();
+  // The agent's own stop, to its end, before the API goes: it stops the pods and the runtime (its helper, its timers).
+  // Stopping the runtime beside it raced with pod syncs still under way, which could leave a timer or the helper behind.
+  if (agentRun) await agentRun.catch(() => runtime.shutdown());
   // When before() failed half-way (no skiff-shim found), what it did start must still stop, or the process never ends.
-  await runtime?.stopAll();
+  else await runtime?.shutdown();
   client?.close();
   await api?.close();
   rmSync(logDir, { recursive: true, force: true });
