@@ -1,7 +1,7 @@
 /** skiff status's verdict and screen, from facts (table tests); gathering them is the e2e test's. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { judge, renderStatus, whyPodCannotRun, type PodStatusView, type StatusFacts } from './status.js';
+import { ingressPorts, judge, renderStatus, whyPodCannotRun, type PodStatusView, type StatusFacts } from './status.js';
 
 const now = Date.parse('2026-12-06T10:00:00Z');
 const healthy: StatusFacts = {
@@ -42,6 +42,12 @@ describe('skiff status: the verdict', () => {
       warning: /node vm: the service proxy runs in user space \(nft is not installed \(apt-get install nftables\)\), and NetworkPolicy is not enforced/,
     },
     { name: 'ingress failed (a warning)', facts: { nodes: [{ name: 'vm', ready: true, problems: [], ingress: 'failed (http :80): listen EADDRINUSE' }] }, healthy: true, warning: /no Ingress controller: failed/ },
+    {
+      name: 'ingress said to listen, but refused (a warning)',
+      facts: { nodes: [{ name: 'vm', ready: true, problems: [], ingress: 'http :80, https :443', ingressRefused: ['10.0.0.5:443'] }] },
+      healthy: true,
+      warning: /^node vm: the Ingress controller does not answer at 10\.0\.0\.5:443 \(connection refused\)$/,
+    },
     { name: 'DNS without endpoints', facts: { dns: { readyEndpoints: 0 } }, healthy: true, warning: /cluster DNS .* has no ready endpoint/ },
     { name: 'failed pods', facts: { podPhases: { Running: 1, Failed: 2 } }, healthy: true, warning: /2 pods Failed/ },
     {
@@ -116,4 +122,15 @@ describe('skiff status: which pods cannot run', () => {
   for (const c of cases) {
     it(`${c.name}: ${c.why ? c.why.reason : 'fine'}`, () => assert.deepEqual(whyPodCannotRun(c.pod), c.why));
   }
+});
+
+describe('skiff status: the Ingress listeners a node names', () => {
+  const cases: [string, number[]][] = [
+    ['http :80, https :443', [80, 443]],
+    ['http :18080', [18080]],
+    ['https :8443', [8443]],
+    ['off', []],
+    ['failed (http :80, https :443): listen EADDRINUSE: address already in use 0.0.0.0:80', []],
+  ];
+  for (const [annotation, ports] of cases) it(annotation, () => assert.deepEqual(ingressPorts(annotation), ports));
 });

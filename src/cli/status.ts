@@ -35,7 +35,16 @@ export interface StatusFacts {
   readiness?: { name: string; ok: boolean }[];
   /** kube-system leases of the leader-elected components. */
   leaders: { component: string; holder?: string; fresh: boolean }[];
-  nodes: { name: string; ready: boolean; runtime?: string; problems: string[]; proxy?: string; ingress?: string }[];
+  nodes: {
+    name: string;
+    ready: boolean;
+    runtime?: string;
+    problems: string[];
+    proxy?: string;
+    ingress?: string;
+    /** The Ingress listeners the node says it has where a connection to its InternalIP was refused (`10.0.0.5:80`). */
+    ingressRefused?: string[];
+  }[];
   /** The kube-dns Service and how many ready endpoints it has. */
   dns?: { clusterIP?: string; readyEndpoints: number };
   podPhases: Record<string, number>;
@@ -72,6 +81,7 @@ export function judge(facts: StatusFacts): Verdict {
     for (const problem of node.problems) warnings.push(`node ${node.name}: ${problem}`);
     if (node.proxy?.startsWith('userspace')) warnings.push(`node ${node.name}: the service proxy runs in user space (${node.proxy.slice('userspace: '.length)}), and NetworkPolicy is not enforced`);
     if (node.ingress?.startsWith('failed')) warnings.push(`node ${node.name}: no Ingress controller: ${node.ingress}`);
+    for (const listener of node.ingressRefused ?? []) warnings.push(`node ${node.name}: the Ingress controller does not answer at ${listener} (connection refused)`);
   }
   if (facts.nodes.length === 0) warnings.push('no nodes: pods stay Pending until one joins (skiff agent)');
   if (facts.dns && facts.dns.readyEndpoints === 0 && facts.nodes.length > 0) warnings.push('cluster DNS (kube-system/kube-dns) has no ready endpoint');
@@ -191,6 +201,38 @@ export function whyPodCannotRun(pod: PodStatusView): { reason: string; message?:
   return undefined;
 }
 
+/** The listeners a node's Ingress annotation names (`http :80, https :443`); none when it failed or is off. */
+export function ingressPorts(annotation: string): number[] {
+  if (annotation.startsWith('failed') || annotation === 'off') return [];
+  return [...annotation.matchAll(/\bhttps? :(\d+)/g)].map((match) => Number(match[1]));
+}
+
+/**
+ * The Ingress listeners that refuse a connection at the node's address.
+ * Only a refusal counts: a timeout or an unreachable network says more
+ * about the way from here to the node than about the node.
+ */
+async function refusedIngressListeners(address: string, annotation: string): Promise<string[]> {
+  const { connect } = await import('node:net');
+  const refused = (port: number) =>
+    new Promise<boolean>((resolve) => {
+      const socket = connect({ host: address, port, timeout: 1000 });
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(false);
+      });
+      socket.once('timeout', () => {
+        socket.destroy();
+        resolve(false);
+      });
+      socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code === 'ECONNREFUSED'));
+    });
+  const host = address.includes(':') ? `[${address}]` : address;
+  const ports = ingressPorts(annotation);
+  const answers = await Promise.all(ports.map(refused));
+  return ports.filter((_, i) => answers[i]).map((port) => `${host}:${port}`);
+}
+
 /** Gathers the facts; the apiserver is asked with no retries and a short deadline. */
 export async function gatherStatus(dataDir: string, nowMs = Date.now()): Promise<StatusFacts> {
   const kubeconfig = join(dataDir, 'kubeconfig.yaml');
@@ -222,14 +264,19 @@ export async function gatherStatus(dataDir: string, nowMs = Date.now()): Promise
       const fresh = Number.isFinite(renewed) && nowMs - renewed <= (lease?.spec?.leaseDurationSeconds ?? 15) * 1000;
       facts.leaders.push({ component, ...(lease?.spec?.holderIdentity ? { holder: lease.spec.holderIdentity } : {}), fresh });
     }
-    const nodes = await get<{ items: { metadata: { name: string; annotations?: Record<string, string> }; status?: { conditions?: Condition[]; nodeInfo?: { containerRuntimeVersion?: string } } }[] }>('/api/v1/nodes');
+    const nodes = await get<{
+      items: { metadata: { name: string; annotations?: Record<string, string> }; status?: { conditions?: Condition[]; nodeInfo?: { containerRuntimeVersion?: string }; addresses?: { type: string; address: string }[] } }[];
+    }>('/api/v1/nodes');
     for (const node of nodes.items) {
       const conditions = node.status?.conditions ?? [];
       const said = node.metadata.annotations ?? {};
+      const address = node.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
+      const refused = address && said[ingressAnnotation] ? await refusedIngressListeners(address, said[ingressAnnotation]) : [];
       facts.nodes.push({
         name: node.metadata.name,
         ...(said[proxyModeAnnotation] ? { proxy: said[proxyModeAnnotation] } : {}),
         ...(said[ingressAnnotation] ? { ingress: said[ingressAnnotation] } : {}),
+        ...(refused.length ? { ingressRefused: refused } : {}),
         ready: conditions.some((c) => c.type === 'Ready' && c.status === 'True'),
         ...(node.status?.nodeInfo?.containerRuntimeVersion ? { runtime: node.status.nodeInfo.containerRuntimeVersion } : {}),
         problems: nodeProblems(conditions),

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runSkiff, startCluster, waitFor, type Cluster } from './harness.js';
+import { freePort, runSkiff, startCluster, waitFor, type Cluster } from './harness.js';
 import { kubectlPath } from './tools.js';
 
 describe('skiff up --runtime simulated', () => {
@@ -71,14 +71,27 @@ describe('skiff up --runtime simulated', () => {
     assert.match(well.stdout, /^ok        node \S+ Ready/m);
     assert.match(well.stdout, /^healthy$/m);
 
-    // A node no agent serves, NotReady.
-    await cluster.kubectl(['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'ghost' } }) });
+    // A pod no node has room for: a warning that names it and the scheduler's reason; the cluster is still healthy.
+    await cluster.kubectl(['run', 'huge', '--image=nginx', '--overrides', JSON.stringify({ spec: { containers: [{ name: 'huge', image: 'nginx', resources: { requests: { cpu: '1000' } } }] } })]);
+    const stuck = await waitFor(async () => {
+      const result = await status();
+      return /cannot run/.test(result.stdout) ? result : undefined;
+    }, { message: 'skiff status names the pod that cannot run' });
+    assert.equal(stuck.code, 0, stuck.stdout);
+    assert.match(stuck.stdout, /^warning   1 pod cannot run: default\/huge Unschedulable \(0\/1 nodes are available: 1 Insufficient cpu\.[^)]*\) \(kubectl describe pod\)$/m);
+    await cluster.kubectl(['delete', 'pod', 'huge', '--wait=true']);
+
+    // A node no agent serves, NotReady, whose Ingress controller is said to listen where nothing does.
+    const closedPort = await freePort();
+    await cluster.kubectl(['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'ghost', annotations: { 'skiff.dev/ingress': `http :${closedPort}` } } }) });
     const lastHeartbeatTime = new Date().toISOString();
-    await cluster.kubectl(['patch', 'node', 'ghost', '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { conditions: [{ type: 'Ready', status: 'False', reason: 'KubeletNotReady', message: 'gone', lastHeartbeatTime, lastTransitionTime: lastHeartbeatTime }] } })]);
+    const ghostStatus = { conditions: [{ type: 'Ready', status: 'False', reason: 'KubeletNotReady', message: 'gone', lastHeartbeatTime, lastTransitionTime: lastHeartbeatTime }], addresses: [{ type: 'InternalIP', address: '127.0.0.1' }] };
+    await cluster.kubectl(['patch', 'node', 'ghost', '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: ghostStatus })]);
     const sick = await status();
     assert.equal(sick.code, 1, sick.stdout);
-    assert.match(sick.stdout, /^FAIL      node ghost NotReady$/m);
+    assert.match(sick.stdout, /^FAIL      node ghost NotReady \(ingress http :\d+\)$/m);
     assert.match(sick.stdout, /^warning   node ghost is NotReady$/m);
+    assert.match(sick.stdout, new RegExp(`^warning   node ghost: the Ingress controller does not answer at 127\\.0\\.0\\.1:${closedPort} \\(connection refused\\)$`, 'm'));
     assert.match(sick.stdout, /^NOT healthy$/m);
     await cluster.kubectl(['delete', 'node', 'ghost']);
     assert.equal((await status()).code, 0);

@@ -107,12 +107,25 @@ describe('service proxy in user space as root (--proxy-mode userspace)', { skip:
     await waitFor(() => interfaceAddresses()?.includes(clusterIP), { message: `${clusterIP} on ${serviceInterface}` });
     assert.ok(interfaceAddresses()?.includes(kubeDns), 'the kube-dns ClusterIP is held too');
     assert.ok(!interfaceAddresses()?.includes(staleAddress), 'an address left by a crash is taken over and removed');
-    const body = async (url: string) => (await fetch(url, { signal: AbortSignal.timeout(3000) }).catch(() => undefined))?.text();
-    assert.match(await waitFor(() => body(`http://${clusterIP}/`), { message: 'the ClusterIP from the host' }), /^hello from web-/);
-    assert.match(await waitFor(() => body(`http://${nodeIP}:${nodePort}/`), { message: 'the NodePort from the host' }), /^hello from web-/);
+    // The body once it is the web pod's; what went wrong otherwise (in waitFor's message when it times out).
+    const hello = async (url: string) => {
+      const text = await fetch(url, { signal: AbortSignal.timeout(3000) }).then(
+        (response) => response.text(),
+        (err: Error & { cause?: Error }) => {
+          throw new Error(`${url}: ${err.cause?.message ?? err.message}`);
+        },
+      );
+      if (!text.startsWith('hello from web-')) throw new Error(`${url} answered ${JSON.stringify(text.slice(0, 200))}`);
+      return text;
+    };
+    await waitFor(() => hello(`http://${clusterIP}/`), { message: 'the ClusterIP from the host' });
+    await waitFor(() => hello(`http://${nodeIP}:${nodePort}/`), { message: 'the NodePort from the host' });
     // The Ingress controller listens on the node's own addresses in this mode (0.0.0.0 would take its ports from every ClusterIP).
     await cluster.kubectl(['create', 'ingress', 'web', '--rule=/*=web:80']);
-    assert.match(await waitFor(() => body(`http://127.0.0.1:${ingressHttp}/`), { message: 'the Ingress at 127.0.0.1' }), /^hello from web-/);
+    const ingressSaid = async () => (await cluster.kubectl(['get', 'nodes', '-o', 'jsonpath={.items[0].metadata.annotations.skiff\\.dev/ingress}'])).stdout;
+    await waitFor(() => hello(`http://127.0.0.1:${ingressHttp}/`), { message: 'the Ingress at 127.0.0.1' }).catch(async (err: Error) => {
+      throw new Error(`${err.message}; the node says of its Ingress: ${await ingressSaid()}`);
+    });
 
     // The host asks kube-dns at its ClusterIP, over UDP and TCP.
     for (const protocol of ['udp', 'tcp'] as const) {

@@ -46,10 +46,13 @@ describe('kubectl get -w', () => {
 
   test('plain -w prints the current table, then a row per change; --watch-only skips the list', async () => {
     const watch = cluster.kubectlStream(['-n', namespace, 'get', 'configmap', 'before', '-w', '-o', 'wide']);
-    const only = cluster.kubectlStream(['-n', namespace, 'get', 'configmaps', '--watch-only', '-l', 'stage']);
+    // -v=6: kubectl logs its watch request once the server answered it. --watch-only lists first and watches from the
+    // list's resourceVersion, so a label applied before that request would be in the list, never shown as a change.
+    const only = cluster.kubectlStream(['-n', namespace, 'get', 'configmaps', '--watch-only', '-l', 'stage', '-v=6']);
     try {
       await watch.stdout.waitForLine(/^NAME\s+DATA\s+AGE$/);
       await watch.stdout.waitForLine(/^before\s+1\s+\S+$/);
+      await only.stderr.waitForLine(/ GET \S+\/configmaps\?labelSelector=stage&resourceVersion=\d+&watch=true 200 OK/, { message: 'the --watch-only watch started' });
       const mark = watch.stdout.lines.length;
       await cluster.kubectl(['-n', namespace, 'label', 'configmap', 'before', 'stage=one']);
       await watch.stdout.waitForLine(/^before\s+1\s+\S+$/, { from: mark, message: 'label' });
