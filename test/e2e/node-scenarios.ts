@@ -191,6 +191,28 @@ export const nodeScenarios: NodeScenario[] = [
     },
   },
   {
+    name: 'seccomp: RuntimeDefault refuses a new user namespace where Unconfined allows it; a Localhost profile in DIR/seccomp refuses what it names',
+    async run(context) {
+      mkdirSync(join(context.dataDir, 'seccomp'), { recursive: true });
+      writeFileSync(join(context.dataDir, 'seccomp', 'no-mkdir.json'), JSON.stringify({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO' }] }));
+      const script = 'unshare -U true 2>/dev/null && echo userns-allowed || echo userns-refused; mkdir /made 2>/dev/null && echo mkdir-allowed || echo mkdir-refused';
+      const profiles = { unconfined: { type: 'Unconfined' }, confined: { type: 'RuntimeDefault' }, 'no-mkdir': { type: 'Localhost', localhostProfile: 'no-mkdir.json' } };
+      for (const [name, seccompProfile] of Object.entries(profiles)) {
+        await apply(context, pod(context, name, { restartPolicy: 'Never', securityContext: { seccompProfile }, containers: [{ name: 'c', command: ['sh', '-c', script] }] }));
+      }
+      const logs: Record<string, string> = {};
+      for (const name of Object.keys(profiles)) {
+        await k(context, ['wait', '--for=jsonpath={.status.phase}=Succeeded', `pod/${name}`, '--timeout=60s']);
+        logs[name] = (await k(context, ['logs', name])).stdout;
+      }
+      assert.deepEqual(logs, {
+        unconfined: 'userns-allowed\nmkdir-allowed\n',
+        confined: 'userns-refused\nmkdir-allowed\n',
+        'no-mkdir': 'userns-allowed\nmkdir-refused\n',
+      });
+    },
+  },
+  {
     name: 'a graceful delete sends SIGTERM and waits for the container to end',
     async run(context) {
       await apply(

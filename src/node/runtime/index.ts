@@ -74,6 +74,8 @@ export async function startNodeRuntime(kind: RuntimeKind, options: NodeRuntimeOp
     isolation: options.isolation,
     stopOnShutdown: options.stopOnShutdown,
     images: nodeImageService(options.dataDir, options.registries),
+    // Localhost seccomp profiles: files under DIR/seccomp, as for containerd.
+    seccompProfileRoot: join(options.dataDir, 'seccomp'),
   });
   // Image archives dropped into DIR/images/ are imported at start and while the node runs (air-gapped nodes).
   const images = runtime.images;

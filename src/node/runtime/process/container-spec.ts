@@ -28,6 +28,8 @@ export interface ContainerSpec {
   capabilities?: number[];
   /** allowPrivilegeEscalation: false (the process and its children cannot gain privileges: no_new_privs). */
   noNewPrivileges?: boolean;
+  /** The seccomp filter (seccomp.ts): struct sock_filter[] in hex, loaded just before the command. */
+  seccomp?: string;
 }
 
 export interface ContainerRootfs {
@@ -60,6 +62,7 @@ export function encodeContainerSpec(spec: ContainerSpec): Buffer {
     ...(spec.user ? [`uid=${spec.user.uid}`, `gid=${spec.user.gid}`, ...spec.user.groups.map((g) => `group=${g}`)] : []),
     ...(spec.capabilities ? [`capabilities=${spec.capabilities.join(',')}`] : []),
     ...(spec.noNewPrivileges ? ['no-new-privileges=1'] : []),
+    ...(spec.seccomp ? [`seccomp=${spec.seccomp}`] : []),
   ];
   for (const entry of entries) {
     if (entry.includes('\0')) throw new Error(`a NUL byte in ${JSON.stringify(entry.slice(0, 40))}: a container's command, environment and paths cannot hold one`);

@@ -49,6 +49,8 @@ export interface Container {
   record: ContainerRecord;
   dir: string;
   config?: ContainerConfig;
+  /** Its seccomp filter, compiled when it was created (container-spec.ts). */
+  seccomp?: string;
   cgroup?: ContainerCgroup;
   stopping?: boolean;
   /** Its output on the way to the log, while it runs. */

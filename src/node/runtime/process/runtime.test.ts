@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ProcessRuntime, sysctlRefusal } from './runtime.js';
@@ -274,4 +274,48 @@ test("sysctls: refused where they would change the node's (plain processes; no n
     if (refused) assert.match(refusal ?? '', refused, JSON.stringify(sysctls));
     else assert.equal(refusal, undefined, JSON.stringify(sysctls));
   }
+});
+
+test('seccomp: RuntimeDefault refuses new namespaces (the command and an exec), a Localhost profile refuses what it names, and a missing one is a CreateContainerError', async (t) => {
+  const profiles = mkdtempSync(join(tmpdir(), 'skiff-seccomp-'));
+  t.after(() => rmSync(profiles, { recursive: true, force: true }));
+  const logDir = mkdtempSync(join(tmpdir(), 'skiff-logs-'));
+  const stateDir = mkdtempSync(join(tmpdir(), 'skiff-state-'));
+  const runtime = new ProcessRuntime({ logDir, stateDir, hostIP: '127.0.0.1', isolation: 'none', stopOnShutdown: true, seccompProfileRoot: profiles });
+  t.after(async () => {
+    await runtime.shutdown();
+    rmSync(logDir, { recursive: true, force: true });
+    rmSync(stateDir, { recursive: true, force: true });
+  });
+  const sandbox = await runtime.runPodSandbox({ uid: 'u-seccomp', namespace: 'default', name: 'filtered' });
+  const logOf = (name: string) => readFileSync(join(logDir, 'pods', 'default_filtered_u-seccomp', name, '0.log'), 'utf8');
+  const run = async (name: string, security: { seccompProfile: { type: 'RuntimeDefault' | 'Unconfined' | 'Localhost'; localhostProfile?: string } }, script: string) => {
+    const id = await runtime.createContainer(sandbox.id, { name, image: 'x', command: ['sh', '-c', script], security });
+    const exited = exitOf(runtime, id);
+    await runtime.startContainer(id);
+    await exited;
+    return logOf(name);
+  };
+  const tryUnshare = 'unshare --user true 2>/dev/null && echo unshare-allowed || echo unshare-refused; echo done';
+  assert.match(await run('unconfined', { seccompProfile: { type: 'Unconfined' } }, tryUnshare), /stdout F unshare-allowed\n/);
+  assert.match(await run('default', { seccompProfile: { type: 'RuntimeDefault' } }, tryUnshare), /stdout F unshare-refused\n.*stdout F done\n/s);
+
+  // The filter holds for commands run in the container too.
+  const sleeper = await runtime.createContainer(sandbox.id, { name: 'sleeper', image: 'x', command: ['sleep', '60'], security: { seccompProfile: { type: 'RuntimeDefault' } } });
+  await runtime.startContainer(sleeper);
+  assert.equal((await execToEnd(runtime, sleeper, ['sh', '-c', tryUnshare])).stdout, 'unshare-refused\ndone\n');
+
+  writeFileSync(join(profiles, 'no-mkdir.json'), JSON.stringify({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO', errnoRet: 13 }] }));
+  const target = join(profiles, 'made-by-the-container');
+  assert.match(await run('localhost', { seccompProfile: { type: 'Localhost', localhostProfile: 'no-mkdir.json' } }, `mkdir ${target} 2>&1; echo "exit $?"`), /Permission denied\n.*stdout F exit 1\n/s);
+  assert.equal(existsSync(target), false);
+
+  await assert.rejects(
+    runtime.createContainer(sandbox.id, { name: 'missing', image: 'x', command: ['true'], security: { seccompProfile: { type: 'Localhost', localhostProfile: 'nope.json' } } }),
+    /cannot load seccomp profile ".*nope\.json": ENOENT/,
+  );
+  await assert.rejects(
+    runtime.createContainer(sandbox.id, { name: 'outside', image: 'x', command: ['true'], security: { seccompProfile: { type: 'Localhost', localhostProfile: '../etc/passwd' } } }),
+    /is outside the node's profile directory/,
+  );
 });

@@ -35,6 +35,8 @@ import { PassThrough, type Duplex } from 'node:stream';
 import type { AttachedContainer, ContainerConfig, ContainerStatus, ExecOptions, ExecProcess, PodSandbox, PodSandboxConfig, Runtime, TerminalSize } from '../runtime.js';
 import { startExec } from './exec-process.js';
 import { openShimPortForward } from './port-forward.js';
+import { containerCapabilities } from './security.js';
+import { compileSeccomp, readLocalhostProfile, runtimeDefaultProfile, SeccompProfileError, syscallTable, type SeccompProfile } from './seccomp.js';
 import { ContainerEvents } from '../events.js';
 import { closeQuietly, ContainerOutput } from './output.js';
 import type { LocalImageService } from '../../images/image-service.js';
@@ -82,6 +84,8 @@ export interface ProcessRuntimeOptions {
    * `host`. Without them, every container runs its command on the node's.
    */
   images?: LocalImageService;
+  /** Where Localhost seccomp profiles are (as the kubelet's /var/lib/kubelet/seccomp): DIR/seccomp under skiff up. */
+  seccompProfileRoot?: string;
 }
 
 /**
@@ -373,10 +377,31 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
       stdinOnce: config.stdinOnce,
       tty: config.tty,
     };
-    const container: Container = { record, dir, config, attached: new Set() };
+    // A profile that cannot be applied is the container's CreateContainerError, as runc's refusal is under containerd.
+    const seccomp = this.seccompFilter(config);
+    const container: Container = { record, dir, config, attached: new Set(), ...(seccomp ? { seccomp } : {}) };
     this.saveContainer(container);
     this.containers.set(id, container);
     return id;
+  }
+
+  /**
+   * The container's seccomp filter (seccomp.ts), hex for its spec; none
+   * when the profile is Unconfined or unset (the kubelet's default), or the
+   * container is privileged (upstream runs those unconfined).
+   */
+  private seccompFilter(config: ContainerConfig): string | undefined {
+    const security = config.security ?? {};
+    const profile = security.seccompProfile;
+    if (!profile || profile.type === 'Unconfined' || security.privileged) return undefined;
+    let compiled: SeccompProfile;
+    if (profile.type === 'RuntimeDefault') compiled = runtimeDefaultProfile(containerCapabilities(security));
+    else if (profile.type === 'Localhost') {
+      if (!profile.localhostProfile) throw new SeccompProfileError('localhostProfile must be set if seccompProfile type is Localhost.');
+      if (!this.options.seccompProfileRoot) throw new SeccompProfileError(`seccomp profile "${profile.localhostProfile}": this node has no seccomp profile directory`);
+      compiled = readLocalhostProfile(this.options.seccompProfileRoot, profile.localhostProfile);
+    } else return undefined;
+    return compileSeccomp(compiled, syscallTable(this.shimBinary)).toString('hex');
   }
 
   private running(container: Container): boolean {
@@ -444,6 +469,7 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
         stdin: !config.stdin ? 'none' : config.stdinOnce ? 'once' : 'keep',
         tty: config.tty ?? false,
         ...(this.ownMounts && target ? { pidNamespaceOf: target.record.pgid } : {}),
+        ...(container.seccomp ? { seccomp: container.seccomp } : {}),
       });
       mkdirSync(dirname(record.logPath), { recursive: true });
       this.saveContainer(container);

@@ -107,6 +107,7 @@ static int read_security_entry(struct container_spec *spec, const char *key, con
     spec->has_capabilities = 1;
     return capability_set(value, &spec->capabilities);
   } else if (!strcmp(key, "no-new-privileges")) spec->no_new_privileges = !strcmp(value, "1");
+  else if (!strcmp(key, "seccomp")) return parse_seccomp(value, spec);
   return 0;
 }
 
@@ -259,8 +260,12 @@ static void set_root_capabilities(unsigned long long set, int report) {
  * needs CAP_SETPCAP, which the switch of user takes away), then groups, gid
  * and uid — a uid other than 0 loses every capability there (no keepcaps),
  * what runc gives a user without ambient ones — and root's own sets last.
+ * The seccomp filter goes last too, or first when there is no no_new_privs
+ * (see install_seccomp).
  */
 void take_identity(const struct container_spec *spec, int report) {
+  /* Without no_new_privs the kernel takes a filter only from a process with CAP_SYS_ADMIN: now, before the switch of user. */
+  if (!spec->no_new_privileges) install_seccomp(spec, report);
   unsigned long long kept = spec->has_capabilities ? limit_capabilities(spec, report) : 0;
   if (spec->has_user) {
     if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0)) fail(report, "keepcaps: %s", strerror(errno));
@@ -270,6 +275,8 @@ void take_identity(const struct container_spec *spec, int report) {
   }
   if (spec->has_capabilities && geteuid() == 0) set_root_capabilities(kept, report);
   if (spec->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) fail(report, "no_new_privs: %s", strerror(errno));
+  /* Last of all: the filter need not allow what the switch of identity calls. */
+  if (spec->no_new_privileges) install_seccomp(spec, report);
 }
 
 /* The child, between the clone and the exec. `report` is closed by a successful exec. */
@@ -337,12 +344,14 @@ struct container *container_start(const char *id, const char *dir, int isolated,
   struct container_spec spec;
   if (read_container_spec(dir, &spec, error, error_size)) {
     free(spec.text);
+    free(spec.seccomp);
     return NULL;
   }
   struct container *c = calloc(1, sizeof *c);
   if (!c) {
     set_error(error, error_size, "out of memory");
     free(spec.text);
+    free(spec.seccomp);
     return NULL;
   }
   snprintf(c->id, sizeof c->id, "%s", id);
@@ -381,6 +390,7 @@ struct container *container_start(const char *id, const char *dir, int isolated,
     if (in >= 0) close(in);
     container_close(c);
     free(spec.text);
+    free(spec.seccomp);
     free(c);
     return NULL;
   }
@@ -390,6 +400,7 @@ struct container *container_start(const char *id, const char *dir, int isolated,
     if (in >= 0) close(in);
     container_close(c);
     free(spec.text);
+    free(spec.seccomp);
     free(c);
     return NULL;
   }
@@ -409,6 +420,7 @@ struct container *container_start(const char *id, const char *dir, int isolated,
       if (in >= 0) close(in);
       container_close(c);
       free(spec.text);
+      free(spec.seccomp);
       free(c);
       return NULL;
     }
@@ -428,6 +440,7 @@ struct container *container_start(const char *id, const char *dir, int isolated,
   close(report[1]);
   if (in >= 0) close(in);
   free(spec.text);
+  free(spec.seccomp);
   if (pid < 0) {
     set_error(error, error_size, "clone: %s", strerror(errno));
     close(report[0]);

@@ -219,6 +219,7 @@ int main(int argc, char **argv) {
   if (argc == 4 && !strcmp(argv[1], "layer-nodes")) return apply_layer_nodes(argv[2], argv[3]);
   if (argc >= 2 && !strcmp(argv[1], "exec")) return run_exec(argc - 1, argv + 1);
   if (argc >= 2 && !strcmp(argv[1], "port-forward")) return run_port_forward(argc - 1, argv + 1);
+  if (argc == 2 && !strcmp(argv[1], "syscalls")) return print_syscalls();
   if (argc < 3 || strcmp(argv[1], "node")) {
     fprintf(stderr, "usage: skiff-shim node STATE_DIR [CGROUP_PROCS_FILE...]\n"
                     "       skiff-shim layer-nodes ROOT LISTFILE\n"

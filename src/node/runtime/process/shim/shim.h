@@ -119,8 +119,14 @@ struct container_spec {
   int has_capabilities;      /* capabilities given: otherwise all of root's */
   unsigned long long capabilities;
   int no_new_privileges;
+  unsigned char *seccomp;    /* the container's syscall filter (struct sock_filter[]), or NULL */
+  size_t seccomp_length;     /* its instructions */
 };
 int read_container_spec(const char *dir, struct container_spec *spec, char *error, size_t error_size);
+/* seccomp.c: the spec's filter, its loading in the child, and `skiff-shim syscalls`. */
+int parse_seccomp(const char *hex, struct container_spec *spec);
+void install_seccomp(const struct container_spec *spec, int report);
+int print_syscalls(void);
 /* In a child about to exec: the spec's user, groups, capabilities and no_new_privs; on failure, the reason goes to `report` and the child ends. */
 void take_identity(const struct container_spec *spec, int report);
 void fail(int report, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
