@@ -13,7 +13,7 @@
  * reset: down, then deletes DIR — after asking, unless --yes. Only a
  * directory that looks like a skiff data dir is deleted.
  */
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, rmSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
@@ -30,15 +30,34 @@ const stopTimeoutMs = 90_000;
 async function stopRunning(dataDir: string): Promise<string[]> {
   const pid = dataDirHolder(dataDir);
   if (!pid) return [];
-  process.kill(pid, 'SIGTERM');
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') throw err;
+    // A cluster started as root (its pods, bridge and tables too) is stopped as root.
+    throw new Error(`the skiff holding ${dataDir} (PID ${pid}) runs as another user, whose processes this one may not stop: run skiff down as that user (with sudo if it is root)`);
+  }
   if (await untilGone(pid, stopTimeoutMs)) return [`stopped skiff (PID ${pid})`];
   process.kill(pid, 'SIGKILL');
   await untilGone(pid, 5000);
   return [`killed skiff (PID ${pid}): it had not stopped within ${stopTimeoutMs / 1000} s`];
 }
 
-export async function down(dataDir: string): Promise<string[]> {
+/**
+ * Only the data dir's owner (or root) can stop its skiff and remove what its
+ * node made: anyone else would find nothing they may touch, and say so
+ * wrongly.
+ */
+function ensureOwner(dataDir: string, command: string): void {
+  const uid = process.getuid?.();
+  if (uid === undefined || uid === 0) return;
+  const owner = statSync(dataDir).uid;
+  if (owner !== uid) throw new Error(`${dataDir} belongs to ${owner === 0 ? 'root' : `user ${owner}`}: run skiff ${command} as ${owner === 0 ? 'root (sudo)' : 'that user'}`);
+}
+
+export async function down(dataDir: string, command = 'down'): Promise<string[]> {
   if (!existsSync(dataDir)) return [];
+  ensureOwner(dataDir, command);
   return [...(await stopRunning(dataDir)), ...(await removeNodeLeftovers(dataDir))];
 }
 
@@ -63,6 +82,8 @@ export async function runReset(args: string[]): Promise<number> {
     process.stdout.write(`nothing to reset: ${dataDir} does not exist\n`);
     return 0;
   }
+  // Before looking inside: another user may not see what is there.
+  ensureOwner(dataDir, 'reset');
   if ([resolve('/'), resolve(homedir())].includes(dataDir) || !looksLikeDataDir(dataDir)) {
     throw new UsageError(`skiff reset: ${dataDir} does not look like a skiff data dir (no skiff.lock, kubeconfig.yaml, db or pki): not deleted`);
   }
@@ -76,7 +97,7 @@ export async function runReset(args: string[]): Promise<number> {
       return 1;
     }
   }
-  for (const line of await down(dataDir)) process.stdout.write(`${line}\n`);
+  for (const line of await down(dataDir, 'reset')) process.stdout.write(`${line}\n`);
   rmSync(dataDir, { recursive: true, force: true });
   process.stdout.write(`deleted ${dataDir}\n`);
   return 0;

@@ -11,12 +11,11 @@
  * SIGTERM reach it, and it decides how to end.
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { constants } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findProgramIn, isExecutable } from '../util/programs.js';
-import { resolveDataDir } from './data-dir.js';
+import { resolveDataDir, unreachableCluster } from './data-dir.js';
 import { UsageError } from './usage-error.js';
 
 /** The kubectl to run, or undefined. */
@@ -48,9 +47,9 @@ export async function runKubectl(args: string[]): Promise<number> {
   const dataDir = resolveDataDir(flag);
   const kubeconfig = join(dataDir, 'kubeconfig.yaml');
   const ownKubeconfig = kubectlArgs.some((arg) => arg === '--kubeconfig' || arg.startsWith('--kubeconfig='));
-  if (!ownKubeconfig && !existsSync(kubeconfig)) {
-    throw new UsageError(`skiff kubectl: no cluster in ${dataDir} (no kubeconfig.yaml there): start one with skiff up${flag ? '' : ', or name its --data-dir'}`);
-  }
+  const unreachable = ownKubeconfig ? undefined : unreachableCluster(dataDir, 'kubectl');
+  if (unreachable?.permission) throw new Error(unreachable.message);
+  if (unreachable) throw new UsageError(`skiff kubectl: ${unreachable.message}${flag ? '' : ', or name its --data-dir'}`);
   const kubectl = findKubectl();
   if (!kubectl) throw new UsageError('skiff kubectl: no kubectl found: install one on the PATH (https://kubernetes.io/docs/tasks/tools/), or name it with SKIFF_KUBECTL');
   const child = spawn(kubectl, kubectlArgs, { stdio: 'inherit', env: ownKubeconfig ? process.env : { ...process.env, KUBECONFIG: kubeconfig } });

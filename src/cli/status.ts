@@ -13,12 +13,12 @@
  * (/proc). Gathering and judging are apart: `judge()` and `renderStatus()`
  * are pure, table-tested.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { configFromKubeconfig } from '../client/config.js';
 import { RestClient } from '../client/rest.js';
 import { dataDirHolder } from './data-dir-lock.js';
-import { resolveDataDir } from './data-dir.js';
+import { resolveDataDir, unreachableCluster } from './data-dir.js';
 import { ingressAnnotation, proxyModeAnnotation } from './node-annotations.js';
 import { UsageError } from './usage-error.js';
 
@@ -236,7 +236,9 @@ async function refusedIngressListeners(address: string, annotation: string): Pro
 /** Gathers the facts; the apiserver is asked with no retries and a short deadline. */
 export async function gatherStatus(dataDir: string, nowMs = Date.now()): Promise<StatusFacts> {
   const kubeconfig = join(dataDir, 'kubeconfig.yaml');
-  if (!existsSync(kubeconfig)) throw new UsageError(`skiff status: no cluster in ${dataDir} (no kubeconfig.yaml there): start one with skiff up`);
+  const unreachable = unreachableCluster(dataDir, 'status');
+  if (unreachable?.permission) throw new Error(unreachable.message);
+  if (unreachable) throw new UsageError(`skiff status: ${unreachable.message}`);
   const config = configFromKubeconfig(kubeconfig);
   const pid = dataDirHolder(dataDir);
   const facts: StatusFacts = { dataDir, server: config.server, leaders: [], nodes: [], podPhases: {}, nowMs, ...(pid ? { holder: { pid, startedAtMs: processStartMs(pid) } } : {}) };

@@ -52,6 +52,20 @@ describe('skiff down and skiff reset', () => {
     try {
       await cluster.kubectl(['create', 'configmap', 'kept', '--from-literal=a=b']);
       const pid = cluster.pid!;
+      if (root) {
+        // Another user may neither stop it nor remove anything of it, nor read it, and is told whom to ask.
+        for (const command of ['down', 'reset']) {
+          const other = await runSkiff([command, '--yes', '--data-dir', dataDir].filter((arg) => command === 'reset' || arg !== '--yes'), 20_000, { uid: 65534, gid: 65534 });
+          assert.equal(other.code, 1, other.stdout);
+          assert.equal(other.stderr, `skiff: ${dataDir} belongs to root: run skiff ${command} as root (sudo)\n`);
+        }
+        for (const command of [['status'], ['kubectl', 'get', 'pods']]) {
+          const other = await runSkiff([command[0], '--data-dir', dataDir, ...command.slice(1)], 20_000, { uid: 65534, gid: 65534 });
+          assert.equal(other.code, 1, other.stdout);
+          assert.equal(other.stderr, `skiff: ${dataDir} belongs to root, and this user may not read it: run skiff ${command[0]} as root (sudo)\n`);
+        }
+        assert.ok(existsSync(join(dataDir, 'kubeconfig.yaml')) && cluster.pid === pid, 'still there, still running');
+      }
       const stopped = await runSkiff(['down', '--data-dir', dataDir], 120_000);
       assert.equal(stopped.code, 0, stopped.stderr);
       assert.match(stopped.stdout, new RegExp(`^stopped skiff \\(PID ${pid}\\)$`, 'm'));

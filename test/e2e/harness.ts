@@ -91,8 +91,8 @@ process.on('exit', () => {
 });
 
 /** Runs the skiff CLI to its exit (killed after `timeoutMs`: a command that starts a server would not exit by itself). */
-export function runSkiff(args: string[], timeoutMs = 20_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [cliPath(), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+export function runSkiff(args: string[], timeoutMs = 20_000, user?: { uid: number; gid: number }): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [cliPath(), ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...(user ?? {}) });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
