@@ -29,6 +29,8 @@ import { PodVolumes, VolumeError, type VolumeSources } from './volumes.js';
 import { emptyDirMessage } from './eviction.js';
 import { podResolverConfig, type ClusterDnsSettings, type PodDnsSpec } from './dns-config.js';
 import { milliValue, quantityValue, tryParseQuantity } from '../machinery/quantity.js';
+import { containerOOMScoreAdj } from './oom-score.js';
+import { totalmem } from 'node:os';
 import { PodSyncQueue, type PodSyncTarget } from './pod-sync-queue.js';
 import type { ImagePuller } from './image-puller.js';
 import type { ImageReference } from './images/reference.js';
@@ -403,6 +405,7 @@ export class PodWorker implements PodSyncTarget {
       tty: spec.tty,
       mounts,
       ...resourcesOf(spec),
+      oomScoreAdj: containerOOMScoreAdj(this.pod, spec, totalmem()),
       attempt: slot.record.restartCount,
       ...(pidNamespaceOf ? { pidNamespaceOf } : {}),
       ...(this.context.logs ? { logPath: containerLogPath(this.context.logs, this.logIdentity(), spec.name, slot.record.restartCount) } : {}),

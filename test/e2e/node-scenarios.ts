@@ -68,6 +68,8 @@ export const nodeScenarios: NodeScenario[] = [
       assert.match((await status(context, name)).podIP ?? '', /^10\.42\.\d+\.\d+$/);
       await waitFor(async () => (await k(context, ['logs', name])).stdout === `started in ${name}\n`, { message: 'the log line' });
       assert.equal((await k(context, ['exec', name, '--', 'sh', '-c', 'echo out; echo err >&2'])).stdout, 'out\n');
+      // A BestEffort pod: the OOM killer's first choice, as the kubelet marks it.
+      assert.equal((await k(context, ['exec', name, '--', 'cat', '/proc/1/oom_score_adj'])).stdout, '1000\n');
       const failed = await k(context, ['exec', name, '--', 'sh', '-c', 'exit 3'], { allowFailure: true });
       assert.equal(failed.code, 3);
       assert.equal((await k(context, ['exec', '-i', name, '--', 'cat'], { input: 'piped\n' })).stdout, 'piped\n');

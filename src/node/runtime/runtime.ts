@@ -94,6 +94,8 @@ export interface ContainerConfig {
   milliCPULimit?: number;
   /** The CPU request in millicores (cpu shares; without it the limit's, else the least). Runtimes without CPU weights ignore it. */
   milliCPURequest?: number;
+  /** The container's oom_score_adj, from its pod's QoS class (oom-score.ts). */
+  oomScoreAdj?: number;
   /** Which run of this container in its pod this is: its restart count (0, 1, 2 …), as its log file is named. */
   attempt?: number;
   /** Volumes: a directory or file of the node shown at a path in the container. */

@@ -172,6 +172,7 @@ describe('CriRuntime on containerd', { skip }, () => {
       logPath,
       memoryLimit: 64 * 1024 * 1024,
       milliCPULimit: 500,
+      oomScoreAdj: 750,
       security: { allowPrivilegeEscalation: false },
     });
     await runtime.startContainer(id);
@@ -184,11 +185,12 @@ describe('CriRuntime on containerd', { skip }, () => {
     }, 'the container log');
     assert.match(log, /^\S+ stdout F hi$/m);
 
-    const exec = runtime.exec(id, ['sh', '-c', 'echo ok; echo $GREETING $(hostname); cat /etc/resolv.conf'], { stdin: false })!;
+    const exec = runtime.exec(id, ['sh', '-c', 'echo ok; echo $GREETING $(hostname); cat /proc/1/oom_score_adj; cat /etc/resolv.conf'], { stdin: false })!;
     const [out, err] = [readAll(exec.stdout), readAll(exec.stderr)];
     assert.deepEqual(await exec.done, { exitCode: 0 });
     const output = await out;
-    assert.match(output, /^ok\nhello hello\n/);
+    // The oom_score_adj its pod's QoS class gives (a Burstable one here), on the container's process.
+    assert.match(output, /^ok\nhello hello\n750\n/);
     assert.match(output, /nameserver 10\.43\.0\.10/);
     assert.equal(await err, '');
 

@@ -129,9 +129,9 @@ describe('criContainerConfig', () => {
     assert.equal(config.annotations?.['io.kubernetes.container.restartCount'], '3');
   });
 
-  it('sets CFS quota and shares as the kubelet computes them, and the memory limit', () => {
-    const config = criContainerConfig({ name: 'app', image: 'i', milliCPULimit: 500, milliCPURequest: 250, memoryLimit: 64 * 1024 * 1024 }, 0, pod);
-    assert.deepEqual(config.linux?.resources, { cpuPeriod: 100_000, cpuQuota: 50_000, cpuShares: 256, memoryLimitInBytes: 64 * 1024 * 1024 });
+  it('sets CFS quota and shares as the kubelet computes them, the memory limit and the oom_score_adj', () => {
+    const config = criContainerConfig({ name: 'app', image: 'i', milliCPULimit: 500, milliCPURequest: 250, memoryLimit: 64 * 1024 * 1024, oomScoreAdj: -997 }, 0, pod);
+    assert.deepEqual(config.linux?.resources, { cpuPeriod: 100_000, cpuQuota: 50_000, cpuShares: 256, memoryLimitInBytes: 64 * 1024 * 1024, oomScoreAdj: -997 });
     const none = criContainerConfig({ name: 'app', image: 'i' }, 0, pod);
     assert.deepEqual(none.linux?.resources, { cpuPeriod: 100_000, cpuShares: 2 });
     // Shares as the kubelet's: from the request (even 0), else from the limit, else the least.

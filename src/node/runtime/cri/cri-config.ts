@@ -286,6 +286,7 @@ export function criContainerConfig(config: ContainerConfig, attempt: number, san
         ...(config.milliCPULimit ? { cpuQuota: milliCPUToQuota(config.milliCPULimit) } : {}),
         cpuShares: milliCPUToShares(cpuRequest ?? 0),
         ...(config.memoryLimit ? { memoryLimitInBytes: config.memoryLimit } : {}),
+        ...(config.oomScoreAdj !== undefined ? { oomScoreAdj: config.oomScoreAdj } : {}),
       },
       securityContext: securityContextOf(config, sandbox, options),
     },

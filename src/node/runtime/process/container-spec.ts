@@ -30,6 +30,8 @@ export interface ContainerSpec {
   noNewPrivileges?: boolean;
   /** The seccomp filter (seccomp.ts): struct sock_filter[] in hex, loaded just before the command. */
   seccomp?: string;
+  /** Written to the command's /proc/PID/oom_score_adj (oom-score.ts). */
+  oomScoreAdj?: number;
 }
 
 export interface ContainerRootfs {
@@ -63,6 +65,7 @@ export function encodeContainerSpec(spec: ContainerSpec): Buffer {
     ...(spec.capabilities ? [`capabilities=${spec.capabilities.join(',')}`] : []),
     ...(spec.noNewPrivileges ? ['no-new-privileges=1'] : []),
     ...(spec.seccomp ? [`seccomp=${spec.seccomp}`] : []),
+    ...(spec.oomScoreAdj !== undefined ? [`oom-score-adj=${spec.oomScoreAdj}`] : []),
   ];
   for (const entry of entries) {
     if (entry.includes('\0')) throw new Error(`a NUL byte in ${JSON.stringify(entry.slice(0, 40))}: a container's command, environment and paths cannot hold one`);

@@ -319,3 +319,21 @@ test('seccomp: RuntimeDefault refuses new namespaces (the command and an exec), 
     /is outside the node's profile directory/,
   );
 });
+
+test("oom_score_adj: the container's command and what is exec'd into it get the one its pod's QoS class gives", async (t) => {
+  const { runtime, logDir } = setup(t);
+  const sandbox = await runtime.runPodSandbox({ uid: 'u-oom', namespace: 'default', name: 'scored' });
+  const ids: Record<string, string> = {};
+  for (const [name, oomScoreAdj] of [['burstable', 750], ['guaranteed', -997]] as const) {
+    ids[name] = await runtime.createContainer(sandbox.id, { name, image: 'x', command: ['sh', '-c', 'cat /proc/self/oom_score_adj; exec sleep 60'], oomScoreAdj });
+    await runtime.startContainer(ids[name]);
+  }
+  const logOf = (name: string) => readFileSync(join(logDir, 'pods', 'default_scored_u-oom', name, '0.log'), 'utf8');
+  await until(() => logOf('burstable').includes('stdout F') && logOf('guaranteed').includes('stdout F'));
+  assert.match(logOf('burstable'), /stdout F 750\n/);
+  // Lowering it takes CAP_SYS_RESOURCE (bit 24): without it (an ordinary user, some sandboxes' root) the container keeps the shim's.
+  const mayLower = (BigInt(`0x${/^CapEff:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))![1]}`) >> 24n) & 1n;
+  const own = readFileSync('/proc/self/oom_score_adj', 'utf8').trim();
+  assert.match(logOf('guaranteed'), new RegExp(`stdout F ${mayLower ? '-997' : own}\\n`));
+  assert.equal((await execToEnd(runtime, ids.burstable, ['cat', '/proc/self/oom_score_adj'])).stdout, '750\n');
+});

@@ -470,6 +470,7 @@ export class ProcessRuntime extends ContainerEvents implements Runtime {
         tty: config.tty ?? false,
         ...(this.ownMounts && target ? { pidNamespaceOf: target.record.pgid } : {}),
         ...(container.seccomp ? { seccomp: container.seccomp } : {}),
+        ...(config.oomScoreAdj !== undefined ? { oomScoreAdj: config.oomScoreAdj } : {}),
       });
       mkdirSync(dirname(record.logPath), { recursive: true });
       this.saveContainer(container);

@@ -108,6 +108,12 @@ static int read_security_entry(struct container_spec *spec, const char *key, con
     return capability_set(value, &spec->capabilities);
   } else if (!strcmp(key, "no-new-privileges")) spec->no_new_privileges = !strcmp(value, "1");
   else if (!strcmp(key, "seccomp")) return parse_seccomp(value, spec);
+  else if (!strcmp(key, "oom-score-adj")) {
+    char *end;
+    long adj = strtol(value, &end, 10);
+    if (*end || end == value || adj < -1000 || adj > 1000) return -1;
+    spec->oom_score_adj = (int)adj, spec->has_oom_score_adj = 1;
+  }
   return 0;
 }
 
@@ -264,6 +270,15 @@ static void set_root_capabilities(unsigned long long set, int report) {
  * (see install_seccomp).
  */
 void take_identity(const struct container_spec *spec, int report) {
+  /*
+   * The OOM killer's order (the pod's QoS class), while still root: lowering it takes CAP_SYS_RESOURCE. A rootless
+   * node cannot go below its own, and the container keeps the shim's, as containerd's restrict_oom_score_adj does.
+   */
+  if (spec->has_oom_score_adj) {
+    char adj[16];
+    snprintf(adj, sizeof adj, "%d", spec->oom_score_adj);
+    if (write_file("/proc/self/oom_score_adj", adj) && errno != EACCES && errno != EPERM) fail(report, "oom_score_adj %s: %s", adj, strerror(errno));
+  }
   /* Without no_new_privs the kernel takes a filter only from a process with CAP_SYS_ADMIN: now, before the switch of user. */
   if (!spec->no_new_privileges) install_seccomp(spec, report);
   unsigned long long kept = spec->has_capabilities ? limit_capabilities(spec, report) : 0;

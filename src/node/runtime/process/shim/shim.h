@@ -121,6 +121,8 @@ struct container_spec {
   int no_new_privileges;
   unsigned char *seccomp;    /* the container's syscall filter (struct sock_filter[]), or NULL */
   size_t seccomp_length;     /* its instructions */
+  int has_oom_score_adj;     /* oom_score_adj given: otherwise the shim's own */
+  int oom_score_adj;
 };
 int read_container_spec(const char *dir, struct container_spec *spec, char *error, size_t error_size);
 /* seccomp.c: the spec's filter, its loading in the child, and `skiff-shim syscalls`. */
