@@ -213,7 +213,7 @@ async function removeOldCniMasquerade(dataDir: string, said: string[]): Promise<
   if (chains) said.push(`removed ${chains} iptables masquerade chain${chains === 1 ? '' : 's'} (CNI-*) an older skiff left`);
 }
 
-/** The node's bridge and nftables tables, by the names recorded at start. */
+/** What the node recorded of its network (recordNodeNetwork): its bridge, skiff-svc0, its routes to other nodes' pods, its nftables tables. */
 async function removeNetwork(dataDir: string, said: string[]): Promise<void> {
   const record = readNodeNetwork(dataDir);
   if (!record) return;
