@@ -207,6 +207,9 @@ export function ingressPorts(annotation: string): number[] {
   return [...annotation.matchAll(/\bhttps? :(\d+)/g)].map((match) => Number(match[1]));
 }
 
+/** How many nodes' Ingress listeners are probed at once. */
+const ingressProbesAtOnce = 32;
+
 /**
  * The Ingress listeners that refuse a connection at the node's address.
  * Only a refusal counts: a timeout or an unreachable network says more
@@ -269,11 +272,20 @@ export async function gatherStatus(dataDir: string, nowMs = Date.now()): Promise
     const nodes = await get<{
       items: { metadata: { name: string; annotations?: Record<string, string> }; status?: { conditions?: Condition[]; nodeInfo?: { containerRuntimeVersion?: string }; addresses?: { type: string; address: string }[] } }[];
     }>('/api/v1/nodes');
-    for (const node of nodes.items) {
+    // The Ingress probes of many nodes at once (each may wait its 1 s), a bounded number at a time.
+    const refusals: string[][] = [];
+    for (let start = 0; start < nodes.items.length; start += ingressProbesAtOnce) {
+      const batch = nodes.items.slice(start, start + ingressProbesAtOnce).map((node) => {
+        const address = node.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
+        const said = node.metadata.annotations?.[ingressAnnotation];
+        return address && said ? refusedIngressListeners(address, said) : Promise.resolve([]);
+      });
+      refusals.push(...(await Promise.all(batch)));
+    }
+    for (const [index, node] of nodes.items.entries()) {
       const conditions = node.status?.conditions ?? [];
       const said = node.metadata.annotations ?? {};
-      const address = node.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
-      const refused = address && said[ingressAnnotation] ? await refusedIngressListeners(address, said[ingressAnnotation]) : [];
+      const refused = refusals[index];
       facts.nodes.push({
         name: node.metadata.name,
         ...(said[proxyModeAnnotation] ? { proxy: said[proxyModeAnnotation] } : {}),
